@@ -1,0 +1,22 @@
+"""The `migrate` command line: a thin layer over the stage APIs."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from migrate.cli import rules_cmd, scan_cmd  # noqa: F401  (each module registers its command)
+from migrate.cli.app import USAGE, app, err
+
+__all__ = ["app", "main"]
+
+
+def main() -> None:
+    try:
+        app()
+    except Exception as exc:  # a bug must still end in one line, not a traceback
+        if os.environ.get("MIGRATE_DEBUG"):
+            raise
+        err.print(f"error: internal error ({type(exc).__name__}: {exc}); run again with MIGRATE_DEBUG=1 "
+                  "and report the traceback", markup=False)
+        sys.exit(USAGE)

@@ -1,0 +1,103 @@
+"""Extractors: one module per language (signers) plus the widget and page extractors.
+
+``extract(src)`` runs every extractor that applies to a file and never raises: an extractor
+bug becomes a FileError for that file and the scan goes on.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import re
+from collections.abc import Callable
+
+from migrate.extract.base import Found, Source
+from migrate.model import FileError, FileFacts
+
+# Libraries the signer extractors recognise (zendesk.md section 3).
+LIBRARIES = (
+    "jwt.net", "system.identitymodel", "jsonwebtoken", "jose", "webcrypto", "pyjwt", "python-jose",
+    "authlib", "jjwt", "java-jwt", "nimbus", "golang-jwt", "ruby-jwt", "php-jwt",
+)
+
+# Server-template and page flavours: they decide which template tags are masked.
+PAGE_EXTENSIONS = {
+    ".html": "html", ".htm": "html", ".xhtml": "html",
+    ".erb": "erb", ".ejs": "erb", ".aspx": "asp", ".ascx": "asp", ".master": "asp",
+    ".cshtml": "razor", ".razor": "razor", ".vbhtml": "razor",
+    ".jsp": "jsp", ".jspx": "jsp", ".jspf": "jsp", ".tag": "jsp",
+    ".j2": "jinja", ".jinja": "jinja", ".jinja2": "jinja", ".njk": "jinja", ".twig": "jinja",
+    ".liquid": "jinja", ".hbs": "jinja", ".handlebars": "jinja", ".mustache": "jinja",
+    ".vue": "vue", ".svelte": "vue",
+}
+CODE_EXTENSIONS = {
+    ".js": "javascript", ".mjs": "javascript", ".cjs": "javascript", ".jsx": "javascript",
+    ".ts": "typescript", ".mts": "typescript", ".cts": "typescript", ".tsx": "tsx",
+    ".py": "python", ".cs": "csharp", ".java": "java", ".go": "go", ".rb": "ruby", ".php": "php",
+}
+
+
+def language_for(name: str) -> str | None:
+    """The language of a file name: a code language, or page:<flavour> for pages/templates."""
+    lower = name.lower()
+    if lower.endswith(".blade.php"):
+        return "page:blade"
+    dot = lower.rfind(".")
+    if dot < 0:
+        return None
+    ext = lower[dot:]
+    if ext in CODE_EXTENSIONS:
+        return CODE_EXTENSIONS[ext]
+    if ext in PAGE_EXTENSIONS:
+        return "page:" + PAGE_EXTENSIONS[ext]
+    return None
+
+
+# language -> extractor modules (each has ``extract(src: Source) -> Found``)
+_PLAN: dict[str, tuple[str, ...]] = {
+    "javascript": ("widgets", "js"),
+    "typescript": ("widgets", "js"),
+    "tsx": ("widgets", "js"),
+    "python": ("python",),
+    "csharp": ("csharp",),
+    "java": ("java",),
+    "go": ("go",),
+    "ruby": ("ruby",),
+    "php": ("pages", "php"),
+}
+
+
+def _extractor(module: str) -> Callable[[Source], Found]:
+    return importlib.import_module(f"migrate.extract.{module}").extract
+
+
+def extract(src: Source) -> FileFacts:
+    plan = ("pages",) if src.language.startswith("page:") else _PLAN.get(src.language, ())
+    found = Found()
+    for module in plan:
+        try:
+            found.merge(_extractor(module)(src))
+        except RecursionError:
+            found.errors.append(FileError(src.path, "too deeply nested to analyse; skipped"))
+        except Exception as exc:  # one extractor's bug must not stop the scan
+            found.errors.append(FileError(
+                src.path, f"internal error in the {module} extractor ({type(exc).__name__}: {exc}); "
+                "please report it with this file"))
+    facts = found.freeze(src)
+    if "migrate:" in src.text:
+        facts = dataclasses.replace(facts, suppressions=suppressions(src.text))
+    return facts
+
+
+_IGNORE = re.compile(r"migrate:\s*ignore(?:\[([A-Za-z0-9_, -]*)\])?")
+
+
+def suppressions(text: str) -> tuple[tuple[int, tuple[str, ...]], ...]:
+    """`migrate: ignore[ZG201]` (or bare `migrate: ignore`) comments, by line."""
+    out = []
+    for number, line in enumerate(text.split("\n"), 1):
+        m = _IGNORE.search(line)
+        if m:
+            ids = tuple(i.strip().upper() for i in (m.group(1) or "").split(",") if i.strip())
+            out.append((number, ids))
+    return tuple(out)

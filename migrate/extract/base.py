@@ -1,0 +1,88 @@
+"""What every extractor receives and returns."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from migrate.model import FileError, FileFacts, Loader, Marker, Signer, WidgetCall
+
+
+@dataclass(frozen=True)
+class Source:
+    """One decoded candidate file.  ``data`` is ``text`` encoded as UTF-8 (tree-sitter input)."""
+
+    path: str  # relative to the scan root, forward slashes
+    language: str  # see migrate.extract.languages.language_for
+    text: str
+    data: bytes
+
+    @classmethod
+    def of(cls, path: str, language: str, text: str) -> Source:
+        return cls(path, language, text, text.encode("utf-8", "surrogateescape"))
+
+
+@dataclass
+class Found:
+    """What an extractor found in one file; merged into FileFacts by the dispatcher."""
+
+    loaders: list[Loader] = field(default_factory=list)
+    calls: list[WidgetCall] = field(default_factory=list)
+    signers: list[Signer] = field(default_factory=list)
+    markers: list[Marker] = field(default_factory=list)
+    errors: list[FileError] = field(default_factory=list)
+    browser: bool = False
+
+    def merge(self, other: Found) -> None:
+        self.loaders += other.loaders
+        self.calls += other.calls
+        self.signers += other.signers
+        self.markers += other.markers
+        self.errors += other.errors
+        self.browser = self.browser or other.browser
+
+    def syntax_error(self, src: Source, where: tuple[int, int] | None, what: str = "syntax error") -> None:
+        if where is not None:
+            line, col = where
+            self.errors.append(FileError(src.path, f"{what} at line {line}, column {col}; "
+                                         "the rest of the file was still read", line))
+
+    def freeze(self, src: Source, parsed: bool = True) -> FileFacts:
+        return FileFacts(
+            path=src.path, language=src.language, browser=self.browser,
+            loaders=tuple(self.loaders), calls=tuple(sorted(self.calls, key=lambda c: (c.line, c.column))),
+            signers=tuple(sorted(self.signers, key=lambda s: (s.line, s.column))),
+            markers=tuple(self.markers), errors=tuple(self.errors), parsed=parsed,
+        )
+
+
+# Script code that runs in a browser rather than on a server.  Page scripts always do.
+_BROWSER = re.compile(r"\b(document|window|localStorage|sessionStorage|navigator)\s*\.|\bzE\s*\(|"
+                      r"['\"]use client['\"]")
+_SERVER = re.compile(r"require\(\s*['\"](express|http|https|fs|koa|fastify|jsonwebtoken|crypto)['\"]\s*\)|"
+                     r"from\s+['\"](express|koa|fastify|next/server|node:\w+|fs|http|crypto)['\"]|"
+                     r"\bprocess\.env\b|\bmodule\.exports\b|\bexports\.\w+\s*=|['\"]use server['\"]|"
+                     r"\b(app|router)\.(get|post|use)\s*\(")
+
+
+def runs_in_browser(text: str, page: bool) -> bool:
+    if page:
+        return True
+    return bool(_BROWSER.search(text)) and not _SERVER.search(text)
+
+
+# Words near a signing call that tell what the token is for (see Signer.hints).
+_HINTS = {
+    "zendesk": re.compile(r"zendesk|zopim|zdassets|\bzE\b|ZD_|zd_(?:jwt|secret|key)", re.I),
+    "classic-chat": re.compile(r"zopim|livechat|live_chat|zendesk[ _-]?chat|chat[ _-]?(?:jwt|secret|widget)"
+                               r"|web[ _-]?widget|zESettings", re.I),
+    "messaging": re.compile(r"messaging|messenger|loginUser", re.I),
+    "support-sso": re.compile(r"/access/jwt|access/jwt\?|return_to", re.I),
+    "genesys": re.compile(r"genesys|purecloud|pure\.cloud", re.I),
+    "oidc": re.compile(r"id_token|idToken|openid|\bnonce\b|jwks", re.I),
+}
+
+
+def hints_for(text: str) -> frozenset[str]:
+    """Hints for a signer, from the text around it (its function, or the whole file)."""
+    return frozenset(name for name, rx in _HINTS.items() if rx.search(text))

@@ -1,0 +1,219 @@
+"""Stage 1: read a tree into an Inventory (widgets on pages, JWT signers, markers).
+
+Per-file work (read, prefilter, parse) runs in a process pool when there is enough of it;
+everything that needs the whole site (what kind of widget the site uses, which Zendesk
+profile a signer must fit) is decided afterwards, in one place.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from itertools import repeat
+from multiprocessing import get_context
+
+from migrate import files
+from migrate.extract import extract
+from migrate.extract.base import Source
+from migrate.model import FileError, FileFacts, Signer, WidgetCall
+
+# A pool costs ~50 ms to start; smaller trees are faster in-process.
+POOL_MIN_FILES = 200
+
+WidgetKind = str  # messaging | classic | zopim | genesys-webchat | genesys-messenger | unknown
+
+
+@dataclass(frozen=True, slots=True)
+class Widget:
+    """One page (file) that uses a chat widget."""
+
+    path: str
+    line: int
+    kind: WidgetKind
+    key: str | None
+    calls: tuple[WidgetCall, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SignerView:
+    """A signer with what the site tells about it."""
+
+    signer: Signer
+    purpose: str  # zendesk | genesys-id-token | other
+    profile: str | None  # zendesk-messaging | zendesk-classic-chat | zendesk-classic-hc
+    reason: str  # why this purpose/profile, in words
+
+
+@dataclass(frozen=True)
+class Inventory:
+    root: str
+    files: tuple[FileFacts, ...]
+    widgets: tuple[Widget, ...]
+    signers: tuple[SignerView, ...]
+    errors: tuple[FileError, ...]
+    stats: dict = field(default_factory=dict)
+
+    def file(self, path: str) -> FileFacts | None:
+        return next((f for f in self.files if f.path == path), None)
+
+    @property
+    def site_kind(self) -> WidgetKind | None:
+        return site_kind(w.kind for w in self.widgets)
+
+
+# --- per-file stage ---------------------------------------------------------------------
+
+
+def _process(batch: list[files.Candidate], max_bytes: int) -> list[tuple[FileFacts | None, list[FileError]]]:
+    out = []
+    for c in batch:
+        r = files.read(c, max_bytes)
+        notes = [r.error] if r.error else []
+        if r.text is None:
+            out.append((None, notes) if notes else None)
+            continue
+        facts = extract(Source.of(c.rel, c.language, r.text))
+        out.append((facts, notes))
+    return [o for o in out if o is not None]
+
+
+def _batches(items: list, size: int) -> Iterator[list]:
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
+
+
+def collect(root: str, jobs: int | None = None, max_bytes: int = files.DEFAULT_MAX_BYTES) -> Inventory:
+    started = time.perf_counter()
+    root = os.path.abspath(root)
+    candidates: list[files.Candidate] = []
+    errors: list[FileError] = []
+    for item in files.walk(root):
+        (errors if isinstance(item, FileError) else candidates).append(item)
+    jobs = jobs or os.cpu_count() or 1
+    results: list[tuple[FileFacts | None, list[FileError]]] = []
+    if jobs > 1 and len(candidates) > POOL_MIN_FILES:
+        size = max(16, len(candidates) // (jobs * 8))
+        with ProcessPoolExecutor(jobs, mp_context=get_context("fork")) as pool:
+            for part in pool.map(_process, _batches(candidates, size), repeat(max_bytes)):
+                results.extend(part)
+    else:
+        results = _process(candidates, max_bytes)
+    facts = [f for f, _ in results if f is not None]
+    for f, notes in results:
+        errors.extend(notes)
+        if f is not None:
+            errors.extend(f.errors)
+    facts.sort(key=lambda f: f.path)
+    errors.sort(key=lambda e: (e.path, e.line or 0))
+    return assemble(root, facts, errors, {
+        "files": len(candidates), "parsed": len(facts),
+        "seconds": round(time.perf_counter() - started, 3),
+    })
+
+
+# --- site stage -------------------------------------------------------------------------
+
+_ZENDESK_APIS = ("messenger", "webWidget", "zE", "zESettings", "$zopim")
+
+
+def kind_of(calls: Iterable[WidgetCall]) -> WidgetKind | None:
+    """A page's widget generation, from the API calls it makes (the loader does not tell)."""
+    apis = {c.api.split(":")[0] for c in calls}
+    if "messenger" in apis:
+        return "messaging"
+    if apis & {"webWidget", "zESettings", "zE"}:
+        return "classic"
+    if "$zopim" in apis:
+        return "zopim"
+    if apis & {"ININ.webchat", "_genesys.widgets", "CXBus"}:
+        return "genesys-webchat"
+    if "Genesys" in apis:
+        return "genesys-messenger"
+    return None
+
+
+def site_kind(kinds: Iterable[WidgetKind]) -> WidgetKind | None:
+    present = set(kinds)
+    for k in ("messaging", "classic", "zopim", "genesys-webchat", "genesys-messenger"):
+        if k in present:
+            return k
+    return None
+
+
+def _loader_kind(kind: str) -> WidgetKind | None:
+    return {"zopim": "zopim", "genesys-webchat": "genesys-webchat",
+            "genesys-messenger": "genesys-messenger"}.get(kind)
+
+
+def _widgets(facts: list[FileFacts]) -> list[Widget]:
+    pages = [f for f in facts if f.loaders or kind_of(f.calls)]
+    site = site_kind(k for f in pages if (k := kind_of(f.calls)))
+    out = []
+    for f in pages:
+        kind = kind_of(f.calls)
+        if kind is None:
+            # Loader only: Zendesk's one loader serves Classic and Messaging alike, so the site's
+            # calls elsewhere decide.
+            kind = next((k for ld in f.loaders if (k := _loader_kind(ld.kind))), None) or site or "unknown"
+        key = next((ld.key for ld in f.loaders if ld.key), None)
+        lines = [ld.line for ld in f.loaders] + [c.line for c in f.calls]
+        out.append(Widget(f.path, min(lines), kind, key, f.calls))
+    return out
+
+
+def _zendesk_claims(s: Signer) -> bool:
+    scope = s.claims.get("scope")
+    kid = s.header.get("kid")
+    return bool({"external_id", "email_verified"} & s.claims.keys()) or (
+        scope is not None and scope.final.value == "user") or (
+        kid is not None and isinstance(kid.final.value, str) and kid.final.value.startswith("app_"))
+
+
+def _purpose(s: Signer) -> tuple[str, str]:
+    zd_claims = _zendesk_claims(s)
+    asymmetric = (s.algorithm or "").startswith(("RS", "PS", "ES", "EdDSA"))
+    if ("support-sso" in s.hints and "scope" not in s.claims
+            and not {"external_id", "email_verified"} & s.claims.keys()):
+        return "other", "a Zendesk Support SSO token (/access/jwt), not a widget token"
+    if zd_claims:
+        return "zendesk", "it carries Zendesk widget claims"
+    if ({"genesys", "oidc"} & s.hints) and ("nonce" in s.claims or "aud" in s.claims):
+        return "genesys-id-token", "an ID token for Genesys (OpenID Connect claims, Genesys naming)"
+    if "zendesk" in s.hints and not (asymmetric and {"sub", "aud"} <= s.claims.keys()):
+        return "zendesk", "Zendesk naming around the signing code"
+    return "other", "no Zendesk claims and no Zendesk naming nearby"
+
+
+def _profile(s: Signer, site: WidgetKind | None, site_calls: set[str]) -> tuple[str, str]:
+    if "kid" in s.header or "scope" in s.claims:
+        return "zendesk-messaging", "it sets kid / scope, which only Messaging uses"
+    if "jti" in s.claims and "external_id" not in s.claims:
+        return "zendesk-classic-hc", "it sets jti (Help Center / contact form authentication)"
+    if site in ("classic", "zopim"):
+        if any(c.endswith("authenticate.jwtFn") for c in site_calls):
+            return "zendesk-classic-hc", "the site's Web Widget authenticates Help Center (authenticate.jwtFn)"
+        return "zendesk-classic-chat", f"the site's widget is {site} (chat authentication)"
+    if site == "messaging":
+        return "zendesk-messaging", "the site's widget uses the Messaging API"
+    if "classic-chat" in s.hints:
+        return "zendesk-classic-chat", "Zendesk Chat naming around the signing code"
+    return "zendesk-messaging", "Messaging is the current widget and nothing says otherwise"
+
+
+def assemble(root: str, facts: list[FileFacts], errors: list[FileError], stats: dict) -> Inventory:
+    widgets = _widgets(facts)
+    site = site_kind(w.kind for w in widgets)
+    site_calls = {f"{c.api}.{c.command}" for w in widgets for c in w.calls}
+    views = []
+    for f in facts:
+        for s in f.signers:
+            purpose, why = _purpose(s)
+            profile = None
+            if purpose == "zendesk":
+                profile, why_profile = _profile(s, site, site_calls)
+                why = f"{why}; profile {profile}: {why_profile}"
+            views.append(SignerView(s, purpose, profile, why))
+    return Inventory(root, tuple(facts), tuple(widgets), tuple(views), tuple(errors), stats)

@@ -1,0 +1,17 @@
+"""Scan reports: text (people), json (tools), sarif (code scanning), github (annotations)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from migrate.scan import ScanResult
+
+FORMATS = ("text", "json", "sarif", "github")
+
+
+def render(result: ScanResult, fmt: str, color: bool = False) -> str:
+    import importlib
+
+    module = {"json": "json_report"}.get(fmt, fmt)
+    renderer: Callable[..., str] = importlib.import_module(f"migrate.report.{module}").render
+    return renderer(result, color=color) if fmt == "text" else renderer(result)

@@ -1,0 +1,69 @@
+"""SARIF 2.1.0, as GitHub code scanning accepts it (relative URIs, one run, rule metadata)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from migrate import __version__, rules
+from migrate.scan import ScanResult
+
+_LEVEL = {"error": "error", "warning": "warning", "info": "note"}
+_SECURITY = {"ZG105", "ZG212", "ZG302", "ZG301", "ZG303"}
+
+
+def _rule(r: rules.Rule) -> dict:
+    tags = ["migration", "zendesk" if r.id.startswith(("ZG1", "ZG2")) else "genesys"]
+    if r.id in _SECURITY:
+        tags.append("security")
+    return {
+        "id": r.id,
+        "name": r.name,
+        "shortDescription": {"text": r.summary},
+        "fullDescription": {"text": r.summary},
+        "help": {"text": r.doc, "markdown": r.doc},
+        "defaultConfiguration": {"level": _LEVEL[r.severity]},
+        "properties": {"tags": tags, **({"security-severity": "8.0"} if r.id in _SECURITY else {})},
+    }
+
+
+def to_dict(result: ScanResult) -> dict:
+    catalog = rules.all_rules()
+    index = {r.id: i for i, r in enumerate(catalog)}
+    results = []
+    for f in result.findings:
+        fingerprint = hashlib.sha256(f"{f.rule}:{f.path}:{f.message}".encode()).hexdigest()[:32]
+        results.append({
+            "ruleId": f.rule,
+            "ruleIndex": index[f.rule],
+            "level": _LEVEL[f.severity],
+            "message": {"text": f.message},
+            "locations": [{"physicalLocation": {
+                "artifactLocation": {"uri": f.path},
+                "region": {"startLine": f.line, "startColumn": f.column},
+            }}],
+            "partialFingerprints": {"migrateFinding/v1": fingerprint},
+        })
+    notifications = [{
+        "level": "warning",
+        "message": {"text": e.message},
+        "locations": [{"physicalLocation": {"artifactLocation": {"uri": e.path}}}],
+    } for e in result.inventory.errors]
+    return {
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {
+                "name": "migrate",
+                "version": __version__,
+                "informationUri": "https://pypi.org/project/migrate/",
+                "rules": [_rule(r) for r in catalog],
+            }},
+            "invocations": [{"executionSuccessful": True, "toolExecutionNotifications": notifications}],
+            "results": results,
+        }],
+    }
+
+
+def render(result: ScanResult) -> str:
+    return json.dumps(to_dict(result), indent=2, ensure_ascii=False) + "\n"

@@ -1,0 +1,73 @@
+"""The report people read: what was found, then what is wrong, grouped by file."""
+
+from __future__ import annotations
+
+import io
+from collections import Counter
+from itertools import groupby
+
+from rich.console import Console
+from rich.markup import escape
+
+from migrate.report.describe import signer_timing
+from migrate.scan import ScanResult
+
+_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
+
+
+def render(result: ScanResult, color: bool = False) -> str:
+    buf = io.StringIO()
+    out = Console(file=buf, force_terminal=color, no_color=not color, width=200, soft_wrap=True,
+                  highlight=False)
+    inv = result.inventory
+
+    if inv.widgets:
+        out.print(f"[bold]Widgets[/] (site: {inv.site_kind or 'unknown'})")
+        for w in inv.widgets:
+            key = f" key {escape(w.key)}" if w.key else ""
+            commands = ", ".join(sorted({f"{c.api}:{c.command}" if c.api != "zESettings" else f"zESettings.{c.command}"
+                                         for c in w.calls}))
+            out.print(f"  {escape(w.path)}:{w.line}  {w.kind}{key}" + (f"  [dim]{escape(commands)}[/]" if commands else ""))
+    signers = [v for v in inv.signers if v.purpose != "other"]
+    if signers:
+        out.print("[bold]Signers[/]")
+        for v in signers:
+            s = v.signer
+            alg = s.algorithm or "?"
+            what = v.profile or v.purpose
+            out.print(f"  {escape(s.path)}:{s.line}  {s.language} {s.library} {alg}  [bold]{what}[/]")
+            claims = ", ".join(f"{k}: {' '.join(e.text.split())}" for k, e in s.claims.items())
+            if s.header:
+                out.print(f"    header  {escape(', '.join(f'{k}: {e.text}' for k, e in s.header.items()))}")
+            out.print(f"    claims  {escape(claims) or '(none)'}")
+            for name, how in signer_timing(s).items():
+                out.print(f"    {name:<7} {escape(how)}")
+            if s.secret:
+                out.print(f"    secret  {s.secret.source}: {escape(s.secret.expression)}")
+    if inv.widgets or signers:
+        out.print()
+
+    for path, group in groupby(result.findings, key=lambda f: f.path):
+        out.print(f"[bold underline]{escape(path)}[/]")
+        for f in group:
+            out.print(f"  {f.line}:{f.column}  [{_STYLE[f.severity]}]{f.severity:<7}[/] "
+                      f"[bold]{f.rule}[/] {f.name}  {escape(f.message)}")
+        out.print()
+
+    if inv.errors:
+        out.print("[bold]Not read[/] (the scan went on)")
+        for e in inv.errors:
+            out.print(f"  {escape(e.path)}: {escape(e.message)}")
+        out.print()
+
+    counts = Counter(f.severity for f in result.findings)
+    nfiles = len({f.path for f in result.findings})
+    parts = [f"{counts[s]} {s}{'s' if counts[s] != 1 and s != 'info' else ''}"
+             for s in ("error", "warning", "info") if counts[s]]
+    stats = inv.stats
+    tail = f"({stats.get('files', 0)} files looked at, {stats.get('parsed', 0)} parsed, {stats.get('seconds', 0)} s)"
+    if parts:
+        out.print(f"Found {', '.join(parts)} in {nfiles} file{'s' if nfiles != 1 else ''} {tail}.")
+    else:
+        out.print(f"No findings {tail}.")
+    return buf.getvalue()

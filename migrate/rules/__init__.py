@@ -1,0 +1,87 @@
+"""The rule catalog: one module per rule (zg<id>_<name>.py), discovered at import.
+
+A rule module holds its documentation (module docstring, ruff-style sections) and a
+``RULE`` built with ``Rule.define``.  IDs are a public interface: never renumber.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from functools import cache
+
+from migrate.inventory import Inventory
+from migrate.model import Finding, Severity
+
+Check = Callable[["Rule", Inventory], Iterable[Finding]]
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    name: str
+    severity: Severity
+    where: tuple[str, ...]  # "code", "token"
+    summary: str
+    doc: str
+    check: Check
+
+    @classmethod
+    def define(cls, doc: str | None, severity: Severity, check: Check,
+               where: tuple[str, ...] = ("code",)) -> Rule:
+        """Build a rule from its module docstring: first line "ZG201 exp-in-milliseconds",
+        then a one-line summary, then the sections."""
+        lines = (doc or "").strip().splitlines()
+        rule_id, name = lines[0].split()
+        return cls(rule_id, name, severity, where, lines[1].strip() if len(lines) > 1 else "",
+                   "\n".join(lines[2:]).strip(), check)
+
+    def at(self, path: str, line: int, column: int, message: str) -> Finding:
+        return Finding(self.id, self.name, self.severity, path, line, column, message)
+
+    def run(self, inv: Inventory) -> list[Finding]:
+        return list(self.check(self, inv))
+
+
+@cache
+def all_rules() -> tuple[Rule, ...]:
+    found = []
+    for mod in pkgutil.iter_modules(__path__):
+        if re.fullmatch(r"zg\d{3}_\w+", mod.name):
+            found.append(importlib.import_module(f"{__name__}.{mod.name}").RULE)
+    return tuple(sorted(found, key=lambda r: r.id))
+
+
+def get(key: str) -> Rule | None:
+    key = key.strip()
+    return next((r for r in all_rules() if key.upper() == r.id or key.lower() == r.name), None)
+
+
+def selection(select: Sequence[str] = (), ignore: Sequence[str] = ()) -> tuple[Rule, ...]:
+    """Rules chosen by IDs, names or ID prefixes (ZG2 = the whole ZG2xx family).
+    Raises ValueError naming an unknown selector."""
+
+    def matches(rule: Rule, sel: str) -> bool:
+        return rule.id.startswith(sel.upper()) or rule.name == sel.lower()
+
+    for sel in (*select, *ignore):
+        if not any(matches(r, sel) for r in all_rules()):
+            raise ValueError(f"unknown rule {sel!r}; `migrate rules` lists them")
+    chosen = [r for r in all_rules() if not select or any(matches(r, s) for s in select)]
+    return tuple(r for r in chosen if not any(matches(r, s) for s in ignore))
+
+
+def run(inv: Inventory, rules: Iterable[Rule]) -> list[Finding]:
+    """Every finding of the given rules, minus those suppressed on their line."""
+    suppressed = {f.path: dict(f.suppressions) for f in inv.files if f.suppressions}
+    out: list[Finding] = []
+    for rule in rules:
+        for f in rule.run(inv):
+            ids = suppressed.get(f.path, {}).get(f.line)
+            if ids is not None and (not ids or f.rule in ids):
+                continue
+            out.append(f)
+    return sorted(set(out), key=Finding.sort_key)

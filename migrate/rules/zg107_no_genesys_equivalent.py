@@ -1,0 +1,47 @@
+"""ZG107 no-genesys-equivalent
+A Zendesk widget call with no Genesys Messenger equivalent: it needs a decision.
+
+## What it does
+Looks up every widget call and `zESettings` key in the widget-API table
+(`mappings/widget-api.yaml`) and reports those marked `todo` (runtime locale, unread count,
+z-index ...) and those the table does not know.
+
+## Why is this bad?
+Nothing should vanish in a migration. These calls do something on the Zendesk page that
+Genesys Messenger does not offer at run time; someone has to decide what replaces them
+(a configuration setting, a custom attribute, or nothing).
+
+## Example
+```js
+zE('messenger:set', 'locale', 'de');
+zE('messenger:on', 'unreadMessages', n => badge(n));
+```
+
+## Use instead
+Set `languages` / `defaultLanguage` in the Messenger configuration; count
+`MessagingService.messagesReceived` while the Messenger is closed. `migrate generate` leaves a
+`TODO(migrate:ZG107)` comment next to each such call.
+
+## References
+- Genesys Cloud: Messenger JavaScript SDK commands and events, developer.genesys.cloud.
+"""
+
+from migrate.rules import Rule
+from migrate.widgetapi import lookup
+
+_ZENDESK = ("messenger", "webWidget", "zE", "zESettings", "$zopim")
+
+
+def check(rule, inv):
+    for w in inv.widgets:
+        for c in w.calls:
+            if c.api.split(":")[0] not in _ZENDESK:
+                continue
+            entry = lookup(c.api, c.command)
+            if entry is not None and entry.genesys:
+                continue
+            reason = entry.todo if entry else "not in the widget-API table; decide what replaces it"
+            yield rule.at(w.path, c.line, c.column, f"{c.api} {c.command}: no Genesys equivalent ({reason})")
+
+
+RULE = Rule.define(__doc__, "info", check)

@@ -1,0 +1,43 @@
+"""ZG206 missing-scope-user
+A Messaging token without `scope: "user"`.
+
+## What it does
+Finds Messaging-profile signers whose payload has no `scope` claim, or one whose literal value
+is not `"user"` (a Classic or SSO-style payload on a Messaging site).
+
+## Why is this bad?
+Messaging requires `scope: "user"` in every end-user token; without it the visitor is not
+authenticated. The exact error text is unconfirmed.
+
+## Example
+```python
+jwt.encode({"external_id": str(user.id), "name": user.name}, secret, headers={"kid": kid})
+```
+
+## Use instead
+```python
+jwt.encode({"external_id": str(user.id), "name": user.name, "scope": "user"}, secret, headers={"kid": kid})
+```
+
+## References
+- Zendesk: Messaging authentication, support.zendesk.com article 4411666638746.
+"""
+
+from migrate.rules import Rule
+from migrate.rules._support import shown, zendesk
+
+
+def check(rule, inv):
+    for v in zendesk(inv, "zendesk-messaging"):
+        s = v.signer
+        scope = s.claims.get("scope")
+        if scope is None:
+            if "..." not in s.claims:  # a spread may hold it
+                yield rule.at(s.path, s.line, s.column,
+                              'no scope claim: Messaging requires scope: "user"')
+        elif scope.final.kind == "string" and scope.final.value != "user":
+            yield rule.at(s.path, scope.line, scope.column,
+                          f'scope is {shown(scope)}; Messaging requires scope: "user"')
+
+
+RULE = Rule.define(__doc__, "error", check, where=("code", "token"))

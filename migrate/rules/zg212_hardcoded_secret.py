@@ -1,0 +1,44 @@
+"""ZG212 hardcoded-secret
+A signing secret written as a literal in source code (the value is never printed).
+
+## What it does
+Finds signing keys that are string literals, constants initialised with one, or an
+environment / configuration read with a literal fallback (`process.env.SECRET || 'dev'`).
+
+## Why is this bad?
+Everyone with access to the repository, its history, its CI logs or a leaked bundle can sign
+tokens as any customer. A literal fallback silently becomes the production secret the day the
+variable is missing.
+
+## Example
+```java
+Algorithm.HMAC256("s3cr3t-from-admin-center")
+```
+
+## Use instead
+Read it from the environment or a secret store, fail at start-up when it is missing, and
+rotate the secret that was committed.
+
+## References
+- OWASP: Secrets Management Cheat Sheet.
+"""
+
+from migrate.rules import Rule
+
+
+def check(rule, inv):
+    for v in inv.signers:
+        s = v.signer
+        if v.purpose == "other" or s.secret is None:
+            continue
+        if s.secret.source == "literal" and "literal-fallback" not in s.secret.traits:
+            yield rule.at(s.path, s.secret.line, s.secret.column,
+                          f"the signing secret is a literal in source ({s.secret.expression}); read it from "
+                          "the environment or a secret store and rotate it")
+        elif "literal-fallback" in s.secret.traits:
+            yield rule.at(s.path, s.secret.line, s.secret.column,
+                          f"the signing secret falls back to a literal ({s.secret.expression}); fail when the "
+                          "setting is missing instead, and rotate the committed value")
+
+
+RULE = Rule.define(__doc__, "error", check)

@@ -1,0 +1,49 @@
+"""ZG213 lifetime-over-limit
+Classic Chat: `exp` more than 7 minutes after `iat`.
+
+## What it does
+For signers that fit the Zendesk Chat (Classic) authenticated-visitor profile, computes the
+token lifetime from the code (`iat + 3600`, `expiresIn: '1h'`, `AddHours(1)`,
+`5.minutes.from_now`...) and reports lifetimes over 420 seconds.
+
+## Why is this bad?
+Zendesk Chat rejects visitor tokens whose `exp` is more than 7 minutes after `iat`.
+
+## Example
+```js
+jwt.sign({ name, email, external_id: id }, chatSecret, { expiresIn: '1h' });
+```
+
+## Use instead
+```js
+jwt.sign({ name, email, external_id: id }, chatSecret, { expiresIn: '5m' });
+```
+
+## References
+- Zendesk: Classic Chat authenticated visitors, support.zendesk.com article 4408838925082.
+"""
+
+from migrate.rules import Rule
+from migrate.rules._support import zendesk
+
+LIMIT = 7 * 60
+
+
+def check(rule, inv):
+    for v in zendesk(inv, "zendesk-classic-chat"):
+        s = v.signer
+        exp = s.timing("exp")
+        if exp is None or exp.final.offset is None and exp.offset is None:
+            continue
+        exp_offset = exp.offset if exp.offset is not None else exp.final.offset
+        iat = s.timing("iat")
+        iat_offset = (iat.offset if iat is not None and iat.offset is not None else
+                      (iat.final.offset if iat is not None else None)) or 0
+        lifetime = exp_offset - iat_offset
+        if lifetime > LIMIT:
+            yield rule.at(s.path, exp.line, exp.column,
+                          f"the token lives {lifetime:g} s ({lifetime / 60:g} min); Zendesk Chat accepts at most "
+                          "7 minutes between iat and exp")
+
+
+RULE = Rule.define(__doc__, "error", check, where=("code", "token"))

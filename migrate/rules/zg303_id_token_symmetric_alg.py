@@ -1,0 +1,43 @@
+"""ZG303 id-token-symmetric-alg
+An ID token for Genesys signed with HS* or none instead of an asymmetric key.
+
+## What it does
+Finds code that signs an OpenID Connect ID token for Genesys (nonce / aud claims, Genesys or
+OpenID naming) with a shared-secret algorithm (HS256/384/512) or `none`.
+
+## Why is this bad?
+Genesys validates the ID token it redeems; OpenID Connect relying parties verify it with the
+keys published at the provider's `jwks_uri`. A symmetric signature cannot be published as a
+public key. Which algorithms Genesys accepts is not documented (unconfirmed): RS256 with a
+`kid` from the JWKS is the standard, safe choice.
+
+## Example
+```python
+jwt.encode({"iss": ISSUER, "sub": uid, "aud": CLIENT_ID, "nonce": nonce}, secret, algorithm="HS256")
+```
+
+## Use instead
+```python
+jwt.encode(claims, private_key_pem, algorithm="RS256", headers={"kid": thumbprint})
+```
+
+## References
+- OpenID Connect Core 1.0, section 10.1 (signing) and 3.1.3.7 (ID token validation).
+- Genesys Cloud: Get started with authenticated web messaging, help.mypurecloud.com.
+"""
+
+from migrate.rules import Rule
+
+
+def check(rule, inv):
+    for v in inv.signers:
+        s = v.signer
+        alg = (s.algorithm or "").upper()
+        if v.purpose == "genesys-id-token" and (alg.startswith("HS") or alg == "NONE"):
+            where = s.algorithm_expr or s
+            yield rule.at(s.path, where.line, where.column,
+                          f"the ID token for Genesys is signed with {s.algorithm}; sign it with RS256 and "
+                          "publish the public key in the provider's JWKS (kid = JWK thumbprint)")
+
+
+RULE = Rule.define(__doc__, "error", check, where=("code", "token"))

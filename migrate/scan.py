@@ -1,0 +1,29 @@
+"""The scan stage API: inventory + rules -> findings.  The CLI and other stages call this."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from migrate import files, rules
+from migrate.inventory import Inventory, collect
+from migrate.model import Finding
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    inventory: Inventory
+    findings: tuple[Finding, ...]
+
+    @property
+    def failing(self) -> tuple[Finding, ...]:
+        """Findings that fail a run (info findings are advice)."""
+        return tuple(f for f in self.findings if f.severity in ("error", "warning"))
+
+
+def scan(root: str, select: Sequence[str] = (), ignore: Sequence[str] = (), jobs: int | None = None,
+         max_bytes: int = files.DEFAULT_MAX_BYTES) -> ScanResult:
+    """Scan a tree.  Raises ValueError for an unknown rule selector (before reading anything)."""
+    chosen = rules.selection(select, ignore)
+    inv = collect(root, jobs=jobs, max_bytes=max_bytes)
+    return ScanResult(inv, tuple(rules.run(inv, chosen)))

@@ -1,0 +1,34 @@
+"""The Zendesk -> Genesys widget-API table (mappings/widget-api.yaml)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+
+from migrate.data import data_dir
+
+
+@dataclass(frozen=True)
+class ApiEntry:
+    genesys: str | None = None
+    todo: str | None = None
+    note: str | None = None
+
+
+@cache
+def _table() -> dict:
+    import yaml  # only the commands that need the table pay for PyYAML
+
+    with open(data_dir("mappings") / "widget-api.yaml", encoding="utf-8") as fh:
+        return yaml.safe_load(fh)
+
+
+def lookup(api: str, command: str) -> ApiEntry | None:
+    """The table's entry for a call, or None when the call is not in the table."""
+    table = _table()
+    if api == "zESettings":
+        best = max((k for k in table["settings"] if command == k or command.startswith(k + ".")),
+                   key=len, default=None)
+        return ApiEntry(**table["settings"][best]) if best else None
+    entry = table["apis"].get(api, {}).get(command)
+    return ApiEntry(**entry) if entry else None

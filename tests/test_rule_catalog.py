@@ -1,0 +1,36 @@
+"""The catalog is a public interface: IDs from the reference catalog, every doc section, one module each."""
+
+import re
+from pathlib import Path
+
+import migrate.rules as rules_pkg
+from migrate.rules import all_rules
+
+CODE_RULES = {
+    "ZG101": "classic-auth-on-messaging", "ZG102": "login-before-loader", "ZG103": "token-rendered-into-page",
+    "ZG104": "token-extra-quotes", "ZG105": "secret-in-browser", "ZG106": "legacy-zopim-api",
+    "ZG107": "no-genesys-equivalent", "ZG108": "legacy-genesys-webchat", "ZG201": "exp-in-milliseconds",
+    "ZG202": "exp-not-integer", "ZG203": "exp-fixed-value", "ZG204": "iat-skewed", "ZG205": "missing-kid",
+    "ZG206": "missing-scope-user", "ZG207": "missing-external-id", "ZG208": "external-id-not-string",
+    "ZG209": "email-verified-not-boolean", "ZG210": "unsupported-algorithm", "ZG211": "base64-decoded-secret",
+    "ZG212": "hardcoded-secret", "ZG213": "lifetime-over-limit", "ZG301": "api-token-for-widget",
+    "ZG302": "genesys-secret-in-browser", "ZG303": "id-token-symmetric-alg",
+}
+
+
+def test_every_code_rule_exists_with_its_public_name():
+    assert {r.id: r.name for r in all_rules() if "code" in r.where} == CODE_RULES
+
+
+def test_one_module_per_rule_named_after_it():
+    modules = sorted(p.stem for p in Path(rules_pkg.__file__).parent.glob("zg*.py"))
+    assert modules == sorted(f"{i.lower()}_{n.replace('-', '_')}" for i, n in CODE_RULES.items())
+
+
+def test_docs_have_every_section_and_a_reference():
+    for r in all_rules():
+        sections = re.findall(r"^## (.+)$", r.doc, re.M)
+        assert sections == ["What it does", "Why is this bad?", "Example", "Use instead", "References"], r.id
+        refs = r.doc.split("## References", 1)[1]
+        assert refs.strip().startswith("- "), r.id
+        assert r.summary and r.severity in ("error", "warning", "info")

@@ -48,6 +48,18 @@ class Expr:
             e = e.resolved
         return e
 
+    @property
+    def from_now(self) -> float | None:
+        """Seconds after now, preferring what a local name stands for (`expires.Unix()` where
+        `expires = time.Now().Add(time.Hour)` is an hour, not zero)."""
+        e: Expr | None = self
+        best = None
+        while e is not None:
+            if e.offset is not None:
+                best = e.offset
+            e = e.resolved
+        return best
+
     def has(self, trait: str) -> bool:
         return trait in self.traits or (self.resolved is not None and self.resolved.has(trait))
 

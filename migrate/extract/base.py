@@ -48,11 +48,12 @@ class Found:
                                          "the rest of the file was still read", line))
 
     def freeze(self, src: Source, parsed: bool = True) -> FileFacts:
+        # Several extractors parse the same file (widgets and signers in JS): one error each.
         return FileFacts(
             path=src.path, language=src.language, browser=self.browser,
             loaders=tuple(self.loaders), calls=tuple(sorted(self.calls, key=lambda c: (c.line, c.column))),
             signers=tuple(sorted(self.signers, key=lambda s: (s.line, s.column))),
-            markers=tuple(self.markers), errors=tuple(self.errors), parsed=parsed,
+            markers=tuple(self.markers), errors=tuple(dict.fromkeys(self.errors)), parsed=parsed,
         )
 
 

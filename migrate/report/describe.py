@@ -16,7 +16,7 @@ def timing(expr: Expr | None) -> str | None:
     if final.kind in ("int", "float", "string") and not expr.has("clock"):
         return f"{text}: fixed value"
     if expr.has("clock"):
-        offset = expr.offset if expr.offset is not None else final.offset
+        offset = expr.from_now
         unit = "float seconds" if expr.has("float") else "seconds"
         if offset is None:
             return f"{text}: from the clock ({unit})"

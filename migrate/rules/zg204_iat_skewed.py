@@ -45,9 +45,9 @@ def check(rule, inv):
             elif name == "iat" and expr.has("clock-ms") and not expr.has("date-object"):
                 yield rule.at(s.path, expr.line, expr.column,
                               f"iat {shown(expr)} is in milliseconds; use {now}")
-            elif name == "iat" and (expr.final.offset or 0) > 0:
+            elif name == "iat" and (expr.from_now or 0) > 0:
                 yield rule.at(s.path, expr.line, expr.column,
-                              f"iat {shown(expr)} is {expr.final.offset:g} s in the future; Zendesk allows "
+                              f"iat {shown(expr)} is {expr.from_now:g} s in the future; Zendesk allows "
                               f"2 minutes of skew: use {now}")
 
 

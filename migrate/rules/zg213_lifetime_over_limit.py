@@ -33,13 +33,10 @@ def check(rule, inv):
     for v in zendesk(inv, "zendesk-classic-chat"):
         s = v.signer
         exp = s.timing("exp")
-        if exp is None or exp.final.offset is None and exp.offset is None:
+        if exp is None or exp.from_now is None:
             continue
-        exp_offset = exp.offset if exp.offset is not None else exp.final.offset
         iat = s.timing("iat")
-        iat_offset = (iat.offset if iat is not None and iat.offset is not None else
-                      (iat.final.offset if iat is not None else None)) or 0
-        lifetime = exp_offset - iat_offset
+        lifetime = exp.from_now - ((iat.from_now if iat is not None else None) or 0)
         if lifetime > LIMIT:
             yield rule.at(s.path, exp.line, exp.column,
                           f"the token lives {lifetime:g} s ({lifetime / 60:g} min); Zendesk Chat accepts at most "

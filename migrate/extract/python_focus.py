@@ -1,0 +1,79 @@
+"""Keep only the part of a Python module that can matter for its JWT signing calls.
+
+libcst's scope analysis costs about 1 ms per line, so a 2,000-line views module would take
+seconds.  CPython's own parser (fast, C) finds the top-level statements that use a JWT
+library, the definitions they call or are called by, and the module-level assignments and
+imports; every other top-level statement is blanked (line breaks kept, so positions stay
+true) before libcst sees the file.
+"""
+
+from __future__ import annotations
+
+import ast
+
+_LIBRARIES = ("jwt", "jose", "authlib")
+
+
+def _bound_names(tree: ast.Module) -> set[str]:
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for a in node.names:
+                if a.name.split(".")[0] in _LIBRARIES:
+                    names.add((a.asname or a.name).split(".")[0])
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] in _LIBRARIES:
+            names.update(a.asname or a.name for a in node.names)
+    return names
+
+
+def _defined(stmt: ast.stmt) -> set[str]:
+    if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return {stmt.name}
+    return set()
+
+
+def _used(stmt: ast.stmt) -> set[str]:
+    return {n.id for n in ast.walk(stmt) if isinstance(n, ast.Name)} | {
+        n.attr for n in ast.walk(stmt) if isinstance(n, ast.Attribute)}
+
+
+def focus(text: str) -> str:
+    """The module text with irrelevant top-level definitions blanked; unchanged when the
+    module cannot be parsed (the caller's error recovery handles that)."""
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return text
+    library = _bound_names(tree)
+    if not library:
+        return text
+    units = [(s, _defined(s), _used(s)) for s in tree.body]
+    # `signer = JsonWebToken(["HS256"])` at module level: its name is the library too.
+    for stmt, defined, used in units:
+        if isinstance(stmt, (ast.Assign, ast.AnnAssign)) and used & library:
+            targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+            library |= {n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)}
+    keep = {i for i, (s, defined, used) in enumerate(units) if not defined or used & library}
+    # Follow calls both ways between definitions: payload builders, views calling a signer.
+    changed = True
+    while changed:
+        changed = False
+        kept_defs = set().union(*(units[i][1] for i in keep)) if keep else set()
+        kept_uses = set().union(*(units[i][2] for i in keep if units[i][1])) if keep else set()
+        for i, (_, defined, used) in enumerate(units):
+            if i not in keep and defined and (defined & kept_uses or used & kept_defs):
+                keep.add(i)
+                changed = True
+    if len(keep) == len(units):
+        return text
+    lines = text.splitlines(keepends=True)
+    for i, (stmt, _, _) in enumerate(units):
+        if i in keep:
+            continue
+        start = min([stmt.lineno] + [d.lineno for d in getattr(stmt, "decorator_list", [])])
+        end = stmt.end_lineno or stmt.lineno
+        if any(units[j][0].lineno <= end and (units[j][0].end_lineno or 0) >= start for j in keep):
+            continue  # shares a line with a kept statement
+        for n in range(start - 1, min(end, len(lines))):
+            lines[n] = lines[n][len(lines[n].rstrip("\r\n")):]
+    return "".join(lines)

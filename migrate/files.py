@@ -128,15 +128,19 @@ def read(c: Candidate, max_bytes: int = DEFAULT_MAX_BYTES) -> Read:
         reason = exc.strerror or type(exc).__name__
         hint = " (check its permissions)" if isinstance(exc, PermissionError) else ""
         return Read(None, FileError(c.rel, f"cannot read: {reason}{hint}; skipped"))
-    if not any(n in data for n in NEEDLES):
+    utf16 = data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
+    if not utf16 and not any(n in data for n in NEEDLES):
         return Read(None, candidate=False)
     if len(data) > max_bytes:
         size = os.path.getsize(c.path) / 1_048_576
         return Read(None, FileError(c.rel, f"{size:.1f} MB is over the {max_bytes // 1_048_576} MB "
                                     "limit for one file; skipped (raise it with --max-file-size)"))
-    if b"\0" in data[:8192] and not data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+    if b"\0" in data[:8192] and not utf16:
         return Read(None, FileError(c.rel, "binary content (NUL bytes) in a source file; skipped"))
-    return decode(c.rel, data)
+    read = decode(c.rel, data)
+    if utf16 and read.text is not None and not any(n in read.text.encode() for n in NEEDLES):
+        return Read(None, candidate=False)  # UTF-16 hides the needles from the byte search
+    return read
 
 
 def decode(rel: str, data: bytes) -> Read:

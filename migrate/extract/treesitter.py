@@ -46,6 +46,9 @@ def matches(grammar: str, source: str, node: ts.Node) -> list[tuple[int, dict[st
     return ts.QueryCursor(query(grammar, source)).matches(node)
 
 
+_LAST: dict[str, Doc] = {}
+
+
 class Doc:
     """A parsed document: bytes, tree and helpers to turn nodes into text and positions."""
 
@@ -56,10 +59,18 @@ class Doc:
 
     @classmethod
     def parse(cls, grammar: str, data: bytes, ranges: list[ts.Range] | None = None) -> Doc:
+        if not ranges:
+            # The widget and signer extractors read the same JS file: parse it once.
+            last = _LAST.get(grammar)
+            if last is not None and last.data is data:
+                return last
         p = parser(grammar)
         if ranges:
             p.included_ranges = ranges
-        return cls(data, p.parse(data))
+        doc = cls(data, p.parse(data))
+        if not ranges:
+            _LAST[grammar] = doc
+        return doc
 
     @property
     def root(self) -> ts.Node:

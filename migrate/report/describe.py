@@ -20,7 +20,9 @@ def timing(expr: Expr | None) -> str | None:
         unit = "float seconds" if expr.has("float") else "seconds"
         if offset is None:
             return f"{text}: from the clock ({unit})"
-        sign = "+" if offset >= 0 else "-"
+        if offset == 0:
+            return f"{text}: now ({unit})"
+        sign = "+" if offset > 0 else "-"
         return f"{text}: now {sign} {abs(offset):g} s ({unit})"
     return f"{text}: not derived from a clock we recognise"
 

@@ -18,7 +18,7 @@ _STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
 def render(result: ScanResult, color: bool = False) -> str:
     buf = io.StringIO()
     out = Console(file=buf, force_terminal=color, no_color=not color, width=200, soft_wrap=True,
-                  highlight=False)
+                  highlight=False, emoji=False)
     inv = result.inventory
 
     if inv.widgets:
@@ -50,7 +50,7 @@ def render(result: ScanResult, color: bool = False) -> str:
     for path, group in groupby(result.findings, key=lambda f: f.path):
         out.print(f"[bold underline]{escape(path)}[/]")
         for f in group:
-            out.print(f"  {f.line}:{f.column}  [{_STYLE[f.severity]}]{f.severity:<7}[/] "
+            out.print(f"  {f'{f.line}:{f.column}':<8}[{_STYLE[f.severity]}]{f.severity:<8}[/]"
                       f"[bold]{f.rule}[/] {f.name}  {escape(f.message)}")
         out.print()
 

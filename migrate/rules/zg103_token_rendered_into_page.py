@@ -34,7 +34,8 @@ def check(rule, inv):
     for w in inv.widgets:
         for c in w.calls:
             if c.token_source == "template":
-                yield rule.at(w.path, c.token_line or c.line, c.column,
+                line = c.token_line or c.line
+                yield rule.at(w.path, line, c.column if line == c.line else 1,
                               f"the token handed to {c.command} is rendered into the page by the server: it "
                               "goes stale after exp; fetch a fresh one inside the callback")
 

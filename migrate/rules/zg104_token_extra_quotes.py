@@ -34,13 +34,14 @@ def check(rule, inv):
     for w in inv.widgets:
         for c in w.calls:
             line = c.token_line or c.line
+            column = c.column if line == c.line else 1
             if c.token_source == "json-stringify":
-                yield rule.at(w.path, line, c.column,
+                yield rule.at(w.path, line, column,
                               f"JSON.stringify(token) hands {c.command} the token wrapped in quotes; pass the "
                               "token string itself")
             elif c.token_source == "fetch-text" and json_string_backends:
                 s = json_string_backends[0]
-                yield rule.at(w.path, line, c.column,
+                yield rule.at(w.path, line, column,
                               f"the token is read with .text() but {s.path}:{s.line} sends it as a JSON string "
                               "(with quotes); read it with .json() or send it as text/plain")
     for f in inv.files:

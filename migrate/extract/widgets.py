@@ -1,0 +1,193 @@
+"""The widget extractor: chat widget loaders, API calls, login callbacks and credentials in
+JavaScript / TypeScript, for whole files and for the script regions of a page.
+
+``extract(src)`` reads a .js/.ts/.tsx file.  ``extract_script(...)`` reads given byte ranges
+of a file (the ``<script>`` elements of a page) with positions kept in file coordinates.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+import tree_sitter as ts
+
+from migrate.extract.base import Found, Source, runs_in_browser
+from migrate.extract.treesitter import Doc
+from migrate.extract.widgets_auth import token_source
+from migrate.extract.widgets_calls import CallSite, find_calls, runs_on_load
+from migrate.extract.widgets_js import STRINGS, Node, Script, args, enclosing_function, property_key, unwrap
+from migrate.extract.widgets_secrets import auth_callbacks, credential_markers, secret_markers, token_requests
+from migrate.model import Loader, Marker, WidgetCall
+
+Span = tuple[int, int]
+
+_LOADERS: list[tuple[str, re.Pattern[str]]] = [
+    ("snippet", re.compile(r"static\.zdassets\.com/ekr/snippet\.js(?:\?(?:[^'\"\s#]*&)?key=([\w-]+))?")),
+    ("zembed", re.compile(r"assets\.zendesk\.com/embeddable_framework/main\.js")),
+    ("zopim", re.compile(r"v2\.zopim\.com/(?:\?([\w-]+))?")),
+    ("genesys-messenger", re.compile(r"genesys-bootstrap/genesys\.min\.js")),
+    ("genesys-webchat", re.compile(
+        r"apps\.(?:mypurecloud\.[a-z.]+|[a-z0-9-]+\.pure\.cloud|use2\.us-gov-pure\.cloud|inin\w*\.com)"
+        r"/(?:widgets/\S*?(?:widgets|cxbus)\.min\.js|webchat/jsapi-v\d+\.js)")),
+]
+# Loaders that define zE: a zE call that runs before them fails.
+ZE_LOADERS = frozenset({"snippet", "zembed"})
+_WEBCHAT_API = re.compile(r"/api/v2/(?:webchat|signeddata)")
+_STRING_HINTS = (b"zdassets.com", b"embeddable_framework", b"zopim.com", b"genesys-bootstrap", b"widgets.min.js",
+                 b"cxbus.min.js", b"jsapi-v", b"/api/v2/webchat", b"/api/v2/signeddata")
+# A file without any of these has nothing for this extractor: skip the parse.
+_WORTH_PARSING = (b"zE", b"$zopim", b"ININ", b"_genesys", b"CXBus", b"Genesys", b"zdassets", b"zopim",
+                  b"purecloud", b"pure.cloud", b"/api/v2/", b"oauth/token", b"client_credentials",
+                  b"loginClientCredentialsGrant")
+# ... or a secret's name (see widgets_secrets.name_kind), in any case.
+_WORTH_PARSING_ANY_CASE = (b"zendesk", b"secret", b"jwt", b"signingkey", b"signing_key", b"sharedkey",
+                           b"shared_key", b"hmackey", b"hmac_key", b"privatekey", b"private_key")
+_ASYNC = re.compile(r"\.(?:async|defer)\s*=\s*(?:true|!0|1)|setAttribute\(\s*['\"](?:async|defer)")
+
+
+def loader_for_url(url: str) -> tuple[str, str | None] | None:
+    """(kind, key) for a widget loader URL, else None.  A key rendered by a template is None."""
+    for kind, rx in _LOADERS:
+        m = rx.search(url)
+        if m:
+            key = m.group(1) if rx.groups else None
+            return kind, (None if key is None or set(key) == {"_"} else key)
+    return None
+
+
+def extract(src: Source) -> Found:
+    grammar = src.language if src.language in ("javascript", "typescript", "tsx") else "javascript"
+    return extract_script(src, grammar, src.data, [], [], page=False)
+
+
+def extract_script(src: Source, grammar: str, data: bytes, ranges: list[ts.Range],
+                   masked: list[Span], page: bool, loader_at: int | None = None) -> Found:
+    """Read the script regions ``ranges`` of ``data`` (all of it when ``ranges`` is empty).
+
+    ``masked`` are the byte spans of server-template tags that print a value (``data`` has
+    them masked, ``src.data`` has the original text).  ``page``: the regions are inline
+    scripts of a page, in document order.  ``loader_at``: byte offset of the page's
+    ``<script src=...snippet.js>`` when the page has one; zE calls that run before it are
+    marked ``before_loader``.
+    """
+    found = Found(browser=runs_in_browser(src.text, page))
+    view_data = src.data if len(src.data) == len(data) else data
+    scripts: list[Script] = []
+    sites: list[CallSite] = []
+    requests: dict[int, list[Node]] = {}
+    loader_offsets = [loader_at] if loader_at is not None else []
+    for span, tree in _parse(grammar, data, ranges, page):
+        view = Doc(view_data, tree)
+        if tree.root_node.has_error and not found.errors:
+            found.syntax_error(src, view.first_error())
+        script = Script(view, tree.root_node, data, span, masked, list(scripts))
+        scripts.append(script)
+        sites += find_calls(script)
+        strings = _strings(script)
+        for offset, loader in _string_loaders(script, strings):
+            found.loaders.append(loader)
+            if loader.kind in ZE_LOADERS:
+                loader_offsets.append(offset)
+        found.markers += _webchat_urls(script, strings)
+        requests[id(script)] = token_requests(script)
+        if found.browser:
+            found.markers += secret_markers(script, requests[id(script)])
+    callbacks = [(s.script, s.callback) for s in sites if s.callback is not None]
+    callbacks += [(script, cb) for script in scripts for cb in auth_callbacks(script)]
+    found.markers += credential_markers(scripts, requests, callbacks)
+    first_loader = min(loader_offsets) if loader_offsets and page else None
+    found.calls += [_finish(site, first_loader) for site in sites]
+    return found
+
+
+def _parse(grammar: str, data: bytes, ranges: list[ts.Range], page: bool) -> list[tuple[Span, ts.Tree]]:
+    # Each region on its own: one broken script must not spoil the next.
+    if ranges:
+        return [((r.start_byte, r.end_byte), Doc.parse(grammar, data, [r]).tree) for r in ranges]
+    if not page and not _worth_parsing(data):
+        return []
+    return [((0, len(data)), Doc.parse(grammar, data).tree)]
+
+
+def _worth_parsing(data: bytes) -> bool:
+    if any(word in data for word in _WORTH_PARSING):
+        return True
+    lower = data.lower()
+    return any(word in lower for word in _WORTH_PARSING_ANY_CASE)
+
+
+def _finish(site: CallSite, first_loader: int | None) -> WidgetCall:
+    call = site.call
+    if site.callback is not None:
+        kind, line = token_source(site.script, site.callback)
+        call = replace(call, token_source=kind, token_line=line)
+    if site.uses_ze and first_loader is not None and site.node.start_byte < first_loader \
+            and runs_on_load(site):
+        call = replace(call, before_loader=True)
+    return call
+
+
+# --- string literals: loaders and legacy web chat endpoints ---------------------------------
+
+def _strings(script: Script) -> list[Node]:
+    """String literals that mention a loader or a legacy web chat endpoint."""
+    seen: dict[int, Node] = {}
+    for _, node in script.find(_STRING_HINTS):
+        for n in (node, node.parent):
+            if n is not None and n.type in STRINGS:
+                seen.setdefault(n.id, n)
+                break
+    return sorted(seen.values(), key=lambda n: n.start_byte)
+
+
+def _string_loaders(script: Script, strings: list[Node]) -> list[tuple[int, Loader]]:
+    out = []
+    for string in strings:
+        parsed = script.data[string.start_byte:string.end_byte].decode("utf-8", "replace")
+        hit = loader_for_url(parsed)
+        if hit is None:
+            continue
+        kind, key = hit
+        if kind == "genesys-messenger":
+            key = _deployment_id(script, string)
+        line, col = script.pos(string)
+        out.append((string.start_byte, Loader(kind, key, line, col, is_async=_loads_async(script, string))))
+    return out
+
+
+def _webchat_urls(script: Script, strings: list[Node]) -> list[Marker]:
+    markers = []
+    for string in strings:
+        m = _WEBCHAT_API.search(script.text(string))
+        if m:
+            line, col = script.pos(string)
+            markers.append(Marker("genesys-webchat-url", line, col, m.group()))
+    return markers
+
+
+def _deployment_id(script: Script, string: Node) -> str | None:
+    # (function (g, e, n, es, ys) {...})(window, 'Genesys', '...genesys.min.js', {deploymentId})
+    holder = string.parent
+    if holder is None or holder.type != "arguments" or holder.parent is None:
+        return None
+    for arg in args(holder.parent):
+        arg = unwrap(arg)  # type: ignore[assignment]
+        if arg is None or arg.type != "object":
+            continue
+        for pair in arg.named_children:
+            if pair.type == "pair" and property_key(script, pair.child_by_field_name("key")) == "deploymentId":
+                value = script.string(unwrap(pair.child_by_field_name("value")))
+                if value and set(value) != {"_"}:
+                    return value
+    return None
+
+
+def _loads_async(script: Script, string: Node) -> bool:
+    scope = enclosing_function(string, script.root)
+    if scope is None:
+        holder = string.parent
+        call = holder.parent if holder is not None and holder.type == "arguments" else None
+        callee = unwrap(call.child_by_field_name("function")) if call is not None else None
+        scope = callee if callee is not None else script.root
+    return bool(_ASYNC.search(script.text(scope)))

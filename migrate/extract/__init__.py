@@ -11,7 +11,7 @@ import importlib
 import re
 from collections.abc import Callable
 
-from migrate.extract.base import Found, Source
+from migrate.extract.base import Found, Source, runs_in_browser
 from migrate.model import FileError, FileFacts
 
 # Libraries the signer extractors recognise (zendesk.md section 3).
@@ -67,6 +67,17 @@ _PLAN: dict[str, tuple[str, ...]] = {
 }
 
 
+# A second, per-extractor prefilter on the decoded text: a file that mentions a JWT only to
+# verify one, or a page without a script, is not parsed by the extractor that cannot use it.
+_GATES: dict[str, tuple[str, ...]] = {
+    "widgets": ("zE", "zopim", "zdassets", "endesk", "ININ", "enesys", "CXBus", "purecloud",
+                "pure.cloud", "webchat", "signeddata", "ecret", "ECRET"),
+    "js": ("sign", "Sign", "SIGN", "subtle"),
+    "python": ("encode",),
+    "pages": ("<script", "<SCRIPT", "<Script"),
+}
+
+
 def _extractor(module: str) -> Callable[[Source], Found]:
     return importlib.import_module(f"migrate.extract.{module}").extract
 
@@ -75,6 +86,9 @@ def extract(src: Source) -> FileFacts:
     plan = ("pages",) if src.language.startswith("page:") else _PLAN.get(src.language, ())
     found = Found()
     for module in plan:
+        gate = _GATES.get(module)
+        if gate is not None and not any(word in src.text for word in gate):
+            continue
         try:
             found.merge(_extractor(module)(src))
         except RecursionError:
@@ -83,6 +97,10 @@ def extract(src: Source) -> FileFacts:
             found.errors.append(FileError(
                 src.path, f"internal error in the {module} extractor ({type(exc).__name__}: {exc}); "
                 "please report it with this file"))
+    if src.language.startswith("page:"):
+        found.browser = True
+    elif src.language in ("javascript", "typescript", "tsx"):
+        found.browser = runs_in_browser(src.text, page=False)
     facts = found.freeze(src)
     if "migrate:" in src.text:
         facts = dataclasses.replace(facts, suppressions=suppressions(src.text))

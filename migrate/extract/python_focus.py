@@ -14,27 +14,29 @@ import ast
 _LIBRARIES = ("jwt", "jose", "authlib")
 
 
-def _bound_names(tree: ast.Module) -> set[str]:
-    names = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            for a in node.names:
+def _scan(stmt: ast.stmt) -> tuple[set[str], set[str]]:
+    """Names a statement binds to a JWT library (imports), and every name it uses."""
+    bound: set[str] = set()
+    used: set[str] = set()
+    for node in ast.walk(stmt):
+        kind = type(node)
+        if kind is ast.Name:
+            used.add(node.id)  # type: ignore[attr-defined]
+        elif kind is ast.Attribute:
+            used.add(node.attr)  # type: ignore[attr-defined]
+        elif kind is ast.Import:
+            for a in node.names:  # type: ignore[attr-defined]
                 if a.name.split(".")[0] in _LIBRARIES:
-                    names.add((a.asname or a.name).split(".")[0])
-        elif isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] in _LIBRARIES:
-            names.update(a.asname or a.name for a in node.names)
-    return names
+                    bound.add((a.asname or a.name).split(".")[0])
+        elif kind is ast.ImportFrom and (node.module or "").split(".")[0] in _LIBRARIES:  # type: ignore[attr-defined]
+            bound.update(a.asname or a.name for a in node.names)  # type: ignore[attr-defined]
+    return bound, used
 
 
 def _defined(stmt: ast.stmt) -> set[str]:
     if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
         return {stmt.name}
     return set()
-
-
-def _used(stmt: ast.stmt) -> set[str]:
-    return {n.id for n in ast.walk(stmt) if isinstance(n, ast.Name)} | {
-        n.attr for n in ast.walk(stmt) if isinstance(n, ast.Attribute)}
 
 
 def focus(text: str) -> str:
@@ -44,10 +46,11 @@ def focus(text: str) -> str:
         tree = ast.parse(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return text
-    library = _bound_names(tree)
+    scanned = [_scan(s) for s in tree.body]
+    library = set().union(*(b for b, _ in scanned)) if scanned else set()
     if not library:
         return text
-    units = [(s, _defined(s), _used(s)) for s in tree.body]
+    units = [(s, _defined(s), used) for s, (_, used) in zip(tree.body, scanned)]
     # `signer = JsonWebToken(["HS256"])` at module level: its name is the library too.
     for stmt, defined, used in units:
         if isinstance(stmt, (ast.Assign, ast.AnnAssign)) and used & library:

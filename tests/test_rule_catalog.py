@@ -16,15 +16,28 @@ CODE_RULES = {
     "ZG212": "hardcoded-secret", "ZG213": "lifetime-over-limit", "ZG301": "api-token-for-widget",
     "ZG302": "genesys-secret-in-browser", "ZG303": "id-token-symmetric-alg",
 }
+TOKEN_ONLY_RULES = {
+    "ZG214": "token-expired", "ZG215": "token-malformed", "ZG216": "signature-mismatch",
+    "ZG304": "id-token-audience", "ZG305": "id-token-issuer", "ZG306": "id-token-missing-claim",
+}
+# "code, token" in the catalog: one module serves both.
+BOTH = {"ZG104", "ZG201", "ZG202", "ZG204", "ZG205", "ZG206", "ZG207", "ZG208", "ZG209", "ZG210", "ZG211",
+        "ZG213", "ZG301", "ZG303"}
 
 
 def test_every_code_rule_exists_with_its_public_name():
     assert {r.id: r.name for r in all_rules() if "code" in r.where} == CODE_RULES
 
 
+def test_token_rules_and_rules_that_serve_both():
+    assert {r.id: r.name for r in all_rules() if r.where == ("token",)} == TOKEN_ONLY_RULES
+    assert {r.id for r in all_rules() if r.where == ("code", "token")} == BOTH
+
+
 def test_one_module_per_rule_named_after_it():
     modules = sorted(p.stem for p in Path(rules_pkg.__file__).parent.glob("zg*.py"))
-    assert modules == sorted(f"{i.lower()}_{n.replace('-', '_')}" for i, n in CODE_RULES.items())
+    everything = {**CODE_RULES, **TOKEN_ONLY_RULES}
+    assert modules == sorted(f"{i.lower()}_{n.replace('-', '_')}" for i, n in everything.items())
 
 
 def test_docs_have_every_section_and_a_reference():

@@ -12,11 +12,27 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
+from typing import TYPE_CHECKING
 
-from migrate.inventory import Inventory
 from migrate.model import Finding, Severity
 
-Check = Callable[["Rule", Inventory], Iterable[Finding]]
+if TYPE_CHECKING:  # kept out of start-up: check-token needs neither
+    from migrate.inventory import Inventory
+    from migrate.token.context import TokenContext
+
+Check = Callable[["Rule", "Inventory"], Iterable[Finding]]
+TokenCheck = Callable[["Rule", "TokenContext"], Iterable["TokenFinding"]]
+
+
+@dataclass(frozen=True)
+class TokenFinding:
+    """A finding about one token: no file position, but the fix in the user's terms."""
+
+    rule: str
+    name: str
+    severity: Severity
+    message: str
+    fix: str
 
 
 @dataclass(frozen=True)
@@ -27,23 +43,32 @@ class Rule:
     where: tuple[str, ...]  # "code", "token"
     summary: str
     doc: str
-    check: Check
+    check: Check | None
+    check_token: TokenCheck | None = None
 
     @classmethod
-    def define(cls, doc: str | None, severity: Severity, check: Check,
-               where: tuple[str, ...] = ("code",)) -> Rule:
+    def define(cls, doc: str | None, severity: Severity, check: Check | None = None,
+               check_token: TokenCheck | None = None) -> Rule:
         """Build a rule from its module docstring: first line "ZG201 exp-in-milliseconds",
-        then a one-line summary, then the sections."""
+        then a one-line summary, then the sections.  Where it applies follows from the checks
+        it has: source code, a concrete token, or both."""
         lines = (doc or "").strip().splitlines()
         rule_id, name = lines[0].split()
+        where = tuple(w for w, fn in (("code", check), ("token", check_token)) if fn is not None)
         return cls(rule_id, name, severity, where, lines[1].strip() if len(lines) > 1 else "",
-                   "\n".join(lines[2:]).strip(), check)
+                   "\n".join(lines[2:]).strip(), check, check_token)
 
     def at(self, path: str, line: int, column: int, message: str) -> Finding:
         return Finding(self.id, self.name, self.severity, path, line, column, message)
 
+    def about_token(self, message: str, fix: str) -> TokenFinding:
+        return TokenFinding(self.id, self.name, self.severity, message, fix)
+
     def run(self, inv: Inventory) -> list[Finding]:
-        return list(self.check(self, inv))
+        return list(self.check(self, inv)) if self.check else []
+
+    def run_token(self, ctx: TokenContext) -> list[TokenFinding]:
+        return list(self.check_token(self, ctx)) if self.check_token else []
 
 
 @cache

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
-from migrate.inventory import Inventory, SignerView
 from migrate.model import Expr, WidgetCall
+
+if TYPE_CHECKING:
+    from migrate.inventory import Inventory, SignerView
 
 # "now in seconds, plus five minutes" in each language's own idiom: the fix users paste.
 NOW_PLUS_5_MIN = {

@@ -52,4 +52,17 @@ def check(rule, inv):
                               "or upgrade to PyJWT 2 (encode returns str)")
 
 
-RULE = Rule.define(__doc__, "error", check, where=("code", "token"))
+def check_token(rule, ctx):
+    for w in ctx.wrappers:
+        if w == "b''":
+            yield rule.about_token(
+                "the token is wrapped in b'...': a Python bytes value turned into text (removed to check it)",
+                "PyJWT 1.x returns bytes: send token.decode('ascii'), or upgrade to PyJWT 2")
+        elif w in ("double quotes", "single quotes", "backticks", "escaped quotes"):
+            yield rule.about_token(
+                f"the token is wrapped in {w} (removed to check it); the widget would receive them too",
+                "send the bare token: res.json(token) / JSON.stringify(token) add quotes that .text() keeps; "
+                "send it as text/plain or read it with .json()")
+
+
+RULE = Rule.define(__doc__, "error", check, check_token)

@@ -29,6 +29,8 @@ exp: Math.floor(Date.now() / 1000) + 300
 
 from migrate.rules import Rule
 from migrate.rules._support import NOW_PLUS_5_MIN, shown, zendesk
+from migrate.token.context import seconds
+from migrate.token.times import iso
 
 
 def check(rule, inv):
@@ -41,7 +43,7 @@ def check(rule, inv):
             if exp.has("clock-ms"):
                 yield rule.at(s.path, exp.line, exp.column,
                               f"exp {shown(exp)} is in milliseconds; JWT times are seconds: use {fix}")
-            elif final.kind in ("int", "float") and isinstance(final.value, (int, float)) and final.value > 1e11:
+            elif final.kind in ("int", "float") and isinstance(final.value, (int, float)) and final.value > MS_THRESHOLD:
                 yield rule.at(s.path, exp.line, exp.column,
                               f"exp {final.value} is in milliseconds; JWT times are seconds: use {fix}")
         managed = s.managed.get("exp")
@@ -51,4 +53,16 @@ def check(rule, inv):
                           "write a number of seconds (300) or a unit ('5m')")
 
 
-RULE = Rule.define(__doc__, "error", check, where=("code", "token"))
+MS_THRESHOLD = 1e11  # 10^11 seconds is the year 5138: only a millisecond clock gets there
+
+
+def check_token(rule, ctx):
+    exp = seconds(ctx.claims.get("exp"))
+    if exp is not None and exp > MS_THRESHOLD:
+        yield rule.about_token(
+            f"exp is {ctx.claims['exp']}: that is milliseconds ({iso(exp / 1000)} as milliseconds, "
+            f"{iso(exp)} as seconds)",
+            f"use seconds: Math.floor(Date.now() / 1000) + 300 (here: {int(exp // 1000)})")
+
+
+RULE = Rule.define(__doc__, "error", check, check_token)

@@ -26,17 +26,26 @@ payload = {"external_id": str(user.id), "scope": "user", "exp": int(time.time())
 - Zendesk community post 4709220609306 (exp "12345678" as a string rejected).
 """
 
+import json
+
 from migrate.rules import Rule
 from migrate.rules._support import NOW_PLUS_5_MIN, shown, zendesk
+from migrate.token.context import json_kind, seconds
+
+
+def _problem_kind(kind: str) -> str | None:
+    """Shared by code and token checks: what is wrong with a time claim of this kind."""
+    if kind in ("string", "template"):
+        return "a string"
+    if kind == "float":
+        return "a float"
+    return None
 
 
 def _problem(expr) -> str | None:
-    final = expr.final
-    if final.kind in ("string", "template") or expr.has("stringified"):
+    if expr.has("stringified"):
         return "a string"
-    if final.kind == "float" or expr.has("float"):
-        return "a float"
-    return None
+    return _problem_kind(expr.final.kind) or ("a float" if expr.has("float") else None)
 
 
 def check(rule, inv):
@@ -53,4 +62,22 @@ def check(rule, inv):
                               f"e.g. {NOW_PLUS_5_MIN.get(s.language, 'now + 300')}")
 
 
-RULE = Rule.define(__doc__, "error", check, where=("code", "token"))
+def check_token(rule, ctx):
+    for name in ("exp", "iat", "nbf"):
+        if name not in ctx.claims:
+            continue
+        value = ctx.claims[name]
+        what = _problem_kind(json_kind(value))
+        if what == "a string":
+            n = seconds(value)
+            fix = f'send a JSON number: "{name}": {int(n)}' if n is not None else \
+                f"send {name} as a JSON number of seconds"
+            yield rule.about_token(f"{name} is the string {json.dumps(value)}; it must be a number", fix)
+        elif what == "a float":
+            n = seconds(value)
+            yield rule.about_token(f"{name} is {value} (a float); it must be whole seconds",
+                                   f"round down: {int(n)} (Math.floor(Date.now() / 1000) + 300)" if n is not None
+                                   else "send whole seconds: Math.floor(Date.now() / 1000) + 300")
+
+
+RULE = Rule.define(__doc__, "error", check, check_token)

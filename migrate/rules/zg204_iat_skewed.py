@@ -28,6 +28,9 @@ payload = {"iat": int(time.time()), ...}   # or datetime.now(timezone.utc)
 
 from migrate.rules import Rule
 from migrate.rules._support import NOW, shown, zendesk
+from migrate.rules.zg201_exp_in_milliseconds import MS_THRESHOLD
+from migrate.token.context import seconds
+from migrate.token.times import when
 
 
 def check(rule, inv):
@@ -51,4 +54,21 @@ def check(rule, inv):
                               f"2 minutes of skew: use {now}")
 
 
-RULE = Rule.define(__doc__, "warning", check, where=("code", "token"))
+def check_token(rule, ctx):
+    iat = seconds(ctx.claims.get("iat"))
+    if iat is not None and iat > MS_THRESHOLD:
+        yield rule.about_token(f"iat is {ctx.claims['iat']}: that is milliseconds",
+                               f"use seconds: Math.floor(Date.now() / 1000) (here: {int(iat // 1000)})")
+        return
+    allowed = max(ctx.leeway, 120 if ctx.profile in ("zendesk-classic-chat", "zendesk-classic-hc") else 0)
+    for name, what in (("iat", "issued"), ("nbf", "valid")):
+        t = seconds(ctx.claims.get(name))
+        if t is not None and t <= MS_THRESHOLD and t - ctx.now > allowed:
+            skew = t - ctx.now
+            yield rule.about_token(
+                f"{name} is {when(t, ctx.now)}: {what} {skew:.0f} s in the future; the signing server's clock "
+                f"is ahead (or reads local time as UTC)" + (" - Zendesk allows 2 minutes" if allowed == 120 else ""),
+                "sync the server clock (NTP) and compute times from UTC: Math.floor(Date.now() / 1000)")
+
+
+RULE = Rule.define(__doc__, "warning", check, check_token)

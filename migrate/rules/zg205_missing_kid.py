@@ -44,4 +44,13 @@ def check(rule, inv):
                           "when it is missing")
 
 
-RULE = Rule.define(__doc__, "error", check, where=("code", "token"))
+def check_token(rule, ctx):
+    if ctx.profile == "zendesk-messaging" and not ctx.header.get("kid"):
+        yield rule.about_token(
+            "no kid in the header: Messaging finds the signing key by kid" if "kid" not in ctx.header
+            else f"kid is {ctx.header['kid']!r}: empty",
+            "add the key ID from Admin Center > Account > Security > End user authentication "
+            "(app_...) as the kid header")
+
+
+RULE = Rule.define(__doc__, "error", check, check_token)

@@ -23,6 +23,8 @@ jwt.encode({"external_id": str(user.id), "name": user.name, "scope": "user"}, se
 - Zendesk: Messaging authentication, support.zendesk.com article 4411666638746.
 """
 
+import json
+
 from migrate.rules import Rule
 from migrate.rules._support import shown, zendesk
 
@@ -40,4 +42,14 @@ def check(rule, inv):
                           f'scope is {shown(scope)}; Messaging requires scope: "user"')
 
 
-RULE = Rule.define(__doc__, "error", check, where=("code", "token"))
+def check_token(rule, ctx):
+    if ctx.profile != "zendesk-messaging":
+        return
+    if "scope" not in ctx.claims:
+        yield rule.about_token('no scope claim: Messaging requires scope: "user"', 'add "scope": "user"')
+    elif ctx.claims["scope"] != "user":
+        yield rule.about_token(f'scope is {json.dumps(ctx.claims["scope"])}; Messaging requires "user"',
+                               'set "scope": "user"')
+
+
+RULE = Rule.define(__doc__, "error", check, check_token)

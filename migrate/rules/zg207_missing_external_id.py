@@ -36,4 +36,10 @@ def check(rule, inv):
                           "that never changes for the user)")
 
 
-RULE = Rule.define(__doc__, "error", check, where=("code", "token"))
+def check_token(rule, ctx):
+    if ctx.profile == "zendesk-messaging" and "external_id" not in ctx.claims:
+        yield rule.about_token("no external_id: Messaging identifies the visitor by external_id",
+                               'add "external_id": the user\'s permanent id, as a string')
+
+
+RULE = Rule.define(__doc__, "error", check, check_token)

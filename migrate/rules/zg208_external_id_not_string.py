@@ -26,6 +26,7 @@ another code path sends the string form.
 
 from migrate.rules import Rule
 from migrate.rules._support import TO_STRING, shown, zendesk
+from migrate.token.context import json_kind
 
 
 def check(rule, inv):
@@ -45,4 +46,11 @@ def check(rule, inv):
                           f"external_id {shown(ext)} {how}; send a string: {fix}")
 
 
-RULE = Rule.define(__doc__, "warning", check, where=("code", "token"))
+def check_token(rule, ctx):
+    value = ctx.claims.get("external_id")
+    if ctx.zendesk and json_kind(value) in ("int", "float"):
+        yield rule.about_token(f"external_id is the number {value}; Zendesk documents a string",
+                               f'send "external_id": "{value}" (String(user.id))')
+
+
+RULE = Rule.define(__doc__, "warning", check, check_token)

@@ -23,8 +23,11 @@ so the email is treated as unverified (and may not be linked to the existing use
 - Zendesk: Messaging authentication, support.zendesk.com article 4411666638746.
 """
 
+import json
+
 from migrate.rules import Rule
 from migrate.rules._support import TRUE, shown, zendesk
+from migrate.token.context import json_kind
 
 
 def check(rule, inv):
@@ -39,4 +42,12 @@ def check(rule, inv):
                           f"email_verified {shown(ev)} is not a boolean; use {TRUE.get(s.language, 'true')}")
 
 
-RULE = Rule.define(__doc__, "warning", check, where=("code", "token"))
+def check_token(rule, ctx):
+    if "email_verified" in ctx.claims and ctx.zendesk:
+        value = ctx.claims["email_verified"]
+        if json_kind(value) != "bool":
+            yield rule.about_token(f"email_verified is {json.dumps(value)}, not a JSON boolean",
+                                   '"email_verified": true (no quotes)')
+
+
+RULE = Rule.define(__doc__, "warning", check, check_token)

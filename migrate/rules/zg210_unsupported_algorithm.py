@@ -22,6 +22,8 @@ token := jwt.NewWithClaims(jwt.SigningMethodHS256, claims)
 - Zendesk: Messaging authentication, support.zendesk.com article 4411666638746.
 """
 
+import json
+
 from migrate.rules import Rule
 from migrate.rules._support import zendesk
 
@@ -29,10 +31,22 @@ from migrate.rules._support import zendesk
 def check(rule, inv):
     for v in zendesk(inv):
         s = v.signer
-        if s.algorithm and s.algorithm.upper() != "HS256":
+        if s.algorithm and not accepted(s.algorithm):
             where = s.algorithm_expr or s
             yield rule.at(s.path, where.line, where.column,
                           f"{s.algorithm} is not accepted for Zendesk widget tokens; sign with HS256")
 
 
-RULE = Rule.define(__doc__, "error", check, where=("code", "token"))
+def accepted(alg: object) -> bool:
+    """Shared by code and token checks: Zendesk widget tokens are HS256 only."""
+    return isinstance(alg, str) and alg.upper() == "HS256"
+
+
+def check_token(rule, ctx):
+    alg = ctx.header.get("alg")
+    if ctx.zendesk and not accepted(alg):
+        yield rule.about_token(f"alg is {json.dumps(alg)}; Zendesk widget tokens must be HS256",
+                               "sign with HS256 and the shared secret from Zendesk")
+
+
+RULE = Rule.define(__doc__, "error", check, check_token)

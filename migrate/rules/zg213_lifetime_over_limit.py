@@ -25,6 +25,7 @@ jwt.sign({ name, email, external_id: id }, chatSecret, { expiresIn: '5m' });
 
 from migrate.rules import Rule
 from migrate.rules._support import zendesk
+from migrate.token.context import seconds
 
 LIMIT = 7 * 60
 
@@ -43,4 +44,12 @@ def check(rule, inv):
                           "7 minutes between iat and exp")
 
 
-RULE = Rule.define(__doc__, "error", check, where=("code", "token"))
+def check_token(rule, ctx):
+    exp, iat = seconds(ctx.claims.get("exp")), seconds(ctx.claims.get("iat"))
+    if ctx.profile == "zendesk-classic-chat" and exp is not None and iat is not None and exp - iat > LIMIT:
+        life = exp - iat
+        yield rule.about_token(f"exp is {life:g} s ({life / 60:g} min) after iat; Zendesk Chat allows 7 minutes",
+                               "issue tokens for at most 420 s: exp = iat + 300")
+
+
+RULE = Rule.define(__doc__, "error", check, check_token)

@@ -26,6 +26,8 @@ whose `getAuthCode` returns `{authCode, redirectUri, nonce, codeVerifier}`.
 - Genesys Cloud: Messenger AuthProvider plugin, developer.genesys.cloud.
 """
 
+import re
+
 from migrate.rules import Rule
 
 
@@ -38,4 +40,18 @@ def check(rule, inv):
                               "authenticate Messenger; use an OpenID provider and an AuthProvider plugin")
 
 
-RULE = Rule.define(__doc__, "error", check, where=("code", "token"))
+GENESYS_HOST = re.compile(r"(?:^|//|\.)(?:login|api)\.(?:mypurecloud\.(?:com|ie|de|jp|com\.au)|[a-z0-9]+\.pure\.cloud"
+                          r"|use2\.us-gov-pure\.cloud)\b")
+
+
+def check_token(rule, ctx):
+    iss = ctx.claims.get("iss")
+    if isinstance(iss, str) and GENESYS_HOST.search(iss):
+        yield rule.about_token(
+            f"this is a Genesys org OAuth token (iss {iss}): it is for the Platform API and can never "
+            "authenticate Messenger",
+            "authenticate Messenger with an AuthProvider plugin and your own OpenID provider "
+            "(`migrate generate`); keep org tokens on the server")
+
+
+RULE = Rule.define(__doc__, "error", check, check_token)

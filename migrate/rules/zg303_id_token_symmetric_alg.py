@@ -26,18 +26,33 @@ jwt.encode(claims, private_key_pem, algorithm="RS256", headers={"kid": thumbprin
 - Genesys Cloud: Get started with authenticated web messaging, help.mypurecloud.com.
 """
 
+import json
+
 from migrate.rules import Rule
 
 
 def check(rule, inv):
     for v in inv.signers:
         s = v.signer
-        alg = (s.algorithm or "").upper()
-        if v.purpose == "genesys-id-token" and (alg.startswith("HS") or alg == "NONE"):
+        if v.purpose == "genesys-id-token" and symmetric(s.algorithm):
             where = s.algorithm_expr or s
             yield rule.at(s.path, where.line, where.column,
                           f"the ID token for Genesys is signed with {s.algorithm}; sign it with RS256 and "
                           "publish the public key in the provider's JWKS (kid = JWK thumbprint)")
 
 
-RULE = Rule.define(__doc__, "error", check, where=("code", "token"))
+def symmetric(alg: object) -> bool:
+    """Shared by code and token checks: HS* and none cannot be published in a JWKS."""
+    return isinstance(alg, str) and (alg.upper().startswith("HS") or alg.lower() == "none")
+
+
+def check_token(rule, ctx):
+    alg = ctx.header.get("alg")
+    if ctx.profile == "genesys-oidc" and (symmetric(alg) or not isinstance(alg, str)):
+        yield rule.about_token(
+            f"the ID token is signed with {json.dumps(alg)}; use an asymmetric key published in the JWKS "
+            "(which algorithms Genesys accepts is unconfirmed; RS256 is the safe choice)",
+            "sign ID tokens with RS256, kid = the key's JWK thumbprint, and publish the public key at jwks_uri")
+
+
+RULE = Rule.define(__doc__, "error", check, check_token)

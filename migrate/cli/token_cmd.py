@@ -1,0 +1,111 @@
+"""`migrate check-token TOKEN|-`: why Zendesk or Genesys rejects this one token."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from migrate.cli.app import FINDINGS, OK, app, err, fail
+
+
+class Profile(str, Enum):
+    auto = "auto"
+    zendesk_messaging = "zendesk-messaging"
+    zendesk_classic_chat = "zendesk-classic-chat"
+    zendesk_classic_hc = "zendesk-classic-hc"
+    genesys_oidc = "genesys-oidc"
+
+
+class Format(str, Enum):
+    text = "text"
+    json = "json"
+
+
+def _secret(env: str | None, file: Path | None) -> tuple[bytes | None, str | None]:
+    if env and file:
+        raise fail("give --secret-env or --secret-file, not both")
+    if env:
+        value = os.environ.get(env)
+        if value is None:
+            raise fail(f"the environment variable {env} is not set", f"export {env}=... first")
+        return value.encode("utf-8"), f"${env}"
+    if file:
+        try:
+            return file.read_bytes().rstrip(b"\r\n"), str(file)
+        except OSError as exc:
+            raise fail(f"cannot read {file}: {exc.strerror}") from None
+    return None, None
+
+
+@app.command("check-token")
+def check_token(
+    token: Annotated[str, typer.Argument(help="The JWT as pasted (quotes, 'Bearer ' and b'...' are fine), or - for stdin.")],
+    profile: Annotated[Profile, typer.Option(help="Which rules the token must meet (auto: guessed from the claims).")] = Profile.auto,
+    secret_env: Annotated[str | None, typer.Option(help="Verify HS* with the secret in this environment variable.")] = None,
+    secret_file: Annotated[Path | None, typer.Option(help="Verify HS* with the secret in this file.")] = None,
+    jwks: Annotated[str | None, typer.Option(help="Verify RS/PS/ES with this JWKS (file or URL), by kid.")] = None,
+    client_id: Annotated[str | None, typer.Option(help="genesys-oidc: the client id aud must contain.")] = None,
+    issuer: Annotated[str | None, typer.Option(help="genesys-oidc: the issuer iss must equal.")] = None,
+    nonce: Annotated[str | None, typer.Option(help="genesys-oidc: the nonce that was requested.")] = None,
+    leeway: Annotated[float, typer.Option(min=0, help="Seconds of clock skew to allow.")] = 0.0,
+    now: Annotated[float | None, typer.Option(help="Check as if it were this Unix time (seconds).")] = None,
+    format: Annotated[Format, typer.Option("--format", "-f", help="Report format.")] = Format.text,
+) -> None:
+    """Explain what is wrong with one JWT: format, claims, times, profile rules and signature."""
+    from migrate.token.check import Options, check
+    from migrate.token.signature import JwksError, load_jwks
+
+    raw = sys.stdin.read(1_000_000) if token == "-" else token
+    secret, where = _secret(secret_env, secret_file)
+    keys = None
+    if jwks:
+        try:
+            keys = load_jwks(jwks)
+        except JwksError as exc:
+            raise fail(str(exc)) from None
+    report = check(raw, Options(profile.value, secret, where, keys, jwks, client_id, issuer, nonce, leeway, now))
+    if format is Format.json:
+        typer.echo(json.dumps(_json(report), indent=2, ensure_ascii=False))
+    else:
+        typer.echo(_text(report), nl=False)
+    raise typer.Exit(FINDINGS if report.failing else OK)
+
+
+def _json(report) -> dict:
+    return {
+        "profile": report.profile, "profile_guessed": report.guessed, "profile_reason": report.profile_reason,
+        "header": report.header, "claims": report.claims, "times": report.times,
+        "findings": [{"rule": f.rule, "name": f.name, "severity": f.severity, "message": f.message, "fix": f.fix}
+                     for f in report.findings],
+        "signature": report.signature.status, "signature_detail": report.signature.detail,
+        "stripped": list(report.wrappers),
+    }
+
+
+def _text(report) -> str:
+    lines = []
+    if report.profile:
+        how = f"guessed: {report.profile_reason}; --profile to choose" if report.guessed else report.profile_reason
+        lines.append(f"profile    {report.profile} ({how})")
+    if report.wrappers:
+        lines.append(f"stripped   {', '.join(report.wrappers)}")
+    if report.header is not None:
+        lines.append(f"header     {json.dumps(report.header, ensure_ascii=False)}")
+        lines.append("claims     " + json.dumps(report.claims, indent=2, ensure_ascii=False).replace("\n", "\n           "))
+    for name, text in report.times.items():
+        lines.append(f"{name:<10} {text}")
+    lines.append(f"signature  {report.signature.status.replace('-', ' ')}: {report.signature.detail}")
+    lines.append("")
+    for f in report.findings:
+        lines.append(f"{f.rule} {f.severity:<7} {f.message}")
+        lines.append(f"      fix: {f.fix}")
+    counts = {s: sum(f.severity == s for f in report.findings) for s in ("error", "warning", "info")}
+    summary = ", ".join(f"{n} {s}{'s' if n != 1 and s != 'info' else ''}" for s, n in counts.items() if n)
+    lines.append(summary + "." if summary else "No problems found.")
+    return "\n".join(lines) + "\n"

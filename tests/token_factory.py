@@ -38,6 +38,17 @@ def iso(ts: float) -> str:
     return datetime.fromtimestamp(ts, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+# The two tokens quoted in the Zendesk community thread (post 4709220609306).
+THREAD_EXP_STRING = (
+    "eyJ0eXAiOiJKV1QiLCJraWQiOiJhcHBfNjJiNWUwZmZjYTVhMzgwMGYwMjI1YzUzIiwiYWxnIjoiSFMyNTYifQ."
+    "eyJleHRlcm5hbF9pZCI6IjEyMzE2NTQyMzQ0IiwiZW1haWwiOiJqYW5lc0Bzb2FwLmNvbSIsImV4cCI6IjEyMzQ1Njc4Iiwib"
+    "mFtZSI6IkphbmUgU29hcHMiLCJzY29wZSI6InVzZXIifQ.ShaKIlanfmUoRqDpEvUEJkyJr6rdY9sUf1YckVAmddQ")
+THREAD_NUMERIC_ID = (
+    "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCIsImtpZCI6ImFwcF82NDRhMjMwYWRhZDg4MjliMWM1NmQ0ZjgifQ."
+    "eyJleHRlcm5hbF9pZCI6MSwic2NvcGUiOiJ1c2VyIiwiaWF0IjoxNjgyNTg3NzA5fQ."
+    "ICzTP9maSQQVX0xjEPyzou8IjAzhkPIqDLdkgZ3Q98Q")
+
+
 # Typical payloads, one per profile; each is clean at NOW.
 def messaging_claims(**extra) -> dict:
     return {"external_id": "user-1042", "scope": "user", "name": "Jane Soap", "email": "jane@example.com",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import sys
 from enum import Enum
@@ -61,6 +62,8 @@ def check_token(
     from migrate.token.check import Options, check
     from migrate.token.signature import JwksError, load_jwks
 
+    if now is not None and not math.isfinite(now):
+        raise fail("--now must be a Unix time in seconds")
     raw = sys.stdin.read(1_000_000) if token == "-" else token
     secret, where = _secret(secret_env, secret_file)
     keys = None
@@ -71,10 +74,21 @@ def check_token(
             raise fail(str(exc)) from None
     report = check(raw, Options(profile.value, secret, where, keys, jwks, client_id, issuer, nonce, leeway, now))
     if format is Format.json:
-        typer.echo(json.dumps(_json(report), indent=2, ensure_ascii=False))
+        typer.echo(json.dumps(_finite(_json(report)), indent=2, ensure_ascii=False))
     else:
         typer.echo(_text(report), nl=False)
     raise typer.Exit(FINDINGS if report.failing else OK)
+
+
+def _finite(value):
+    """Claims like 1e400 decode to infinity, which JSON cannot carry: show them as text."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return repr(value)
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_finite(v) for v in value]
+    return value
 
 
 def _json(report) -> dict:

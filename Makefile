@@ -5,6 +5,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+NODE_STAMP := tests/node/node_modules/.installed
 
 .PHONY: demo test bench clean
 
@@ -23,7 +24,12 @@ demo: $(STAMP)
 	@echo "== migrate scan examples/shop --format json (the inventory other tools read) =="
 	-$(BIN)/migrate scan examples/shop --format json --exit-zero | head -n 60
 
-test: $(STAMP)
+# npm packages the generated JavaScript needs when the tests run it under node.
+$(NODE_STAMP): tests/node/package.json tests/node/package-lock.json
+	cd tests/node && npm ci --no-audit --no-fund --loglevel=error
+	touch $(NODE_STAMP)
+
+test: $(STAMP) $(NODE_STAMP)
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)

@@ -1,0 +1,1 @@
+"""Wiring the site's OpenID provider where its Zendesk token endpoint was, one module per framework."""

@@ -1,0 +1,202 @@
+"""Express: the Zendesk token route becomes the OpenID provider, mounted at the issuer path behind
+the route's own auth guard, with the claims computed by the old code's own expressions."""
+
+from __future__ import annotations
+
+import json
+import posixpath
+import re
+
+import tree_sitter as ts
+
+from migrate.extract.treesitter import walk
+from migrate.generate.changes import Edit, SourceFile, with_newlines
+from migrate.generate.config import Config
+from migrate.generate.page import Page
+from migrate.generate.plan import BackendPlan, ClaimMapping
+from migrate.generate.render import render
+
+PROVIDER = "genesys-oidc-provider"
+JOSE_VERSION = "^5.9.6"
+_ROUTE_METHODS = {"get", "post", "all", "put", "use"}
+_FUNCTIONS = {"arrow_function", "function_expression", "function"}
+
+
+class WiringError(Exception):
+    """The route could not be rewritten automatically; the message says what to do by hand."""
+
+
+def _route(page: Page, at: int) -> ts.Node | None:
+    """The outermost `app.get('/path', ...guards, handler)` call holding the signing call."""
+    best = None
+    for node in walk(page.scripts[0].root):
+        if node.start_byte > at:
+            break
+        if node.type != "call_expression" or not node.start_byte <= at < node.end_byte:
+            continue
+        fn = node.child_by_field_name("function")
+        args = node.child_by_field_name("arguments")
+        if fn is None or fn.type != "member_expression" or args is None:
+            continue
+        prop = fn.child_by_field_name("property")
+        named = args.named_children
+        if prop is not None and page.text(prop) in _ROUTE_METHODS and len(named) >= 2 and \
+                named[0].type in ("string", "template_string") and named[-1].type in _FUNCTIONS:
+            best = best or node
+    return best
+
+
+def _js(m: ClaimMapping) -> str:
+    e, final = m.expression, m.expression.final
+    text = " ".join(e.text.split()) if "\n" not in e.text else e.text
+    if m.transform == "string" and not (final.kind in ("string", "template") or e.has("stringified")):
+        return f"String({text})"
+    if m.transform == "boolean" and final.kind != "bool":
+        if final.kind == "string" and final.value in ("true", "false"):
+            return str(final.value)
+        return f"Boolean({text})"
+    if m.transform == "number" and final.kind not in ("int", "float"):
+        return f"Number({text})"
+    return text
+
+
+def _key(name: str) -> str:
+    return name if re.fullmatch(r"[A-Za-z_$][\w$]*", name) else json.dumps(name)
+
+
+def _locals(page: Page, handler: ts.Node, before: int, used: str) -> list[str]:
+    """Declarations of the handler that the claim expressions need (in order, transitively)."""
+    body = handler.child_by_field_name("body")
+    if body is None or body.type != "statement_block":
+        return []
+    decls = []
+    for stmt in body.named_children:
+        if stmt.start_byte >= before or stmt.type not in ("lexical_declaration", "variable_declaration"):
+            continue
+        names = [page.text(d.child_by_field_name("name")) for d in stmt.named_children
+                 if d.type == "variable_declarator" and d.child_by_field_name("name") is not None]
+        decls.append((names, page.text(stmt)))
+    needed, text = [], used
+    for names, decl in reversed(decls):
+        if any(re.search(rf"(?<![\w$.]){re.escape(n)}(?![\w$])", text) for n in names) and "sign(" not in decl:
+            needed.append(decl)
+            text += "\n" + decl
+    return list(reversed(needed))
+
+
+def _claims_function(page: Page, plan: BackendPlan, handler: ts.Node, at: int) -> str:
+    params = handler.child_by_field_name("parameters") or handler.child_by_field_name("parameter")
+    first = next((p for p in (params.named_children if params is not None and params.type == "formal_parameters"
+                              else [params]) if p is not None), None)
+    param = page.text(first) if first is not None else "req"
+    entries = [f"{_key(m.target)}: {_js(m)},  // {m.source} -> {m.target} ({m.origin})" for m in plan.claims]
+    entries += [f"// TODO(migrate:{t.rule}): {t.text}" for t in plan.todos]
+    body = "\n".join(f"    {e}" for e in entries)
+    local = _locals(page, handler, at, "\n".join(m.expression.text for m in plan.claims))
+    if not local:
+        return f"({param}) => ({{\n{body}\n  }})"
+    decls = "\n".join(f"    {' '.join(d.split())}" for d in local)
+    return f"({param}) => {{\n{decls}\n    return {{\n{body.replace(chr(10), chr(10) + '  ')}\n    }};\n  }}"
+
+
+def wire(src: SourceFile, plan: BackendPlan, config: Config) -> tuple[str, list[tuple[str, str]]]:
+    """The server file's new text, and the new files (path, text) it needs."""
+    page = Page.parse(src)
+    s = plan.signer
+    at = page.byte_at(s.line, s.column)
+    route = _route(page, at)
+    if route is None:
+        raise WiringError(f"{s.path}:{s.line}: the signing code is not inside an Express route "
+                          f"(app.get('/path', ...)); mount createOidcProvider at {config.issuer_path} by hand")
+    fn = route.child_by_field_name("function")
+    obj = page.text(fn.child_by_field_name("object"))
+    args = route.child_by_field_name("arguments").named_children
+    handler, guards = args[-1], [page.text(a) for a in args[1:-1]]
+    if not guards:
+        guard = "undefined  // TODO(migrate:ZG105): the old route had no auth guard; add the site's login check"
+    elif len(guards) == 1:
+        guard = guards[0]
+    else:
+        chain = "next"
+        for g in reversed(guards[1:]):
+            chain = f"() => {g}(req, res, {chain})"
+        guard = f"(req, res, next) => {guards[0]}(req, res, {chain})"
+    esm = bool(re.search(r"^\s*import\s.+\sfrom\s+['\"]", src.text, re.M)) and "require(" not in src.text
+    module = f"./{PROVIDER}.cjs" if esm else f"./{PROVIDER}"
+    stmt = page.statement(route)
+    indent = page.indent(stmt)
+    new = (f"// Genesys Cloud Messenger signs visitors in through this OpenID provider (it replaces the\n"
+           f"// Zendesk token route {page.text(args[0])}); Genesys redeems the codes it issues.\n"
+           f"{obj}.use({json.dumps(config.issuer_path)}, createOidcProvider({{\n"
+           f"  guard: {guard},\n"
+           f"  claims: {_claims_function(page, plan, handler, at)},\n"
+           f"}}));")
+    replacement = page.edit(stmt, "\n".join(indent + line if i and line else line
+                                          for i, line in enumerate(new.split("\n"))))
+    edits = [Edit(_comment_start(src.text, replacement.start), replacement.end, replacement.text)]
+    edits.append(_import_edit(page, esm, module))
+    from migrate.generate.changes import apply_edits
+
+    text = _drop_unused_jsonwebtoken(apply_edits(src.text, edits), src.newline)
+    provider_path = posixpath.join(posixpath.dirname(s.path), PROVIDER + (".cjs" if esm else ".js"))
+    provider = with_newlines(render("node/oidc-provider.js.j2", issuer_path=config.issuer_path), src.newline)
+    return text, [(provider_path, provider)]
+
+
+def _comment_start(text: str, start: int) -> int:
+    """Extend the replaced range up over the route's own `// Zendesk ...` comment lines."""
+    cursor = text.rfind("\n", 0, start) + 1
+    if text[cursor:start].strip():
+        return start  # code before the route on its line
+    begin = start
+    while cursor > 0:
+        prev_start = text.rfind("\n", 0, cursor - 1) + 1
+        line = text[prev_start:cursor]
+        if not (line.strip().startswith("//") and "zendesk" in line.lower()):
+            break
+        cursor = prev_start
+        begin = prev_start + len(line) - len(line.lstrip())
+    return begin
+
+
+def _import_edit(page: Page, esm: bool, module: str) -> Edit:
+    root = page.scripts[0].root
+    last = None
+    for node in root.named_children:
+        text = page.text(node)
+        if (esm and node.type == "import_statement") or (not esm and "require(" in text and
+                                                          node.type in ("lexical_declaration", "variable_declaration")):
+            last = node
+    line = (f"import {{ createOidcProvider }} from '{module}';" if esm
+            else f"const {{ createOidcProvider }} = require('{module}');")
+    nl = page.src.newline
+    if last is None:
+        return Edit(0, 0, line + nl)
+    end = page.offset(last.end_byte)
+    return Edit(end, end, nl + line)
+
+
+def _drop_unused_jsonwebtoken(text: str, newline: str) -> str:
+    m = re.search(r"^[ \t]*(?:(?:const|let|var)\s+(\w+)\s*=\s*require\(\s*['\"]jsonwebtoken['\"]\s*\)|"
+                  r"import\s+(?:\*\s+as\s+)?(\w+)\s+from\s+['\"]jsonwebtoken['\"]);?[ \t]*\r?\n", text, re.M)
+    if not m:
+        return text
+    name = m.group(1) or m.group(2)
+    rest = text[:m.start()] + text[m.end():]
+    if re.search(rf"(?<![\w$.'\"/]){re.escape(name)}\s*[.(\[]", rest):  # still called or used
+        return text
+    return rest
+
+
+def manifest(root_text: str) -> str | None:
+    """package.json with jose added to dependencies (None when it is already there)."""
+    data = json.loads(root_text)
+    deps = data.setdefault("dependencies", {})
+    if "jose" in deps:
+        return None
+    deps["jose"] = JOSE_VERSION
+    data["dependencies"] = dict(sorted(deps.items()))
+    indent = re.search(r"\n([ \t]+)\"", root_text)
+    newline = "\r\n" if "\r\n" in root_text else "\n"
+    out = json.dumps(data, indent=indent.group(1) if indent else 2, ensure_ascii=False) + "\n"
+    return with_newlines(out, newline)

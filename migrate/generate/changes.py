@@ -1,0 +1,162 @@
+"""Stage 3: the change set. A reviewable unified diff (git apply takes it), or an atomic apply.
+
+Files are read once, with their encoding (UTF-8 with or without BOM) and line endings kept;
+`apply` refuses to touch a file that changed since it was read, writes each file through a
+temporary file and a rename, and a second run over the result is a no-op.
+"""
+
+from __future__ import annotations
+
+import codecs
+import difflib
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+class StaleFile(RuntimeError):
+    """A file changed between the diff and --apply: nothing was written."""
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    path: str  # relative, forward slashes
+    text: str  # decoded, line endings as in the file
+    bom: bool = False
+
+    @property
+    def newline(self) -> str:
+        return "\r\n" if "\r\n" in self.text else "\n"
+
+    @property
+    def data(self) -> bytes:
+        return self.text.encode("utf-8", "surrogateescape")
+
+    @classmethod
+    def read(cls, root: Path, rel: str) -> SourceFile:
+        raw = (root / rel).read_bytes()
+        bom = raw.startswith(codecs.BOM_UTF8)
+        return cls(rel, raw[3 if bom else 0:].decode("utf-8", "surrogateescape"), bom)
+
+
+@dataclass(frozen=True)
+class Edit:
+    """Replace text[start:end] (character offsets) with `text`."""
+
+    start: int
+    end: int
+    text: str
+
+
+def apply_edits(text: str, edits: list[Edit]) -> str:
+    out = text
+    last = len(text) + 1
+    for e in sorted(edits, key=lambda e: (e.start, e.end), reverse=True):
+        if e.end > last:
+            raise ValueError(f"overlapping edits at {e.start}-{e.end}")
+        out = out[:e.start] + e.text + out[e.end:]
+        last = e.start
+    return out
+
+
+def with_newlines(text: str, newline: str) -> str:
+    """Generated text uses \\n; a CRLF file gets CRLF."""
+    return text.replace("\r\n", "\n").replace("\n", newline) if newline != "\n" else text
+
+
+@dataclass(frozen=True)
+class FileChange:
+    path: str
+    before: SourceFile | None  # None: a new file
+    after: str
+    reasons: tuple[str, ...] = ()
+
+    @property
+    def new(self) -> bool:
+        return self.before is None
+
+
+@dataclass(frozen=True)
+class ChangeSet:
+    root: Path
+    changes: tuple[FileChange, ...]
+    summary: tuple[str, ...] = field(default=())
+
+    @property
+    def empty(self) -> bool:
+        return not any(c.new or c.before.text != c.after for c in self.changes)  # type: ignore[union-attr]
+
+    def diff(self) -> str:
+        return "".join(_diff(c) for c in sorted(self.changes, key=lambda c: c.path))
+
+    def apply(self) -> list[str]:
+        """Write every change, or nothing when any file changed since it was read."""
+        for c in self.changes:
+            target = self.root / c.path
+            if c.new:
+                if target.exists():
+                    raise StaleFile(f"{c.path} appeared since the diff was made; run generate again")
+            else:
+                try:
+                    now = SourceFile.read(self.root, c.path)
+                except OSError as exc:
+                    raise StaleFile(f"{c.path} cannot be read any more ({exc.strerror})") from None
+                if now != c.before:
+                    raise StaleFile(f"{c.path} changed since the diff was made; run generate again and review")
+        written = []
+        for c in self.changes:
+            if not c.new and c.before.text == c.after:  # type: ignore[union-attr]
+                continue
+            _atomic_write(self.root / c.path, c.after, bom=bool(c.before and c.before.bom))
+            written.append(c.path)
+        return written
+
+
+def _atomic_write(target: Path, text: str, bom: bool) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    data = (codecs.BOM_UTF8 if bom else b"") + text.encode("utf-8", "surrogateescape")
+    mode = target.stat().st_mode & 0o7777 if target.exists() else 0o644
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".migrate")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, target)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def _lines(text: str) -> list[str]:
+    lines = text.splitlines(keepends=True)
+    # splitlines also splits on \x0c, \u2028...; diff on real line breaks only
+    out: list[str] = []
+    for line in lines:
+        if out and not out[-1].endswith("\n"):
+            out[-1] += line
+        else:
+            out.append(line)
+    return out
+
+
+def _diff(c: FileChange) -> str:
+    before = _lines(c.before.text) if c.before else []
+    after = _lines(c.after)
+    if before == after:
+        return ""
+    head = [f"diff --git a/{c.path} b/{c.path}\n"]
+    if c.new:
+        head.append("new file mode 100644\n")
+    body = []
+    for line in difflib.unified_diff(before, after, "/dev/null" if c.new else f"a/{c.path}", f"b/{c.path}", n=3):
+        if line.startswith(("---", "+++")):
+            body.append(line.rstrip("\r\n") + "\n")
+        elif line.endswith("\n"):
+            body.append(line)
+        else:  # the last line of a file without a final newline
+            body.append(line + "\n\\ No newline at end of file\n")
+    return "".join(head + body)

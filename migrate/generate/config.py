@@ -1,0 +1,100 @@
+"""What `migrate generate` needs to know, from flags and an optional migrate.yaml (flags win)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from migrate.regions import Region, find
+
+CONFIG_FILE = "migrate.yaml"
+_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
+_LOCAL = ("localhost", "127.0.0.1", "::1")
+
+
+class ConfigError(ValueError):
+    """A missing or invalid setting; the message names it and says how to give it."""
+
+
+@dataclass(frozen=True)
+class Config:
+    region: Region
+    deployment_id: str
+    issuer: str
+    client_id: str
+    redirect_uri: str
+    mappings: tuple[Path, ...] = ()
+
+    @property
+    def issuer_path(self) -> str:
+        return urlsplit(self.issuer).path.rstrip("/") or "/"
+
+    @property
+    def origin(self) -> str:
+        parts = urlsplit(self.issuer)
+        return f"{parts.scheme}://{parts.netloc}"
+
+
+def _file_settings(root: Path) -> dict:
+    path = root / CONFIG_FILE if root.is_dir() else root.parent / CONFIG_FILE
+    if not path.is_file():
+        return {}
+    import yaml
+
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (yaml.YAMLError, OSError, UnicodeDecodeError) as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}" if mark else str(path)
+        raise ConfigError(f"{where}: not valid YAML ({getattr(exc, 'problem', None) or exc})") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: must be a mapping like `region: eu-west-1`")
+    known = {"region", "deployment_id", "issuer", "client_id", "redirect_uri", "mapping"}
+    data = {k.replace("-", "_"): v for k, v in data.items()}
+    unknown = set(data) - known
+    if unknown:
+        raise ConfigError(f"{path}: unknown setting {sorted(unknown)[0]!r} (known: {', '.join(sorted(known))})")
+    return data
+
+
+def load(root: Path, *, region: str | None = None, deployment_id: str | None = None, issuer: str | None = None,
+         client_id: str | None = None, redirect_uri: str | None = None,
+         mappings: tuple[Path, ...] = ()) -> Config:
+    file = _file_settings(root)
+
+    def pick(name: str, flag: str | None) -> str | None:
+        value = flag if flag is not None else file.get(name)
+        return str(value).strip() if value is not None else None
+
+    region_v, deployment_v, issuer_v = pick("region", region), pick("deployment_id", deployment_id), pick("issuer", issuer)
+    missing = [f"--{n.replace('_', '-')}" for n, v in
+               (("region", region_v), ("deployment_id", deployment_v), ("issuer", issuer_v)) if not v]
+    if missing:
+        raise ConfigError(f"missing {', '.join(missing)}: give it as a flag or in {CONFIG_FILE} at the root "
+                          "(e.g. `issuer: https://shop.example.com/oidc`)")
+    try:
+        reg = find(region_v)  # type: ignore[arg-type]
+    except KeyError as exc:
+        raise ConfigError(str(exc.args[0])) from None
+    if not _UUID.match(deployment_v):  # type: ignore[arg-type]
+        raise ConfigError(f"--deployment-id {deployment_v!r} is not a UUID (Admin > Message > Messenger Deployments)")
+    parts = urlsplit(issuer_v)
+    if parts.scheme not in ("https", "http") or not parts.netloc:
+        raise ConfigError(f"--issuer {issuer_v!r} must be an absolute URL like https://shop.example.com/oidc")
+    if parts.scheme == "http" and parts.hostname not in _LOCAL:
+        raise ConfigError(f"--issuer {issuer_v!r} uses http: OpenID providers must use https (http only for localhost)")
+    if parts.query or parts.fragment:
+        raise ConfigError(f"--issuer {issuer_v!r} must not have a query or fragment")
+    issuer_v = issuer_v.rstrip("/")  # type: ignore[union-attr]
+    redirect = pick("redirect_uri", redirect_uri) or f"{parts.scheme}://{parts.netloc}/"
+    r = urlsplit(redirect)
+    if r.scheme not in ("https", "http") or not r.netloc or r.fragment:
+        raise ConfigError(f"--redirect-uri {redirect!r} must be an absolute URL without a fragment")
+    file_maps = file.get("mapping") or []
+    file_maps = [file_maps] if isinstance(file_maps, str) else list(file_maps)
+    base = root if root.is_dir() else root.parent
+    all_maps = tuple(base / m for m in file_maps) + tuple(mappings)
+    return Config(reg, deployment_v.lower(), issuer_v, pick("client_id", client_id) or "genesys-messenger",  # type: ignore[union-attr]
+                  redirect, all_maps)

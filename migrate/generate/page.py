@@ -1,0 +1,199 @@
+"""Page edits: the Zendesk loader becomes the Messenger snippet, loginUser / jwtFn becomes the
+AuthProvider plugin, every other widget call is translated through the widget-API table or
+commented out under a visible TODO(migrate:ZG107).
+
+Positions come from the inventory; the nodes to edit are found again with tree-sitter in the
+same file (scripts of pages and templates included), so edits cover whole statements.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import tree_sitter as ts
+
+from migrate.extract import language_for, templates
+from migrate.extract.treesitter import Doc, walk
+from migrate.generate.changes import Edit, SourceFile, with_newlines
+from migrate.generate.config import Config
+from migrate.generate.plan import CallPlan
+from migrate.generate.render import render
+from migrate.model import Loader
+
+_JS = ("javascript", "typescript", "tsx")
+_ZENDESK_COMMENT = re.compile(r"[ \t]*<!--\s*(Start|End) of\s+Zendesk Widget script\s*-->[ \t]*\r?\n", re.I)
+
+
+@dataclass
+class Page:
+    """One file's text and its parsed scripts (file coordinates)."""
+
+    src: SourceFile
+    html: Doc | None
+    scripts: list[Doc]
+
+    @classmethod
+    def parse(cls, src: SourceFile) -> Page:
+        lang = language_for(src.path) or "javascript"
+        data = src.data
+        if lang in _JS:
+            return cls(src, None, [Doc.parse(lang, data)])
+        flavour = lang.split(":", 1)[1] if lang.startswith("page:") else lang
+        masked, _ = templates.mask(data, flavour, src.path)
+        html = Doc(data, Doc.parse("html", masked).tree)
+        scripts = []
+        for node in walk(html.root):
+            if node.type == "script_element":
+                body = next((c for c in node.named_children if c.type == "raw_text"), None)
+                if body is not None and body.end_byte > body.start_byte:
+                    lang_attr = "typescript" if re.search(rb"lang=[\"']ts", masked[node.start_byte:body.start_byte]) \
+                        else "javascript"
+                    scripts.append(Doc(data, Doc.parse(lang_attr, masked, [body.range]).tree))
+        return cls(src, html, scripts)
+
+    # --- positions ------------------------------------------------------------------------
+
+    def offset(self, byte: int) -> int:
+        """Character offset of a byte offset (tree-sitter works in bytes)."""
+        return len(self.src.data[:byte].decode("utf-8", "surrogateescape"))
+
+    def byte_at(self, line: int, column: int) -> int:
+        lines = self.src.text.split("\n")
+        prefix = "\n".join(lines[:line - 1]) + ("\n" if line > 1 else "")
+        return len((prefix + lines[line - 1][:column - 1]).encode("utf-8", "surrogateescape"))
+
+    def call_at(self, line: int, column: int) -> ts.Node | None:
+        at = self.byte_at(line, column)
+        for doc in self.scripts:
+            for node in walk(doc.root):
+                if node.start_byte > at:
+                    break
+                if node.type == "call_expression" and node.start_byte == at:
+                    return node
+        return None
+
+    def statement(self, node: ts.Node) -> ts.Node:
+        """The expression statement that is exactly this call, or the call itself."""
+        parent = node.parent
+        if parent is not None and parent.type == "expression_statement":
+            return parent
+        return node
+
+    def indent(self, node: ts.Node) -> str:
+        start = self.offset(node.start_byte)
+        line_start = self.src.text.rfind("\n", 0, start) + 1
+        lead = self.src.text[line_start:start]
+        return lead if not lead.strip() else re.match(r"[ \t]*", lead).group()  # type: ignore[union-attr]
+
+    def text(self, node: ts.Node) -> str:
+        return self.src.data[node.start_byte:node.end_byte].decode("utf-8", "surrogateescape")
+
+    def edit(self, node: ts.Node, text: str) -> Edit:
+        return Edit(self.offset(node.start_byte), self.offset(node.end_byte),
+                    with_newlines(text, self.src.newline))
+
+
+def _indented(text: str, indent: str) -> str:
+    lines = text.rstrip("\n").split("\n")
+    return "\n".join([lines[0]] + [indent + line if line else line for line in lines[1:]])
+
+
+def _commented(page: Page, node: ts.Node, rule: str, reason: str) -> str:
+    indent = page.indent(node)
+    original = page.text(node).replace("\r\n", "\n").split("\n")
+    body = [f"// {original[0]}"] + [f"{indent}// {line[len(indent):] if line.startswith(indent) else line.lstrip()}"
+                                     for line in original[1:]]
+    return f"// TODO(migrate:{rule}): {reason}\n{indent}" + "\n".join(body)
+
+
+def loader_edits(page: Page, loader: Loader, config: Config) -> list[Edit]:
+    snippet = render("page/messenger-snippet.html.j2", apps_host=config.region.apps_host,
+                     environment=config.region.env, deployment_id=config.deployment_id)
+    if page.html is None:
+        return []
+    at = page.byte_at(loader.line, loader.column)
+    for node in walk(page.html.root):
+        if node.type == "script_element" and node.start_byte <= at < node.end_byte:
+            edits = [page.edit(node, _indented(snippet, page.indent(node)))]
+            # The "Start/End of Zendesk Widget script" comments around it go too.
+            start, end = page.offset(node.start_byte), page.offset(node.end_byte)
+            text = page.src.text
+            line_start = text.rfind("\n", 0, start) + 1
+            before = list(_ZENDESK_COMMENT.finditer(text, text.rfind("\n", 0, max(line_start - 1, 0)) + 1, line_start))
+            after = _ZENDESK_COMMENT.match(text, text.find("\n", end) + 1) if text.find("\n", end) >= 0 else None
+            edits += [Edit(m.start(), m.end(), "") for m in before[-1:]]
+            if after:
+                edits.append(Edit(after.start(), after.end(), ""))
+            return edits
+    return []
+
+
+def call_edits(page: Page, plans: list[CallPlan], config: Config, login_url: str | None = None) -> list[Edit]:
+    edits: list[Edit] = []
+    done: list[tuple[int, int]] = []
+    for p in plans:
+        call = page.call_at(p.call.line, p.call.column)
+        if call is None:
+            continue
+        if any(s <= call.start_byte < e for s, e in done):
+            continue  # inside a statement already rewritten (a loginUser block holds its callbacks)
+        if p.call.api == "zESettings":
+            continue  # settings are handled as one assignment below
+        stmt = page.statement(call)
+        indent = page.indent(stmt)
+        if p.action == "authprovider":
+            plugin = render("page/authprovider.js.j2", authorize_url=f"{config.issuer}/authorize",
+                            client_id=config.client_id, redirect_uri=config.redirect_uri, login_url=login_url,
+                            scope="openid profile email")
+            edits.append(page.edit(stmt, _indented(plugin, indent)))
+        elif p.action == "ready":
+            # zE(function () {...}) -> Genesys('subscribe', 'Messenger.ready', function () {...}):
+            # only the callee changes, so edits inside the callback stay independent.
+            args = call.child_by_field_name("arguments")
+            head = Edit(page.offset(call.start_byte), page.offset(args.start_byte) + 1,
+                        "Genesys('subscribe', 'Messenger.ready', ")
+            edits.append(head)
+            continue
+        elif p.action == "replace" and p.genesys:
+            args = [a for a in call.child_by_field_name("arguments").named_children if a.type != "comment"]
+            callback = page.text(args[-1]) if args else "function () {}"
+            new = p.genesys.replace("{args}", callback)
+            edits.append(page.edit(call, new))
+            continue
+        else:
+            if stmt is call:  # an expression inside something else: keep the code valid
+                edits.append(page.edit(call, f"undefined /* TODO(migrate:ZG107): {p.reason}; "
+                                             f"was {' '.join(page.text(call).split())} */"))
+            else:
+                edits.append(page.edit(stmt, _commented(page, stmt, "ZG107", p.reason)))
+        done.append((stmt.start_byte, stmt.end_byte))
+    edits += _settings_edits(page, [p for p in plans if p.call.api == "zESettings"], config, login_url)
+    return edits
+
+
+def _settings_edits(page: Page, plans: list[CallPlan], config: Config, login_url: str | None) -> list[Edit]:
+    """`window.zESettings = {...}` is read once at boot by the Classic widget: the whole
+    assignment goes, with a TODO per setting and the AuthProvider when it authenticated."""
+    if not plans:
+        return []
+    first = plans[0].call
+    at = page.byte_at(first.line, first.column)
+    stmt = None
+    for doc in page.scripts:
+        for node in walk(doc.root):
+            if node.type == "expression_statement" and node.start_byte <= at < node.end_byte and \
+                    b"zESettings" in page.src.data[node.start_byte:node.end_byte]:
+                stmt = node
+                break
+    if stmt is None:  # pre-order: the first statement found is the outermost one
+        return []
+    indent = page.indent(stmt)
+    lines = [f"// TODO(migrate:ZG107): zESettings.{p.call.command}: {p.reason}" for p in plans if p.action == "todo"]
+    out = "\n".join(lines)
+    if any(p.action == "authprovider" for p in plans):
+        plugin = render("page/authprovider.js.j2", authorize_url=f"{config.issuer}/authorize",
+                        client_id=config.client_id, redirect_uri=config.redirect_uri, login_url=login_url,
+                        scope="openid profile email")
+        out = (out + "\n" if out else "") + plugin.rstrip("\n")
+    return [page.edit(stmt, _indented(out, indent))]

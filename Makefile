@@ -17,12 +17,15 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
+DEMO_FLAGS := --region eu-west-1 --deployment-id 5e0a7c43-8f8e-4d11-9a54-1b2c3d4e5f60 \
+              --issuer https://shop.example.com/oidc
+
 demo: $(STAMP)
-	@echo "== migrate scan examples/shop (what is there, what is wrong) =="
+	@echo "== 1. migrate scan examples/shop: what is there, what is wrong =="
 	-$(BIN)/migrate scan examples/shop
 	@echo
-	@echo "== migrate scan examples/shop --format json (the inventory other tools read) =="
-	-$(BIN)/migrate scan examples/shop --format json --exit-zero | head -n 60
+	@echo "== 2. migrate generate examples/shop: the Genesys side, as a diff (nothing is written) =="
+	MIGRATE_SECRETS_DIR=$(CURDIR)/.venv/demo-secrets $(BIN)/migrate generate examples/shop $(DEMO_FLAGS)
 
 # npm packages the generated JavaScript needs when the tests run it under node.
 $(NODE_STAMP): tests/node/package.json tests/node/package-lock.json

@@ -10,7 +10,8 @@ import re
 import tree_sitter as ts
 
 from migrate.extract.treesitter import walk
-from migrate.generate.changes import Edit, SourceFile, with_newlines
+from migrate.generate.backends import WireContext, Wiring, WiringError
+from migrate.generate.changes import Edit, SourceFile, apply_edits, with_newlines
 from migrate.generate.config import Config
 from migrate.generate.page import Page
 from migrate.generate.plan import BackendPlan, ClaimMapping
@@ -20,10 +21,6 @@ PROVIDER = "genesys-oidc-provider"
 JOSE_VERSION = "^5.9.6"
 _ROUTE_METHODS = {"get", "post", "all", "put", "use"}
 _FUNCTIONS = {"arrow_function", "function_expression", "function"}
-
-
-class WiringError(Exception):
-    """The route could not be rewritten automatically; the message says what to do by hand."""
 
 
 def _route(page: Page, at: int) -> ts.Node | None:
@@ -99,8 +96,41 @@ def _claims_function(page: Page, plan: BackendPlan, handler: ts.Node, at: int) -
     return f"({param}) => {{\n{decls}\n    return {{\n{body.replace(chr(10), chr(10) + '  ')}\n    }};\n  }}"
 
 
-def wire(src: SourceFile, plan: BackendPlan, config: Config) -> tuple[str, list[tuple[str, str]]]:
-    """The server file's new text, and the new files (path, text) it needs."""
+def wire(ctx: WireContext) -> Wiring:
+    """The server file rewritten, the provider module, and jose in package.json."""
+    plan, config = ctx.plan, ctx.config
+    src = ctx.source(plan.signer.path)
+    text, provider_path, provider = _rewrite(src, plan, config)
+    out = Wiring()
+    s = plan.signer
+    out.files[s.path] = text
+    out.why(s.path, f"line {s.line}: Zendesk JWT route -> OpenID provider at {config.issuer_path} "
+                    f"[{plan.view.profile}.yaml]")
+    out.new_files[provider_path] = provider
+    out.why(provider_path, "new: the OpenID provider (discovery, JWKS, authorize, token, userinfo; RS256, "
+                           "PKCE, nonce) [templates/node]")
+    pkg = nearest(ctx.root, posixpath.dirname(s.path), "package.json")
+    if pkg:
+        updated = manifest(ctx.source(pkg).text)
+        if updated is not None:
+            out.files[pkg] = updated
+            out.why(pkg, f"dependency jose {JOSE_VERSION} for the OpenID provider")
+    return out
+
+
+def nearest(root, rel_dir: str, name: str) -> str | None:
+    """The closest file called `name` in rel_dir or a parent folder (inside the root)."""
+    parts = rel_dir.split("/") if rel_dir else []
+    while True:
+        candidate = posixpath.join(*parts, name) if parts else name
+        if (root / candidate).is_file():
+            return candidate
+        if not parts:
+            return None
+        parts.pop()
+
+
+def _rewrite(src: SourceFile, plan: BackendPlan, config: Config) -> tuple[str, str, str]:
     page = Page.parse(src)
     s = plan.signer
     at = page.byte_at(s.line, s.column)
@@ -135,12 +165,10 @@ def wire(src: SourceFile, plan: BackendPlan, config: Config) -> tuple[str, list[
                                           for i, line in enumerate(new.split("\n"))))
     edits = [Edit(_comment_start(src.text, replacement.start), replacement.end, replacement.text)]
     edits.append(_import_edit(page, esm, module))
-    from migrate.generate.changes import apply_edits
-
     text = _drop_unused_jsonwebtoken(apply_edits(src.text, edits), src.newline)
     provider_path = posixpath.join(posixpath.dirname(s.path), PROVIDER + (".cjs" if esm else ".js"))
     provider = with_newlines(render("node/oidc-provider.js.j2", issuer_path=config.issuer_path), src.newline)
-    return text, [(provider_path, provider)]
+    return text, provider_path, provider
 
 
 def _comment_start(text: str, start: int) -> int:

@@ -2,6 +2,7 @@
 const express = require('express');
 const session = require('express-session');
 const jwt = require('jsonwebtoken');
+const { authenticate } = require('./users');
 
 const app = express();
 app.use(express.static('public'));
@@ -17,6 +18,15 @@ function requireAuth(req, res, next) {
 }
 
 app.get('/', (req, res) => res.sendFile(__dirname + '/views/index.html'));
+
+app.post('/login', express.urlencoded({ extended: false }), (req, res) => {
+  const user = authenticate(req.body.email, req.body.password);
+  if (!user) {
+    return res.status(401).send('wrong email or password');
+  }
+  req.session.user = user;
+  res.redirect('/');
+});
 
 // Zendesk Messaging: end-user authentication token (Admin Center > Account > Security).
 app.get('/zendesk/jwt', requireAuth, (req, res) => {

@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from migrate.cli.app import FINDINGS, OK, app, err, fail
+from migrate.cli.app import FINDINGS, OK, app, fail
 
 
 class Profile(str, Enum):

@@ -10,7 +10,7 @@ from migrate.extract import csharp_builders as cb
 from migrate.extract.base import Found, Source
 from migrate.extract.treesitter import Doc, ancestors, string_value, walk
 from migrate.extract.tsclaims import Call, Node, NodeKey, Reader, Syntax, key_of
-from migrate.extract.tsclaims_signer import Draft, ResponseRules, signer, token_response
+from migrate.extract.tsclaims_signer import Draft, ResponseRules, extract_signers
 from migrate.model import ExprKind
 
 # Files without any of these cannot sign a token with the supported libraries.
@@ -315,14 +315,4 @@ def _where(r: Reader, site: Node) -> tuple[str | None, bool]:
 
 
 def extract(src: Source) -> Found:
-    found = Found()
-    if not _RELEVANT.search(src.text):
-        return found
-    doc = Doc.parse("csharp", src.data)
-    if doc.root.has_error:
-        found.syntax_error(src, doc.first_error())
-    r = Reader(src, doc, SYNTAX)
-    for draft in _sites(r):
-        function, endpoint = _where(r, draft.at)
-        found.signers.append(signer(r, draft, function, token_response(r, draft.at, _RESPONSES, endpoint)))
-    return found
+    return extract_signers(src, "csharp", _RELEVANT, SYNTAX, _sites, _where, _RESPONSES)

@@ -8,12 +8,13 @@ template), from per-language tables of web framework calls.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from migrate.extract import traits
-from migrate.extract.treesitter import ancestors, walk
-from migrate.extract.tsclaims import Node, Reader, key_of
+from migrate.extract.base import Found, Source
+from migrate.extract.treesitter import Doc, ancestors, walk
+from migrate.extract.tsclaims import Node, Reader, Syntax, key_of
 from migrate.model import Expr, Signer
 
 # --- algorithms and the final record --------------------------------------------------------
@@ -157,3 +158,20 @@ def _use_kind(r: Reader, use: Node, rules: ResponseRules, endpoint: bool) -> str
             return None
         prev = anc
     return None
+
+
+def extract_signers(src: Source, grammar: str, relevant: re.Pattern[str], syntax: Syntax,
+                    sites: Callable[[Reader], Iterable[Draft]],
+                    where: Callable[[Reader, Node], tuple[str | None, bool]], responses: ResponseRules) -> Found:
+    """The extractor shape C# and Java share: gate, parse, find the signing sites, build signers."""
+    found = Found()
+    if not relevant.search(src.text):
+        return found
+    doc = Doc.parse(grammar, src.data)
+    if doc.root.has_error:
+        found.syntax_error(src, doc.first_error())
+    r = Reader(src, doc, syntax)
+    for draft in sites(r):
+        function, endpoint = where(r, draft.at)
+        found.signers.append(signer(r, draft, function, token_response(r, draft.at, responses, endpoint)))
+    return found

@@ -1,0 +1,265 @@
+"""`migrate verify-scopes` and `migrate verify-deployment`: read-only checks against a Genesys Cloud org.
+
+Exit codes: 0 nothing missing, 1 something missing or a check failed, 2 could not tell (bad
+credentials, network, timeout, usage).  The Genesys SDK is imported only once a command runs.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from enum import Enum
+from typing import Annotated
+
+import typer
+
+from migrate.cli.app import FINDINGS, OK, USAGE, app, err
+from migrate.cli.app import fail as _fail
+
+ID_ENV, SECRET_ENV = "GENESYSCLOUD_OAUTHCLIENT_ID", "GENESYSCLOUD_OAUTHCLIENT_SECRET"
+REGION_ENV, HOST_ENV = "GENESYSCLOUD_REGION", "GENESYSCLOUD_API_HOST"
+
+
+class Format(str, Enum):
+    text = "text"
+    json = "json"
+
+
+class Purpose(str, Enum):
+    verify = "verify"
+    deploy = "deploy"
+
+
+ClientId = Annotated[str | None, typer.Option(
+    "--client-id", envvar=ID_ENV, show_envvar=True, help="OAuth client id (a Client Credentials client).")]
+SecretEnv = Annotated[str, typer.Option(
+    "--client-secret-env", metavar="VAR", help="Environment variable holding the client secret.")]
+Region = Annotated[str | None, typer.Option(
+    "--region", envvar=REGION_ENV, show_envvar=True,
+    help="Genesys Cloud region: eu-west-1, prod-euw1 or mypurecloud.ie.")]
+ApiHost = Annotated[str | None, typer.Option(
+    "--api-host", envvar=HOST_ENV, show_envvar=True, metavar="URL",
+    help="API base URL, instead of the region's (proxies, tests).")]
+FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Report format.")]
+
+
+def fail(message: str, hint: str | None = None, code: int = USAGE) -> typer.Exit:
+    """`fail` for text that may come from a server: square brackets are not rich markup here."""
+    from rich.markup import escape
+
+    return _fail(escape(message), escape(hint) if hint else None, code)
+
+
+def _session_inputs(client_id: str | None, secret_env: str, region: str | None, api_host: str | None):
+    """Limits, deadline, credentials and host, or a usage error (exit 2) before any network."""
+    from migrate.genesys.client import Deadline, GenesysError, is_loopback, limits_from_env, resolve_host
+    from migrate.genesys.model import Credentials
+
+    start = time.monotonic()
+    try:
+        limits = limits_from_env()
+        host = resolve_host(region, api_host)
+    except GenesysError as exc:
+        raise fail(exc.message, exc.hint) from None
+    if not client_id:
+        raise fail("no OAuth client id", f"pass --client-id or set {ID_ENV}")
+    secret = os.environ.get(secret_env)
+    if not secret:
+        raise fail(f"the environment variable {secret_env} is not set",
+                   f"export {secret_env}=... (the client's secret) or name another variable with --client-secret-env")
+    if host.startswith("http://") and not is_loopback(host):
+        err.print(f"warning: {host} is plain http: the client secret would cross the network unencrypted",
+                  markup=False)
+    return Credentials(client_id.strip(), secret), host, Deadline(limits.budget, start), limits
+
+
+def _could_not_tell(exc) -> typer.Exit:
+    return fail(exc.message, exc.hint, USAGE)
+
+
+# ---------------------------------------------------------------------------------------------
+# verify-scopes
+
+
+@app.command("verify-scopes")
+def verify_scopes(
+    client_id: ClientId = None,
+    client_secret_env: SecretEnv = SECRET_ENV,
+    region: Region = None,
+    api_host: ApiHost = None,
+    purpose: Annotated[Purpose, typer.Option("--for", help="The step the client must be able to do.")] = Purpose.verify,
+    format: FormatOpt = Format.text,
+) -> None:
+    """Check that an OAuth client has the permissions a step needs; list what is missing."""
+    creds, host, deadline, limits = _session_inputs(client_id, client_secret_env, region, api_host)
+    from migrate.genesys.client import GenesysError, connect
+    from migrate.genesys.scopes import verify_scopes as run
+
+    try:
+        report = run(lambda: connect(creds, host, deadline, limits), creds.client_id, purpose.value)
+    except GenesysError as exc:
+        raise _could_not_tell(exc) from None
+    if format is Format.json:
+        typer.echo(json.dumps(_scopes_json(report, host), indent=2, ensure_ascii=False))
+    else:
+        typer.echo(_scopes_text(report, host), nl=False)
+    raise typer.Exit(FINDINGS if report.failing else OK)
+
+
+def _division(d: str) -> str:
+    return "all divisions" if d == "*" else f"division {d}"
+
+
+def _scopes_json(report, host: str) -> dict:
+    from migrate.genesys.scopes import required
+
+    c = report.client
+    return {
+        "host": host,
+        "for": report.purpose,
+        "client": None if c is None else {"id": c.id, "name": c.name, "grant_type": c.grant_type, "state": c.state},
+        "client_id": report.client_id,
+        "organization": report.organization,
+        "roles": [{"id": r.id, "name": r.name, "divisions": list(r.divisions), "readable": r.readable,
+                   "error": r.error} for r in report.roles],
+        "required": [{"permission": r.permission, "operation": r.operation} for r in required(report.purpose)],
+        "permissions": [{"permission": p.permission, "operation": p.operation, "status": p.status,
+                         "granted_by": list(p.granted_by)} for p in report.lines],
+        "missing": [{"permission": m.permission, "operation": m.operation} for m in report.missing],
+        "problem": report.problem,
+        "fix": report.fix,
+        "notes": list(dict.fromkeys(report.notes)),
+        "unconfirmed": list(dict.fromkeys(report.unconfirmed)),
+        "ok": not report.failing,
+    }
+
+
+def _scopes_text(report, host: str) -> str:
+    from migrate.genesys.scopes import description
+
+    out: list[str] = []
+    c = report.client
+    if c is None:
+        out.append(f"client        {report.client_id}")
+    else:
+        state = f", {c.state}" if c.state else ""
+        out.append(f"client        {c.id} '{c.name}' ({c.grant_type}{state})")
+    if report.organization:
+        out.append(f"organization  {report.organization}")
+    out.append(f"api           {host}")
+    out.append(f"for           {report.purpose}: {description(report.purpose)}")
+    for i, r in enumerate(report.roles):
+        label = f"{r.name} ({r.id})" if r.name != r.id else r.id
+        where = ", ".join(_division(d) for d in r.divisions)
+        out.append(f"{'roles' if i == 0 else '':<14}{label}: {where}" + (f"; {r.error}" if r.error else ""))
+    if report.problem:
+        out.append("")
+        out.append(f"problem: {report.problem}")
+        if report.fix:
+            out.append(f"fix:     {report.fix}")
+    if report.lines:
+        width = max(len(p.permission) for p in report.lines) + 2
+        out.append("")
+        out.append(f"{'required':<{width + 2}}granted by")
+        for p in report.lines:
+            by = ", ".join(p.granted_by) if p.status == "granted" else p.status.upper()
+            out.append(f"  {p.permission:<{width}}{by}")
+    if report.missing:
+        width = max(len(m.permission) for m in report.missing) + 2
+        out.append("")
+        out.append(f"missing ({len(report.missing)}):")
+        for m in report.missing:
+            out.append(f"  {m.permission:<{width}}{m.operation}")
+    out.append("")
+    for note in dict.fromkeys(report.notes):
+        out.append(f"note: {note}")
+    for item in dict.fromkeys(report.unconfirmed):
+        out.append(f"unconfirmed: {item}")
+    if report.missing:
+        n = len(report.missing)
+        out.append(f"{n} permission{'s' if n != 1 else ''} missing: add {'them' if n != 1 else 'it'} to a role "
+                   "of this client in Admin > Roles / Permissions.")
+    elif report.problem:
+        out.append("This client cannot be used as it is.")
+    else:
+        out.append("Nothing missing.")
+    return "\n".join(out) + "\n"
+
+
+# ---------------------------------------------------------------------------------------------
+# verify-deployment
+
+
+@app.command("verify-deployment")
+def verify_deployment(
+    deployment_id: Annotated[str, typer.Option("--deployment-id", metavar="UUID",
+                                               help="The Messenger deployment to check.")],
+    issuer: Annotated[str | None, typer.Option(
+        "--issuer", metavar="URL", help="Your identity provider's issuer (or its discovery URL).")] = None,
+    site_origin: Annotated[str | None, typer.Option(
+        "--site-origin", metavar="URL", help="The origin of the site that loads Messenger.")] = None,
+    client_id: ClientId = None,
+    client_secret_env: SecretEnv = SECRET_ENV,
+    region: Region = None,
+    api_host: ApiHost = None,
+    format: FormatOpt = Format.text,
+) -> None:
+    """Check that a Messenger deployment is ready for authenticated chat, one line per check."""
+    creds, host, deadline, limits = _session_inputs(client_id, client_secret_env, region, api_host)
+    if not deployment_id.strip():
+        raise fail("--deployment-id is empty")
+    from migrate.genesys.client import GenesysError, connect
+    from migrate.genesys.deployment import verify_deployment as run
+
+    try:
+        session = connect(creds, host, deadline, limits)
+        report = run(session, deployment_id.strip(), issuer, site_origin)
+    except GenesysError as exc:
+        if exc.kind == "grant":
+            raise fail(exc.message, "this client is not a Client Credentials client; run migrate verify-scopes "
+                       "for what to create instead") from None
+        raise _could_not_tell(exc) from None
+    if format is Format.json:
+        typer.echo(json.dumps(_deployment_json(report, host), indent=2, ensure_ascii=False))
+    else:
+        typer.echo(_deployment_text(report, host), nl=False)
+    if report.failing:
+        raise typer.Exit(FINDINGS)
+    if report.undecided:
+        raise fail("some checks could not be done", "run migrate verify-scopes --for verify", USAGE)
+    raise typer.Exit(OK)
+
+
+def _deployment_json(report, host: str) -> dict:
+    return {
+        "host": host,
+        "deployment_id": report.deployment_id,
+        "checks": [{"name": c.name, "status": c.status, "message": c.message, "hint": c.hint} for c in report.checks],
+        "notes": list(dict.fromkeys(report.notes)),
+        "unconfirmed": list(dict.fromkeys(report.unconfirmed)),
+        "ok": not report.failing and not report.undecided,
+    }
+
+
+_LABEL = {"ok": "ok", "fail": "FAIL", "warn": "warn", "skip": "skip", "unknown": "??"}
+
+
+def _deployment_text(report, host: str) -> str:
+    out = [f"deployment {report.deployment_id} ({host})"]
+    width = max((len(c.name) for c in report.checks), default=10) + 2
+    for c in report.checks:
+        out.append(f"{_LABEL[c.status]:<6}{c.name:<{width}}{c.message}")
+        if c.hint and c.status in ("fail", "warn", "unknown"):
+            out.append(f"{'':<6}{'':<{width}}fix: {c.hint}")
+    out.append("")
+    for note in dict.fromkeys(report.notes):
+        out.append(f"note: {note}")
+    for item in dict.fromkeys(report.unconfirmed):
+        out.append(f"unconfirmed: {item}")
+    counts = {s: sum(c.status == s for c in report.checks) for s in ("fail", "unknown", "warn")}
+    words = {"fail": "failed", "unknown": "could not be done", "warn": "with a warning"}
+    said = [f"{n} check{'s' if n != 1 else ''} {words[s]}" for s, n in counts.items() if n]
+    passed = sum(c.status == "ok" for c in report.checks)
+    out.append((", ".join(said) + "." if said else f"All {passed} checks passed."))
+    return "\n".join(out) + "\n"

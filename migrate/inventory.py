@@ -180,6 +180,9 @@ def _purpose(s: Signer) -> tuple[str, str]:
         return "other", "a Zendesk Support SSO token (/access/jwt), not a widget token"
     if zd_claims:
         return "zendesk", "it carries Zendesk widget claims"
+    if asymmetric and "oidc" in s.hints:
+        # Zendesk widget tokens are HS256 only: an RS/ES-signed token next to OpenID words is an ID token.
+        return "genesys-id-token", "an asymmetric ID token (OpenID Connect naming around it)"
     if ({"genesys", "oidc"} & s.hints) and ("nonce" in s.claims or "aud" in s.claims):
         return "genesys-id-token", "an ID token for Genesys (OpenID Connect claims, Genesys naming)"
     if "zendesk" in s.hints and not (asymmetric and {"sub", "aud"} <= s.claims.keys()):

@@ -35,6 +35,11 @@ def generate(root: Path, config: Config, jobs: int | None = 1) -> Result:
             sources[rel] = SourceFile.read(root, rel)
         return sources[rel]
 
+    def latest(rel: str) -> SourceFile:
+        """What a wiring should edit: the file as earlier wirings left it."""
+        src = source(rel)
+        return SourceFile(rel, rewritten[rel], src.bom) if rel in rewritten else src
+
     texts = {v.signer.path: source(v.signer.path).text for v in inv.signers if v.purpose == "zendesk"}
     plan = make_plan(config, inv, profiles, texts)
     edits: dict[str, list[Edit]] = defaultdict(list)
@@ -66,7 +71,8 @@ def generate(root: Path, config: Config, jobs: int | None = 1) -> Result:
                     "todo": f"-> TODO(migrate:ZG107): {p.reason} [widget-api.yaml]"}[p.action]
             reasons[path].append(f"line {p.call.line}: {p.call.api} {p.call.command} {what}")
 
-    for b in plan.backends:
+    # Bottom-up, so that a signer's recorded line still holds after a later one in its file changed.
+    for b in sorted(plan.backends, key=lambda b: (b.signer.path, -b.signer.line)):
         s = b.signer
         if b.framework not in backends.FRAMEWORKS:
             notes.append(f"{s.path}:{s.line}: the OpenID provider for {b.framework or s.language} is not "
@@ -74,7 +80,7 @@ def generate(root: Path, config: Config, jobs: int | None = 1) -> Result:
                          "provider contract to implement")
             continue
         try:
-            wiring = backends.wire(b.framework, backends.WireContext(root, config, b, source))  # type: ignore[arg-type]
+            wiring = backends.wire(b.framework, backends.WireContext(root, config, b, latest))  # type: ignore[arg-type]
         except backends.WiringError as exc:
             notes.append(str(exc))
             continue

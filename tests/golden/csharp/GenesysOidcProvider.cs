@@ -145,7 +145,7 @@ namespace GenesysOidc
             app.MapPost(prefix + "/token", token);
             app.MapGet(prefix + "/userinfo", (HttpContext context) => UserInfo(context, store, clock));
 
-            // The same login guard as the old Zendesk token action.
+            // The same login guard as the endpoint it replaces.
             if (authorizationPolicy is not null)
             {
                 if (authorizationPolicy.Length == 0)

@@ -150,3 +150,16 @@ def test_generated_key_is_a_3072_bit_rsa_key(migrated, tmp_path):
     key = serialization.load_pem_private_key((tmp_path / "secrets" / "oidc-signing-key.pem").read_bytes(), None)
     assert isinstance(key, rsa.RSAPrivateKey) and key.key_size >= 2048
     assert oct((tmp_path / "secrets" / "oidc-signing-key.pem").stat().st_mode & 0o777) == "0o600"
+
+
+def test_scan_of_the_migrated_site_is_clean(migrated):
+    from migrate.scan import scan
+
+    site, *_ = migrated
+    result = scan(str(site), jobs=1)
+    assert [f for f in result.findings if f.severity in ("error", "warning")] == []
+    assert not [v for v in result.inventory.signers if v.purpose == "zendesk"]
+    kinds = {w.kind for w in result.inventory.widgets}
+    assert kinds == {"genesys-messenger"}, kinds
+    id_tokens = [v for v in result.inventory.signers if v.purpose == "genesys-id-token"]
+    assert id_tokens and all(v.signer.algorithm == "RS256" for v in id_tokens)

@@ -8,9 +8,12 @@ profile a signer must fit) is decided afterwards, in one place.
 from __future__ import annotations
 
 import os
+import signal
+import threading
 import time
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import repeat
 from multiprocessing import get_context
@@ -22,6 +25,8 @@ from migrate.model import FileError, FileFacts, Signer, WidgetCall
 
 # A pool costs ~50 ms to start; smaller trees are faster in-process.
 POOL_MIN_FILES = 200
+# One pathological file (a huge minified bundle, deep nesting) must not stall the run.
+DEFAULT_FILE_TIMEOUT = 20.0
 
 WidgetKind = str  # messaging | classic | zopim | genesys-webchat | genesys-messenger | unknown
 
@@ -67,7 +72,31 @@ class Inventory:
 # --- per-file stage ---------------------------------------------------------------------
 
 
-def _process(batch: list[files.Candidate], max_bytes: int) -> list[tuple[FileFacts | None, list[FileError]]]:
+class _TooSlow(BaseException):
+    """Raised by the per-file timer; a BaseException so extractors' own error handling lets it through."""
+
+
+def _alarm(signum, frame):  # noqa: ARG001
+    raise _TooSlow
+
+
+@contextmanager
+def _time_limit(seconds: float):
+    """SIGALRM-based limit (main thread only: the scan's own thread or a pool worker's)."""
+    if seconds <= 0 or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGALRM, _alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _process(batch: list[files.Candidate], max_bytes: int,
+             file_timeout: float = DEFAULT_FILE_TIMEOUT) -> list[tuple[FileFacts | None, list[FileError]]]:
     out = []
     for c in batch:
         r = files.read(c, max_bytes)
@@ -75,7 +104,14 @@ def _process(batch: list[files.Candidate], max_bytes: int) -> list[tuple[FileFac
         if r.text is None:
             out.append((None, notes) if notes else None)
             continue
-        facts = extract(Source.of(c.rel, c.language, r.text))
+        try:
+            with _time_limit(file_timeout):
+                facts = extract(Source.of(c.rel, c.language, r.text))
+        except _TooSlow:
+            notes.append(FileError(c.rel, f"took more than {file_timeout:g} s to analyse; skipped "
+                                          "(raise the limit with --file-timeout)"))
+            out.append((None, notes))
+            continue
         out.append((facts, notes))
     return [o for o in out if o is not None]
 
@@ -85,7 +121,8 @@ def _batches(items: list, size: int) -> Iterator[list]:
         yield items[i:i + size]
 
 
-def collect(root: str, jobs: int | None = None, max_bytes: int = files.DEFAULT_MAX_BYTES) -> Inventory:
+def collect(root: str, jobs: int | None = None, max_bytes: int = files.DEFAULT_MAX_BYTES,
+            file_timeout: float = DEFAULT_FILE_TIMEOUT) -> Inventory:
     started = time.perf_counter()
     root = os.path.abspath(root)
     candidates: list[files.Candidate] = []
@@ -97,10 +134,10 @@ def collect(root: str, jobs: int | None = None, max_bytes: int = files.DEFAULT_M
     if jobs > 1 and len(candidates) > POOL_MIN_FILES:
         size = max(16, len(candidates) // (jobs * 8))
         with ProcessPoolExecutor(jobs, mp_context=get_context("fork")) as pool:
-            for part in pool.map(_process, _batches(candidates, size), repeat(max_bytes)):
+            for part in pool.map(_process, _batches(candidates, size), repeat(max_bytes), repeat(file_timeout)):
                 results.extend(part)
     else:
-        results = _process(candidates, max_bytes)
+        results = _process(candidates, max_bytes, file_timeout)
     facts = [f for f, _ in results if f is not None]
     for f, notes in results:
         errors.extend(notes)

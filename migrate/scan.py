@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from migrate import files, rules
-from migrate.inventory import Inventory, collect
+from migrate.inventory import DEFAULT_FILE_TIMEOUT, Inventory, collect
 from migrate.model import Finding
 
 
@@ -22,8 +22,8 @@ class ScanResult:
 
 
 def scan(root: str, select: Sequence[str] = (), ignore: Sequence[str] = (), jobs: int | None = None,
-         max_bytes: int = files.DEFAULT_MAX_BYTES) -> ScanResult:
+         max_bytes: int = files.DEFAULT_MAX_BYTES, file_timeout: float = DEFAULT_FILE_TIMEOUT) -> ScanResult:
     """Scan a tree.  Raises ValueError for an unknown rule selector (before reading anything)."""
     chosen = rules.selection(select, ignore)
-    inv = collect(root, jobs=jobs, max_bytes=max_bytes)
+    inv = collect(root, jobs=jobs, max_bytes=max_bytes, file_timeout=file_timeout)
     return ScanResult(inv, tuple(rules.run(inv, chosen)))

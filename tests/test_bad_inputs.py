@@ -100,3 +100,27 @@ def test_parallel_scan_finds_the_same(corpus, monkeypatch):
     parallel = scan(str(corpus), jobs=2)
     assert serial.findings == parallel.findings
     assert serial.inventory.errors == parallel.inventory.errors
+
+
+def test_one_slow_file_is_reported_and_the_scan_goes_on(tmp_path, monkeypatch):
+    import time
+
+    import migrate.inventory as inventory
+
+    real = inventory.extract
+
+    def slow_for_one(src):
+        if src.path == "slow.js":
+            while True:  # a pathological file: never finishes on its own
+                time.sleep(0.01)
+        return real(src)
+
+    monkeypatch.setattr(inventory, "extract", slow_for_one)
+    (tmp_path / "slow.js").write_text(ZD)
+    (tmp_path / "good.js").write_text(SIGN)
+    started = time.monotonic()
+    result = scan(str(tmp_path), jobs=1, file_timeout=0.5)
+    assert time.monotonic() - started < 5
+    errors = {e.path: e.message for e in result.inventory.errors}
+    assert "took more than 0.5 s" in errors["slow.js"]
+    assert [v.signer.path for v in result.inventory.signers] == ["good.js"]

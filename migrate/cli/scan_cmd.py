@@ -32,6 +32,7 @@ def scan(
     exit_zero: Annotated[bool, typer.Option("--exit-zero", help="Exit 0 even when there are findings.")] = False,
     jobs: Annotated[int | None, typer.Option("--jobs", "-j", min=1, help="Parallel workers (default: one per CPU).")] = None,
     max_file_size: Annotated[int, typer.Option(min=1, help="Skip files larger than this many MB.")] = 8,
+    file_timeout: Annotated[float, typer.Option(min=0, help="Seconds one file may take to analyse (0: no limit).")] = 20.0,
 ) -> None:
     """Inventory the Zendesk widget and JWT signing code under PATH, and report what is wrong."""
     from migrate import report
@@ -39,7 +40,7 @@ def scan(
 
     try:
         result = run_scan(str(path), _ids(select), _ids(ignore), jobs=jobs,
-                          max_bytes=max_file_size * 1024 * 1024)
+                          max_bytes=max_file_size * 1024 * 1024, file_timeout=file_timeout)
     except ValueError as exc:
         raise fail(str(exc)) from None
     text = report.render(result, format.value, color=output is None and format is Format.text

@@ -10,8 +10,6 @@ import binascii
 import hashlib
 import hmac
 import json
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 from migrate.token.context import Signature
@@ -58,6 +56,9 @@ def verify_secret(token: Decoded, secret: bytes, where: str) -> Signature:
 def load_jwks(source: str) -> dict:
     """A JWKS from a file or an http(s) URL."""
     if source.startswith(("http://", "https://")):
+        import urllib.error  # only a JWKS URL needs the network stack
+        import urllib.request
+
         try:
             with urllib.request.urlopen(source, timeout=JWKS_TIMEOUT) as resp:  # noqa: S310
                 raw = resp.read(1_000_000)

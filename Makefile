@@ -32,7 +32,26 @@ $(NODE_STAMP): tests/node/package.json tests/node/package-lock.json
 	cd tests/node && npm ci --no-audit --no-fund --loglevel=error
 	touch $(NODE_STAMP)
 
-test: $(STAMP) $(NODE_STAMP)
+# Debian's chromium, for the browser test (tests/browser). Where apt-get is missing the test is
+# skipped, with the reason written here.
+CHROMIUM := /usr/bin/chromium
+CHROMIUM_UNAVAILABLE := $(VENV)/chromium-unavailable
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+APT_INSTALL := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium
+
+$(CHROMIUM): | $(BIN)/python
+	@if ! command -v apt-get >/dev/null 2>&1; then \
+	  echo "no apt-get here: Debian's chromium cannot be installed, the browser test is skipped" \
+	    | tee $(CHROMIUM_UNAVAILABLE); \
+	elif [ -n "$(SUDO)" ] && ! command -v sudo >/dev/null 2>&1; then \
+	  echo "not root and no sudo: Debian's chromium cannot be installed, the browser test is skipped" \
+	    | tee $(CHROMIUM_UNAVAILABLE); \
+	else \
+	  { $(APT_INSTALL) || { $(SUDO) apt-get update -q && $(APT_INSTALL); }; } \
+	  && rm -f $(CHROMIUM_UNAVAILABLE); \
+	fi
+
+test: $(STAMP) $(NODE_STAMP) $(CHROMIUM)
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)

@@ -67,7 +67,7 @@ def _authorize_guard(f: CsFile, attrs: list[ts.Node], anonymous: bool, what: str
     """[Authorize] / [Authorize("policy")] / [Authorize(Policy = "x")] -> authorizationPolicy."""
     if anonymous or not attrs:
         why = "[AllowAnonymous]" if anonymous else "no [Authorize]"
-        return Guard(None, [f"ZG105: the old Zendesk token {what} had {why}: nothing but the claims function "
+        return Guard(None, [f"ZG107: the old Zendesk token {what} had {why}: nothing but the claims function "
                             "decides who is signed in; pass the site's login policy as authorizationPolicy"],
                      "no authorization")
     policies: list[str] = []
@@ -199,7 +199,7 @@ class Route:
             required = True
         if anonymous or not required:
             why = ".AllowAnonymous()" if anonymous else "no RequireAuthorization"
-            return Guard(None, [f"ZG105: the old Zendesk token route had {why}: nothing but the claims function "
+            return Guard(None, [f"ZG107: the old Zendesk token route had {why}: nothing but the claims function "
                                 "decides who is signed in; pass the site's login policy as authorizationPolicy"],
                          "no authorization")
         distinct = list(dict.fromkeys(policies))

@@ -143,7 +143,7 @@ def _rewrite(src: SourceFile, plan: BackendPlan, config: Config) -> tuple[str, s
     args = route.child_by_field_name("arguments").named_children
     handler, guards = args[-1], [page.text(a) for a in args[1:-1]]
     if not guards:
-        guard = "undefined  // TODO(migrate:ZG105): the old route had no auth guard; add the site's login check"
+        guard = "undefined  // TODO(migrate:ZG107): the old route had no auth guard; add the site's login check"
     elif len(guards) == 1:
         guard = guards[0]
     else:

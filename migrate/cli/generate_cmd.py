@@ -55,7 +55,7 @@ def generate(
             written = result.changes.apply()
         except StaleFile as exc:
             raise fail(str(exc), "nothing was written") from None
-        made = result.genesys.materialize() if written else []
+        made = result.genesys.materialize()  # creates only what is missing: a re-run keeps the keys
         for p in written:
             err.print(f"wrote {p}", markup=False)
         for p in made:

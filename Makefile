@@ -22,7 +22,7 @@ DEMO_FLAGS := --region eu-west-1 --deployment-id 5e0a7c43-8f8e-4d11-9a54-1b2c3d4
 
 demo: $(STAMP)
 	@echo "== 1. migrate scan examples/shop: what is there, what is wrong =="
-	-$(BIN)/migrate scan examples/shop
+	$(BIN)/migrate scan examples/shop --exit-zero  # without --exit-zero, findings make it exit 1
 	@echo
 	@echo "== 2. migrate generate examples/shop: the Genesys side, as a diff (nothing is written) =="
 	MIGRATE_SECRETS_DIR=$(CURDIR)/.venv/demo-secrets $(BIN)/migrate generate examples/shop $(DEMO_FLAGS)

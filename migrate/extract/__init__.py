@@ -14,7 +14,7 @@ from collections.abc import Callable
 from migrate.extract.base import Found, Source, runs_in_browser
 from migrate.model import FileError, FileFacts
 
-# Libraries the signer extractors recognise (zendesk.md section 3).
+# Libraries the signer extractors recognise.
 LIBRARIES = (
     "jwt.net", "system.identitymodel", "jsonwebtoken", "jose", "webcrypto", "pyjwt", "python-jose",
     "authlib", "jjwt", "java-jwt", "nimbus", "golang-jwt", "ruby-jwt", "php-jwt",

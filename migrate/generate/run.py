@@ -65,7 +65,7 @@ def generate(root: Path, config: Config, jobs: int | None = 1) -> Result:
         page = Page.parse(source(path))
         edits[path] += call_edits(page, plans, config)
         for p in plans:
-            what = {"authprovider": "-> AuthProvider plugin [genesys.md AuthProvider]",
+            what = {"authprovider": "-> AuthProvider plugin [templates/page/authprovider.js.j2]",
                     "replace": f"-> {p.genesys} [widget-api.yaml]",
                     "ready": f"-> {p.genesys} [widget-api.yaml]",
                     "todo": f"-> TODO(migrate:ZG107): {p.reason} [widget-api.yaml]"}[p.action]

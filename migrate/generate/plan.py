@@ -11,11 +11,23 @@ from migrate.inventory import Inventory, SignerView
 from migrate.model import Expr, Loader, Signer, WidgetCall
 from migrate.widgetapi import lookup
 
-# Backends this version renders a provider for (others get the page side and a clear note).
-FRAMEWORKS = {"javascript": "express", "typescript": "express", "python": None, "csharp": "aspnetcore"}
-_PY_FRAMEWORK = (("fastapi", re.compile(r"^\s*(from|import)\s+fastapi\b", re.M)),
-                 ("django", re.compile(r"^\s*(from|import)\s+django\b", re.M)),
-                 ("flask", re.compile(r"^\s*(from|import)\s+flask\b", re.M)))
+# language -> (framework, how to recognise it in the signer's file), first match wins; a language
+# with one framework has a catch-all entry.
+_FRAMEWORKS: dict[str, tuple[tuple[str, re.Pattern[str]], ...]] = {
+    "python": (("fastapi", re.compile(r"^\s*(from|import)\s+fastapi\b", re.M)),
+               ("django", re.compile(r"^\s*(from|import)\s+django\b", re.M)),
+               ("flask", re.compile(r"^\s*(from|import)\s+flask\b", re.M))),
+    "typescript": (("nextjs", re.compile(r"from\s+['\"]next/server['\"]|export\s+(async\s+)?function\s+(GET|POST)\b")),
+                   ("express", re.compile(r""))),
+    "javascript": (("nextjs", re.compile(r"from\s+['\"]next/server['\"]")),
+                   ("express", re.compile(r""))),
+    "csharp": (("aspnetcore", re.compile(r"")),),
+    "java": (("spring", re.compile(r"org\.springframework")),),
+    "go": (("gohttp", re.compile(r"\"net/http\"|github\.com/(go-chi/chi|gin-gonic/gin)")),),
+    "ruby": (("rails", re.compile(r"<\s*(ApplicationController|ActionController::(Base|API))|Rails\.")),),
+    "php": (("laravel", re.compile(r"Illuminate\\|extends\s+Controller\b|Route::")),
+            ("php", re.compile(r""))),
+}
 _AUTH_CALLS = {("messenger", "loginUser"), ("$zopim", "livechat.authenticate"),
                ("zESettings", "webWidget.authenticate.jwtFn"), ("zESettings", "webWidget.authenticate.chat.jwtFn")}
 
@@ -45,7 +57,7 @@ class Dropped:
 @dataclass(frozen=True)
 class BackendPlan:
     view: SignerView
-    framework: str | None  # express | flask | django | fastapi | aspnetcore | None (not generated yet)
+    framework: str | None  # one of backends.FRAMEWORKS, or None when none is recognised
     claims: tuple[ClaimMapping, ...]
     dropped: tuple[Dropped, ...]
     todos: tuple[Todo, ...]
@@ -79,9 +91,10 @@ class Plan:
 
 
 def _framework(v: SignerView, text: str) -> str | None:
-    if v.signer.language == "python":
-        return next((name for name, rx in _PY_FRAMEWORK if rx.search(text)), None)
-    return FRAMEWORKS.get(v.signer.language)
+    for name, rx in _FRAMEWORKS.get(v.signer.language, ()):
+        if rx.search(text):
+            return name
+    return None
 
 
 def map_claims(signer: Signer, profile: Profile) -> tuple[tuple[ClaimMapping, ...], tuple[Dropped, ...], tuple[Todo, ...]]:

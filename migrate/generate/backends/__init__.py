@@ -15,7 +15,8 @@ from migrate.generate.changes import SourceFile
 from migrate.generate.config import Config
 from migrate.generate.plan import BackendPlan
 
-FRAMEWORKS = ("express", "flask", "django", "fastapi", "aspnetcore")
+FRAMEWORKS = ("express", "nextjs", "flask", "django", "fastapi", "aspnetcore", "spring", "gohttp", "rails",
+              "laravel", "php")
 
 
 class WiringError(Exception):

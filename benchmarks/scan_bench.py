@@ -1,9 +1,10 @@
-"""How fast is `migrate scan` next to ripgrep over the same tree?
+"""How fast is `migrate scan` next to ripgrep (and semgrep) over the same tree?
 
 Builds a synthetic code base (default ~1M lines: front-end, back-end and template files in
 every language the scanner reads, a few of them with Zendesk widget and JWT code), then
 prints wall time and peak memory of `migrate scan` beside `rg -l` (or `grep -rl`) looking for
-the same byte needles the scanner's prefilter uses.
+the same byte needles the scanner's prefilter uses, and, when `semgrep` is on PATH, beside
+semgrep with rules that find the same calls (zE / $zopim calls, JWT signing calls).
 
     python benchmarks/scan_bench.py [--lines 1000000] [--runs 3] [--keep DIR] [--jobs N]
 """
@@ -107,6 +108,29 @@ def build(root: Path, lines: int, seed: int = 7) -> tuple[int, int]:
     return files, total
 
 
+# Semgrep rules that find what the scanner's inventory finds (not its rule logic): widget calls
+# and JWT signing calls in the languages of the synthetic tree.
+SEMGREP_RULES = """rules:
+  - id: zendesk-widget-call
+    languages: [javascript, typescript]
+    severity: INFO
+    message: widget call
+    pattern-either:
+      - pattern: zE(...)
+      - pattern: $zopim(...)
+  - id: jwt-sign-js
+    languages: [javascript, typescript]
+    severity: INFO
+    message: JWT signing
+    pattern: $JWT.sign($PAYLOAD, $KEY, ...)
+  - id: jwt-sign-python
+    languages: [python]
+    severity: INFO
+    message: JWT signing
+    pattern: $JWT.encode($PAYLOAD, $KEY, ...)
+"""
+
+
 # --- measuring --------------------------------------------------------------------------------
 
 def measure(cmd: list[str], runs: int) -> tuple[float, float, subprocess.CompletedProcess]:
@@ -177,6 +201,16 @@ def main() -> None:
         print(f"{'command':<28} {'wall s':>8} {'peak MB':>8}")
         print(f"{'migrate scan':<28} {m_wall:>8.3f} {m_mem:>8.1f}")
         print(f"{ref_name:<28} {r_wall:>8.3f} {r_mem:>8.1f}")
+        if shutil.which("semgrep"):
+            rules = Path(tempfile.mkdtemp(prefix="migrate-bench-rules-")) / "rules.yaml"
+            rules.write_text(SEMGREP_RULES)
+            sg = ["semgrep", "scan", "--config", str(rules), "--metrics", "off", "--quiet", "--json",
+                  "--disable-version-check", str(root)]
+            s_wall, s_mem, _ = measure(sg, 1)
+            print(f"{'semgrep (same calls)':<28} {s_wall:>8.3f} {s_mem:>8.1f}")
+            shutil.rmtree(rules.parent, ignore_errors=True)
+        else:
+            print("semgrep: not installed (pip install semgrep to compare)")
         print(f"ratio: {m_wall / r_wall:.1f}x {ref_name.split()[0]} (target <= 6x); "
               f"peak memory {m_mem:.0f} MB (target < 300 MB)")
     finally:

@@ -29,6 +29,9 @@ def generate(
     patch_file: Annotated[Path | None, typer.Option(help="Write the diff here instead of stdout.")] = None,
     apply: Annotated[bool, typer.Option("--apply", help="Write the changes (atomically) instead of showing them.")] = False,
     format: Annotated[Format, typer.Option("--format", "-f", help="Report format.")] = Format.text,
+    terraform: Annotated[Path | None, typer.Option(
+        "--terraform", file_okay=False,
+        help="Also the Genesys side as Terraform (mypurecloud/genesyscloud) in this folder.")] = None,
 ) -> None:
     """Plan the move to Genesys Messenger and show it as a diff: snippet, AuthProvider, provider, wiring."""
     from migrate.generate import config as cfg
@@ -44,17 +47,41 @@ def generate(
         result = run(path, conf)
     except (cfg.ConfigError, MappingError) as exc:
         raise fail(str(exc)) from None
+    tf_changes = None  # Terraform outside the site: a change set of its own
+    if terraform is not None:
+        from dataclasses import replace
+
+        from migrate.generate import terraform as tf
+
+        if terraform.exists() and not terraform.is_dir():
+            raise fail(f"--terraform {terraform}: not a folder")
+        tf_set, inside = tf.change_set(path, terraform, tf.render_files(conf, result.genesys))
+        if inside:  # part of the site's diff, paths relative to the site
+            changes = replace(result.changes, changes=result.changes.changes + tf_set.changes,
+                              summary=result.changes.summary + tuple(
+                                  f"{c.path}: Genesys side as Terraform [templates/terraform]"
+                                  for c in tf_set.changes if c.new or c.before.text != c.after))
+            result = replace(result, changes=changes)
+        else:
+            tf_changes = tf_set
     diff = result.changes.diff()
     if format is Format.json:
         typer.echo(json.dumps({
             "changes": [{"path": c.path, "new": c.new, "reasons": list(c.reasons)} for c in result.changes.changes],
             "diff": diff, "notes": list(result.notes), "genesys": result.genesys.to_dict(), "applied": apply,
+            **({"terraform": {"root": str(tf_changes.root), "diff": tf_changes.diff()}} if tf_changes else {}),
         }, indent=2, ensure_ascii=False))
     if apply:
         try:
             written = result.changes.apply()
         except StaleFile as exc:
             raise fail(str(exc), "nothing was written") from None
+        if tf_changes is not None:
+            try:
+                written += [str(tf_changes.root / p) for p in tf_changes.apply()]
+            except StaleFile as exc:
+                raise fail(f"{tf_changes.root}: {exc}", "the site's changes were written, the Terraform "
+                           "files were not") from None
         made = result.genesys.materialize()  # creates only what is missing: a re-run keeps the keys
         for p in written:
             err.print(f"wrote {p}", markup=False)
@@ -74,7 +101,21 @@ def generate(
             typer.echo(diff, nl=False)
     if format is Format.text:
         _summary(result)
+        if tf_changes is not None and not apply:
+            _terraform_section(tf_changes)
     raise typer.Exit(OK)
+
+
+def _terraform_section(changes) -> None:
+    """Terraform outside the site: its own diff on stderr, so stdout stays one patch for the site."""
+    err.print("", markup=False)
+    tf_diff = changes.diff()
+    if not tf_diff:
+        err.print(f"Terraform in {changes.root}: up to date.", markup=False)
+        return
+    err.print(f"Terraform for {changes.root} (not written; --apply writes it), paths relative to it:",
+              markup=False)
+    err.print(tf_diff, markup=False, end="", soft_wrap=True, highlight=False)
 
 
 def _summary(result) -> None:

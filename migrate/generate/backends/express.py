@@ -1,5 +1,6 @@
-"""Express: the Zendesk token route becomes the OpenID provider, mounted at the issuer path behind
-the route's own auth guard, with the claims computed by the old code's own expressions."""
+"""Express (JavaScript or TypeScript): the Zendesk token route becomes the OpenID provider, mounted
+at the issuer path behind the route's own auth guard, with the claims computed by the old code's own
+expressions. A .ts server gets the TypeScript provider (templates/typescript), imported ESM-style."""
 
 from __future__ import annotations
 
@@ -93,7 +94,7 @@ def _claims_function(page: Page, plan: BackendPlan, handler: ts.Node, at: int) -
     if not local:
         return f"({param}) => ({{\n{body}\n  }})"
     decls = "\n".join(f"    {' '.join(d.split())}" for d in local)
-    return f"({param}) => {{\n{decls}\n    return {{\n{body.replace(chr(10), chr(10) + '  ')}\n    }};\n  }}"
+    return f"({param}) => {{\n{decls}\n    return {{\n  {body.replace(chr(10), chr(10) + '  ')}\n    }};\n  }}"
 
 
 def wire(ctx: WireContext) -> Wiring:
@@ -107,8 +108,9 @@ def wire(ctx: WireContext) -> Wiring:
     out.why(s.path, f"line {s.line}: Zendesk JWT route -> OpenID provider at {config.issuer_path} "
                     f"[{plan.view.profile}.yaml]")
     out.new_files[provider_path] = provider
+    family = "templates/typescript" if provider_path.endswith(".ts") else "templates/node"
     out.why(provider_path, "new: the OpenID provider (discovery, JWKS, authorize, token, userinfo; RS256, "
-                           "PKCE, nonce) [templates/node]")
+                           f"PKCE, nonce) [{family}]")
     pkg = nearest(ctx.root, posixpath.dirname(s.path), "package.json")
     if pkg:
         updated = manifest(ctx.source(pkg).text)
@@ -151,8 +153,13 @@ def _rewrite(src: SourceFile, plan: BackendPlan, config: Config) -> tuple[str, s
         for g in reversed(guards[1:]):
             chain = f"() => {g}(req, res, {chain})"
         guard = f"(req, res, next) => {guards[0]}(req, res, {chain})"
+    typescript = s.path.endswith((".ts", ".mts", ".cts"))
     esm = bool(re.search(r"^\s*import\s.+\sfrom\s+['\"]", src.text, re.M)) and "require(" not in src.text
     module = f"./{PROVIDER}.cjs" if esm else f"./{PROVIDER}"
+    if typescript:  # the TypeScript provider, imported the way the file imports its own modules
+        esm = True
+        js_suffix = re.search(r"from\s+['\"]\.{1,2}/[^'\"]+\.js['\"]", src.text)
+        module = f"./{PROVIDER}.js" if js_suffix else f"./{PROVIDER}"
     stmt = page.statement(route)
     indent = page.indent(stmt)
     new = (f"// Genesys Cloud Messenger signs visitors in through this OpenID provider (it replaces the\n"
@@ -166,8 +173,13 @@ def _rewrite(src: SourceFile, plan: BackendPlan, config: Config) -> tuple[str, s
     edits = [Edit(_comment_start(src.text, replacement.start), replacement.end, replacement.text)]
     edits.append(_import_edit(page, esm, module))
     text = _drop_unused_jsonwebtoken(apply_edits(src.text, edits), src.newline)
-    provider_path = posixpath.join(posixpath.dirname(s.path), PROVIDER + (".cjs" if esm else ".js"))
-    provider = with_newlines(render("node/oidc-provider.js.j2", issuer_path=config.issuer_path), src.newline)
+    if typescript:
+        provider_path = posixpath.join(posixpath.dirname(s.path), PROVIDER + ".ts")
+        template = "typescript/oidc-provider-express.ts.j2"
+    else:
+        provider_path = posixpath.join(posixpath.dirname(s.path), PROVIDER + (".cjs" if esm else ".js"))
+        template = "node/oidc-provider.js.j2"
+    provider = with_newlines(render(template, issuer_path=config.issuer_path), src.newline)
     return text, provider_path, provider
 
 

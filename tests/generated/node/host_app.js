@@ -1,7 +1,7 @@
 'use strict';
 
 // A small site that mounts the rendered provider the way the generated wiring does:
-//   node host_app.js <rendered provider.js>
+//   node host_app.js <rendered provider.js or .ts, or the Next.js core genesys-oidc.ts>
 // GENESYS_OIDC_ISSUER may contain "{port}": the app listens on 127.0.0.1, port 0, first, then
 // fills in the port and creates the provider. It prints "listening <port>" when ready.
 // Test-only extras: the signed-in user comes from a "session" cookie or an X-Test-Session
@@ -10,6 +10,8 @@
 const path = require('path');
 const express = require('express');
 
+// A TypeScript provider (genesys-oidc-provider.ts) is loaded through tsx, as `tsx server.ts` runs it.
+if (/\.[cm]?ts$/.test(process.argv[2])) require('tsx/cjs/api').register();
 const { createOidcProvider } = require(path.resolve(process.argv[2]));
 
 const USERS = {
@@ -33,6 +35,53 @@ app.post('/test/clock', (req, res) => {
   res.json({ offset: clockOffsetMs / 1000 });
 });
 
+// The Next.js provider core (lib/genesys-oidc.ts) answers web Requests instead of being an Express
+// router: its methods are mounted here as the route modules under app/<issuer path>/ mount them.
+// There is no guard middleware in Next.js: the site's session lookup runs inside claims(request),
+// so that is where this host looks the user up (and says so with X-Guard).
+const webRequests = new WeakMap(); // web Request -> [express req, res]
+
+function webRoutes(provider) {
+  const router = express.Router();
+  const mount = (method, route, name) => router[method](route, express.raw({ type: () => true, limit: '64kb' }),
+    (req, res, next) => {
+      const url = `${req.protocol}://${req.get('host')}${req.originalUrl}`;
+      const headers = new Headers();
+      for (const [key, value] of Object.entries(req.headers)) {
+        if (value !== undefined) headers.set(key, [].concat(value).join(', '));
+      }
+      const hasBody = method === 'post' && Buffer.isBuffer(req.body) && req.body.length > 0;
+      const request = new Request(url, { method: req.method, headers, body: hasBody ? req.body : undefined });
+      webRequests.set(request, [req, res]);
+      provider[name](request).then(async (response) => {
+        res.status(response.status);
+        response.headers.forEach((value, key) => res.set(key, value));
+        res.send(Buffer.from(await response.arrayBuffer()));
+      }).catch(next);
+    });
+  mount('get', '/.well-known/openid-configuration', 'discovery');
+  mount('get', '/jwks.json', 'jwks');
+  mount('get', '/authorize', 'authorize');
+  mount('post', '/token', 'token');
+  mount('get', '/userinfo', 'userinfo');
+  mount('post', '/userinfo', 'userinfo');
+  return router;
+}
+
+function userClaims(req) {
+  return req.user
+    ? { sub: String(req.user.id), name: req.user.name, email: req.user.email, email_verified: true }
+    : null;
+}
+
+function claims(reqOrRequest) {
+  const pair = webRequests.get(reqOrRequest);
+  if (!pair) return userClaims(reqOrRequest); // Express: the guard already loaded req.user
+  const [req, res] = pair;
+  loadUser(req, res, () => {});
+  return userClaims(req);
+}
+
 const server = app.listen(0, '127.0.0.1', () => {
   const { port } = server.address();
   process.env.GENESYS_OIDC_ISSUER = (process.env.GENESYS_OIDC_ISSUER || '').replace('{port}', String(port));
@@ -40,9 +89,7 @@ const server = app.listen(0, '127.0.0.1', () => {
   try {
     provider = createOidcProvider({
       guard: loadUser,
-      claims: (req) => (req.user
-        ? { sub: String(req.user.id), name: req.user.name, email: req.user.email, email_verified: true }
-        : null),
+      claims,
       now: () => Date.now() + clockOffsetMs,
     });
   } catch (err) {
@@ -50,7 +97,7 @@ const server = app.listen(0, '127.0.0.1', () => {
     process.stderr.write(`${err.message}\n`);
     process.exit(1);
   }
-  app.use(new URL(process.env.GENESYS_OIDC_ISSUER).pathname, provider);
+  app.use(new URL(process.env.GENESYS_OIDC_ISSUER).pathname, typeof provider === 'function' ? provider : webRoutes(provider));
   process.stdout.write(`listening ${port}\n`);
 });
 

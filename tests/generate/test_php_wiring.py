@@ -1,0 +1,461 @@
+"""PHP wiring: a plain-PHP Zendesk JWT script becomes the provider's front controller (run here
+under `php -S` with the site's own login check and claims), and a Laravel controller action plus
+its route become the provider's /authorize action and a Route::prefix group (parsed and compared
+with golden files: Laravel itself is not installed here)."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import secrets
+import shutil
+import socket
+import subprocess
+import time
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+import jwt
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from migrate.extract.treesitter import Doc
+from migrate.generate import config as cfg
+from migrate.generate.backends.php import composer_with_extension, drop_unused_jwt_import
+from migrate.generate.render import render
+from migrate.generate.run import generate
+
+from conftest import FIXTURES, GOLDEN
+
+DEPLOYMENT = "5e0a7c43-8f8e-4d11-9a54-1b2c3d4e5f60"
+PHP = shutil.which("php")
+CLIENT_ID, CLIENT_SECRET = "genesys-messenger", "s3cret"
+REDIRECT = "https://shop.example.com/"
+
+
+def _copy(tmp_path, monkeypatch, name: str) -> Path:
+    site = tmp_path / name
+    shutil.copytree(FIXTURES / "sites" / name, site)
+    monkeypatch.setenv("MIGRATE_SECRETS_DIR", str(tmp_path / "secrets"))
+    return site
+
+
+def _generate(site: Path):
+    return generate(site, cfg.load(site, region="eu-west-1", deployment_id=DEPLOYMENT,
+                                   issuer="https://shop.example.com/oidc"))
+
+
+def _after(result) -> dict[str, str]:
+    return {c.path: c.after for c in result.changes.changes}
+
+
+def _parses(text: str) -> None:
+    doc = Doc.parse("php", text.encode())
+    assert doc.first_error() is None, [doc.text(e)[:80] for e in doc.errors()]
+
+
+def _golden(name: str, text: str, update: bool) -> None:
+    path = GOLDEN / "php" / name
+    if update:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    assert path.is_file(), f"no golden file {path}: run with UPDATE_GOLDEN=1"
+    assert text == path.read_text(), f"{name} differs from its golden file (UPDATE_GOLDEN=1 to accept)"
+
+
+@pytest.fixture
+def plain_site(tmp_path, monkeypatch):
+    return _copy(tmp_path, monkeypatch, "php")
+
+
+@pytest.fixture
+def laravel_site(tmp_path, monkeypatch):
+    return _copy(tmp_path, monkeypatch, "laravel")
+
+
+# --- both -------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name, new", [
+    ("php", {"public/genesys-oidc-provider.php"}),
+    ("laravel", {"app/Http/Controllers/GenesysOidcController.php", "app/Http/Controllers/genesys-oidc-provider.php"}),
+])
+def test_every_changed_or_new_php_file_parses(tmp_path, monkeypatch, name, new):
+    result = _generate(_copy(tmp_path, monkeypatch, name))
+    assert not result.notes, result.notes
+    php = [c for c in result.changes.changes if c.path.endswith(".php") and not c.path.endswith(".blade.php")]
+    assert {c.path for c in php if c.new} == new
+    for c in php:
+        _parses(c.after)
+        if PHP:  # and PHP's own parser agrees
+            lint = subprocess.run([PHP, "-l"], input=c.after, capture_output=True, text=True, timeout=30)
+            assert lint.returncode == 0, (c.path, lint.stdout, lint.stderr)
+
+
+@pytest.mark.parametrize("name", ["php", "laravel"])
+def test_diff_applies_with_git_and_a_second_run_changes_nothing(tmp_path, monkeypatch, name):
+    site = _copy(tmp_path, monkeypatch, name)
+    result = _generate(site)
+    diff = result.changes.diff()
+    copy = tmp_path / "copy"
+    shutil.copytree(site, copy)
+    subprocess.run(["git", "init", "-q"], cwd=copy, check=True)
+    check = subprocess.run(["git", "apply", "--check", "-"], cwd=copy, input=diff.encode(), capture_output=True)
+    assert check.returncode == 0, check.stderr.decode()
+    subprocess.run(["git", "apply", "-"], cwd=copy, input=diff.encode(), check=True)
+    result.changes.apply()
+    for path in (c.path for c in result.changes.changes):
+        assert (copy / path).read_bytes() == (site / path).read_bytes(), path
+    again = _generate(site)
+    assert again.changes.empty and again.changes.diff() == ""
+    assert not again.notes, "the generated provider is not taken for a Zendesk signer"
+
+
+@pytest.mark.parametrize("name", ["php", "laravel"])
+def test_composer_json_requires_the_openssl_extension(tmp_path, monkeypatch, name):
+    site = _copy(tmp_path, monkeypatch, name)
+    result = _generate(site)
+    before = json.loads((site / "composer.json").read_text())
+    after = json.loads(_after(result)["composer.json"])
+    assert after["require"]["ext-openssl"] == "*"
+    assert list(after["require"])[:2] == ["php", "ext-openssl"]  # platform requirements first
+    assert {k: v for k, v in after["require"].items() if k != "ext-openssl"} == before["require"]
+    assert "firebase/php-jwt" in after["require"]  # the site's own package stays
+
+
+def test_composer_edit_keeps_the_style_and_is_idempotent():
+    text = '{\n  "require": {\n    "php": ">=8.1",\n    "ext-json": "*",\n    "slim/slim": "^4"\n  }\n}\n'
+    out = composer_with_extension(text)
+    assert out == ('{\n  "require": {\n    "php": ">=8.1",\n    "ext-json": "*",\n    "ext-openssl": "*",\n'
+                   '    "slim/slim": "^4"\n  }\n}\n')
+    assert composer_with_extension(out) is None
+
+
+def test_jwt_import_is_dropped_only_when_unused():
+    used = "<?php\nuse Firebase\\JWT\\JWT;\nuse Firebase\\JWT\\Key;\n$x = JWT::decode($t, new Key($k, 'HS256'));\n"
+    assert drop_unused_jwt_import(used) == used
+    unused = "<?php\nuse Firebase\\JWT\\JWT;\nuse Shop\\Auth;\n\nAuth::start();\n"
+    assert drop_unused_jwt_import(unused) == "<?php\nuse Shop\\Auth;\n\nAuth::start();\n"
+
+
+# --- plain PHP ----------------------------------------------------------------------------------------
+
+
+def test_plain_php_matches_golden_files(plain_site, update_golden):
+    after = _after(_generate(plain_site))
+    _golden("plain/zendesk-jwt.php", after["public/zendesk-jwt.php"], update_golden)
+
+
+def test_plain_php_claims_are_the_old_expressions_and_the_guard_is_carried_over(plain_site):
+    script = _after(_generate(plain_site))["public/zendesk-jwt.php"]
+    assert "JWT::encode" not in script and "use Firebase\\JWT\\JWT;" not in script
+    assert "require_once __DIR__ . '/genesys-oidc-provider.php';" in script
+    assert script.index("require __DIR__ . '/../vendor/autoload.php';") < script.index("require_once __DIR__")
+    claims = script[script.index("function (): ?array {"):script.index("function (): bool {")]
+    assert "$customer = Auth::user();" in claims
+    assert "'sub' => (string) $customer['id'],  // external_id -> sub (zendesk-messaging.yaml:" in claims
+    assert "'name' => $customer['first_name'] . ' ' . $customer['last_name'],  // name -> name" in claims
+    assert "'email' => $customer['email'],  // email -> email" in claims
+    assert "'email_verified' => true,  // email_verified -> email_verified" in claims
+    assert "'scope'" not in claims and "'iat'" not in claims and "'exp'" not in claims
+    guard = script[script.index("function (): bool {"):]
+    assert "Auth::start();" in guard and "if (Auth::user() === null) {" in guard and "exit;" in guard
+    assert "header('Content-Type: application/json');" not in script  # the old response goes with it
+    assert "use Shop\\Auth;" in script
+
+
+def test_plain_php_script_without_a_login_check_gets_a_todo(tmp_path, monkeypatch):
+    site = tmp_path / "site"
+    (site / "public").mkdir(parents=True)
+    (site / "composer.json").write_text('{\n    "require": {\n        "firebase/php-jwt": "^6.10"\n    }\n}\n')
+    (site / "public" / "jwt.php").write_text(
+        "<?php\nuse Firebase\\JWT\\JWT;\n\n$id = $_GET['id'];\n"
+        "echo JWT::encode(['external_id' => $id, 'name' => 'Guest'], 'secret', 'HS256');\n")
+    (site / "public" / "index.html").write_text(
+        "<script>zE('messenger', 'loginUser', function (cb) { fetch('/jwt.php').then(r => r.text()).then(cb); });"
+        "</script>\n")
+    monkeypatch.setenv("MIGRATE_SECRETS_DIR", str(tmp_path / "secrets"))
+    result = _generate(site)
+    script = _after(result)["public/jwt.php"]
+    _parses(script)
+    assert "TODO(migrate:ZG107): the old endpoint had no login check" in script
+    assert "$id = $_GET['id'];" in script and "'sub' => (string) ($id)," in script
+    assert '"ext-openssl": "*"' in _after(result)["composer.json"]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+ROUTER = """<?php
+// The site's web server: /oidc/* goes to the rewritten script (the rewrite rule its comment asks for).
+$path = (string) parse_url($_SERVER['REQUEST_URI'], PHP_URL_PATH);
+if ($path === '/test/login') {
+    session_start();
+    $_SESSION['customer'] = ['id' => 42, 'first_name' => 'Alice', 'last_name' => 'Example',
+                             'email' => 'alice@example.com'];
+    echo 'signed in';
+    return true;
+}
+if (strncmp($path, '/oidc/', 6) === 0) {
+    require __DIR__ . '/public/zendesk-jwt.php';
+    return true;
+}
+return false;
+"""
+AUTOLOAD = """<?php
+spl_autoload_register(function (string $class): void {
+    if (strncmp($class, 'Shop\\\\', 5) === 0) {
+        require __DIR__ . '/../src/' . str_replace('\\\\', '/', substr($class, 5)) . '.php';
+    }
+});
+"""
+
+
+@pytest.mark.skipif(PHP is None, reason="php is not installed (apt-get install php-cli)")
+def test_the_generated_front_controller_runs_the_full_flow(plain_site, tmp_path):
+    result = _generate(plain_site)
+    result.changes.apply()
+    (plain_site / "vendor").mkdir()
+    (plain_site / "vendor" / "autoload.php").write_text(AUTOLOAD)  # what composer install writes
+    (plain_site / "router.php").write_text(ROUTER)
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    (tmp_path / "key.pem").write_bytes(key.private_bytes(serialization.Encoding.PEM,
+                                                         serialization.PrivateFormat.PKCS8,
+                                                         serialization.NoEncryption()))
+    (tmp_path / "sessions").mkdir()
+    port = _free_port()
+    issuer = f"http://127.0.0.1:{port}/oidc"
+    env = {"PATH": "/usr/bin:/bin", "GENESYS_OIDC_ISSUER": issuer, "GENESYS_OIDC_CLIENT_ID": CLIENT_ID,
+           "GENESYS_OIDC_CLIENT_SECRET": CLIENT_SECRET, "GENESYS_OIDC_PRIVATE_KEY_FILE": str(tmp_path / "key.pem"),
+           "GENESYS_OIDC_REDIRECT_URIS": REDIRECT, "GENESYS_OIDC_STORE_DIR": str(tmp_path / "store")}
+    proc = subprocess.Popen([PHP, "-d", f"session.save_path={tmp_path / 'sessions'}", "-S", f"127.0.0.1:{port}",
+                             "router.php"], cwd=plain_site, env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                    break
+            except OSError:
+                assert proc.poll() is None and time.monotonic() < deadline, "php -S did not start"
+                time.sleep(0.05)
+        verifier = secrets.token_urlsafe(48)
+        challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+        query = {"response_type": "code", "client_id": CLIENT_ID, "redirect_uri": REDIRECT, "scope": "openid",
+                 "state": "st-1", "nonce": "n-1", "code_challenge": challenge, "code_challenge_method": "S256"}
+        with httpx.Client(timeout=10, follow_redirects=False) as http:
+            # the old script's own login check answers for a visitor who is not signed in
+            assert http.get(f"{issuer}/authorize", params=query).status_code == 401
+            assert http.get(f"http://127.0.0.1:{port}/test/login").text == "signed in"
+            auth = http.get(f"{issuer}/authorize", params=query)
+            assert auth.status_code == 302, auth.text
+            location = parse_qs(urlsplit(auth.headers["location"]).query)
+            assert location["state"] == ["st-1"]
+            token = httpx.post(f"{issuer}/token", auth=(CLIENT_ID, CLIENT_SECRET), timeout=10, data={
+                "grant_type": "authorization_code", "code": location["code"][0], "redirect_uri": REDIRECT,
+                "code_verifier": verifier})
+            assert token.status_code == 200, token.text
+            (jwk,) = http.get(f"{issuer}/jwks.json").json()["keys"]
+            claims = jwt.decode(token.json()["id_token"], key=jwt.PyJWK(jwk), algorithms=["RS256"],
+                                audience=CLIENT_ID, issuer=issuer)
+            assert claims["nonce"] == "n-1"
+            assert {k: claims[k] for k in ("sub", "name", "email", "email_verified")} == {
+                "sub": "42", "name": "Alice Example", "email": "alice@example.com", "email_verified": True}
+            assert http.get(f"http://127.0.0.1:{port}/zendesk-jwt.php").status_code == 404
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=5)
+        proc.stderr.close()
+
+
+# --- Laravel --------------------------------------------------------------------------------------------
+
+
+def test_laravel_site_matches_golden_files(laravel_site, update_golden):
+    after = _after(_generate(laravel_site))
+    _golden("laravel/ZendeskController.php", after["app/Http/Controllers/ZendeskController.php"], update_golden)
+    _golden("laravel/web.php", after["routes/web.php"], update_golden)
+    _golden("laravel/GenesysOidcController.php", after["app/Http/Controllers/GenesysOidcController.php"],
+            update_golden)
+
+
+def test_laravel_action_becomes_authorize_with_the_old_claims(laravel_site):
+    controller = _after(_generate(laravel_site))["app/Http/Controllers/ZendeskController.php"]
+    assert "public function token(" not in controller and "JWT::encode" not in controller
+    assert "use Firebase\\JWT\\JWT;" not in controller
+    assert "use Illuminate\\Http\\JsonResponse;" in controller  # status() still returns one
+    start = controller.index("public function genesysAuthorize(")
+    action = controller[start:controller.index("public function status")]
+    assert "public function genesysAuthorize(Request $request, GenesysOidcController $oidc)" in action
+    assert "$user = $request->user();" in action
+    assert "'sub' => (string) $user->id,  // external_id -> sub (zendesk-messaging.yaml:" in action
+    assert "'name' => $user->name,  // name -> name" in action
+    assert "'email_verified' => (bool) ($user->hasVerifiedEmail()),  // email_verified -> email_verified" in action
+    assert "'scope'" not in action
+
+
+def test_laravel_route_becomes_a_prefix_group_outside_the_old_middleware_group(laravel_site):
+    routes = _after(_generate(laravel_site))["routes/web.php"]
+    assert "'/zendesk/jwt'" not in routes.replace("token route '/zendesk/jwt'", "")
+    group = routes[routes.index("Route::prefix('oidc')->group(function () {"):]
+    # the old route's middleware (its group's and its own) guards /authorize only
+    assert ("Route::get('/authorize', [ZendeskController::class, 'genesysAuthorize'])"
+            "->middleware(['auth', 'verified']);") in group
+    assert "Route::post('/token', [GenesysOidcController::class, 'token'])" in group
+    assert group.count("\\Illuminate\\Foundation\\Http\\Middleware\\VerifyCsrfToken::class,") == 2
+    # /token is not inside the auth group (Genesys calls it server to server)
+    auth_group = routes[routes.index("Route::middleware('auth')->group("):routes.index("Route::prefix('oidc')")]
+    assert "GenesysOidcController" not in auth_group
+    assert "use App\\Http\\Controllers\\GenesysOidcController;" in routes
+    assert "Route::get('/chat/status', [ZendeskController::class, 'status']);" in routes
+
+
+def test_laravel_top_level_route_is_replaced_in_place(laravel_site):
+    web = laravel_site / "routes" / "web.php"
+    web.write_text(
+        "<?php\n\nuse App\\Http\\Controllers\\ZendeskController;\nuse Illuminate\\Support\\Facades\\Route;\n\n"
+        "Route::get('/zendesk/jwt', 'App\\Http\\Controllers\\ZendeskController@token')->middleware('auth:sanctum');\n"
+        "Route::get('/after', fn () => 'after');\n")
+    routes = _after(_generate(laravel_site))["routes/web.php"]
+    _parses(routes)
+    assert routes.index("Route::prefix('oidc')") < routes.index("Route::get('/after'")
+    assert "->middleware('auth:sanctum');" in routes
+    assert routes.index("use App\\Http\\Controllers\\GenesysOidcController;") < \
+        routes.index("use App\\Http\\Controllers\\ZendeskController;")  # a sorted list stays sorted
+
+
+def test_laravel_without_a_route_is_a_note_not_a_guess(laravel_site):
+    (laravel_site / "routes" / "web.php").write_text("<?php\n\nuse Illuminate\\Support\\Facades\\Route;\n")
+    result = _generate(laravel_site)
+    assert any("no route in routes/*.php points at ZendeskController@token" in n for n in result.notes)
+    assert "app/Http/Controllers/ZendeskController.php" not in _after(result)
+
+
+def test_laravel_templates_parse_alone():
+    _parses(render("php/laravel/GenesysOidcController.php.j2", issuer_path="/oidc",
+                   namespace="App\\Http\\Controllers"))
+    _parses("<?php\n" + render("php/laravel/routes.php.j2", issuer_path="/oidc", old_route="'/zendesk/jwt'",
+                                authorize="[ZendeskController::class, 'genesysAuthorize']", middleware="'auth'"))
+    _parses(render("php/oidc-provider.php.j2", issuer_path="/oidc"))
+
+
+STUBS = Path(__file__).resolve().parent.parent / "generated" / "php" / "laravel_stubs"
+
+
+@pytest.mark.skipif(PHP is None, reason="php is not installed (apt-get install php-cli)")
+def test_laravel_controllers_run_the_code_flow_on_stubbed_illuminate(laravel_site, tmp_path):
+    """The rewritten action (old claims on $request->user()) and GenesysOidcController, run by PHP
+    with the few Illuminate classes they touch stubbed (tests/generated/php/laravel_stubs)."""
+    result = _generate(laravel_site)
+    result.changes.apply()
+    controllers = laravel_site / "app" / "Http" / "Controllers"
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    (tmp_path / "key.pem").write_bytes(key.private_bytes(serialization.Encoding.PEM,
+                                                         serialization.PrivateFormat.TraditionalOpenSSL,
+                                                         serialization.NoEncryption()))
+    issuer = "https://shop.example.com/oidc"
+    env = {"PATH": "/usr/bin:/bin", "GENESYS_OIDC_ISSUER": issuer, "GENESYS_OIDC_CLIENT_ID": CLIENT_ID,
+           "GENESYS_OIDC_CLIENT_SECRET": CLIENT_SECRET, "GENESYS_OIDC_PRIVATE_KEY_FILE": str(tmp_path / "key.pem"),
+           "GENESYS_OIDC_REDIRECT_URIS": REDIRECT, "GENESYS_OIDC_STORE_DIR": str(tmp_path / "store")}
+
+    def call(action: str, **request) -> dict:
+        done = subprocess.run([PHP, str(STUBS / "driver.php"), str(controllers), action, json.dumps(request)],
+                              env=env, capture_output=True, text=True, timeout=30)
+        assert done.returncode == 0, done.stdout + done.stderr
+        return json.loads(done.stdout)
+
+    discovery = json.loads(call("discovery")["body"])
+    assert discovery["token_endpoint"] == f"{issuer}/token"
+    verifier = secrets.token_urlsafe(48)
+    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+    query = {"response_type": "code", "client_id": CLIENT_ID, "redirect_uri": REDIRECT, "scope": "openid email",
+             "state": "st-9", "nonce": "n-9", "code_challenge": challenge, "code_challenge_method": "S256"}
+    user = {"id": 7, "name": "Carol Example", "email": "carol@example.com"}
+    auth = call("authorize", query=query, headers={"Accept": "application/json"}, user=user)
+    assert auth["status"] == 200, auth
+    code = json.loads(auth["body"])["code"]
+    basic = "Basic " + base64.b64encode(f"{CLIENT_ID}:{CLIENT_SECRET}".encode()).decode()
+    form = {"grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT, "code_verifier": verifier}
+    token = call("token", method="POST", form=form, headers={"Authorization": basic})
+    assert token["status"] == 200, token
+    assert token["headers"]["Cache-Control"] == "no-store"
+    (jwk,) = json.loads(call("jwks")["body"])["keys"]
+    claims = jwt.decode(json.loads(token["body"])["id_token"], key=jwt.PyJWK(jwk), algorithms=["RS256"],
+                        audience=CLIENT_ID, issuer=issuer)
+    assert {k: claims[k] for k in ("sub", "name", "email", "email_verified", "nonce")} == {
+        "sub": "7", "name": "Carol Example", "email": "carol@example.com", "email_verified": True, "nonce": "n-9"}
+    replay = call("token", method="POST", form=form, headers={"Authorization": basic})
+    assert replay["status"] == 400 and json.loads(replay["body"])["error"] == "invalid_grant"
+    unregistered = call("authorize", query={**query, "redirect_uri": "https://evil.example/"}, user=user)
+    assert unregistered["status"] == 400 and "Location" not in unregistered["headers"]
+
+
+def test_plain_php_signing_inside_a_function_is_a_note_not_a_guess(plain_site):
+    script = plain_site / "public" / "zendesk-jwt.php"
+    text = script.read_text()
+    head, tail = text.split("Auth::start();", 1)
+    script.write_text(head + "function zendesk_token(): void\n{\n    Auth::start();" +
+                      tail.replace("\n", "\n    ").rstrip() + "\n}\n\nzendesk_token();\n")
+    _parses(script.read_text())
+    result = _generate(plain_site)
+    assert any("not a script's top-level code" in n and "genesys_oidc_handle()" in n for n in result.notes)
+    assert "public/zendesk-jwt.php" not in _after(result)
+
+
+CLOSURE_ROUTES = """\
+<?php
+
+use Firebase\\JWT\\JWT;
+use Illuminate\\Http\\Request;
+use Illuminate\\Support\\Facades\\Route;
+
+Route::get('/', function () {
+    return view('welcome');
+});
+
+// Zendesk Messaging JWT for messenger loginUser
+Route::get('/zendesk/jwt', function (Request $request) {
+    $user = $request->user();
+    $token = JWT::encode([
+        'external_id' => (string) $user->getKey(),
+        'name' => $user->name,
+        'email' => $user->email,
+    ], config('services.zendesk.secret'), 'HS256');
+
+    return response()->json(['jwt' => $token]);
+})->middleware('auth');
+"""
+
+
+def test_laravel_closure_route_becomes_the_group_in_place(laravel_site, update_golden):
+    (laravel_site / "app" / "Http" / "Controllers" / "ZendeskController.php").unlink()
+    (laravel_site / "routes" / "web.php").write_text(CLOSURE_ROUTES)
+    result = _generate(laravel_site)
+    assert not result.notes, result.notes
+    after = _after(result)
+    routes = after["routes/web.php"]
+    _parses(routes)
+    if PHP:
+        lint = subprocess.run([PHP, "-l"], input=routes, capture_output=True, text=True, timeout=30)
+        assert lint.returncode == 0, lint.stdout + lint.stderr
+    _golden("laravel/closure-web.php", routes, update_golden)
+    assert "JWT::encode" not in routes and "use Firebase\\JWT\\JWT;" not in routes
+    assert "use App\\Http\\Controllers\\GenesysOidcController;" in routes
+    assert "return app(GenesysOidcController::class)->authorize($request, function (Request $request): ?array {" \
+        in routes
+    assert "'sub' => (string) $user->getKey(),  // external_id -> sub" in routes
+    assert "})->middleware('auth');" in routes
+    assert {"app/Http/Controllers/GenesysOidcController.php", "app/Http/Controllers/genesys-oidc-provider.php"} <= \
+        set(after)
+    assert "namespace App\\Http\\Controllers;" in after["app/Http/Controllers/GenesysOidcController.php"]

@@ -1,0 +1,73 @@
+<?php
+
+namespace App\Http\Controllers;
+
+use Illuminate\Http\Request;
+use Illuminate\Http\Response;
+
+require_once __DIR__ . '/genesys-oidc-provider.php';
+
+/**
+ * OpenID Connect provider for Genesys Cloud authenticated Messenger, on Laravel routes under
+ * /oidc (see the Route::prefix group in the routes file). The protocol itself is
+ * genesys-oidc-provider.php next to this file: the same provider as for plain PHP, with the same
+ * GENESYS_OIDC_* settings (see there; set them in the server's environment, as `php artisan
+ * config:cache` stops .env from being read at run time). Codes live in its file store under the system temporary
+ * directory (GENESYS_OIDC_STORE_DIR): every server that answers the issuer must share it.
+ *
+ * /authorize runs behind the site's own middleware and gets the signed-in user's claims from
+ * the action that calls authorize() below; the other endpoints are public (Genesys calls /token
+ * and /userinfo server to server, so they carry no CSRF token and no session).
+ */
+class GenesysOidcController
+{
+    public function discovery(Request $request): Response
+    {
+        return $this->answer($request, '/.well-known/openid-configuration');
+    }
+
+    public function jwks(Request $request): Response
+    {
+        return $this->answer($request, '/jwks.json');
+    }
+
+    /**
+     * @param callable(Request): ?array $claims the signed-in user's claims (`sub` required), or
+     *                                          null when nobody is signed in
+     */
+    public function authorize(Request $request, callable $claims): Response
+    {
+        return $this->answer($request, '/authorize', $claims);
+    }
+
+    public function token(Request $request): Response
+    {
+        return $this->answer($request, '/token');
+    }
+
+    public function userinfo(Request $request): Response
+    {
+        return $this->answer($request, '/userinfo');
+    }
+
+    private function answer(Request $request, string $path, ?callable $claims = null): Response
+    {
+        $headers = [];
+        foreach ($request->headers->all() as $name => $values) {
+            $headers[$name] = (string) end($values);
+        }
+        $response = genesys_oidc_respond(
+            $request->getMethod(),
+            $path,
+            $request->query->all(),
+            $request->request->all(),
+            $headers,
+            $claims ?? static fn () => null,
+            null,  // the route's middleware is the guard
+            null,
+            $request
+        );
+        abort_if($response === null, 404);
+        return new Response($response['body'], $response['status'], $response['headers']);
+    }
+}

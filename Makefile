@@ -51,7 +51,36 @@ $(CHROMIUM): | $(BIN)/python
 	  && rm -f $(CHROMIUM_UNAVAILABLE); \
 	fi
 
-test: $(STAMP) $(NODE_STAMP) $(CHROMIUM)
+# Debian's ruby with ruby-jwt, rack, webrick and ActiveSupport, for the Ruby provider test
+# (tests/generated/test_ruby_provider.py runs the generated provider core under ruby). Where they
+# cannot be installed the test is skipped, with the reason in its skip message.
+RUBY_STAMP := $(VENV)/.ruby-installed
+RUBY_INSTALL := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+                ruby ruby-jwt ruby-rack ruby-webrick ruby-activesupport
+
+$(RUBY_STAMP): | $(BIN)/python
+	@if ! command -v apt-get >/dev/null 2>&1 || { [ -n "$(SUDO)" ] && ! command -v sudo >/dev/null 2>&1; }; then \
+	  echo "Debian's ruby packages cannot be installed here: the Ruby provider tests are skipped"; \
+	else \
+	  { $(RUBY_INSTALL) || { $(SUDO) apt-get update -q && $(RUBY_INSTALL); }; } && touch $(RUBY_STAMP) \
+	    || echo "installing Debian's ruby packages failed: the Ruby provider tests are skipped"; \
+	fi
+
+# Debian's php-cli (with its openssl extension), for the PHP provider tests
+# (tests/generated/test_php_provider.py serves the generated provider with `php -S`). Where it
+# cannot be installed those tests are skipped, with the reason in their skip message.
+PHP_STAMP := $(VENV)/.php-installed
+PHP_INSTALL := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q php-cli
+
+$(PHP_STAMP): | $(BIN)/python
+	@if ! command -v apt-get >/dev/null 2>&1 || { [ -n "$(SUDO)" ] && ! command -v sudo >/dev/null 2>&1; }; then \
+	  echo "Debian's php-cli cannot be installed here: the PHP provider tests are skipped"; \
+	else \
+	  { $(PHP_INSTALL) || { $(SUDO) apt-get update -q && $(PHP_INSTALL); }; } && touch $(PHP_STAMP) \
+	    || echo "installing Debian's php-cli failed: the PHP provider tests are skipped"; \
+	fi
+
+test: $(STAMP) $(NODE_STAMP) $(CHROMIUM) $(RUBY_STAMP) $(PHP_STAMP)
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)

@@ -1,0 +1,220 @@
+"""The rendered Ruby OpenID provider core (templates/ruby/genesys_oidc.rb.j2), run under ruby.
+
+The core is a Rack app; tests/generated/ruby/host_app.rb serves it with WEBrick on 127.0.0.1 with a
+test login guard and claims function, the way the Rails controller hands them over. The contract
+tests of the Node provider run against it unchanged (imported below, so pytest collects them here
+with this module's `host`), ID tokens verified with PyJWT against the served JWKS; the start-up
+refusals are checked here.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import select
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from test_node_provider import (  # noqa: F401  (the imported tests run against the Ruby host)
+    Host,
+    provider_env,
+    redeem,
+    rfc7638_thumbprint,
+    rsa_pem,
+    signed_in_code,
+    test_bad_authorization_requests_get_an_error_not_a_code,
+    test_code_expires_after_sixty_seconds,
+    test_discovery_document,
+    test_full_flow_redirect_then_basic_auth,
+    test_id_token_lifetime_is_at_most_ten_minutes,
+    test_json_mode_refuses_cross_site_requests,
+    test_json_mode_then_post_auth,
+    test_jwks_kid_is_the_rfc7638_thumbprint,
+    test_missing_client_credentials_are_invalid_client,
+    test_no_session_is_login_required_without_a_code,
+    test_redirect_uri_mismatch_at_token_is_refused,
+    test_replayed_code_is_refused,
+    test_unregistered_redirect_or_client_never_gets_a_redirect,
+    test_unsupported_grant_type,
+    test_userinfo_with_the_access_token,
+    test_without_nonce_the_token_has_none,
+    test_wrong_secret_is_invalid_client,
+    test_wrong_verifier_is_refused_and_kills_the_code,
+    verify_id_token,
+)
+
+from migrate.generate.render import render
+
+RUBY = shutil.which("ruby")
+HARNESS = Path(__file__).resolve().parent / "ruby" / "host_app.rb"
+START_TIMEOUT = 15  # seconds for ruby to start and print its port
+
+def _ruby_ready() -> bool:
+    if RUBY is None:
+        return False
+    probe = subprocess.run([RUBY, "-e", "require 'jwt'; require 'rack'; require 'webrick'"], capture_output=True)
+    return probe.returncode == 0
+
+
+pytestmark = pytest.mark.skipif(not _ruby_ready(), reason="needs ruby with ruby-jwt, rack and webrick "
+                                "(apt-get install ruby ruby-jwt ruby-rack ruby-webrick)")
+
+
+def ruby_env(key_file: Path | None, **overrides: str | None) -> dict[str, str]:
+    env = provider_env(key_file, **overrides)
+    env.pop("NODE_PATH", None)
+    return env
+
+
+@contextlib.contextmanager
+def running_host(provider_rb: Path, key_file: Path, key: rsa.RSAPrivateKey, **overrides: str | None):
+    """Starts host_app.rb on 127.0.0.1 (port 0) and stops it on exit, whatever happens."""
+    proc = subprocess.Popen([RUBY, str(HARNESS), str(provider_rb)], env=ruby_env(key_file, **overrides),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        ready, _, _ = select.select([proc.stdout], [], [], START_TIMEOUT)
+        line = proc.stdout.readline() if ready else ""
+        if not line.startswith("listening "):
+            proc.kill()
+            raise AssertionError(f"host app did not start: {line!r} {proc.communicate(timeout=5)[1]}")
+        origin = f"http://127.0.0.1:{int(line.split()[1])}"
+        yield Host(origin=origin, issuer=f"{origin}/oidc", key=key)
+    finally:
+        if proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(timeout=5)
+        proc.stdout.close()
+        proc.stderr.close()
+
+
+def failed_start(provider_rb: Path, key_file: Path | None, **overrides: str | None) -> str:
+    done = subprocess.run([RUBY, str(HARNESS), str(provider_rb)], env=ruby_env(key_file, **overrides),
+                          capture_output=True, text=True, timeout=START_TIMEOUT)
+    assert done.returncode != 0, done.stdout
+    assert "listening" not in done.stdout
+    return done.stderr
+
+
+# --- fixtures (the names the imported contract tests use) -----------------------------------------
+
+
+@pytest.fixture(scope="module")
+def provider_rb(tmp_path_factory) -> Path:
+    target = tmp_path_factory.mktemp("ruby-provider") / "genesys_oidc.rb"
+    target.write_text(render("ruby/genesys_oidc.rb.j2", issuer_path="/oidc"), encoding="utf-8")
+    return target
+
+
+@pytest.fixture(scope="module")
+def signing_key(tmp_path_factory) -> tuple[rsa.RSAPrivateKey, Path]:
+    key, pem = rsa_pem()
+    path = tmp_path_factory.mktemp("key") / "oidc-key.pem"
+    path.write_bytes(pem)
+    return key, path
+
+
+@pytest.fixture(scope="module")
+def host(provider_rb, signing_key):
+    key, key_file = signing_key
+    with running_host(provider_rb, key_file, key) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def http():
+    import httpx
+
+    with httpx.Client(timeout=5, follow_redirects=False) as client:
+        yield client
+
+
+@pytest.fixture
+def clock(http, host):
+    """Shifts the provider's clock (seconds); always put back."""
+    def shift(seconds: int) -> None:
+        http.post(f"{host.origin}/test/clock", params={"offset": seconds}).raise_for_status()
+
+    try:
+        yield shift
+    finally:
+        shift(0)
+
+
+# --- start-up refusals ------------------------------------------------------------------------------
+
+
+def test_the_template_names_its_issuer_path():
+    text = render("ruby/genesys_oidc.rb.j2", issuer_path="/chat/oidc")
+    assert "map('/chat/oidc')" in text and "{{" not in text
+
+
+def test_missing_settings_stop_start_up_naming_them_all(provider_rb, signing_key):
+    message = failed_start(provider_rb, signing_key[1], GENESYS_OIDC_CLIENT_SECRET="  ",
+                           GENESYS_OIDC_PRIVATE_KEY_FILE=None, GENESYS_OIDC_REDIRECT_URIS=None)
+    assert len(message.strip().splitlines()) == 1
+    for name in ("GENESYS_OIDC_CLIENT_SECRET", "GENESYS_OIDC_PRIVATE_KEY_FILE", "GENESYS_OIDC_REDIRECT_URIS"):
+        assert name in message
+    assert "GENESYS_OIDC_ISSUER" not in message and "GENESYS_OIDC_CLIENT_ID" not in message
+
+
+@pytest.mark.parametrize("issuer", ["http://shop.example.com/oidc", "http://localhost.example.com/oidc"])
+def test_http_issuer_is_refused_off_localhost(provider_rb, signing_key, issuer):
+    message = failed_start(provider_rb, signing_key[1], GENESYS_OIDC_ISSUER=issuer)
+    assert "GENESYS_OIDC_ISSUER" in message and "https" in message
+
+
+@pytest.mark.parametrize("kind", ["rsa-1024", "ec-p256"])
+def test_weak_or_non_rsa_key_is_refused(provider_rb, tmp_path, kind):
+    if kind == "rsa-1024":
+        pem = rsa_pem(1024)[1]
+    else:
+        pem = ec.generate_private_key(ec.SECP256R1()).private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    key_file = tmp_path / "weak.pem"
+    key_file.write_bytes(pem)
+    message = failed_start(provider_rb, key_file)
+    assert "GENESYS_OIDC_PRIVATE_KEY_FILE" in message and "2048" in message
+
+
+def test_pkcs1_key_is_accepted(provider_rb, tmp_path, http):
+    key, pem = rsa_pem(pkcs1=True)
+    assert pem.startswith(b"-----BEGIN RSA PRIVATE KEY-----")
+    key_file = tmp_path / "pkcs1.pem"
+    key_file.write_bytes(pem)
+    with running_host(provider_rb, key_file, key) as running:
+        (jwk,) = http.get(f"{running.issuer}/jwks.json").json()["keys"]
+        assert jwk["kid"] == rfc7638_thumbprint(key)
+
+
+def _active_support() -> bool:
+    return RUBY is not None and subprocess.run([RUBY, "-e", "require 'active_support'; require 'active_support/cache'"],
+                                               capture_output=True).returncode == 0
+
+
+@pytest.mark.skipif(not _active_support(), reason="needs ActiveSupport (apt-get install ruby-activesupport)")
+def test_a_code_from_one_process_is_redeemed_once_at_another_through_a_shared_cache(
+        provider_rb, signing_key, tmp_path, http):
+    """Puma workers: with an ActiveSupport cache (here a FileStore both processes share) a code issued
+    by one process is redeemed at another, once, and dead everywhere after that."""
+    key, key_file = signing_key
+    shared = {"HOST_APP_CACHE_DIR": str(tmp_path / "cache")}
+    with running_host(provider_rb, key_file, key, **shared) as one, \
+            running_host(provider_rb, key_file, key, **shared) as two:
+        auth = signed_in_code(http, one)
+        response = redeem(http, two, auth.code, auth.verifier)
+        assert response.status_code == 200, response.text
+        claims = verify_id_token(http, two, response.json()["id_token"])
+        assert claims["sub"] == "42" and claims["nonce"] == auth.nonce
+        access = response.json()["access_token"]
+        assert http.get(f"{one.issuer}/userinfo", headers={"Authorization": f"Bearer {access}"}).json()["sub"] == "42"
+        for host in (one, two):
+            replay = redeem(http, host, auth.code, auth.verifier)
+            assert replay.status_code == 400 and replay.json()["error"] == "invalid_grant"
+    assert list((tmp_path / "cache").rglob("*")), "the codes went through the shared cache"

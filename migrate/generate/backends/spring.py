@@ -1,0 +1,294 @@
+"""Spring Boot: the controller method that signed the Zendesk JWT becomes the controller's
+`GenesysOidcController.Claims` implementation, built from the old method's own expressions and
+keeping its security annotations; GenesysOidcController (nimbus-jose-jwt) is written next to it
+and the build file gains com.nimbusds:nimbus-jose-jwt."""
+
+from __future__ import annotations
+
+import posixpath
+import re
+
+import tree_sitter as ts
+
+from migrate.extract.treesitter import Doc, string_value, walk
+from migrate.generate.backends import WireContext, Wiring, WiringError
+from migrate.generate.backends.express import nearest
+from migrate.generate.changes import Edit, SourceFile, apply_edits, with_newlines
+from migrate.generate.plan import BackendPlan, ClaimMapping
+from migrate.generate.render import render
+
+PROVIDER = "GenesysOidcController"
+NIMBUS = ("com.nimbusds", "nimbus-jose-jwt", "9.41.2")
+_MAPPINGS = {"GetMapping", "PostMapping", "RequestMapping", "PutMapping", "ResponseBody"}
+
+
+class _Java:
+    def __init__(self, text: str):
+        self.text_ = text
+        self.data = text.encode("utf-8", "surrogateescape")
+        self.doc = Doc.parse("java", self.data)
+
+    def text(self, node: ts.Node | None) -> str:
+        return self.doc.text(node)
+
+    def char(self, byte: int) -> int:
+        return len(self.data[:byte].decode("utf-8", "surrogateescape"))
+
+    def byte_at(self, line: int, column: int) -> int:
+        lines = self.text_.split("\n")
+        prefix = "\n".join(lines[:line - 1]) + ("\n" if line > 1 else "")
+        return len((prefix + lines[line - 1][:max(column - 1, 0)]).encode("utf-8", "surrogateescape"))
+
+    def line_start(self, byte: int) -> int:
+        return self.data.rfind(b"\n", 0, byte) + 1
+
+
+def wire(ctx: WireContext) -> Wiring:
+    plan, config = ctx.plan, ctx.config
+    s = plan.signer
+    src = ctx.source(s.path)
+    build = next((b for b in (nearest(ctx.root, posixpath.dirname(s.path), n)
+                              for n in ("pom.xml", "build.gradle.kts", "build.gradle")) if b), None)
+    build_text = ctx.source(build).text if build else ""
+    security = "spring-boot-starter-security" in build_text or "spring-security" in build_text \
+        or "org.springframework.security" in src.text
+    jakarta = not ("javax.servlet" in src.text or re.search(r"spring-boot[\w-]*</artifactId>\s*<version>2\.", build_text)
+                   or re.search(r"org\.springframework\.boot['\"]?\)?\s*version\s*['\"]2\.", build_text))
+    text, package = _rewrite(src, plan, config.issuer_path, security, jakarta)
+    out = Wiring()
+    out.files[s.path] = text
+    out.why(s.path, f"line {s.line}: Zendesk JWT endpoint -> {PROVIDER}.Claims for the OpenID provider at "
+                    f"{config.issuer_path} [{plan.view.profile}.yaml]")
+    provider = render(f"java/spring/{PROVIDER}.java.j2", issuer_path=config.issuer_path)
+    if not jakarta:
+        provider = provider.replace("import jakarta.servlet.", "import javax.servlet.")
+    if package:
+        provider = f"package {package};\n\n{provider}"
+    provider_path = posixpath.join(posixpath.dirname(s.path), f"{PROVIDER}.java")
+    out.new_files[provider_path] = with_newlines(provider, src.newline)
+    out.why(provider_path, "new: the OpenID provider (discovery, JWKS, authorize, token, userinfo; RS256, "
+                           "PKCE, nonce) [templates/java/spring]")
+    if build:
+        updated = (pom if build.endswith(".xml") else gradle)(build_text)
+        if updated is not None:
+            out.files[build] = updated
+            out.why(build, f"dependency {':'.join(NIMBUS)} for the OpenID provider")
+    return out
+
+
+def pom(text: str) -> str | None:
+    """pom.xml with nimbus-jose-jwt in the project's dependencies (None when it is there)."""
+    if f"<artifactId>{NIMBUS[1]}</artifactId>" in text:
+        return None
+    nl = "\r\n" if "\r\n" in text else "\n"
+    managed = re.search(r"<dependencyManagement>.*?</dependencyManagement>", text, re.S)
+    ends = [m for m in re.finditer(r"^([ \t]*)</dependencies>", text, re.M)
+            if not (managed and managed.start() <= m.start() < managed.end())]
+    if ends:
+        end = ends[-1]
+        outer = end.group(1)
+        dep = re.search(r"^([ \t]*)<dependency>", text[:end.start()], re.M)
+        inner = dep.group(1) if dep else outer + "    "
+        step = inner[len(outer):] or "    "
+        block = (f"{inner}<dependency>{nl}{inner}{step}<groupId>{NIMBUS[0]}</groupId>{nl}"
+                 f"{inner}{step}<artifactId>{NIMBUS[1]}</artifactId>{nl}{inner}{step}<version>{NIMBUS[2]}</version>{nl}"
+                 f"{inner}</dependency>{nl}")
+        return text[:end.start()] + block + text[end.start():]
+    project_end = text.rfind("</project>")
+    if project_end < 0:
+        return None
+    block = (f"    <dependencies>{nl}        <dependency>{nl}            <groupId>{NIMBUS[0]}</groupId>{nl}"
+             f"            <artifactId>{NIMBUS[1]}</artifactId>{nl}            <version>{NIMBUS[2]}</version>{nl}"
+             f"        </dependency>{nl}    </dependencies>{nl}")
+    return text[:project_end] + block + text[project_end:]
+
+
+def gradle(text: str) -> str | None:
+    """build.gradle(.kts) with nimbus-jose-jwt in `dependencies { }` (None when it is there)."""
+    if NIMBUS[1] in text:
+        return None
+    nl = "\r\n" if "\r\n" in text else "\n"
+    kts = re.search(r'implementation\s*\(\s*"', text) is not None
+    line = (f'implementation("{":".join(NIMBUS)}")' if kts else f"implementation '{':'.join(NIMBUS)}'")
+    m = re.search(r"^dependencies\s*\{[ \t]*\r?\n", text, re.M)
+    if m is None:
+        return text.rstrip() + nl + nl + "dependencies {" + nl + "    " + line + nl + "}" + nl
+    first = re.match(r"[ \t]+", text[m.end():])
+    return text[:m.end()] + (first.group(0) if first else "    ") + line + nl + text[m.end():]
+
+
+def _java_value(m: ClaimMapping) -> str:
+    e, final = m.expression, m.expression.final
+    text = " ".join(e.text.split())
+    if m.transform == "string" and final.kind not in ("string", "template"):
+        return f"String.valueOf({text})"
+    if m.transform == "boolean" and final.kind != "bool":
+        if final.kind == "string" and final.value in ("true", "false"):
+            return str(final.value)
+        return f"Boolean.valueOf(String.valueOf({text}))"
+    return text
+
+
+def _enclosing(j: _Java, at: int, kind: str) -> ts.Node | None:
+    best = None
+    for n in walk(j.doc.root):
+        if n.type == kind and n.start_byte <= at < n.end_byte:
+            best = n
+    return best
+
+
+def _annotations(j: _Java, node: ts.Node) -> list[ts.Node]:
+    mods = next((c for c in node.children if c.type == "modifiers"), None)
+    return [a for a in (mods.named_children if mods else []) if a.type in ("annotation", "marker_annotation")]
+
+
+def _locals(j: _Java, method: ts.Node, before: int, used: str) -> list[ts.Node]:
+    body = method.child_by_field_name("body")
+    stmts = [st for st in (body.named_children if body else [])
+             if st.end_byte <= before and st.type == "local_variable_declaration"]
+    needed, text = [], used
+    for st in reversed(stmts):
+        names = [j.text(d.child_by_field_name("name")) for d in st.named_children if d.type == "variable_declarator"]
+        if any(re.search(rf"(?<![\w.]){re.escape(n)}(?!\w)", text) for n in names):
+            needed.append(st)
+            text += "\n" + j.text(st)
+    return list(reversed(needed))
+
+
+def _rewrite(src: SourceFile, plan: BackendPlan, issuer_path: str, security: bool, jakarta: bool) -> tuple[str, str]:
+    j = _Java(src.text)
+    s = plan.signer
+    at = j.byte_at(s.line, s.column)
+    method = _enclosing(j, at, "method_declaration")
+    cls = _enclosing(j, at, "class_declaration")
+    if method is None or cls is None:
+        raise WiringError(f"{s.path}:{s.line}: the signing code is not in a controller method; implement "
+                          f"{PROVIDER}.Claims by hand")
+    anns = _annotations(j, method)
+    mapping = next((a for a in anns if j.text(a.child_by_field_name("name")) in _MAPPINGS - {"ResponseBody"}), None)
+    if mapping is None:
+        raise WiringError(f"{s.path}:{s.line}: the method {j.text(method.child_by_field_name('name'))} is not a "
+                          f"request mapping (@GetMapping...); implement {PROVIDER}.Claims by hand")
+    old_path = next((string_value(j.doc, n) for n in walk(mapping) if n.type == "string_literal"), "")
+    class_anns = {j.text(a.child_by_field_name("name")) for a in _annotations(j, cls)}
+    if not class_anns & {"RestController", "Controller"}:
+        raise WiringError(f"{s.path}:{s.line}: {j.text(cls.child_by_field_name('name'))} is not a @Controller; "
+                          f"implement {PROVIDER}.Claims by hand")
+    guards = [j.text(a) for a in anns if j.text(a.child_by_field_name("name")) not in _MAPPINGS]
+    start = j.line_start(method.start_byte)
+    indent = j.text_[j.char(start):j.char(method.start_byte)]
+    indent = indent if not indent.strip() else "    "
+    step = "    " if indent.startswith(" ") or not indent else "\t"
+
+    # The old parameters, bound from what Claims receives.
+    request, principal, binds, todos = "request", "principal", [], []
+    params = method.child_by_field_name("parameters")
+    for p in params.named_children if params else []:
+        if p.type != "formal_parameter":
+            continue
+        ptype = j.text(p.child_by_field_name("type"))
+        pname = j.text(p.child_by_field_name("name"))
+        pann = {j.text(a.child_by_field_name("name")) for a in _annotations(j, p)}
+        if "AuthenticationPrincipal" in pann:
+            binds.append(f"{ptype} {pname} = ({ptype}) ((Authentication) {principal}).getPrincipal();")
+        elif ptype == "Principal":
+            principal = pname
+        elif ptype in ("Authentication", "OAuth2AuthenticationToken", "JwtAuthenticationToken",
+                       "UsernamePasswordAuthenticationToken"):
+            binds.append(f"{ptype} {pname} = ({ptype}) {principal};")
+        elif ptype == "HttpServletRequest":
+            request = pname
+        elif ptype == "HttpSession":
+            binds.append(f"{ptype} {pname} = {request}.getSession(false);")
+        else:
+            todos.append(f"// TODO(migrate:ZG107): the Zendesk endpoint's parameter `{j.text(p)}` is not "
+                         f"available here; compute it from {request} or {principal}")
+    if principal != "principal":
+        binds = [b.replace("principal", principal) if "(Authentication) principal" in b or b.endswith(" principal;")
+                 else b for b in binds]
+    local = [j.text(st) for st in _locals(j, method, at, "\n".join(m.expression.text for m in plan.claims))]
+    width = 0
+    puts = [(f'claims.put("{m.target}", {_java_value(m)});', f"// {m.source} -> {m.target} ({m.origin})")
+            for m in plan.claims]
+    width = max((len(a) for a, _ in puts), default=0)
+    body = [*binds, *(" ".join(x.split()) for x in local), *todos,
+            "Map<String, Object> claims = new LinkedHashMap<>();",
+            *(f"{a.ljust(width)} {b}" for a, b in puts),
+            *(f"// TODO(migrate:{t.rule}): {t.text}" for t in plan.todos), "return claims;"]
+    if security:
+        body[0:0] = [f"// TODO(migrate:ZG107): Spring Security: Genesys calls {issuer_path}/token, /jwks.json, "
+                     f"/userinfo and /.well-known/** server-side:",
+                     f'// permit them without a login and exempt the token endpoint from CSRF '
+                     f'(csrf.ignoringRequestMatchers("{issuer_path}/token")).']
+    lines = [f"// Genesys Cloud Messenger signs visitors in through the OpenID provider at {issuer_path}",
+             f"// ({PROVIDER}); these claims replace the Zendesk token endpoint {old_path}.",
+             "@Override", *guards,
+             f"public Map<String, Object> claims(HttpServletRequest {request}, Principal {principal}) {{",
+             *(step + b for b in body), "}"]
+    new = ("\n" + indent).join(lines)
+    m_start = _comment_start(j, method.start_byte)
+    edits = [Edit(j.char(m_start), j.char(method.end_byte), new)]
+    # implements GenesysOidcController.Claims
+    interfaces = next((c for c in cls.children if c.type == "super_interfaces"), None)
+    if interfaces is not None:
+        edits.append(Edit(j.char(interfaces.end_byte), j.char(interfaces.end_byte), f", {PROVIDER}.Claims"))
+    else:
+        anchor = cls.child_by_field_name("superclass") or cls.child_by_field_name("type_parameters") \
+            or cls.child_by_field_name("name")
+        edits.append(Edit(j.char(anchor.end_byte), j.char(anchor.end_byte), f" implements {PROVIDER}.Claims"))
+    text = apply_edits(src.text, edits)
+    servlet = "jakarta" if jakarta else "javax"
+    wanted = ["java.util.LinkedHashMap", "java.util.Map", "java.security.Principal",
+              f"{servlet}.servlet.http.HttpServletRequest"]
+    if any("(Authentication)" in b for b in binds):
+        wanted.append("org.springframework.security.core.Authentication")
+    pkg = next((n for n in j.doc.root.named_children if n.type == "package_declaration"), None)
+    package = re.sub(r"^package\s+|;$", "", j.text(pkg).strip()) if pkg is not None else ""
+    return with_newlines(_fix_imports(src.text, text.replace("\r\n", "\n"), wanted), src.newline), package
+
+
+def _comment_start(j: _Java, byte: int) -> int:
+    """Up over the method's own `// Zendesk ...` comment lines."""
+    start = j.line_start(byte)
+    if j.data[start:byte].strip():
+        return byte
+    begin = byte
+    while start > 0:
+        prev = j.line_start(start - 1)
+        line = j.data[prev:start].strip()
+        if not (line.startswith(b"//") and b"zendesk" in line.lower()):
+            break
+        begin = prev + len(j.data[prev:start]) - len(j.data[prev:start].lstrip())
+        start = prev
+    return begin
+
+
+def _fix_imports(before: str, text: str, wanted: list[str]) -> str:
+    """Imports the edit made unused dropped (the old JWT library's among them); the wanted ones added."""
+    rx = re.compile(r"^import\s+(static\s+)?([\w.]+)(\.\*)?\s*;[ \t]*\n", re.M)
+
+    def used(code: str, imp: str) -> bool:
+        body = re.sub(r'//[^\n]*|/\*.*?\*/|"(?:[^"\\\n]|\\.)*"', "", rx.sub("", code), flags=re.S)
+        return re.search(rf"(?<![\w.]){re.escape(imp.rsplit('.', 1)[-1])}(?!\w)", body) is not None
+
+    imports = [(m.group(2), bool(m.group(1)), bool(m.group(3))) for m in rx.finditer(text)]
+    drop = {name for name, static, star in imports if not star and used(before, name) and not used(text, name)}
+    have = {name for name, _, _ in imports}
+    add = [w for w in wanted if w not in have and used(text, w)
+           and not any(star and w.rsplit(".", 1)[0] == name for name, _, star in imports)]
+    out = rx.sub(lambda m: "" if m.group(2) in drop and not m.group(3) else m.group(0), text)
+    if not add:
+        return out
+    block = list(rx.finditer(out))
+    if block:
+        plain = [m for m in block if not m.group(1)]
+        lines = sorted({m.group(0) for m in plain} | {f"import {w};\n" for w in add},
+                       key=lambda s: s.replace("import ", "").rstrip(";\n"))
+        start, end = plain[0].start(), plain[-1].end()
+        segment = out[start:end]
+        if all(m.group(0) in segment for m in plain) and not re.search(r"^(?!import\s)\S", segment, re.M):
+            return out[:start] + "".join(lines) + out[end:]
+        return out[:start] + "".join(f"import {w};\n" for w in add) + out[start:]
+    pkg = re.search(r"^package\s+[\w.]+\s*;[ \t]*\n", out, re.M)
+    at = pkg.end() if pkg else 0
+    return out[:at] + "\n" + "".join(f"import {w};\n" for w in add) + out[at:]

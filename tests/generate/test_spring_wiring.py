@@ -1,0 +1,218 @@
+"""Spring Boot wiring: the controller method that signed the Zendesk JWT becomes the controller's
+GenesysOidcController.Claims implementation (the old expressions, the old security annotations),
+GenesysOidcController is written next to it, and pom.xml / build.gradle gain nimbus-jose-jwt.
+
+Maven Central is out of reach here: the rewritten and new files are parsed with tree-sitter (no
+ERROR nodes), compared with golden files, and read for the contract of the wiring."""
+
+import shutil
+import subprocess
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from migrate.extract.treesitter import Doc
+from migrate.generate import config as cfg
+from migrate.generate.backends.spring import gradle, pom
+from migrate.generate.run import generate
+
+from conftest import FIXTURES, GOLDEN
+
+DEPLOYMENT = "5e0a7c43-8f8e-4d11-9a54-1b2c3d4e5f60"
+CONTROLLER = "src/main/java/com/example/shop/web/ZendeskController.java"
+PROVIDER = "src/main/java/com/example/shop/web/GenesysOidcController.java"
+PAGE = """\
+<!doctype html>
+<html><body>
+<script id="ze-snippet" src="https://static.zdassets.com/ekr/snippet.js?key=5f1c2b8e-8d41-4b57-9f0e-3a6c1d2e4b7a"></script>
+<script>
+  zE('messenger', 'loginUser', function (callback) {
+    fetch('/api/chat-token').then(function (res) { return res.text(); }).then(callback);
+  });
+</script>
+</body></html>
+"""
+
+
+def _generate(site: Path):
+    return generate(site, cfg.load(site, region="eu-west-1", deployment_id=DEPLOYMENT,
+                                   issuer="https://shop.example.com/oidc"))
+
+
+def _after(result) -> dict[str, str]:
+    return {c.path: c.after for c in result.changes.changes}
+
+
+def _parses(text: str) -> None:
+    doc = Doc.parse("java", text.encode())
+    assert doc.first_error() is None, f"syntax error at {doc.first_error()}:\n{text}"
+
+
+@pytest.fixture
+def site(tmp_path, monkeypatch):
+    copy = tmp_path / "spring"
+    shutil.copytree(FIXTURES / "sites" / "spring", copy)
+    monkeypatch.setenv("MIGRATE_SECRETS_DIR", str(tmp_path / "secrets"))
+    return copy
+
+
+def test_fixture_matches_golden_files(site, update_golden):
+    after = _after(_generate(site))
+    for name, key in (("ZendeskController.java", CONTROLLER), ("pom.xml", "pom.xml")):
+        path = GOLDEN / "spring" / name
+        if update_golden:
+            path.write_text(after[key])
+        assert after[key] == path.read_text(), f"{name} differs from its golden file (UPDATE_GOLDEN=1 to accept)"
+
+
+def test_changed_and_new_java_files_parse(site):
+    result = _generate(site)
+    java = [c for c in result.changes.changes if c.path.endswith(".java")]
+    assert {c.path for c in java if c.new} == {PROVIDER}
+    assert {c.path for c in java if not c.new} == {CONTROLLER}
+    for c in java:
+        _parses(c.after)
+    assert not result.notes
+
+
+def test_endpoint_becomes_the_claims_with_the_old_expressions_and_guard(site):
+    controller = _after(_generate(site))[CONTROLLER]
+    assert "public class ZendeskController implements GenesysOidcController.Claims {" in controller
+    assert '@GetMapping("/zendesk/jwt")' not in controller and "zendeskJwt" not in controller
+    method = controller[controller.index("    @Override"):]
+    assert method.startswith("    @Override\n    @PreAuthorize(\"hasRole('CUSTOMER')\")\n"
+                             "    public Map<String, Object> claims(HttpServletRequest request, Principal principal) {\n")
+    assert "        Customer customer = customers.findByUsername(principal.getName());\n" in method
+    assert 'claims.put("sub", String.valueOf(customer.getId())); // external_id -> sub (zendesk-messaging.yaml:' in method
+    assert 'claims.put("name", customer.getDisplayName());' in method
+    assert 'claims.put("email", principal.getName());' in method
+    assert 'claims.put("email_verified", true);' in method
+    assert '"scope"' not in method and "expiration" not in method
+    assert 'csrf.ignoringRequestMatchers("/oidc/token")' in method  # the site uses Spring Security
+    # the JWT library's imports are gone, the ones the new method needs are there
+    for gone in ("io.jsonwebtoken", "java.time.Instant", "java.util.Date", "GetMapping", "StandardCharsets"):
+        assert gone not in controller
+    for kept in ("import jakarta.servlet.http.HttpServletRequest;", "import java.util.LinkedHashMap;",
+                 "import java.security.Principal;", "import org.springframework.security.access.prepost.PreAuthorize;"):
+        assert kept in controller
+
+
+def test_provider_controller_next_to_it_in_its_package(site):
+    provider = _after(_generate(site))[PROVIDER]
+    assert provider.startswith("package com.example.shop.web;\n\nimport com.nimbusds.jose.JOSEException;\n")
+    assert '@RequestMapping("/oidc")' in provider and "public GenesysOidcController(Claims claims" in provider
+
+
+def test_pom_gains_nimbus(site):
+    result = _generate(site)
+    after, before = _after(result)["pom.xml"], (site / "pom.xml").read_text()
+    block = ("        <dependency>\n            <groupId>com.nimbusds</groupId>\n"
+             "            <artifactId>nimbus-jose-jwt</artifactId>\n            <version>9.41.2</version>\n"
+             "        </dependency>\n")
+    assert after == before.replace("    </dependencies>\n", block + "    </dependencies>\n")
+    assert pom(after) is None
+
+
+def test_diff_applies_with_git_and_a_second_run_changes_nothing(site, tmp_path):
+    result = _generate(site)
+    diff = result.changes.diff()
+    assert f"+++ b/{PROVIDER}" in diff
+    copy = tmp_path / "copy"
+    shutil.copytree(site, copy)
+    subprocess.run(["git", "init", "-q"], cwd=copy, check=True)
+    check = subprocess.run(["git", "apply", "--check", "-"], cwd=copy, input=diff.encode(), capture_output=True)
+    assert check.returncode == 0, check.stderr.decode()
+    subprocess.run(["git", "apply", "-"], cwd=copy, input=diff.encode(), check=True)
+    result.changes.apply()
+    for path in (c.path for c in result.changes.changes):
+        assert (copy / path).read_bytes() == (site / path).read_bytes(), path
+    again = _generate(site)
+    assert again.changes.empty and again.changes.diff() == ""
+    assert not again.notes, "the generated provider is not taken for a Zendesk signer"
+
+
+def test_gradle_site_with_authentication_principal_and_nimbus_signer(tmp_path, monkeypatch):
+    site = tmp_path / "gradle"
+    src = site / "src/main/java/shop"
+    src.mkdir(parents=True)
+    (site / "src/main/resources/static").mkdir(parents=True)
+    (site / "src/main/resources/static/index.html").write_text(PAGE)
+    (site / "build.gradle").write_text(textwrap.dedent("""\
+        plugins {
+            id 'java'
+            id 'org.springframework.boot' version '3.3.5'
+        }
+
+        dependencies {
+            implementation 'org.springframework.boot:spring-boot-starter-web'
+        }
+        """))
+    (src / "ChatController.java").write_text(textwrap.dedent("""\
+        package shop;
+
+        import com.nimbusds.jose.JWSAlgorithm;
+        import com.nimbusds.jose.JWSHeader;
+        import com.nimbusds.jose.crypto.MACSigner;
+        import com.nimbusds.jwt.JWTClaimsSet;
+        import com.nimbusds.jwt.SignedJWT;
+        import org.springframework.security.core.annotation.AuthenticationPrincipal;
+        import org.springframework.web.bind.annotation.GetMapping;
+        import org.springframework.web.bind.annotation.RestController;
+
+        @RestController
+        class ChatController {
+
+            // Zendesk messaging token
+            @GetMapping("/api/chat-token")
+            String token(@AuthenticationPrincipal ShopUser user) throws Exception {
+                JWTClaimsSet claims = new JWTClaimsSet.Builder()
+                        .claim("external_id", user.id())
+                        .claim("name", user.fullName())
+                        .claim("email", user.email())
+                        .build();
+                SignedJWT jwt = new SignedJWT(new JWSHeader(JWSAlgorithm.HS256), claims);
+                jwt.sign(new MACSigner(System.getenv("ZENDESK_SECRET")));
+                return jwt.serialize();
+            }
+        }
+        """))
+    monkeypatch.setenv("MIGRATE_SECRETS_DIR", str(tmp_path / "secrets"))
+    result = _generate(site)
+    after = _after(result)
+    assert not result.notes, result.notes
+    controller = after["src/main/java/shop/ChatController.java"]
+    _parses(controller)
+    assert "class ChatController implements GenesysOidcController.Claims {" in controller
+    assert "ShopUser user = (ShopUser) ((Authentication) principal).getPrincipal();" in controller
+    assert 'claims.put("sub", String.valueOf(user.id()));' in controller
+    assert "import org.springframework.security.core.Authentication;" in controller
+    assert "com.nimbusds" not in controller and "GetMapping" not in controller
+    assert after["build.gradle"].count("implementation 'com.nimbusds:nimbus-jose-jwt:9.41.2'\n") == 1
+    assert after["src/main/java/shop/GenesysOidcController.java"].startswith("package shop;\n\n")
+    if shutil.which("javac"):  # the cast of the principal and the override compile (java/stubs: signatures only)
+        out = tmp_path / "javac"
+        for rel in ("src/main/java/shop/ChatController.java", "src/main/java/shop/GenesysOidcController.java"):
+            (out / rel).parent.mkdir(parents=True, exist_ok=True)
+            (out / rel).write_text(after[rel])
+        (out / "src/main/java/shop/ShopUser.java").write_text(
+            "package shop;\n\nrecord ShopUser(long id, String fullName, String email) {\n}\n")
+        stubs = Path(__file__).resolve().parent.parent / "generated" / "java" / "stubs"
+        proc = subprocess.run(["javac", "-Xlint:all", "-Xlint:-serial", "-Werror", "-d", str(tmp_path / "classes"),
+                               *map(str, sorted(out.rglob("*.java"))), *map(str, sorted(stubs.rglob("*.java")))],
+                              capture_output=True, text=True, timeout=120)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_build_files_in_their_own_style():
+    kts = 'dependencies {\n    implementation("org.springframework.boot:spring-boot-starter-web")\n}\n'
+    assert gradle(kts) == ('dependencies {\n    implementation("com.nimbusds:nimbus-jose-jwt:9.41.2")\n'
+                           '    implementation("org.springframework.boot:spring-boot-starter-web")\n}\n')
+    assert gradle(gradle(kts)) is None
+    bare = "<project>\n  <artifactId>a</artifactId>\n</project>\n"
+    assert "<artifactId>nimbus-jose-jwt</artifactId>" in pom(bare)
+    managed = ("<project>\n    <dependencyManagement>\n        <dependencies>\n        </dependencies>\n"
+               "    </dependencyManagement>\n    <dependencies>\n        <dependency>\n"
+               "            <artifactId>x</artifactId>\n        </dependency>\n    </dependencies>\n</project>\n")
+    out = pom(managed)
+    assert out.index("nimbus-jose-jwt") > out.index("</dependencyManagement>")

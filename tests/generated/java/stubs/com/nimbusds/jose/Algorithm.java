@@ -1,0 +1,5 @@
+package com.nimbusds.jose;
+
+public class Algorithm {
+    public Algorithm(String name) { }
+}

@@ -1,0 +1,5 @@
+package org.springframework.http;
+
+public class CacheControl {
+    public static CacheControl noStore() { return new CacheControl(); }
+}

@@ -1,0 +1,5 @@
+package org.springframework.security.access.prepost;
+
+public @interface PreAuthorize {
+    String value();
+}

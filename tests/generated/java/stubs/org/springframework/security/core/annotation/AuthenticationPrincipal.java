@@ -1,0 +1,4 @@
+package org.springframework.security.core.annotation;
+
+public @interface AuthenticationPrincipal {
+}

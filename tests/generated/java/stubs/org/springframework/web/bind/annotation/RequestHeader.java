@@ -1,0 +1,6 @@
+package org.springframework.web.bind.annotation;
+
+public @interface RequestHeader {
+    String value() default "";
+    boolean required() default true;
+}

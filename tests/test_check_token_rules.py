@@ -512,3 +512,10 @@ def test_odd_alg_values_with_a_secret(alg):
     report = run(by_hand(header, messaging_claims()), secret=SECRET.encode())
     assert report.signature.status == "not-checked"
     assert "ZG210" in rules_of(report)
+
+
+def test_iso_dates_keep_four_digit_years():
+    from migrate.token.times import iso
+
+    assert iso(-30610224001) == "0999-12-31T23:59:59Z"
+    assert iso(0) == "1970-01-01T00:00:00Z"

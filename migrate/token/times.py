@@ -12,7 +12,9 @@ def iso(ts: float) -> str:
         return "after the year 9999"
     if ts < -62135596800:
         return "before the year 1"
-    return datetime.fromtimestamp(ts, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    d = datetime.fromtimestamp(ts, timezone.utc)
+    # strftime's %Y does not pad years before 1000 on every platform: ISO 8601 wants four digits.
+    return f"{d.year:04d}-{d:%m-%d}T{d:%H:%M:%S}Z"
 
 
 def relative(ts: float, now: float) -> str:

@@ -18,6 +18,7 @@ from migrate.extract.treesitter import Doc, walk
 from migrate.generate.changes import Edit, SourceFile, with_newlines
 from migrate.generate.config import Config
 from migrate.generate.plan import CallPlan
+from migrate.generate.positions import byte_offset, char_offset
 from migrate.generate.render import render
 from migrate.model import Loader
 
@@ -56,12 +57,10 @@ class Page:
 
     def offset(self, byte: int) -> int:
         """Character offset of a byte offset (tree-sitter works in bytes)."""
-        return len(self.src.data[:byte].decode("utf-8", "surrogateescape"))
+        return char_offset(self.src.data, byte)
 
     def byte_at(self, line: int, column: int) -> int:
-        lines = self.src.text.split("\n")
-        prefix = "\n".join(lines[:line - 1]) + ("\n" if line > 1 else "")
-        return len((prefix + lines[line - 1][:column - 1]).encode("utf-8", "surrogateescape"))
+        return byte_offset(self.src.text, line, column)
 
     def call_at(self, line: int, column: int) -> ts.Node | None:
         at = self.byte_at(line, column)

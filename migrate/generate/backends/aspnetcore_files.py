@@ -12,6 +12,7 @@ import tree_sitter as ts
 
 from migrate.extract.treesitter import Doc, ancestors, parser, walk
 from migrate.generate.changes import Edit, SourceFile, with_newlines
+from migrate.generate.positions import byte_offset, char_offset
 
 PACKAGE = "System.IdentityModel.Tokens.Jwt"
 PACKAGE_VERSION = "8.3.0"
@@ -52,12 +53,10 @@ class CsFile:
 
     def offset(self, byte: int) -> int:
         """Character offset of a byte offset."""
-        return len(self.data[:byte].decode("utf-8", "surrogateescape"))
+        return char_offset(self.data, byte)
 
     def byte_at(self, line: int, column: int) -> int:
-        lines = self.src.text.split("\n")
-        prefix = "\n".join(lines[:line - 1]) + ("\n" if line > 1 else "")
-        return len((prefix + lines[line - 1][:column - 1]).encode("utf-8", "surrogateescape"))
+        return byte_offset(self.src.text, line, column)
 
     def node_at(self, line: int, column: int) -> ts.Node:
         at = self.byte_at(line, column)

@@ -9,11 +9,12 @@ import re
 
 import tree_sitter as ts
 
-from migrate.extract.treesitter import Doc, string_value, walk
+from migrate.extract.treesitter import string_value, walk
 from migrate.generate.backends import WireContext, Wiring, WiringError
 from migrate.generate.backends.express import nearest
 from migrate.generate.changes import Edit, SourceFile, apply_edits, with_newlines
 from migrate.generate.plan import BackendPlan, ClaimMapping
+from migrate.generate.positions import Parsed
 from migrate.generate.render import render
 
 PACKAGE = "genesysoidc"
@@ -22,27 +23,6 @@ _FUNCS = ("function_declaration", "func_literal", "method_declaration")
 _REGISTER = {"Handle", "HandleFunc", "Get", "Post", "Put", "Method", "MethodFunc", "GET", "POST", "PUT", "Any",
              "Match"}
 _GIN = {"GET", "POST", "PUT", "Any", "Match"}
-
-
-class _Go:
-    def __init__(self, text: str):
-        self.text_ = text
-        self.data = text.encode("utf-8", "surrogateescape")
-        self.doc = Doc.parse("go", self.data)
-
-    def text(self, node: ts.Node | None) -> str:
-        return self.doc.text(node)
-
-    def char(self, byte: int) -> int:
-        return len(self.data[:byte].decode("utf-8", "surrogateescape"))
-
-    def byte_at(self, line: int, column: int) -> int:
-        lines = self.text_.split("\n")
-        prefix = "\n".join(lines[:line - 1]) + ("\n" if line > 1 else "")
-        return len((prefix + lines[line - 1][:max(column - 1, 0)]).encode("utf-8", "surrogateescape"))
-
-    def line_start(self, byte: int) -> int:
-        return self.data.rfind(b"\n", 0, byte) + 1
 
 
 def wire(ctx: WireContext) -> Wiring:
@@ -109,7 +89,7 @@ def go_mod(text: str) -> str | None:
     return text.rstrip() + nl + nl + "require (" + nl + nl.join(lines) + nl + ")" + nl
 
 
-def _enclosing(go: _Go, at: int) -> ts.Node | None:
+def _enclosing(go: Parsed, at: int) -> ts.Node | None:
     best = None
     for n in walk(go.doc.root):
         if n.type in _FUNCS and n.start_byte <= at < n.end_byte:
@@ -117,7 +97,7 @@ def _enclosing(go: _Go, at: int) -> ts.Node | None:
     return best
 
 
-def _refers(go: _Go, node: ts.Node, handler: ts.Node | None, name: str | None) -> bool:
+def _refers(go: Parsed, node: ts.Node, handler: ts.Node | None, name: str | None) -> bool:
     """Whether node holds the handler (a node of this file) or names it (a function of this package)."""
     if handler is not None and node.start_byte <= handler.start_byte and handler.end_byte <= node.end_byte:
         return True
@@ -126,7 +106,7 @@ def _refers(go: _Go, node: ts.Node, handler: ts.Node | None, name: str | None) -
                                   for n in walk(node)))
 
 
-def _registration(go: _Go, handler: ts.Node | None, name: str | None) -> ts.Node | None:
+def _registration(go: Parsed, handler: ts.Node | None, name: str | None) -> ts.Node | None:
     for n in walk(go.doc.root):
         if n.type != "call_expression" or (handler is not None and n.start_byte <= handler.start_byte
                                            and handler.end_byte <= n.end_byte and handler.type != "func_literal"):
@@ -143,7 +123,7 @@ def _registration(go: _Go, handler: ts.Node | None, name: str | None) -> ts.Node
     return None
 
 
-def _guards(go: _Go, reg: ts.Node, handler: ts.Node | None, name: str | None) -> tuple[list[str], list[str]]:
+def _guards(go: Parsed, reg: ts.Node, handler: ts.Node | None, name: str | None) -> tuple[list[str], list[str]]:
     """(net/http middleware wrapping the handler, gin handlers before it)."""
     fn = reg.child_by_field_name("function")
     wrappers: list[str] = []
@@ -170,7 +150,7 @@ def _guards(go: _Go, reg: ts.Node, handler: ts.Node | None, name: str | None) ->
     return wrappers, gin
 
 
-def _sub_router(go: _Go, reg: ts.Node) -> str | None:
+def _sub_router(go: Parsed, reg: ts.Node) -> str | None:
     """`r.Route` / `r.Group` (chi, gin) when the registration sits in one."""
     node = reg.parent
     while node is not None:
@@ -183,12 +163,12 @@ def _sub_router(go: _Go, reg: ts.Node) -> str | None:
     return None
 
 
-def _is_gin(go: _Go, handler: ts.Node) -> bool:
+def _is_gin(go: Parsed, handler: ts.Node) -> bool:
     params = handler.child_by_field_name("parameters")
     return params is not None and "*gin.Context" in go.text(params)
 
 
-def _request_param(go: _Go, handler: ts.Node) -> str | None:
+def _request_param(go: Parsed, handler: ts.Node) -> str | None:
     params = handler.child_by_field_name("parameters")
     for p in params.named_children if params is not None else []:
         if "http.Request" in go.text(p.child_by_field_name("type")) or "gin.Context" in go.text(p.child_by_field_name("type")):
@@ -207,7 +187,7 @@ def _go_value(m: ClaimMapping) -> str:
     return text
 
 
-def _locals(go: _Go, handler: ts.Node, before: int, used: str) -> list[ts.Node]:
+def _locals(go: Parsed, handler: ts.Node, before: int, used: str) -> list[ts.Node]:
     body = handler.child_by_field_name("body")
     if body is not None and any(c.type == "statement_list" for c in body.named_children):
         body = next(c for c in body.named_children if c.type == "statement_list")
@@ -224,11 +204,11 @@ def _locals(go: _Go, handler: ts.Node, before: int, used: str) -> list[ts.Node]:
     return list(reversed(needed))
 
 
-def _nil_checked(go: _Go, handler: ts.Node, name: str) -> bool:
+def _nil_checked(go: Parsed, handler: ts.Node, name: str) -> bool:
     return bool(re.search(rf"\bif\s+{re.escape(name)}\s*==\s*nil\b", go.text(handler)))
 
 
-def _claims_func(go: _Go, plan: BackendPlan, handler: ts.Node, at: int, indent: str, gin: bool) -> str:
+def _claims_func(go: Parsed, plan: BackendPlan, handler: ts.Node, at: int, indent: str, gin: bool) -> str:
     param = _request_param(go, handler) or ("c" if gin else "r")
     width = max((len(f'"{m.target}":') for m in plan.claims), default=0)
     entries = [(f'"{m.target}":'.ljust(width) + f" {_go_value(m)},", f"// {m.source} -> {m.target} ({m.origin})")
@@ -253,7 +233,7 @@ def _claims_func(go: _Go, plan: BackendPlan, handler: ts.Node, at: int, indent: 
 
 def _rewrite(src: SourceFile, siblings: list[SourceFile], plan: BackendPlan, issuer_path: str,
              import_path: str) -> dict[str, str]:
-    go = _Go(src.text)
+    go = Parsed(src.text, "go")
     s = plan.signer
     at = go.byte_at(s.line, s.column)
     handler = _enclosing(go, at)
@@ -264,7 +244,7 @@ def _rewrite(src: SourceFile, siblings: list[SourceFile], plan: BackendPlan, iss
     reg, reg_go, reg_src = _registration(go, handler, name), go, src
     if reg is None and name is not None:  # registered in another file of the package
         for other in siblings:
-            other_go = _Go(other.text)
+            other_go = Parsed(other.text, "go")
             reg = _registration(other_go, None, name)
             if reg is not None:
                 reg_go, reg_src = other_go, other
@@ -351,7 +331,7 @@ def _rewrite(src: SourceFile, siblings: list[SourceFile], plan: BackendPlan, iss
     return out
 
 
-def _used_elsewhere(go: _Go, handler: ts.Node | None, name: str | None, reg: ts.Node | None) -> bool:
+def _used_elsewhere(go: Parsed, handler: ts.Node | None, name: str | None, reg: ts.Node | None) -> bool:
     """Whether a file names the handler outside its own declaration and the registration."""
     for n in walk(go.doc.root):
         if n.type in ("identifier", "field_identifier") and go.text(n) == name and not (
@@ -361,7 +341,7 @@ def _used_elsewhere(go: _Go, handler: ts.Node | None, name: str | None, reg: ts.
     return False
 
 
-def _doc_start(go: _Go, byte: int) -> int:
+def _doc_start(go: Parsed, byte: int) -> int:
     start = go.line_start(byte)
     while start > 0:
         prev = go.line_start(start - 1)
@@ -371,7 +351,7 @@ def _doc_start(go: _Go, byte: int) -> int:
     return start
 
 
-def _comment_start(go: _Go, byte: int) -> int:
+def _comment_start(go: Parsed, byte: int) -> int:
     """Up over the registration's own `// Zendesk ...` comment lines."""
     start = go.line_start(byte)
     if go.data[start:byte].strip():
@@ -399,7 +379,7 @@ def _import_name(path: str, alias: str | None) -> str:
 
 def _fix_imports(text: str, wanted: dict[str, str]) -> str:
     """Drop imports the file no longer uses; add the wanted ones it uses (stdlib first, then others)."""
-    go = _Go(text)
+    go = Parsed(text, "go")
     decl = next((n for n in go.doc.root.named_children if n.type == "import_declaration"), None)
     if decl is None:
         return text

@@ -13,6 +13,7 @@ import tree_sitter as ts
 
 from migrate.extract.treesitter import Doc
 from migrate.generate.backends import WireContext, Wiring, WiringError
+from migrate.generate.positions import byte_offset, char_offset
 from migrate.generate.changes import Edit, SourceFile, apply_edits, with_newlines
 from migrate.generate.plan import BackendPlan, ClaimMapping
 from migrate.generate.render import render
@@ -41,12 +42,11 @@ class Script:
         return self.doc.text(node)
 
     def offset(self, byte: int) -> int:
-        return len(self.src.data[:byte].decode("utf-8", "surrogateescape"))
+        return char_offset(self.src.data, byte)
 
     def byte_at(self, line: int, column: int) -> int:
-        """Byte offset of a 1-based line and column."""
-        lines = self.src.data.split(b"\n")
-        return sum(len(x) + 1 for x in lines[:line - 1]) + max(column - 1, 0)
+        """Byte offset of a 1-based line and character column."""
+        return byte_offset(self.src.text, line, column)
 
     def line_range(self, node: ts.Node) -> tuple[int, int]:
         """Character range of the node's whole lines (with the newline after them)."""

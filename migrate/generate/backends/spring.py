@@ -10,37 +10,17 @@ import re
 
 import tree_sitter as ts
 
-from migrate.extract.treesitter import Doc, string_value, walk
+from migrate.extract.treesitter import string_value, walk
 from migrate.generate.backends import WireContext, Wiring, WiringError
 from migrate.generate.backends.express import nearest
 from migrate.generate.changes import Edit, SourceFile, apply_edits, with_newlines
 from migrate.generate.plan import BackendPlan, ClaimMapping
+from migrate.generate.positions import Parsed
 from migrate.generate.render import render
 
 PROVIDER = "GenesysOidcController"
 NIMBUS = ("com.nimbusds", "nimbus-jose-jwt", "9.41.2")
 _MAPPINGS = {"GetMapping", "PostMapping", "RequestMapping", "PutMapping", "ResponseBody"}
-
-
-class _Java:
-    def __init__(self, text: str):
-        self.text_ = text
-        self.data = text.encode("utf-8", "surrogateescape")
-        self.doc = Doc.parse("java", self.data)
-
-    def text(self, node: ts.Node | None) -> str:
-        return self.doc.text(node)
-
-    def char(self, byte: int) -> int:
-        return len(self.data[:byte].decode("utf-8", "surrogateescape"))
-
-    def byte_at(self, line: int, column: int) -> int:
-        lines = self.text_.split("\n")
-        prefix = "\n".join(lines[:line - 1]) + ("\n" if line > 1 else "")
-        return len((prefix + lines[line - 1][:max(column - 1, 0)]).encode("utf-8", "surrogateescape"))
-
-    def line_start(self, byte: int) -> int:
-        return self.data.rfind(b"\n", 0, byte) + 1
 
 
 def wire(ctx: WireContext) -> Wiring:
@@ -129,7 +109,7 @@ def _java_value(m: ClaimMapping) -> str:
     return text
 
 
-def _enclosing(j: _Java, at: int, kind: str) -> ts.Node | None:
+def _enclosing(j: Parsed, at: int, kind: str) -> ts.Node | None:
     best = None
     for n in walk(j.doc.root):
         if n.type == kind and n.start_byte <= at < n.end_byte:
@@ -137,12 +117,12 @@ def _enclosing(j: _Java, at: int, kind: str) -> ts.Node | None:
     return best
 
 
-def _annotations(j: _Java, node: ts.Node) -> list[ts.Node]:
+def _annotations(j: Parsed, node: ts.Node) -> list[ts.Node]:
     mods = next((c for c in node.children if c.type == "modifiers"), None)
     return [a for a in (mods.named_children if mods else []) if a.type in ("annotation", "marker_annotation")]
 
 
-def _locals(j: _Java, method: ts.Node, before: int, used: str) -> list[ts.Node]:
+def _locals(j: Parsed, method: ts.Node, before: int, used: str) -> list[ts.Node]:
     body = method.child_by_field_name("body")
     stmts = [st for st in (body.named_children if body else [])
              if st.end_byte <= before and st.type == "local_variable_declaration"]
@@ -156,7 +136,7 @@ def _locals(j: _Java, method: ts.Node, before: int, used: str) -> list[ts.Node]:
 
 
 def _rewrite(src: SourceFile, plan: BackendPlan, issuer_path: str, security: bool, jakarta: bool) -> tuple[str, str]:
-    j = _Java(src.text)
+    j = Parsed(src.text, "java")
     s = plan.signer
     at = j.byte_at(s.line, s.column)
     method = _enclosing(j, at, "method_declaration")
@@ -247,7 +227,7 @@ def _rewrite(src: SourceFile, plan: BackendPlan, issuer_path: str, security: boo
     return with_newlines(_fix_imports(src.text, text.replace("\r\n", "\n"), wanted), src.newline), package
 
 
-def _comment_start(j: _Java, byte: int) -> int:
+def _comment_start(j: Parsed, byte: int) -> int:
     """Up over the method's own `// Zendesk ...` comment lines."""
     start = j.line_start(byte)
     if j.data[start:byte].strip():

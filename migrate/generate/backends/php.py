@@ -13,9 +13,9 @@ import tree_sitter as ts
 
 from migrate.extract.treesitter import Doc
 from migrate.generate.backends import WireContext, Wiring, WiringError
-from migrate.generate.positions import byte_offset, char_offset
 from migrate.generate.changes import Edit, SourceFile, apply_edits, with_newlines
 from migrate.generate.plan import BackendPlan, ClaimMapping
+from migrate.generate.positions import byte_offset, char_offset
 from migrate.generate.render import render
 
 PROVIDER = "genesys-oidc-provider.php"

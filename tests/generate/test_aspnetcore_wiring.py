@@ -9,17 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from migrate.extract.treesitter import Doc
-from migrate.generate import config as cfg
 from migrate.generate.backends.aspnetcore_claims import transformed
 from migrate.generate.backends.aspnetcore_files import drop_unused_usings, project_with_package
 from migrate.generate.plan import ClaimMapping
-from migrate.generate.run import generate
 from migrate.model import Expr
 
 from conftest import FIXTURES, GOLDEN
+from wiring_support import after, assert_parses, generate_site
 
-DEPLOYMENT = "5e0a7c43-8f8e-4d11-9a54-1b2c3d4e5f60"
 PROGRAM = """\
 using Microsoft.AspNetCore.Authentication.Cookies;
 
@@ -46,6 +43,13 @@ CSPROJ = """\
 """
 
 
+_generate, _after = generate_site, after
+
+
+def _parses(text: str) -> None:
+    assert_parses("csharp", text)
+
+
 def _copy(tmp_path, monkeypatch, name: str) -> Path:
     site = tmp_path / name
     shutil.copytree(FIXTURES / "sites" / name, site)
@@ -61,15 +65,6 @@ def controller_site(tmp_path, monkeypatch):
 @pytest.fixture
 def minimal_site(tmp_path, monkeypatch):
     return _copy(tmp_path, monkeypatch, "aspnetcore-minimal")
-
-
-def _generate(site):
-    return generate(site, cfg.load(site, region="eu-west-1", deployment_id=DEPLOYMENT,
-                                   issuer="https://shop.example.com/oidc"))
-
-
-def _after(result) -> dict[str, str]:
-    return {c.path: c.after for c in result.changes.changes}
 
 
 def _controller(tmp_path, monkeypatch, action: str, *, class_attributes: str = "[Authorize]",
@@ -114,11 +109,6 @@ def _signing_action(claims: str, *, attributes: str = '[HttpGet("jwt")]', params
             .Encode();
         return Content(token);
     }}"""
-
-
-def _parses(text: str) -> None:
-    doc = Doc.parse("csharp", text.encode())
-    assert doc.first_error() is None, [doc.text(e)[:80] for e in doc.errors()]
 
 
 def _golden(name: str, text: str, update: bool) -> None:

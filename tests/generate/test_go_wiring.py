@@ -12,14 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from migrate.extract.treesitter import Doc
-from migrate.generate import config as cfg
 from migrate.generate.backends.gohttp import go_mod
-from migrate.generate.run import generate
 
 from conftest import FIXTURES, GOLDEN
+from wiring_support import after, assert_parses, generate_site
 
-DEPLOYMENT = "5e0a7c43-8f8e-4d11-9a54-1b2c3d4e5f60"
 PAGE = """\
 <!doctype html>
 <html><body>
@@ -42,18 +39,11 @@ HANDLER = """\
 """
 
 
-def _generate(site: Path):
-    return generate(site, cfg.load(site, region="eu-west-1", deployment_id=DEPLOYMENT,
-                                   issuer="https://shop.example.com/oidc"))
-
-
-def _after(result) -> dict[str, str]:
-    return {c.path: c.after for c in result.changes.changes}
+_generate, _after = generate_site, after
 
 
 def _parses(text: str) -> None:
-    doc = Doc.parse("go", text.encode())
-    assert doc.first_error() is None, f"syntax error at {doc.first_error()}:\n{text}"
+    assert_parses("go", text)
 
 
 @pytest.fixture

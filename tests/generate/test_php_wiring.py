@@ -22,18 +22,22 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from migrate.extract.treesitter import Doc
-from migrate.generate import config as cfg
 from migrate.generate.backends.php import composer_with_extension, drop_unused_jwt_import
 from migrate.generate.render import render
-from migrate.generate.run import generate
 
 from conftest import FIXTURES, GOLDEN
+from wiring_support import after, assert_parses, generate_site
 
-DEPLOYMENT = "5e0a7c43-8f8e-4d11-9a54-1b2c3d4e5f60"
 PHP = shutil.which("php")
 CLIENT_ID, CLIENT_SECRET = "genesys-messenger", "s3cret"
 REDIRECT = "https://shop.example.com/"
+
+
+_generate, _after = generate_site, after
+
+
+def _parses(text: str) -> None:
+    assert_parses("php", text)
 
 
 def _copy(tmp_path, monkeypatch, name: str) -> Path:
@@ -41,20 +45,6 @@ def _copy(tmp_path, monkeypatch, name: str) -> Path:
     shutil.copytree(FIXTURES / "sites" / name, site)
     monkeypatch.setenv("MIGRATE_SECRETS_DIR", str(tmp_path / "secrets"))
     return site
-
-
-def _generate(site: Path):
-    return generate(site, cfg.load(site, region="eu-west-1", deployment_id=DEPLOYMENT,
-                                   issuer="https://shop.example.com/oidc"))
-
-
-def _after(result) -> dict[str, str]:
-    return {c.path: c.after for c in result.changes.changes}
-
-
-def _parses(text: str) -> None:
-    doc = Doc.parse("php", text.encode())
-    assert doc.first_error() is None, [doc.text(e)[:80] for e in doc.errors()]
 
 
 def _golden(name: str, text: str, update: bool) -> None:

@@ -14,14 +14,12 @@ from pathlib import Path
 import pytest
 
 from migrate.extract.treesitter import Doc
-from migrate.generate import config as cfg
 from migrate.generate.backends.rails import _route_name, gemfile
 from migrate.generate.render import render
-from migrate.generate.run import generate
 
 from conftest import FIXTURES, GOLDEN
+from wiring_support import after, generate_site
 
-DEPLOYMENT = "5e0a7c43-8f8e-4d11-9a54-1b2c3d4e5f60"
 RUBY = shutil.which("ruby")
 GEMFILE = "source 'https://rubygems.org'\n\ngem 'rails', '~> 7.1.3'\ngem 'devise', '~> 4.9'\n"
 ROUTES = """\
@@ -30,6 +28,9 @@ Rails.application.routes.draw do
 {routes}
 end
 """
+
+
+_generate, _after = generate_site, after
 
 
 @pytest.fixture
@@ -65,15 +66,6 @@ class ZendeskController < ApplicationController
   end
 {extra}end
 """
-
-
-def _generate(root: Path):
-    return generate(root, cfg.load(root, region="eu-west-1", deployment_id=DEPLOYMENT,
-                                   issuer="https://shop.example.com/oidc"))
-
-
-def _after(result) -> dict[str, str]:
-    return {c.path: c.after for c in result.changes.changes}
 
 
 def _parses(text: str, path: str = "file.rb") -> None:

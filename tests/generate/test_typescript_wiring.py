@@ -30,16 +30,14 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from migrate.extract.treesitter import Doc
-from migrate.generate import config as cfg
-from migrate.generate.run import generate
 
 from conftest import FIXTURES, GOLDEN, ROOT
+from wiring_support import after, generate_site
 
 SITES = FIXTURES / "sites"
 NODE_MODULES = ROOT / "tests" / "node" / "node_modules"
 TSC = NODE_MODULES / ".bin" / "tsc"
 NODE = shutil.which("node") or "node"
-DEPLOYMENT = "5e0a7c43-8f8e-4d11-9a54-1b2c3d4e5f60"
 ISSUER = "https://shop.example.com/oidc"
 REDIRECT = "https://shop.example.com/"
 CLIENT_ID = "genesys-messenger"
@@ -47,19 +45,14 @@ CLIENT_SECRET = "s3cret-for-the-tests"
 START_TIMEOUT = 20
 
 
+_generate, _after = generate_site, after
+
+
 def _copy(tmp_path, monkeypatch, name: str) -> Path:
     site = tmp_path / name
     shutil.copytree(SITES / name, site)
     monkeypatch.setenv("MIGRATE_SECRETS_DIR", str(tmp_path / "secrets"))
     return site
-
-
-def _generate(site: Path):
-    return generate(site, cfg.load(site, region="eu-west-1", deployment_id=DEPLOYMENT, issuer=ISSUER))
-
-
-def _after(result) -> dict[str, str]:
-    return {c.path: c.after for c in result.changes.changes}
 
 
 def _grammar(path: str) -> str:

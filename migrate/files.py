@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import codecs
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -42,10 +43,16 @@ class Candidate:
 
 def walk(root: str) -> Iterator[Candidate | FileError]:
     """Every file with a language we read, below root (or root itself when it is a file)."""
-    if os.path.isfile(root):
-        lang = language_for(os.path.basename(root))
-        if lang:
-            yield Candidate(root, os.path.basename(root), lang)
+    if not os.path.isdir(root):
+        name = os.path.basename(root)
+        lang = language_for(name)
+        if not os.path.isfile(root):
+            yield FileError(name, "not a regular file (fifo, socket or device); skipped")
+        elif lang is None:
+            yield FileError(name, "not a file type migrate reads (pages, templates, JS/TS, Python, C#, "
+                                  "Java, Go, Ruby, PHP); skipped")
+        else:
+            yield Candidate(root, name, lang)
         return
     stack: list[tuple[str, str, tuple[tuple[str, pathspec.PathSpec], ...]]] = [(root, "", ())]
     while stack:
@@ -101,16 +108,27 @@ def _not_regular(entry: os.DirEntry) -> str | None:
 def _gitignore(directory: str) -> pathspec.PathSpec | None:
     try:
         with open(os.path.join(directory, ".gitignore"), encoding="utf-8", errors="replace") as fh:
-            return pathspec.PathSpec.from_lines("gitwildmatch", fh)
+            lines = fh.read().splitlines()
     except OSError:
         return None
+    # git skips a pattern it cannot read; so does the scan (one bad line must not stop it).
+    good = []
+    for line in lines:
+        try:
+            pathspec.GitIgnoreSpec.from_lines([line])
+        except (ValueError, re.error):
+            continue
+        good.append(line)
+    return pathspec.GitIgnoreSpec.from_lines(good)
 
 
 def _ignored(specs: tuple[tuple[str, pathspec.PathSpec], ...], rel: str, is_dir: bool) -> bool:
-    for base, spec in specs:
+    # The deepest .gitignore that says something about the path wins (a `!keep.js` re-includes).
+    for base, spec in reversed(specs):
         sub = rel[len(base) + 1:] if base else rel
-        if spec.match_file(sub + "/" if is_dir else sub):
-            return True
+        verdict = spec.check_file(sub + "/" if is_dir else sub).include
+        if verdict is not None:
+            return verdict
     return False
 
 

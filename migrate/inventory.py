@@ -153,9 +153,6 @@ def collect(root: str, jobs: int | None = None, max_bytes: int = files.DEFAULT_M
 
 # --- site stage -------------------------------------------------------------------------
 
-_ZENDESK_APIS = ("messenger", "webWidget", "zE", "zESettings", "$zopim")
-
-
 def kind_of(calls: Iterable[WidgetCall]) -> WidgetKind | None:
     """A page's widget generation, from the API calls it makes (the loader does not tell)."""
     apis = {c.api.split(":")[0] for c in calls}

@@ -124,3 +124,34 @@ def test_one_slow_file_is_reported_and_the_scan_goes_on(tmp_path, monkeypatch):
     errors = {e.path: e.message for e in result.inventory.errors}
     assert "took more than 0.5 s" in errors["slow.js"]
     assert [v.signer.path for v in result.inventory.signers] == ["good.js"]
+
+
+def test_a_bad_gitignore_line_is_skipped_like_git_does(tmp_path):
+    (tmp_path / ".gitignore").write_text("!\n[z-a]\nignored.js\n")
+    (tmp_path / "ignored.js").write_text(ZD)
+    (tmp_path / "kept.js").write_text(ZD)
+    r = runner.invoke(app, ["scan", str(tmp_path), "--format", "json", "--jobs", "1"])
+    assert r.exit_code == 0, r.stderr
+    assert {w["path"] for w in json.loads(r.stdout)["widgets"]} == {"kept.js"}
+
+
+def test_a_deeper_gitignore_can_re_include(tmp_path):
+    (tmp_path / ".gitignore").write_text("*.js\n")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / ".gitignore").write_text("!keep.js\n")
+    (tmp_path / "sub" / "keep.js").write_text(ZD)
+    (tmp_path / "sub" / "drop.js").write_text(ZD)
+    paths = {w.path for w in scan(str(tmp_path), jobs=1).inventory.widgets}
+    assert paths == {"sub/keep.js"}
+
+
+def test_a_single_file_migrate_cannot_read_is_said(tmp_path):
+    (tmp_path / "notes.txt").write_text(ZD)
+    r = runner.invoke(app, ["scan", str(tmp_path / "notes.txt"), "--format", "json"])
+    assert "not a file type migrate reads" in json.loads(r.stdout)["errors"][0]["message"]
+
+
+@pytest.mark.parametrize("option", [["--max-file-size", "99999999999999"], ["--file-timeout", "1e300"]])
+def test_absurd_limits_are_usage_errors(tmp_path, option):
+    r = runner.invoke(app, ["scan", str(tmp_path), *option])
+    assert r.exit_code == 2 and "Traceback" not in r.stdout + r.stderr and "internal error" not in r.stderr

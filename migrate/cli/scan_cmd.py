@@ -31,8 +31,8 @@ def scan(
     ignore: Annotated[list[str] | None, typer.Option(help="Skip these rules (same forms as --select).")] = None,
     exit_zero: Annotated[bool, typer.Option("--exit-zero", help="Exit 0 even when there are findings.")] = False,
     jobs: Annotated[int | None, typer.Option("--jobs", "-j", min=1, help="Parallel workers (default: one per CPU).")] = None,
-    max_file_size: Annotated[int, typer.Option(min=1, help="Skip files larger than this many MB.")] = 8,
-    file_timeout: Annotated[float, typer.Option(min=0, help="Seconds one file may take to analyse (0: no limit).")] = 20.0,
+    max_file_size: Annotated[int, typer.Option(min=1, max=4096, help="Skip files larger than this many MB.")] = 8,
+    file_timeout: Annotated[float, typer.Option(min=0, max=86400, help="Seconds one file may take to analyse (0: no limit).")] = 20.0,
 ) -> None:
     """Inventory the Zendesk widget and JWT signing code under PATH, and report what is wrong."""
     from migrate import report

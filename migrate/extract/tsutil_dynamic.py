@@ -344,6 +344,8 @@ def algorithm_name(value: object) -> str | None:
         at = text.rfind(family)
         if at >= 0 and text[at + 2:at + 5] in ("256", "384", "512"):
             return text[at:at + 5]
-    if text in ("EDDSA", "NONE"):
-        return "EdDSA" if text == "EDDSA" else "none"
+    if text.endswith("EDDSA"):  # 'EdDSA', SigningMethodEdDSA
+        return "EdDSA"
+    if text.endswith("NONE"):  # 'none', SigningMethodNone
+        return "none"
     return None

@@ -29,6 +29,7 @@ from datetime import datetime, timezone
 
 from migrate.rules import Rule
 from migrate.rules._support import NOW_PLUS_5_MIN, shown, zendesk
+from migrate.rules.zg201_exp_in_milliseconds import MS_THRESHOLD
 
 
 def _fixed(expr) -> float | None:
@@ -51,7 +52,7 @@ def check(rule, inv):
         value = _fixed(exp)
         if value is None:
             continue
-        seconds = value / 1000 if value > 1e11 else value
+        seconds = value / 1000 if value > MS_THRESHOLD else value
         when = datetime.fromtimestamp(min(seconds, 253402300799), timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
         yield rule.at(s.path, exp.line, exp.column,
                       f"exp {shown(exp)} is a fixed time ({when}); derive it from the clock: "

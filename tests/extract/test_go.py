@@ -413,3 +413,14 @@ def test_syntax_error_is_reported_and_the_rest_still_read() -> None:
 def test_garbage_does_not_raise() -> None:
     found = extract(Source.of("x.go", "go", "\x00\x01 func ((( jwt.NewWithClaims("))
     assert all("internal error" not in e.message for e in found.errors)
+
+
+def test_eddsa_and_none_signing_methods_are_named():
+    code = ('package main\nimport "github.com/golang-jwt/jwt/v5"\n'
+            'func a() { jwt.NewWithClaims(jwt.SigningMethodEdDSA, jwt.MapClaims{"external_id": "1"}) }\n'
+            'func b() { jwt.NewWithClaims(jwt.SigningMethodNone, jwt.MapClaims{"external_id": "1"}) }\n')
+    from migrate.extract import extract
+    from migrate.extract.base import Source
+
+    facts = extract(Source.of("a.go", "go", code))
+    assert [s.algorithm for s in facts.signers] == ["EdDSA", "none"]

@@ -617,3 +617,27 @@ def test_check_token_does_not_import_heavy_modules(tmp_path):
                 if ln.startswith("import time:")}
     assert "migrate" in imported  # -X importtime did report
     assert not imported & set(HEAVY)
+
+
+def test_leeway_must_be_finite_and_secrets_not_empty(tmp_path, monkeypatch):
+    from typer.testing import CliRunner as _Runner
+
+    from migrate.cli import app as _app
+
+    token = "eyJhbGciOiJIUzI1NiJ9.eyJleHAiOjJ9.c2ln"
+    for bad in ("nan", "inf"):
+        r = _Runner().invoke(_app, ["check-token", token, "--leeway", bad])
+        assert r.exit_code == 2 and "--leeway" in r.stderr
+    monkeypatch.setenv("EMPTY_SECRET", "")
+    r = _Runner().invoke(_app, ["check-token", token, "--secret-env", "EMPTY_SECRET"])
+    assert r.exit_code == 2 and "not set or empty" in r.stderr
+    (tmp_path / "s").write_text("\n")
+    r = _Runner().invoke(_app, ["check-token", token, "--secret-file", str(tmp_path / "s")])
+    assert r.exit_code == 2 and "is empty" in r.stderr
+
+
+def test_relative_time_is_bounded():
+    from migrate.token.times import relative
+
+    assert relative(1e300, 0) == "in more than 9999 years"
+    assert relative(0, 1e300) == "more than 9999 years ago"

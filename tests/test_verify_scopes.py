@@ -332,3 +332,12 @@ def test_help_does_not_import_the_sdk():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["False", "False"]
+
+
+def test_api_host_with_credentials_or_bad_ipv6_is_a_usage_error_that_shows_no_password():
+    from migrate.genesys.client import GenesysError, resolve_host
+
+    for bad in ("http://proxyuser:pw123@127.0.0.1:1", "http://[::1"):
+        with pytest.raises(GenesysError) as info:
+            resolve_host(None, bad)
+        assert info.value.kind == "usage" and "pw123" not in info.value.message

@@ -41,6 +41,8 @@ def generate(
 
     if apply and patch_file:
         raise fail("give --patch-file or --apply, not both")
+    if patch_file and format is Format.json:
+        raise fail("--patch-file goes with --format text", "the JSON report carries the diff in \"diff\"")
     try:
         conf = cfg.load(path, region=region, deployment_id=deployment_id, issuer=issuer, client_id=client_id,
                         redirect_uri=redirect_uri, mappings=tuple(mapping or ()))

@@ -33,14 +33,17 @@ def _secret(env: str | None, file: Path | None) -> tuple[bytes | None, str | Non
         raise fail("give --secret-env or --secret-file, not both")
     if env:
         value = os.environ.get(env)
-        if value is None:
-            raise fail(f"the environment variable {env} is not set", f"export {env}=... first")
+        if not value:
+            raise fail(f"the environment variable {env} is not set or empty", f"export {env}=... first")
         return value.encode("utf-8"), f"${env}"
     if file:
         try:
-            return file.read_bytes().rstrip(b"\r\n"), str(file)
+            secret = file.read_bytes().rstrip(b"\r\n")
         except OSError as exc:
             raise fail(f"cannot read {file}: {exc.strerror}") from None
+        if not secret:
+            raise fail(f"{file} is empty", "put the signing secret in it")
+        return secret, str(file)
     return None, None
 
 
@@ -64,6 +67,8 @@ def check_token(
 
     if now is not None and not math.isfinite(now):
         raise fail("--now must be a Unix time in seconds")
+    if not math.isfinite(leeway):
+        raise fail("--leeway must be a number of seconds")
     raw = sys.stdin.read(1_000_000) if token == "-" else token
     secret, where = _secret(secret_env, secret_file)
     keys = None

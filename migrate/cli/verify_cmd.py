@@ -209,6 +209,9 @@ def verify_deployment(
     creds, host, deadline, limits = _session_inputs(client_id, client_secret_env, region, api_host)
     if not deployment_id.strip():
         raise fail("--deployment-id is empty")
+    for flag, value in (("--issuer", issuer), ("--site-origin", site_origin)):
+        if value is not None and not _url_ok(value):
+            raise fail(f"{flag} {value!r} is not a URL", "give it like https://shop.example.com")
     from migrate.genesys.client import GenesysError, connect
     from migrate.genesys.deployment import verify_deployment as run
 
@@ -263,3 +266,16 @@ def _deployment_text(report, host: str) -> str:
     passed = sum(c.status == "ok" for c in report.checks)
     out.append((", ".join(said) + "." if said else f"All {passed} checks passed."))
     return "\n".join(out) + "\n"
+
+
+def _url_ok(value: str) -> bool:
+    """A usage check before any network call: scheme, host and a readable port."""
+    from urllib.parse import urlsplit
+
+    v = value.strip()
+    try:
+        parts = urlsplit(v if "://" in v else "https://" + v)
+        parts.port
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.hostname)

@@ -125,12 +125,20 @@ def resolve_host(region: str | None, api_host: str | None) -> str:
         host = api_host.strip().rstrip("/")
         if "://" not in host:
             host = "https://" + host
-        parts = urlsplit(host)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise GenesysError("usage", f"--api-host {api_host!r} is not an http(s) URL",
+        try:
+            parts = urlsplit(host)
+            parts.port  # raises on a bad port or IPv6 literal
+        except ValueError:
+            parts = None
+        if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+            raise GenesysError("usage", "--api-host is not an http(s) URL",
                                "give it as https://api.<domain> (or http://127.0.0.1:PORT for a local server)")
+        if parts.username or parts.password:
+            # never echoed: it would print the password
+            raise GenesysError("usage", "--api-host must not carry a user or password",
+                               "give the bare host; put proxy credentials in the proxy's own settings")
         if parts.path not in ("", "/") or parts.query or parts.fragment:
-            raise GenesysError("usage", f"--api-host {api_host!r} must be a bare host, without a path")
+            raise GenesysError("usage", "--api-host must be a bare host, without a path")
         return f"{parts.scheme}://{parts.netloc}"
     if region:
         from migrate.regions import find
@@ -252,29 +260,7 @@ class Genesys:
                             "try again; if it persists, check status.mypurecloud.com", status)
 
     def _network_error(self, what: str, exc: Exception, connect: float, read: float) -> GenesysError:
-        import urllib3.exceptions as e
-
-        reason = getattr(exc, "reason", None) or exc
-        where = urlsplit(self.host).netloc
-        if isinstance(reason, e.ReadTimeoutError):
-            return GenesysError("timeout", f"{what}: {where} did not answer within {read:g} s", _NETWORK_HINT)
-        if isinstance(reason, e.NameResolutionError):
-            return GenesysError("network", f"{what}: cannot resolve {urlsplit(self.host).hostname}",
-                                "check --region / --api-host and DNS")
-        if isinstance(reason, e.NewConnectionError):
-            text = str(reason).lower()
-            why = "connection refused" if "refused" in text else "cannot connect"
-            return GenesysError("network", f"{what}: {why} by {where} ({CONNECT_RETRIES + 1} attempts)",
-                                _NETWORK_HINT)
-        if isinstance(reason, e.ConnectTimeoutError):  # after NewConnectionError, its subclass
-            return GenesysError("timeout", f"{what}: could not connect to {where} within {connect:g} s "
-                                f"({CONNECT_RETRIES + 1} attempts)", _NETWORK_HINT)
-        if isinstance(reason, e.SSLError):
-            return GenesysError("tls", f"{what}: TLS failure talking to {where}",
-                                "check the host name, the system's CA certificates and any TLS-inspecting proxy")
-        if isinstance(reason, (e.ProtocolError, ConnectionError)):
-            return GenesysError("network", f"{what}: the connection to {where} was dropped", _NETWORK_HINT)
-        return GenesysError("network", f"{what}: {type(reason).__name__} talking to {where}", _NETWORK_HINT)
+        return network_error(what, exc, urlsplit(self.host), connect, read, attempts=CONNECT_RETRIES + 1)
 
     # -- calls ----------------------------------------------------------------------------------
 
@@ -468,7 +454,6 @@ def fetch_json(url: str, what: str, deadline: Deadline, limits: Limits) -> dict:
         raise GenesysError("timeout", f"{what}: gave up, the {deadline.budget:g} s limit for the whole command "
                            "is used up")
     connect, read = timeouts
-    where = urlsplit(url).netloc
     pool = urllib3.PoolManager(timeout=urllib3.Timeout(connect=connect, read=read), retries=_retry_policy())
     try:
         r = pool.request("GET", url, headers={"Accept": "application/json"}, redirect=False,
@@ -478,16 +463,7 @@ def fetch_json(url: str, what: str, deadline: Deadline, limits: Limits) -> dict:
         finally:
             r.release_conn()
     except urllib3.exceptions.HTTPError as exc:
-        reason = getattr(exc, "reason", None) or exc
-        if isinstance(reason, urllib3.exceptions.ReadTimeoutError):
-            raise GenesysError("timeout", f"{what}: {where} did not answer within {read:g} s") from None
-        if isinstance(reason, urllib3.exceptions.NewConnectionError):  # a ConnectTimeoutError subclass
-            raise GenesysError("network", f"{what}: cannot connect to {where}") from None
-        if isinstance(reason, urllib3.exceptions.ConnectTimeoutError):
-            raise GenesysError("timeout", f"{what}: could not connect to {where} within {connect:g} s") from None
-        if isinstance(reason, urllib3.exceptions.SSLError):
-            raise GenesysError("tls", f"{what}: TLS failure talking to {where}") from None
-        raise GenesysError("network", f"{what}: {type(reason).__name__} talking to {where}") from None
+        raise network_error(what, exc, urlsplit(url), connect, read) from None
     finally:
         pool.clear()
     if r.status != 200:
@@ -501,3 +477,29 @@ def fetch_json(url: str, what: str, deadline: Deadline, limits: Limits) -> dict:
     if not isinstance(data, dict):
         raise GenesysError("http", f"{what}: {url} did not answer with a JSON object")
     return data
+
+
+def network_error(what: str, exc: Exception, target, connect: float, read: float,
+                  attempts: int = 1) -> GenesysError:
+    """One line for a urllib3 failure (the SDK's calls and plain JSON fetches alike)."""
+    import urllib3.exceptions as e
+
+    reason = getattr(exc, "reason", None) or exc
+    where = target.hostname if target.port is None else f"{target.hostname}:{target.port}"
+    tries = f" ({attempts} attempts)" if attempts > 1 else ""
+    if isinstance(reason, e.ReadTimeoutError):
+        return GenesysError("timeout", f"{what}: {where} did not answer within {read:g} s", _NETWORK_HINT)
+    if isinstance(reason, e.NameResolutionError):
+        return GenesysError("network", f"{what}: cannot resolve {target.hostname}", "check the host name and DNS")
+    if isinstance(reason, e.NewConnectionError):  # before ConnectTimeoutError, its parent
+        why = "connection refused" if "refused" in str(reason).lower() else "cannot connect"
+        return GenesysError("network", f"{what}: {why} by {where}{tries}", _NETWORK_HINT)
+    if isinstance(reason, e.ConnectTimeoutError):
+        return GenesysError("timeout", f"{what}: could not connect to {where} within {connect:g} s{tries}",
+                            _NETWORK_HINT)
+    if isinstance(reason, e.SSLError):
+        return GenesysError("tls", f"{what}: TLS failure talking to {where}",
+                            "check the host name, the system's CA certificates and any TLS-inspecting proxy")
+    if isinstance(reason, (e.ProtocolError, ConnectionError)):
+        return GenesysError("network", f"{what}: the connection to {where} was dropped", _NETWORK_HINT)
+    return GenesysError("network", f"{what}: {type(reason).__name__} talking to {where}", _NETWORK_HINT)

@@ -57,7 +57,11 @@ def issuer_and_discovery(value: str) -> tuple[str, str]:
 
 
 def _same_url(a: str, b: str) -> bool:
-    pa, pb = urlsplit(a.strip()), urlsplit(b.strip())
+    try:  # the discovery URI comes from the server: a malformed one is simply not the same
+        pa, pb = urlsplit(a.strip()), urlsplit(b.strip())
+        pa.port, pb.port
+    except ValueError:
+        return False
     return ((pa.scheme.lower(), (pa.hostname or "").lower(), pa.port, pa.path.rstrip("/"), pa.query)
             == (pb.scheme.lower(), (pb.hostname or "").lower(), pb.port, pb.path.rstrip("/"), pb.query))
 

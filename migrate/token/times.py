@@ -20,6 +20,8 @@ def iso(ts: float) -> str:
 def relative(ts: float, now: float) -> str:
     delta = ts - now
     span = abs(delta)
+    if span > _MAX:
+        return "in more than 9999 years" if delta > 0 else "more than 9999 years ago"
     for size, unit in ((31_557_600, "year"), (86_400, "day"), (3600, "h"), (60, "min"), (1, "s")):
         if span >= size or size == 1:
             n = int(span // size)

@@ -39,3 +39,21 @@ class Parsed:
 
     def line_start(self, byte: int) -> int:
         return self.data.rfind(b"\n", 0, byte) + 1
+
+
+def comment_start(text, start: int) -> int:
+    """Where a replaced statement begins once the `// Zendesk ...` comment lines right above it
+    go with it (`text` is the file as str, offsets in characters, or as bytes, offsets in bytes)."""
+    nl, slashes, marker = ("\n", "//", "zendesk") if isinstance(text, str) else (b"\n", b"//", b"zendesk")
+    cursor = text.rfind(nl, 0, start) + 1
+    if text[cursor:start].strip():
+        return start  # code before the statement on its line
+    begin = start
+    while cursor > 0:
+        prev = text.rfind(nl, 0, cursor - 1) + 1
+        line = text[prev:cursor]
+        if not (line.strip().startswith(slashes) and marker in line.lower()):
+            break
+        cursor = prev
+        begin = prev + len(line) - len(line.lstrip())
+    return begin

@@ -6,7 +6,7 @@ Each module has `wire(ctx: WireContext) -> Wiring`; `FRAMEWORKS` lists which exi
 from __future__ import annotations
 
 import importlib
-import importlib.util
+import posixpath
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,10 +41,17 @@ class Wiring:
         self.reasons.setdefault(path, []).append(reason)
 
 
+def nearest(root: Path, rel_dir: str, name: str) -> str | None:
+    """The closest file called `name` in rel_dir or a parent folder (inside the root)."""
+    parts = rel_dir.split("/") if rel_dir else []
+    while True:
+        candidate = posixpath.join(*parts, name) if parts else name
+        if (root / candidate).is_file():
+            return candidate
+        if not parts:
+            return None
+        parts.pop()
+
+
 def wire(framework: str, ctx: WireContext) -> Wiring:
-    name = f"migrate.generate.backends.{framework}"
-    if importlib.util.find_spec(name) is None:
-        s = ctx.plan.signer
-        raise WiringError(f"{s.path}:{s.line}: the OpenID provider for {framework} is not wired by this version; "
-                          "templates/README.md describes the provider contract")
-    return importlib.import_module(name).wire(ctx)
+    return importlib.import_module(f"migrate.generate.backends.{framework}").wire(ctx)

@@ -37,6 +37,7 @@ from migrate.generate.backends.aspnetcore_files import (PACKAGE, PACKAGE_VERSION
 from migrate.generate.changes import Edit, apply_edits, with_newlines
 from migrate.generate.config import Config
 from migrate.generate.plan import BackendPlan
+from migrate.generate.positions import comment_start
 from migrate.generate.render import render
 
 PROVIDER_FILE = "GenesysOidcProvider.cs"
@@ -436,23 +437,6 @@ def _left_over(action: Action) -> str | None:
         else "nothing left"
 
 
-def _comment_start(f: CsFile, start: int) -> int:
-    """Extend a replaced statement up over its own `// Zendesk ...` comment lines."""
-    text = f.src.text
-    cursor = f.line_start(start)
-    if text[cursor:start].strip():
-        return start
-    begin = start
-    while cursor > 0:
-        prev_start = f.line_start(cursor - 1)
-        line = text[prev_start:cursor]
-        if not (line.strip().startswith("//") and "zendesk" in line.lower()):
-            break
-        cursor = prev_start
-        begin = prev_start + len(line) - len(line.lstrip())
-    return begin
-
-
 @dataclass
 class _Change:
     """Edits per file, and why."""
@@ -525,7 +509,7 @@ def _wire_route(ch: _Change, plan: BackendPlan, config: Config, f: CsFile, route
                            f"so that its token and JWKS endpoints stay out of {receiver}'s conventions")
         receiver = program.app
     mount = _mount(receiver, config, fn.text, guard, f"route {route.path()}")
-    start, indent = _comment_start(f, f.offset(stmt.start_byte)), f.indent(stmt)
+    start, indent = comment_start(f.src.text, f.offset(stmt.start_byte)), f.indent(stmt)
     ch.add(s.path, f.edit(start, f.offset(stmt.end_byte), indented(mount, indent)[len(indent):]))
     if s.path != program.path:
         ch.add(s.path, *using_edits(f, [NAMESPACE, *fn.usings]))

@@ -11,11 +11,12 @@ import re
 import tree_sitter as ts
 
 from migrate.extract.treesitter import walk
-from migrate.generate.backends import WireContext, Wiring, WiringError
+from migrate.generate.backends import WireContext, Wiring, WiringError, nearest
 from migrate.generate.changes import Edit, SourceFile, apply_edits, with_newlines
 from migrate.generate.config import Config
 from migrate.generate.page import Page
 from migrate.generate.plan import BackendPlan, ClaimMapping
+from migrate.generate.positions import comment_start
 from migrate.generate.render import render
 
 PROVIDER = "genesys-oidc-provider"
@@ -120,18 +121,6 @@ def wire(ctx: WireContext) -> Wiring:
     return out
 
 
-def nearest(root, rel_dir: str, name: str) -> str | None:
-    """The closest file called `name` in rel_dir or a parent folder (inside the root)."""
-    parts = rel_dir.split("/") if rel_dir else []
-    while True:
-        candidate = posixpath.join(*parts, name) if parts else name
-        if (root / candidate).is_file():
-            return candidate
-        if not parts:
-            return None
-        parts.pop()
-
-
 def _rewrite(src: SourceFile, plan: BackendPlan, config: Config) -> tuple[str, str, str]:
     page = Page.parse(src)
     s = plan.signer
@@ -170,7 +159,7 @@ def _rewrite(src: SourceFile, plan: BackendPlan, config: Config) -> tuple[str, s
            f"}}));")
     replacement = page.edit(stmt, "\n".join(indent + line if i and line else line
                                           for i, line in enumerate(new.split("\n"))))
-    edits = [Edit(_comment_start(src.text, replacement.start), replacement.end, replacement.text)]
+    edits = [Edit(comment_start(src.text, replacement.start), replacement.end, replacement.text)]
     edits.append(_import_edit(page, esm, module))
     text = _drop_unused_jsonwebtoken(apply_edits(src.text, edits), src.newline)
     if typescript:
@@ -181,22 +170,6 @@ def _rewrite(src: SourceFile, plan: BackendPlan, config: Config) -> tuple[str, s
         template = "node/oidc-provider.js.j2"
     provider = with_newlines(render(template, issuer_path=config.issuer_path), src.newline)
     return text, provider_path, provider
-
-
-def _comment_start(text: str, start: int) -> int:
-    """Extend the replaced range up over the route's own `// Zendesk ...` comment lines."""
-    cursor = text.rfind("\n", 0, start) + 1
-    if text[cursor:start].strip():
-        return start  # code before the route on its line
-    begin = start
-    while cursor > 0:
-        prev_start = text.rfind("\n", 0, cursor - 1) + 1
-        line = text[prev_start:cursor]
-        if not (line.strip().startswith("//") and "zendesk" in line.lower()):
-            break
-        cursor = prev_start
-        begin = prev_start + len(line) - len(line.lstrip())
-    return begin
 
 
 def _import_edit(page: Page, esm: bool, module: str) -> Edit:

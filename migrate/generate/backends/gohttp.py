@@ -10,11 +10,10 @@ import re
 import tree_sitter as ts
 
 from migrate.extract.treesitter import string_value, walk
-from migrate.generate.backends import WireContext, Wiring, WiringError
-from migrate.generate.backends.express import nearest
+from migrate.generate.backends import WireContext, Wiring, WiringError, nearest
 from migrate.generate.changes import Edit, SourceFile, apply_edits, with_newlines
 from migrate.generate.plan import BackendPlan, ClaimMapping
-from migrate.generate.positions import Parsed
+from migrate.generate.positions import Parsed, comment_start
 from migrate.generate.render import render
 
 PACKAGE = "genesysoidc"
@@ -308,7 +307,7 @@ def _rewrite(src: SourceFile, siblings: list[SourceFile], plan: BackendPlan, iss
             or "github.com/go-chi/chi" in reg_src.text
         mount = f'{router}.Mount("{issuer_path}", ' if chi else f'{router}.Handle("{issuer_path}/", '
         new = f"{comment}{todo}{mount}genesysoidc.Handler({claims}, {guard}))"
-    start, end = _comment_start(reg_go, stmt.start_byte), stmt.end_byte
+    start, end = comment_start(reg_go.data, stmt.start_byte), stmt.end_byte
     edits: dict[str, list[Edit]] = {src.path: [], reg_src.path: []}
     edits[reg_src.path].append(Edit(reg_go.char(start), reg_go.char(end), new))
     if handler.type != "func_literal" and not _used_elsewhere(go, handler, name, reg if same else None) and \
@@ -349,22 +348,6 @@ def _doc_start(go: Parsed, byte: int) -> int:
             break
         start = prev
     return start
-
-
-def _comment_start(go: Parsed, byte: int) -> int:
-    """Up over the registration's own `// Zendesk ...` comment lines."""
-    start = go.line_start(byte)
-    if go.data[start:byte].strip():
-        return byte
-    begin = byte
-    while start > 0:
-        prev = go.line_start(start - 1)
-        line = go.data[prev:start].strip()
-        if not (line.startswith(b"//") and b"zendesk" in line.lower()):
-            break
-        begin = prev + len(go.data[prev:start]) - len(go.data[prev:start].lstrip())
-        start = prev
-    return begin
 
 
 def _import_name(path: str, alias: str | None) -> str:

@@ -11,12 +11,13 @@ import re
 import tree_sitter as ts
 
 from migrate.extract.treesitter import walk
-from migrate.generate.backends import WireContext, Wiring, WiringError
-from migrate.generate.backends.express import JOSE_VERSION, _comment_start, _js, _key, manifest, nearest
+from migrate.generate.backends import WireContext, Wiring, WiringError, nearest
+from migrate.generate.backends.express import JOSE_VERSION, _js, _key, manifest
 from migrate.generate.changes import Edit, SourceFile, apply_edits, with_newlines
 from migrate.generate.config import Config
 from migrate.generate.page import Page
 from migrate.generate.plan import BackendPlan
+from migrate.generate.positions import comment_start
 from migrate.generate.render import render
 
 _METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
@@ -203,7 +204,7 @@ def _used_import(page: Page, node: ts.Node, used: set[str]) -> str | None:
 
 def _without_handler(page: Page, export: ts.Node, config: Config, app_dir: str) -> str:
     src: SourceFile = page.src
-    start = _comment_start(src.text, page.offset(export.start_byte))
+    start = comment_start(src.text, page.offset(export.start_byte))
     end = page.offset(export.end_byte)
     while end < len(src.text) and src.text[end] in "\r\n":
         end += 1

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import tree_sitter as ts
 
 from migrate.extract.treesitter import Doc
-from migrate.generate.backends import WireContext, Wiring, WiringError
+from migrate.generate.backends import WireContext, Wiring, WiringError, nearest
 from migrate.generate.changes import Edit, SourceFile, apply_edits, with_newlines
 from migrate.generate.plan import BackendPlan, ClaimMapping
 from migrate.generate.positions import byte_offset, char_offset
@@ -138,17 +138,6 @@ def composer_with_extension(text: str) -> str | None:
     indent = re.search(r"\n([ \t]+)\"", text)
     out = json.dumps(data, indent=indent.group(1) if indent else 4, ensure_ascii=False) + "\n"
     return with_newlines(out.replace("/", "\\/") if "\\/" in text else out, "\r\n" if "\r\n" in text else "\n")
-
-
-def nearest(root, rel_dir: str, name: str) -> str | None:
-    parts = rel_dir.split("/") if rel_dir else []
-    while True:
-        candidate = posixpath.join(*parts, name) if parts else name
-        if (root / candidate).is_file():
-            return candidate
-        if not parts:
-            return None
-        parts.pop()
 
 
 def add_composer(ctx: WireContext, out: Wiring, rel_dir: str) -> None:

@@ -25,7 +25,7 @@ from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
 from libcst.metadata import (ExpressionContext, ExpressionContextProvider, ParentNodeProvider,
                              PositionProvider, QualifiedNameProvider)
 
-from migrate.generate.backends import WireContext, Wiring, WiringError
+from migrate.generate.backends import WireContext, Wiring, WiringError, nearest
 from migrate.generate.changes import SourceFile, with_newlines
 from migrate.generate.plan import ClaimMapping, Todo
 from migrate.generate.render import render
@@ -661,17 +661,6 @@ def _without_zendesk_comments(lines: list[cst.EmptyLine]) -> list[cst.EmptyLine]
 
 
 # --- the site around the module ----------------------------------------------------------------
-
-def nearest(root: Path, rel_dir: str, name: str) -> str | None:
-    parts = [p for p in rel_dir.split("/") if p]
-    while True:
-        candidate = posixpath.join(*parts, name) if parts else name
-        if (root / candidate).is_file():
-            return candidate
-        if not parts:
-            return None
-        parts.pop()
-
 
 def in_package(root: Path, rel_path: str, text: str) -> bool:
     """Whether the module imports its siblings relatively (`from . import x`) or is run as a

@@ -11,8 +11,7 @@ from collections.abc import Callable
 import tree_sitter as ts
 
 from migrate.extract.treesitter import Doc, walk
-from migrate.generate.backends import WireContext, Wiring, WiringError
-from migrate.generate.backends.express import nearest
+from migrate.generate.backends import WireContext, Wiring, WiringError, nearest
 from migrate.generate.changes import SourceFile, with_newlines
 from migrate.generate.plan import BackendPlan, ClaimMapping
 from migrate.generate.render import render

@@ -11,11 +11,10 @@ import re
 import tree_sitter as ts
 
 from migrate.extract.treesitter import string_value, walk
-from migrate.generate.backends import WireContext, Wiring, WiringError
-from migrate.generate.backends.express import nearest
+from migrate.generate.backends import WireContext, Wiring, WiringError, nearest
 from migrate.generate.changes import Edit, SourceFile, apply_edits, with_newlines
 from migrate.generate.plan import BackendPlan, ClaimMapping
-from migrate.generate.positions import Parsed
+from migrate.generate.positions import Parsed, comment_start
 from migrate.generate.render import render
 
 PROVIDER = "GenesysOidcController"
@@ -206,7 +205,7 @@ def _rewrite(src: SourceFile, plan: BackendPlan, issuer_path: str, security: boo
              f"public Map<String, Object> claims(HttpServletRequest {request}, Principal {principal}) {{",
              *(step + b for b in body), "}"]
     new = ("\n" + indent).join(lines)
-    m_start = _comment_start(j, method.start_byte)
+    m_start = comment_start(j.data, method.start_byte)
     edits = [Edit(j.char(m_start), j.char(method.end_byte), new)]
     # implements GenesysOidcController.Claims
     interfaces = next((c for c in cls.children if c.type == "super_interfaces"), None)
@@ -225,22 +224,6 @@ def _rewrite(src: SourceFile, plan: BackendPlan, issuer_path: str, security: boo
     pkg = next((n for n in j.doc.root.named_children if n.type == "package_declaration"), None)
     package = re.sub(r"^package\s+|;$", "", j.text(pkg).strip()) if pkg is not None else ""
     return with_newlines(_fix_imports(src.text, text.replace("\r\n", "\n"), wanted), src.newline), package
-
-
-def _comment_start(j: Parsed, byte: int) -> int:
-    """Up over the method's own `// Zendesk ...` comment lines."""
-    start = j.line_start(byte)
-    if j.data[start:byte].strip():
-        return byte
-    begin = byte
-    while start > 0:
-        prev = j.line_start(start - 1)
-        line = j.data[prev:start].strip()
-        if not (line.startswith(b"//") and b"zendesk" in line.lower()):
-            break
-        begin = prev + len(j.data[prev:start]) - len(j.data[prev:start].lstrip())
-        start = prev
-    return begin
 
 
 def _fix_imports(before: str, text: str, wanted: list[str]) -> str:

@@ -148,7 +148,7 @@ def test_second_generate_after_apply_is_empty(migrated):
 # The key generate made for the provider (on --apply) is what the provider signed with above.
 def test_generated_key_is_a_3072_bit_rsa_key(migrated, tmp_path):
     key = serialization.load_pem_private_key((tmp_path / "secrets" / "oidc-signing-key.pem").read_bytes(), None)
-    assert isinstance(key, rsa.RSAPrivateKey) and key.key_size >= 2048
+    assert isinstance(key, rsa.RSAPrivateKey) and key.key_size == 3072
     assert oct((tmp_path / "secrets" / "oidc-signing-key.pem").stat().st_mode & 0o777) == "0o600"
 
 

@@ -62,6 +62,13 @@ def test_bad_values_are_explained(tmp_path, kw, message):
         cfg.load(tmp_path, **args)
 
 
+@pytest.mark.parametrize("body", ["mapping: 5\n", "mapping: [1]\n", "1: x\n", "issuer: [a, b]\n"])
+def test_malformed_migrate_yaml_is_a_config_error(tmp_path, body):
+    (tmp_path / "migrate.yaml").write_text(body)
+    with pytest.raises(cfg.ConfigError, match="migrate.yaml"):
+        cfg.load(tmp_path, region="eu-west-1", deployment_id=DEPLOYMENT, issuer="https://s.example.com/oidc")
+
+
 def test_http_issuer_on_localhost_is_fine(tmp_path):
     c = cfg.load(tmp_path, region="eu-west-1", deployment_id=DEPLOYMENT, issuer="http://127.0.0.1:3000/oidc")
     assert c.redirect_uri == "http://127.0.0.1:3000/"
@@ -83,6 +90,9 @@ def test_shipped_rules_cover_the_three_profiles():
     ("profile: nope\n", ":1: profile"),
     ("profile: zendesk-messaging\nclaims: [\n", ":3: not valid YAML"),
     ("profile: zendesk-messaging\nextra: 1\n", ":2: extra"),
+    ("profile: zendesk-messaging\nclaims:\n  ? [a]\n  : {to: sub}\n", ":3: claims"),
+    ("profile: zendesk-messaging\nclaims:\n  email: {drop: [x]}\n", ":3: claims.email.drop"),
+    ("profile: [x]\n", ":1: profile"),
 ])
 def test_invalid_mapping_names_file_line_and_key(tmp_path, body, where):
     f = tmp_path / "m.yaml"
@@ -210,3 +220,13 @@ def test_usage_errors_are_one_line(shop):
     assert r.exit_code == 2 and "--deployment-id" in r.stderr and "Traceback" not in r.stderr
     both = runner.invoke(app, ["generate", str(shop), *FLAGS, "--apply", "--patch-file", "x"])
     assert both.exit_code == 2
+
+
+def test_login_url_reaches_the_authprovider(shop):
+    result = generate(shop, _config(shop, login_url="/login"))
+    chat = next(c.after for c in result.changes.changes if c.path == "public/chat.js")
+    assert 'const LOGIN_URL = "/login";' in chat
+    plain = next(c.after for c in generate(shop, _config(shop)).changes.changes if c.path == "public/chat.js")
+    assert "const LOGIN_URL = null;" in plain
+    with pytest.raises(cfg.ConfigError, match="--login-url"):
+        _config(shop, login_url="javascript:alert(1)")

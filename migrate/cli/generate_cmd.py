@@ -25,6 +25,7 @@ def generate(
     issuer: Annotated[str | None, typer.Option(help="The site's OpenID provider, e.g. https://shop.example.com/oidc.")] = None,
     client_id: Annotated[str | None, typer.Option(help="Client id for Genesys (default genesys-messenger).")] = None,
     redirect_uri: Annotated[str | None, typer.Option(help="Redirect URI (default: the issuer's origin + /).")] = None,
+    login_url: Annotated[str | None, typer.Option(help="The site's sign-in page, for AuthProvider's reAuthenticate (default: reload).")] = None,
     mapping: Annotated[list[Path] | None, typer.Option(help="Extra claim mapping YAML (repeatable).")] = None,
     patch_file: Annotated[Path | None, typer.Option(help="Write the diff here instead of stdout.")] = None,
     apply: Annotated[bool, typer.Option("--apply", help="Write the changes (atomically) instead of showing them.")] = False,
@@ -45,7 +46,7 @@ def generate(
         raise fail("--patch-file goes with --format text", "the JSON report carries the diff in \"diff\"")
     try:
         conf = cfg.load(path, region=region, deployment_id=deployment_id, issuer=issuer, client_id=client_id,
-                        redirect_uri=redirect_uri, mappings=tuple(mapping or ()))
+                        redirect_uri=redirect_uri, mappings=tuple(mapping or ()), login_url=login_url)
         result = run(path, conf)
     except (cfg.ConfigError, MappingError) as exc:
         raise fail(str(exc)) from None

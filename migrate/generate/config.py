@@ -26,6 +26,7 @@ class Config:
     client_id: str
     redirect_uri: str
     mappings: tuple[Path, ...] = ()
+    login_url: str | None = None  # where AuthProvider's reAuthenticate sends the visitor
 
     @property
     def issuer_path(self) -> str:
@@ -51,8 +52,18 @@ def _file_settings(root: Path) -> dict:
         raise ConfigError(f"{where}: not valid YAML ({getattr(exc, 'problem', None) or exc})") from None
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: must be a mapping like `region: eu-west-1`")
-    known = {"region", "deployment_id", "issuer", "client_id", "redirect_uri", "mapping"}
+    known = {"region", "deployment_id", "issuer", "client_id", "redirect_uri", "mapping", "login_url"}
+    bad = next((k for k in data if not isinstance(k, str)), None)
+    if bad is not None:
+        raise ConfigError(f"{path}: {bad!r} is not a setting name (known: {', '.join(sorted(known))})")
     data = {k.replace("-", "_"): v for k, v in data.items()}
+    for name in ("region", "deployment_id", "issuer", "client_id", "redirect_uri", "login_url"):
+        if isinstance(data.get(name), (dict, list)):
+            raise ConfigError(f"{path}: {name} must be a single value")
+    maps = data.get("mapping")
+    if maps is not None and not (isinstance(maps, str) or
+                                 (isinstance(maps, list) and all(isinstance(m, str) for m in maps))):
+        raise ConfigError(f"{path}: mapping must be a file name or a list of file names")
     unknown = set(data) - known
     if unknown:
         raise ConfigError(f"{path}: unknown setting {sorted(unknown)[0]!r} (known: {', '.join(sorted(known))})")
@@ -61,7 +72,7 @@ def _file_settings(root: Path) -> dict:
 
 def load(root: Path, *, region: str | None = None, deployment_id: str | None = None, issuer: str | None = None,
          client_id: str | None = None, redirect_uri: str | None = None,
-         mappings: tuple[Path, ...] = ()) -> Config:
+         mappings: tuple[Path, ...] = (), login_url: str | None = None) -> Config:
     file = _file_settings(root)
 
     def pick(name: str, flag: str | None) -> str | None:
@@ -96,5 +107,8 @@ def load(root: Path, *, region: str | None = None, deployment_id: str | None = N
     file_maps = [file_maps] if isinstance(file_maps, str) else list(file_maps)
     base = root if root.is_dir() else root.parent
     all_maps = tuple(base / m for m in file_maps) + tuple(mappings)
+    login = pick("login_url", login_url) or None
+    if login is not None and not (login.startswith("/") or urlsplit(login).scheme in ("http", "https")):
+        raise ConfigError(f"--login-url {login!r} must be a path like /login or an absolute URL")
     return Config(reg, deployment_v.lower(), issuer_v, pick("client_id", client_id) or "genesys-messenger",  # type: ignore[union-attr]
-                  redirect, all_maps)
+                  redirect, all_maps, login)

@@ -10,7 +10,6 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from migrate.generate.config import Config
-from migrate.generate.plan import Plan
 
 
 def secrets_dir(config: Config) -> Path:
@@ -97,7 +96,7 @@ def _write_private(path: Path, text: str) -> None:
         fh.write(text)
 
 
-def genesys_side(config: Config, plan: Plan) -> GenesysSide:
+def genesys_side(config: Config) -> GenesysSide:
     folder = secrets_dir(config)
     redirect = urlsplit(config.redirect_uri)
     domains = tuple(dict.fromkeys([redirect.hostname or "", urlsplit(config.issuer).hostname or ""]))

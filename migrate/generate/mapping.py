@@ -51,11 +51,18 @@ def _rules(path: Path, section, where: str) -> dict[str, ClaimRule]:
     if not isinstance(section, yaml.MappingNode):
         raise _fail(path, section, where, "must be a mapping of claim names")
     for key_node, value_node in section.value:
+        if not isinstance(key_node, yaml.ScalarNode):
+            raise _fail(path, key_node, where, "a claim name must be plain text")
         name = key_node.value
         key = f"{where}.{name}"
         if not isinstance(value_node, yaml.MappingNode):
             raise _fail(path, value_node, key, "must be a mapping like {to: sub} or {drop: reason}")
+        if any(not isinstance(k, yaml.ScalarNode) for k, _ in value_node.value):
+            raise _fail(path, value_node, key, "field names must be plain text (to, transform, drop)")
         fields = {k.value: v for k, v in value_node.value}
+        for field_name in ("transform", "drop"):
+            if field_name in fields and not isinstance(fields[field_name], yaml.ScalarNode):
+                raise _fail(path, fields[field_name], f"{key}.{field_name}", "must be plain text")
         unknown = set(fields) - _KEYS
         if unknown:
             raise _fail(path, value_node, key, f"unknown field {sorted(unknown)[0]!r} (use to, transform, drop)")
@@ -96,6 +103,8 @@ def load_file(path: Path) -> tuple[str, dict[str, ClaimRule], dict[str, ClaimRul
         raise MappingError(f"{path}:{line}: not valid YAML ({getattr(exc, 'problem', None) or exc})") from None
     if not isinstance(root, yaml.MappingNode):
         raise _fail(path, root, "(top)", "must be a mapping with profile, claims and header")
+    if any(not isinstance(k, yaml.ScalarNode) for k, _ in root.value):
+        raise _fail(path, root, "(top)", "keys must be plain text: version, profile, claims, header")
     top = {k.value: (k, v) for k, v in root.value}
     unknown = set(top) - {"version", "profile", "claims", "header"}
     if unknown:
@@ -103,6 +112,8 @@ def load_file(path: Path) -> tuple[str, dict[str, ClaimRule], dict[str, ClaimRul
         raise _fail(path, top[name][0], name, "unknown key (use version, profile, claims, header)")
     if "profile" not in top:
         raise _fail(path, root, "profile", "missing: which Zendesk profile these rules are for")
+    if not isinstance(top["profile"][1], yaml.ScalarNode):
+        raise _fail(path, top["profile"][1], "profile", "must be a profile name")
     profile = top["profile"][1].value
     from migrate.token.context import ZENDESK
 

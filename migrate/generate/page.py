@@ -65,11 +65,14 @@ class Page:
     def call_at(self, line: int, column: int) -> ts.Node | None:
         at = self.byte_at(line, column)
         for doc in self.scripts:
-            for node in walk(doc.root):
-                if node.start_byte > at:
-                    break
-                if node.type == "call_expression" and node.start_byte == at:
-                    return node
+            node, best = doc.root.descendant_for_byte_range(at, at), None
+            # Climb while the node still starts here: the outermost call starting at `at` wins.
+            while node is not None and node.start_byte == at:
+                if node.type == "call_expression":
+                    best = node
+                node = node.parent
+            if best is not None:
+                return best
         return None
 
     def statement(self, node: ts.Node) -> ts.Node:
@@ -128,7 +131,13 @@ def loader_edits(page: Page, loader: Loader, config: Config) -> list[Edit]:
     return []
 
 
-def call_edits(page: Page, plans: list[CallPlan], config: Config, login_url: str | None = None) -> list[Edit]:
+def _plugin(config: Config) -> str:
+    return render("page/authprovider.js.j2", authorize_url=f"{config.issuer}/authorize",
+                  client_id=config.client_id, redirect_uri=config.redirect_uri, login_url=config.login_url,
+                  scope="openid profile email")
+
+
+def call_edits(page: Page, plans: list[CallPlan], config: Config) -> list[Edit]:
     edits: list[Edit] = []
     done: list[tuple[int, int]] = []
     for p in plans:
@@ -142,10 +151,7 @@ def call_edits(page: Page, plans: list[CallPlan], config: Config, login_url: str
         stmt = page.statement(call)
         indent = page.indent(stmt)
         if p.action == "authprovider":
-            plugin = render("page/authprovider.js.j2", authorize_url=f"{config.issuer}/authorize",
-                            client_id=config.client_id, redirect_uri=config.redirect_uri, login_url=login_url,
-                            scope="openid profile email")
-            edits.append(page.edit(stmt, _indented(plugin, indent)))
+            edits.append(page.edit(stmt, _indented(_plugin(config), indent)))
         elif p.action == "ready":
             # zE(function () {...}) -> Genesys('subscribe', 'Messenger.ready', function () {...}):
             # only the callee changes, so edits inside the callback stay independent.
@@ -167,11 +173,11 @@ def call_edits(page: Page, plans: list[CallPlan], config: Config, login_url: str
             else:
                 edits.append(page.edit(stmt, _commented(page, stmt, "ZG107", p.reason)))
         done.append((stmt.start_byte, stmt.end_byte))
-    edits += _settings_edits(page, [p for p in plans if p.call.api == "zESettings"], config, login_url)
+    edits += _settings_edits(page, [p for p in plans if p.call.api == "zESettings"], config)
     return edits
 
 
-def _settings_edits(page: Page, plans: list[CallPlan], config: Config, login_url: str | None) -> list[Edit]:
+def _settings_edits(page: Page, plans: list[CallPlan], config: Config) -> list[Edit]:
     """`window.zESettings = {...}` is read once at boot by the Classic widget: the whole
     assignment goes, with a TODO per setting and the AuthProvider when it authenticated."""
     if not plans:
@@ -191,8 +197,5 @@ def _settings_edits(page: Page, plans: list[CallPlan], config: Config, login_url
     lines = [f"// TODO(migrate:ZG107): zESettings.{p.call.command}: {p.reason}" for p in plans if p.action == "todo"]
     out = "\n".join(lines)
     if any(p.action == "authprovider" for p in plans):
-        plugin = render("page/authprovider.js.j2", authorize_url=f"{config.issuer}/authorize",
-                        client_id=config.client_id, redirect_uri=config.redirect_uri, login_url=login_url,
-                        scope="openid profile email")
-        out = (out + "\n" if out else "") + plugin.rstrip("\n")
+        out = (out + "\n" if out else "") + _plugin(config).rstrip("\n")
     return [page.edit(stmt, _indented(out, indent))]

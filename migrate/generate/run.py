@@ -45,7 +45,7 @@ def generate(root: Path, config: Config, jobs: int | None = 1) -> Result:
     edits: dict[str, list[Edit]] = defaultdict(list)
     reasons: dict[str, list[str]] = defaultdict(list)
     rewritten: dict[str, str] = {}  # whole-file results (backend wiring)
-    new_files: dict[str, tuple[str, str]] = {}
+    new_files: dict[str, str] = {}
     notes: list[str] = []
 
     for path, loader in plan.loaders:
@@ -85,8 +85,7 @@ def generate(root: Path, config: Config, jobs: int | None = 1) -> Result:
             notes.append(str(exc))
             continue
         rewritten.update(wiring.files)
-        for path, text_new in wiring.new_files.items():
-            new_files[path] = (text_new, "")
+        new_files.update(wiring.new_files)
         for path, why in wiring.reasons.items():
             reasons[path] += why
         for m in b.claims:
@@ -108,10 +107,10 @@ def generate(root: Path, config: Config, jobs: int | None = 1) -> Result:
                 text = apply_edits(text, edits[path])
         if text != src.text:
             changes.append(FileChange(path, src, text, tuple(reasons[path])))
-    for path, (text, why) in sorted(new_files.items()):
+    for path, text in sorted(new_files.items()):
         if (root / path).exists():
             notes.append(f"{path} already exists: left as it is (delete it to have it generated again)")
             continue
-        changes.append(FileChange(path, None, text, tuple(reasons.get(path, ())) or (why,)))
+        changes.append(FileChange(path, None, text, tuple(reasons.get(path, ()))))
     summary = tuple(f"{c.path}: {r}" for c in changes for r in c.reasons)
-    return Result(plan, ChangeSet(root, tuple(changes), summary), genesys_side(config, plan), tuple(notes))
+    return Result(plan, ChangeSet(root, tuple(changes), summary), genesys_side(config), tuple(notes))

@@ -25,7 +25,7 @@ TERRAFORM = shutil.which("terraform")
 def files(tmp_path, monkeypatch):
     monkeypatch.setenv("MIGRATE_SECRETS_DIR", "/etc/migrate/shop.example.com")
     conf = cfg.load(tmp_path, region="eu-west-1", deployment_id=DEPLOYMENT, issuer="https://shop.example.com/oidc")
-    return render_files(conf, genesys_side(conf, None))
+    return render_files(conf, genesys_side(conf))
 
 
 def _terraform(*args, cwd):

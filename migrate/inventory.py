@@ -21,7 +21,7 @@ from multiprocessing import get_context
 from migrate import files
 from migrate.extract import extract
 from migrate.extract.base import Source
-from migrate.model import FileError, FileFacts, Signer, WidgetCall
+from migrate.model import Expr, FileError, FileFacts, Signer, WidgetCall
 
 # A pool costs ~50 ms to start; smaller trees are faster in-process.
 POOL_MIN_FILES = 200
@@ -198,37 +198,58 @@ def _widgets(facts: list[FileFacts]) -> list[Widget]:
     return out
 
 
+def _literal(e: Expr | None) -> object:
+    return None if e is None else e.final.value
+
+
+# Sunshine Conversations (Smooch) API tokens: `scope` app / appUser / account, `kid` an API key id.
+_SUNSHINE_SCOPES = frozenset({"app", "appuser", "account"})
+
+
+def _messaging_marks(s: Signer) -> bool:
+    """`scope: "user"` or a `kid` header: only Messaging widget tokens carry them."""
+    kid = _literal(s.header.get("kid"))
+    scope = _literal(s.claims.get("scope"))
+    return scope == "user" or (isinstance(kid, str) and kid.startswith("app_")) or (
+        "kid" in s.header and "scope" not in s.claims and "external_id" in s.claims)
+
+
 def _zendesk_claims(s: Signer) -> bool:
-    scope = s.claims.get("scope")
-    kid = s.header.get("kid")
-    return bool({"external_id", "email_verified"} & s.claims.keys()) or (
-        scope is not None and scope.final.value == "user") or (
-        kid is not None and isinstance(kid.final.value, str) and kid.final.value.startswith("app_"))
+    return bool({"external_id", "email_verified"} & s.claims.keys()) or _messaging_marks(s)
 
 
 def _purpose(s: Signer) -> tuple[str, str]:
-    zd_claims = _zendesk_claims(s)
+    """What the token is for, from its own claims, the code around its signing call (its
+    function, route or method) and where it goes; never from words elsewhere in the file."""
     asymmetric = (s.algorithm or "").startswith(("RS", "PS", "ES", "EdDSA"))
-    if ("support-sso" in s.hints and "scope" not in s.claims
-            and not {"external_id", "email_verified"} & s.claims.keys()):
-        return "other", "a Zendesk Support SSO token (/access/jwt), not a widget token"
-    if zd_claims:
+    scope = _literal(s.claims.get("scope"))
+    if isinstance(scope, str) and scope.lower() in _SUNSHINE_SCOPES:
+        return "other", f"a Sunshine Conversations API token (scope \"{scope}\"), not a widget token"
+    if "support-sso" in s.hints and not _messaging_marks(s) and not {"classic-chat", "messaging"} & s.hints:
+        return "other", "a Zendesk Support SSO token (/access/jwt, Help Center sign-in), not a widget token"
+    if _zendesk_claims(s):
         return "zendesk", "it carries Zendesk widget claims"
+    if "api-call" in s.hints:
+        return "other", "sent as a bearer credential to an API, not handed to a widget"
     if asymmetric and "oidc" in s.hints:
         # Zendesk widget tokens are HS256 only: an RS/ES-signed token next to OpenID words is an ID token.
         return "genesys-id-token", "an asymmetric ID token (OpenID Connect naming around it)"
     if ({"genesys", "oidc"} & s.hints) and ("nonce" in s.claims or "aud" in s.claims):
         return "genesys-id-token", "an ID token for Genesys (OpenID Connect claims, Genesys naming)"
-    if "zendesk" in s.hints and not (asymmetric and {"sub", "aud"} <= s.claims.keys()):
-        return "zendesk", "Zendesk naming around the signing code"
-    return "other", "no Zendesk claims and no Zendesk naming nearby"
+    if "zendesk" in s.hints and asymmetric:
+        return "other", (f"{s.algorithm}-signed without Zendesk widget claims: Zendesk widget tokens are "
+                         "HS256, so this is another service's token")
+    if "zendesk" in s.hints:
+        return "zendesk", "Zendesk naming in the code that signs it"
+    return "other", "no Zendesk claims and no Zendesk naming in the code that signs it"
 
 
 def _profile(s: Signer, site: WidgetKind | None, site_calls: set[str]) -> tuple[str, str]:
     if "kid" in s.header or "scope" in s.claims:
         return "zendesk-messaging", "it sets kid / scope, which only Messaging uses"
-    if "jti" in s.claims and "external_id" not in s.claims:
-        return "zendesk-classic-hc", "it sets jti (Help Center / contact form authentication)"
+    if "jti" in s.claims:
+        # Without scope / kid, an iat + jti payload is Classic Help Center authentication.
+        return "zendesk-classic-hc", "it sets jti and no scope / kid (Help Center / contact form authentication)"
     if site in ("classic", "zopim"):
         if any(c.endswith("authenticate.jwtFn") for c in site_calls):
             return "zendesk-classic-hc", "the site's Web Widget authenticates Help Center (authenticate.jwtFn)"

@@ -92,7 +92,10 @@ _HINTS = {
     "classic-chat": re.compile(r"zopim|livechat|live_chat|zendesk[ _-]?chat|chat[ _-]?(?:jwt|secret|widget)"
                                r"|web[ _-]?widget|zESettings", re.I),
     "messaging": re.compile(r"messaging|messenger|loginUser", re.I),
-    "support-sso": re.compile(r"/access/jwt|access/jwt\?|return_to", re.I),
+    "support-sso": re.compile(r"/access/jwt|return_to|zendesk[ _-]?sso|sso[ _-]?zendesk|remote_login", re.I),
+    # The token is sent as a bearer credential to an API (built, not read, here).
+    "api-call": re.compile(r"Authorization['\"]?\s*[:=,]\s*[`'\"]Bearer |[`'\"]Bearer [`'\"]?\s*\+|`Bearer \$\{",
+                           re.I),
     "genesys": re.compile(r"genesys|purecloud|pure\.cloud", re.I),
     "oidc": re.compile(r"id_token|idToken|openid|\bnonce\b|jwks", re.I),
 }
@@ -101,3 +104,59 @@ _HINTS = {
 def hints_for(text: str) -> frozenset[str]:
     """Hints for a signer, from the text around it (its function, or the whole file)."""
     return frozenset(name for name, rx in _HINTS.items() if rx.search(text))
+
+
+# Left-hand sides of definitions in any of the languages: `const X =`, `X := `, `$x =`,
+# `private static final String X =`, `X = ENV[...]`.  Comparisons and arrows are not.
+_ASSIGN = re.compile(r"^([^=\n]*?)(?::=|(?<![=!<>+\-*/%&|^.?])=(?![=>~]))")
+_WORD = re.compile(r"[A-Za-z_$][\w$]*")
+_NOT_NAMES = frozenset({
+    "const", "let", "var", "val", "final", "static", "private", "public", "protected", "readonly",
+    "internal", "export", "string", "String", "int", "long", "bool", "boolean", "def", "func",
+    "self", "this", "new", "return", "type", "auto", "await", "async", "global", "define",
+})
+_TYPE_LINE = re.compile(r"^(\s*)(?:[\w@\[\]()\"':,.<> ]*\s)?(?:class|module|struct|object|trait)\s+[A-Z_]", re.M)
+
+
+_COMMENT_STARTS = ("//", "#", "/*", "*", "'''", '"""', "--", "<!--")
+
+
+def _defined(lhs: str) -> str | None:
+    """The name a definition's left-hand side defines: its last word before a type
+    annotation (`const X: string`), or None when it is not a plain definition."""
+    if any(c in lhs for c in "\"'`(){};"):
+        return None
+    words = _WORD.findall(lhs.split(":", 1)[0].replace("$", ""))
+    return words[-1] if words else None
+
+
+def scoped_hints(text: str, first: int, last: int) -> frozenset[str]:
+    """Hints for the signer in lines ``first..last`` (its function, route or method): that
+    text, the definitions elsewhere in the file of names it uses (``const ZD_SECRET = ...``),
+    and the header of the type around it (``class ZendeskController``).  Words in the rest of
+    the file say nothing about this token: a file can sign a Zendesk token and a voucher."""
+    lines = text.split("\n")
+    own = "\n".join(lines[first - 1:last])
+    used = {w for w in _WORD.findall(own) if len(w) > 2} - _NOT_NAMES
+    extra = []
+    indent = len(lines[first - 1]) - len(lines[first - 1].lstrip()) if 0 < first <= len(lines) else 0
+    header = None
+    for number, line in enumerate(lines, 1):
+        if first <= number <= last:
+            continue
+        m = _ASSIGN.match(line)
+        if m and _defined(m.group(1)) in used:
+            extra.append(line)
+        elif "define(" in line and any(w in used for w in _WORD.findall(line)):
+            extra.append(line)  # PHP define('ZENDESK_SECRET', ...)
+        if number < first:
+            t = _TYPE_LINE.match(line)
+            if t and len(t.group(1)) < indent:
+                header = line
+    if header is not None:
+        extra.append(header)
+    above = first - 1  # the comment block right above the piece describes it
+    while above > 0 and lines[above - 1].lstrip().startswith(_COMMENT_STARTS):
+        extra.append(lines[above - 1])
+        above -= 1
+    return hints_for(own + "\n" + "\n".join(extra))

@@ -13,7 +13,8 @@ import re
 from dataclasses import dataclass, field
 
 from migrate.extract import traits
-from migrate.extract.base import Found, Source, hints_for
+from migrate.extract.base import Found, Source, scoped_hints
+from migrate.extract.treesitter import piece_lines
 from migrate.extract.go_claims import ClaimReader, StructTypes
 from migrate.extract.go_dialect import GoDialect
 from migrate.extract.treesitter import Doc, string_value, walk
@@ -36,9 +37,8 @@ def extract(src: Source) -> Found:
         return found
     index = Index(doc, _DIALECT)
     reader = ClaimReader(index, StructTypes(doc))
-    hints = hints_for(src.text)
     for call in _constructors(doc, aliases):
-        found.signers.append(_signer(src, index, reader, call, hints))
+        found.signers.append(_signer(src, index, reader, call, scoped_hints(src.text, *piece_lines('go', call))))
     return found
 
 

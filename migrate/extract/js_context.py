@@ -3,16 +3,15 @@ names in reach, the text that names its purpose, and how the token leaves the se
 
 from __future__ import annotations
 
-from bisect import bisect_left
 from dataclasses import dataclass, field, replace
 
 from tree_sitter import Node
 
 from migrate.extract import traits
-from migrate.extract.base import hints_for, runs_in_browser
+from migrate.extract.base import runs_in_browser, scoped_hints
 from migrate.extract.js_scope import FUNCTIONS, args_of, enclosing, inside, parameters, unwrap
 from migrate.extract.js_values import JsFile
-from migrate.extract.treesitter import ancestors, string_value, walk
+from migrate.extract.treesitter import ancestors, piece_lines, string_value, walk
 from migrate.model import Expr, Signer
 
 _ROUTE_METHODS = frozenset({
@@ -83,24 +82,11 @@ class Site:
     def __init__(self, f: JsFile):
         self.f = f
         self.browser = runs_in_browser(f.src.text, page=False)
-        # Module-level code that is not another function: imports, constants, comments.
-        code = [n.start_byte for n in f.nodes(*FUNCTIONS, "class", "class_declaration")]
-        plain = [s for s in f.doc.root.named_children
-                 if bisect_left(code, s.start_byte) == bisect_left(code, s.end_byte)]
-        self._module_hints = hints_for("\n".join(f.text(s) for s in plain))
-        self._top_hints: dict[int, frozenset[str]] = {}
         self._calls: dict[str, list[Node]] | None = None
 
     def hints(self, node: Node) -> frozenset[str]:
-        """Hints from the top-level statement holding the call plus the module-level code,
-        so that a file signing a Zendesk token and an API token keeps them apart while
-        module constants (``const ZD_SECRET = ...``) still count."""
-        top = node
-        while top.parent is not None and top.parent.type != "program":
-            top = top.parent
-        if top.start_byte not in self._top_hints:
-            self._top_hints[top.start_byte] = hints_for(self.f.text(top))
-        return self._top_hints[top.start_byte] | self._module_hints
+        """Hints from the function, route or method holding the call (see scoped_hints)."""
+        return scoped_hints(self.f.src.text, *piece_lines("javascript", node))
 
     def calls_to(self, name: str) -> list[Node]:
         """Calls of a function or method by its (last) name."""

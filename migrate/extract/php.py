@@ -11,7 +11,8 @@ header), head (more header fields); PHP 8 named arguments are read too.
 from __future__ import annotations
 
 from migrate.extract import traits
-from migrate.extract.base import Found, Source, hints_for
+from migrate.extract.base import Found, Source, scoped_hints
+from migrate.extract.treesitter import piece_lines
 from migrate.extract.php_dialect import PhpDialect
 from migrate.extract.treesitter import Doc, string_value, walk
 from migrate.extract.tsutil_dynamic import Index, Node, algorithm_name, child, children
@@ -34,9 +35,8 @@ def extract(src: Source) -> Found:
     if not calls:
         return found
     index = Index(doc, _DIALECT)
-    hints = hints_for(src.text)
     for call in calls:
-        found.signers.append(_signer(src, index, call, hints))
+        found.signers.append(_signer(src, index, call, scoped_hints(src.text, *piece_lines('php', call))))
     return found
 
 

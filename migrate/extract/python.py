@@ -11,7 +11,7 @@ import re
 import libcst as cst
 
 from migrate.extract import traits
-from migrate.extract.base import Found, Source, hints_for
+from migrate.extract.base import Found, Source, scoped_hints
 from migrate.extract.python_index import Index, target_key
 from migrate.extract.python_focus import focus
 from migrate.extract.python_parse import parse
@@ -62,7 +62,6 @@ class _Extractor:
         self.idx = idx
         self.reader = Reader(idx)
         self.tracer = Tracer(idx, src.text)
-        self.hints = hints_for(src.text)
 
     def run(self, found: Found) -> None:
         for call in self.idx.calls:
@@ -103,7 +102,7 @@ class _Extractor:
             path=self.src.path, line=line, column=col, language="python", library=library,
             algorithm=algorithm, algorithm_expr=algorithm_expr, header=header,
             claims=self._mapping(args.get("payload"), call), secret=secret, browser=False,
-            hints=self.hints, response=outcome.response, function=self._function(call))
+            hints=self._hints(call), response=outcome.response, function=self._function(call))
         return signer, outcome.markers
 
     def _mapping(self, node: cst.BaseExpression | None, call: cst.Call) -> Mapping:
@@ -136,6 +135,16 @@ class _Extractor:
         every = [*p.posonly_params, *p.params, *p.kwonly_params]
         every += [s for s in (p.star_arg, p.star_kwarg) if isinstance(s, cst.Param)]
         return frozenset(x.name.value for x in every)
+
+    def _hints(self, call: cst.Call) -> frozenset[str]:
+        """Hints from the module- or class-level statement holding the call."""
+        piece: cst.CSTNode = call
+        node = self.idx.parent.get(call)
+        while node is not None and not isinstance(node, cst.Module) and not (
+                isinstance(node, cst.IndentedBlock) and isinstance(self.idx.parent.get(node), cst.ClassDef)):
+            piece = node
+            node = self.idx.parent.get(node)
+        return scoped_hints(self.src.text, self.idx.pos(piece)[0], self.idx.end(piece)[0])
 
     def _function(self, call: cst.Call) -> str | None:
         fn = self.idx.function(call)

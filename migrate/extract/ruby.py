@@ -10,7 +10,8 @@ HS256 when it is left out.
 from __future__ import annotations
 
 from migrate.extract import traits
-from migrate.extract.base import Found, Source, hints_for
+from migrate.extract.base import Found, Source, scoped_hints
+from migrate.extract.treesitter import piece_lines
 from migrate.extract.ruby_dialect import RubyDialect, symbol_or_string
 from migrate.extract.treesitter import Doc, walk
 from migrate.extract.tsutil_dynamic import Index, Node, algorithm_name, child, children
@@ -33,9 +34,8 @@ def extract(src: Source) -> Found:
     if not calls:
         return found
     index = Index(doc, _DIALECT)
-    hints = hints_for(src.text)
     for call in calls:
-        found.signers.append(_signer(src, index, call, hints))
+        found.signers.append(_signer(src, index, call, scoped_hints(src.text, *piece_lines('ruby', call))))
     return found
 
 

@@ -145,3 +145,32 @@ def string_value(doc: Doc, node: ts.Node) -> str | None:
             return None
         return inner.replace("\\\"", "\"").replace("\\'", "'").replace("\\\\", "\\")
     return None
+
+
+# The nodes whose direct children are a file's or a type's separate pieces (functions,
+# methods, routes, constants), per grammar.  A signer is judged by the piece it sits in.
+_CONTAINERS = {
+    "javascript": frozenset({"program", "class_body"}),
+    "typescript": frozenset({"program", "class_body"}),
+    "tsx": frozenset({"program", "class_body"}),
+    "csharp": frozenset({"compilation_unit", "declaration_list"}),
+    "java": frozenset({"program", "class_body", "interface_body", "enum_body"}),
+    "go": frozenset({"source_file"}),
+    "php": frozenset({"program", "declaration_list"}),
+    "ruby": frozenset({"program", "class", "module", "singleton_class"}),
+}
+
+
+def piece_lines(grammar: str, node: ts.Node) -> tuple[int, int]:
+    """First and last line (1-based) of the file-level or type-level piece holding ``node``:
+    a route registration, a function, a method.  Ruby class bodies are a ``body_statement``
+    of the class, so the class itself counts as the container there."""
+    containers = _CONTAINERS.get(grammar, frozenset({"program"}))
+    piece = node
+    for a in ancestors(node):
+        if a.type in containers:
+            break
+        if a.type == "body_statement" and a.parent is not None and a.parent.type in containers:
+            break
+        piece = a
+    return piece.start_point[0] + 1, piece.end_point[0] + 1

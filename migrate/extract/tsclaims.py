@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 import tree_sitter as ts
 
 from migrate.extract import traits
-from migrate.extract.base import Source, hints_for
-from migrate.extract.treesitter import Doc, ancestors, query, string_value, walk
+from migrate.extract.base import Source, scoped_hints
+from migrate.extract.treesitter import Doc, ancestors, piece_lines, query, string_value, walk
 from migrate.model import Expr, ExprKind
 
 Node = ts.Node
@@ -254,7 +254,6 @@ class Reader:
         self.syntax = syntax
         self._defs: Defs | None = None
         self._receivers: dict[str, list[Node]] | None = None
-        self._hints: frozenset[str] | None = None
 
     @property
     def defs(self) -> Defs:
@@ -262,12 +261,9 @@ class Reader:
             self._defs = Defs(self.doc, self.syntax)
         return self._defs
 
-    @property
-    def hints(self) -> frozenset[str]:
-        """Hints from the whole file, computed once (large files hold many signers)."""
-        if self._hints is None:
-            self._hints = hints_for(self.src.text)
-        return self._hints
+    def hints(self, node: Node) -> frozenset[str]:
+        """Hints from the function, route or method that holds ``node`` (see scoped_hints)."""
+        return scoped_hints(self.src.text, *piece_lines(self.syntax.grammar, node))
 
     # --- plumbing
 

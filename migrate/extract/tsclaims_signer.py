@@ -78,7 +78,7 @@ def signer(reader: Reader, draft: Draft, function: str | None, response: str | N
         path=reader.src.path, line=line, column=col, language=lang, library=draft.library,
         algorithm=draft.algorithm, algorithm_expr=draft.algorithm_expr, header=dict(draft.header),
         claims=dict(draft.claims), managed=dict(draft.managed), secret=secret, browser=False,
-        hints=reader.hints, response=response, function=function,
+        hints=reader.hints(draft.at), response=response, function=function,
     )
 
 

@@ -516,13 +516,31 @@ def test_hints_keep_functions_apart() -> None:
     assert {"zendesk", "messaging"} <= zd.hints
 
 
-def test_module_level_naming_counts_for_every_function() -> None:
+def test_the_comment_above_a_function_counts_words_elsewhere_do_not() -> None:
     code = """
     // Zendesk Chat (zopim) authenticated visitors
-    const jwt = require('jsonwebtoken');
     const handler = (req, res) => res.send(jwt.sign({ name: 'a' }, process.env.CHAT_SECRET));
+    const other = (req, res) => res.send(jwt.sign({ account: 'a' }, process.env.APP_SECRET));
     """
-    assert {"zendesk", "classic-chat"} <= one(code).hints
+    chat, other = signers(code)
+    assert {"zendesk", "classic-chat"} <= chat.hints
+    assert other.hints == frozenset()
+
+
+def test_module_constants_count_only_where_they_are_used() -> None:
+    code = """
+    const ZENDESK_SSO_SECRET = process.env.SSO;
+    const VOUCHER_KEY = fs.readFileSync('voucher.pem');
+    function ssoUrl(user) {
+      return 'https://acme.zendesk.com/access/jwt?jwt=' + jwt.sign({ jti: user.nonce }, ZENDESK_SSO_SECRET);
+    }
+    function voucher(v) {
+      return jwt.sign({ account: v }, VOUCHER_KEY, { algorithm: 'RS256' });
+    }
+    """
+    sso, voucher = signers(code)
+    assert {"zendesk", "support-sso"} <= sso.hints
+    assert voucher.hints == frozenset()
 
 
 def test_browser_code() -> None:

@@ -214,19 +214,39 @@ def _messaging_marks(s: Signer) -> bool:
         "kid" in s.header and "scope" not in s.claims and "external_id" in s.claims)
 
 
+# User fields only Support SSO takes (Zendesk's JWT single sign-on article); no widget reads them.
+_SSO_CLAIMS = frozenset({
+    "organization", "organizations", "organization_id", "tags", "remote_photo_url", "role",
+    "custom_role_id", "locale_id", "user_fields", "phone", "restriction", "ticket_restriction",
+})
+
+
+def _classic_hc_auth(site_calls: set[str]) -> bool:
+    """The site's Web Widget (Classic) authenticates Help Center / contact form with a jwtFn."""
+    return any(c.endswith("authenticate.jwtFn") for c in site_calls)
+
+
 def _zendesk_claims(s: Signer) -> bool:
     return bool({"external_id", "email_verified"} & s.claims.keys()) or _messaging_marks(s)
 
 
-def _purpose(s: Signer) -> tuple[str, str]:
+def _purpose(s: Signer, site_calls: set[str]) -> tuple[str, str]:
     """What the token is for, from its own claims, the code around its signing call (its
     function, route or method) and where it goes; never from words elsewhere in the file."""
     asymmetric = (s.algorithm or "").startswith(("RS", "PS", "ES", "EdDSA"))
     scope = _literal(s.claims.get("scope"))
+    widget_words = {"classic-chat", "messaging"} & s.hints
     if isinstance(scope, str) and scope.lower() in _SUNSHINE_SCOPES:
         return "other", f"a Sunshine Conversations API token (scope \"{scope}\"), not a widget token"
-    if "support-sso" in s.hints and not _messaging_marks(s) and not {"classic-chat", "messaging"} & s.hints:
-        return "other", "a Zendesk Support SSO token (/access/jwt, Help Center sign-in), not a widget token"
+    if not _messaging_marks(s) and not widget_words:
+        if "support-sso" in s.hints:
+            return "other", "a Zendesk Support SSO token (/access/jwt, Help Center sign-in), not a widget token"
+        if _SSO_CLAIMS & s.claims.keys():
+            sso = ", ".join(sorted(_SSO_CLAIMS & s.claims.keys()))
+            return "other", f"a Zendesk Support SSO token ({sso} are SSO user fields), not a widget token"
+        if {"iat", "jti"} <= (s.claims.keys() | s.managed.keys()) and not _classic_hc_auth(site_calls):
+            return "other", ("a Zendesk Support SSO token (iat + jti, no scope / kid, and no page of the site "
+                             "authenticates the Classic Web Widget), not a widget token")
     if _zendesk_claims(s):
         return "zendesk", "it carries Zendesk widget claims"
     if "api-call" in s.hints:
@@ -234,13 +254,15 @@ def _purpose(s: Signer) -> tuple[str, str]:
     if asymmetric and "oidc" in s.hints:
         # Zendesk widget tokens are HS256 only: an RS/ES-signed token next to OpenID words is an ID token.
         return "genesys-id-token", "an asymmetric ID token (OpenID Connect naming around it)"
-    if ({"genesys", "oidc"} & s.hints) and ("nonce" in s.claims or "aud" in s.claims):
+    if {"genesys", "oidc"} <= s.hints and ("nonce" in s.claims or "aud" in s.claims):
         return "genesys-id-token", "an ID token for Genesys (OpenID Connect claims, Genesys naming)"
     if "zendesk" in s.hints and asymmetric:
         return "other", (f"{s.algorithm}-signed without Zendesk widget claims: Zendesk widget tokens are "
                          "HS256, so this is another service's token")
     if "zendesk" in s.hints:
         return "zendesk", "Zendesk naming in the code that signs it"
+    if {"iat", "jti"} <= (s.claims.keys() | s.managed.keys()) and _classic_hc_auth(site_calls):
+        return "zendesk", "an iat + jti token on a site whose Web Widget authenticates Help Center (jwtFn)"
     return "other", "no Zendesk claims and no Zendesk naming in the code that signs it"
 
 
@@ -251,7 +273,7 @@ def _profile(s: Signer, site: WidgetKind | None, site_calls: set[str]) -> tuple[
         # Without scope / kid, an iat + jti payload is Classic Help Center authentication.
         return "zendesk-classic-hc", "it sets jti and no scope / kid (Help Center / contact form authentication)"
     if site in ("classic", "zopim"):
-        if any(c.endswith("authenticate.jwtFn") for c in site_calls):
+        if _classic_hc_auth(site_calls):
             return "zendesk-classic-hc", "the site's Web Widget authenticates Help Center (authenticate.jwtFn)"
         return "zendesk-classic-chat", f"the site's widget is {site} (chat authentication)"
     if site == "messaging":
@@ -268,7 +290,7 @@ def assemble(root: str, facts: list[FileFacts], errors: list[FileError], stats: 
     views = []
     for f in facts:
         for s in f.signers:
-            purpose, why = _purpose(s)
+            purpose, why = _purpose(s, site_calls)
             profile = None
             if purpose == "zendesk":
                 profile, why_profile = _profile(s, site, site_calls)

@@ -61,16 +61,26 @@ class Found:
 # Plain substrings and regexes that start with a literal: both run at memchr speed, which
 # matters on multi-megabyte bundles.
 _BROWSER_WORDS = ("document.", "window.", "localStorage", "sessionStorage", "navigator.", "zE(",
-                  "'use client'", '"use client"')
-_SERVER_WORDS = ("process.env", "module.exports", "'use server'", '"use server"')
+                  "useEffect(", "useState(", "import.meta.env")
+_CLIENT_DIRECTIVES = ("'use client'", '"use client"')
+_SERVER_WORDS = ("module.exports", "'use server'", '"use server"', "getServerSideProps",
+                 "getStaticProps")
 _SERVER_RX = tuple(re.compile(p) for p in (
     r"require\(\s*['\"](?:express|http|https|fs|koa|fastify|jsonwebtoken|crypto)['\"]\s*\)",
     r"from\s+['\"](?:express|koa|fastify|next/server|node:\w+|fs|http|crypto)['\"]",
     r"exports\.\w+\s*=",
     r"app\.(?:get|post|use)\s*\(",
     r"router\.(?:get|post|use)\s*\(",
+    # Server-side environment; the names bundlers inline into browser code are not.
+    r"process\.env(?!\.(?:REACT_APP_|NEXT_PUBLIC_|VITE_|NODE_ENV\b|PUBLIC_URL\b))",
 ))
+# String and template literal bodies: code a server sends to a page is text, not browser code.
+_LITERALS = re.compile(r"'(?:[^'\\\n]|\\.)*'|\"(?:[^\"\\\n]|\\.)*\"|`(?:[^`\\]|\\.)*`", re.S)
 _BROWSER_CACHE: dict[int, tuple[str, bool]] = {}
+
+
+def _browser_words(text: str) -> bool:
+    return any(w in text for w in _BROWSER_WORDS)
 
 
 def runs_in_browser(text: str, page: bool) -> bool:
@@ -79,8 +89,12 @@ def runs_in_browser(text: str, page: bool) -> bool:
     cached = _BROWSER_CACHE.get(id(text))
     if cached is not None and cached[0] is text:
         return cached[1]
-    answer = any(w in text for w in _BROWSER_WORDS) and not (
+    directive = any(w in text for w in _CLIENT_DIRECTIVES)
+    answer = (directive or _browser_words(text)) and not (
         any(w in text for w in _SERVER_WORDS) or any(rx.search(text) for rx in _SERVER_RX))
+    if answer and not directive:
+        # Only words outside literals count: `res.send(`<script>zE(...)</script>`)` is server code.
+        answer = _browser_words(_LITERALS.sub(lambda m: m.group(0)[0] * 2, text))
     _BROWSER_CACHE.clear()  # one file at a time: the widget and signer extractors share it
     _BROWSER_CACHE[id(text)] = (text, answer)
     return answer

@@ -239,6 +239,8 @@ def _purpose(s: Signer, site_calls: set[str]) -> tuple[str, str]:
     if isinstance(scope, str) and scope.lower() in _SUNSHINE_SCOPES:
         return "other", f"a Sunshine Conversations API token (scope \"{scope}\"), not a widget token"
     if not _messaging_marks(s) and not widget_words:
+        if "support-sdk" in s.hints and {"iat", "jti"} <= (s.claims.keys() | s.managed.keys()):
+            return "other", "a Zendesk Support SDK (mobile) token (user_token, iat + jti), not a widget token"
         if "support-sso" in s.hints:
             return "other", "a Zendesk Support SSO token (/access/jwt, Help Center sign-in), not a widget token"
         if _SSO_CLAIMS & s.claims.keys():
@@ -266,16 +268,18 @@ def _purpose(s: Signer, site_calls: set[str]) -> tuple[str, str]:
     return "other", "no Zendesk claims and no Zendesk naming in the code that signs it"
 
 
-def _profile(s: Signer, site: WidgetKind | None, site_calls: set[str]) -> tuple[str, str]:
+def _profile(s: Signer, site: WidgetKind | None, site_calls: set[str],
+             classic_pages: bool) -> tuple[str, str]:
     if "kid" in s.header or "scope" in s.claims:
         return "zendesk-messaging", "it sets kid / scope, which only Messaging uses"
     if "jti" in s.claims:
         # Without scope / kid, an iat + jti payload is Classic Help Center authentication.
         return "zendesk-classic-hc", "it sets jti and no scope / kid (Help Center / contact form authentication)"
-    if site in ("classic", "zopim"):
+    if site in ("classic", "zopim") or (site == "messaging" and classic_pages):
         if _classic_hc_auth(site_calls):
             return "zendesk-classic-hc", "the site's Web Widget authenticates Help Center (authenticate.jwtFn)"
-        return "zendesk-classic-chat", f"the site's widget is {site} (chat authentication)"
+        return "zendesk-classic-chat", ("the site has Classic widget pages and the token sets neither kid nor "
+                                        "scope (chat authentication)")
     if site == "messaging":
         return "zendesk-messaging", "the site's widget uses the Messaging API"
     if "classic-chat" in s.hints:
@@ -287,13 +291,14 @@ def assemble(root: str, facts: list[FileFacts], errors: list[FileError], stats: 
     widgets = _widgets(facts)
     site = site_kind(w.kind for w in widgets)
     site_calls = {f"{c.api}.{c.command}" for w in widgets for c in w.calls}
+    classic_pages = any(w.kind in ("classic", "zopim") for w in widgets)
     views = []
     for f in facts:
         for s in f.signers:
             purpose, why = _purpose(s, site_calls)
             profile = None
             if purpose == "zendesk":
-                profile, why_profile = _profile(s, site, site_calls)
+                profile, why_profile = _profile(s, site, site_calls, classic_pages)
                 why = f"{why}; profile {profile}: {why_profile}"
             views.append(SignerView(s, purpose, profile, why))
     return Inventory(root, tuple(facts), tuple(widgets), tuple(views), tuple(errors), stats)

@@ -107,6 +107,8 @@ _HINTS = {
                                r"|web[ _-]?widget|zESettings", re.I),
     "messaging": re.compile(r"messaging|messenger|loginUser", re.I),
     "support-sso": re.compile(r"/access/jwt|return_to|zendesk[ _-]?sso|sso[ _-]?zendesk|remote_login", re.I),
+    # Zendesk's Support (mobile) SDK JWT endpoint: it receives a `user_token`.
+    "support-sdk": re.compile(r"user_token|sdk", re.I),
     # The token is sent as a bearer credential to an API (built, not read, here).
     "api-call": re.compile(r"Authorization['\"]?\s*[:=,]\s*[`'\"]Bearer |[`'\"]Bearer [`'\"]?\s*\+|`Bearer \$\{",
                            re.I),
@@ -158,7 +160,8 @@ def scoped_hints(text: str, first: int, last: int) -> frozenset[str]:
     for number, line in enumerate(lines, 1):
         if first <= number <= last:
             continue
-        m = _ASSIGN.match(line)
+        # Definitions at the piece's own level or outside it; not locals of other functions.
+        m = _ASSIGN.match(line) if len(line) - len(line.lstrip()) <= indent else None
         if m and _defined(m.group(1)) in used:
             extra.append(line)
         elif "define(" in line and any(w in used for w in _WORD.findall(line)):

@@ -19,6 +19,7 @@ from migrate.model import Expr, ExprKind
 # How far names are followed: enough for real code, and a bound for cycles (x = f(x)).
 _DEPTH = 3  # assignments followed from one value
 _MAP_DEPTH = 6  # variables, spreads and builder functions followed for one mapping
+_MAX_CALLERS = 8  # call sites looked at when a key parameter is followed into its callers
 UNKNOWN = "..."  # claim name for what cannot be read (**spread, a parameter)
 
 # Calls that hand the key on unchanged or merely re-encoded: the key's origin is their argument.
@@ -133,8 +134,9 @@ class Reader:
         extra = {"date-object"} if _is_datetime(node) else set()
         return traits.expr("python", text, line, col, kind, value, resolved, extra)
 
-    def key(self, node: cst.BaseExpression, depth: int = _DEPTH + 1) -> Expr:
-        """A signing key as a chain: the argument, then where its value comes from.
+    def key(self, node: cst.BaseExpression, depth: int = _DEPTH + 1, hopped: bool = False) -> Expr:
+        """A signing key as a chain: the argument, then where its value comes from; a
+        parameter once through the same-file calls of its function.
 
         Only for ``traits.secret``, which masks every literal in it.
         """
@@ -142,11 +144,44 @@ class Reader:
         line, col = self.idx.pos(node)
         inner = None
         if depth > 0 and kind in ("name", "member"):
-            inner = self._resolve(node, depth, self.key)
+            inner = self._resolve(node, depth, lambda n, d: self.key(n, d, hopped))
+            if inner is None and not hopped and isinstance(node, cst.Name):
+                passed = self._passed(node)[:_MAX_CALLERS]
+                inner = traits.through_callers(self.key(a, depth - 1, True) for a in passed)
         elif depth > 0 and isinstance(node, cst.Call):
             source = _key_source(node)
-            inner = self.key(source, depth - 1) if source is not None else None
+            inner = self.key(source, depth - 1, hopped) if source is not None else None
         return traits.expr("python", self.idx.code(node), line, col, kind, value, inner)
+
+    def _passed(self, name: cst.Name) -> list[cst.BaseExpression]:
+        """For a parameter of the function around ``name``: the argument each same-file call
+        of that function passes for it (``self.f(..)`` / ``obj.f(..)`` for a method)."""
+        fn = self.idx.function(name)
+        if fn is None:
+            return []
+        p = fn.params
+        positional = [x.name.value for x in (*p.posonly_params, *p.params)]
+        keyword = positional + [x.name.value for x in p.kwonly_params]
+        if name.value not in keyword:
+            return []
+        method = isinstance(self.idx.scope(fn), cst.ClassDef)
+        shift = 1 if method and positional[:1] in (["self"], ["cls"]) else 0
+        position = positional.index(name.value) - shift if name.value in positional else None
+        out = []
+        for call in self.idx.calls:
+            if callee(call) != fn.name.value or self._within(call, fn) or \
+                    isinstance(call.func, cst.Attribute) != method:
+                continue
+            arg = _argument(call, name.value, position)
+            if arg is not None:
+                out.append(arg)
+        return out
+
+    def _within(self, node: cst.CSTNode, outer: cst.CSTNode) -> bool:
+        n = self.idx.parent.get(node)
+        while n is not None and n is not outer:
+            n = self.idx.parent.get(n)
+        return n is outer
 
     def _resolve(self, node: cst.CSTNode, depth: int,
                  build: Callable[[cst.BaseExpression, int], Expr]) -> Expr | None:
@@ -186,6 +221,9 @@ class Reader:
             return self._variable(node, until, depth)
         if isinstance(node, cst.Call):
             return self._returned(node, depth)
+        source = _filtered_copy(node)
+        if source is not None:  # {k: v for k, v in payload.items() if v}: the same claims, some dropped
+            return self.mapping(source, until, depth - 1)
         return None
 
     def _dict(self, node: cst.Dict, depth: int) -> Mapping:
@@ -285,6 +323,24 @@ class Reader:
         return None
 
 
+def _argument(call: cst.Call, keyword: str, position: int | None) -> cst.BaseExpression | None:
+    """The argument a call passes for a parameter, by keyword or by position (a ``*args``
+    before that position makes the position unknowable)."""
+    index = 0
+    for arg in call.args:
+        if arg.keyword is not None:
+            if arg.keyword.value == keyword:
+                return arg.value
+        elif arg.star:
+            if position is not None and index <= position:
+                return None
+        else:
+            if index == position:
+                return arg.value
+            index += 1
+    return None
+
+
 def _is_name(node: cst.CSTNode, name: str) -> bool:
     return isinstance(node, cst.Name) and node.value == name
 
@@ -309,3 +365,17 @@ def _key_source(call: cst.Call) -> cst.BaseExpression | None:
     if name in _KEY_METHODS and isinstance(call.func, cst.Attribute):
         return call.func.value
     return None
+
+
+def _filtered_copy(node: cst.BaseExpression) -> cst.BaseExpression | None:
+    """``X`` in ``{k: v for k, v in X.items() if ...}``, a copy of X that may leave keys out."""
+    if not isinstance(node, cst.DictComp) or node.for_in.inner_for_in is not None:
+        return None
+    it, target = node.for_in.iter, node.for_in.target
+    if not (isinstance(it, cst.Call) and isinstance(it.func, cst.Attribute) and it.func.attr.value == "items"
+            and not it.args and isinstance(target, cst.Tuple) and len(target.elements) == 2):
+        return None
+    names = [e.value.value if isinstance(e.value, cst.Name) else None for e in target.elements]
+    key = node.key.value if isinstance(node.key, cst.Name) else None
+    value = node.value.value if isinstance(node.value, cst.Name) else None
+    return it.func.value if names == [key, value] and key is not None else None

@@ -1,0 +1,65 @@
+"""What a token is for, judged from its own function, claims and destination (stage API)."""
+
+import pytest
+
+from migrate.scan import scan
+
+from conftest import FIXTURES
+
+CLEAN = FIXTURES / "clean"
+
+
+@pytest.fixture(scope="module")
+def clean():
+    return scan(str(CLEAN), jobs=1).inventory
+
+
+# file -> what the ignored signers' reasons must say, in order of line
+IGNORED = {
+    "support_sso.js": ["Support SSO"],
+    "support_sso.py": ["Support SSO"],
+    "support_sso.rb": ["Support SSO"],
+    "support_sso.go": ["Support SSO"],
+    "support_sso.php": ["Support SSO"],
+    "SupportSso.cs": ["Support SSO"],
+    "SupportSso.java": ["Support SSO"],
+    "support_sso_fields.py": ["organization, tags are SSO user fields"],
+    "support_sdk.js": ["Support SDK"],
+    "sunshine_api.js": ['Sunshine Conversations API token (scope "app")',
+                        'Sunshine Conversations API token (scope "appUser")'],
+    "zendesk_and_vouchers.js": ["Support SSO", "no Zendesk claims", "no Zendesk claims"],
+    "login_rule.js": ["no Zendesk claims"],
+}
+
+
+@pytest.mark.parametrize("path", sorted(IGNORED))
+def test_lookalike_tokens_are_ignored_with_their_reason(clean, path) -> None:
+    views = sorted((v for v in clean.signers if v.signer.path == path), key=lambda v: v.signer.line)
+    assert [v.purpose for v in views] == ["other"] * len(IGNORED[path])
+    for v, words in zip(views, IGNORED[path]):
+        assert words in v.reason, v.reason
+
+
+def test_support_sso_is_covered_in_every_language(clean) -> None:
+    languages = {v.signer.language for v in clean.signers if "Support SSO" in v.reason}
+    assert languages == {"javascript", "python", "ruby", "go", "php", "csharp", "java"}
+
+
+def test_a_token_without_kid_or_scope_on_a_site_with_classic_pages_is_judged_as_classic_chat() -> None:
+    inv = scan(str(FIXTURES / "rules/ZG206/ok_classic_chat_on_mixed_site"), jobs=1).inventory
+    assert inv.site_kind == "messaging"
+    (view,) = inv.signers
+    assert (view.purpose, view.profile) == ("zendesk", "zendesk-classic-chat")
+
+
+def test_an_iat_jti_token_is_a_widget_token_where_the_site_authenticates_help_center() -> None:
+    inv = scan(str(FIXTURES / "rules/ZG212/classic_hc_worker"), jobs=1).inventory
+    (view,) = inv.signers
+    assert (view.purpose, view.profile) == ("zendesk", "zendesk-classic-hc")
+
+
+def test_the_same_iat_jti_token_without_classic_auth_on_the_site_is_support_sso(tmp_path) -> None:
+    worker = (FIXTURES / "rules/ZG212/classic_hc_worker/worker.js").read_text()
+    (tmp_path / "worker.js").write_text(worker)
+    (view,) = scan(str(tmp_path), jobs=1).inventory.signers
+    assert view.purpose == "other" and "Support SSO" in view.reason

@@ -177,6 +177,8 @@ class Finding:
     line: int
     column: int
     message: str
+    # The profile a finding on a signer was judged by (zendesk-messaging, genesys-oidc...).
+    profile: str | None = None
 
     def sort_key(self) -> tuple:
         return (self.path, self.line, self.column, self.rule)

@@ -63,3 +63,23 @@ def test_the_same_iat_jti_token_without_classic_auth_on_the_site_is_support_sso(
     (tmp_path / "worker.js").write_text(worker)
     (view,) = scan(str(tmp_path), jobs=1).inventory.signers
     assert view.purpose == "other" and "Support SSO" in view.reason
+
+
+def test_every_finding_on_a_signer_names_its_profile() -> None:
+    result = scan(str(FIXTURES.parent.parent / "examples/shop"), jobs=1)
+    signer_paths = {v.signer.path for v in result.inventory.signers}
+    on_signers = [f for f in result.findings if f.path in signer_paths]
+    assert on_signers and all(f.profile == "zendesk-messaging" for f in on_signers)
+    assert all(f.message.endswith("[judged as zendesk-messaging]") for f in on_signers)
+
+
+def test_a_guessed_type_is_info_and_a_shown_one_a_warning(tmp_path) -> None:
+    (tmp_path / "token.js").write_text(
+        "const jwt = require('jsonwebtoken');\n"
+        "app.get('/zendesk/jwt', (req, res) => res.send(jwt.sign({ external_id: req.user.id, scope: 'user' },"
+        " process.env.ZD, { keyid: 'app_1' })));\n"
+        "app.get('/zendesk/jwt2', (req, res) => res.send(jwt.sign({ external_id: parseInt(req.query.id, 10),"
+        " scope: 'user' }, process.env.ZD, { keyid: 'app_1' })));\n")
+    result = scan(str(tmp_path), select=["ZG208"], jobs=1)
+    assert [(f.line, f.severity) for f in result.findings] == [(2, "info"), (3, "warning")]
+    assert [f.line for f in result.failing] == [3]

@@ -42,7 +42,7 @@ def to_dict(result: ScanResult) -> dict:
         ],
         "findings": [
             {"rule": f.rule, "name": f.name, "severity": f.severity, "path": f.path, "line": f.line,
-             "column": f.column, "message": f.message}
+             "column": f.column, "message": f.message, **({"profile": f.profile} if f.profile else {})}
             for f in result.findings
         ],
         "errors": [{"path": e.path, "message": e.message, **({"line": e.line} if e.line else {})}

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from migrate.model import Finding, Severity
 
 if TYPE_CHECKING:  # kept out of start-up: check-token needs neither
-    from migrate.inventory import Inventory
+    from migrate.inventory import Inventory, SignerView
     from migrate.token.context import TokenContext
 
 Check = Callable[["Rule", "Inventory"], Iterable[Finding]]
@@ -60,6 +60,16 @@ class Rule:
 
     def at(self, path: str, line: int, column: int, message: str) -> Finding:
         return Finding(self.id, self.name, self.severity, path, line, column, message)
+
+    def on(self, view: SignerView, line: int, column: int, message: str,
+           severity: Severity | None = None) -> Finding:
+        """A finding on a signer: it names the profile the signer was judged by, since the
+        same claims are right for one Zendesk product and wrong for another."""
+        profile = view.profile or ("genesys-oidc" if view.purpose == "genesys-id-token" else None)
+        if profile is not None:
+            message = f"{message} [judged as {profile}]"
+        return Finding(self.id, self.name, severity or self.severity, view.signer.path, line, column,
+                       message, profile)
 
     def about_token(self, message: str, fix: str) -> TokenFinding:
         return TokenFinding(self.id, self.name, self.severity, message, fix)

@@ -30,7 +30,7 @@ def check(rule, inv):
     for v in inv.signers:
         s = v.signer
         if s.browser and v.purpose == "zendesk":
-            yield rule.at(s.path, s.line, s.column,
+            yield rule.on(v, s.line, s.column,
                           f"a JWT is signed in browser code ({s.library}): the signing key ships to every "
                           "visitor; sign on the server behind the site's login")
     for f in inv.files:

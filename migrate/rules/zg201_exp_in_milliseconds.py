@@ -41,14 +41,14 @@ def check(rule, inv):
         if exp is not None and not exp.has("date-object"):
             final = exp.final
             if exp.has("clock-ms"):
-                yield rule.at(s.path, exp.line, exp.column,
+                yield rule.on(v, exp.line, exp.column,
                               f"exp {shown(exp)} is in milliseconds; JWT times are seconds: use {fix}")
             elif final.kind in ("int", "float") and isinstance(final.value, (int, float)) and final.value > MS_THRESHOLD:
-                yield rule.at(s.path, exp.line, exp.column,
+                yield rule.on(v, exp.line, exp.column,
                               f"exp {final.value} is in milliseconds; JWT times are seconds: use {fix}")
         managed = s.managed.get("exp")
         if managed is not None and managed.has("ms-unit-string"):
-            yield rule.at(s.path, managed.line, managed.column,
+            yield rule.on(v, managed.line, managed.column,
                           f"{managed.text}: jsonwebtoken reads a string without a unit as milliseconds; "
                           "write a number of seconds (300) or a unit ('5m')")
 

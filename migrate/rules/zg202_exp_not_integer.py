@@ -57,7 +57,7 @@ def check(rule, inv):
                 continue
             what = _problem(expr)
             if what:
-                yield rule.at(s.path, expr.line, expr.column,
+                yield rule.on(v, expr.line, expr.column,
                               f"{name} {shown(expr)} is {what}; it must be an integer number of seconds, "
                               f"e.g. {NOW_PLUS_5_MIN.get(s.language, 'now + 300')}")
 

@@ -54,7 +54,7 @@ def check(rule, inv):
             continue
         seconds = value / 1000 if value > MS_THRESHOLD else value
         when = datetime.fromtimestamp(min(seconds, 253402300799), timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-        yield rule.at(s.path, exp.line, exp.column,
+        yield rule.on(v, exp.line, exp.column,
                       f"exp {shown(exp)} is a fixed time ({when}); derive it from the clock: "
                       f"{NOW_PLUS_5_MIN.get(s.language, 'now + 300')}")
 

@@ -42,14 +42,14 @@ def check(rule, inv):
             if expr is None:
                 continue
             if expr.has("local-as-utc"):
-                yield rule.at(s.path, expr.line, expr.column,
+                yield rule.on(v, expr.line, expr.column,
                               f"{name} {shown(expr)} reads local time as UTC: off by the server's UTC offset; "
                               f"use {now}")
             elif name == "iat" and expr.has("clock-ms") and not expr.has("date-object"):
-                yield rule.at(s.path, expr.line, expr.column,
+                yield rule.on(v, expr.line, expr.column,
                               f"iat {shown(expr)} is in milliseconds; use {now}")
             elif name == "iat" and (expr.from_now or 0) > 0:
-                yield rule.at(s.path, expr.line, expr.column,
+                yield rule.on(v, expr.line, expr.column,
                               f"iat {shown(expr)} is {expr.from_now:g} s in the future; Zendesk allows "
                               f"2 minutes of skew: use {now}")
 

@@ -35,11 +35,11 @@ def check(rule, inv):
         s = v.signer
         kid = s.header.get("kid")
         if kid is None:
-            yield rule.at(s.path, s.line, s.column,
+            yield rule.on(v, s.line, s.column,
                           "no kid header: Messaging finds the signing key by kid (app_... from Admin Center > "
                           "End user authentication); add it to the header")
         elif kid.has("env-unguarded"):
-            yield rule.at(s.path, kid.line, kid.column,
+            yield rule.on(v, kid.line, kid.column,
                           f"kid {shown(kid)} is undefined when the variable is unset; fail at start-up "
                           "when it is missing")
 

@@ -35,10 +35,10 @@ def check(rule, inv):
         scope = s.claims.get("scope")
         if scope is None:
             if "..." not in s.claims:  # a spread may hold it
-                yield rule.at(s.path, s.line, s.column,
+                yield rule.on(v, s.line, s.column,
                               'no scope claim: Messaging requires scope: "user"')
         elif scope.final.kind == "string" and scope.final.value != "user":
-            yield rule.at(s.path, scope.line, scope.column,
+            yield rule.on(v, scope.line, scope.column,
                           f'scope is {shown(scope)}; Messaging requires scope: "user"')
 
 

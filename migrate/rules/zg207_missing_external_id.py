@@ -31,7 +31,7 @@ def check(rule, inv):
     for v in zendesk(inv, "zendesk-messaging"):
         s = v.signer
         if "external_id" not in s.claims and "..." not in s.claims:
-            yield rule.at(s.path, s.line, s.column,
+            yield rule.on(v, s.line, s.column,
                           "no external_id claim: Messaging identifies the visitor by external_id (a string "
                           "that never changes for the user)")
 

@@ -38,7 +38,7 @@ def check(rule, inv):
             continue
         final = ev.final
         if final.kind in ("string", "template", "int", "float") or ev.has("stringified"):
-            yield rule.at(s.path, ev.line, ev.column,
+            yield rule.on(v, ev.line, ev.column,
                           f"email_verified {shown(ev)} is not a boolean; use {TRUE.get(s.language, 'true')}")
 
 

@@ -33,7 +33,7 @@ def check(rule, inv):
         s = v.signer
         if s.algorithm and not accepted(s.algorithm):
             where = s.algorithm_expr or s
-            yield rule.at(s.path, where.line, where.column,
+            yield rule.on(v, where.line, where.column,
                           f"{s.algorithm} is not accepted for Zendesk widget tokens; sign with HS256")
 
 

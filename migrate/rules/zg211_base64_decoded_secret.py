@@ -34,7 +34,7 @@ def check(rule, inv):
     for v in zendesk(inv):
         s = v.signer
         if s.secret is not None and "base64-decoded" in s.secret.traits:
-            yield rule.at(s.path, s.secret.line, s.secret.column,
+            yield rule.on(v, s.secret.line, s.secret.column,
                           f"the secret is base64-decoded before signing ({s.secret.expression}); Zendesk samples "
                           "sign with the secret's raw UTF-8 bytes (likely cause of a signature mismatch; "
                           "unconfirmed by Zendesk)")

@@ -39,7 +39,7 @@ def check(rule, inv):
         iat = s.timing("iat")
         lifetime = exp.from_now - ((iat.from_now if iat is not None else None) or 0)
         if lifetime > LIMIT:
-            yield rule.at(s.path, exp.line, exp.column,
+            yield rule.on(v, exp.line, exp.column,
                           f"the token lives {lifetime:g} s ({lifetime / 60:g} min); Zendesk Chat accepts at most "
                           "7 minutes between iat and exp")
 

@@ -36,7 +36,7 @@ def check(rule, inv):
         s = v.signer
         if v.purpose == "genesys-id-token" and symmetric(s.algorithm):
             where = s.algorithm_expr or s
-            yield rule.at(s.path, where.line, where.column,
+            yield rule.on(v, where.line, where.column,
                           f"the ID token for Genesys is signed with {s.algorithm}; sign it with RS256 and "
                           "publish the public key in the provider's JWKS (kid = JWK thumbprint)")
 

@@ -28,6 +28,7 @@ PAGE_EXTENSIONS = {
     ".jsp": "jsp", ".jspx": "jsp", ".jspf": "jsp", ".tag": "jsp",
     ".j2": "jinja", ".jinja": "jinja", ".jinja2": "jinja", ".njk": "jinja", ".twig": "jinja",
     ".liquid": "jinja", ".hbs": "jinja", ".handlebars": "jinja", ".mustache": "jinja",
+    ".tpl": "smarty",  # Smarty (PrestaShop, XOOPS...), or a Go template: both are masked
     ".vue": "vue", ".svelte": "vue",
 }
 CODE_EXTENSIONS = {
@@ -74,7 +75,8 @@ _GATES: dict[str, tuple[str, ...]] = {
                 "pure.cloud", "webchat", "signeddata", "ecret", "ECRET"),
     "js": ("sign", "Sign", "SIGN", "subtle"),
     "python": ("encode",),
-    "pages": ("<script", "<SCRIPT", "<Script"),
+    # script elements, Liferay <aui:script>, and JSP scriptlets that sign (see java._RELEVANT)
+    "pages": ("<script", "<SCRIPT", "<Script", "aui:script", "Jwts", "JWT.create", "SignedJWT", "JWSObject"),
 }
 
 

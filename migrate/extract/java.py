@@ -3,6 +3,7 @@ JOSE+JWT (``SignedJWT`` / ``JWSObject`` + ``MACSigner``)."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterable
 
@@ -224,3 +225,29 @@ def _where(r: Reader, site: Node) -> tuple[str | None, bool]:
 
 def extract(src: Source) -> Found:
     return extract_signers(src, "java", _RELEVANT, SYNTAX, _sites, _where, _RESPONSES)
+
+
+# --- JSP scriptlets -------------------------------------------------------------------------
+
+class _Scriptlets(Java):
+    """The scriptlet code of a JSP page: statements at the top level of the file, as in the
+    service method a JSP compiles to, so the file itself is a scope."""
+
+    scopes = Java.scopes | {"program"}
+
+
+# ``<%= jwt %>`` reaches the Java view as ``_p( jwt );`` (same length): printing into the page.
+SCRIPTLET_PRINT = b"_p("
+_SCRIPTLET_RESPONSES = dataclasses.replace(_RESPONSES, calls={
+    **_RESPONSES.calls, SCRIPTLET_PRINT[:-1].decode(): "template", "print": "template", "println": "template",
+    "write": "template"})
+
+
+def extract_scriptlets(src: Source) -> Found:
+    """Signers in a JSP page's scriptlets.  ``src.data`` is the page with everything but the
+    scriptlet code blank (same length), so lines and columns are those of the page.  The view
+    is pieced together from fragments: what the grammar cannot place is not a syntax error the
+    user made, so none is reported."""
+    found = extract_signers(src, "java", _RELEVANT, _Scriptlets(), _sites, _where, _SCRIPTLET_RESPONSES)
+    found.errors.clear()
+    return found

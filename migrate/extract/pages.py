@@ -30,6 +30,8 @@ _LANG_GRAMMAR = {"ts": "typescript", "typescript": "typescript", "tsx": "tsx"}
 _SIGNING = re.compile(rb"\.sign\s*\(|SignJWT|crypto\.subtle|KJUR")
 # Every byte but line breaks becomes a space.
 _BLANK = bytes(b if b in (0x0A, 0x0D) else 0x20 for b in range(256))
+# JSP scriptlets that may sign a token (java._RELEVANT decides).
+_JAVA_SIGNING = ("Jwts", "JWT", "JWSObject")
 
 
 @dataclass
@@ -70,6 +72,8 @@ def extract(src: Source) -> Found:
         found.merge(extract_script(src, grammar, data, ranges, masked, page=True, loader_at=loader_at))
     found.browser = runs_in_browser(src.text, page=True) if flavour != "php" else bool(inline or found.loaders)
     found.merge(_page_signers(src, data, inline))
+    if flavour == "jsp" and b"<%" in src.data and any(w in src.text for w in _JAVA_SIGNING):
+        found.merge(_scriptlet_signers(src))
     return found
 
 
@@ -156,3 +160,59 @@ def _blank_outside(data: bytes, bodies: list[ts.Node]) -> bytes:
         if body.start_byte > 0:
             out[body.start_byte - 1] = ord(";")  # scripts end statements where they end
     return bytes(out)
+
+
+# --- JSP scriptlets: Java that signs on the server --------------------------------------------
+
+def _scriptlet_signers(src: Source) -> Found:
+    """JWT signing in a JSP page's scriptlets (``<% String jwt = Jwts.builder()...compact(); %>``),
+    read by the Java signer extractor at the page's lines and columns."""
+    found = Found()
+    try:
+        java = importlib.import_module("migrate.extract.java")
+    except ImportError:
+        return found
+    view = scriptlet_view(src.data, java.SCRIPTLET_PRINT)
+    try:
+        signers = java.extract_scriptlets(Source(src.path, "java", view.decode("utf-8", "surrogateescape"), view))
+    except Exception as exc:  # the page's own facts must survive a signer extractor bug
+        found.errors.append(FileError(
+            src.path, f"internal error in the java extractor on page scriptlets ({type(exc).__name__}: {exc}); "
+            "please report it with this file"))
+        return found
+    found.signers += signers.signers
+    return found
+
+
+def scriptlet_view(data: bytes, print_call: bytes = b"_p(") -> bytes:
+    """The Java in a JSP page, everything else blank (same length, lines kept).
+
+    ``<% code %>`` and ``<%! declarations %>`` keep their code; ``<%= expr %>`` becomes
+    ``_p( expr );`` (``print_call`` is three bytes), a statement that prints into the page;
+    directives, comments and the page text are blank.
+    """
+    out = bytearray(data.translate(_BLANK))
+    pos = 0
+    while True:
+        i = data.find(b"<%", pos)
+        if i < 0:
+            return bytes(out)
+        if data.startswith(b"<%--", i):
+            close = data.find(b"--%>", i + 4)
+            if close < 0:
+                return bytes(out)
+            pos = close + 4
+            continue
+        kind = data[i + 2:i + 3]
+        close = data.find(b"%>", i + 2)
+        end = len(data) if close < 0 else close
+        if kind == b"=":
+            out[i:end] = print_call + data[i + 3:end]
+            if close >= 0:
+                out[close:close + 2] = b");"
+        elif kind != b"@":
+            start = i + (3 if kind == b"!" else 2)
+            out[start:end] = data[start:end]
+        if close < 0:
+            return bytes(out)
+        pos = close + 2

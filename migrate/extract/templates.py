@@ -28,11 +28,16 @@ class _Masker:
         self.out = bytearray(data)
         self.spans: list[Span] = []
 
-    def fill(self, start: int, end: int, value: bool) -> None:
+    def fill(self, start: int, end: int, value: bool, record: bool = True) -> None:
+        """Mask ``start:end``; ``record``: a value tag's span is returned (not for a name part)."""
         table = _VALUE_TABLE if value else _STATEMENT_TABLE
         self.out[start:end] = self.out[start:end].translate(table)
-        if value and end > start:
+        if value and record and end > start:
             self.spans.append((start, end))
+
+    def put(self, start: int, text: bytes) -> None:
+        """Write ``text`` at ``start`` (same length: nothing moves)."""
+        self.out[start:start + len(text)] = text
 
 
 # --- delimited tags: an opener, its closer, and whether the tag prints a value -------------
@@ -292,17 +297,129 @@ def _mask_blade_directives(m: _Masker, data: bytes) -> None:
         pos = end
 
 
+# --- JSP tag libraries: <c:if>, <c:out value="${x}"/>, <portlet:namespace/>, <aui:script> --------
+
+# <prefix:name attr="..." ...> / </prefix:name> / <prefix:name .../>; attribute values may hold
+# masked ${...} and <%= %> (underscores by now).
+_CUSTOM_TAG = re.compile(
+    rb"<(/?)([A-Za-z][\w.-]*):([A-Za-z][\w.-]*)((?:\s+[\w:.-]+(?:\s*=\s*(?:\"[^\"]*\"|'[^']*'))?)*)\s*(/?)>")
+# Self-closing tags that print nothing (the rest print a value: <c:out/>, <portlet:namespace/>,
+# <fmt:message/>, <spring:message/>...).
+_SILENT_TAGS = frozenset(b"set remove param include import forward setBundle setLocale bundle requestEncoding "
+                         b"setTimeZone timeZone useBean setProperty plugin attribute invoke doBody".split())
+_HAS_VAR = re.compile(rb"\svar\s*=")
+# Liferay: <aui:script use="aui-base"> is a script element; its body is JavaScript.
+_AUI_SCRIPT = re.compile(rb"<(/?)aui:script\b(\s*>)?", re.I)
+
+
+def _mask_jsp_tags(m: _Masker, data: bytes) -> None:
+    if b"aui:script" in data or b"AUI:SCRIPT" in data:
+        for hit in _AUI_SCRIPT.finditer(data):
+            closing = bool(hit.group(1))
+            if closing and hit.group(2):  # </aui:script> -> </script>    (padding after the tag)
+                m.put(hit.start(), b"</script>".ljust(hit.end() - hit.start()))
+            elif not closing:  # <aui:script ...> -> <script     ...>
+                m.put(hit.start(), b"<script    ")
+    if b":" not in data:
+        return
+    for hit in _CUSTOM_TAG.finditer(data):
+        if hit.group(2).lower() == b"aui" and hit.group(3).lower() == b"script":
+            continue
+        value = (not hit.group(1) and bool(hit.group(5)) and hit.group(3) not in _SILENT_TAGS
+                 and not _HAS_VAR.search(hit.group(4)))
+        # <portlet:namespace/> prefixes names (var <portlet:namespace/>jwt): part of a name, not data
+        m.fill(hit.start(), hit.end(), value, record=hit.group(3) != b"namespace")
+
+
+# --- Smarty (.tpl): {$value}, {if ...}{/if}, {* comment *}, {literal}...{/literal} ------------
+
+# A .tpl file with none of these is not Smarty (Go templates, mustache...): only {{ }} is masked.
+_SMARTY_SIGNS = re.compile(
+    rb"\{(?:\$|\*|/?literal\}|/(?:if|foreach|section|block|capture|strip|function|while|for)\}"
+    rb"|(?:if|elseif|foreach|section|block|include|extends|assign|capture|l|url|hook)\s)")
+# Smarty tags that print a value: variables, config values, literals, output functions.
+_SMARTY_VALUE = re.compile(rb"\{(?:[$#\"'0-9]|(?:l|url|counter|math|cycle|mailto|fetch|eval|html_\w+)\b)")
+# Go template actions that print nothing: control structure and comments.
+_GO_SILENT = re.compile(rb"\{\{-?\s*(?:/\*|(?:if|else|end|range|with|define|template|block|break|continue)\b)")
+_SPACE = frozenset(b" \t\r\n}")
+
+
+def _mask_smarty(m: _Masker, data: bytes) -> None:
+    """Smarty tags, and {{ }} actions (``.tpl`` is also the Go template extension).
+
+    A ``{`` followed by white space is not a tag (Smarty 3 auto-literal), so the JavaScript
+    braces of a page survive; ``{literal}`` blocks are left alone (there ``{`` is JavaScript).
+    A tag that does not close within a few kilobytes is left as it is: a wrong guess costs a
+    script its parse, never the scan.
+    """
+    smarty = _SMARTY_SIGNS.search(data) is not None
+    pos, n = 0, len(data)
+    while pos < n:
+        i = data.find(b"{", pos)
+        if i < 0:
+            return
+        nxt = data[i + 1:i + 2]
+        if nxt == b"{":  # {{ action }}, {{{ raw }}}
+            closer = b"}}}" if data[i + 2:i + 3] == b"{" else b"}}"
+            close = data.find(closer, i + 2)
+            if close < 0 or close - i > _MAX_INLINE_TAG:
+                pos = i + 2
+                continue
+            end = close + len(closer)
+            m.fill(i, end, _GO_SILENT.match(data, i) is None)
+            pos = end
+            continue
+        if not smarty or not nxt or nxt[0] in _SPACE:
+            pos = i + 1
+            continue
+        if nxt == b"*":
+            close = data.find(b"*}", i + 2)
+            if close < 0:
+                pos = i + 2
+                continue
+            m.fill(i, close + 2, False)
+            pos = close + 2
+            continue
+        if data.startswith(b"{literal}", i):
+            m.fill(i, i + 9, False)
+            close = data.find(b"{/literal}", i + 9)
+            if close < 0:
+                return
+            m.fill(close, close + 10, False)
+            pos = close + 10
+            continue
+        if data.startswith((b"{ldelim}", b"{rdelim}"), i):  # a literal brace
+            m.put(i, (b"{" if nxt == b"l" else b"}").ljust(8))
+            pos = i + 8
+            continue
+        end = _balanced(data, i, ord("{"), ord("}"))
+        if end < 0 or end - i > _MAX_INLINE_TAG:
+            pos = i + 1
+            continue
+        start = i
+        if i > 0 and data[i - 1:i] == b"<" and data[end:end + 1] == b">":  # XOOPS: <{$x}>
+            start, end = i - 1, end + 1
+        m.fill(start, end, _SMARTY_VALUE.match(data, i) is not None)
+        pos = end
+
+
 def mask(data: bytes, flavour: str, path: str = "") -> tuple[bytes, list[Span]]:
     """``data`` with the template tags of ``flavour`` masked, and the spans of value tags.
 
-    Flavours: html, erb (also .ejs), asp, razor, jsp, jinja (twig, django, handlebars...),
-    blade, php, vue (nothing to mask: only script blocks are read).
+    Flavours: html, erb (also .ejs), asp, razor, jsp (also JSP tag libraries; Liferay's
+    ``<aui:script>`` becomes a ``<script>`` of the same length), jinja (twig, django,
+    handlebars...), blade, php, smarty (.tpl: Smarty, or Go templates), vue (nothing to mask:
+    only script blocks are read).
     """
     m = _Masker(data)
     if flavour == "razor":
         _mask_razor(m, data)
+    elif flavour == "smarty":
+        _mask_smarty(m, data)
     else:
         _mask_delimited(m, data, _tags_for(flavour, path), jsp_el=flavour == "jsp")
         if flavour == "blade":
             _mask_blade_directives(m, bytes(m.out))
+        elif flavour == "jsp":
+            _mask_jsp_tags(m, bytes(m.out))
     return bytes(m.out), sorted(m.spans)

@@ -18,6 +18,7 @@ from migrate.extract.widgets_auth import token_source
 from migrate.extract.widgets_calls import CallSite, find_calls, runs_on_load
 from migrate.extract.widgets_js import STRINGS, Node, Script, args, enclosing_function, property_key, unwrap
 from migrate.extract.widgets_secrets import auth_callbacks, credential_markers, secret_markers, token_requests
+from migrate.extract.widgets_strings import StringScript, string_scripts
 from migrate.model import Loader, Marker, WidgetCall
 
 Span = tuple[int, int]
@@ -48,11 +49,17 @@ _ASYNC = re.compile(r"\.(?:async|defer)\s*=\s*(?:true|!0|1)|setAttribute\(\s*['\
 
 def loader_for_url(url: str) -> tuple[str, str | None] | None:
     """(kind, key) for a widget loader URL, else None.  A key rendered by a template is None."""
+    hit = _loader_in(url)
+    return hit[:2] if hit is not None else None
+
+
+def _loader_in(text: str) -> tuple[str, str | None, int] | None:
+    """(kind, key, where the URL starts in ``text``) for the first loader URL in ``text``."""
     for kind, rx in _LOADERS:
-        m = rx.search(url)
+        m = rx.search(text)
         if m:
             key = m.group(1) if rx.groups else None
-            return kind, (None if key is None or set(key) == {"_"} else key)
+            return kind, (None if key is None or set(key) == {"_"} else key), m.start()
     return None
 
 
@@ -77,6 +84,7 @@ def extract_script(src: Source, grammar: str, data: bytes, ranges: list[ts.Range
     sites: list[CallSite] = []
     requests: dict[int, list[Node]] = {}
     loader_offsets = [loader_at] if loader_at is not None else []
+    in_strings: dict[int, StringScript] = {}
     for span, tree in _parse(grammar, data, ranges, page):
         view = Doc(view_data, tree)
         if tree.root_node.has_error and not found.errors:
@@ -93,11 +101,17 @@ def extract_script(src: Source, grammar: str, data: bytes, ranges: list[ts.Range
         requests[id(script)] = token_requests(script)
         if found.browser:
             found.markers += secret_markers(script, requests[id(script)])
+        # Widget code written in strings (innerHTML, document.write, a server-sent page).
+        for inner in string_scripts(script, values_rendered=not found.browser):
+            in_strings[id(inner.script)] = inner
+            scripts.append(inner.script)
+            sites += find_calls(inner.script)
+            requests[id(inner.script)] = token_requests(inner.script)
     callbacks = [(s.script, s.callback) for s in sites if s.callback is not None]
     callbacks += [(script, cb) for script in scripts for cb in auth_callbacks(script)]
     found.markers += credential_markers(scripts, requests, callbacks)
     first_loader = min(loader_offsets) if loader_offsets and page else None
-    found.calls += [_finish(site, first_loader) for site in sites]
+    found.calls += [_finish(site, first_loader, in_strings.get(id(site.script))) for site in sites]
     return found
 
 
@@ -117,13 +131,15 @@ def _worth_parsing(data: bytes) -> bool:
     return any(word in lower for word in _WORTH_PARSING_ANY_CASE)
 
 
-def _finish(site: CallSite, first_loader: int | None) -> WidgetCall:
+def _finish(site: CallSite, first_loader: int | None, in_string: StringScript | None) -> WidgetCall:
     call = site.call
     if site.callback is not None:
         kind, line = token_source(site.script, site.callback)
         call = replace(call, token_source=kind, token_line=line)
+    # Code in a string runs when the string is written out: when its holder runs.
+    runs = site if in_string is None else CallSite(call, in_string.string, in_string.outer)
     if site.uses_ze and first_loader is not None and site.node.start_byte < first_loader \
-            and runs_on_load(site):
+            and runs_on_load(site) and (in_string is None or runs_on_load(runs)):
         call = replace(call, before_loader=True)
     return call
 
@@ -145,13 +161,20 @@ def _string_loaders(script: Script, strings: list[Node]) -> list[tuple[int, Load
     out = []
     for string in strings:
         parsed = script.data[string.start_byte:string.end_byte].decode("utf-8", "replace")
-        hit = loader_for_url(parsed)
+        hit = _loader_in(parsed)
         if hit is None:
             continue
-        kind, key = hit
+        kind, key, at = hit
         if kind == "genesys-messenger":
             key = _deployment_id(script, string)
+        elif key is None and kind in ("snippet", "zopim"):
+            key = _spliced_key(script, string)
         line, col = script.pos(string)
+        if "\n" in parsed[:at]:  # markup in a multi-line string: where the URL itself starts
+            while at > 0 and parsed[at - 1] not in _URL_ENDS:
+                at -= 1
+            before = parsed[:at]
+            line, col = line + before.count("\n"), len(before) - before.rfind("\n")
         out.append((string.start_byte, Loader(kind, key, line, col, is_async=_loads_async(script, string))))
     return out
 
@@ -181,6 +204,51 @@ def _deployment_id(script: Script, string: Node) -> str | None:
                 if value and set(value) != {"_"}:
                     return value
     return None
+
+
+_URL_ENDS = frozenset("\"'` \t\r\n=(<>")
+# The URL ends where the key goes: '...snippet.js?key=' + key, `...?key=${key}`, '//v2.zopim.com/?' + id
+_KEY_SLOT = re.compile(r"(?:snippet\.js\?(?:[^'\"\s#`]*&)?key=|zopim\.com/\?)$")
+_KEY = re.compile(r"[\w-]+")
+
+
+def _spliced_key(script: Script, string: Node) -> str | None:
+    """A key spliced into the loader URL, when it is a string constant of the script."""
+    value: Node | None = None
+    if string.type == "template_string":
+        for sub in string.named_children:
+            if sub.type == "template_substitution":
+                before = script.data[string.start_byte + 1:sub.start_byte].decode("utf-8", "replace")
+                if _KEY_SLOT.search(before):
+                    value = sub.named_children[0] if sub.named_children else None
+                break
+    else:
+        holder = string
+        while holder.parent is not None and holder.parent.type == "parenthesized_expression":
+            holder = holder.parent
+        plus = holder.parent
+        op = plus.child_by_field_name("operator") if plus is not None and plus.type == "binary_expression" else None
+        text = script.string(string)
+        if op is not None and op.type == "+" and plus.child_by_field_name("left") == holder \
+                and text is not None and _KEY_SLOT.search(text):
+            value = plus.child_by_field_name("right")
+    key = _constant(script, unwrap(value))
+    return key if key is not None and _KEY.fullmatch(key) and set(key) != {"_"} else None
+
+
+def _constant(script: Script, node: Node | None) -> str | None:
+    if node is None:
+        return None
+    if node.type in STRINGS:
+        return script.string(node)
+    if node.type != "identifier":
+        return None
+    bound = script.binding(node, script.text(node))
+    if bound is None or bound[1] != "var":
+        return None
+    where, _, decl, _ = bound
+    value = unwrap(decl.child_by_field_name("value"))
+    return where.string(value) if value is not None and value.type in STRINGS else None
 
 
 def _loads_async(script: Script, string: Node) -> bool:

@@ -140,7 +140,7 @@ def _string(script: Script, node: Node) -> Origin | None:
 def _identifier(script: Script, node: Node, depth: int) -> Origin | None:
     if script.rendered(node):  # a bare template expression: var jwt = <%= raw @jwt.to_json %>
         return Origin("template", node, script)
-    name = script.text(node)
+    name = script.name(node)
     bound = script.binding(node, name)
     if bound is None:
         for rhs in reversed(script.assignments(name)):

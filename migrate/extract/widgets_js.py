@@ -55,6 +55,10 @@ class Script:
     def text(self, node: Node | None) -> str:
         return self.view.text(node)
 
+    def name(self, node: Node) -> str:
+        """A name as parsed: ``var <portlet:namespace/>jwt`` and its uses read alike."""
+        return self.data[node.start_byte:node.end_byte].decode("utf-8", "replace")
+
     def pos(self, node: Node) -> tuple[int, int]:
         return self.view.pos(node)
 

@@ -318,3 +318,189 @@ def test_jwt_signing_in_a_page_script_is_a_browser_signer():
             "</script>\n")
     f = page("chat.html", text)
     assert [(s.library, s.line, s.browser) for s in f.signers] == [("jose", 4, True)]
+
+
+# --- Smarty (.tpl) --------------------------------------------------------------------------------
+
+SMARTY = """{* chat hook *}
+{if $chat_enabled}
+{literal}
+<script type="text/javascript">
+  (function(d){var s=d.createElement('script');s.async=true;
+  s.src='https://v2.zopim.com/?{/literal}{$chat_key}{literal}';d.head.appendChild(s);})(document);
+</script>
+{/literal}
+<script>
+  $zopim(function () {
+    {if $customer}$zopim.livechat.setName('{$customer->name|escape:'javascript'}');{/if}
+    $zopim.livechat.setEmail("{$customer->email}");
+  });
+</script>
+{/if}
+"""
+
+
+def test_smarty_literal_blocks_value_tags_statements_and_comments():
+    assert language_for("modules/chat/views/templates/hook/chat.tpl") == "page:smarty"
+    f = page("modules/chat/views/templates/hook/chat.tpl", SMARTY)
+    assert [(c.api, c.command, c.line, c.column) for c in f.calls] == [
+        ("$zopim", "ready", 10, 3), ("$zopim", "livechat.setName", 11, 19), ("$zopim", "livechat.setEmail", 12, 5)]
+    (loader,) = f.loaders
+    assert (loader.kind, loader.key, loader.line, loader.is_async) == ("zopim", None, 6, True)
+    assert f.errors == ()
+
+
+def test_smarty_value_tag_is_a_template_token_and_literal_braces_stay_javascript():
+    text = ("<script>\n"
+            "  function zdLogin(cb) {ldelim} cb('{$zendesk_jwt|escape:'javascript'}'); {rdelim}\n"
+            "  var opts = <{$chat_options}>;\n"
+            "  zE('messenger', 'loginUser', zdLogin);\n"
+            "</script>\n")
+    f = page("themes/site/chat.tpl", text)
+    (c,) = f.calls
+    assert (c.command, c.line, c.token_source, c.token_line) == ("loginUser", 4, "template", 2)
+    assert f.errors == ()
+
+
+def test_smarty_inside_literal_is_javascript_not_tags():
+    text = ("{literal}<script>\n"
+            "var cfg = {a: {b: 1}};\n"
+            "zE('messenger', 'open');\n"
+            "</script>{/literal}{* $zopim(function(){}) *}\n")
+    f = page("chat.tpl", text)
+    assert [(c.command, c.line) for c in f.calls] == [("open", 3)] and f.errors == ()
+
+
+def test_a_go_template_tpl_masks_only_actions():
+    text = ("{{ define \"chat\" }}\n"
+            "<script>\n"
+            "  var cfg = {locale: \"{{ .Locale }}\", n: {{ len .Items }}};\n"
+            "  {{/* no chat for bots */}}{{ if .Human }}\n"
+            "  zE('messenger', 'loginUser', function (cb) { cb('{{ .Token }}'); });\n"
+            "  {{ end }}\n"
+            "</script>\n"
+            "{{ end }}\n")
+    f = page("web/templates/chat.tpl", text)
+    (c,) = f.calls
+    assert (c.line, c.token_source, c.token_line) == (5, "template", 5)
+    assert f.errors == ()
+
+
+def test_a_wrong_smarty_guess_costs_a_script_not_the_scan():
+    text = ("{if $a}<script>var x = {$never_closed;\n</script>{/if}\n"
+            "<script>zE('messenger', 'open');</script>\n")
+    f = page("broken.tpl", text)
+    assert [(c.command, c.line) for c in f.calls] == [("open", 3)]
+
+
+# --- Liferay and JSP tag libraries ---------------------------------------------------------------
+
+LIFERAY = """<%@ taglib uri="http://liferay.com/tld/aui" prefix="aui" %>
+<liferay-util:html-bottom outputKey="zendesk">
+  <script id="ze-snippet" src="https://static.zdassets.com/ekr/snippet.js?key=5b3e1f7c"></script>
+</liferay-util:html-bottom>
+<aui:script use="aui-base,liferay-form">
+  var <portlet:namespace />token = '<c:out value="${zendeskJwt}" />';
+  if (a < b) {
+    zE('messenger', 'loginUser', function (callback) { callback(<portlet:namespace />token); });
+  }
+</aui:script>
+<aui:script>
+  <c:if test="${not empty locale}">
+  zE('messenger:set', 'locale', '<%= locale %>');
+  </c:if>
+</aui:script>
+"""
+
+
+@pytest.mark.parametrize("path", ["html/portlet/chat/view.jsp", "html/common/init.jspf"])
+def test_liferay_aui_script_bodies_are_javascript(path):
+    f = page(path, LIFERAY)
+    assert [(c.command, c.line, c.column) for c in f.calls] == [("loginUser", 8, 5), ("locale", 13, 3)]
+    login = f.calls[0]
+    assert (login.token_source, login.token_line) == ("template", 6)
+    assert [(ld.kind, ld.key, ld.line) for ld in f.loaders] == [("snippet", "5b3e1f7c", 3)]
+    assert f.errors == ()
+
+
+def test_an_aui_script_alone_is_read():
+    f = page("view.jsp", "<aui:script>\nzE('messenger', 'open');\n</aui:script>\n")
+    assert [(c.command, c.line) for c in f.calls] == [("open", 2)]
+
+
+# --- JSP scriptlets that sign -----------------------------------------------------------------
+
+SCRIPTLET = """<%@ page import="io.jsonwebtoken.Jwts, io.jsonwebtoken.security.Keys" %>
+<%-- Jwts.builder() in a comment signs nothing --%>
+<%
+  String secret = System.getenv("ZENDESK_SECRET");
+  String jwt = Jwts.builder()
+      .claim("external_id", request.getRemoteUser())
+      .claim("scope", "user")
+      .signWith(Keys.hmacShaKeyFor(secret.getBytes()))
+      .compact();
+%>
+<script>
+  zE('messenger', 'loginUser', cb => cb('<%= jwt %>'));
+</script>
+"""
+
+
+def test_a_scriptlet_signer_is_read_as_java_at_its_page_line():
+    f = page("WEB-INF/views/chat.jsp", SCRIPTLET)
+    (s,) = f.signers
+    assert (s.language, s.library, s.line, s.column, s.browser) == ("java", "jjwt", 5, 16, False)
+    assert set(s.claims) == {"external_id", "scope"} and "kid" not in s.header
+    assert s.secret is not None and s.secret.source == "env" and s.secret.line == 8
+    assert s.response == "template"  # <%= jwt %> prints it into the page
+    (c,) = f.calls  # the page's widget calls stay as they are
+    assert (c.command, c.line, c.token_source, c.token_line) == ("loginUser", 12, "template", 12)
+    assert f.errors == ()
+
+
+def test_a_declaration_method_and_split_scriptlets():
+    text = ('<%@ page import="com.auth0.jwt.JWT" %>\n'
+            "<%!\n"
+            '  private static final String ZD_SECRET = System.getenv("ZD_SECRET");\n'
+            "  String zendeskToken(String id) {\n"
+            '    return JWT.create().withKeyId("app_1").withClaim("external_id", id)\n'
+            "        .sign(Algorithm.HMAC256(ZD_SECRET));\n"
+            "  }\n"
+            "%>\n"
+            "<% if (request.getRemoteUser() != null) { %>\n"
+            "<script>zE('messenger', 'loginUser', cb => cb('<%= zendeskToken(request.getRemoteUser()) %>'));</script>\n"
+            "<% } %>\n")
+    f = page("chat.jsp", text)
+    (s,) = f.signers
+    assert (s.library, s.line, s.function, s.header["kid"].value) == ("java-jwt", 5, "zendeskToken", "app_1")
+    assert s.secret is not None and s.secret.source == "env"
+    assert [c.line for c in f.calls] == [10] and f.errors == ()
+
+
+def test_no_scriptlet_signer_without_scriptlets_or_signing():
+    js_only = ("<script>\n  // Jwts.builder() runs on the server\n  zE('messenger', 'open');\n</script>\n")
+    assert page("a.jsp", js_only).signers == ()
+    plain = '<% String name = request.getRemoteUser(); %>\n<script>zE("messenger", "open");</script>\n'
+    assert page("b.jsp", plain).signers == ()
+
+
+def test_scriptlet_view_keeps_positions():
+    from migrate.extract.pages import scriptlet_view
+    data = b'<%@ page %>\n<a><% int a = 1; %></a>\n<p><%= a %></p><%-- x --%>\xc3\xa9'
+    view = scriptlet_view(data)
+    assert len(view) == len(data) and view.count(b"\n") == data.count(b"\n")
+    assert view.split(b"\n")[1] == b" " * 5 + b" int a = 1; " + b" " * 6
+    assert view.split(b"\n")[2].strip() == b"_p( a );"
+
+
+# --- widget code written in strings ---------------------------------------------------------------
+
+def test_document_write_in_a_page_script_before_the_loader():
+    text = ("<script>\n"
+            "  document.write('<script>zE(\"messenger\", \"open\")<\\/script>');\n"
+            "  function later() { document.write('<script>zE(\"messenger\", \"close\")<\\/script>'); }\n"
+            "</script>\n" + LOADER)
+    f = page("index.html", text)
+    assert [(c.command, c.line, c.column, c.before_loader) for c in f.calls] == [
+        ("open", 2, 27, True), ("close", 3, 46, False)]
+    assert f.errors == ()

@@ -408,3 +408,86 @@ def test_minified_5mb_bundle_with_one_call_is_fast():
     # Parsing the whole bundle takes 5 * fifth (about 2 s) and the browser check about as long
     # again (about 4.5 s in all); walking every node in Python would add 15 * fifth more.
     assert elapsed < 25 * fifth, f"{elapsed:.1f} s CPU, parse of 1 MB {fifth:.2f} s"
+
+
+# --- widget code built in strings -----------------------------------------------------------------
+
+def test_a_created_script_element_with_a_spliced_key_and_code_in_its_text():
+    from migrate.inventory import kind_of
+    code = ("const ZD_KEY = '5b3e1f7c-2f2a';\n"
+            "const s = document.createElement('script');\n"
+            "s.src = 'https://static.zdassets.com/ekr/snippet.js?key=' + ZD_KEY;\n"
+            "s.id = 'ze-snippet';\n"
+            "document.head.appendChild(s);\n"
+            "const boot = document.createElement('script');\n"
+            "boot.text = \"zE('messenger', 'loginUser', function (cb) { cb(window.zdToken); });\";\n"
+            "document.body.appendChild(boot);\n")
+    f = facts(code)
+    (loader,) = f.loaders
+    assert (loader.kind, loader.key, loader.line, loader.column) == ("snippet", "5b3e1f7c-2f2a", 3, 9)
+    (c,) = f.calls
+    assert (c.api, c.command, c.line, c.column) == ("messenger", "loginUser", 7, 14)
+    assert c.args[:2] == ("'messenger'", "'loginUser'")
+    assert kind_of(f.calls) == "messaging" and f.browser
+
+
+def test_markup_in_a_template_string_gives_the_loader_and_the_calls_at_their_lines():
+    code = ("const key = 'abc-123';\n"
+            "document.body.insertAdjacentHTML('beforeend', `\n"
+            "  <script id=\"ze-snippet\" src=\"https://static.zdassets.com/ekr/snippet.js?key=${key}\"></script>\n"
+            "  <script>\n"
+            "    zE('messenger', 'open');\n"
+            "    zE('messenger:set', 'locale', '${lang}');\n"
+            "  </script>`);\n")
+    f = facts(code)
+    assert [(ld.kind, ld.key, ld.line, ld.column) for ld in f.loaders] == [("snippet", "abc-123", 3, 32)]
+    assert [(c.api, c.command, c.line, c.column) for c in f.calls] == [
+        ("messenger", "open", 5, 5), ("messenger:set", "locale", 6, 5)]
+    assert f.calls[1].args[2] == "'${lang}'"
+    assert f.errors == ()
+
+
+def test_escaped_quotes_and_closing_tags_in_inner_html():
+    code = ("el.innerHTML = '<div></div><script>zE(\\'messenger:set\\', \\'locale\\', \\'de\\');<\\/script>';\n"
+            "document.write('<script>' +\n"
+            "  '$zopim(function () { $zopim.livechat.setName(\"' + user.name + '\"); });' +\n"
+            "  '<\\/script>');\n")
+    f = facts(code)
+    assert [(c.api, c.command, c.line, c.column) for c in f.calls] == [
+        ("messenger:set", "locale", 1, 36), ("$zopim", "ready", 3, 4), ("$zopim", "livechat.setName", 3, 25)]
+    assert f.calls[0].args == ("'messenger:set'", "'locale'", "'de'")
+    assert f.errors == ()
+
+
+def test_a_token_spliced_into_browser_markup_is_not_a_server_template():
+    code = ("document.body.innerHTML += '<script>zE(\"messenger\", \"loginUser\", cb => cb(\"' + jwt + '\"))</script>';\n")
+    (c,) = facts(code).calls
+    assert (c.command, c.line) == ("loginUser", 1)
+    assert c.token_source != "template"
+
+
+def test_a_server_sending_a_page_keeps_its_calls_at_their_lines():
+    code = ("const express = require('express');\n"
+            "const app = express();\n"
+            "app.get('/chat', (req, res) => {\n"
+            "  const token = sign(req.user);\n"
+            "  res.send(`<html><body>\n"
+            "<script>\n"
+            "  zE(\"messenger\", \"loginUser\", cb => cb(\"${token}\"));\n"
+            "</script></body></html>`);\n"
+            "});\n")
+    f = facts(code, path="server.js")
+    (c,) = f.calls
+    assert (c.command, c.line, c.column, c.token_source, c.token_line) == ("loginUser", 7, 3, "template", 7)
+    assert c.args[2] == 'cb => cb("${token}")'
+    assert not f.browser
+
+
+@pytest.mark.parametrize("code", [
+    "console.log(\"call zE('messenger', 'open') to open the chat\");\n",  # prose
+    "const help = \"zE('messenger', 'open')\";\nel.innerHTML = help;\n",  # code text that is not run here
+    "el.innerHTML = '<p>zE(\"messenger\", \"open\")</p>';\n",  # markup, but no script element
+    "el.innerHTML = '<script type=\"text/template\">zE(\"messenger\", \"open\")</script>';\n",
+])
+def test_strings_that_are_not_widget_code(code):
+    assert facts(code).calls == ()

@@ -17,7 +17,8 @@ from migrate.model import FileError, FileFacts
 # Libraries the signer extractors recognise.
 LIBRARIES = (
     "jwt.net", "system.identitymodel", "jsonwebtoken", "jose", "webcrypto", "pyjwt", "python-jose",
-    "authlib", "jjwt", "java-jwt", "nimbus", "golang-jwt", "ruby-jwt", "php-jwt",
+    "authlib", "jjwt", "java-jwt", "nimbus", "golang-jwt", "ruby-jwt", "php-jwt", "jwt-simple",
+    "njwt", "jsrsasign",
 )
 
 # Server-template and page flavours: they decide which template tags are masked.
@@ -73,7 +74,7 @@ _PLAN: dict[str, tuple[str, ...]] = {
 _GATES: dict[str, tuple[str, ...]] = {
     "widgets": ("zE", "zopim", "zdassets", "endesk", "ININ", "enesys", "CXBus", "purecloud",
                 "pure.cloud", "webchat", "signeddata", "ecret", "ECRET"),
-    "js": ("sign", "Sign", "SIGN", "subtle"),
+    "js": ("sign", "Sign", "SIGN", "subtle", "jwt-simple", "njwt"),
     "python": ("encode",),
     # script elements, Liferay <aui:script>, and JSP scriptlets that sign (see java._RELEVANT)
     "pages": ("<script", "<SCRIPT", "<Script", "aui:script", "Jwts", "JWT.create", "SignedJWT", "JWSObject"),

@@ -1,4 +1,5 @@
-"""JWT signing code in JavaScript and TypeScript: jsonwebtoken, jose and WebCrypto HMAC.
+"""JWT signing code in JavaScript and TypeScript: jsonwebtoken, jose, jwt-simple, njwt,
+jsrsasign and WebCrypto HMAC.
 
 ``extract(src)`` finds every call that signs a token and reports it as a ``Signer``: claims
 as written, the header, the algorithm, the key's origin (never its value), the times the
@@ -12,7 +13,7 @@ from typing import Literal
 
 from tree_sitter import Node
 
-from migrate.extract import js_jose, js_webcrypto
+from migrate.extract import js_jose, js_jsrsasign, js_jwt_simple, js_njwt, js_webcrypto
 from migrate.extract.base import Found, Source
 from migrate.extract.js_context import Parts, Site, signer
 from migrate.extract.js_jsonwebtoken import read_sign
@@ -22,9 +23,16 @@ from migrate.extract.treesitter import Doc, string_value
 
 # Files without any of these words cannot sign a token; they are not parsed.  Plain
 # substring tests: a regex over a multi-megabyte bundle costs more than the check saves.
-_WORTH_PARSING = ("jwt", "JWT", "Jwt", "jsonwebtoken", "subtle")
+_WORTH_PARSING = ("jwt", "JWT", "Jwt", "jsonwebtoken", "subtle", "KJUR")
 
-Role = Literal["jwt", "sign", "jose", "SignJWT"]
+Role = Literal["jwt", "sign", "jose", "SignJWT", "jwt-simple", "encode", "njwt", "create",
+               "jsrsasign", "KJUR"]
+# module -> {exported name (None for the module itself) -> role}
+_EXPORTS: dict[str, dict[str | None, Role]] = {
+    "jwt-simple": {None: "jwt-simple", "default": "jwt-simple", "encode": "encode"},
+    "njwt": {None: "njwt", "default": "njwt", "create": "create"},
+    "jsrsasign": {None: "jsrsasign", "default": "jsrsasign", "KJUR": "KJUR"},
+}
 
 
 @dataclass
@@ -45,6 +53,8 @@ class Imports:
                 self.names[local] = "jose"
             elif imported == "SignJWT":
                 self.names[local] = "SignJWT"
+        elif module in _EXPORTS and imported in _EXPORTS[module]:
+            self.names[local] = _EXPORTS[module][imported]
 
     def role(self, local: str) -> Role | None:
         return self.names.get(local)
@@ -142,6 +152,8 @@ def _library_object(f: JsFile, node: Node | None, imports: Imports) -> Role | No
     if prop is not None and f.text(prop) == "default":
         return _library_object(f, node.child_by_field_name("object"), imports)
     module = _module_of(f, node)
+    if module in _EXPORTS:
+        return _EXPORTS[module][None]
     return "jwt" if module == "jsonwebtoken" else "jose" if module == "jose" else None
 
 
@@ -155,6 +167,47 @@ def _is_jwt_sign(f: JsFile, call: Node, imports: Imports) -> bool:
     return callee.type == "member_expression" and \
         f.text(callee.child_by_field_name("property")) == "sign" and \
         _library_object(f, callee.child_by_field_name("object"), imports) == "jwt"
+
+
+def _calls(f: JsFile, call: Node, imports: Imports, library: Role, method: str) -> bool:
+    """``<library>.<method>(...)``, or ``<method>(...)`` imported by name from the library."""
+    callee = call.child_by_field_name("function")
+    if callee is None:
+        return False
+    callee = unwrap(callee)
+    if callee.type == "identifier":
+        return imports.role(f.text(callee)) == method
+    return callee.type == "member_expression" and \
+        f.text(callee.child_by_field_name("property")) == method and \
+        _library_object(f, callee.child_by_field_name("object"), imports) == library
+
+
+def _is_kjur(f: JsFile, node: Node, imports: Imports) -> bool:
+    """jsrsasign's ``KJUR`` namespace: imported, ``rs.KJUR``, or the global of a page that
+    loads jsrsasign with a script tag."""
+    node = unwrap(node)
+    if node.type == "identifier":
+        name = f.text(node)
+        role = imports.role(name)
+        return role == "KJUR" or (role is None and name == "KJUR" and
+                                  f.scope.binding(name, node) is None)
+    return node.type == "member_expression" and \
+        f.text(node.child_by_field_name("property")) == "KJUR" and \
+        _library_object(f, node.child_by_field_name("object"), imports) == "jsrsasign"
+
+
+def _is_jws_sign(f: JsFile, call: Node, imports: Imports) -> bool:
+    """``KJUR.jws.JWS.sign(...)``."""
+    node = call.child_by_field_name("function")
+    for name in ("sign", "JWS", "jws"):
+        if node is None:
+            return False
+        node = unwrap(node)
+        if node.type != "member_expression" or \
+                f.text(node.child_by_field_name("property")) != name:
+            return False
+        node = node.child_by_field_name("object")
+    return node is not None and _is_kjur(f, node, imports)
 
 
 def _is_sign_jwt(f: JsFile, new: Node, imports: Imports) -> bool:
@@ -171,9 +224,17 @@ def _is_sign_jwt(f: JsFile, new: Node, imports: Imports) -> bool:
 def _find(f: JsFile) -> list[Parts]:
     imports = _imports(f)
     found: list[Parts] = []
+    text = f.src.text
+    simple, njwt, kjur = "jwt-simple" in text, "njwt" in text, "KJUR" in text
     for n in f.nodes("call_expression"):
         if _is_jwt_sign(f, n, imports):
             found.append(read_sign(f, n))
+        elif simple and _calls(f, n, imports, "jwt-simple", "encode"):
+            found.append(js_jwt_simple.read_encode(f, n))
+        elif njwt and _calls(f, n, imports, "njwt", "create"):
+            found.append(js_njwt.read_create(f, n))
+        elif kjur and _is_jws_sign(f, n, imports):
+            found.append(js_jsrsasign.read_jws_sign(f, n))
     for n in f.nodes("new_expression"):
         if _is_sign_jwt(f, n, imports):
             found.append(js_jose.read_sign_jwt(f, n))

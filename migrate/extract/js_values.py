@@ -17,7 +17,7 @@ from tree_sitter import Node
 from migrate.extract import traits
 from migrate.extract.base import Source
 from migrate.extract.js_scope import (
-    FUNCTIONS, Binding, Scope, args_of, enclosing, index, unwrap,
+    FUNCTIONS, Binding, Scope, args_of, enclosing, index, inside, unwrap,
 )
 from migrate.extract.treesitter import Doc, string_value
 from migrate.model import Expr, ExprKind
@@ -43,6 +43,11 @@ _TEXT_ENCODINGS = {"utf8", "utf-8", "latin1", "binary", "ascii"}
 _KEY_WRAPPERS = re.compile(
     r"(?:^|\.)(createSecretKey|createPrivateKey|importPKCS8|importJWK|importSPKI|importX509|"
     r"atob|decode|from)$")
+
+# jsrsasign's key objects: {utf8: secret} passes the text, {b64: secret} decodes it first.
+_KEY_OBJECTS = {"utf8": frozenset(), "rstr": frozenset(), "hex": frozenset(),
+                "b64": frozenset({"base64-decoded"}), "b64u": frozenset({"base64-decoded"})}
+_MAX_CALLERS = 8  # call sites looked at when a value is followed into a function's caller
 
 # Modules whose exports are settings rather than code.
 _CONFIG_MODULE = re.compile(r"config|setting|secret|env|^@nestjs/config$", re.I)
@@ -75,6 +80,7 @@ class JsFile:
         self.language = "javascript" if src.language == "javascript" else "typescript"
         self._nodes = index(grammar, doc)
         self._writes_cache: list[Node] | None = None
+        self._calls_cache: dict[str, list[Node]] | None = None
 
     @cached_property
     def scope(self) -> Scope:
@@ -240,13 +246,28 @@ class JsFile:
         if node.type != "identifier" or depth >= _MAX_DEPTH:
             return None
         binding = self.scope.binding(self.text(node), node)
-        if binding is None or binding.value is None:
+        if binding is None:
             return None
+        if binding.value is None:
+            return self._passed_entries(node, binding, until, depth)
         init = unwrap(binding.value)
         if init.type != "object":
             return None
         return self._object_entries(init, until, depth + 1) + \
             self._writes(binding, until, depth + 1)
+
+    def _passed_entries(self, ident: Node, binding: Binding, until: int,
+                        depth: int) -> list[Entry] | None:
+        """A parameter of a function called once in this file: the object the call passes,
+        plus the writes to the parameter before ``until``."""
+        passed = self.passed(ident)
+        if passed is None or len(passed) != 1:
+            return None
+        arg, call = passed[0]
+        outer = self.entries(arg, call.start_byte, depth + 1)
+        if outer is None:
+            return None
+        return outer + self._writes(binding, until, depth + 1)
 
     def _object_entries(self, obj: Node, until: int, depth: int) -> list[Entry]:
         out: list[Entry] = []
@@ -330,31 +351,186 @@ class JsFile:
 
     # --- keys ------------------------------------------------------------------------------
 
-    def key(self, node: Node, depth: int = 0) -> Expr:
+    def key(self, node: Node, depth: int = 0, hopped: bool = False) -> Expr:
         """The Expr of a signing key, seeing through text encoders (the secret is their
         argument) and keeping key constructors and decoders in the text (so that traits see
-        ``Buffer.from(x, 'base64')``) with the material as ``resolved``."""
+        ``Buffer.from(x, 'base64')``) with the material as ``resolved``.  A parameter is
+        followed once into the same-file calls of its function."""
         node = unwrap(node, awaits=True)
         if depth >= _MAX_DEPTH:
             return self.expr(node, depth)
         inner = self._encoded(node)
         if inner is not None:
-            return self.key(inner, depth + 1)
+            return self.key(inner, depth + 1, hopped)
         if node.type in ("call_expression", "new_expression"):
             fn = self.text(node.child_by_field_name("function") or
                            node.child_by_field_name("constructor"))
             args = args_of(node)
             if args and _KEY_WRAPPERS.search(fn):
-                material = self.key(args[0], depth + 1)
+                material = self.key(args[0], depth + 1, hopped)
                 return self.make(self.text(node), node, "call", resolved=material)
+        if node.type == "object":
+            wrapped = self._key_object(node)
+            if wrapped is not None:
+                material, extra = wrapped
+                return self.make(self.text(node), node, "object",
+                                 resolved=self.key(material, depth + 1, hopped), extra=extra)
         init = self._value_of(node)
         if init is not None:
             kind = "name" if node.type == "identifier" else "member"
-            return self.make(self.text(node), node, kind, resolved=self.key(init, depth + 1),
-                             extra=self._origin(node))
+            return self.make(self.text(node), node, kind,
+                             resolved=self.key(init, depth + 1, hopped), extra=self._origin(node))
         if node.type == "identifier":
-            return self.make(self.text(node), node, "name", extra=self._origin(node))
+            caller = None if hopped else self._passed_key(node, depth)
+            return self.make(self.text(node), node, "name", resolved=caller,
+                             extra=self._origin(node))
         return self.expr(node, depth)
+
+    def _key_object(self, node: Node) -> tuple[Node, frozenset[str]] | None:
+        """jsrsasign's ``{utf8: secret}`` / ``{b64: secret}``: the material, and what is done
+        to it."""
+        entries = [c for c in node.named_children if c.type != "comment"]
+        if len(entries) != 1 or entries[0].type != "pair":
+            return None
+        name = self._key_name(entries[0].child_by_field_name("key"))
+        value = entries[0].child_by_field_name("value")
+        if name not in _KEY_OBJECTS or value is None:
+            return None
+        return value, _KEY_OBJECTS[name]
+
+    def _passed_key(self, ident: Node, depth: int) -> Expr | None:
+        """A key parameter: what the function's same-file callers pass (see
+        ``traits.through_callers``)."""
+        passed = (self.passed(ident) or [])[:_MAX_CALLERS]
+        return traits.through_callers(self.key(arg, depth + 1, hopped=True) for arg, _ in passed)
+
+    # --- one hop through a same-file call --------------------------------------------------
+
+    def passed(self, ident: Node) -> list[tuple[Node, Node]] | None:
+        """For a plain parameter of a function this file calls: (argument, call) for each call
+        site; None when ``ident`` is not such a parameter."""
+        found = self._parameter(ident)
+        if found is None:
+            return None
+        fn, position = found
+        out = []
+        for call in self._callers(fn):
+            args = args_of(call)
+            if position < len(args) and not any(
+                    a.type == "spread_element" for a in args[:position + 1]):
+                out.append((args[position], call))
+        return out
+
+    def _parameter(self, ident: Node) -> tuple[Node, int] | None:
+        """The function ``ident`` is a positional parameter of, and its position."""
+        b = self.scope.binding(self.text(ident), ident)
+        if b is None or b.value is not None or b.scope.type not in FUNCTIONS or \
+                b.start != b.scope.start_byte or b.end != b.start:
+            return None
+        fn = b.scope
+        params = fn.child_by_field_name("parameters") or fn.child_by_field_name("parameter")
+        if params is None:
+            return None
+        if params.type == "identifier":  # x => ...
+            return (fn, 0) if self.text(params) == b.name else None
+        for position, p in enumerate(c for c in params.named_children if c.type != "comment"):
+            if p.type in ("rest_pattern", "object_pattern", "array_pattern"):
+                return None
+            name = p
+            if name.type in ("required_parameter", "optional_parameter"):
+                name = name.child_by_field_name("pattern")
+            if name is not None and name.type == "assignment_pattern":
+                name = name.child_by_field_name("left")
+            if name is not None and name.type == "identifier" and self.text(name) == b.name:
+                return fn, position
+        return None
+
+    def _callers(self, fn: Node) -> list[Node]:
+        """Calls of ``fn`` in this file, outside ``fn`` itself: by its name when it is a local
+        (function declaration, ``const f = () => ..``); a method or property function through
+        ``this`` inside its class or object, or through the name that holds it."""
+        if self._calls_cache is None:
+            self._calls_cache = {}
+            for n in self.nodes("call_expression"):
+                callee = n.child_by_field_name("function")
+                if callee is not None and callee.type == "member_expression":
+                    callee = callee.child_by_field_name("property")
+                if callee is not None and callee.type in ("identifier", "property_identifier"):
+                    self._calls_cache.setdefault(self.text(callee), []).append(n)
+        name, receivers, region = self._function_name(fn)
+        if name is None:
+            return []
+        out = []
+        for call in self._calls_cache.get(name, []):
+            if inside(call, fn):
+                continue
+            callee = unwrap(call.child_by_field_name("function"))
+            if callee.type == "identifier":
+                value = self.scope.value(callee) if receivers is None else None
+                if value is not None and unwrap(value).start_byte == fn.start_byte:
+                    out.append(call)
+            elif callee.type == "member_expression" and receivers is not None:
+                obj = unwrap(callee.child_by_field_name("object"))
+                if self.text(obj) in receivers or (
+                        obj.type == "this" and region is not None and inside(call, region)):
+                    out.append(call)
+        return out
+
+    def _function_name(self, fn: Node) -> tuple[str | None, set[str] | None, Node | None]:
+        """The name a function is called by; for a method or property function also the
+        receivers it is called through (None for a local function) and the class body or
+        object where ``this`` is its owner."""
+        if fn.type == "method_definition":
+            name = self._key_name(fn.child_by_field_name("name"))
+            owner = fn.parent
+            if owner is not None and owner.type == "class_body":
+                return name, self._instances(owner.parent), owner
+            return name, self._holders(owner), owner
+        name = fn.child_by_field_name("name")
+        if name is not None and fn.type.endswith("_declaration"):
+            return self.text(name), None, None
+        parent = fn.parent
+        while parent is not None and parent.type == "parenthesized_expression":
+            parent = parent.parent
+        if parent is None:
+            return None, None, None
+        if parent.type == "variable_declarator":
+            target = parent.child_by_field_name("name")
+            if target is not None and target.type == "identifier":
+                return self.text(target), None, None
+        elif parent.type == "pair":
+            return self._key_name(parent.child_by_field_name("key")), \
+                self._holders(parent.parent), parent.parent
+        elif parent.type == "assignment_expression":
+            left = parent.child_by_field_name("left")
+            if left is not None and left.type == "member_expression":
+                return self.text(left.child_by_field_name("property")), \
+                    {self.text(left.child_by_field_name("object"))}, None
+        return None, None, None
+
+    def _holders(self, obj: Node | None) -> set[str]:
+        """``const api = { ... }``: the name an object literal is held in."""
+        parent = obj.parent if obj is not None else None
+        if parent is not None and parent.type == "variable_declarator":
+            target = parent.child_by_field_name("name")
+            if target is not None and target.type == "identifier":
+                return {self.text(target)}
+        return set()
+
+    def _instances(self, cls: Node | None) -> set[str]:
+        """A class name (static calls) and the locals set to ``new`` of it."""
+        name = cls.child_by_field_name("name") if cls is not None else None
+        if name is None:
+            return set()
+        cls_name = self.text(name)
+        out = {cls_name}
+        for decl in self.nodes("variable_declarator"):
+            value = decl.child_by_field_name("value")
+            target = decl.child_by_field_name("name")
+            if value is not None and target is not None and value.type == "new_expression" and \
+                    self.text(value.child_by_field_name("constructor")) == cls_name:
+                out.add(self.text(target))
+        return out
 
     def _encoded(self, node: Node) -> Node | None:
         """The argument of ``new TextEncoder().encode(x)``, ``enc.encode(x)`` or

@@ -14,7 +14,9 @@ Trait vocabulary (used by rules):
   literal          a constant literal
   env              read from the process environment
   env-unguarded    ... in a way that yields undefined / null / "" when the variable is unset
-  literal-fallback env or config with a literal default (the default is a secret in source)
+                   (an empty-string default included: "" is no secret, and no key either)
+  literal-fallback env or config with a non-empty literal default (a secret in source):
+                   `|| 'dev'`, `getenv("X", "dev")`, `getEnv("X", "dev")`, `ENV.fetch("X", "dev")`
   config           read from configuration
   file             read from a file
   base64-decoded   passed through a base64 decoder
@@ -24,6 +26,7 @@ Trait vocabulary (used by rules):
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from migrate.model import Expr, ExprKind, Secret
@@ -45,13 +48,31 @@ class Idioms:
     env_unguarded: re.Pattern[str]
     env_guarded: re.Pattern[str]
     config: re.Pattern[str]
-    fallback: re.Pattern[str]  # a literal default after an env/config read
+    fallback: re.Pattern[str]  # a non-empty literal default after an env/config read
     base64: re.Pattern[str]
     file: re.Pattern[str]
     local_as_utc: re.Pattern[str] = field(default=re.compile(r"(?!x)x"))
+    empty_fallback: re.Pattern[str] = field(default=re.compile(r"(?!x)x"))  # ... an empty one
 
 
 _NEVER = r"(?!x)x"
+
+
+def _defaults(quotes: str, *shapes: str) -> dict[str, re.Pattern[str]]:
+    """``fallback`` and ``empty_fallback`` for the places a language writes a default value.
+    In each shape ``{name}`` is a quoted setting name and ``{lit}`` where the default literal
+    starts; the quote characters are spelt out so that no shape needs a backreference."""
+    name = "(?:" + "|".join(f"{q}[^{q}\n]+{q}" for q in quotes) + ")"
+    full = "(?:" + "|".join(f"{q}(?!{q})" for q in quotes) + ")"
+    empty = "(?:" + "|".join(q + q for q in quotes) + ")"
+    return {
+        "fallback": _rx(*(p.replace("{name}", name).replace("{lit}", full) for p in shapes)),
+        "empty_fallback": _rx(*(p.replace("{name}", name).replace("{lit}", empty) for p in shapes)),
+    }
+
+
+# getEnv("X", "dev"), env("X", "dev"), config.get("x", "dev"), configService.get<string>(...)
+_HELPER = r"\b\w*(?:env|Env|ENV|config|Config|setting|Setting)\w*(?:\.get\w*)?\s*(?:<[^<>()]*>)?"
 
 IDIOMS: dict[str, Idioms] = {
     "javascript": Idioms(
@@ -64,11 +85,13 @@ IDIOMS: dict[str, Idioms] = {
         stringify=_rx(r"\bString\s*\(", r"\.toString\s*\(", r"`[^`]*\$\{", r"\.toFixed\s*\(",
                       r"(['\"])\1\s*\+", r"\+\s*(['\"])\1", r"JSON\.stringify\s*\("),
         numeric=_rx(r"\bNumber\s*\(", r"parseInt\s*\(", r"parseFloat\s*\(", r"\.id\b", r"\._id\b"),
-        env_unguarded=_rx(r"process\.env(\.\w+|\[[^\]]+\])(?!\s*(\|\||\?\?|\?|&&))",
-                          r"import\.meta\.env\.\w+(?!\s*(\|\||\?\?))"),
+        env_unguarded=_rx(r"process\.env(\.\w+\b|\[[^\]]+\])(?!\s*(\|\||\?\?|\?|&&))",
+                          r"import\.meta\.env\.\w+\b(?!\s*(\|\||\?\?))",
+                          # Workers / Hono bindings: env.ZENDESK_SECRET, c.env.ZENDESK_SECRET
+                          r"\benv\.[A-Z][A-Z0-9_]*\b(?!\s*(\|\||\?\?|\?|&&))"),
         env_guarded=re.compile(_NEVER),
         config=_rx(r"\bconfig\.get\s*\(", r"\bconfig\.\w+", r"\bsettings\.\w+", r"nconf\.get\s*\("),
-        fallback=_rx(r"(\|\||\?\?)\s*(['\"`])"),
+        **_defaults("'\"`", r"(?:\|\||\?\?)\s*{lit}", _HELPER + r"\(\s*{name}\s*,\s*{lit}"),
         base64=_rx(r"Buffer\.from\s*\([^)]*,\s*['\"]base64(url)?['\"]", r"\batob\s*\(",
                    r"base64url\.decode\s*\(", r"Base64\.decode\s*\(", r"base64\.decode\s*\("),
         file=_rx(r"readFileSync\s*\(", r"readFile\s*\("),
@@ -88,7 +111,9 @@ IDIOMS: dict[str, Idioms] = {
         env_guarded=_rx(r"os\.environ\s*\["),
         config=_rx(r"\bsettings\.\w+", r"\.config\s*\[", r"\.config\.get\s*\(", r"\bconfig\s*\[",
                    r"\bconfig\.get\s*\("),
-        fallback=_rx(r"(get|getenv)\s*\(\s*['\"][^'\"]+['\"]\s*,\s*['\"]", r"\bor\s+['\"]"),
+        **_defaults("'\"",
+                    r"\b(?:\w*get\w*|\w*env\w*|env\.\w+)\s*\(\s*{name}\s*,\s*(?:default\s*=\s*)?{lit}",
+                    r"\bor\s+{lit}"),
         base64=_rx(r"b64decode\s*\(", r"base64\.decode", r"decodebytes\s*\("),
         file=_rx(r"\bopen\s*\(", r"\.read_text\s*\(", r"\.read_bytes\s*\("),
         # utcnow() is naive; .timestamp() then reads it as local time.  datetime.now() without
@@ -108,7 +133,8 @@ IDIOMS: dict[str, Idioms] = {
         env_guarded=re.compile(_NEVER),
         config=_rx(r"[Cc]onfiguration\s*\[", r"_config\w*\s*\[", r"\.GetValue\s*<", r"\.GetSection\s*\(",
                    r"AppSettings\s*\[", r"_options\.", r"Options\.Value"),
-        fallback=_rx(r"\?\?\s*\""),
+        **_defaults('"', r"\?\?\s*[@$]?{lit}",
+                    r"GetValue\s*(?:<[^<>()]*>)?\s*\(\s*{name}\s*,\s*[@$]?{lit}"),
         base64=_rx(r"FromBase64String\s*\(", r"Base64UrlEncoder\.DecodeBytes\s*\(",
                    r"Base64UrlTextEncoder\.Decode\s*\(", r"WebEncoders\.Base64UrlDecode\s*\("),
         file=_rx(r"File\.ReadAll(Text|Bytes)\s*\("),
@@ -128,7 +154,8 @@ IDIOMS: dict[str, Idioms] = {
         env_unguarded=_rx(r"System\.getenv\s*\([^)]*\)"),
         env_guarded=_rx(r"Optional\.ofNullable\s*\(\s*System\.getenv"),
         config=_rx(r"getProperty\s*\(", r"@Value", r"\bproperties\.\w+", r"\bconfig\.\w+"),
-        fallback=_rx(r"orElse\s*\(\s*\"", r"getProperty\s*\([^,]+,\s*\""),
+        **_defaults('"', r"orElse\s*\(\s*{lit}", r"getProperty\s*\([^,]+,\s*{lit}",
+                    r"getOrDefault\s*\([^,]+,\s*{lit}"),
         base64=_rx(r"Base64\.getDecoder\(\)", r"Base64\.getUrlDecoder\(\)", r"Decoders\.BASE64",
                    r"decodeBase64\s*\(", r"parseBase64Binary\s*\("),
         file=_rx(r"Files\.read", r"new FileReader"),
@@ -144,7 +171,9 @@ IDIOMS: dict[str, Idioms] = {
         env_unguarded=_rx(r"os\.Getenv\s*\("),
         env_guarded=_rx(r"os\.LookupEnv\s*\("),
         config=_rx(r"viper\.Get", r"\bcfg\.\w+", r"\bconfig\.\w+"),
-        fallback=re.compile(_NEVER),
+        # getEnv("X", "dev") helpers, cmp.Or(os.Getenv("X"), "dev")
+        **_defaults('"`', r"\b\w*(?:[Ee]nv|ENV|[Cc]onfig|[Ss]etting)\w*\s*\(\s*{name}\s*,\s*{lit}",
+                    r"\bcmp\.Or\s*\([^;]*?,\s*{lit}"),
         base64=_rx(r"base64\.(Std|URL|RawStd|RawURL)Encoding\.DecodeString\s*\("),
         file=_rx(r"os\.ReadFile\s*\(", r"ioutil\.ReadFile\s*\("),
     ),
@@ -161,7 +190,8 @@ IDIOMS: dict[str, Idioms] = {
         env_guarded=_rx(r"ENV\.fetch\s*\("),
         config=_rx(r"Rails\.application\.(credentials|config|secrets)", r"Rails\.configuration",
                    r"\bSettings\.", r"\bconfig\."),
-        fallback=_rx(r"ENV\.fetch\s*\([^,)]+,\s*['\"]", r"\|\|\s*['\"]"),
+        **_defaults("'\"", r"ENV\.fetch\s*\([^,)]+,\s*{lit}",
+                    r"ENV\.fetch\s*\([^)]*\)\s*(?:\{|do\b)\s*{lit}", r"\|\|\s*{lit}"),
         base64=_rx(r"Base64\.(decode64|urlsafe_decode64|strict_decode64)\s*\(", r"\.unpack1?\(\s*['\"]m"),
         file=_rx(r"File\.read\s*\(", r"IO\.read\s*\("),
     ),
@@ -179,20 +209,24 @@ IDIOMS: dict[str, Idioms] = {
                           r"\benv\s*\(\s*['\"][^'\"]+['\"]\s*\)"),
         env_guarded=re.compile(_NEVER),
         config=_rx(r"\bconfig\s*\(", r"\$config\s*\[", r"\$this->config"),
-        fallback=_rx(r"\benv\s*\(\s*['\"][^'\"]+['\"]\s*,\s*['\"]", r"\?:\s*['\"]", r"\?\?\s*['\"]"),
+        **_defaults("'\"", r"\b\w*(?:env|Env|ENV|config|Config)\w*\s*\(\s*{name}\s*,\s*{lit}",
+                    r"\?:\s*{lit}", r"\?\?\s*{lit}"),
         base64=_rx(r"base64_decode\s*\(", r"urlsafeB64Decode\s*\("),
         file=_rx(r"file_get_contents\s*\("),
     ),
 }
 IDIOMS["typescript"] = IDIOMS["javascript"]
 
+_GET_ENV = r"\b[gG]et_?[Ee]nv\w*\s*\("  # getEnv("X", ...), get_env(...) helpers
+# Workers / Hono bindings (env.ZENDESK_SECRET, c.env.X) and env("X", ...) helpers too.
+_JS_ENV = r"process\.env|import\.meta\.env|Deno\.env|\benv\.[A-Z][A-Z0-9_]*\b|\benv\s*\(|" + _GET_ENV
 _ENV_ANY = {
-    "javascript": r"process\.env|import\.meta\.env|Deno\.env",
-    "typescript": r"process\.env|import\.meta\.env|Deno\.env",
-    "python": r"os\.environ|getenv",
+    "javascript": _JS_ENV,
+    "typescript": _JS_ENV,
+    "python": r"os\.environ|getenv|\benv(?:\.\w+)?\s*\(|" + _GET_ENV,
     "csharp": r"GetEnvironmentVariable",
     "java": r"System\.getenv",
-    "go": r"os\.(Getenv|LookupEnv)",
+    "go": r"os\.(Getenv|LookupEnv)|" + _GET_ENV,
     "ruby": r"\bENV\b",
     "php": r"getenv|\$_ENV|\$_SERVER|\benv\s*\(",
 }
@@ -303,7 +337,8 @@ def classify(language: str, text: str, kind: ExprKind = "other") -> frozenset[st
         found.add("numeric")
     if re.search(_ENV_ANY.get(language, _NEVER), text):
         found.add("env")
-        if idioms.env_unguarded.search(text) and not idioms.env_guarded.search(text):
+        if (idioms.env_unguarded.search(text) and not idioms.env_guarded.search(text)) or \
+                idioms.empty_fallback.search(text):
             found.add("env-unguarded")
     if idioms.config.search(text):
         found.add("config")
@@ -331,17 +366,21 @@ def expr(language: str, text: str, line: int, column: int, kind: ExprKind = "oth
 _STRING = re.compile(r"""(?P<q>"{3}|'{3}|["'`])(?:\\.|(?!(?P=q)).)*(?P=q)""", re.S)
 _NAME_ARG = re.compile(
     r"""(?:getenv|GetEnvironmentVariable|environ(?:\.get)?|\benv|ENV(?:\.fetch)?|\$_ENV|\$_SERVER|"""
-    r"""config|getProperty|[Cc]onfiguration|LookupEnv|Getenv|credentials\.dig|GetValue<\w+>)"""
+    r"""config|getProperty|[Cc]onfiguration|LookupEnv|Getenv|credentials\.dig|GetValue<\w+>|"""
+    r"""[gG]et_?[Ee]nv|getOrDefault|[Cc]onfig\w*\.get(?:<\w+>)?)"""
     r"""\s*[\(\[]\s*$""")
 
 
 def mask(text: str) -> str:
-    """Replace every string literal by "***", except names handed to an env/config lookup."""
+    """Replace every string literal by "***", except names handed to an env/config lookup
+    and empty strings."""
     out, last = [], 0
     for m in _STRING.finditer(text):
         out.append(text[last:m.start()])
         if _NAME_ARG.search(text[:m.start()]) and re.fullmatch(r"[\"'][\w.:/-]{1,80}[\"']", m.group()):
             out.append(m.group())
+        elif m.group() in ('""', "''", "``"):
+            out.append(m.group())  # empty: nothing to hide, and it shows there is no default
         else:
             out.append('"***"')
         last = m.end()
@@ -349,11 +388,41 @@ def mask(text: str) -> str:
     return "".join(out)
 
 
-def secret(language: str, key: Expr, parameter_names: frozenset[str] = frozenset()) -> Secret:
-    """Describe a signing key expression without keeping any literal value."""
-    chain = [key]
+def _chain(e: Expr) -> list[Expr]:
+    chain = [e]
     while chain[-1].resolved is not None:
         chain.append(chain[-1].resolved)
+    return chain
+
+
+def committed(key: Expr) -> bool:
+    """A key whose value is written in source: a literal, or a literal default."""
+    chain = _chain(key)
+    return chain[-1].kind == "string" or any("literal-fallback" in e.traits for e in chain)
+
+
+def telling(key: Expr) -> bool:
+    """A key that says where it comes from (not just another bare, unresolved name)."""
+    chain = _chain(key)
+    return chain[-1].kind != "name" or any(e.traits for e in chain)
+
+
+def through_callers(keys: Iterable[Expr]) -> Expr | None:
+    """Of the keys a function's callers pass for its key parameter, the one to report: one
+    committed to source if any (a literal in one caller is a literal), else the first that
+    tells its origin."""
+    best = None
+    for e in keys:
+        if committed(e):
+            return e
+        if best is None and telling(e):
+            best = e
+    return best
+
+
+def secret(language: str, key: Expr, parameter_names: frozenset[str] = frozenset()) -> Secret:
+    """Describe a signing key expression without keeping any literal value."""
+    chain = _chain(key)
     final = chain[-1]
     traits: set[str] = set()
     for e in chain:

@@ -691,3 +691,382 @@ def test_class_fields_are_followed() -> None:
     assert s.secret.source == "literal" and s.secret.line == 10
     assert "class-field-s3cret" not in repr(f)
     assert s.header["kid"].has("env") and s.header["kid"].final.text == "process.env.ZENDESK_KID"
+
+
+# --- jwt-simple ------------------------------------------------------------------------------------
+
+SIMPLE_FORMS = {
+    "require": "const jwt = require('jwt-simple');\nconst t = jwt.encode({ sub: 'a' }, KEY);",
+    "import-default": "import jwt from 'jwt-simple';\nconst t = jwt.encode({ sub: 'a' }, KEY);",
+    "import-star": "import * as simple from 'jwt-simple';\nconst t = simple.encode({ sub: 'a' }, KEY);",
+    "import-named": "import { encode } from 'jwt-simple';\nconst t = encode({ sub: 'a' }, KEY);",
+    "import-named-alias": "import { encode as enc } from 'jwt-simple';\nconst t = enc({ sub: 'a' }, KEY);",
+    "require-destructured": "const { encode } = require('jwt-simple');\nconst t = encode({ sub: 'a' }, KEY);",
+    "require-inline": "const t = require('jwt-simple').encode({ sub: 'a' }, KEY);",
+}
+
+
+@pytest.mark.parametrize("code", SIMPLE_FORMS.values(), ids=SIMPLE_FORMS.keys())
+def test_jwt_simple_import_forms(code: str) -> None:
+    s = one(code, "typescript")
+    assert s.library == "jwt-simple" and s.claims["sub"].value == "a"
+    assert s.line == (2 if "\n" in code else 1)
+
+
+def test_encode_of_another_module_is_not_a_signer() -> None:
+    code = """
+    import jwt from './my-jwt-simple-wrapper';
+    import { encode } from 'base-64';
+    const a = jwt.encode({ sub: 'a' }, KEY);
+    const b = encode('text');
+    """
+    assert signers(code) == ()
+
+
+def test_jwt_simple_defaults_options_header_and_no_managed_times() -> None:
+    code = """
+    const jwt = require('jwt-simple');
+    // Zendesk messaging
+    function zendeskToken(user) {
+      const payload = { external_id: String(user.id), scope: 'user', exp: Date.now() + 300000 };
+      return jwt.encode(payload, process.env.ZENDESK_SECRET, 'HS512',
+        { header: { kid: 'app_64a', alg: 'none' } });
+    }
+    """
+    s = one(code)
+    assert s.library == "jwt-simple" and s.function == "zendeskToken"
+    assert s.algorithm == "HS512" and s.algorithm_expr.value == "HS512"
+    assert set(s.header) == {"kid"} and s.header["kid"].value == "app_64a"
+    assert s.claims["exp"].has("clock-ms")
+    assert s.managed == {}  # jwt-simple adds no iat or exp
+    assert s.secret.source == "env" and s.secret.expression == "process.env.ZENDESK_SECRET"
+
+
+@pytest.mark.parametrize("alg,expected", [
+    ("", "HS256"), (", undefined", "HS256"), (", null", "HS256"), (", ''", "HS256"),
+    (", 'HS384'", "HS384"), (", 'RS256'", "RS256"), (", ALG", None),
+])
+def test_jwt_simple_algorithm(alg: str, expected: str | None) -> None:
+    s = one(f"const jwt = require('jwt-simple');\njwt.encode({{ sub: 1 }}, K{alg});")
+    assert s.algorithm == expected
+    assert (s.algorithm_expr is None) == (alg in ("", ", undefined", ", null"))
+
+
+# --- njwt ------------------------------------------------------------------------------------------
+
+NJWT = """
+const nJwt = require('njwt');
+// Zendesk messaging
+app.get('/zendesk/jwt', (req, res) => {
+  const claims = { external_id: String(req.user.id), scope: 'user', exp: 1700000000 };
+  const token = nJwt.create(claims, process.env.ZENDESK_SECRET);
+  token.setExpiration(new Date().getTime() + 5 * 60 * 1000);
+  token.setHeader('kid', process.env.ZENDESK_KID);
+  res.send(token.compact());
+});
+"""
+
+
+def test_njwt_builder_variable() -> None:
+    s = one(NJWT)
+    assert s.library == "njwt" and s.line == 6 and s.function == "/zendesk/jwt"
+    assert s.algorithm == "HS256" and s.algorithm_expr is None
+    assert s.header["kid"].text == "process.env.ZENDESK_KID"
+    # create() overwrites the payload's exp; setExpiration takes milliseconds
+    assert set(s.claims) == {"external_id", "scope"}
+    exp = s.managed["exp"]
+    assert exp.line == 7 and exp.from_now == 300 and exp.has("clock") and not exp.has("clock-ms")
+    assert s.managed["iat"].has("clock") and s.managed["iat"].from_now == 0
+    assert s.managed["jti"].text == "jti set by njwt"
+    assert s.secret.source == "env"
+    assert s.response == "text"
+
+
+def test_njwt_chain_defaults_and_setters() -> None:
+    code = """
+    import { create } from 'njwt';
+    export function token(user, key) {
+      return create({ external_id: user.id, iat: 1700000000 }, key, 'HS512')
+        .setSubject(user.email)
+        .setClaim('scope', 'user')
+        .setSigningKey(process.env.ZD_SECRET)
+        .compact();
+    }
+    """
+    s = one(code, "typescript")
+    assert s.library == "njwt" and s.algorithm == "HS512"
+    assert s.claims["iat"].value == 1700000000 and "iat" not in s.managed
+    assert s.claims["sub"].text == "user.email" and s.claims["scope"].value == "user"
+    exp = s.managed["exp"]
+    assert exp.text == "exp set by njwt (1 hour)" and exp.from_now == 3600
+    assert s.secret.source == "env" and s.secret.expression == "process.env.ZD_SECRET"
+
+
+@pytest.mark.parametrize("arg,offset,fixed", [
+    ("Date.now() + 60 * 60 * 1000", 3600, False),
+    ("new Date(Date.now() + 600000)", 600, False),
+    ("new Date('2030-01-01T00:00:00Z')", None, True),
+    ("Math.floor(Date.now() / 1000) + 300", None, False),  # seconds read as ms: January 1970
+])
+def test_njwt_set_expiration_takes_milliseconds(arg: str, offset: float | None, fixed: bool) -> None:
+    code = (f"import nJwt from 'njwt';\nconst t = nJwt.create({{ sub: 'a' }}, K);\n"
+            f"t.setExpiration({arg});\nexport const s = t.compact();")
+    exp = one(code).managed["exp"]
+    assert exp.from_now == offset and exp.line == 3
+    assert not exp.has("clock-ms")
+    assert exp.has("clock") != fixed
+
+
+def test_njwt_set_expiration_without_value_removes_exp() -> None:
+    code = "const nJwt = require('njwt');\nconst t = nJwt.create({ sub: 'a' }, K).setExpiration();"
+    assert "exp" not in one(code).managed
+
+
+def test_create_of_another_module_is_not_njwt() -> None:
+    code = "import { create } from './tokens';\nconst nJwt = require('nJwt-like');\ncreate({ a: 1 }, K);"
+    assert signers(code) == ()
+
+
+# --- jsrsasign -------------------------------------------------------------------------------------
+
+KJUR_STRINGIFIED = """
+const { KJUR } = require('jsrsasign');
+// Zendesk messaging
+function zendeskToken(user) {
+  const oHeader = { alg: 'HS256', typ: 'JWT', kid: 'app_64a' };
+  const oPayload = {
+    external_id: String(user.id), scope: 'user',
+    iat: KJUR.jws.IntDate.get('now'), exp: KJUR.jws.IntDate.get('now + 1hour'),
+  };
+  const sHeader = JSON.stringify(oHeader);
+  const sPayload = JSON.stringify(oPayload);
+  return KJUR.jws.JWS.sign(null, sHeader, sPayload, { utf8: process.env.ZENDESK_SECRET });
+}
+"""
+
+
+def test_jsrsasign_stringified_header_and_payload() -> None:
+    s = one(KJUR_STRINGIFIED)
+    assert s.library == "jsrsasign" and s.line == 12 and s.function == "zendeskToken"
+    assert s.algorithm == "HS256" and s.algorithm_expr.line == 5  # from the header's alg
+    assert set(s.header) == {"typ", "kid"} and s.header["kid"].value == "app_64a"
+    assert set(s.claims) == {"external_id", "scope", "iat", "exp"}
+    assert s.claims["exp"].has("clock") and s.claims["exp"].from_now == 3600
+    assert s.claims["iat"].from_now == 0
+    assert s.managed == {}
+    assert s.secret.source == "env" and "env" in s.secret.traits
+
+
+def test_jsrsasign_algorithm_argument_json_text_and_base64_key() -> None:
+    code = """
+    const rs = require('jsrsasign');
+    const t = rs.KJUR.jws.JWS.sign('HS512', '{"alg":"HS256","kid":"app_64a"}',
+      { external_id: 'u1', exp: Date.now() + 60000 }, { b64: process.env.ZD_SECRET_B64 });
+    """
+    s = one(code)
+    assert s.algorithm == "HS512" and s.algorithm_expr.value == "HS512"
+    assert s.header["kid"].value == "app_64a" and "alg" not in s.header
+    assert s.claims["exp"].has("clock-ms")
+    assert s.secret.source == "env" and "base64-decoded" in s.secret.traits
+
+
+def test_jsrsasign_global_in_a_page_with_a_literal_key() -> None:
+    code = """
+    window.zE('messenger', 'loginUser', function (callback) {
+      var key = 'page-kjur-s3cret';
+      callback(KJUR.jws.JWS.sign('HS256', { alg: 'HS256', typ: 'JWT' },
+        JSON.stringify({ external_id: localStorage.uid, scope: 'user' }), key));
+    });
+    """
+    f = facts(code)
+    s = f.signers[0]
+    assert len(f.signers) == 1 and s.library == "jsrsasign" and s.browser
+    assert set(s.claims) == {"external_id", "scope"} and "kid" not in s.header
+    assert s.secret.source == "literal" and "page-kjur-s3cret" not in repr(f.signers)
+
+
+@pytest.mark.parametrize("code", [
+    "import { KJUR } from 'jsrsasign';\nKJUR.jws.JWS.sign('HS256', {}, {}, K);",
+    "import * as rs from 'jsrsasign';\nrs.KJUR.jws.JWS.sign('HS256', {}, {}, K);",
+    "import rs from 'jsrsasign';\nrs.default.KJUR.jws.JWS.sign('HS256', {}, {}, K);",
+])
+def test_jsrsasign_import_forms(code: str) -> None:
+    assert one(code, "typescript").library == "jsrsasign"
+
+
+def test_a_local_kjur_is_not_jsrsasign() -> None:
+    code = """
+    const KJUR = { jws: { JWS: { sign: (a, h, p, k) => h + p + k } } };
+    const other = require('other-lib');
+    KJUR.jws.JWS.sign('HS256', '{}', '{}', K);
+    other.KJUR.jws.JWS.sign('HS256', '{}', '{}', K);
+    """
+    assert signers(code) == ()
+
+
+# --- WebCrypto in a Cloudflare Worker --------------------------------------------------------------
+
+WORKER = """
+const b64url = (input) => btoa(typeof input === 'string' ? input
+  : String.fromCharCode(...new Uint8Array(input))).replace(/=+$/, '');
+
+async function signJwt(payload, secret) {
+  const enc = new TextEncoder();
+  const header = { alg: 'HS256', typ: 'JWT', kid: 'app_64a' };
+  const data = `${b64url(JSON.stringify(header))}.${b64url(JSON.stringify(payload))}`;
+  const key = await crypto.subtle.importKey('raw', enc.encode(secret),
+    { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+  const sig = await crypto.subtle.sign('HMAC', key, enc.encode(data));
+  return `${data}.${b64url(sig)}`;
+}
+
+export default {
+  async fetch(request, env) {
+    const user = await currentUser(request, env);
+    const token = await signJwt(
+      { external_id: String(user.id), scope: 'user', exp: Date.now() + 300000 },
+      {secret});
+    return new Response(token);
+  },
+};
+"""
+
+
+@pytest.mark.parametrize("secret,source,expression", [
+    ("env.ZENDESK_SECRET", "env", "secret = env.ZENDESK_SECRET"),
+    ("this.env.ZENDESK_SECRET", "env", "secret = this.env.ZENDESK_SECRET"),
+    ("'worker-s3cret'", "literal", 'secret = "***"'),
+])
+def test_webcrypto_in_a_worker_follows_the_helper_to_its_caller(
+        secret: str, source: str, expression: str) -> None:
+    f = facts(WORKER.replace("{secret}", secret))
+    s = f.signers[0]
+    assert len(f.signers) == 1
+    assert s.library == "webcrypto" and s.function == "signJwt" and s.algorithm == "HS256"
+    assert s.header["kid"].value == "app_64a"
+    assert set(s.claims) == {"external_id", "scope", "exp"}  # from the handler's call
+    assert s.claims["exp"].has("clock-ms") and s.claims["exp"].line == 19
+    assert s.secret.source == source and s.secret.expression == expression
+    assert s.secret.line == 9  # where the helper hands the key to importKey
+    assert "worker-s3cret" not in repr(f)
+
+
+def test_a_helper_called_with_two_payloads_keeps_them_unknown() -> None:
+    code = WORKER.replace("{secret}", "env.ZENDESK_SECRET") + \
+        "export const other = (env) => signJwt({ sub: 'x' }, env.OTHER_SECRET);\n"
+    s = one(code)
+    assert set(s.claims) == {"..."}
+    assert s.secret.source == "env"
+
+
+# --- secrets: empty defaults, literal defaults, literals passed to a signing function --------------
+
+@pytest.mark.parametrize("key,prelude,source", [
+    ("process.env.ZENDESK_SECRET || ''", "", "env"),
+    ('process.env.ZENDESK_SECRET ?? ""', "", "env"),
+    ("cfg.secret ?? ''", "const cfg = loadSettings();", "unknown"),
+    ("getEnv('ZENDESK_SECRET', '')", "", "env"),
+    ("S", "const S = process.env.ZENDESK_SECRET || ``;", "env"),
+])
+def test_an_empty_default_is_not_a_committed_secret(key: str, prelude: str, source: str) -> None:
+    s = secret_of(key, prelude)
+    assert s.secret.source == source
+    assert "literal-fallback" not in s.secret.traits and "literal" not in s.secret.traits
+    if source == "env":
+        assert "env-unguarded" in s.secret.traits  # "" when the variable is unset
+
+
+@pytest.mark.parametrize("key,source,expression", [
+    ("getEnv('ZENDESK_SECRET', 'dev-s3cret')", "env", """getEnv('ZENDESK_SECRET', "***")"""),
+    ("env('ZD_SECRET', 'dev-s3cret')", "env", """env('ZD_SECRET', "***")"""),
+    ("readEnv(`ZENDESK_SECRET`, `dev-s3cret`)", "config", 'readEnv("***", "***")'),
+    ("config.get('zendesk.secret', 'dev-s3cret')", "config", """config.get('zendesk.secret', "***")"""),
+    ("this.configService.get<string>('ZENDESK_SECRET', 'dev-s3cret')", "config",
+     """this.configService.get<string>('ZENDESK_SECRET', "***")"""),
+])
+def test_a_literal_default_through_a_helper_is_a_committed_secret(
+        key: str, source: str, expression: str) -> None:
+    f = facts(f"import jwt from 'jsonwebtoken';\njwt.sign({{ a: 1 }}, {key});", "typescript")
+    secret = f.signers[0].secret
+    assert "literal-fallback" in secret.traits and secret.source == source
+    assert secret.expression == expression
+    assert "dev-s3cret" not in repr(f)
+
+
+def test_an_env_read_with_another_default_is_not_unguarded() -> None:
+    s = secret_of("process.env.ZENDESK_SECRET || config.zendeskSecret")
+    assert s.secret.source == "env" and "env-unguarded" not in s.secret.traits
+
+
+LITERAL_PASSED = {
+    "local-in-caller": """
+        function makeToken(user, key) {
+          return jwt.sign({ external_id: user.id }, key);
+        }
+        function handler(req, res) {
+          var secret = "passed-s3cret";
+          res.send(makeToken(req.user, secret));
+        }""",
+    "module-constant": """
+        var SECRET = "passed-s3cret";
+        const makeToken = (user, key) => jwt.sign({ external_id: user.id }, key);
+        exports.handler = (req) => makeToken(req.user, SECRET);""",
+    "inline-literal": """
+        async function makeToken(user, key) { return jwt.sign({ external_id: user.id }, key); }
+        export const t = await makeToken(u, 'passed-s3cret');""",
+    "method-through-this": """
+        class Tokens {
+          makeToken(user, key) { return jwt.sign({ external_id: user.id }, key); }
+          issue(user) { return this.makeToken(user, 'passed-s3cret'); }
+        }""",
+    "one-of-two-callers": """
+        function makeToken(user, key) { return jwt.sign({ external_id: user.id }, key); }
+        const a = makeToken(u, process.env.ZENDESK_SECRET);
+        const b = makeToken(u, 'passed-s3cret');""",
+}
+
+
+@pytest.mark.parametrize("code", LITERAL_PASSED.values(), ids=LITERAL_PASSED.keys())
+def test_a_literal_passed_to_the_signing_function_is_a_literal(code: str) -> None:
+    f = facts("const jwt = require('jsonwebtoken');\n" + textwrap.dedent(code), "typescript")
+    s = f.signers[0]
+    assert s.secret.source == "literal" and s.secret.expression.startswith("key = ")
+    assert s.secret.line == line_of("const jwt = 1;\n" + textwrap.dedent(code), "jwt.sign")
+    assert "passed-s3cret" not in repr(f)
+
+
+@pytest.mark.parametrize("code", [
+    # the caller's own parameter says no more than the signer's
+    """
+    function makeToken(user, key) { return jwt.sign({ external_id: user.id }, key); }
+    function outer(user, secret) { return makeToken(user, secret); }
+    """,
+    # one hop only: the literal two calls away is not followed
+    """
+    function makeToken(user, key) { return jwt.sign({ external_id: user.id }, key); }
+    function middle(user, secret) { return makeToken(user, secret); }
+    middle(u, 'two-hops-away');
+    """,
+    # a same-named method of another object is not this function
+    """
+    function makeToken(user, key) { return jwt.sign({ external_id: user.id }, key); }
+    other.makeToken(u, 'not-this-one');
+    """,
+])
+def test_a_parameter_stays_a_parameter(code: str) -> None:
+    s = one("const jwt = require('jsonwebtoken');\n" + textwrap.dedent(code))
+    assert s.secret.source == "parameter" and s.secret.expression == "key"
+
+
+def test_claims_follow_a_single_caller() -> None:
+    code = """
+    const jwt = require('jsonwebtoken');
+    function makeToken(payload, key) {
+      payload.scope = 'user';
+      return jwt.sign(payload, key);
+    }
+    export const t = makeToken({ external_id: 'u1', exp: Date.now() + 1000 }, process.env.K);
+    """
+    s = one(code)
+    assert set(s.claims) == {"external_id", "exp", "scope"}
+    assert s.claims["exp"].line == 7 and s.claims["scope"].line == 4

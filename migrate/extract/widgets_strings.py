@@ -34,6 +34,11 @@ _RUNS_TEXT = (b"<script", b"<SCRIPT", b"innerHTML", b"outerHTML", b"insertAdjace
 # A string of plain JavaScript (no <script> inside) is code only where it is run as code.
 _CODE_PROPERTIES = frozenset({"text", "textContent", "innerHTML", "innerText"})
 _CODE_CALLS = frozenset({"eval", "Function", "setTimeout", "setInterval", "createTextNode", "execScript"})
+# Where browser code writes markup into the document.
+_DOM_PROPERTIES = frozenset({"innerHTML", "outerHTML", "srcdoc"}) | _CODE_PROPERTIES
+_DOM_CALLS = frozenset({"insertAdjacentHTML", "createContextualFragment", "parseFromString"})
+# jQuery's: on a jQuery object only (a server framework's ``c.html(...)`` sends a response).
+_JQUERY_CALLS = frozenset({"html", "append", "prepend", "replaceWith", "after", "before"})
 _SCRIPT_TAG = re.compile(rb"<script\b", re.I)
 _SRC_ATTR = re.compile(rb"\ssrc\s*=", re.I)
 _TYPE_ATTR = re.compile(rb"\stype\s*=\s*[\"']?([^\"'\s>]*)", re.I)
@@ -83,14 +88,19 @@ def string_scripts(outer: Script, values_rendered: bool) -> list[StringScript]:
     values: list[Span] = []
     regions = []
     for group in taken:
-        region = _rewrite(buf, group, values)
-        if region is not None:
-            regions.append((group, region))
+        spliced: list[Span] = []
+        region = _rewrite(buf, group, spliced)
+        if region is not None and region[1] > region[0]:
+            regions.append((group, region, spliced))
+            values += spliced
     data = bytes(buf)
-    view = _display(outer, data, [r for _, r in regions], values)
-    masked = sorted(outer.masked + values) if values_rendered and values else outer.masked
+    view = _display(outer, data, [r for _, r, _ in regions], values)
     found: list[StringScript] = []
-    for group, (start, end) in regions:
+    for group, (start, end), spliced in regions:
+        # A value spliced into markup that a server sends is rendered into the page; one that
+        # browser code writes into the document is a variable of the browser.
+        rendered = values_rendered and spliced and not _dom_sink(outer, group)
+        masked = sorted(outer.masked + spliced) if rendered else outer.masked
         markup = _SCRIPT_TAG.search(data, start, end) is not None
         if not markup and not _runs_as_code(outer, group):
             continue
@@ -109,13 +119,10 @@ def string_scripts(outer: Script, values_rendered: bool) -> list[StringScript]:
 # --- finding the strings ----------------------------------------------------------------------
 
 def _string_of(node: Node) -> Node | None:
-    for _ in range(3):
-        if node.type in STRINGS:
-            return node
-        if node.parent is None:
-            return None
-        node = node.parent
-    return None
+    """The string literal whose text ``node`` is (not code in a ``${...}`` of it)."""
+    if node.type in ("string_fragment", "escape_sequence"):
+        node = node.parent  # type: ignore[assignment]
+    return node if node is not None and node.type in STRINGS else None
 
 
 def _is_plus(node: Node) -> bool:
@@ -145,6 +152,43 @@ def _leaves(group: Node) -> list[Node]:
     return out
 
 
+def _callee_name(outer: Script, call: Node) -> tuple[str | None, str]:
+    """(name called, text of the object it is called on) for ``a.b(...)`` / ``b(...)``."""
+    callee = unwrap(call.child_by_field_name("function") or call.child_by_field_name("constructor"))
+    if callee is None:
+        return None, ""
+    if callee.type == "member_expression":
+        return member_name(outer, callee), outer.text(callee.child_by_field_name("object"))
+    return outer.text(callee), ""
+
+
+def _first_argument_of(group: Node) -> Node | None:
+    """The call ``group`` is the first argument of."""
+    parent = group.parent
+    if parent is None or parent.type != "arguments" or parent.parent is None:
+        return None
+    call = parent.parent
+    a = args(call)
+    return call if a and a[0] == group or (len(a) > 1 and a[1] == group) else None
+
+
+def _dom_sink(outer: Script, group: Node) -> bool:
+    """The string is written into the document by browser code: ``el.innerHTML = ...``,
+    ``document.write(...)``, ``insertAdjacentHTML(...)``, ``$(el).html(...)``."""
+    parent = group.parent
+    if parent is not None and parent.type in ("assignment_expression", "augmented_assignment_expression") \
+            and parent.child_by_field_name("right") == group:
+        left = unwrap(parent.child_by_field_name("left"))
+        return left is not None and left.type == "member_expression" \
+            and member_name(outer, left) in _DOM_PROPERTIES
+    call = _first_argument_of(group)
+    if call is None:
+        return False
+    name, obj = _callee_name(outer, call)
+    return name in _DOM_CALLS or (name in ("write", "writeln") and obj.endswith("document")) \
+        or (name in _JQUERY_CALLS and obj.startswith(("$", "jQuery")))
+
+
 def _runs_as_code(outer: Script, group: Node) -> bool:
     """``s.text = '...'``, ``eval('...')``, ``setTimeout('...')``, ``createTextNode('...')``."""
     parent = group.parent
@@ -156,11 +200,9 @@ def _runs_as_code(outer: Script, group: Node) -> bool:
             and member_name(outer, left) in _CODE_PROPERTIES
     if parent.type == "arguments" and parent.parent is not None:
         call = parent.parent
-        callee = unwrap(call.child_by_field_name("function") or call.child_by_field_name("constructor"))
-        if callee is None or not args(call) or args(call)[0] != group:
+        if not args(call) or args(call)[0] != group:
             return False
-        name = member_name(outer, callee) if callee.type == "member_expression" else outer.text(callee)
-        return name in _CODE_CALLS
+        return _callee_name(outer, call)[0] in _CODE_CALLS
     return False
 
 

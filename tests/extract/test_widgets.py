@@ -459,11 +459,17 @@ def test_escaped_quotes_and_closing_tags_in_inner_html():
     assert f.errors == ()
 
 
-def test_a_token_spliced_into_browser_markup_is_not_a_server_template():
-    code = ("document.body.innerHTML += '<script>zE(\"messenger\", \"loginUser\", cb => cb(\"' + jwt + '\"))</script>';\n")
+@pytest.mark.parametrize("code", [
+    "document.body.innerHTML += '<script>zE(\"messenger\", \"loginUser\", cb => cb(\"' + jwt + '\"))</script>';\n",
+    # a CommonJS module (not plainly browser code) that still writes into the document
+    "module.exports = function mount(panel, jwt) {\n"
+    "  panel.insertAdjacentHTML('beforeend', `<script>zE('messenger', 'loginUser', cb => cb('${jwt}'))</script>`);\n"
+    "};\n",
+])
+def test_a_token_spliced_into_browser_markup_is_not_a_server_template(code):
     (c,) = facts(code).calls
-    assert (c.command, c.line) == ("loginUser", 1)
-    assert c.token_source != "template"
+    assert (c.command, c.line) == ("loginUser", code.count("\n", 0, code.index("zE(")) + 1)
+    assert c.token_source == "unknown"
 
 
 def test_a_server_sending_a_page_keeps_its_calls_at_their_lines():

@@ -26,6 +26,8 @@ NodeKey = tuple[int, int, str]
 
 # How many names deep a value is followed (x = y; y = clock + 300).
 MAX_DEPTH = 3
+_MAX_CALLERS = 8  # call sites looked at when a key parameter is followed into its callers
+_METHODS = frozenset({"method_declaration", "local_function_statement"})  # called by name
 
 
 def key_of(node: Node) -> NodeKey:
@@ -368,10 +370,11 @@ class Reader:
         out.append(data[last:].decode("utf-8", "replace"))
         return "".join(out)
 
-    def key(self, node: Node, peel: Callable[[Reader, Node], Node | None]) -> Expr:
+    def key(self, node: Node, peel: Callable[[Reader, Node], Node | None], hop: bool = True) -> Expr:
         """A signing key as passed, linked through names and wrapper calls (``hmacShaKeyFor``,
-        ``GetBytes``, ``FromBase64String``...) down to the secret itself.  Literal values are not
-        kept in the Exprs; traits.secret masks the texts."""
+        ``GetBytes``, ``FromBase64String``...) down to the secret itself, and from a method
+        parameter once into the same-file calls of the method.  Literal values are not kept in
+        the Exprs; traits.secret masks the texts."""
         hops = [node]
         seen = {key_of(node)}
         for _ in range(4 * MAX_DEPTH):
@@ -382,13 +385,46 @@ class Reader:
                 break
             seen.add(key_of(nxt))
             hops.append(nxt)
-        e: Expr | None = None
+        # A method parameter: what the method's callers in this file pass (one hop).
+        e: Expr | None = traits.through_callers(
+            self.key(arg, peel, hop=False) for arg in self._passed(hops[-1])[:_MAX_CALLERS]
+        ) if hop else None
         for n in reversed(hops):
             kind, _ = self.syntax.literal(self.doc, n)
             line, col = self.doc.pos(n)
             e = build(self.syntax.language, self.text(n), line, col, kind, None, e)
         assert e is not None
         return e
+
+    def _passed(self, node: Node) -> list[Node]:
+        """For a parameter of the method around ``node``: the argument each call of that
+        method elsewhere in the file passes for it."""
+        node = self.syntax.unwrap(node)
+        if node.type != "identifier" or not self.syntax.is_reference(node):
+            return []
+        name = self.text(node)
+        for scope in ancestors(node):
+            if scope.type in self.syntax.classes:
+                return []
+            if scope.type in self.syntax.scopes:
+                params = self.syntax.parameters(self.doc, scope)
+                if name in params:
+                    break
+        else:
+            return []
+        method = scope.child_by_field_name("name") if scope.type in _METHODS else None
+        if method is None:
+            return []
+        position, out = params.index(name), []
+        for n in self.syntax.find(self.doc, self.syntax.call_types):
+            c = self.call(n)
+            if c is None or c.new or c.name != self.text(method) or \
+                    scope.start_byte <= n.start_byte < scope.end_byte:
+                continue
+            arg = c.arg(position, name)
+            if arg is not None:
+                out.append(arg)
+        return out
 
     def safe_expr(self, node: Node, label: str) -> Expr:
         """An Expr for an algorithm written as a call: the callee only, since the arguments of

@@ -276,8 +276,7 @@ def _profile(s: Signer, site: WidgetKind | None, site_calls: set[str],
         # Without scope / kid, an iat + jti payload is Classic Help Center authentication.
         return "zendesk-classic-hc", "it sets jti and no scope / kid (Help Center / contact form authentication)"
     if site in ("classic", "zopim") or (site == "messaging" and classic_pages):
-        if _classic_hc_auth(site_calls):
-            return "zendesk-classic-hc", "the site's Web Widget authenticates Help Center (authenticate.jwtFn)"
+        # Help Center tokens carry jti (handled above); a token without one is a chat token.
         return "zendesk-classic-chat", ("the site has Classic widget pages and the token sets neither kid nor "
                                         "scope (chat authentication)")
     if site == "messaging":

@@ -99,6 +99,11 @@ class Signer:
     # "text", "object" (res.json({token})), "template", or None when not seen.
     response: str | None = None
     function: str | None = None  # enclosing function / method / route name
+    # First and last line of the piece of the file that holds the call (its function, route or
+    # method): what the signer is judged by.  ``hints`` are read from it.
+    span: tuple[int, int] | None = None
+    # Claims whose value comes from the request (a posted email, a query parameter).
+    from_request: frozenset[str] = frozenset()
 
     def timing(self, claim: str) -> Expr | None:
         return self.claims.get(claim) or self.managed.get(claim)

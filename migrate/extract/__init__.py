@@ -11,6 +11,7 @@ import importlib
 import re
 from collections.abc import Callable
 
+from migrate.extract import flows
 from migrate.extract.base import Found, Source, runs_in_browser
 from migrate.model import FileError, FileFacts
 
@@ -104,6 +105,9 @@ def extract(src: Source) -> FileFacts:
         found.browser = True
     elif src.language in ("javascript", "typescript", "tsx"):
         found.browser = runs_in_browser(src.text, page=False)
+    if found.signers:
+        signers, logged = flows.judge(src.text, tuple(found.signers))
+        found.signers, found.markers = list(signers), found.markers + logged
     facts = found.freeze(src)
     if "migrate:" in src.text:
         facts = dataclasses.replace(facts, suppressions=suppressions(src.text))

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 
 from migrate.extract import traits
-from migrate.extract.base import Found, Source, scoped_hints
+from migrate.extract.base import Found, Source
 from migrate.extract.treesitter import piece_lines
 from migrate.extract.go_claims import ClaimReader, StructTypes
 from migrate.extract.go_dialect import GoDialect
@@ -38,7 +38,7 @@ def extract(src: Source) -> Found:
     index = Index(doc, _DIALECT)
     reader = ClaimReader(index, StructTypes(doc))
     for call in _constructors(doc, aliases):
-        found.signers.append(_signer(src, index, reader, call, scoped_hints(src.text, *piece_lines('go', call))))
+        found.signers.append(_signer(src, index, reader, call, piece_lines('go', call)))
     return found
 
 
@@ -87,7 +87,7 @@ class _Token:
 
 
 def _signer(src: Source, index: Index, reader: ClaimReader, call: Node,
-            hints: frozenset[str]) -> Signer:
+            span: tuple[int, int]) -> Signer:
     doc = index.doc
     args = children(child(call, "arguments"))
     method = args[0] if args else None
@@ -103,7 +103,7 @@ def _signer(src: Source, index: Index, reader: ClaimReader, call: Node,
         path=src.path, line=line, column=col, language="go", library="golang-jwt",
         algorithm=_algorithm(index, method),
         algorithm_expr=index.expr(method) if method else None,
-        header=token.header, claims=claims, secret=secret, browser=False, hints=hints,
+        header=token.header, claims=claims, secret=secret, browser=False, span=span,
         response=response(index, token.signing) if token.signing is not None else None,
         function=index.function_name(call),
     )

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 from tree_sitter import Node
 
 from migrate.extract import traits
-from migrate.extract.base import runs_in_browser, scoped_hints
+from migrate.extract.base import runs_in_browser
 from migrate.extract.js_scope import FUNCTIONS, args_of, enclosing, inside, parameters, unwrap
 from migrate.extract.js_values import JsFile
 from migrate.extract.treesitter import ancestors, piece_lines, string_value, walk
@@ -83,10 +83,6 @@ class Site:
         self.f = f
         self.browser = runs_in_browser(f.src.text, page=False)
         self._calls: dict[str, list[Node]] | None = None
-
-    def hints(self, node: Node) -> frozenset[str]:
-        """Hints from the function, route or method holding the call (see scoped_hints)."""
-        return scoped_hints(self.f.src.text, *piece_lines("javascript", node))
 
     def calls_to(self, name: str) -> list[Node]:
         """Calls of a function or method by its (last) name."""
@@ -273,6 +269,6 @@ def signer(site: Site, parts: Parts) -> Signer:
         path=f.src.path, line=line, column=col, language=f.language, library=parts.library,
         algorithm=parts.algorithm, algorithm_expr=parts.algorithm_expr, header=parts.header,
         claims=parts.claims, managed=parts.managed, secret=secret, browser=site.browser,
-        hints=site.hints(parts.call), response=response(site, parts.token, parts.callback),
+        span=piece_lines("javascript", parts.call), response=response(site, parts.token, parts.callback),
         function=function_name(f, parts.call),
     )

@@ -11,7 +11,7 @@ header), head (more header fields); PHP 8 named arguments are read too.
 from __future__ import annotations
 
 from migrate.extract import traits
-from migrate.extract.base import Found, Source, scoped_hints
+from migrate.extract.base import Found, Source
 from migrate.extract.treesitter import piece_lines
 from migrate.extract.php_dialect import PhpDialect
 from migrate.extract.treesitter import Doc, string_value, walk
@@ -36,7 +36,7 @@ def extract(src: Source) -> Found:
         return found
     index = Index(doc, _DIALECT)
     for call in calls:
-        found.signers.append(_signer(src, index, call, scoped_hints(src.text, *piece_lines('php', call))))
+        found.signers.append(_signer(src, index, call, piece_lines('php', call)))
     return found
 
 
@@ -91,7 +91,7 @@ def _arguments(index: Index, call: Node) -> dict[str, Node]:
     return out
 
 
-def _signer(src: Source, index: Index, call: Node, hints: frozenset[str]) -> Signer:
+def _signer(src: Source, index: Index, call: Node, span: tuple[int, int]) -> Signer:
     doc = index.doc
     args = _arguments(index, call)
     header: dict[str, Expr] = {}
@@ -109,7 +109,7 @@ def _signer(src: Source, index: Index, call: Node, hints: frozenset[str]) -> Sig
         path=src.path, line=line, column=col, language="php", library="php-jwt",
         algorithm=_algorithm(index, alg),
         algorithm_expr=index.expr(alg) if alg is not None else None,
-        header=header, claims=claims, secret=secret, browser=False, hints=hints,
+        header=header, claims=claims, secret=secret, browser=False, span=span,
         response=response(index, call), function=index.function_name(call),
     )
 

@@ -11,7 +11,7 @@ import re
 import libcst as cst
 
 from migrate.extract import traits
-from migrate.extract.base import Found, Source, scoped_hints
+from migrate.extract.base import Found, Source
 from migrate.extract.python_index import Index, target_key
 from migrate.extract.python_focus import focus
 from migrate.extract.python_parse import parse
@@ -102,7 +102,7 @@ class _Extractor:
             path=self.src.path, line=line, column=col, language="python", library=library,
             algorithm=algorithm, algorithm_expr=algorithm_expr, header=header,
             claims=self._mapping(args.get("payload"), call), secret=secret, browser=False,
-            hints=self._hints(call), response=outcome.response, function=self._function(call))
+            span=self._span(call), response=outcome.response, function=self._function(call))
         return signer, outcome.markers
 
     def _mapping(self, node: cst.BaseExpression | None, call: cst.Call) -> Mapping:
@@ -136,15 +136,15 @@ class _Extractor:
         every += [s for s in (p.star_arg, p.star_kwarg) if isinstance(s, cst.Param)]
         return frozenset(x.name.value for x in every)
 
-    def _hints(self, call: cst.Call) -> frozenset[str]:
-        """Hints from the module- or class-level statement holding the call."""
+    def _span(self, call: cst.Call) -> tuple[int, int]:
+        """Lines of the module- or class-level statement holding the call."""
         piece: cst.CSTNode = call
         node = self.idx.parent.get(call)
         while node is not None and not isinstance(node, cst.Module) and not (
                 isinstance(node, cst.IndentedBlock) and isinstance(self.idx.parent.get(node), cst.ClassDef)):
             piece = node
             node = self.idx.parent.get(node)
-        return scoped_hints(self.src.text, self.idx.pos(piece)[0], self.idx.end(piece)[0])
+        return self.idx.pos(piece)[0], self.idx.end(piece)[0]
 
     def _function(self, call: cst.Call) -> str | None:
         fn = self.idx.function(call)

@@ -10,7 +10,7 @@ HS256 when it is left out.
 from __future__ import annotations
 
 from migrate.extract import traits
-from migrate.extract.base import Found, Source, scoped_hints
+from migrate.extract.base import Found, Source
 from migrate.extract.treesitter import piece_lines
 from migrate.extract.ruby_dialect import RubyDialect, symbol_or_string
 from migrate.extract.treesitter import Doc, walk
@@ -35,7 +35,7 @@ def extract(src: Source) -> Found:
         return found
     index = Index(doc, _DIALECT)
     for call in calls:
-        found.signers.append(_signer(src, index, call, scoped_hints(src.text, *piece_lines('ruby', call))))
+        found.signers.append(_signer(src, index, call, piece_lines('ruby', call)))
     return found
 
 
@@ -47,7 +47,7 @@ def _is_encode(doc: Doc, node: Node) -> bool:
     return receiver is not None and doc.text(receiver).lstrip(":") == "JWT"
 
 
-def _signer(src: Source, index: Index, call: Node, hints: frozenset[str]) -> Signer:
+def _signer(src: Source, index: Index, call: Node, span: tuple[int, int]) -> Signer:
     doc = index.doc
     args = children(child(call, "arguments"))
     positional = [a for a in args if a.type not in ("pair", "comment")]
@@ -69,7 +69,7 @@ def _signer(src: Source, index: Index, call: Node, hints: frozenset[str]) -> Sig
         path=src.path, line=line, column=col, language="ruby", library="ruby-jwt",
         algorithm=_algorithm(index, alg),
         algorithm_expr=index.expr(alg) if alg is not None else None,
-        header=header, claims=claims, secret=secret, browser=False, hints=hints,
+        header=header, claims=claims, secret=secret, browser=False, span=span,
         response=response(index, call), function=index.function_name(call),
     )
 

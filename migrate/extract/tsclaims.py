@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 import tree_sitter as ts
 
 from migrate.extract import traits
-from migrate.extract.base import Source, scoped_hints
-from migrate.extract.treesitter import Doc, ancestors, piece_lines, query, string_value, walk
+from migrate.extract.base import Source
+from migrate.extract.treesitter import Doc, ancestors, query, string_value, walk
 from migrate.model import Expr, ExprKind
 
 Node = ts.Node
@@ -262,10 +262,6 @@ class Reader:
         if self._defs is None:  # only files that sign something pay for it
             self._defs = Defs(self.doc, self.syntax)
         return self._defs
-
-    def hints(self, node: Node) -> frozenset[str]:
-        """Hints from the function, route or method that holds ``node`` (see scoped_hints)."""
-        return scoped_hints(self.src.text, *piece_lines(self.syntax.grammar, node))
 
     # --- plumbing
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from migrate.extract import traits
 from migrate.extract.base import Found, Source
-from migrate.extract.treesitter import Doc, ancestors, walk
+from migrate.extract.treesitter import Doc, ancestors, piece_lines, walk
 from migrate.extract.tsclaims import Node, Reader, Syntax, key_of
 from migrate.model import Expr, Signer
 
@@ -78,7 +78,7 @@ def signer(reader: Reader, draft: Draft, function: str | None, response: str | N
         path=reader.src.path, line=line, column=col, language=lang, library=draft.library,
         algorithm=draft.algorithm, algorithm_expr=draft.algorithm_expr, header=dict(draft.header),
         claims=dict(draft.claims), managed=dict(draft.managed), secret=secret, browser=False,
-        hints=reader.hints(draft.at), response=response, function=function,
+        span=piece_lines(reader.syntax.grammar, draft.at), response=response, function=function,
     )
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import pathspec
 
+from migrate import lang
 from migrate.extract import language_for
 from migrate.model import FileError
 
@@ -29,7 +30,7 @@ SIGNER_NEEDLES = (b"wt", b"WT")
 NEEDLES = SIGNER_NEEDLES + (b"zE", b"zopim", b"zdassets", b"endesk", b"ININ", b"enesys",
                             b"purecloud", b"pure.cloud", b"webchat", b"signeddata")
 # Back-end languages are only read for signing code; pages and scripts for everything.
-_NEEDLES_FOR = dict.fromkeys(("python", "csharp", "java", "go", "ruby"), SIGNER_NEEDLES)
+_NEEDLES_FOR = {src: record.needles for src, record in lang.by_source().items() if record.needles}
 
 DEFAULT_MAX_BYTES = 8 * 1024 * 1024
 

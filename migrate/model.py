@@ -11,6 +11,10 @@ from typing import Literal
 
 Severity = Literal["error", "warning", "info"]
 
+# The claim name extractors give contents they cannot read (a parameter, a spread): rules do
+# not claim that a claim is missing when it is there.
+UNKNOWN_CLAIM = "..."
+
 # What an expression *is*, as far as the parser can tell without running it.
 ExprKind = Literal[
     "int", "float", "string", "bool", "null", "template", "name", "member", "call", "binary",

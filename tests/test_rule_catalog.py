@@ -15,6 +15,9 @@ CODE_RULES = {
     "ZG209": "email-verified-not-boolean", "ZG210": "unsupported-algorithm", "ZG211": "base64-decoded-secret",
     "ZG212": "hardcoded-secret", "ZG213": "lifetime-over-limit", "ZG301": "api-token-for-widget",
     "ZG302": "genesys-secret-in-browser", "ZG303": "id-token-symmetric-alg",
+    # added at the end of their families
+    "ZG109": "settings-after-loader", "ZG217": "identity-from-request", "ZG218": "classic-chat-missing-exp",
+    "ZG219": "token-logged",
 }
 TOKEN_ONLY_RULES = {
     "ZG214": "token-expired", "ZG215": "token-malformed", "ZG216": "signature-mismatch",

@@ -11,16 +11,13 @@ import importlib
 import re
 from collections.abc import Callable
 
+from migrate import lang
 from migrate.extract import flows
 from migrate.extract.base import Found, Source, runs_in_browser
 from migrate.model import FileError, FileFacts
 
-# Libraries the signer extractors recognise.
-LIBRARIES = (
-    "jwt.net", "system.identitymodel", "jsonwebtoken", "jose", "webcrypto", "pyjwt", "python-jose",
-    "authlib", "jjwt", "java-jwt", "nimbus", "golang-jwt", "ruby-jwt", "php-jwt", "jwt-simple",
-    "njwt", "jsrsasign",
-)
+# Libraries the signer extractors recognise (each language package lists its own).
+LIBRARIES = lang.libraries()
 
 # Server-template and page flavours: they decide which template tags are masked.
 PAGE_EXTENSIONS = {
@@ -33,11 +30,7 @@ PAGE_EXTENSIONS = {
     ".tpl": "smarty",  # Smarty (PrestaShop, XOOPS...), or a Go template: both are masked
     ".vue": "vue", ".svelte": "vue",
 }
-CODE_EXTENSIONS = {
-    ".js": "javascript", ".mjs": "javascript", ".cjs": "javascript", ".jsx": "javascript",
-    ".ts": "typescript", ".mts": "typescript", ".cts": "typescript", ".tsx": "tsx",
-    ".py": "python", ".cs": "csharp", ".java": "java", ".go": "go", ".rb": "ruby", ".php": "php",
-}
+CODE_EXTENSIONS = lang.extensions()
 
 
 def language_for(name: str) -> str | None:
@@ -56,38 +49,41 @@ def language_for(name: str) -> str | None:
     return None
 
 
-# language -> extractor modules (each has ``extract(src: Source) -> Found``)
-_PLAN: dict[str, tuple[str, ...]] = {
-    "javascript": ("widgets", "js"),
-    "typescript": ("widgets", "js"),
-    "tsx": ("widgets", "js"),
-    "python": ("python",),
-    "csharp": ("csharp",),
-    "java": ("java",),
-    "go": ("go",),
-    "ruby": ("ruby",),
-    "php": ("pages", "php"),
-}
+
+def _plan(source_language: str) -> tuple[str, ...]:
+    """The extractor modules (each with ``extract(src) -> Found``) a code file goes through."""
+    record = lang.of(source_language)
+    if record is None:
+        return ()
+    shared = ("migrate.extract.widgets",) if record.widgets else \
+        ("migrate.extract.pages",) if record.pages else ()
+    return (*shared, f"{record.package}.signers")
 
 
 # A second, per-extractor prefilter on the decoded text: a file that mentions a JWT only to
 # verify one, or a page without a script, is not parsed by the extractor that cannot use it.
 _GATES: dict[str, tuple[str, ...]] = {
-    "widgets": ("zE", "zopim", "zdassets", "endesk", "ININ", "enesys", "CXBus", "purecloud",
-                "pure.cloud", "webchat", "signeddata", "ecret", "ECRET"),
-    "js": ("sign", "Sign", "SIGN", "subtle", "jwt-simple", "njwt"),
-    "python": ("encode",),
+    **{f"{record.package}.signers": record.gate for record in lang.all_languages() if record.gate},
+    "migrate.extract.widgets": ("zE", "zopim", "zdassets", "endesk", "ININ", "enesys", "CXBus", "purecloud",
+                                "pure.cloud", "webchat", "signeddata", "ecret", "ECRET"),
     # script elements, Liferay <aui:script>, and JSP scriptlets that sign (see java._RELEVANT)
-    "pages": ("<script", "<SCRIPT", "<Script", "aui:script", "Jwts", "JWT.create", "SignedJWT", "JWSObject"),
+    "migrate.extract.pages": ("<script", "<SCRIPT", "<Script", "aui:script", "Jwts", "JWT.create", "SignedJWT",
+                              "JWSObject"),
 }
 
 
+def _label(module: str) -> str:
+    """migrate.lang.javascript.signers -> "javascript signer"; migrate.extract.pages -> "pages"."""
+    parts = module.split(".")
+    return f"{parts[-2]} signer" if parts[-1] == "signers" else parts[-1]
+
+
 def _extractor(module: str) -> Callable[[Source], Found]:
-    return importlib.import_module(f"migrate.extract.{module}").extract
+    return importlib.import_module(module).extract
 
 
 def extract(src: Source) -> FileFacts:
-    plan = ("pages",) if src.language.startswith("page:") else _PLAN.get(src.language, ())
+    plan = ("migrate.extract.pages",) if src.language.startswith("page:") else _plan(src.language)
     found = Found()
     for module in plan:
         gate = _GATES.get(module)
@@ -99,7 +95,7 @@ def extract(src: Source) -> FileFacts:
             found.errors.append(FileError(src.path, "too deeply nested to analyse; skipped"))
         except Exception as exc:  # one extractor's bug must not stop the scan
             found.errors.append(FileError(
-                src.path, f"internal error in the {module} extractor ({type(exc).__name__}: {exc}); "
+                src.path, f"internal error in the {_label(module)} extractor ({type(exc).__name__}: {exc}); "
                 "please report it with this file"))
     if src.language.startswith("page:"):
         found.browser = True

@@ -135,7 +135,7 @@ def _page_signers(src: Source, data: bytes, inline: list[_ScriptTag]) -> Found:
     if not bodies:
         return found
     try:
-        js = importlib.import_module("migrate.extract.js")
+        js = importlib.import_module("migrate.lang.javascript.signers")
     except ImportError:
         return found
     for grammar in dict.fromkeys(t.grammar for t in bodies):
@@ -169,7 +169,7 @@ def _scriptlet_signers(src: Source) -> Found:
     read by the Java signer extractor at the page's lines and columns."""
     found = Found()
     try:
-        java = importlib.import_module("migrate.extract.java")
+        java = importlib.import_module("migrate.lang.java.signers")
     except ImportError:
         return found
     view = scriptlet_view(src.data, java.SCRIPTLET_PRINT)

@@ -15,7 +15,7 @@ from migrate.extract import traits
 from migrate.extract.base import Found, Source
 from migrate.extract.treesitter import Doc, ancestors, piece_lines, walk
 from migrate.extract.tsclaims import Node, Reader, Syntax, key_of
-from migrate.model import Expr, Signer
+from migrate.model import UNKNOWN_CLAIM, Expr, Signer
 
 # --- algorithms and the final record --------------------------------------------------------
 
@@ -43,7 +43,7 @@ def algorithm_name(text: str) -> str | None:
 
 # Claim name for contents that cannot be read (a parameter, what a method returns): rules then
 # do not claim that a claim is missing.
-UNKNOWN = "..."
+UNKNOWN = UNKNOWN_CLAIM
 
 
 @dataclass

@@ -5,29 +5,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from migrate import lang
 from migrate.generate.config import Config
 from migrate.generate.mapping import Profile
 from migrate.inventory import Inventory, SignerView
 from migrate.model import Expr, Loader, Signer, WidgetCall
 from migrate.widgetapi import lookup
 
-# language -> (framework, how to recognise it in the signer's file), first match wins; a language
-# with one framework has a catch-all entry.
-_FRAMEWORKS: dict[str, tuple[tuple[str, re.Pattern[str]], ...]] = {
-    "python": (("fastapi", re.compile(r"^\s*(from|import)\s+fastapi\b", re.M)),
-               ("django", re.compile(r"^\s*(from|import)\s+django\b", re.M)),
-               ("flask", re.compile(r"^\s*(from|import)\s+flask\b", re.M))),
-    "typescript": (("nextjs", re.compile(r"from\s+['\"]next/server['\"]|export\s+(async\s+)?function\s+(GET|POST)\b")),
-                   ("express", re.compile(r""))),
-    "javascript": (("nextjs", re.compile(r"from\s+['\"]next/server['\"]")),
-                   ("express", re.compile(r""))),
-    "csharp": (("aspnetcore", re.compile(r"")),),
-    "java": (("spring", re.compile(r"org\.springframework")),),
-    "go": (("gohttp", re.compile(r"\"net/http\"|github\.com/(go-chi/chi|gin-gonic/gin)")),),
-    "ruby": (("rails", re.compile(r"<\s*(ApplicationController|ActionController::(Base|API))|Rails\.")),),
-    "php": (("laravel", re.compile(r"Illuminate\\|extends\s+Controller\b|Route::")),
-            ("php", re.compile(r""))),
-}
 _AUTH_CALLS = {("messenger", "loginUser"), ("$zopim", "livechat.authenticate"),
                ("zESettings", "webWidget.authenticate.jwtFn"), ("zESettings", "webWidget.authenticate.chat.jwtFn")}
 
@@ -91,10 +75,8 @@ class Plan:
 
 
 def _framework(v: SignerView, text: str) -> str | None:
-    for name, rx in _FRAMEWORKS.get(v.signer.language, ()):
-        if rx.search(text):
-            return name
-    return None
+    record = lang.of(v.signer.language)
+    return record.recognise(text) if record is not None else None
 
 
 def map_claims(signer: Signer, profile: Profile) -> tuple[tuple[ClaimMapping, ...], tuple[Dropped, ...], tuple[Todo, ...]]:

@@ -5,39 +5,17 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+from migrate import lang
 from migrate.model import Expr, WidgetCall
 
 if TYPE_CHECKING:
     from migrate.inventory import Inventory, SignerView
 
-# "now in seconds, plus five minutes" in each language's own idiom: the fix users paste.
-NOW_PLUS_5_MIN = {
-    "javascript": "Math.floor(Date.now() / 1000) + 300",
-    "typescript": "Math.floor(Date.now() / 1000) + 300",
-    "python": "int(time.time()) + 300",
-    "csharp": "DateTimeOffset.UtcNow.ToUnixTimeSeconds() + 300",
-    "java": "Instant.now().getEpochSecond() + 300",
-    "go": "time.Now().Add(5 * time.Minute).Unix()",
-    "ruby": "Time.now.to_i + 300",
-    "php": "time() + 300",
-}
-NOW = {
-    "javascript": "Math.floor(Date.now() / 1000)",
-    "typescript": "Math.floor(Date.now() / 1000)",
-    "python": "int(time.time())",
-    "csharp": "DateTimeOffset.UtcNow.ToUnixTimeSeconds()",
-    "java": "Instant.now().getEpochSecond()",
-    "go": "time.Now().Unix()",
-    "ruby": "Time.now.to_i",
-    "php": "time()",
-}
-TO_STRING = {
-    "javascript": "String({})", "typescript": "String({})", "python": "str({})",
-    "csharp": "{}.ToString()", "java": "String.valueOf({})", "go": "strconv.FormatInt(int64({}), 10)",
-    "ruby": "{}.to_s", "php": "(string) {}",
-}
-TRUE = {"javascript": "true", "typescript": "true", "python": "True", "csharp": "true",
-        "java": "true", "go": "true", "ruby": "true", "php": "true"}
+# Each language's idioms, the fix users paste (see migrate.lang).
+NOW_PLUS_5_MIN = {src: r.now_plus_5_min for src, r in lang.by_source().items()}
+NOW = {src: r.now for src, r in lang.by_source().items()}
+TO_STRING = {src: r.to_string for src, r in lang.by_source().items()}
+TRUE = {src: r.true for src, r in lang.by_source().items()}
 
 
 def zendesk(inv: Inventory, profile: str | None = None) -> Iterator[SignerView]:

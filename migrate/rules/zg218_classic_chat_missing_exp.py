@@ -23,7 +23,7 @@ jwt.sign({ name, email, external_id: id, iat: now, exp: now + 300 }, chatSecret)
 - Zendesk: Classic Chat authenticated visitors, support.zendesk.com article 4408838925082.
 """
 
-from migrate.extract.tsclaims_signer import UNKNOWN
+from migrate.model import UNKNOWN_CLAIM
 from migrate.rules import Rule
 from migrate.rules._support import NOW_PLUS_5_MIN, zendesk
 
@@ -31,7 +31,7 @@ from migrate.rules._support import NOW_PLUS_5_MIN, zendesk
 def check(rule, inv):
     for v in zendesk(inv, "zendesk-classic-chat"):
         s = v.signer
-        if s.timing("exp") is not None or UNKNOWN in s.claims:
+        if s.timing("exp") is not None or UNKNOWN_CLAIM in s.claims:
             continue  # unreadable contents may hold an exp
         yield rule.on(v, s.line, s.column,
                       "the Classic Chat token has no exp: Zendesk Chat rejects it; add "

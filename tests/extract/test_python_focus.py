@@ -2,7 +2,7 @@
 
 from migrate.extract import extract
 from migrate.extract.base import Source
-from migrate.extract.python_focus import focus
+from migrate.lang.python.focus import focus
 
 SIGNER = '''import time
 import jwt as pyjwt

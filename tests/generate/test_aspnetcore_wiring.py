@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from migrate.generate.backends.aspnetcore_claims import transformed
-from migrate.generate.backends.aspnetcore_files import drop_unused_usings, project_with_package
+from migrate.lang.csharp.frameworks.aspnetcore_claims import transformed
+from migrate.lang.csharp.frameworks.aspnetcore_files import drop_unused_usings, project_with_package
 from migrate.generate.plan import ClaimMapping
 from migrate.model import Expr
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from migrate.generate.backends.gohttp import go_mod
+from migrate.lang.go.frameworks.gohttp import go_mod
 
 from conftest import FIXTURES, GOLDEN
 from wiring_support import after, assert_parses, generate_site

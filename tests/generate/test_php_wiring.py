@@ -22,7 +22,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from migrate.generate.backends.php import composer_with_extension, drop_unused_jwt_import
+from migrate.lang.php.frameworks.php import composer_with_extension, drop_unused_jwt_import
 from migrate.generate.render import render
 
 from conftest import FIXTURES, GOLDEN

@@ -30,10 +30,10 @@ from migrate.extract import extract
 from migrate.extract.base import Source
 from migrate.generate import config as cfg
 from migrate.generate.backends import WiringError
-from migrate.generate.backends.django import DjangoUrlsCodemod, DjangoViewCodemod
-from migrate.generate.backends.fastapi import FastAPICodemod
-from migrate.generate.backends.flask import FlaskCodemod
-from migrate.generate.backends.pycodemods import PYJWT, pyproject, requirements, run_codemod
+from migrate.lang.python.frameworks.django import DjangoUrlsCodemod, DjangoViewCodemod
+from migrate.lang.python.frameworks.fastapi import FastAPICodemod
+from migrate.lang.python.frameworks.flask import FlaskCodemod
+from migrate.lang.python.frameworks.codemods import PYJWT, pyproject, requirements, run_codemod
 from migrate.generate.changes import SourceFile
 from migrate.generate.mapping import load
 from migrate.generate.plan import map_claims

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from migrate.extract.treesitter import Doc
-from migrate.generate.backends.rails import _route_name, gemfile
+from migrate.lang.ruby.frameworks.rails import _route_name, gemfile
 from migrate.generate.render import render
 
 from conftest import FIXTURES, GOLDEN

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from migrate.generate.backends.spring import gradle, pom
+from migrate.lang.java.frameworks.spring import gradle, pom
 
 from conftest import FIXTURES, GOLDEN
 from wiring_support import after, assert_parses, generate_site

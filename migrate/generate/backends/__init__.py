@@ -1,22 +1,22 @@
-"""Wiring the site's OpenID provider where its Zendesk token endpoint was: one module per framework.
+"""Wiring the site's OpenID provider where its Zendesk token endpoint was: the engine.
 
-Each module has `wire(ctx: WireContext) -> Wiring`; `FRAMEWORKS` lists which exist.
+Each framework's module lives in its language package (``migrate/lang/<language>/frameworks``)
+and has `wire(ctx: WireContext) -> Wiring`; `FRAMEWORKS` lists which exist.
 """
 
 from __future__ import annotations
 
-import importlib
 import posixpath
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from migrate import lang
 from migrate.generate.changes import SourceFile
 from migrate.generate.config import Config
 from migrate.generate.plan import BackendPlan
 
-FRAMEWORKS = ("express", "nextjs", "flask", "django", "fastapi", "aspnetcore", "spring", "gohttp", "rails",
-              "laravel", "php")
+FRAMEWORKS = lang.frameworks()
 
 
 class WiringError(Exception):
@@ -54,4 +54,4 @@ def nearest(root: Path, rel_dir: str, name: str) -> str | None:
 
 
 def wire(framework: str, ctx: WireContext) -> Wiring:
-    return importlib.import_module(f"migrate.generate.backends.{framework}").wire(ctx)
+    return lang.wiring(framework).wire(ctx)

@@ -1,0 +1,571 @@
+"""ASP.NET Core: the Zendesk token endpoint becomes the OpenID provider, mapped at the issuer path
+with the endpoint's own authorization (`[Authorize]`, a policy), its claims computed by the old
+code's own expressions.
+
+Two shapes of endpoint:
+
+- a controller action (`[HttpGet("jwt")] public IActionResult Jwt() {...}` in a class deriving
+  from Controller / ControllerBase): the action goes, and Program.cs maps the provider before
+  `app.Run()`, with `User.` read as `ctx.User.` and so on;
+- a minimal API route (`app.MapGet("/zendesk/jwt", (...) => {...}).RequireAuthorization(...)`):
+  the statement is replaced in place.
+
+Program.cs (the file with `WebApplication.CreateBuilder`) registers the provider's services
+before `builder.Build()`; the project file gains System.IdentityModel.Tokens.Jwt; the provider
+itself is GenesysOidcProvider.cs next to Program.cs. Edits are text edits at tree-sitter node
+positions, so everything else in the files stays as written.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+import textwrap
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import tree_sitter as ts
+
+from migrate.extract.treesitter import ancestors, string_value, walk
+from migrate.generate.backends import WireContext, Wiring, WiringError
+from migrate.lang.csharp.frameworks.aspnetcore_claims import (CONTROLLER_MEMBERS, CONTROLLER_REWRITES, PARAMETER_TYPES,
+                                                         Scope, claims_function)
+from migrate.lang.csharp.frameworks.aspnetcore_files import (PACKAGE, PACKAGE_VERSION, CsFile, attribute_args, attributes,
+                                                        calls, csharp_string, declared_name, drop_unused_usings,
+                                                        indented, project_file, project_with_package, statement_of,
+                                                        using_edits)
+from migrate.generate.changes import Edit, apply_edits, with_newlines
+from migrate.generate.config import Config
+from migrate.generate.plan import BackendPlan
+from migrate.generate.positions import comment_start
+from migrate.generate.render import render
+
+PROVIDER_FILE = "GenesysOidcProvider.cs"
+NAMESPACE = "GenesysOidc"
+_CONTROLLER_BASES = re.compile(r"^(Microsoft\.AspNetCore\.Mvc\.)?(Controller|ControllerBase)$")
+_MAP_METHODS = {"MapGet", "MapPost", "MapMethods", "Map"}
+# Interfaces that model binding fills from the request (everything else an interface names is a service).
+_BOUND_INTERFACES = re.compile(r"IForm\w*|I(ReadOnly)?(Enumerable|List|Collection|Dictionary|Set)\b|IAsyncEnumerable\b")
+_GENERATED = re.compile(r"^\s*namespace\s+GenesysOidc\b[\s\S]*\bMapGenesysOidc\s*\(\s*this\s+IEndpointRouteBuilder",
+                        re.M)
+_SKIP_DIRS = {"bin", "obj", "node_modules", ".git", ".vs", "packages"}
+
+
+# --- the old endpoint -------------------------------------------------------------------------------
+
+@dataclass
+class Guard:
+    policy: str | None  # C# expression for authorizationPolicy: "\"\"", "\"Customers\"", a constant, or None
+    todos: list[str] = field(default_factory=list)
+    described: str = ""  # what the old endpoint had, for the summary
+
+    @property
+    def argument(self) -> str:
+        return self.policy if self.policy is not None else "null"
+
+
+def _authorize_guard(f: CsFile, attrs: list[ts.Node], anonymous: bool, what: str) -> Guard:
+    """[Authorize] / [Authorize("policy")] / [Authorize(Policy = "x")] -> authorizationPolicy."""
+    if anonymous or not attrs:
+        why = "[AllowAnonymous]" if anonymous else "no [Authorize]"
+        return Guard(None, [f"ZG107: the old Zendesk token {what} had {why}: nothing but the claims function "
+                            "decides who is signed in; pass the site's login policy as authorizationPolicy"],
+                     "no authorization")
+    policies: list[str] = []
+    todos: list[str] = []
+    for attr in attrs:
+        for label, value in attribute_args(f, attr):
+            if label in (None, "Policy"):
+                policies.append(f.text(value))
+            elif label in ("Roles", "AuthenticationSchemes"):
+                todos.append(f"ZG107: the old {what} had [Authorize({label} = {f.text(value)})]: the provider's "
+                             f"authorize endpoint gets the default policy; register a policy for it "
+                             f"(AddAuthorization(o => o.AddPolicy(...))) and pass its name")
+    distinct = list(dict.fromkeys(policies))
+    if len(distinct) > 1:
+        todos.append(f"ZG107: the old {what} needed policies {', '.join(distinct)}; only {distinct[0]} is applied: "
+                     "combine them into one policy")
+    policy = distinct[0] if distinct else '""'
+    return Guard(policy, todos, f"[Authorize{'(' + policy + ')' if distinct else ''}]")
+
+
+@dataclass
+class Action:
+    """A controller action holding the signing call."""
+
+    f: CsFile
+    method: ts.Node
+    cls: ts.Node
+
+    @property
+    def name(self) -> str:
+        return self.f.text(self.method.child_by_field_name("name"))
+
+    @property
+    def class_name(self) -> str:
+        return self.f.text(self.cls.child_by_field_name("name"))
+
+    def route(self) -> str:
+        verb, route = "", None
+        for name, attr in attributes(self.f, self.method):
+            if name.startswith("Http") and name != "Http":
+                verb = verb or name[4:].upper()
+            if name in ("Route",) or name.startswith("Http"):
+                lit = next((string_value(self.f.doc, v) for _, v in attribute_args(self.f, attr)
+                            if v.type in ("string_literal", "verbatim_string_literal")), None)
+                route = route if route is not None else lit
+        base = next((string_value(self.f.doc, v) for name, attr in attributes(self.f, self.cls) if name == "Route"
+                     for _, v in attribute_args(self.f, attr)
+                     if v.type in ("string_literal", "verbatim_string_literal")), None)
+        controller = self.class_name.removesuffix("Controller")
+        path = route or ""
+        if not path.startswith(("/", "~/")) and base:
+            path = base.rstrip("/") + ("/" + path if path else "")
+        path = "/" + path.lstrip("~/")
+        path = path.replace("[controller]", controller).replace("[action]", self.name)
+        return f"{verb} {path}".strip()
+
+    def guard(self) -> Guard:
+        method = list(attributes(self.f, self.method))
+        cls = list(attributes(self.f, self.cls))
+        anonymous = any(n == "AllowAnonymous" for n, _ in cls + method)  # wins over any [Authorize]
+        attrs = [a for n, a in cls + method if n == "Authorize"]
+        return _authorize_guard(self.f, attrs, anonymous, "action")
+
+
+@dataclass
+class Route:
+    """A minimal API route (`app.MapGet("/zendesk/jwt", (...) => {...})...;`) holding the signing call."""
+
+    f: CsFile
+    map_call: ts.Node
+    handler: ts.Node  # the lambda
+    statement: ts.Node
+    receiver: str
+
+    def path(self) -> str:
+        args = self.map_call.child_by_field_name("arguments")
+        first = next((a for a in args.named_children if a.type == "argument"), None) if args else None
+        return self.f.text(first.named_children[-1]) if first is not None and first.named_children else ""
+
+    def chained(self) -> Iterator[tuple[str, ts.Node]]:
+        """(method name, invocation) of the calls chained after MapGet: RequireAuthorization, WithName..."""
+        node = self.map_call
+        while node.parent is not None and node.parent.type == "member_access_expression" and \
+                node.parent.parent is not None and node.parent.parent.type == "invocation_expression":
+            yield self.f.text(node.parent.child_by_field_name("name")), node.parent.parent
+            node = node.parent.parent
+
+    def group(self) -> list[tuple[str, ts.Node]]:
+        """The calls that built the receiver when it is a route group of this file
+        (`var secure = app.MapGroup("/account").RequireAuthorization();`)."""
+        value = next((d.named_children[-1] for d in walk(self.f.root) if d.type == "variable_declarator"
+                      and len(d.named_children) > 1 and self.f.text(d.child_by_field_name("name")) == self.receiver
+                      and d.start_byte < self.map_call.start_byte), None)
+        out = []
+        while value is not None and value.type == "invocation_expression":
+            fn = value.child_by_field_name("function")
+            if fn is None or fn.type != "member_access_expression":
+                break
+            out.append((self.f.text(fn.child_by_field_name("name")), value))
+            value = fn.child_by_field_name("expression")
+        return out if any(name == "MapGroup" for name, _ in out) else []
+
+    def guard(self) -> Guard:
+        attrs = [a for n, a in attributes(self.f, self.handler) if n == "Authorize"]
+        anonymous = any(n == "AllowAnonymous" for n, _ in attributes(self.f, self.handler))
+        todos: list[str] = []
+        policies: list[str] = []
+        required = False
+        for name, call in [*self.group(), *self.chained()]:
+            if name == "AllowAnonymous":
+                anonymous = True
+            elif name == "RequireAuthorization":
+                required = True
+                args = call.child_by_field_name("arguments")
+                for a in (x for x in args.named_children if x.type == "argument") if args else ():
+                    value = a.named_children[-1] if a.named_children else None
+                    if value is None:
+                        continue
+                    if value.type in ("string_literal", "verbatim_string_literal", "identifier",
+                                      "member_access_expression", "interpolated_string_expression"):
+                        policies.append(self.f.text(value))
+                    else:
+                        todos.append(f"ZG107: the old route had RequireAuthorization({self.f.text(value)}): "
+                                     "register it as a named policy and pass its name as authorizationPolicy")
+        if attrs and not anonymous:
+            g = _authorize_guard(self.f, attrs, False, "route")
+            policies = ([g.policy] if g.policy and g.policy != '""' else []) + policies
+            todos += g.todos
+            required = True
+        if anonymous or not required:
+            why = ".AllowAnonymous()" if anonymous else "no RequireAuthorization"
+            return Guard(None, [f"ZG107: the old Zendesk token route had {why}: nothing but the claims function "
+                                "decides who is signed in; pass the site's login policy as authorizationPolicy"],
+                         "no authorization")
+        distinct = list(dict.fromkeys(policies))
+        if len(distinct) > 1:
+            todos.append(f"ZG107: the old route needed policies {', '.join(distinct)}; only {distinct[0]} is "
+                         "applied: combine them into one policy")
+        policy = distinct[0] if distinct else '""'
+        return Guard(policy, todos, f"RequireAuthorization({policy if distinct else ''})")
+
+
+def _is_action(f: CsFile, method: ts.Node) -> bool:
+    """Public, not static, not [NonAction]: what MVC routes to (a private helper is not)."""
+    modifiers = {f.text(m) for m in method.named_children if m.type == "modifier"}
+    return "public" in modifiers and "static" not in modifiers and \
+        not any(n == "NonAction" for n, _ in attributes(f, method))
+
+
+def _find_endpoint(f: CsFile, plan: BackendPlan, issuer_path: str) -> Action | Route:
+    s = plan.signer
+    site = f.node_at(s.line, s.column)
+    for anc in (site, *ancestors(site)):
+        if anc.type == "lambda_expression":
+            route = _as_route(f, anc)
+            if route is not None:
+                return route
+        if anc.type in ("local_function_statement", "constructor_declaration"):
+            break
+        if anc.type == "method_declaration":
+            cls = next((a for a in ancestors(anc) if a.type in ("class_declaration", "record_declaration")), None)
+            if cls is not None and _is_controller(f, cls) and _is_action(f, anc):
+                return Action(f, anc, cls)
+            break
+    where = f"{s.path}:{s.line}"
+    raise WiringError(f"{where}: the Zendesk signing code is not inside a controller action or a minimal API "
+                      f"route lambda (it is in {s.function or 'a helper'}); map the OpenID provider by hand: "
+                      f"builder.Services.AddGenesysOidc() and app.MapGenesysOidc(\"{issuer_path}\", ctx => claims, "
+                      "authorizationPolicy: \"\") in Program.cs, with GenesysOidcProvider.cs from templates/csharp")
+
+
+def _is_controller(f: CsFile, cls: ts.Node) -> bool:
+    bases = next((c for c in cls.named_children if c.type == "base_list"), None)
+    if bases is not None and any(_CONTROLLER_BASES.match(re.sub(r"\s+", "", f.text(b)))
+                                 for b in bases.named_children):
+        return True
+    name = f.text(cls.child_by_field_name("name"))
+    return name.endswith("Controller") and (bases is not None or
+                                            any(n in ("ApiController", "Controller") for n, _ in attributes(f, cls)))
+
+
+def _as_route(f: CsFile, lam: ts.Node) -> Route | None:
+    arg = lam.parent
+    if arg is None or arg.type != "argument" or arg.parent is None or arg.parent.parent is None:
+        return None
+    call = arg.parent.parent
+    fn = call.child_by_field_name("function") if call.type == "invocation_expression" else None
+    if fn is None or fn.type != "member_access_expression" or \
+            f.text(fn.child_by_field_name("name")) not in _MAP_METHODS:
+        return None
+    stmt = statement_of(call)
+    if stmt is None:
+        return None
+    return Route(f, call, lam, stmt, f.text(fn.child_by_field_name("expression")))
+
+
+# --- names of the old handler: what moves into the claims function ----------------------------------
+
+def _parameters(f: CsFile, params: ts.Node | None) -> tuple[dict[str, str], set[str], str | None]:
+    """(rewrites, stuck, name of the HttpContext parameter) for a handler's parameters."""
+    rewrites: dict[str, str] = {}
+    stuck: set[str] = set()
+    context = None
+    for p in (params.named_children if params is not None else ()):
+        if p.type != "parameter":
+            continue
+        name = f.text(p.child_by_field_name("name"))
+        type_ = re.sub(r"^(\w+\.)+", "", re.sub(r"\s+", "", f.text(p.child_by_field_name("type"))).removesuffix("?"))
+        services = any(n == "FromServices" for n, _ in attributes(f, p)) or \
+            (re.fullmatch(r"I[A-Z]\w*(<.*>)?", type_) and not _BOUND_INTERFACES.match(type_))
+        if type_ in PARAMETER_TYPES:
+            rewrites[name] = PARAMETER_TYPES[type_]
+            if type_ == "HttpContext" and context is None:
+                context = name
+        elif services and type_:
+            rewrites[name] = f"{{ctx}}.RequestServices.GetRequiredService<{f.text(p.child_by_field_name('type'))}>()"
+        else:
+            stuck.add(name)
+    return rewrites, stuck, context
+
+
+def _locals(f: CsFile, body: ts.Node | None, before: int) -> dict[str, tuple[str, bool]]:
+    """Locals declared in the handler before the signing call: name -> (initializer, movable shape)."""
+    out: dict[str, tuple[str, bool]] = {}
+    if body is None:
+        return out
+    assigned = {f.text(n.child_by_field_name("left")) for n in walk(body) if n.type == "assignment_expression"}
+    assigned |= {f.text(n.named_children[0]) for n in walk(body)
+                 if n.type in ("prefix_unary_expression", "postfix_unary_expression") and n.named_children
+                 and re.search(r"\+\+|--", f.text(n))}
+    for n in walk(body):
+        if n.start_byte >= before:
+            break
+        if n.type == "variable_declarator":
+            name = f.text(n.child_by_field_name("name"))
+            value = n.named_children[-1] if len(n.named_children) > 1 else None
+            decl = n.parent
+            stmt = decl.parent if decl is not None else None
+            simple = (value is not None and stmt is not None and stmt.type == "local_declaration_statement"
+                      and len([c for c in decl.named_children if c.type == "variable_declarator"]) == 1
+                      and not re.match(r"\s*(using|const)\b", f.text(stmt)) and name not in assigned
+                      and stmt.parent is not None and stmt.parent.start_byte == body.start_byte)
+            out[name] = (f.text(value) if value is not None else "", simple)
+        elif n.type in ("declaration_expression", "declaration_pattern", "foreach_statement", "catch_declaration"):
+            for ident in (c for c in n.named_children if c.type == "identifier"):
+                out.setdefault(f.text(ident), ("", False))
+    return out
+
+
+def _members(f: CsFile, cls: ts.Node) -> set[str]:
+    body = cls.child_by_field_name("body")
+    names: set[str] = set()
+    for m in body.named_children if body is not None else ():
+        if m.type in ("field_declaration", "event_field_declaration"):
+            names |= {f.text(d.child_by_field_name("name")) for d in walk(m) if d.type == "variable_declarator"}
+        elif m.type in ("property_declaration", "method_declaration", "event_declaration"):
+            names.add(f.text(m.child_by_field_name("name")))
+    primary = next((c for c in cls.named_children if c.type == "parameter_list"), None)  # class C(IDep dep)
+    names |= {f.text(p.child_by_field_name("name")) for p in (primary.named_children if primary else ())
+              if p.type == "parameter"}
+    return names
+
+
+def _free_name(*texts: str, prefer: str = "ctx") -> str:
+    for name in (prefer, "ctx", "context", "httpContext", "oidcContext"):
+        if not any(re.search(rf"(?<![\w@]){name}(?!\w)", t) for t in texts):
+            return name
+    return "oidcContext"
+
+
+# --- Program.cs ---------------------------------------------------------------------------------------
+
+@dataclass
+class Program:
+    f: CsFile
+    path: str
+    builder: str
+    build_stmt: ts.Node
+    app: str
+    run_stmt: ts.Node | None
+
+
+def _program(ctx: WireContext, near: str, files: dict[str, CsFile]) -> Program:
+    candidates = []
+    for p in sorted(ctx.root.rglob("*.cs")):
+        rel = p.relative_to(ctx.root)
+        if any(part in _SKIP_DIRS for part in rel.parts[:-1]) or not p.is_file():
+            continue
+        try:
+            head = p.read_bytes()
+        except OSError:
+            continue
+        if b"WebApplication.CreateBuilder" in head or b"WebApplication.CreateSlimBuilder" in head:
+            candidates.append(rel.as_posix())
+    if not candidates:
+        raise WiringError(f"{near}: no Program.cs with WebApplication.CreateBuilder found; register the OpenID "
+                          "provider by hand: services.AddGenesysOidc() and endpoints.MapGenesysOidc(...) "
+                          "(GenesysOidcProvider.cs from templates/csharp)")
+    here = posixpath.dirname(near)
+
+    def closeness(rel: str) -> tuple:
+        d = posixpath.dirname(rel)
+        inside = here == d or here.startswith(d + "/") or d == ""
+        return (not inside, -len(d) if inside else len(d), posixpath.basename(rel) != "Program.cs", rel)
+
+    path = min(candidates, key=closeness)
+    f = files.get(path) or files.setdefault(path, CsFile(ctx.source(path)))
+    create = next((n for n in walk(f.root) if n.type == "invocation_expression" and
+                   re.sub(r"\s+", "", f.text(n.child_by_field_name("function"))) in
+                   ("WebApplication.CreateBuilder", "WebApplication.CreateSlimBuilder")), None)
+    builder = declared_name(f, create) if create is not None else None
+    build = next(calls(f, builder, ["Build"]), None) if builder else None
+    app = declared_name(f, build) if build is not None else None
+    if not builder or build is None or not app or statement_of(build) is None:
+        raise WiringError(f"{path}: expected `var builder = WebApplication.CreateBuilder(...)` and "
+                          "`var app = builder.Build()`; register the OpenID provider by hand "
+                          "(builder.Services.AddGenesysOidc(), app.MapGenesysOidc(...))")
+    run = next(calls(f, app, ["Run", "RunAsync"]), None)
+    return Program(f, path, builder, statement_of(build), app,  # type: ignore[arg-type]
+                   statement_of(run) if run is not None else None)
+
+
+# --- the rewrite --------------------------------------------------------------------------------------
+
+def _mount(receiver: str, config: Config, claims: str, guard: Guard, replaced: str) -> str:
+    lines = ["// Genesys Cloud Messenger signs users in through this OpenID provider (it replaces the",
+             f"// Zendesk token {replaced}); Genesys redeems the codes it issues."]
+    for rule, text in (t.split(": ", 1) for t in guard.todos):
+        wrapped = textwrap.wrap(f"TODO(migrate:{rule}): {text}", 100, break_on_hyphens=False)
+        lines += [f"// {wrapped[0]}", *(f"//   {line}" for line in wrapped[1:])]
+    call = (f"{receiver}.MapGenesysOidc({csharp_string(config.issuer_path)}, {claims}, "
+            f"authorizationPolicy: {guard.argument});")
+    return "\n".join(lines) + "\n" + call
+
+
+def _removal(f: CsFile, action: Action, leftover_todo: str | None) -> Edit:
+    """The action with its attributes and the comment lines right above it (one blank line less)."""
+    first: ts.Node = action.method
+    prev = first.prev_named_sibling
+    while prev is not None and prev.type == "comment" and prev.end_point[0] == first.start_point[0] - 1 and \
+            not f.src.text[f.line_start(f.offset(prev.start_byte)):f.offset(prev.start_byte)].strip():
+        first, prev = prev, prev.prev_named_sibling
+    start, end = f.whole_lines(first, action.method)
+    if leftover_todo is not None:
+        return f.edit(start, end, indented(leftover_todo, f.indent(action.method)) + "\n")
+    text = f.src.text
+    if start == f.line_start(start) and end == f.line_end(end - 1):
+        before = text[f.line_start(start - 1):start] if start > 0 else ""
+        after = text[end:f.line_end(end)] if end < len(text) else ""
+        if start > 0 and not before.strip() and (not after.strip() or after.strip().startswith("}")):
+            start = f.line_start(start - 1)
+        elif before.strip().endswith("{") and after and not after.strip():
+            end = f.line_end(end)
+    return Edit(start, end, "")
+
+
+def _left_over(action: Action) -> str | None:
+    """What the controller still has once the action goes, when that is only its plumbing."""
+    body = action.cls.child_by_field_name("body")
+    rest = [m for m in body.named_children if m.type != "comment" and
+            not (m.start_byte == action.method.start_byte and m.end_byte == action.method.end_byte)]
+    if not all(m.type in ("constructor_declaration", "field_declaration") for m in rest):
+        return None
+    primary = any(c.type == "parameter_list" for c in action.cls.named_children)
+    return "nothing left but its constructor" if primary or any(m.type == "constructor_declaration" for m in rest) \
+        else "nothing left"
+
+
+@dataclass
+class _Change:
+    """Edits per file, and why."""
+
+    out: Wiring = field(default_factory=Wiring)
+    edits: dict[str, list[Edit]] = field(default_factory=dict)
+
+    def add(self, path: str, *edits: Edit) -> None:
+        self.edits.setdefault(path, []).extend(edits)
+
+
+def _wire_action(ch: _Change, plan: BackendPlan, config: Config, f: CsFile, action: Action, program: Program,
+                 guard: Guard) -> tuple[str, ...]:
+    """The action goes; Program.cs maps the provider before app.Run() with the action's claims.
+    Returns the namespaces Program.cs needs for them."""
+    s = plan.signer
+    if program.run_stmt is None:
+        raise WiringError(f"{program.path}: no {program.app}.Run() to map the OpenID provider before; map it by "
+                          f"hand: {program.app}.MapGenesysOidc(...) (see {PROVIDER_FILE})")
+    rewrites, stuck, _ = _parameters(f, action.method.child_by_field_name("parameters"))
+    name = _free_name(program.f.src.text, *(m.expression.text for m in plan.claims))
+    scope = Scope(name, "the controller", {**CONTROLLER_REWRITES, **rewrites},
+                  _locals(f, action.method.child_by_field_name("body"), f.byte_at(s.line, s.column)),
+                  stuck | _members(f, action.cls) | CONTROLLER_MEMBERS)
+    fn = claims_function(plan, scope)
+    leftover = _left_over(action)
+    if leftover is not None:
+        leftover = (f"// TODO(migrate:ZG107): {action.class_name} has {leftover}: its Zendesk token\n"
+                    f"// action {action.name} is now the OpenID provider mapped in "
+                    f"{posixpath.basename(program.path)}. The class can go.")
+    ch.add(s.path, _removal(f, action, leftover))
+    ch.out.why(s.path, f"line {s.line}: Zendesk token action {action.class_name}.{action.name} ({action.route()}) "
+                       f"removed: the OpenID provider takes its place, mapped in {program.path}")
+
+    pf, run = program.f, program.run_stmt
+    start = pf.line_start(pf.offset(run.start_byte))
+    previous = pf.src.text[pf.line_start(start - 1):start] if start > 0 else ""
+    mount = _mount(program.app, config, fn.text, guard,
+                   f"action {action.class_name}.{action.name}, {action.route()}")
+    ch.add(program.path, pf.edit(start, start, ("\n" if previous.strip() else "") +
+                                 indented(mount, pf.indent(run)) + "\n\n"))
+    ch.out.why(program.path, f"OpenID provider mapped at {config.issuer_path} ({guard.described}) with the claims "
+                             f"of {action.class_name}.{action.name} [{plan.view.profile}.yaml]")
+    for target, names in fn.stuck.items():
+        ch.out.why(program.path, f"TODO(migrate:ZG107): claim {target} still needs {', '.join(names) or 'an await'} "
+                                 "from the controller")
+    return fn.usings
+
+
+def _wire_route(ch: _Change, plan: BackendPlan, config: Config, f: CsFile, route: Route, program: Program,
+                guard: Guard) -> None:
+    """The MapGet(...) statement becomes MapGenesysOidc(...) in place."""
+    s = plan.signer
+    stmt = route.statement
+    if stmt.type == "local_declaration_statement":
+        var = declared_name(f, route.map_call) or ""
+        if var and re.search(rf"(?<![\w.]){re.escape(var)}(?!\w)", f.src.text[f.offset(stmt.end_byte):]):
+            raise WiringError(f"{s.path}:{s.line}: the Zendesk route's endpoint builder is kept in `{var}` and used "
+                              f"later; replace the route by {program.app}.MapGenesysOidc(...) by hand")
+    rewrites, stuck, context = _parameters(f, route.handler.child_by_field_name("parameters"))
+    body = route.handler.child_by_field_name("body")
+    name = context or _free_name(f.src.text, program.f.src.text)
+    scope = Scope(name, "the route handler", {k: v for k, v in rewrites.items() if k != context},
+                  _locals(f, body if body is not None and body.type == "block" else None,
+                          f.byte_at(s.line, s.column)), stuck)
+    fn = claims_function(plan, scope)
+    receiver = route.receiver
+    if s.path == program.path and receiver != program.app:
+        guard.todos.append(f"ZG107: the old route was mapped on {receiver}; the provider is mapped on {program.app} "
+                           f"so that its token and JWKS endpoints stay out of {receiver}'s conventions")
+        receiver = program.app
+    mount = _mount(receiver, config, fn.text, guard, f"route {route.path()}")
+    start, indent = comment_start(f.src.text, f.offset(stmt.start_byte)), f.indent(stmt)
+    ch.add(s.path, f.edit(start, f.offset(stmt.end_byte), indented(mount, indent)[len(indent):]))
+    if s.path != program.path:
+        ch.add(s.path, *using_edits(f, [NAMESPACE, *fn.usings]))
+    ch.out.why(s.path, f"line {s.line}: Zendesk token route {route.path()} -> the OpenID provider at "
+                       f"{config.issuer_path} ({guard.described}) [{plan.view.profile}.yaml]")
+    for target, names in fn.stuck.items():
+        ch.out.why(s.path, f"TODO(migrate:ZG107): claim {target} still needs {', '.join(names) or 'an await'} "
+                           "from the route handler")
+
+
+def wire(ctx: WireContext) -> Wiring:
+    """The old endpoint replaced, Program.cs registering the provider, GenesysOidcProvider.cs, and
+    the package in the project file."""
+    plan, config = ctx.plan, ctx.config
+    s = plan.signer
+    f = CsFile(ctx.source(s.path))
+    if _GENERATED.search(f.src.text):
+        return Wiring()  # the provider this module wrote: its ID tokens are the new sign-in, not the old one
+    endpoint = _find_endpoint(f, plan, config.issuer_path)
+    program = _program(ctx, s.path, {s.path: f})
+    pf = program.f
+    guard = endpoint.guard()
+    ch = _Change()
+    usings: tuple[str, ...] = ()  # a route's claims stay in their file, with its usings
+    if isinstance(endpoint, Action):
+        usings = _wire_action(ch, plan, config, f, endpoint, program, guard)
+    else:
+        _wire_route(ch, plan, config, f, endpoint, program, guard)
+
+    # Program.cs: the provider's services before Build(), and the usings the mapped code needs.
+    if "AddGenesysOidc" not in pf.src.text:
+        b = program.build_stmt
+        start = pf.line_start(pf.offset(b.start_byte))
+        previous = pf.line_start(start - 1) if start > 0 else 0
+        if start > 0 and not pf.src.text[previous:start].strip():
+            start = previous  # with the service registrations, before the blank line
+        ch.add(program.path, pf.edit(start, start, f"{pf.indent(b)}{program.builder}.Services.AddGenesysOidc();\n"))
+        ch.out.why(program.path, f"{program.builder}.Services.AddGenesysOidc(): the provider's GENESYS_OIDC_* "
+                                 "settings, checked at start-up")
+    ch.add(program.path, *using_edits(pf, [NAMESPACE, *usings]))
+    for path, edits in ch.edits.items():
+        src = ctx.source(path)
+        ch.out.files[path] = drop_unused_usings(src.text, apply_edits(src.text, edits))
+
+    # The provider next to Program.cs, and its package in the project file.
+    out = ch.out
+    here = posixpath.dirname(program.path)
+    provider_path = posixpath.join(here, PROVIDER_FILE) if here else PROVIDER_FILE
+    out.new_files[provider_path] = with_newlines(render("csharp/GenesysOidcProvider.cs.j2",
+                                                        issuer_path=config.issuer_path), pf.nl)
+    out.why(provider_path, "new: the OpenID provider (discovery, JWKS, authorize, token, userinfo; RS256, PKCE, "
+                           "nonce) [templates/csharp]")
+    project = project_file(ctx.root, here)
+    if project is not None:
+        updated = project_with_package(ctx.source(project).text)
+        if updated is not None:
+            out.files[project] = updated
+            out.why(project, f"package {PACKAGE} {PACKAGE_VERSION} for the OpenID provider")
+    return out

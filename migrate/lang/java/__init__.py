@@ -1,0 +1,17 @@
+"""Java: jjwt, auth0 java-jwt and nimbus (also in JSP scriptlets); Spring Boot."""
+
+import re
+
+from migrate.lang import Framework, Language
+
+LANGUAGE = Language(
+    name="java",
+    extensions={".java": "java"},
+    needles=(b"wt", b"WT"),
+    gate=(),
+    libraries=("jjwt", "java-jwt", "nimbus"),
+    frameworks=(Framework("spring", re.compile(r"org\.springframework")),),
+    now="Instant.now().getEpochSecond()",
+    now_plus_5_min="Instant.now().getEpochSecond() + 300",
+    to_string="String.valueOf({})",
+)

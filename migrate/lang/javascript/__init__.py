@@ -1,0 +1,28 @@
+"""JavaScript and TypeScript: jsonwebtoken, jose, WebCrypto HMAC, jwt-simple, njwt, jsrsasign;
+Express (and Koa/Fastify-style routers) and the Next.js App Router."""
+
+import re
+
+from migrate.lang import Framework, Language
+
+# Router methods that register a route; scan names a signer by its route and generate wires
+# the same one.
+ROUTE_METHODS = frozenset({"get", "post", "put", "patch", "delete", "all", "use", "route", "handle"})
+
+LANGUAGE = Language(
+    name="javascript",
+    dialects=("typescript", "tsx"),
+    extensions={".js": "javascript", ".mjs": "javascript", ".cjs": "javascript", ".jsx": "javascript",
+                ".ts": "typescript", ".mts": "typescript", ".cts": "typescript", ".tsx": "tsx"},
+    needles=(),  # scripts are read for widget code too: the walk's full needle set applies
+    gate=("sign", "Sign", "SIGN", "subtle", "jwt-simple", "njwt"),
+    libraries=("jsonwebtoken", "jose", "webcrypto", "jwt-simple", "njwt", "jsrsasign"),
+    frameworks=(
+        Framework("nextjs", re.compile(r"from\s+['\"]next/server['\"]|export\s+(async\s+)?function\s+(GET|POST)\b")),
+        Framework("express", re.compile(r""), ROUTE_METHODS),
+    ),
+    now="Math.floor(Date.now() / 1000)",
+    now_plus_5_min="Math.floor(Date.now() / 1000) + 300",
+    to_string="String({})",
+    widgets=True,
+)

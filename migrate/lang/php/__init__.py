@@ -1,0 +1,21 @@
+"""PHP: firebase/php-jwt; Laravel and plain PHP.  PHP files are pages too."""
+
+import re
+
+from migrate.lang import Framework, Language
+
+LANGUAGE = Language(
+    name="php",
+    extensions={".php": "php"},
+    needles=(),  # PHP files are pages too: the walk's full needle set applies
+    gate=(),
+    libraries=("php-jwt",),
+    frameworks=(
+        Framework("laravel", re.compile(r"Illuminate\\|extends\s+Controller\b|Route::")),
+        Framework("php", re.compile(r"")),
+    ),
+    now="time()",
+    now_plus_5_min="time() + 300",
+    to_string="(string) {}",
+    pages=True,
+)

@@ -1,0 +1,285 @@
+"""Laravel: the controller action that signed the Zendesk JWT becomes the provider's /authorize
+action (claims from the old code's own expressions), its route in routes/*.php becomes a
+`Route::prefix(...)->group(...)` of the provider's endpoints with the old route's middleware on
+/authorize, and GenesysOidcController plus the plain-PHP provider core are written next to the
+controller."""
+
+from __future__ import annotations
+
+import posixpath
+import re
+
+import tree_sitter as ts
+
+from migrate.extract.treesitter import ancestors, walk
+from migrate.generate.backends import WireContext, Wiring, WiringError
+from migrate.lang.php.frameworks.php import (
+    PROVIDER,
+    Script,
+    add_composer,
+    assigned,
+    claim_lines,
+    drop_unused_jwt_import,
+    needed_locals,
+    reindent,
+)
+from migrate.generate.changes import Edit, apply_edits, with_newlines
+from migrate.generate.plan import BackendPlan
+from migrate.generate.render import render
+
+CONTROLLER = "GenesysOidcController"
+ACTION = "genesysAuthorize"
+
+
+def wire(ctx: WireContext) -> Wiring:
+    plan, config = ctx.plan, ctx.config
+    s = plan.signer
+    src = ctx.source(s.path)
+    script = Script.parse(src)
+    closure_route = _closure_route(script, plan)
+    if closure_route is not None:
+        return _wire_closure_route(ctx, script, *closure_route)
+    method, klass, namespace = _action(script, plan)
+    old_name = script.text(method.child_by_field_name("name"))
+    routes = _route_files(ctx)
+    found = None
+    for path in routes:
+        found = _find_route(Script.parse(ctx.source(path)), klass, old_name)
+        if found:
+            routes_path, route_script, route_stmt = path, *found
+            break
+    if found is None:
+        raise WiringError(f"{s.path}:{s.line}: no route in routes/*.php points at {klass}@{old_name}; add the "
+                          f"provider's routes under {config.issuer_path} by hand (templates/php/laravel/routes.php.j2)")
+
+    out = Wiring()
+    out.files[s.path] = _rewrite_controller(script, plan, method, config.issuer_path)
+    out.why(s.path, f"line {s.line}: Zendesk JWT action {old_name}() -> {ACTION}(), the OpenID provider's "
+                    f"/authorize with the old claims [{plan.view.profile}.yaml]")
+    fq_controller = f"{namespace}\\{CONTROLLER}" if namespace else CONTROLLER
+    out.files[routes_path] = _rewrite_routes(route_script, route_stmt, f"[{klass}::class, '{ACTION}']",
+                                             fq_controller, config.issuer_path)
+    out.why(routes_path, f"Zendesk token route -> Route::prefix('{config.issuer_path.strip('/')}') group of the "
+                         "OpenID provider, the old middleware on /authorize")
+    _add_provider(ctx, out, posixpath.dirname(s.path), namespace, src.newline)
+    return out
+
+
+def _add_provider(ctx: WireContext, out: Wiring, directory: str, namespace: str, nl: str) -> None:
+    config = ctx.config
+    controller_path = posixpath.join(directory, f"{CONTROLLER}.php")
+    out.new_files[controller_path] = with_newlines(render("php/laravel/GenesysOidcController.php.j2",
+                                                          issuer_path=config.issuer_path, namespace=namespace), nl)
+    out.why(controller_path, "new: the provider's Laravel controller [templates/php/laravel]")
+    core = posixpath.join(directory, PROVIDER)
+    out.new_files[core] = with_newlines(render("php/oidc-provider.php.j2", issuer_path=config.issuer_path), nl)
+    out.why(core, "new: the OpenID provider (discovery, JWKS, authorize, token, userinfo; RS256, PKCE, nonce) "
+                  "[templates/php]")
+    add_composer(ctx, out, directory)
+
+
+def _closure_route(script: Script, plan: BackendPlan) -> tuple[ts.Node, ts.Node] | None:
+    """The `Route::get('/path', function (...) { ... })...;` statement and closure holding the signing."""
+    at = script.byte_at(plan.signer.line, plan.signer.column)
+    stmt = fn = None
+    for node in walk(script.doc.root):
+        if node.start_byte <= at < node.end_byte:
+            if node.type == "expression_statement" and script.text(node).lstrip().startswith("Route::"):
+                stmt = node
+            elif node.type in ("anonymous_function", "arrow_function"):
+                fn = node
+            elif node.type in ("method_declaration", "class_declaration"):
+                return None
+    if stmt is None or fn is None:
+        return None
+    if fn.type == "arrow_function":
+        s = plan.signer
+        raise WiringError(f"{s.path}:{s.line}: the route's arrow function signs the Zendesk JWT in one expression; "
+                          "make it a function () { ... } or a controller action, or add the provider's routes "
+                          "by hand (templates/php/laravel/routes.php.j2)")
+    return stmt, fn
+
+
+def _wire_closure_route(ctx: WireContext, script: Script, stmt: ts.Node, fn: ts.Node) -> Wiring:
+    """A closure route in routes/*.php: the provider's group replaces it there, /authorize being a
+    closure that hands the old claims to GenesysOidcController (in app/Http/Controllers)."""
+    plan, config = ctx.plan, ctx.config
+    s = plan.signer
+    request_type = _request_type(script.src.text)
+    request, closure = _claims_closure(script, plan, fn, request_type)
+    lines = [f"function ({request_type} {request}) {{",
+             f"    return app({CONTROLLER}::class)->authorize({request}, {closure[0]}"]
+    lines += ["    " + x if x else x for x in closure[1:-1]]
+    lines += [f"    {closure[-1]});", "}"]
+    authorize = "\n".join(("    " + x) if x and i else x for i, x in enumerate(lines))
+    namespace = "App\\Http\\Controllers"
+    out = Wiring()
+    out.files[s.path] = _drop_unused_imports(
+        _rewrite_routes(script, stmt, authorize, f"{namespace}\\{CONTROLLER}", config.issuer_path))
+    out.why(s.path, f"line {s.line}: Zendesk JWT route -> Route::prefix('{config.issuer_path.strip('/')}') group of "
+                    f"the OpenID provider, /authorize with the old claims and middleware [{plan.view.profile}.yaml]")
+    _add_provider(ctx, out, "app/Http/Controllers", namespace, script.src.newline)
+    return out
+
+
+def _action(script: Script, plan: BackendPlan) -> tuple[ts.Node, str, str]:
+    s = plan.signer
+    at = script.byte_at(s.line, s.column)
+    method = klass = None
+    for node in walk(script.doc.root):
+        if node.start_byte <= at < node.end_byte:
+            if node.type == "method_declaration" and method is None:
+                method = node
+            if node.type == "class_declaration":
+                klass = node
+    if method is None or klass is None:
+        raise WiringError(f"{s.path}:{s.line}: the signing code is not in a controller method; route "
+                          "GenesysOidcController's actions by hand (templates/php/laravel)")
+    namespace = ""
+    for node in script.doc.root.named_children:
+        if node.type == "namespace_definition":
+            name = node.child_by_field_name("name")
+            namespace = script.text(name) if name is not None else ""
+    return method, script.text(klass.child_by_field_name("name")), namespace
+
+
+def _route_files(ctx: WireContext) -> list[str]:
+    routes = ctx.root / "routes"
+    return sorted(f"routes/{p.name}" for p in routes.glob("*.php")) if routes.is_dir() else []
+
+
+def _find_route(script: Script, klass: str, method: str) -> tuple[Script, ts.Node] | None:
+    """The `Route::get(...)...;` statement whose action is Klass@method or [Klass::class, 'method']."""
+    action = re.compile(rf"\[\s*\\?(?:[\w\\]+\\)?{klass}::class\s*,\s*['\"]{method}['\"]\s*\]|"
+                        rf"['\"](?:[\w\\]+\\)?{klass}@{method}['\"]")
+    best = None
+    for node in walk(script.doc.root):
+        if node.type == "expression_statement" and script.text(node).lstrip().startswith("Route::") and \
+                action.search(script.text(node)):
+            best = node  # the innermost: walk goes outside-in
+    return (script, best) if best is not None else None
+
+
+def _middleware(script: Script, stmt: ts.Node) -> list[str]:
+    """The route's own ->middleware(...) arguments, outermost group first."""
+    found: list[str] = []
+    chain = [stmt] + [a for a in ancestors(stmt) if a.type == "expression_statement"]
+    for node in reversed(chain):
+        text = script.text(node)
+        if node is not stmt:
+            text = text[:text.find("->group(")] if "->group(" in text else ""
+        for m in re.finditer(r"(?:::|->)middleware\(\s*(.*?)\s*\)(?=\s*(?:->|;|$))", text, re.S):
+            arg = m.group(1)
+            found += [a.strip() for a in arg.strip("[]").split(",") if a.strip()] if arg.startswith("[") else [arg]
+    return found
+
+
+def _rewrite_routes(script: Script, stmt: ts.Node, authorize: str, fq_controller: str, issuer_path: str) -> str:
+    src = script.src
+    nl = src.newline
+    middleware = _middleware(script, stmt)
+    old_route = re.search(r"Route::\w+\(\s*(['\"][^'\"]*['\"])", script.text(stmt))
+    snippet = render("php/laravel/routes.php.j2", issuer_path=issuer_path,
+                     old_route=old_route.group(1) if old_route else "",
+                     authorize=authorize,
+                     middleware=(middleware[0] if len(middleware) == 1 else "[" + ", ".join(middleware) + "]")
+                     if middleware else "")
+    top = stmt
+    for a in ancestors(stmt):
+        if a.type == "expression_statement":
+            top = a
+    edits = []
+    start, end = script.line_range(stmt)
+    text = src.text
+    while start > 0:  # the route's own `// Zendesk ...` comment lines go with it
+        prev = text.rfind("\n", 0, start - 1) + 1
+        line = text[prev:start].strip()
+        if not (line.startswith("//") and "zendesk" in line.lower()):
+            break
+        start = prev
+    if top is stmt:
+        edits.append(Edit(start, end, with_newlines(snippet, nl)))
+    else:  # inside a group: the group's middleware must not cover /token, so the provider goes after it
+        edits.append(Edit(start, end, ""))
+        _, top_end = script.line_range(top)
+        edits.append(Edit(top_end, top_end, nl + with_newlines(snippet, nl)))
+    uses = [n for n in script.doc.root.named_children if n.type == "namespace_use_declaration"]
+    if not re.search(rf"^use\s+{re.escape(fq_controller)}\s*;", src.text, re.M):
+        names = [script.text(u) for u in uses]
+        later = [u for u, name in zip(uses, names) if name > f"use {fq_controller};"]
+        if uses and names == sorted(names) and later:  # keep a sorted list sorted
+            at = script.line_range(later[0])[0]
+            edits.append(Edit(at, at, f"use {fq_controller};{nl}"))
+        else:
+            at = script.offset(uses[-1].end_byte) if uses else script.offset(script.doc.root.named_children[0].end_byte)
+            edits.append(Edit(at, at, f"{nl}use {fq_controller};"))
+    text = apply_edits(src.text, edits)
+    return re.sub(r"(\r?\n)(?:[ \t]*\r?\n){2,}", r"\1\1", text)
+
+
+def _claims_closure(script: Script, plan: BackendPlan, fn: ts.Node, request_type: str) -> tuple[str, list[str]]:
+    """The request variable and `function (Request $request): ?array { ... }` (lines, 4-space steps)
+    built from the old function's statements before the signing and the old claim expressions."""
+    s = plan.signer
+    at = script.byte_at(s.line, s.column)
+    body = fn.child_by_field_name("body")
+    params = fn.child_by_field_name("parameters")
+    request = next((script.text(p.child_by_field_name("name")) for p in (params.named_children if params else [])
+                    if p.child_by_field_name("name") is not None and
+                    re.search(r"\bRequest\b", script.text(p))), "$request")
+    before: list[tuple[set[str] | None, str]] = []
+    for stmt in body.named_children if body is not None else []:
+        if stmt.end_byte > at or stmt.start_byte > at:
+            break
+        if stmt.type != "comment":
+            before.append((assigned(script, stmt), script.text(stmt)))
+    used = "\n".join(m.expression.text for m in plan.claims)
+    locals_ = needed_locals([(n, t) for n, t in before if n is not None], used)
+    checks = [t for n, t in before if n is None and "encode(" not in t]
+    lines = [f"function ({request_type} {request}): ?array {{"]
+    for stmt in checks + locals_:
+        lines += reindent(stmt, "    ")
+    lines.append("    return [")
+    lines += [f"        {c}" for c in claim_lines(plan)]
+    lines += ["    ];", "}"]
+    return request, lines
+
+
+def _request_type(text: str) -> str:
+    imported = re.search(r"^use\s+Illuminate\\Http\\Request\s*;", text, re.M)
+    return "Request" if imported else "\\Illuminate\\Http\\Request"
+
+
+def _rewrite_controller(script: Script, plan: BackendPlan, method: ts.Node, issuer_path: str) -> str:
+    src = script.src
+    nl = src.newline
+    request_type = _request_type(src.text)
+    request, closure = _claims_closure(script, plan, method, request_type)
+    indent = script.src.text[script.line_range(method)[0]:script.offset(method.start_byte)] or "    "
+    step = lambda line: re.sub(r"^((?:    )*)", lambda m: indent * (len(m.group(1)) // 4), line)  # noqa: E731
+    lines = ["/**",
+             f" * Genesys Cloud Messenger: {issuer_path}/authorize of the OpenID provider (it replaces the",
+             " * Zendesk token action), behind this route's own middleware, with the claims the Zendesk",
+             " * token carried.",
+             " */",
+             f"public function {ACTION}({request_type} {request}, {CONTROLLER} $oidc)",
+             "{",
+             f"{indent}return $oidc->authorize({request}, {closure[0]}"]
+    lines += [indent + step(x) if x else x for x in closure[1:-1]]
+    lines += [f"{indent}{closure[-1]});", "}"]
+    text_new = nl.join((indent + x) if x and i else x for i, x in enumerate(lines))
+    start = script.offset(method.start_byte)
+    # the method's doc comment goes with it
+    prev = method.prev_named_sibling
+    if prev is not None and prev.type == "comment" and script.text(prev).startswith("/**"):
+        start = script.offset(prev.start_byte)
+    text = apply_edits(src.text, [Edit(start, script.offset(method.end_byte), text_new)])
+    return _drop_unused_imports(text)
+
+
+def _drop_unused_imports(text: str) -> str:
+    text = drop_unused_jwt_import(text)
+    m = re.search(r"^use\s+Illuminate\\Http\\JsonResponse\s*;[ \t]*\r?\n", text, re.M)
+    if m and not re.search(r"\bJsonResponse\b", text[:m.start()] + text[m.end():]):
+        text = text[:m.start()] + text[m.end():]
+    return text

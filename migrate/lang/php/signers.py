@@ -1,0 +1,187 @@
+"""PHP signers: firebase/php-jwt.
+
+    use Firebase\\JWT\\JWT;
+    $payload = ['external_id' => (string) $user->id, 'scope' => 'user', 'exp' => time() + 300];
+    $token = JWT::encode($payload, $secret, 'HS256', $kid, ['typ' => 'JWT']);
+
+Arguments: payload, key, alg (HS256 when left out, as php-jwt 5 did), keyId (the ``kid``
+header), head (more header fields); PHP 8 named arguments are read too.
+"""
+
+from __future__ import annotations
+
+from migrate.extract import traits
+from migrate.extract.base import Found, Source
+from migrate.extract.treesitter import piece_lines
+from migrate.lang.php.dialect import PhpDialect
+from migrate.extract.treesitter import Doc, string_value, walk
+from migrate.extract.tsutil_dynamic import Index, Node, algorithm_name, child, children
+from migrate.extract.tsutil_response import response
+from migrate.model import Expr, Signer
+
+_DIALECT = PhpDialect()
+_CLASS = "Firebase\\JWT\\JWT"
+_PARAMETERS = ("payload", "key", "alg", "keyId", "head")
+_DEPTH = 4
+
+
+def extract(src: Source) -> Found:
+    found = Found()
+    doc = Doc.parse("php", src.data)
+    if doc.root.has_error:
+        found.syntax_error(src, doc.first_error())
+    names = _class_names(doc)
+    calls = [n for n in walk(doc.root) if _is_encode(doc, n, names)]
+    if not calls:
+        return found
+    index = Index(doc, _DIALECT)
+    for call in calls:
+        found.signers.append(_signer(src, index, call, piece_lines('php', call)))
+    return found
+
+
+def _class_names(doc: Doc) -> set[str]:
+    """Local names of Firebase\\JWT\\JWT: its `use` aliases, or JWT when nothing else claims
+    that name (php-jwt 2 lived in the global namespace)."""
+    names, other = set(), False
+    for decl in walk(doc.root):
+        if decl.type != "namespace_use_declaration":
+            continue
+        group = child(decl, "body")
+        prefix = next((doc.text(c) for c in decl.named_children if c.type == "namespace_name"), "")
+        clauses = children(group) if group is not None else [c for c in decl.named_children
+                                                             if c.type == "namespace_use_clause"]
+        for clause in clauses:
+            target = next((c for c in clause.named_children
+                           if c.type in ("qualified_name", "name")), None)
+            if target is None:
+                continue
+            full = (prefix + "\\" if prefix else "") + doc.text(target).lstrip("\\")
+            alias = child(clause, "alias")
+            local = doc.text(alias) if alias is not None else full.rsplit("\\", 1)[-1]
+            if full == _CLASS:
+                names.add(local)
+            elif local == "JWT":
+                other = True
+    if not other:
+        names.add("JWT")
+    return names
+
+
+def _is_encode(doc: Doc, node: Node, names: set[str]) -> bool:
+    if node.type != "scoped_call_expression" or doc.text(child(node, "name")) != "encode":
+        return False
+    scope = doc.text(child(node, "scope"))
+    return scope in names or scope.lstrip("\\") == _CLASS
+
+
+def _arguments(index: Index, call: Node) -> dict[str, Node]:
+    """Arguments by php-jwt parameter name, positional or named."""
+    out: dict[str, Node] = {}
+    position = 0
+    for arg in children(child(call, "arguments")):
+        if arg.type != "argument":
+            continue
+        named = child(arg, "name")
+        if named is not None:
+            out[index.doc.text(named)] = arg
+        elif position < len(_PARAMETERS):
+            out[_PARAMETERS[position]] = arg
+            position += 1
+    return out
+
+
+def _signer(src: Source, index: Index, call: Node, span: tuple[int, int]) -> Signer:
+    doc = index.doc
+    args = _arguments(index, call)
+    header: dict[str, Expr] = {}
+    if "head" in args:
+        header.update(_array(index, args["head"], call))
+    if "keyId" in args and index.d.unwrap(args["keyId"]).type != "null":
+        header["kid"] = index.expr(args["keyId"])
+    claims = _array(index, args["payload"], call) if "payload" in args else {}
+    secret = None
+    if "key" in args:
+        secret = traits.secret("php", index.expr(args["key"], key=True), index.parameters(call))
+    alg = args.get("alg")
+    line, col = doc.pos(call)
+    return Signer(
+        path=src.path, line=line, column=col, language="php", library="php-jwt",
+        algorithm=_algorithm(index, alg),
+        algorithm_expr=index.expr(alg) if alg is not None else None,
+        header=header, claims=claims, secret=secret, browser=False, span=span,
+        response=response(index, call), function=index.function_name(call),
+    )
+
+
+def _algorithm(index: Index, alg: Node | None) -> str | None:
+    if alg is None:
+        return "HS256"  # php-jwt before 6 signed with HS256 by default
+    node = index.follow(alg)
+    if node.type not in ("string", "encapsed_string"):
+        return None
+    return algorithm_name(string_value(index.doc, node))
+
+
+def _array(index: Index, node: Node, call: Node, depth: int = 0) -> dict[str, Expr]:
+    """The string-keyed entries of an array as the signing call sees it: a literal, a local
+    holding one (with later ``$a['k'] = v`` / ``$a += [...]`` writes), ``array_merge(...)``,
+    or ``(object) [...]``."""
+    if depth > _DEPTH:
+        return {}
+    doc = index.doc
+    node = index.d.unwrap(node)
+    if node.type == "array_creation_expression":
+        return _entries(index, node)
+    if node.type == "cast_expression" and doc.text(child(node, "type")) in ("object", "array"):
+        value = child(node, "value")
+        return _array(index, value, call, depth + 1) if value is not None else {}
+    if node.type == "function_call_expression" and doc.text(child(node, "function")) in (
+            "array_merge", "array_replace"):
+        out: dict[str, Expr] = {}
+        for arg in children(child(node, "arguments")):
+            out.update(_array(index, arg, call, depth + 1))
+        return out
+    name = index.d.reference(doc, node)
+    base = index.lookup(name, node) if name is not None else None
+    if name is None or base is None:
+        return {}
+    out = _array(index, base.value, call, depth + 1)
+    _writes(index, name, index.scope_of(node), (base.end, call.start_byte), out)
+    return out
+
+
+def _entries(index: Index, array: Node) -> dict[str, Expr]:
+    out: dict[str, Expr] = {}
+    for el in children(array):
+        if el.type != "array_element_initializer" or el.named_child_count != 2:
+            continue
+        key, value = el.named_children
+        name = string_value(index.doc, key) if key.type in ("string", "encapsed_string") else None
+        if name is not None:
+            out[name] = index.expr(value)
+    return out
+
+
+def _writes(index: Index, name: str, scope: Node, between: tuple[int, int],
+            out: dict[str, Expr]) -> None:
+    """Apply ``$payload['exp'] = v`` and ``$payload += [...]`` made between two byte offsets."""
+    doc = index.doc
+    after, before = between
+    for n in walk(scope):
+        if not (after <= n.start_byte < before):
+            continue
+        left, right = child(n, "left"), child(n, "right")
+        if left is None or right is None:
+            continue
+        if n.type == "assignment_expression" and left.type == "subscript_expression" \
+                and left.named_child_count == 2 and doc.text(left.named_children[0]) == name:
+            key = left.named_children[1]
+            field = string_value(doc, key) if key.type in ("string", "encapsed_string") else None
+            if field is not None:
+                out[field] = index.expr(right)
+        elif n.type == "augmented_assignment_expression" and doc.text(left) == name \
+                and doc.text(child(n, "operator")) == "+=":
+            # `+=` keeps existing keys
+            for key, value in _array(index, right, n).items():
+                out.setdefault(key, value)

@@ -1,0 +1,170 @@
+"""Python signing calls: PyJWT, python-jose and authlib, read with libcst.
+
+Calls are matched by qualified name, so ``import jwt as pyjwt``, ``from jwt import encode
+as sign`` and ``from jose import jwt as jose_jwt`` are found and a local ``encode`` is not.
+"""
+
+from __future__ import annotations
+
+import re
+
+import libcst as cst
+
+from migrate.extract import traits
+from migrate.extract.base import Found, Source
+from migrate.lang.python.index import Index, target_key
+from migrate.lang.python.focus import focus
+from migrate.lang.python.parse import parse
+from migrate.lang.python.payload import UNKNOWN, Mapping, Reader
+from migrate.lang.python.response import Tracer, route_path
+from migrate.model import Expr, Marker, Signer
+
+# Qualified name of the signing function -> (library, its positional parameters by role).
+_PYJWT = ("payload", "key", "algorithm", "headers")
+_APIS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "jwt.encode": ("pyjwt", _PYJWT),
+    "jwt.api_jwt.encode": ("pyjwt", _PYJWT),
+    "jwt.PyJWT.encode": ("pyjwt", _PYJWT),
+    "jwt.api_jwt.PyJWT.encode": ("pyjwt", _PYJWT),
+    "jose.jwt.encode": ("python-jose", _PYJWT),
+    "jose.jws.sign": ("python-jose", ("payload", "key", "headers", "algorithm")),
+    "authlib.jose.jwt.encode": ("authlib", ("headers", "payload", "key")),
+    "authlib.jose.JsonWebToken.encode": ("authlib", ("headers", "payload", "key")),
+    "authlib.jose.rfc7519.jwt.encode": ("authlib", ("headers", "payload", "key")),
+    "authlib.jose.rfc7519.JsonWebToken.encode": ("authlib", ("headers", "payload", "key")),
+}
+_KEYWORDS = {"payload": "payload", "claims": "payload", "key": "key", "algorithm": "algorithm",
+             "headers": "headers", "header": "headers"}
+_METHODS = {"encode", "sign"}  # attribute calls worth a qualified-name lookup
+# authlib has no default: header["alg"] is required.
+_DEFAULT_ALG = {"pyjwt": "HS256", "python-jose": "HS256"}
+# Libraries whose encode() returns bytes (PyJWT before 2.0, authlib always).
+_BYTES = {"pyjwt", "authlib"}
+# Scope and position metadata are the costly part: only files that import a library pay for them.
+_IMPORT = re.compile(r"(?:^|[;:])\ufeff?[ \t]*(?:from[ \t]+(?:jwt|jose|authlib)\b"
+                     r"|import[ \t]+[^\n#]*\b(?:jwt|jose|authlib)\b)", re.M)
+_ALG_NAME = re.compile(r"^(?:[HRE]S|PS)\d{3}$|^EdDSA$|^none$", re.I)
+
+
+def extract(src: Source) -> Found:
+    found = Found()
+    relevant = _IMPORT.search(src.text) is not None
+    module, error = parse(focus(src.text) if relevant else src.text)
+    found.syntax_error(src, error)
+    if module is not None and relevant:
+        _Extractor(src, Index(module)).run(found)
+    return found
+
+
+class _Extractor:
+    def __init__(self, src: Source, idx: Index):
+        self.src = src
+        self.idx = idx
+        self.reader = Reader(idx)
+        self.tracer = Tracer(idx, src.text)
+
+    def run(self, found: Found) -> None:
+        for call in self.idx.calls:
+            api = self._api(call)
+            if api is not None:
+                signer, markers = self._signer(call, *api)
+                found.signers.append(signer)
+                found.markers.extend(markers)
+
+    def _api(self, call: cst.Call) -> tuple[str, tuple[str, ...]] | None:
+        func = call.func
+        if isinstance(func, cst.Attribute) and func.attr.value not in _METHODS:
+            return None
+        for name in self.idx.qualified(func):
+            if name in _APIS:
+                return _APIS[name]
+        # jwt_obj = JsonWebToken(["HS256"]); jwt_obj.encode(...)
+        if isinstance(func, cst.Attribute) and target_key(func.value):
+            made = self.idx.assigned(func.value)
+            if made is not None and isinstance(made.value, cst.Call):
+                for name in self.idx.qualified(made.value.func):
+                    if name + ".encode" in _APIS:
+                        return _APIS[name + ".encode"]
+        return None
+
+    def _signer(self, call: cst.Call, library: str,
+                params: tuple[str, ...]) -> tuple[Signer, list[Marker]]:
+        args = _bind(call, params)
+        header = self._mapping(args.get("headers"), call)
+        algorithm, algorithm_expr = self._algorithm(library, args.get("algorithm"), header)
+        key = args.get("key")
+        secret = None
+        if key is not None:
+            secret = traits.secret("python", self.reader.key(key), self._parameters(call))
+        outcome = self.tracer.trace(call, library in _BYTES)
+        line, col = self.idx.pos(call)
+        signer = Signer(
+            path=self.src.path, line=line, column=col, language="python", library=library,
+            algorithm=algorithm, algorithm_expr=algorithm_expr, header=header,
+            claims=self._mapping(args.get("payload"), call), secret=secret, browser=False,
+            span=self._span(call), response=outcome.response, function=self._function(call))
+        return signer, outcome.markers
+
+    def _mapping(self, node: cst.BaseExpression | None, call: cst.Call) -> Mapping:
+        if node is None:
+            return {}
+        found = self.reader.mapping(node, call)
+        # An unreadable mapping (a parameter, model.dict()) may hold anything: say so.
+        return found if found is not None else {UNKNOWN: self.reader.expr(node)}
+
+    def _algorithm(self, library: str, node: cst.BaseExpression | None,
+                   header: Mapping) -> tuple[str | None, Expr | None]:
+        expr = self.reader.expr(node) if node is not None else None
+        if library != "python-jose" and "alg" in header:  # PyJWT lets headers["alg"] win
+            expr = header["alg"]
+        if expr is None:
+            return _DEFAULT_ALG.get(library), None
+        final = expr.final
+        if final.kind == "string" and isinstance(final.value, str):
+            return final.value.upper(), expr
+        last = final.text.rsplit(".", 1)[-1]  # ALGORITHMS.HS256
+        if final.kind == "member" and _ALG_NAME.match(last):
+            return last.upper(), expr
+        return None, expr
+
+    def _parameters(self, call: cst.Call) -> frozenset[str]:
+        fn = self.idx.function(call)
+        if fn is None:
+            return frozenset()
+        p = fn.params
+        every = [*p.posonly_params, *p.params, *p.kwonly_params]
+        every += [s for s in (p.star_arg, p.star_kwarg) if isinstance(s, cst.Param)]
+        return frozenset(x.name.value for x in every)
+
+    def _span(self, call: cst.Call) -> tuple[int, int]:
+        """Lines of the module- or class-level statement holding the call."""
+        piece: cst.CSTNode = call
+        node = self.idx.parent.get(call)
+        while node is not None and not isinstance(node, cst.Module) and not (
+                isinstance(node, cst.IndentedBlock) and isinstance(self.idx.parent.get(node), cst.ClassDef)):
+            piece = node
+            node = self.idx.parent.get(node)
+        return self.idx.pos(piece)[0], self.idx.end(piece)[0]
+
+    def _function(self, call: cst.Call) -> str | None:
+        fn = self.idx.function(call)
+        if fn is None:
+            return None
+        return route_path(fn) or fn.name.value
+
+
+def _bind(call: cst.Call, params: tuple[str, ...]) -> dict[str, cst.BaseExpression]:
+    """Arguments by role, from positions and keywords; ``*args`` and ``**kwargs`` are skipped."""
+    out: dict[str, cst.BaseExpression] = {}
+    position = 0
+    for arg in call.args:
+        if arg.keyword is not None:
+            role = _KEYWORDS.get(arg.keyword.value)
+            if role is not None:
+                out[role] = arg.value
+        elif not arg.star:
+            if position < len(params):
+                out[params[position]] = arg.value
+            position += 1
+    return out
+

@@ -1,0 +1,17 @@
+"""Ruby: ruby-jwt; Rails."""
+
+import re
+
+from migrate.lang import Framework, Language
+
+LANGUAGE = Language(
+    name="ruby",
+    extensions={".rb": "ruby"},
+    needles=(b"wt", b"WT"),
+    gate=(),
+    libraries=("ruby-jwt",),
+    frameworks=(Framework("rails", re.compile(r"<\s*(ApplicationController|ActionController::(Base|API))|Rails\.")),),
+    now="Time.now.to_i",
+    now_plus_5_min="Time.now.to_i + 300",
+    to_string="{}.to_s",
+)

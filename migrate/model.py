@@ -108,6 +108,9 @@ class Signer:
     span: tuple[int, int] | None = None
     # Claims whose value comes from the request (a posted email, a query parameter).
     from_request: frozenset[str] = frozenset()
+    # The HTTP route that reaches the signing code, "METHOD /path" ("* /path" for any method),
+    # as the language package's route shapes read it; generate wires exactly this route.
+    route: str | None = None
 
     def timing(self, claim: str) -> Expr | None:
         return self.claims.get(claim) or self.managed.get(claim)

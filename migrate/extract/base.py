@@ -146,34 +146,53 @@ def _defined(lhs: str) -> str | None:
     return words[-1] if words else None
 
 
+class FileText:
+    """A file's lines with what every signer in it is judged against, indexed once: the
+    definitions it makes (name -> lines) and the lines that open a type.  A generated bundle
+    can hold hundreds of signers; each then costs its own lines only."""
+
+    def __init__(self, text: str):
+        self.lines = text.split("\n")
+        self.indents = [len(line) - len(line.lstrip()) for line in self.lines]
+        self.definitions: dict[str, list[int]] = {}  # name -> 1-based lines
+        self.types: list[int] = []
+        for number, line in enumerate(self.lines, 1):
+            m = _ASSIGN.match(line) if "=" in line else None
+            name = _defined(m.group(1)) if m else None
+            if name:
+                self.definitions.setdefault(name, []).append(number)
+            elif "define(" in line:  # PHP define('ZENDESK_SECRET', ...)
+                for word in _WORD.findall(line):
+                    self.definitions.setdefault(word, []).append(number)
+            if ("class" in line or "module" in line or "struct" in line or "object" in line
+                    or "trait" in line) and _TYPE_LINE.match(line):
+                self.types.append(number)
+
+    def hints(self, first: int, last: int) -> frozenset[str]:
+        """Hints for the signer in lines ``first..last`` (its function, route or method): that
+        text, the definitions elsewhere in the file of names it uses (``const ZD_SECRET = ...``),
+        and the header of the type around it (``class ZendeskController``).  Words in the rest
+        of the file say nothing about this token: a file can sign a Zendesk token and a voucher."""
+        lines = self.lines
+        own = "\n".join(lines[first - 1:last])
+        used = {w for w in _WORD.findall(own) if len(w) > 2} - _NOT_NAMES
+        indent = self.indents[first - 1] if 0 < first <= len(lines) else 0
+        extra = []
+        for name in used:
+            for number in self.definitions.get(name, ()):
+                # At the piece's own level or outside it; not locals of other functions.
+                if not first <= number <= last and self.indents[number - 1] <= indent:
+                    extra.append(lines[number - 1])
+        header = next((n for n in reversed(self.types) if n < first and self.indents[n - 1] < indent), None)
+        if header is not None:
+            extra.append(lines[header - 1])
+        above = first - 1  # the comment block right above the piece describes it
+        while above > 0 and lines[above - 1].lstrip().startswith(_COMMENT_STARTS):
+            extra.append(lines[above - 1])
+            above -= 1
+        return hints_for(own + "\n" + "\n".join(extra))
+
+
 def scoped_hints(text: str, first: int, last: int) -> frozenset[str]:
-    """Hints for the signer in lines ``first..last`` (its function, route or method): that
-    text, the definitions elsewhere in the file of names it uses (``const ZD_SECRET = ...``),
-    and the header of the type around it (``class ZendeskController``).  Words in the rest of
-    the file say nothing about this token: a file can sign a Zendesk token and a voucher."""
-    lines = text.split("\n")
-    own = "\n".join(lines[first - 1:last])
-    used = {w for w in _WORD.findall(own) if len(w) > 2} - _NOT_NAMES
-    extra = []
-    indent = len(lines[first - 1]) - len(lines[first - 1].lstrip()) if 0 < first <= len(lines) else 0
-    header = None
-    for number, line in enumerate(lines, 1):
-        if first <= number <= last:
-            continue
-        # Definitions at the piece's own level or outside it; not locals of other functions.
-        m = _ASSIGN.match(line) if len(line) - len(line.lstrip()) <= indent else None
-        if m and _defined(m.group(1)) in used:
-            extra.append(line)
-        elif "define(" in line and any(w in used for w in _WORD.findall(line)):
-            extra.append(line)  # PHP define('ZENDESK_SECRET', ...)
-        if number < first:
-            t = _TYPE_LINE.match(line)
-            if t and len(t.group(1)) < indent:
-                header = line
-    if header is not None:
-        extra.append(header)
-    above = first - 1  # the comment block right above the piece describes it
-    while above > 0 and lines[above - 1].lstrip().startswith(_COMMENT_STARTS):
-        extra.append(lines[above - 1])
-        above -= 1
-    return hints_for(own + "\n" + "\n".join(extra))
+    """``FileText(text).hints(first, last)`` for one signer."""
+    return FileText(text).hints(first, last)

@@ -101,6 +101,10 @@ def _command_text(script: Script, node: Node | None) -> str:
     return value if value is not None else script.text(node)
 
 
+# zE.apply(null, args) forwards whatever a wrapper was given: the commands are its callers'.
+_FORWARDERS = frozenset({"apply", "call", "bind"})
+
+
 # --- one handler per global -----------------------------------------------------------------
 
 def _ze(script: Script, ref: Node, name: str) -> list[CallSite]:
@@ -118,7 +122,7 @@ def _ze(script: Script, ref: Node, name: str) -> list[CallSite]:
         return [_site(script, api, command, call, call, a, callback, uses_ze=True)]
     path, outer = _chain(script, ref)
     call = _called(outer)
-    if len(path) == 1 and call is not None:  # legacy v1: zE.identify({...})
+    if len(path) == 1 and call is not None and path[0] not in _FORWARDERS:  # legacy v1: zE.identify({...})
         return [_site(script, "zE", path[0], call, call, args(call), uses_ze=True)]
     return []
 

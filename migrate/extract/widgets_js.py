@@ -340,7 +340,7 @@ def global_name(script: Script, node: Node) -> str | None:
     if node.type == "identifier":
         return script.text(node)
     if node.type in ("member_expression", "subscript_expression"):
-        obj = node.child_by_field_name("object")
+        obj = unwrap(node.child_by_field_name("object"))  # (window as any).zE in TypeScript
         if obj is None or obj.type != "identifier" or script.text(obj) not in GLOBAL_OBJECTS:
             return None
         return member_name(script, node)

@@ -37,6 +37,12 @@ def check(rule, inv):
         for c in w.calls:
             if c.api.split(":")[0] not in _ZENDESK:
                 continue
+            if c.api == "zESettings" and not c.command:
+                source = c.args[0] if c.args else "an expression"
+                yield rule.at(w.path, c.line, c.column,
+                              f"zESettings is set from `{source}` as a whole: its keys cannot be read here; map "
+                              "each setting by hand (Messenger configuration or Genesys commands)")
+                continue
             entry = lookup(c.api, c.command)
             if entry is not None and entry.genesys:
                 continue

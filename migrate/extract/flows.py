@@ -8,6 +8,7 @@ Extractors find the signing call and its claims; this module looks at what surro
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import re
 
 from migrate.extract.base import scoped_hints
@@ -16,7 +17,7 @@ from migrate.model import Expr, Marker, Signer
 # Request input in the web frameworks scan reads: a body, a query, a form, a posted credential.
 _INPUT = (
     r"(?:\breq(?:uest)?\.(?:(?:body|query|params|form|args|values|POST|GET|data|query_params)\b|"
-    r"(?:json|formData|get_json)\s*\(\s*\))|\bevent\.body\b|\bsearchParams\.get\s*\(|"
+    r"(?:json|formData|get_json)\s*\()|\bevent\.body\b|\bsearchParams\.get\s*\(|"
     r"\$_(?:POST|GET|REQUEST)\b|\bparams\[|\bparams\.(?:require|permit|fetch)\b|"
     r"\$request->(?:input|get|post|query|all|json)\s*\(|\b(?:Post)?FormValue\s*\(|\bgetParameter\s*\(|"
     r"\bctx\.request\.body\b|\bctx\.query\b|\bc\.(?:PostForm|Query|Param)\s*\(|\bRequest\.(?:Form|Query)\[|"
@@ -25,14 +26,40 @@ _INPUT = (
 _INPUT_RX = re.compile(_INPUT)
 # `const json = await request.json()`, `const { email } = req.body`, `data = request.get_json()`
 _BOUND = re.compile(r"(\{[^{}=]*\}|\$?[A-Za-z_]\w*)\s*:?=\s*(?:await\s+)?(?:JSON\.parse\s*\(\s*)?" + _INPUT)
+# Parameters the framework fills from the request (`[FromBody] TokenRequest body`,
+# `@RequestParam String email`) and Go values decoded from it (`Decode(&body)`, `c.ShouldBindJSON(&req)`).
+_BOUND_PARAMETER = re.compile(
+    r"(?:\[From(?:Body|Form|Query|Route)\b[^\]]*\]|"
+    r"@(?:RequestBody|RequestParam|PathVariable|ModelAttribute|QueryParam|FormParam|PathParam)\b"
+    r"(?:\s*\([^)]*\))?)"
+    r"\s*(?:@\w+(?:\s*\([^)]*\))?\s+|final\s+)*[\w.?\[\]]+(?:<[^<>()]*>)?\??\s+(\w+)")
+_DECODED = re.compile(r"(?:\.Body\s*\)\s*\.Decode|\.(?:ShouldBind|Bind)\w*)\s*\(\s*&\s*(\w+)")
 _NAME = re.compile(r"[A-Za-z_]\w*")
+_RECEIVER = re.compile(r"\$?([A-Za-z_]\w*)\s*(?:\.|->)\s*\w+\s*\(")
+_DEFINITION = re.compile(r"^\s*(?:(?:export|public|private|protected|static|async|final|abstract|default)\s+)*"
+                         r"(?:function|def|class|func|fn)\b")
+_IDENTIFIER = re.compile(r"[A-Za-z_$][\w$]*")
+_WORD_CHAR = re.compile(r"[\w$]")
 # Calls that write to a console or a log, in any of the languages.
 _LOG = re.compile(
-    r"(?:\bconsole\.(?:log|info|debug|warn|error)|\b(?:logger|logging|log|Log|_logger|_log)\.\w+|"
+    r"(?:\bconsole\.(?:log|info|debug|warn|error)|"
+    r"\b(?:logger|logging|log|Log|LOG|LOGGER|_logger|_log|slog)\s*(?:\.|->|::)\s*\w+|"
     r"\bRails\.logger\.\w+|\bprint(?:ln|f)?|\bputs|\bpp|\berror_log|\bvar_dump|\bprint_r|\bfmt\.(?:Print|Fprint)\w*|"
-    r"\bSystem\.(?:out|err)\.print\w*|\bConsole\.Write\w*)\b\s*\(?(?P<args>.*)$")
+    r"\bSystem\.(?:out|err)\.print\w*|\b(?:Console|Debug|Trace)\.Write\w*)\b\s*\(?(?P<args>.*)$")
 # What the signed token is stored in: `const token = `, `token := `, `$jwt = `, `String jwt = `.
 _STORED = re.compile(r"(\$?[A-Za-z_]\w*)\s*:?=\s*(?:await\s+)?(?:new\s+)?[\w.$:\\>-]*$")
+_OPEN_ASSIGNMENT = re.compile(r"(?:[^=!<>]=|\bawait)\s*$")
+# An assignment on a later line: `signed, err := token.SignedString(key)`, `String s = jwt.serialize();`
+_ASSIGNED = re.compile(r"^\s*(?P<lhs>[^=()\"'`]*?[\w$])\s*:?=(?![=>])\s*(?P<rhs>.*)$")
+# How a token object becomes the token text (Go's SignedString, Nimbus serialize, .NET WriteToken...).
+_FINISH = r"\s*(?:\.|->)\s*(?:SignedString|compact|serialize|Serialize|sign|Sign|encode|Encode)\s*\("
+# String literals in a logging call; only what they interpolate (`${token}`, `#{token}`, `{token}`,
+# `"$jwt"`) can name the token.
+_STRING = re.compile(r'"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|`(?:[^`\\]|\\.)*`')
+_INTERPOLATED = re.compile(r"\$\{[^}]*\}|#\{[^}]*\}|\{[^}]*\}|\$[A-Za-z_]\w*")
+# Words in a parameter declaration that are not its name.
+_NOT_PARAMETER = frozenset({"final", "const", "ref", "out", "in", "params", "this", "readonly", "var", "let",
+                            "public", "private", "protected", "mut"})
 
 
 def _bound_names(text: str) -> frozenset[str]:
@@ -43,25 +70,186 @@ def _bound_names(text: str) -> frozenset[str]:
             names.update(n for n in _NAME.findall(target.split(":")[-1] if ":" in target else target))
         else:
             names.add(target.lstrip("$"))
+    names.update(m.group(1) for m in _BOUND_PARAMETER.finditer(text))
+    names.update(m.group(1) for m in _DECODED.finditer(text))
     return frozenset(names)
 
 
-def _from_request(e: Expr, names: frozenset[str]) -> bool:
-    for part in (e, e.final):
-        text = part.text
-        if _INPUT_RX.search(text):
-            return True
-        head = _NAME.match(text.lstrip("$"))
-        if head is not None and head.group(0) in names:
-            return True
-    return False
+def _head(text: str) -> str | None:
+    m = _NAME.match(text.lstrip().lstrip("$&*").removeprefix("await ").lstrip())
+    return m.group(0) if m else None
 
 
-def _token_name(lines: list[str], s: Signer) -> str | None:
+def _is_input(text: str, names: frozenset[str]) -> bool:
+    return bool(_INPUT_RX.search(text)) or _head(text) in names
+
+
+def _from_request(e: Expr, names: frozenset[str], parameters: frozenset[str]) -> bool:
+    final = e.final
+    if _INPUT_RX.search(e.text) or _INPUT_RX.search(final.text):
+        return True
+    head = _head(final.text)  # a local name is judged by what it was last assigned
+    return head is not None and (head in names or head in parameters)
+
+
+def _closing(text: str, start: int, limit: int = 4000) -> int:
+    """Index of the bracket closing the one at ``start`` (or -1)."""
+    depth, quote, i, end = 0, None, start, min(len(text), start + limit)
+    while i < end:
+        ch = text[i]
+        if quote:
+            if ch == "\\":
+                i += 1  # an escaped character
+            elif ch == quote:
+                quote = None
+        elif ch in "\"'`":
+            quote = ch
+        elif ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+            if depth == 0:
+                return i
+        i += 1
+    return -1
+
+
+def _split(inner: str) -> list[str]:
+    """Top-level comma-separated parts (brackets and `<...>` generics kept whole)."""
+    parts, depth, angle, start, quote = [], 0, 0, 0, None
+    for i, ch in enumerate(inner):
+        if quote:
+            if ch == quote and inner[i - 1] != "\\":
+                quote = None
+        elif ch in "\"'`":
+            quote = ch
+        elif ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+        elif ch == "<" and depth == 0:
+            angle += 1
+        elif ch == ">" and angle and inner[i - 1] not in "=-":
+            angle -= 1
+        elif ch == "," and depth == 0 and angle == 0:
+            parts.append(inner[start:i])
+            start = i + 1
+    parts.append(inner[start:])
+    return [p.strip() for p in parts if p.strip()]
+
+
+def _parameter_names(declaration: str) -> set[str]:
+    """The names a parameter declaration binds: `email`, `String email`, `email string`,
+    `email: str = ""`, `string $email`, `[FromBody] TokenRequest body`, `{ email, name }`."""
+    d = re.sub(r"\[[^\]]*\]|@\w+(?:\s*\([^)]*\))?", " ", declaration)  # attributes, annotations
+    d = re.split(r"(?<![=!<>])=(?![=>])", d, maxsplit=1)[0].strip().lstrip(".*&")
+    if d.startswith("{") or d.startswith("["):
+        return {n for n in _NAME.findall(d) if n not in _NOT_PARAMETER}
+    php = re.search(r"\$([A-Za-z_]\w*)", d)
+    if php:
+        return {php.group(1)}
+    if ":" in d:
+        d = d.split(":", 1)[0]
+    words = [w for w in _NAME.findall(d) if w not in _NOT_PARAMETER]
+    return {words[0], words[-1]} if words else set()
+
+
+def _arguments(text: str, open_at: int) -> list[str] | None:
+    close = _closing(text, open_at)
+    return None if close < 0 else _split(text[open_at + 1:close])
+
+
+def _request_parameters(text: str, starts: list[int], s: Signer, names: frozenset[str]) -> frozenset[str]:
+    """Parameters of the signer's own function that a same-file caller fills with request
+    input: `widgetToken(json.email, env)` makes `email` in `function widgetToken(email, env)`.
+    ``starts`` holds where each line begins in ``text``."""
+    name = s.function
+    if s.span is None or not name or not _IDENTIFIER.fullmatch(name) or name not in text:
+        return frozenset()
+    first, last = s.span
+    if not 0 < first <= len(starts):
+        return frozenset()
+    start = starts[first - 1]
+    end = starts[last] if last < len(starts) else len(text)
+    word = re.escape(name)
+    declared = re.compile(rf"{word}\s*(?:(?::|=)\s*(?:async\s+)?(?:function\b\s*\w*\s*)?)?(?:<[^<>()]*>)?\s*\(")
+    d = next((m for m in declared.finditer(text, start, end)
+              if not (m.start() and _WORD_CHAR.match(text, m.start() - 1))), None)
+    if d is None:
+        return frozenset()
+    declaration = _arguments(text, d.end() - 1)
+    if not declaration:
+        return frozenset()
+    by_name = {n: i for i, part in enumerate(declaration) for n in _parameter_names(part)}
+    found: set[str] = set()
+    receiver = declaration[0].split(":")[0].strip() in ("self", "cls")  # Python methods
+    for call in re.finditer(rf"{word}\s*\(", text):  # a literal first: the regex engine skips ahead fast
+        if start <= call.start() < end or (call.start() and _WORD_CHAR.match(text, call.start() - 1)):
+            continue  # the declaration, the function calling itself, or a longer name
+        shift = 1 if receiver and text[call.start() - 1:call.start()] == "." else 0
+        for i, arg in enumerate(_arguments(text, call.end() - 1) or (), shift):
+            keyword = re.match(r"(\w+)\s*(?::(?!:)|=(?![=>]))\s*(.*)$", arg, re.S)
+            value = arg
+            if keyword and keyword.group(1) in by_name:
+                i, value = by_name[keyword.group(1)], keyword.group(2)
+            if i < len(declaration) and _is_input(value, names):
+                found.update(_parameter_names(declaration[i]))
+    return frozenset(found)
+
+
+def _token_names(lines: list[str], s: Signer, last: int) -> set[str]:
+    """The variables that hold the signed token: the one the signing call is stored in
+    (`const token = jwt.sign(...)`), or, when the call makes a token object, those later assigned
+    its text in the same piece (`signed, err := token.SignedString(key)`, `String s = jwt.serialize();`,
+    after `jwt.sign(signer);`)."""
     if not 0 < s.line <= len(lines):
-        return None
-    m = _STORED.search(lines[s.line - 1][:max(s.column - 1, 0)])
-    return m.group(1).lstrip("$") if m else None
+        return set()
+    line = lines[s.line - 1]
+    before = line[max(s.column - 241, 0):max(s.column - 1, 0)]  # a minified line can be long
+    m = _STORED.search(before)
+    if m is None and not before.strip() and s.line > 1 and _OPEN_ASSIGNMENT.search(lines[s.line - 2]):
+        m = _STORED.search(lines[s.line - 2].rstrip())  # `const token =` on the line above the call
+    if m is not None:
+        stored = m.group(1).lstrip("$")
+    elif not before.strip() and (r := _RECEIVER.match(line, max(s.column - 1, 0))):
+        stored = r.group(1)  # `jwt.sign(new MACSigner(secret));` signs the object in place
+    else:
+        return set()
+    held = {stored}
+    derived: set[str] = set()
+    for number in range(s.line + 1, min(last, len(lines)) + 1):
+        a = _ASSIGNED.match(lines[number - 1])
+        if a is None:
+            continue
+        rhs = a.group("rhs")
+        if any(re.search(rf"(?<![\w$])\$?{re.escape(n)}{_FINISH}", rhs)
+               or re.search(rf"\bWriteToken\s*\(\s*\$?{re.escape(n)}\b", rhs) for n in held):
+            target = _NAME.findall(a.group("lhs").split(",")[0].replace("$", ""))
+            if target:
+                held.add(target[-1])
+                derived.add(target[-1])
+    if derived:
+        return derived  # the stored value was a token object; its text is what matters
+    return {stored} if m is not None else set()
+
+
+def _log_lines(lines: list[str], s: Signer, first: int, last: int) -> range:
+    """Lines where a log call can write this signer's token: the rest of its piece, or, for a
+    signer at the top of a script (no function around it), the rest of the script up to the
+    next definition."""
+    end = min(last, len(lines))
+    if s.function is None:
+        end = len(lines)
+        for number in range(last + 1, len(lines) + 1):
+            if _DEFINITION.match(lines[number - 1]):
+                end = number - 1
+                break
+    return range(max(s.line, first), end + 1)
+
+
+def _logged(args: str, word: re.Pattern[str]) -> bool:
+    plain = _STRING.sub(lambda m: " ".join(_INTERPOLATED.findall(m.group(0))), args)
+    return bool(word.search(plain))
 
 
 def judge(text: str, signers: tuple[Signer, ...]) -> tuple[tuple[Signer, ...], list[Marker]]:
@@ -70,6 +258,7 @@ def judge(text: str, signers: tuple[Signer, ...]) -> tuple[tuple[Signer, ...], l
     if not any(s.span for s in signers):
         return signers, []
     lines = text.split("\n")
+    starts = list(itertools.accumulate((len(line) + 1 for line in lines[:-1]), initial=0))
     file_inputs = _bound_names(text)
     out, markers = [], []
     for s in signers:
@@ -77,14 +266,15 @@ def judge(text: str, signers: tuple[Signer, ...]) -> tuple[tuple[Signer, ...], l
             out.append(s)
             continue
         first, last = s.span
-        from_request = frozenset(k for k, e in s.claims.items() if _from_request(e, file_inputs))
+        parameters = _request_parameters(text, starts, s, file_inputs)
+        from_request = frozenset(k for k, e in s.claims.items() if _from_request(e, file_inputs, parameters))
         out.append(dataclasses.replace(s, hints=scoped_hints(text, first, last), from_request=from_request))
-        name = _token_name(lines, s)
-        if name is None:
+        names = _token_names(lines, s, last)
+        if not names:
             continue
-        word = re.compile(rf"(?<![\w$]){re.escape(name)}\b")
-        for number in range(max(s.line, first), min(last, len(lines)) + 1):
+        word = re.compile(r"(?<![\w$.])\$?(?:" + "|".join(re.escape(n) for n in sorted(names)) + r")\b(?!\s*\()")
+        for number in _log_lines(lines, s, first, last):
             m = _LOG.search(lines[number - 1])
-            if m and word.search(m.group("args")):
+            if m and _logged(m.group("args"), word):
                 markers.append(Marker("token-logged", number, m.start() + 1, str(s.line)))
     return tuple(out), markers

@@ -11,7 +11,7 @@ import dataclasses
 import itertools
 import re
 
-from migrate.extract.base import scoped_hints
+from migrate.extract.base import FileText
 from migrate.model import Expr, Marker, Signer
 
 # Request input in the web frameworks scan reads: a body, a query, a form, a posted credential.
@@ -260,6 +260,7 @@ def judge(text: str, signers: tuple[Signer, ...]) -> tuple[tuple[Signer, ...], l
     lines = text.split("\n")
     starts = list(itertools.accumulate((len(line) + 1 for line in lines[:-1]), initial=0))
     file_inputs = _bound_names(text)
+    indexed = FileText(text)
     out, markers = [], []
     for s in signers:
         if s.span is None:
@@ -268,7 +269,7 @@ def judge(text: str, signers: tuple[Signer, ...]) -> tuple[tuple[Signer, ...], l
         first, last = s.span
         parameters = _request_parameters(text, starts, s, file_inputs)
         from_request = frozenset(k for k, e in s.claims.items() if _from_request(e, file_inputs, parameters))
-        out.append(dataclasses.replace(s, hints=scoped_hints(text, first, last), from_request=from_request))
+        out.append(dataclasses.replace(s, hints=indexed.hints(first, last), from_request=from_request))
         names = _token_names(lines, s, last)
         if not names:
             continue

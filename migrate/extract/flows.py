@@ -228,9 +228,39 @@ def _token_names(lines: list[str], s: Signer, last: int) -> set[str]:
             if target:
                 held.add(target[-1])
                 derived.add(target[-1])
-    if derived:
-        return derived  # the stored value was a token object; its text is what matters
-    return {stored} if m is not None else set()
+    names = derived or ({stored} if m is not None else set())  # a token object's text is what matters
+    return names | _aliases(lines, names, s.line + 1, min(last, len(lines)))
+
+
+def _aliases(lines: list[str], names: set[str], first: int, last: int) -> set[str]:
+    """Names that hold the token too: `var payload = token;`, or a string built around it
+    (`` const jwt = `${unsigned}.${b64(signature)}` `` after a WebCrypto signature)."""
+    found: set[str] = set()
+    number = first
+    while names and number <= last:
+        a = _ASSIGNED.match(lines[number - 1])
+        number += 1
+        if a is None:
+            continue
+        rhs = a.group("rhs")
+        while _open(rhs) and number <= last:  # the statement goes on over the next lines
+            rhs += "\n" + lines[number - 1]
+            number += 1
+        value = rhs.strip().rstrip(";").strip()
+        held = names | found
+        built = "`" in value or "+" in value or ("." in value and "join" in value)
+        if value.lstrip("$") in held or (built and any(
+                re.search(rf"(?<![\w$.])\$?{re.escape(n)}\b(?!\s*\.\s*length)", value) for n in held)):
+            target = _NAME.findall(a.group("lhs").split(",")[0].replace("$", ""))
+            if target:
+                found.add(target[-1])
+    return found
+
+
+def _open(text: str) -> bool:
+    """Brackets or a template literal still open at the end of ``text``."""
+    depth = sum(text.count(c) for c in "([{") - sum(text.count(c) for c in ")]}")
+    return depth > 0 or text.count("`") % 2 == 1
 
 
 def _log_lines(lines: list[str], s: Signer, first: int, last: int) -> range:

@@ -350,3 +350,35 @@ def test_parameter_names(declaration: str, names: set[str]) -> None:
 def test_split_keeps_generics_and_calls_whole() -> None:
     assert flows._split("Map<String, Object> claims, f(a, b), x => y") == ["Map<String, Object> claims", "f(a, b)",
                                                                             "x => y"]
+
+
+def test_an_alias_of_the_token_is_the_token() -> None:
+    code = """
+    const jwt = require('jwt-simple');
+    function guideToken(user, secret) {
+      const token = jwt.encode({ jti: user.nonce, iat: 1, email: user.email }, secret);
+      var payload = token;
+      const size = token.length;
+      console.log(size);
+      console.log(payload);
+      return payload;
+    }
+    """
+    assert logged(code) == [line_of(code, "console.log(payload)")]
+
+
+def test_a_webcrypto_token_is_the_string_built_around_its_signature() -> None:
+    code = """
+    async function messagingToken(env, claims) {
+      const unsigned = b64(JSON.stringify({ alg: 'HS256', kid: env.KID })) + '.' + b64(JSON.stringify(claims));
+      const key = await crypto.subtle.importKey('raw', new TextEncoder().encode(env.ZENDESK_SECRET),
+        { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+      const signature = await crypto.subtle.sign('HMAC', key, new TextEncoder().encode(unsigned));
+      const jwt = `${unsigned}.${b64(
+        new Uint8Array(signature))}`;
+      console.log('claims', claims);
+      console.log(jwt);
+      return jwt;
+    }
+    """
+    assert logged(code) == [line_of(code, "console.log(jwt)")]

@@ -420,6 +420,15 @@ def through_callers(keys: Iterable[Expr]) -> Expr | None:
     return best
 
 
+# A literal turned into bytes by a one-argument call (`utf8ToUint8Array("...")`,
+# `new TextEncoder().encode("...")`, `Buffer.from("...")`, `"...".getBytes()` is a member call).
+_LITERAL_IN_CONVERSION = re.compile(r"(?P<callee>(?:new\s+)?[\w$.]+(?:\(\s*\))?(?:\.[\w$]+)*)\s*\(\s*(?P<q>[\"'`])\*\*\*(?P=q)\s*"
+                                    r"(?:,\s*[\"'][\w-]+[\"']\s*)?\)")
+
+
+_CONVERSION_WORD = re.compile(r"encode|bytes|Uint8Array|from|utf-?8|buffer|Key", re.I)
+
+
 def secret(language: str, key: Expr, parameter_names: frozenset[str] = frozenset()) -> Secret:
     """Describe a signing key expression without keeping any literal value."""
     chain = _chain(key)
@@ -427,8 +436,11 @@ def secret(language: str, key: Expr, parameter_names: frozenset[str] = frozenset
     traits: set[str] = set()
     for e in chain:
         traits |= e.traits
-    if final.kind == "string" or "literal-fallback" in traits:
-        source = "literal" if final.kind == "string" else ("env" if "env" in traits else "config")
+    wrapped = final.kind == "call" and not traits & {"env", "config", "file"} and (
+        m := _LITERAL_IN_CONVERSION.fullmatch(mask(final.text))) is not None and _CONVERSION_WORD.search(m.group("callee"))
+    if final.kind == "string" or wrapped or "literal-fallback" in traits:
+        literal = final.kind == "string" or wrapped
+        source = "literal" if literal else ("env" if "env" in traits else "config")
     elif "env" in traits:
         source = "env"
     elif "config" in traits:
@@ -442,7 +454,7 @@ def secret(language: str, key: Expr, parameter_names: frozenset[str] = frozenset
     else:
         source = "unknown"
     text = " = ".join(mask(e.text) for e in chain) if len(chain) > 1 else mask(key.text)
-    if final.kind == "string":
+    if final.kind == "string" or wrapped:
         traits.add("literal")
     # Reported where the key is handed to the signing call; the expression shows the chain.
     return Secret(source=source, expression=text, line=key.line, column=key.column,

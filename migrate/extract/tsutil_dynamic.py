@@ -112,6 +112,14 @@ class Dialect:
         """Call sites of the function named ``name`` in the file."""
         return iter(())
 
+    def positional(self, doc: Doc, scope: Node) -> list[str]:
+        """The scope's parameters in call order (receivers and blocks left out)."""
+        return []
+
+    def arguments(self, doc: Doc, call: Node) -> list[Node]:
+        """A call's positional arguments, in order."""
+        return []
+
     def unreturned(self, doc: Doc, scope: Node, contained: bool) -> str | None:
         """The response kind of a value returned by a function nobody in the file calls."""
         return None
@@ -124,6 +132,16 @@ class Dialect:
         while node.type in self.wrappers and node.named_child_count:
             node = node.named_children[-1]
         return node
+
+
+_MAX_CALLERS = 8  # call sites looked at when a key parameter is followed into its callers
+
+
+def _relinked(e: Expr, outer: Expr) -> Expr:
+    """``e`` (a parameter, possibly wrapped) now standing for what the caller passes."""
+    if e.resolved is None:
+        return replace(e, resolved=outer)
+    return replace(e, resolved=_relinked(e.resolved, outer))
 
 
 def _short(text: str) -> str:
@@ -221,6 +239,43 @@ class Index:
         return node
 
     # --- expressions ---------------------------------------------------------------------
+
+    def key(self, node: Node) -> Expr:
+        """A signing key as passed, and, when it is a parameter of the function around it, what
+        that function's callers in this file pass for it (one hop): a literal one caller hands
+        over is a committed secret."""
+        e = self.expr(node, key=True)
+        passed = self._passed(node)
+        if passed:
+            outer = traits.through_callers(self.expr(a, key=True) for a in passed[:_MAX_CALLERS])
+            if outer is not None:
+                return _relinked(e, outer)
+        return e
+
+    def _passed(self, node: Node) -> list[Node]:
+        node = self.d.unwrap(node)
+        inner = self.d.key_inner(self.doc, node)
+        while inner is not None:
+            node = self.d.unwrap(inner)
+            inner = self.d.key_inner(self.doc, node)
+        name = self.d.reference(self.doc, node)
+        if name is None or self.lookup(name, node) is not None:
+            return []
+        scope = self.scope_of(node)
+        if scope == self.root:
+            return []
+        params = self.d.positional(self.doc, scope)
+        fn = self.d.scope_name(self.doc, scope)
+        if name not in params or not fn or fn.startswith("/"):
+            return []
+        position, out = params.index(name), []
+        for call in self.d.calls_to(self.doc, self.root, fn):
+            if scope.start_byte <= call.start_byte < scope.end_byte:
+                continue  # the function calling itself
+            args = self.d.arguments(self.doc, call)
+            if position < len(args):
+                out.append(args[position])
+        return out
 
     def expr(self, node: Node, depth: int = 0, key: bool = False) -> Expr:
         """An Expr for ``node`` with traits, literal value and one-step resolution.

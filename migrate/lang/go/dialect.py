@@ -154,6 +154,12 @@ class GoDialect(Dialect):
             return None
         return None
 
+    def positional(self, doc: Doc, scope: Node) -> list[str]:
+        return [doc.text(n) for decl in children(child(scope, "parameters")) for n in children(decl, "name")]
+
+    def arguments(self, doc: Doc, call: Node) -> list[Node]:
+        return [a for a in children(child(call, "arguments")) if a.type != "comment"]
+
     def calls_to(self, doc: Doc, root: Node, name: str) -> Iterator[Node]:
         for n in walk(root):
             if n.type == "call_expression":

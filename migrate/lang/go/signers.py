@@ -96,7 +96,7 @@ def _signer(src: Source, index: Index, reader: ClaimReader, call: Node,
     claims = _claims(index, reader, call, claims_node, token)
     secret = None
     if token.key is not None:
-        key = index.expr(token.key, key=True)
+        key = index.key(token.key)
         secret = traits.secret("go", key, index.parameters(call))
     line, col = doc.pos(call)
     return Signer(

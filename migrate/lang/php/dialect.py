@@ -181,6 +181,17 @@ class PhpDialect(Dialect):
             return _call_sink(doc, parent.parent)
         return None
 
+    def positional(self, doc: Doc, scope: Node) -> list[str]:
+        return [doc.text(child(p, "name")) for p in children(child(scope, "parameters"))
+                if p.type == "simple_parameter" and child(p, "name") is not None]
+
+    def arguments(self, doc: Doc, call: Node) -> list[Node]:
+        out = []
+        for a in children(child(call, "arguments")):
+            if a.type == "argument" and child(a, "name") is None and a.named_children:
+                out.append(a.named_children[-1])
+        return out
+
     def calls_to(self, doc: Doc, root: Node, name: str) -> Iterator[Node]:
         for n in walk(root):
             if (n.type in _CALLS or n.type == "function_call_expression") \

@@ -102,7 +102,7 @@ def _signer(src: Source, index: Index, call: Node, span: tuple[int, int]) -> Sig
     claims = _array(index, args["payload"], call) if "payload" in args else {}
     secret = None
     if "key" in args:
-        secret = traits.secret("php", index.expr(args["key"], key=True), index.parameters(call))
+        secret = traits.secret("php", index.key(args["key"]), index.parameters(call))
     alg = args.get("alg")
     line, col = doc.pos(call)
     return Signer(

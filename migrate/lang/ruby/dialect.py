@@ -149,6 +149,12 @@ class RubyDialect(Dialect):
             return Verdict("return")  # a method's or block's value is its last expression
         return None
 
+    def positional(self, doc: Doc, scope: Node) -> list[str]:
+        return [doc.text(p) for p in children(child(scope, "parameters")) if p.type == "identifier"]
+
+    def arguments(self, doc: Doc, call: Node) -> list[Node]:
+        return [a for a in children(child(call, "arguments")) if a.type not in ("pair", "comment", "block_argument")]
+
     def calls_to(self, doc: Doc, root: Node, name: str) -> Iterator[Node]:
         for n in walk(root):
             if n.type == "call" and doc.text(child(n, "method")) == name:

@@ -63,7 +63,7 @@ def _signer(src: Source, index: Index, call: Node, span: tuple[int, int]) -> Sig
     claims = _hash(index, payload, call) if payload is not None else {}
     secret = None
     if key is not None:
-        secret = traits.secret("ruby", index.expr(key, key=True), index.parameters(call))
+        secret = traits.secret("ruby", index.key(key), index.parameters(call))
     line, col = doc.pos(call)
     return Signer(
         path=src.path, line=line, column=col, language="ruby", library="ruby-jwt",

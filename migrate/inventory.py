@@ -7,6 +7,8 @@ profile a signer must fit) is decided afterwards, in one place.
 
 from __future__ import annotations
 
+import dataclasses
+import importlib
 import os
 import signal
 import threading
@@ -18,10 +20,10 @@ from dataclasses import dataclass, field
 from itertools import repeat
 from multiprocessing import get_context
 
-from migrate import files
+from migrate import files, lang
 from migrate.extract import extract
 from migrate.extract.base import Source
-from migrate.model import Expr, FileError, FileFacts, Signer, WidgetCall
+from migrate.model import Expr, FileError, FileFacts, Marker, Signer, WidgetCall
 
 # A pool costs ~50 ms to start; smaller trees are faster in-process.
 POOL_MIN_FILES = 200
@@ -283,10 +285,45 @@ def _profile(s: Signer, site: WidgetKind | None, site_calls: set[str],
         return "zendesk-messaging", "the site's widget uses the Messaging API"
     if "classic-chat" in s.hints:
         return "zendesk-classic-chat", "Zendesk Chat naming around the signing code"
+    if "iat" in s.claims and {"external_id", "email"} & s.claims.keys():
+        return "zendesk-classic-chat", "it sets iat and neither kid nor scope: the Classic Chat visitor token's shape"
     return "zendesk-messaging", "Messaging is the current widget and nothing says otherwise"
 
 
+def _link_routes(facts: list[FileFacts]) -> list[FileFacts]:
+    """Signers whose route is registered in another file (config/routes.rb, routes/*.php, urls.py,
+    Program.cs, a Go file registering another package's handler): the extractor marked their
+    handler (``route-handler`` markers) and the registrations (``route`` / ``route-include``);
+    each language's routes module joins the two, and the signer gets its route."""
+    handlers: dict[str, list[tuple[str, Marker]]] = {}
+    registered: dict[str, list[tuple[str, Marker]]] = {}
+    for f in facts:
+        record = lang.of(f.language)
+        if record is None:
+            continue
+        for m in f.markers:
+            if m.kind == "route-handler":
+                handlers.setdefault(record.name, []).append((f.path, m))
+            elif m.kind in ("route", "route-include"):
+                registered.setdefault(record.name, []).append((f.path, m))
+    linked: dict[tuple[str, int, int], str] = {}
+    for name, marked in handlers.items():
+        module = importlib.import_module(f"{lang.of(name).package}.routes")  # type: ignore[union-attr]
+        linked.update(module.link(marked, registered.get(name, [])))
+    if not linked:
+        return facts
+    out = []
+    for f in facts:
+        if any((f.path, s.line, s.column) in linked for s in f.signers):
+            f = dataclasses.replace(f, signers=tuple(
+                dataclasses.replace(s, route=linked[(f.path, s.line, s.column)])
+                if s.route is None and (f.path, s.line, s.column) in linked else s for s in f.signers))
+        out.append(f)
+    return out
+
+
 def assemble(root: str, facts: list[FileFacts], errors: list[FileError], stats: dict) -> Inventory:
+    facts = _link_routes(facts)
     widgets = _widgets(facts)
     site = site_kind(w.kind for w in widgets)
     site_calls = {f"{c.api}.{c.command}" for w in widgets for c in w.calls}

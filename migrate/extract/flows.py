@@ -84,12 +84,58 @@ def _is_input(text: str, names: frozenset[str]) -> bool:
     return bool(_INPUT_RX.search(text)) or _head(text) in names
 
 
-def _from_request(e: Expr, names: frozenset[str], parameters: frozenset[str]) -> bool:
+def _from_request(e: Expr, names: frozenset[str], parameters: frozenset[str],
+                  looked_up: frozenset[str] = frozenset()) -> bool:
     final = e.final
     if _INPUT_RX.search(e.text) or _INPUT_RX.search(final.text):
         return True
     head = _head(final.text)  # a local name is judged by what it was last assigned
-    return head is not None and (head in names or head in parameters)
+    if head is not None and (head in names or head in parameters):
+        return True
+    # The value derives from input: written out (`String((await find(user_id)).id)`) or through
+    # a name defined from it in the signer's function (`String(user.id)`).
+    def reads(text: str, derived: frozenset[str]) -> bool:
+        return any(w in derived for w in _ROOTS.findall(_code(text)))
+    return reads(e.text, looked_up) or reads(final.text, looked_up | names)
+
+
+# A definition's left side: `const { id } = `, `user, err := `, `$user = `, `user = `.
+_DEFINES = re.compile(r"^\s*(?:(?:const|let|var|val|final|my|auto)\s+)?(?P<lhs>\{[^{}=]*\}|\[[^\[\]=]*\]|"
+                      r"\$?[A-Za-z_]\w*(?:\s*,\s*[A-Za-z_]\w*)*)\s*(?::[^=\n]*)?\s*:?=(?![=>])\s*(?P<rhs>.*)$")
+# Names an expression reads (not properties: `.id` is not the name `id`).
+_ROOTS = re.compile(r"(?<![\w$.])\$?([A-Za-z_]\w*)")
+
+
+def _code(text: str) -> str:
+    """``text`` with string literals reduced to what they interpolate (`${user_id}`)."""
+    return _STRING.sub(lambda m: " ".join(_INTERPOLATED.findall(m.group(0))), text)
+
+
+def _looked_up(lines: list[str], first: int, last: int, names: frozenset[str]) -> frozenset[str]:
+    """Names in the signer's own function whose value derives from request input: a user
+    looked up by a posted id (`const { user_id } = req.body; ... const user = await
+    find(user_id)`) is whoever the caller names."""
+    tainted = set(names)
+    number = first
+    while number <= last:
+        d = _DEFINES.match(lines[number - 1])
+        number += 1
+        if d is None:
+            continue
+        rhs = d.group("rhs")
+        while _open(rhs) and number <= last:
+            rhs += "\n" + lines[number - 1]
+            number += 1
+        lhs = d.group("lhs")
+        if lhs[0] in "{[":
+            defined = {n.split(":")[-1].strip() for n in _split(lhs[1:-1]) if n.strip()}
+        else:
+            defined = {_NAME.findall(lhs.lstrip("$"))[0]}
+        if _INPUT_RX.search(rhs) or tainted.intersection(_ROOTS.findall(_code(rhs))):
+            tainted |= defined
+        else:
+            tainted -= defined  # defined again from something else: `const email = req.user.email`
+    return frozenset(tainted)
 
 
 def _closing(text: str, start: int, limit: int = 4000) -> int:
@@ -298,7 +344,9 @@ def judge(text: str, signers: tuple[Signer, ...]) -> tuple[tuple[Signer, ...], l
             continue
         first, last = s.span
         parameters = _request_parameters(text, starts, s, file_inputs)
-        from_request = frozenset(k for k, e in s.claims.items() if _from_request(e, file_inputs, parameters))
+        looked_up = _looked_up(lines, first, min(s.line, len(lines)), file_inputs | parameters)
+        from_request = frozenset(k for k, e in s.claims.items()
+                                 if _from_request(e, file_inputs, parameters, looked_up))
         out.append(dataclasses.replace(s, hints=indexed.hints(first, last), from_request=from_request))
         names = _token_names(lines, s, last)
         if not names:

@@ -5,7 +5,8 @@ The widget token's identity (`external_id`, `email`) is taken from the request, 
 Finds Zendesk widget signers whose `external_id` or `email` claim comes straight from what the
 caller sent: a posted body (`req.body.email`, `await request.json()`, `$_POST`,
 `request.get_json()`), a query parameter (`searchParams.get('id')`, `params[:id]`) or login
-form credentials.
+form credentials, directly or through a record the function looks up by such a value
+(`const user = await findUser(req.body.user_id)`).
 
 ## Why is this bad?
 The token tells Zendesk who the visitor is. An endpoint that signs whatever identity it is sent
@@ -43,8 +44,9 @@ def check(rule, inv):
             continue
         e = s.claims[claim]
         yield rule.on(v, e.line, e.column,
-                      f"{claim} {shown(e)} comes from the request: this endpoint signs a widget token for "
-                      "whoever the caller names; take the identity from the signed-in session")
+                      f"{claim} {shown(e)} comes from the request (directly, or from a record looked up by "
+                      "what the request names): this endpoint signs a widget token for whoever the caller "
+                      "names; take the identity from the signed-in session")
 
 
 RULE = Rule.define(__doc__, "error", check)

@@ -382,3 +382,28 @@ def test_a_webcrypto_token_is_the_string_built_around_its_signature() -> None:
     }
     """
     assert logged(code) == [line_of(code, "console.log(jwt)")]
+
+
+def test_a_record_looked_up_by_a_posted_id_is_from_the_request() -> None:
+    code = """
+        app.post('/zendesk/jwt', async (req, res) => {
+          const { user_id } = req.body;
+          const url = `${USERS}/${encodeURIComponent(user_id)}`;
+          const found = await fetch(url);
+          const user = await found.json();
+          res.send(jwt.sign({ external_id: String(user.id), name: user.name, scope: 'user' }, KEY, { keyid }));
+        });
+    """
+    assert one(code).from_request == {"external_id", "name"}
+
+
+def test_a_record_looked_up_by_the_session_is_not() -> None:
+    code = """
+        app.post('/zendesk/jwt', async (req, res) => {
+          const { user_id } = req.body;
+          audit(user_id);
+          const user = await db.users.find(req.session.userId);
+          res.send(jwt.sign({ external_id: String(user.id), scope: 'user' }, KEY, { keyid }));
+        });
+    """
+    assert one(code).from_request == frozenset()

@@ -30,7 +30,8 @@ SIGNER_NEEDLES = (b"wt", b"WT")
 NEEDLES = SIGNER_NEEDLES + (b"zE", b"zopim", b"zdassets", b"endesk", b"ININ", b"enesys",
                             b"purecloud", b"pure.cloud", b"webchat", b"signeddata")
 # Back-end languages are only read for signing code; pages and scripts for everything.
-_NEEDLES_FOR = {src: record.needles for src, record in lang.by_source().items() if record.needles}
+_NEEDLES_FOR = {src: (record.needles or NEEDLES) + record.extra_needles
+                for src, record in lang.by_source().items() if record.needles or record.extra_needles}
 
 DEFAULT_MAX_BYTES = 8 * 1024 * 1024
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import importlib
 import os
+import re
 import signal
 import threading
 import time
@@ -223,6 +224,10 @@ _SSO_CLAIMS = frozenset({
 })
 
 
+# A signing secret named for single sign-on (ZENDESK_SSO_SECRET, settings.zendesk_sso_key).
+_SSO_SECRET = re.compile(r"sso", re.I)
+
+
 def _classic_hc_auth(site_calls: set[str]) -> bool:
     """The site's Web Widget (Classic) authenticates Help Center / contact form with a jwtFn."""
     return any(c.endswith("authenticate.jwtFn") for c in site_calls)
@@ -240,6 +245,12 @@ def _purpose(s: Signer, site_calls: set[str]) -> tuple[str, str]:
     widget_words = {"classic-chat", "messaging"} & s.hints
     if isinstance(scope, str) and scope.lower() in _SUNSHINE_SCOPES:
         return "other", f"a Sunshine Conversations API token (scope \"{scope}\"), not a widget token"
+    if "userId" in s.claims and "external_id" not in s.claims:
+        return "other", "a Sunshine Conversations user token (userId, no external_id), not a Zendesk widget token"
+    if s.secret is not None and _SSO_SECRET.search(s.secret.expression) and not (
+            "kid" in s.header or (scope == "user" and "external_id" in s.claims)):
+        return "other", ("a Zendesk Support SSO token (signed with the SSO secret, and no kid / external_id "
+                         "a Messaging token needs), not a widget token")
     if not _messaging_marks(s) and not widget_words:
         if "support-sdk" in s.hints and {"iat", "jti"} <= (s.claims.keys() | s.managed.keys()):
             return "other", "a Zendesk Support SDK (mobile) token (user_token, iat + jti), not a widget token"

@@ -29,6 +29,9 @@ IGNORED = {
                         'Sunshine Conversations API token (scope "appUser")'],
     "zendesk_and_vouchers.js": ["Support SSO", "no Zendesk claims", "no Zendesk claims"],
     "login_rule.js": ["no Zendesk claims"],
+    "sunshine_user_token.js": ["Sunshine Conversations user token"],
+    "sso_secret_scope_user.py": ["signed with the SSO secret"],
+    "webhook_hmac.js": [],
     # a Zendesk word in the file says nothing about the service token next to the SSO helper
     "zendesk_and_service_token.py": ["Support SSO", "no Zendesk claims"],
     "zendesk_and_service_token.rb": ["Support SSO", "RS256-signed without Zendesk widget claims"],

@@ -41,6 +41,9 @@ class Language:
     now_plus_5_min: str
     to_string: str
     true: str = "true"
+    # Needles on top of the walk's full set, for languages that read it (signing libraries whose
+    # files need not say "jwt": `import { sign } from 'jsonwebtoken'`).
+    extra_needles: tuple[bytes, ...] = ()
     widgets: bool = False  # files of this language are also read for widget code
     pages: bool = False  # files of this language are also pages (PHP)
     dialects: tuple[str, ...] = field(default=())  # other source-language names it covers

@@ -1070,3 +1070,30 @@ def test_claims_follow_a_single_caller() -> None:
     s = one(code)
     assert set(s.claims) == {"external_id", "exp", "scope"}
     assert s.claims["exp"].line == 7 and s.claims["scope"].line == 4
+
+
+def test_a_jwt_signed_by_hand_with_node_hmac() -> None:
+    code = """
+    const crypto = require('crypto');
+    function token(user) {
+      const header = { alg: 'HS256', typ: 'JWT', kid: process.env.KID };
+      const body = { external_id: String(user.id), scope: 'user' };
+      const input = enc(JSON.stringify(header)) + '.' + enc(JSON.stringify(body));
+      return input + '.' + crypto.createHmac('sha256', process.env.ZD_SECRET).update(input).digest('base64url');
+    }
+    """
+    s = one(code)
+    assert (s.library, s.algorithm) == ("node-crypto-hmac", "HS256")
+    assert set(s.claims) == {"external_id", "scope"} and set(s.header) == {"typ", "kid"}
+    assert s.secret.source == "env"
+
+
+def test_an_hmac_of_something_else_is_no_signer() -> None:
+    code = """
+    const crypto = require('crypto');
+    function check(req) {
+      const body = JSON.stringify(req.body);
+      return crypto.createHmac('sha256', process.env.HOOK).update(body).digest('hex');
+    }
+    """
+    assert not facts(code).signers

@@ -15,8 +15,9 @@ LANGUAGE = Language(
     extensions={".js": "javascript", ".mjs": "javascript", ".cjs": "javascript", ".jsx": "javascript",
                 ".ts": "typescript", ".mts": "typescript", ".cts": "typescript", ".tsx": "tsx"},
     needles=(),  # scripts are read for widget code too: the walk's full needle set applies
-    gate=("sign", "Sign", "SIGN", "subtle", "jwt-simple", "njwt"),
-    libraries=("jsonwebtoken", "jose", "webcrypto", "jwt-simple", "njwt", "jsrsasign"),
+    extra_needles=(b"webtoken", b"KJUR", b"subtle", b"createHmac"),
+    gate=("sign", "Sign", "SIGN", "subtle", "jwt-simple", "njwt", "createHmac"),
+    libraries=("jsonwebtoken", "jose", "webcrypto", "node-crypto-hmac", "jwt-simple", "njwt", "jsrsasign"),
     frameworks=(
         Framework("nextjs", re.compile(r"from\s+['\"]next/server['\"]|export\s+(async\s+)?function\s+(GET|POST)\b")),
         Framework("express", re.compile(r""), ROUTE_METHODS),

@@ -73,12 +73,16 @@ def _stringified(f: JsFile, sign: Node, stringify: list[Node]) -> tuple[Node | N
 
 
 def webcrypto(f: JsFile) -> list[Parts]:
-    """``crypto.subtle.sign('HMAC', key, data)`` with the key from ``crypto.subtle.importKey``."""
-    signs, imports, stringify = [], [], []
+    """``crypto.subtle.sign('HMAC', key, data)`` with the key from ``crypto.subtle.importKey``,
+    and Node's ``crypto.createHmac('sha256', key).update(data).digest(...)`` over a header and
+    payload built with ``JSON.stringify``."""
+    signs, imports, stringify, hmacs = [], [], [], []
     for n in f.nodes("call_expression"):
         callee = f.text(n.child_by_field_name("function"))
         if re.search(r"(?:^|\.)subtle\.sign$", callee):
             signs.append(n)
+        elif re.search(r"(?:^|\.)createHmac$", callee):
+            hmacs.append(n)
         elif re.search(r"(?:^|\.)subtle\.importKey$", callee):
             imports.append(n)
         elif callee == "JSON.stringify" and args_of(n):
@@ -92,7 +96,33 @@ def webcrypto(f: JsFile) -> list[Parts]:
         if hmac is False or (hmac is None and imported is None):
             continue
         out.append(_webcrypto_parts(f, sign, imported, stringify))
+    for hmac in hmacs:
+        parts = _node_hmac_parts(f, hmac, stringify)
+        if parts is not None:
+            out.append(parts)
     return out
+
+
+def _node_hmac_parts(f: JsFile, hmac: Node, stringify: list[Node]) -> Parts | None:
+    """A JWT signed by hand with Node's HMAC: only where a header with ``alg`` or a payload
+    with JWT claims is stringified in the same function (an HMAC of anything else is not)."""
+    args = args_of(hmac)
+    digest = f.string(args[0]) if args else None
+    bits = re.fullmatch(r"sha-?(256|384|512)", (digest or "").lower())
+    if bits is None or len(args) < 2:
+        return None
+    fn = enclosing(hmac, FUNCTIONS)
+    near = [n for n in stringify if fn is None or fn.start_byte <= n.start_byte < fn.end_byte]
+    header, payload = _stringified(f, hmac, near)
+    if header is None and payload is None:
+        return None
+    parts = Parts(call=hmac, library="node-crypto-hmac", token=hmac, algorithm=f"HS{bits.group(1)}",
+                  algorithm_expr=f.expr(args[0]), key=args[1])
+    if header is not None:
+        parts.header = {k: v for k, v in f.claims(header, hmac.start_byte).items() if k != "alg"}
+    if payload is not None:
+        parts.claims = f.claims(payload, hmac.start_byte)
+    return parts
 
 
 def _webcrypto_parts(f: JsFile, sign: Node, imported: Node | None, stringify: list[Node]) -> Parts:

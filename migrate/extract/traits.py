@@ -456,6 +456,8 @@ def secret(language: str, key: Expr, parameter_names: frozenset[str] = frozenset
     text = " = ".join(mask(e.text) for e in chain) if len(chain) > 1 else mask(key.text)
     if final.kind == "string" or wrapped:
         traits.add("literal")
+    if final.kind == "string" and final.value == "":
+        traits.add("empty")  # a placeholder left to fill in, not a committed secret
     # Reported where the key is handed to the signing call; the expression shows the chain.
     return Secret(source=source, expression=text, line=key.line, column=key.column,
                   traits=frozenset(traits))

@@ -29,14 +29,14 @@ from migrate.rules import Rule
 def check(rule, inv):
     for v in inv.signers:
         s = v.signer
-        if v.purpose == "other" or s.secret is None:
+        if v.purpose == "other" or s.secret is None or "empty" in s.secret.traits:
             continue
         if s.secret.source == "literal" and "literal-fallback" not in s.secret.traits:
-            yield rule.at(s.path, s.secret.line, s.secret.column,
+            yield rule.on(v, s.secret.line, s.secret.column,
                           f"the signing secret is a literal in source ({s.secret.expression}); read it from "
                           "the environment or a secret store and rotate it")
         elif "literal-fallback" in s.secret.traits:
-            yield rule.at(s.path, s.secret.line, s.secret.column,
+            yield rule.on(v, s.secret.line, s.secret.column,
                           f"the signing secret falls back to a literal ({s.secret.expression}); fail when the "
                           "setting is missing instead, and rotate the committed value")
 

@@ -14,18 +14,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-from test_node_provider import (
-    ALICE,
-    CLIENT_ID,
-    HARNESS,
-    NODE,
-    REDIRECT_URI,
-    redeem,
-    render_provider,
-    rsa_pem,
-    running_host,
-    verify_id_token,
-)
+from relying_party import ALICE, CLIENT_ID, REDIRECT_URI, redeem, rsa_pem, verify_id_token
+from test_node_provider import HARNESS, NODE, render_provider, running_host
 
 from migrate.generate.render import render
 

@@ -21,7 +21,7 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from test_node_provider import (
+from relying_party import (
     ALICE,
     CLIENT_ID,
     CLIENT_SECRET,

@@ -2,7 +2,7 @@
 
 The core is a Rack app; tests/generated/ruby/host_app.rb serves it with WEBrick on 127.0.0.1 with a
 test login guard and claims function, the way the Rails controller hands them over. The contract
-tests of the Node provider run against it unchanged (imported below, so pytest collects them here
+tests of oidc_contract.py run against it unchanged (imported below, so pytest collects them here
 with this module's `host`), ID tokens verified with PyJWT against the served JWKS; the start-up
 refusals are checked here.
 """
@@ -18,13 +18,7 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from test_node_provider import (  # noqa: F401  (the imported tests run against the Ruby host)
-    Host,
-    provider_env,
-    redeem,
-    rfc7638_thumbprint,
-    rsa_pem,
-    signed_in_code,
+from oidc_contract import (  # noqa: F401  (the imported tests run against the Ruby host)
     test_bad_authorization_requests_get_an_error_not_a_code,
     test_code_expires_after_sixty_seconds,
     test_discovery_document,
@@ -43,6 +37,14 @@ from test_node_provider import (  # noqa: F401  (the imported tests run against 
     test_without_nonce_the_token_has_none,
     test_wrong_secret_is_invalid_client,
     test_wrong_verifier_is_refused_and_kills_the_code,
+)
+from relying_party import (
+    Host,
+    provider_env,
+    redeem,
+    rfc7638_thumbprint,
+    rsa_pem,
+    signed_in_code,
     verify_id_token,
 )
 
@@ -64,9 +66,7 @@ pytestmark = pytest.mark.skipif(not _ruby_ready(), reason="needs ruby with ruby-
 
 
 def ruby_env(key_file: Path | None, **overrides: str | None) -> dict[str, str]:
-    env = provider_env(key_file, **overrides)
-    env.pop("NODE_PATH", None)
-    return env
+    return provider_env(key_file, **overrides)
 
 
 @contextlib.contextmanager

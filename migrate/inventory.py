@@ -333,8 +333,51 @@ def _link_routes(facts: list[FileFacts]) -> list[FileFacts]:
     return out
 
 
+def _link_flows(facts: list[FileFacts]) -> list[FileFacts]:
+    """Flows across files (see flows.callers): a signing helper's claim filled from a parameter
+    that a route elsewhere passes request input for comes from the request; the token a helper
+    returns that a caller elsewhere logs is a logged token."""
+    params: dict[tuple[str, str], list[tuple[str, int, str]]] = {}
+    functions: dict[str, list[tuple[str, int]]] = {}
+    for f in facts:
+        for s in f.signers:
+            if s.function:
+                functions.setdefault(s.function, []).append((f.path, s.line))
+        for m in f.markers:
+            if m.kind == "claim-parameter":
+                function, position, claim, line = m.text.split("\t")
+                params.setdefault((function, position), []).append((f.path, int(line), claim))
+    if not functions:
+        return facts
+    request: dict[tuple[str, int], set[str]] = {}
+    logged: dict[str, list[Marker]] = {}
+    for f in facts:
+        for m in f.markers:
+            if m.kind == "input-call":
+                for path, line, claim in params.get(tuple(m.text.split("\t")), ()):  # type: ignore[arg-type]
+                    if path != f.path:
+                        request.setdefault((path, line), set()).add(claim)
+            elif m.kind == "logged-result":
+                for path, line in functions.get(m.text, ()):
+                    if path != f.path:
+                        logged.setdefault(f.path, []).append(
+                            Marker("token-logged", m.line, m.column, f"{path}:{line}"))
+    if not request and not logged:
+        return facts
+    out = []
+    for f in facts:
+        if any((f.path, s.line) in request for s in f.signers):
+            f = dataclasses.replace(f, signers=tuple(
+                dataclasses.replace(s, from_request=s.from_request | request[(f.path, s.line)])
+                if (f.path, s.line) in request else s for s in f.signers))
+        if f.path in logged:
+            f = dataclasses.replace(f, markers=f.markers + tuple(logged[f.path]))
+        out.append(f)
+    return out
+
+
 def assemble(root: str, facts: list[FileFacts], errors: list[FileError], stats: dict) -> Inventory:
-    facts = _link_routes(facts)
+    facts = _link_flows(_link_routes(facts))
     widgets = _widgets(facts)
     site = site_kind(w.kind for w in widgets)
     site_calls = {f"{c.api}.{c.command}" for w in widgets for c in w.calls}

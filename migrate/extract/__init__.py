@@ -104,6 +104,8 @@ def extract(src: Source) -> FileFacts:
     if found.signers:
         signers, logged = flows.judge(src.text, tuple(found.signers))
         found.signers, found.markers = list(signers), found.markers + logged
+    if not src.language.startswith("page:"):
+        found.markers += flows.callers(src.text)  # for signing helpers in other files
     facts = found.freeze(src)
     if "migrate:" in src.text:
         facts = dataclasses.replace(facts, suppressions=suppressions(src.text))

@@ -7,6 +7,7 @@ Extractors find the signing call and its claims; this module looks at what surro
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import itertools
 import re
@@ -46,6 +47,7 @@ _LOG = re.compile(
     r"\b(?:logger|logging|log|Log|LOG|LOGGER|_logger|_log|slog)\s*(?:\.|->|::)\s*\w+|"
     r"\bRails\.logger\.\w+|\bprint(?:ln|f)?|\bputs|\bpp|\berror_log|\bvar_dump|\bprint_r|\bfmt\.(?:Print|Fprint)\w*|"
     r"\bSystem\.(?:out|err)\.print\w*|\b(?:Console|Debug|Trace)\.Write\w*)\b\s*\(?(?P<args>.*)$")
+_LOGS = re.compile(_LOG.pattern, re.M)  # a log call anywhere in a file
 # What the signed token is stored in: `const token = `, `token := `, `$jwt = `, `String jwt = `.
 _STORED = re.compile(r"(\$?[A-Za-z_]\w*)\s*:?=\s*(?:await\s+)?(?:new\s+)?[\w.$:\\>-]*$")
 _OPEN_ASSIGNMENT = re.compile(r"(?:[^=!<>]=|\bawait)\s*$")
@@ -81,7 +83,7 @@ def _head(text: str) -> str | None:
 
 
 def _is_input(text: str, names: frozenset[str]) -> bool:
-    return bool(_INPUT_RX.search(text)) or _head(text) in names
+    return _derives(text, set(names))
 
 
 def _from_request(e: Expr, names: frozenset[str], parameters: frozenset[str],
@@ -111,6 +113,28 @@ def _code(text: str) -> str:
     return _STRING.sub(lambda m: " ".join(_INTERPOLATED.findall(m.group(0))), text)
 
 
+# Keys of an object that name who someone is: an object built with a posted `locale` next to
+# the session's id does not make its id posted.
+_IDENTITY_KEY = re.compile(r"id$|Id$|ID$|email|mail|user|name|login|sub|external", re.I)
+
+
+def _derives(rhs: str, tainted: set[str]) -> bool:
+    """A value computed from request input (or from names that hold it)."""
+    value = rhs.strip().rstrip(";").strip()
+    if value.startswith("{") and _closing(value, 0) == len(value) - 1:
+        for part in _split(value[1:-1]):
+            key, colon, val = part.partition(":")
+            key = key.strip().strip("'\"")
+            if part.startswith("..."):
+                key, val = "", part[3:]
+            elif not colon:
+                val = key
+            if (not key or _IDENTITY_KEY.search(key)) and _derives(val, tainted):
+                return True
+        return False
+    return bool(_INPUT_RX.search(rhs)) or bool(tainted.intersection(_ROOTS.findall(_code(rhs))))
+
+
 def _looked_up(lines: list[str], first: int, last: int, names: frozenset[str]) -> frozenset[str]:
     """Names in the signer's own function whose value derives from request input: a user
     looked up by a posted id (`const { user_id } = req.body; ... const user = await
@@ -131,7 +155,7 @@ def _looked_up(lines: list[str], first: int, last: int, names: frozenset[str]) -
             defined = {n.split(":")[-1].strip() for n in _split(lhs[1:-1]) if n.strip()}
         else:
             defined = {_NAME.findall(lhs.lstrip("$"))[0]}
-        if _INPUT_RX.search(rhs) or tainted.intersection(_ROOTS.findall(_code(rhs))):
+        if _derives(rhs, tainted):
             tainted |= defined
         else:
             tainted -= defined  # defined again from something else: `const email = req.user.email`
@@ -205,27 +229,33 @@ def _arguments(text: str, open_at: int) -> list[str] | None:
     return None if close < 0 else _split(text[open_at + 1:close])
 
 
-def _request_parameters(text: str, starts: list[int], s: Signer, names: frozenset[str]) -> frozenset[str]:
-    """Parameters of the signer's own function that a same-file caller fills with request
-    input: `widgetToken(json.email, env)` makes `email` in `function widgetToken(email, env)`.
-    ``starts`` holds where each line begins in ``text``."""
+def _declaration(text: str, starts: list[int], s: Signer) -> tuple[list[str], int, int] | None:
+    """The parameter list of the signer's own function, and where that function is in ``text``
+    (``starts`` holds where each line begins)."""
     name = s.function
     if s.span is None or not name or not _IDENTIFIER.fullmatch(name) or name not in text:
-        return frozenset()
+        return None
     first, last = s.span
     if not 0 < first <= len(starts):
-        return frozenset()
+        return None
     start = starts[first - 1]
     end = starts[last] if last < len(starts) else len(text)
     word = re.escape(name)
     declared = re.compile(rf"{word}\s*(?:(?::|=)\s*(?:async\s+)?(?:function\b\s*\w*\s*)?)?(?:<[^<>()]*>)?\s*\(")
     d = next((m for m in declared.finditer(text, start, end)
               if not (m.start() and _WORD_CHAR.match(text, m.start() - 1))), None)
-    if d is None:
+    declaration = _arguments(text, d.end() - 1) if d is not None else None
+    return (declaration, start, end) if declaration else None
+
+
+def _request_parameters(text: str, starts: list[int], s: Signer, names: frozenset[str]) -> frozenset[str]:
+    """Parameters of the signer's own function that a same-file caller fills with request
+    input: `widgetToken(json.email, env)` makes `email` in `function widgetToken(email, env)`."""
+    found_declaration = _declaration(text, starts, s)
+    if found_declaration is None:
         return frozenset()
-    declaration = _arguments(text, d.end() - 1)
-    if not declaration:
-        return frozenset()
+    declaration, start, end = found_declaration
+    word = re.escape(s.function or "")
     by_name = {n: i for i, part in enumerate(declaration) for n in _parameter_names(part)}
     found: set[str] = set()
     receiver = declaration[0].split(":")[0].strip() in ("self", "cls")  # Python methods
@@ -323,6 +353,16 @@ def _log_lines(lines: list[str], s: Signer, first: int, last: int) -> range:
     return range(max(s.line, first), end + 1)
 
 
+def _log_args(lines: list[str], number: int, m: re.Match[str]) -> str:
+    """The arguments of the log call matched on line ``number``, over the lines it spans."""
+    args = m.group("args")
+    more = number
+    while _open(args) and more < min(number + 10, len(lines)):
+        args += "\n" + lines[more]
+        more += 1
+    return args
+
+
 def _logged(args: str, word: re.Pattern[str]) -> bool:
     plain = _STRING.sub(lambda m: " ".join(_INTERPOLATED.findall(m.group(0))), args)
     return bool(word.search(plain))
@@ -348,12 +388,105 @@ def judge(text: str, signers: tuple[Signer, ...]) -> tuple[tuple[Signer, ...], l
         from_request = frozenset(k for k, e in s.claims.items()
                                  if _from_request(e, file_inputs, parameters, looked_up))
         out.append(dataclasses.replace(s, hints=indexed.hints(first, last), from_request=from_request))
+        markers += _claim_parameters(text, lines, starts, s)
         names = _token_names(lines, s, last)
         if not names:
             continue
         word = re.compile(r"(?<![\w$.])\$?(?:" + "|".join(re.escape(n) for n in sorted(names)) + r")\b(?!\s*\()")
         for number in _log_lines(lines, s, first, last):
             m = _LOG.search(lines[number - 1])
-            if m and _logged(m.group("args"), word):
+            if m and _logged(_log_args(lines, number, m), word):
                 markers.append(Marker("token-logged", number, m.start() + 1, str(s.line)))
     return tuple(out), markers
+
+
+# --- across files: a helper that signs in one file, the route that calls it in another ----------
+
+# Calls of functions whose name says they make a token: where a signing helper is called from.
+# The regex starts with the literal part of the name (fast to find); the rest of the name is
+# read around it.
+_TOKEN_WORD = re.compile(r"(?:jwt|Jwt|JWT|token|Token|TOKEN|sign|Sign)[\w$]*\s*\(")
+_NAME_TAIL = re.compile(r"[\w$]*$")
+_MAX_CALLS = 200  # token helper calls looked at in one file (a route file has a handful)
+# `const { token } = await makeToken(...)`: the names a call's result is unpacked into.
+_UNPACKED = re.compile(r"\{([^{}=]*)\}\s*=\s*(?:await\s+)?$")
+_CALLER_WINDOW = 60  # lines above a call in which its arguments' values are looked for
+_LARGEST = 400_000  # characters; a generated bundle calls nothing a site's route does
+
+
+def _claim_parameters(text: str, lines: list[str], starts: list[int], s: Signer) -> list[Marker]:
+    """`claim-parameter` markers, "function<TAB>position<TAB>claim<TAB>signer line": the claims
+    the signer fills straight from a parameter of its own function."""
+    found = _declaration(text, starts, s)
+    if found is None or s.function is None:
+        return []
+    first = s.span[0] if s.span else s.line
+    out = []
+    for i, part in enumerate(found[0]):
+        # the parameter and what the function takes out of it (`const { email } = userData`)
+        held = _looked_up(lines, first, min(s.line, len(lines)), frozenset(_parameter_names(part)))
+        for claim, e in s.claims.items():
+            if held.intersection(_ROOTS.findall(_code(e.text))):
+                out.append(Marker("claim-parameter", e.line, e.column, f"{s.function}\t{i}\t{claim}\t{s.line}"))
+    return out
+
+
+def _token_calls(text: str) -> list[tuple[int, str, int]]:
+    """(start, name, index of the opening parenthesis) of calls of token-making functions."""
+    out = []
+    for m in _TOKEN_WORD.finditer(text):
+        head = _NAME_TAIL.search(text, max(0, m.start() - 80), m.start())
+        start = head.start() if head else m.start()
+        name = text[start:m.end() - 1].rstrip()
+        if not _IDENTIFIER.fullmatch(name) or (start and text[start - 1] == "."):
+            continue  # a method of some object (`res.sign(`), not a helper of the site
+        out.append((start, name, m.end() - 1))
+        if len(out) >= _MAX_CALLS:
+            break
+    return out
+
+
+def callers(text: str) -> list[Marker]:
+    """What a file does with the token helpers it calls, for helpers signed in other files:
+    `input-call` markers ("function<TAB>position") where an argument is request input, and
+    `logged-result` markers ("function") where the token the call returns is written to a log."""
+    if len(text) > _LARGEST:
+        return []
+    # Most files read no request input and log nothing: then there is nothing to look for.
+    takes_input = _INPUT_RX.search(text) is not None or _BOUND_PARAMETER.search(text) is not None
+    logs = _LOGS.search(text) is not None
+    if not (takes_input or logs):
+        return []
+    calls = _token_calls(text)
+    if not calls:
+        return []
+    lines = text.split("\n")
+    starts = list(itertools.accumulate((len(line) + 1 for line in lines[:-1]), initial=0))
+    inputs = _bound_names(text) if takes_input else frozenset()
+    out: list[Marker] = []
+    for at, name, paren in calls:
+        number = bisect.bisect_right(starts, at)
+        column = at - starts[number - 1] + 1
+        args = _arguments(text, paren) or []
+        derived: set[str] | None = None
+        for i, arg in enumerate(args if takes_input else ()):
+            if derived is None:
+                derived = set(_looked_up(lines, max(1, number - _CALLER_WINDOW), number - 1, inputs))
+            if _derives(arg, derived):
+                out.append(Marker("input-call", number, column, f"{name}\t{i}"))
+        if not logs:
+            continue
+        before = lines[number - 1][:column - 1]
+        stored = _STORED.search(before)
+        unpacked = _UNPACKED.search(before)
+        held = {stored.group(1).lstrip("$")} if stored else set(_NAME.findall(unpacked.group(1))) if unpacked else set()
+        if not held:
+            continue
+        end = min(number + _CALLER_WINDOW, len(lines))
+        held |= _aliases(lines, held, number + 1, end)  # `jwt = token;` a few lines on
+        word = re.compile(r"(?<![\w$.])\$?(?:" + "|".join(re.escape(n) for n in sorted(held)) + r")\b(?!\s*\()")
+        for later in range(number + 1, end + 1):
+            m = _LOG.search(lines[later - 1])
+            if m and _logged(_log_args(lines, later, m), word):
+                out.append(Marker("logged-result", later, m.start() + 1, name))
+    return out

@@ -23,6 +23,8 @@ Log that a token was issued and for whom (`sub`, `exp`), never the token itself.
 - OWASP Logging Cheat Sheet: "session identifiers ... access tokens" are never logged.
 """
 
+import dataclasses
+
 from migrate.rules import Rule
 from migrate.rules._support import zendesk
 
@@ -31,11 +33,18 @@ def check(rule, inv):
     widget = {(v.signer.path, str(v.signer.line)): v for v in zendesk(inv)}
     for f in inv.files:
         for m in f.markers:
-            v = widget.get((f.path, m.text)) if m.kind == "token-logged" else None
-            if v is not None:
-                yield rule.on(v, m.line, m.column,
-                              f"the widget token signed on line {m.text} is written to a log: anyone who reads "
-                              "it can sign in as that customer until exp; log who it was issued to, not the token")
+            if m.kind != "token-logged":
+                continue
+            # "line" for a signer of the same file, "path:line" for a helper signing elsewhere
+            path, _, line = m.text.rpartition(":") if ":" in m.text else (f.path, "", m.text)
+            v = widget.get((path, line))
+            if v is None:
+                continue
+            where = f"line {line}" if path == f.path else f"{path}:{line}"
+            finding = rule.on(v, m.line, m.column,
+                              f"the widget token signed on {where} is written to a log: anyone who reads it "
+                              "can sign in as that customer until exp; log who it was issued to, not the token")
+            yield dataclasses.replace(finding, path=f.path)
 
 
 RULE = Rule.define(__doc__, "warning", check)

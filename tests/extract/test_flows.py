@@ -407,3 +407,32 @@ def test_a_record_looked_up_by_the_session_is_not() -> None:
         });
     """
     assert one(code).from_request == frozenset()
+
+
+def test_callers_mark_request_input_passed_to_a_token_helper() -> None:
+    code = textwrap.dedent("""
+        app.post('/chat', async (req, res) => {
+          const { id } = req.body;
+          const user = await users.find(id);
+          res.json({ token: await makeChatToken(user, 'en') });
+        });
+    """)
+    marks = [(m.kind, m.text) for m in flows.callers(code)]
+    assert marks == [("input-call", "makeChatToken\t0")]
+
+
+def test_callers_mark_a_logged_token_result_over_several_lines() -> None:
+    code = textwrap.dedent("""
+        export default async function Page() {
+          const { token } = await zendeskJwt(await session());
+          let shown = token;
+          console.log('page', {
+            shown,
+          });
+        }
+    """)
+    assert [(m.kind, m.line, m.text) for m in flows.callers(code)] == [("logged-result", 5, "zendeskJwt")]
+
+
+def test_callers_leave_files_without_input_or_logs_alone() -> None:
+    assert flows.callers("const t = makeToken(user.id);\nsend(t);\n") == []

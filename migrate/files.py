@@ -32,6 +32,22 @@ NEEDLES = SIGNER_NEEDLES + (b"zE", b"zopim", b"zdassets", b"endesk", b"ININ", b"
 # Back-end languages are only read for signing code; pages and scripts for everything.
 _NEEDLES_FOR = {src: (record.needles or NEEDLES) + record.extra_needles
                 for src, record in lang.by_source().items() if record.needles or record.extra_needles}
+# Files that register the routes of handlers written elsewhere (see migrate/lang/*/routes.py):
+# always read, whatever they hold, so that a signer's route is found.  Picked by name: a needle
+# such as "route" would let most of a code base through.
+_ROUTE_FILES = frozenset({"urls.py", "Program.cs", "Startup.cs", "main.go", "routes.go", "router.go",
+                          "server.go"})
+
+
+def registers_routes(rel: str) -> bool:
+    """config/routes.rb, routes/*.php, urls.py, Program.cs / Startup.cs, main.go, routes.go..."""
+    slash = rel.rfind("/")
+    name = rel[slash + 1:]
+    if name in _ROUTE_FILES:
+        return True
+    folder = rel[:slash] if slash >= 0 else ""
+    return (name == "routes.rb" and (folder == "config" or folder.endswith("/config"))) or \
+        (name.endswith(".php") and (folder == "routes" or folder.endswith("/routes")))
 
 DEFAULT_MAX_BYTES = 8 * 1024 * 1024
 
@@ -153,7 +169,7 @@ def read(c: Candidate, max_bytes: int = DEFAULT_MAX_BYTES) -> Read:
         return Read(None, FileError(c.rel, f"cannot read: {reason}{hint}; skipped"))
     utf16 = data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
     needles = _NEEDLES_FOR.get(c.language, NEEDLES)
-    if not utf16 and not any(n in data for n in needles):
+    if not utf16 and not any(n in data for n in needles) and not registers_routes(c.rel):
         return Read(None, candidate=False)
     if len(data) > max_bytes:
         size = os.path.getsize(c.path) / 1_048_576
@@ -162,7 +178,8 @@ def read(c: Candidate, max_bytes: int = DEFAULT_MAX_BYTES) -> Read:
     if b"\0" in data[:8192] and not utf16:
         return Read(None, FileError(c.rel, "binary content (NUL bytes) in a source file; skipped"))
     read = decode(c.rel, data)
-    if utf16 and read.text is not None and not any(n in read.text.encode() for n in needles):
+    if utf16 and read.text is not None and not any(n in read.text.encode() for n in needles) and \
+            not registers_routes(c.rel):
         return Read(None, candidate=False)  # UTF-16 hides the needles from the byte search
     return read
 

@@ -20,7 +20,7 @@ def _signer(v: SignerView) -> dict:
         "secret": ({"source": s.secret.source, "expression": s.secret.expression, "line": s.secret.line}
                    if s.secret else None),
         "profile": v.profile, "purpose": v.purpose, "reason": v.reason,
-        "function": s.function, "browser": s.browser, "response": s.response,
+        "function": s.function, "route": s.route, "browser": s.browser, "response": s.response,
     }
 
 

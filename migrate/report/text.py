@@ -36,6 +36,8 @@ def render(result: ScanResult, color: bool = False) -> str:
             alg = s.algorithm or "?"
             what = v.profile or v.purpose
             out.print(f"  {escape(s.path)}:{s.line}  {s.language} {s.library} {alg}  [bold]{what}[/]")
+            if s.route:
+                out.print(f"    route   {escape(s.route)}")
             claims = ", ".join(f"{k}: {' '.join(e.text.split())}" for k, e in s.claims.items())
             if s.header:
                 out.print(f"    header  {escape(', '.join(f'{k}: {e.text}' for k, e in s.header.items()))}")

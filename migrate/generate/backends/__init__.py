@@ -1,7 +1,9 @@
 """Wiring the site's OpenID provider where its Zendesk token endpoint was: the engine.
 
 Each framework's module lives in its language package (``migrate/lang/<language>/frameworks``)
-and has `wire(ctx: WireContext) -> Wiring`; `FRAMEWORKS` lists which exist.
+and has `wire(ctx: WireContext) -> Wiring`; `FRAMEWORKS` lists which exist.  A wiring finds the
+route it replaces with the same functions scan reads ``Signer.route`` with (the language's
+``routes`` module), and says which in ``Wiring.route``.
 """
 
 from __future__ import annotations
@@ -36,6 +38,10 @@ class Wiring:
     files: dict[str, str] = field(default_factory=dict)  # existing file -> its new text
     new_files: dict[str, str] = field(default_factory=dict)  # new file -> text
     reasons: dict[str, list[str]] = field(default_factory=dict)
+    # The old Zendesk token route the provider took the place of, "METHOD /path" as the language's
+    # routes module reads it (migrate/lang/<language>/routes.py): the route scan reported for the
+    # signer. None when the wiring replaced code no route reaches.
+    route: str | None = None
 
     def why(self, path: str, reason: str) -> None:
         self.reasons.setdefault(path, []).append(reason)

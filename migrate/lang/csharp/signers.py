@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterable
 
@@ -11,7 +12,8 @@ from migrate.extract.base import Found, Source
 from migrate.extract.treesitter import Doc, ancestors, string_value, walk
 from migrate.extract.tsclaims import Call, Node, NodeKey, Reader, Syntax, key_of
 from migrate.extract.tsclaims_signer import Draft, ResponseRules, extract_signers
-from migrate.model import ExprKind
+from migrate.lang.csharp import routes
+from migrate.model import ExprKind, Marker
 
 # Files without any of these cannot sign a token with the supported libraries.
 _RELEVANT = re.compile(r"JwtEncoder|JwtBuilder|JwtSecurityToken|SecurityTokenDescriptor|JsonWebToken")
@@ -315,4 +317,16 @@ def _where(r: Reader, site: Node) -> tuple[str | None, bool]:
 
 
 def extract(src: Source) -> Found:
-    return extract_signers(src, "csharp", _RELEVANT, SYNTAX, _sites, _where, _RESPONSES)
+    found = extract_signers(src, "csharp", _RELEVANT, SYNTAX, _sites, _where, _RESPONSES)
+    if not found.signers and ".Map" not in src.text:
+        return found
+    doc = Doc.parse("csharp", src.data)  # the parse extract_signers made, when it made one
+    if ".Map" in src.text:  # app.MapGet("/x", Endpoints.Jwt): routes of methods in other files
+        found.markers.extend(routes.route_markers(doc))
+    for i, s in enumerate(found.signers):
+        route, key = routes.of(doc, routes.byte_at(src.data, s.line, s.column))
+        if route is not None:
+            found.signers[i] = dataclasses.replace(s, route=route)
+        elif key is not None:  # a method a Map call elsewhere may name: the inventory joins them
+            found.markers.append(Marker("route-handler", s.line, s.column, key))
+    return found

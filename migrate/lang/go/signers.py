@@ -9,6 +9,7 @@ The signer is reported at the ``NewWithClaims`` (or ``New``) call.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass, field
 
@@ -20,7 +21,8 @@ from migrate.lang.go.dialect import GoDialect
 from migrate.extract.treesitter import Doc, string_value, walk
 from migrate.extract.tsutil_dynamic import Index, Node, algorithm_name, child, children
 from migrate.extract.tsutil_response import response
-from migrate.model import Expr, Signer
+from migrate.lang.go import routes
+from migrate.model import Expr, Marker, Signer
 
 _LIBRARY = re.compile(r"^github\.com/(golang-jwt/jwt(/v\d+)?|dgrijalva/jwt-go(/v\d+)?|"
                       r"form3tech-oss/jwt-go)$")
@@ -32,13 +34,22 @@ def extract(src: Source) -> Found:
     doc = Doc.parse("go", src.data)
     if doc.root.has_error:
         found.syntax_error(src, doc.first_error())
+    found.markers.extend(routes.route_markers(doc))  # handlers of this and other packages, by name
     aliases = _aliases(doc)
     if not aliases:
         return found
     index = Index(doc, _DIALECT)
     reader = ClaimReader(index, StructTypes(doc))
     for call in _constructors(doc, aliases):
-        found.signers.append(_signer(src, index, reader, call, piece_lines('go', call)))
+        signer = _signer(src, index, reader, call, piece_lines('go', call))
+        handler = routes.enclosing(doc, call.start_byte)
+        name = routes.handler_name(doc, handler) if handler is not None else None
+        found_route = routes.registration(doc, handler, name) if handler is not None else None
+        if found_route is not None:
+            signer = dataclasses.replace(signer, route=found_route.route)
+        elif name is not None:  # registered in another file: the inventory joins the markers
+            found.markers.append(Marker("route-handler", signer.line, signer.column, name))
+        found.signers.append(signer)
     return found
 
 

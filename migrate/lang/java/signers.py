@@ -8,6 +8,7 @@ import re
 from collections.abc import Iterable
 
 from migrate.lang.java import builders as jb
+from migrate.lang.java import routes
 from migrate.extract.base import Found, Source
 from migrate.extract.treesitter import Doc, ancestors, string_value, walk
 from migrate.extract.tsclaims import Call, Node, Reader, Syntax, key_of
@@ -224,7 +225,12 @@ def _where(r: Reader, site: Node) -> tuple[str | None, bool]:
 
 
 def extract(src: Source) -> Found:
-    return extract_signers(src, "java", _RELEVANT, SYNTAX, _sites, _where, _RESPONSES)
+    found = extract_signers(src, "java", _RELEVANT, SYNTAX, _sites, _where, _RESPONSES)
+    if found.signers:
+        doc = Doc.parse("java", src.data)  # the parse extract_signers made
+        found.signers = [dataclasses.replace(s, route=routes.of(doc, routes.byte_at(src.data, s.line, s.column)))
+                         for s in found.signers]
+    return found
 
 
 # --- JSP scriptlets -------------------------------------------------------------------------

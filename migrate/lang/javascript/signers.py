@@ -8,11 +8,12 @@ library adds itself (``expiresIn``, ``setIssuedAt()``), and how the token is sen
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from tree_sitter import Node
 
+from migrate.lang.javascript import routes
 from migrate.lang.javascript.libraries import jose as js_jose
 from migrate.lang.javascript.libraries import jsrsasign as js_jsrsasign
 from migrate.lang.javascript.libraries import jwt_simple as js_jwt_simple
@@ -259,5 +260,5 @@ def extract(src: Source) -> Found:
     if parts:  # file-wide facts only when there is something to describe
         site = Site(f)
         found.browser = site.browser
-        found.signers += [signer(site, p) for p in parts]
+        found.signers += [replace(signer(site, p), route=routes.of(src.path, doc, p.call.start_byte)) for p in parts]
     return found

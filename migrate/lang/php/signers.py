@@ -10,6 +10,8 @@ header), head (more header fields); PHP 8 named arguments are read too.
 
 from __future__ import annotations
 
+import dataclasses
+
 from migrate.extract import traits
 from migrate.extract.base import Found, Source
 from migrate.extract.treesitter import piece_lines
@@ -17,7 +19,8 @@ from migrate.lang.php.dialect import PhpDialect
 from migrate.extract.treesitter import Doc, string_value, walk
 from migrate.extract.tsutil_dynamic import Index, Node, algorithm_name, child, children
 from migrate.extract.tsutil_response import response
-from migrate.model import Expr, Signer
+from migrate.lang.php import LANGUAGE, routes
+from migrate.model import Expr, Marker, Signer
 
 _DIALECT = PhpDialect()
 _CLASS = "Firebase\\JWT\\JWT"
@@ -30,14 +33,32 @@ def extract(src: Source) -> Found:
     doc = Doc.parse("php", src.data)
     if doc.root.has_error:
         found.syntax_error(src, doc.first_error())
+    if routes.is_routes_file(src.path):  # Laravel's routes of the controllers' actions
+        found.markers.extend(routes.route_markers(src.path, doc))
     names = _class_names(doc)
     calls = [n for n in walk(doc.root) if _is_encode(doc, n, names)]
     if not calls:
         return found
     index = Index(doc, _DIALECT)
+    framework = LANGUAGE.recognise(src.text)
     for call in calls:
-        found.signers.append(_signer(src, index, call, piece_lines('php', call)))
+        signer = _signer(src, index, call, piece_lines('php', call))
+        found.signers.append(_routed(src, doc, call, signer, framework, found))
     return found
+
+
+def _routed(src: Source, doc: Doc, call: Node, signer: Signer, framework: str | None, found: Found) -> Signer:
+    """The signer with its route: a Laravel route's closure, a plain PHP script's own URL; a
+    controller method gets a marker the inventory joins with routes/*.php."""
+    closure = routes.closure_route(src.path, doc, call.start_byte)
+    if closure is not None:
+        return dataclasses.replace(signer, route=closure.route)
+    if framework == "php" and routes.top_level(doc, call.start_byte) is not None:
+        return dataclasses.replace(signer, route=routes.script_route(src.path))
+    key = routes.handler_key(doc, call) if framework == "laravel" else None
+    if key is not None:
+        found.markers.append(Marker("route-handler", signer.line, signer.column, key))
+    return signer
 
 
 def _class_names(doc: Doc) -> set[str]:

@@ -8,7 +8,7 @@ LANGUAGE = Language(
     name="python",
     extensions={".py": "python"},
     needles=(b"wt", b"WT"),
-    gate=("encode",),
+    gate=("encode", "urlpatterns"),  # urlpatterns: Django's URL patterns route the views that sign
     libraries=("pyjwt", "python-jose", "authlib"),
     frameworks=(
         Framework("fastapi", re.compile(r"^\s*(from|import)\s+fastapi\b", re.M)),

@@ -6,12 +6,14 @@ as sign`` and ``from jose import jwt as jose_jwt`` are found and a local ``encod
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 import libcst as cst
 
 from migrate.extract import traits
 from migrate.extract.base import Found, Source
+from migrate.lang.python import LANGUAGE, routes
 from migrate.lang.python.index import Index, target_key
 from migrate.lang.python.focus import focus
 from migrate.lang.python.parse import parse
@@ -53,6 +55,8 @@ def extract(src: Source) -> Found:
     found.syntax_error(src, error)
     if module is not None and relevant:
         _Extractor(src, Index(module)).run(found)
+    if "urlpatterns" in src.text:  # Django URL patterns: the routes of views in other modules
+        found.markers.extend(routes.url_markers(src.path, src.text))
     return found
 
 
@@ -62,6 +66,7 @@ class _Extractor:
         self.idx = idx
         self.reader = Reader(idx)
         self.tracer = Tracer(idx, src.text)
+        self.framework = LANGUAGE.recognise(src.text)
 
     def run(self, found: Found) -> None:
         for call in self.idx.calls:
@@ -70,6 +75,17 @@ class _Extractor:
                 signer, markers = self._signer(call, *api)
                 found.signers.append(signer)
                 found.markers.extend(markers)
+                self._route(call, signer, found)
+
+    def _route(self, call: cst.Call, signer: Signer, found: Found) -> None:
+        """The route of the view holding the call: its decorator (Flask, FastAPI), or a marker the
+        inventory joins with the site's urls.py patterns (a Django view, a module-level function)."""
+        fn = self.idx.function(call)
+        route = routes.of(fn, self.idx.module, self.framework)
+        if route is not None:
+            found.signers[-1] = dataclasses.replace(signer, route=route)
+        elif fn is not None and self.framework == "django" and isinstance(self.idx.parent.get(fn), cst.Module):
+            found.markers.append(routes.handler_marker(fn, signer.line, signer.column))
 
     def _api(self, call: cst.Call) -> tuple[str, tuple[str, ...]] | None:
         func = call.func

@@ -9,6 +9,8 @@ HS256 when it is left out.
 
 from __future__ import annotations
 
+import dataclasses
+
 from migrate.extract import traits
 from migrate.extract.base import Found, Source
 from migrate.extract.treesitter import piece_lines
@@ -16,7 +18,8 @@ from migrate.lang.ruby.dialect import RubyDialect, symbol_or_string
 from migrate.extract.treesitter import Doc, walk
 from migrate.extract.tsutil_dynamic import Index, Node, algorithm_name, child, children
 from migrate.extract.tsutil_response import response
-from migrate.model import Expr, Signer
+from migrate.lang.ruby import routes
+from migrate.model import Expr, Marker, Signer
 
 _DIALECT = RubyDialect()
 _MERGES = frozenset({"merge", "merge!", "update", "deep_merge", "deep_merge!", "reverse_merge"})
@@ -30,12 +33,22 @@ def extract(src: Source) -> Found:
     doc = Doc.parse("ruby", src.data)
     if doc.root.has_error:
         found.syntax_error(src, doc.first_error())
+    if src.path == routes.ROUTES_FILE or src.path.endswith("/" + routes.ROUTES_FILE):
+        found.markers.extend(routes.route_markers(doc))  # the routes of actions in app/controllers
     calls = [n for n in walk(doc.root) if _is_encode(doc, n)]
     if not calls:
         return found
     index = Index(doc, _DIALECT)
     for call in calls:
-        found.signers.append(_signer(src, index, call, piece_lines('ruby', call)))
+        signer = _signer(src, index, call, piece_lines('ruby', call))
+        route = routes.sinatra(doc, call)
+        if route is not None:
+            signer = dataclasses.replace(signer, route=route)
+        else:  # a Rails action: config/routes.rb routes it (the inventory joins the two)
+            key = routes.handler_key(src.path, doc, call)
+            if key is not None:
+                found.markers.append(Marker("route-handler", signer.line, signer.column, key))
+        found.signers.append(signer)
     return found
 
 

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 
 import tree_sitter as ts
 
-from migrate.extract.treesitter import ancestors, string_value, walk
+from migrate.extract.treesitter import walk
 from migrate.generate.backends import WireContext, Wiring, WiringError
 from migrate.lang.csharp.frameworks.aspnetcore_claims import (CONTROLLER_MEMBERS, CONTROLLER_REWRITES, PARAMETER_TYPES,
                                                          Scope, claims_function)
@@ -39,11 +39,10 @@ from migrate.generate.config import Config
 from migrate.generate.plan import BackendPlan
 from migrate.generate.positions import comment_start
 from migrate.generate.render import render
+from migrate.lang.csharp import routes
 
 PROVIDER_FILE = "GenesysOidcProvider.cs"
 NAMESPACE = "GenesysOidc"
-_CONTROLLER_BASES = re.compile(r"^(Microsoft\.AspNetCore\.Mvc\.)?(Controller|ControllerBase)$")
-_MAP_METHODS = {"MapGet", "MapPost", "MapMethods", "Map"}
 # Interfaces that model binding fills from the request (everything else an interface names is a service).
 _BOUND_INTERFACES = re.compile(r"IForm\w*|I(ReadOnly)?(Enumerable|List|Collection|Dictionary|Set)\b|IAsyncEnumerable\b")
 _GENERATED = re.compile(r"^\s*namespace\s+GenesysOidc\b[\s\S]*\bMapGenesysOidc\s*\(\s*this\s+IEndpointRouteBuilder",
@@ -106,24 +105,7 @@ class Action:
         return self.f.text(self.cls.child_by_field_name("name"))
 
     def route(self) -> str:
-        verb, route = "", None
-        for name, attr in attributes(self.f, self.method):
-            if name.startswith("Http") and name != "Http":
-                verb = verb or name[4:].upper()
-            if name in ("Route",) or name.startswith("Http"):
-                lit = next((string_value(self.f.doc, v) for _, v in attribute_args(self.f, attr)
-                            if v.type in ("string_literal", "verbatim_string_literal")), None)
-                route = route if route is not None else lit
-        base = next((string_value(self.f.doc, v) for name, attr in attributes(self.f, self.cls) if name == "Route"
-                     for _, v in attribute_args(self.f, attr)
-                     if v.type in ("string_literal", "verbatim_string_literal")), None)
-        controller = self.class_name.removesuffix("Controller")
-        path = route or ""
-        if not path.startswith(("/", "~/")) and base:
-            path = base.rstrip("/") + ("/" + path if path else "")
-        path = "/" + path.lstrip("~/")
-        path = path.replace("[controller]", controller).replace("[action]", self.name)
-        return f"{verb} {path}".strip()
+        return routes.action_route(self.f, self.method, self.cls)
 
     def guard(self) -> Guard:
         method = list(attributes(self.f, self.method))
@@ -142,6 +124,9 @@ class Route:
     handler: ts.Node  # the lambda
     statement: ts.Node
     receiver: str
+
+    def route(self) -> str | None:
+        return routes.map_route(self.f, self.map_call)
 
     def path(self) -> str:
         args = self.map_call.child_by_field_name("arguments")
@@ -211,58 +196,20 @@ class Route:
         return Guard(policy, todos, f"RequireAuthorization({policy if distinct else ''})")
 
 
-def _is_action(f: CsFile, method: ts.Node) -> bool:
-    """Public, not static, not [NonAction]: what MVC routes to (a private helper is not)."""
-    modifiers = {f.text(m) for m in method.named_children if m.type == "modifier"}
-    return "public" in modifiers and "static" not in modifiers and \
-        not any(n == "NonAction" for n, _ in attributes(f, method))
-
-
 def _find_endpoint(f: CsFile, plan: BackendPlan, issuer_path: str) -> Action | Route:
     s = plan.signer
-    site = f.node_at(s.line, s.column)
-    for anc in (site, *ancestors(site)):
-        if anc.type == "lambda_expression":
-            route = _as_route(f, anc)
-            if route is not None:
-                return route
-        if anc.type in ("local_function_statement", "constructor_declaration"):
-            break
-        if anc.type == "method_declaration":
-            cls = next((a for a in ancestors(anc) if a.type in ("class_declaration", "record_declaration")), None)
-            if cls is not None and _is_controller(f, cls) and _is_action(f, anc):
-                return Action(f, anc, cls)
-            break
+    found = routes.endpoint(f, f.byte_at(s.line, s.column))
+    if found is not None and found.kind == "action" and found.cls is not None:
+        return Action(f, found.handler, found.cls)
+    stmt = statement_of(found.call) if found is not None and found.call is not None else None
+    if found is not None and found.call is not None and stmt is not None:
+        receiver = f.text(found.call.child_by_field_name("function").child_by_field_name("expression"))
+        return Route(f, found.call, found.handler, stmt, receiver)
     where = f"{s.path}:{s.line}"
     raise WiringError(f"{where}: the Zendesk signing code is not inside a controller action or a minimal API "
                       f"route lambda (it is in {s.function or 'a helper'}); map the OpenID provider by hand: "
                       f"builder.Services.AddGenesysOidc() and app.MapGenesysOidc(\"{issuer_path}\", ctx => claims, "
                       "authorizationPolicy: \"\") in Program.cs, with GenesysOidcProvider.cs from templates/csharp")
-
-
-def _is_controller(f: CsFile, cls: ts.Node) -> bool:
-    bases = next((c for c in cls.named_children if c.type == "base_list"), None)
-    if bases is not None and any(_CONTROLLER_BASES.match(re.sub(r"\s+", "", f.text(b)))
-                                 for b in bases.named_children):
-        return True
-    name = f.text(cls.child_by_field_name("name"))
-    return name.endswith("Controller") and (bases is not None or
-                                            any(n in ("ApiController", "Controller") for n, _ in attributes(f, cls)))
-
-
-def _as_route(f: CsFile, lam: ts.Node) -> Route | None:
-    arg = lam.parent
-    if arg is None or arg.type != "argument" or arg.parent is None or arg.parent.parent is None:
-        return None
-    call = arg.parent.parent
-    fn = call.child_by_field_name("function") if call.type == "invocation_expression" else None
-    if fn is None or fn.type != "member_access_expression" or \
-            f.text(fn.child_by_field_name("name")) not in _MAP_METHODS:
-        return None
-    stmt = statement_of(call)
-    if stmt is None:
-        return None
-    return Route(f, call, lam, stmt, f.text(fn.child_by_field_name("expression")))
 
 
 # --- names of the old handler: what moves into the claims function ----------------------------------
@@ -534,6 +481,7 @@ def wire(ctx: WireContext) -> Wiring:
     guard = endpoint.guard()
     ch = _Change()
     usings: tuple[str, ...] = ()  # a route's claims stay in their file, with its usings
+    ch.out.route = endpoint.route()
     if isinstance(endpoint, Action):
         usings = _wire_action(ch, plan, config, f, endpoint, program, guard)
     else:

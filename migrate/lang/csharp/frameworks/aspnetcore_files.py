@@ -13,6 +13,7 @@ import tree_sitter as ts
 from migrate.extract.treesitter import Doc, ancestors, parser, walk
 from migrate.generate.changes import Edit, SourceFile, with_newlines
 from migrate.generate.positions import byte_offset, char_offset
+from migrate.lang.csharp import routes
 
 PACKAGE = "System.IdentityModel.Tokens.Jwt"
 PACKAGE_VERSION = "8.3.0"
@@ -122,21 +123,11 @@ def declared_name(f: CsFile, value: ts.Node) -> str | None:
 
 
 def attributes(f: CsFile, node: ts.Node) -> Iterator[tuple[str, ts.Node]]:
-    for attrs in (c for c in node.children if c.type == "attribute_list"):
-        for attr in (a for a in attrs.named_children if a.type == "attribute"):
-            name = f.text(attr.child_by_field_name("name")).rsplit(".", 1)[-1].removesuffix("Attribute")
-            yield name, attr
+    return routes.attributes(f, node)
 
 
 def attribute_args(f: CsFile, attr: ts.Node) -> list[tuple[str | None, ts.Node]]:
-    args = next((c for c in attr.named_children if c.type == "attribute_argument_list"), None)
-    out = []
-    for a in args.named_children if args is not None else ():
-        if a.type != "attribute_argument" or not a.named_children:
-            continue
-        label = a.child_by_field_name("name")
-        out.append((f.text(label) if label is not None else None, a.named_children[-1]))
-    return out
+    return routes.attribute_args(f, attr)
 
 
 def csharp_string(value: str) -> str:

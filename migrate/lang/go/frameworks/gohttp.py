@@ -15,13 +15,10 @@ from migrate.generate.changes import Edit, SourceFile, apply_edits, with_newline
 from migrate.generate.plan import BackendPlan, ClaimMapping
 from migrate.generate.positions import Parsed, comment_start
 from migrate.generate.render import render
+from migrate.lang.go import routes
 
 PACKAGE = "genesysoidc"
 MODULES = (("github.com/go-jose/go-jose/v4", "v4.0.4"), ("github.com/golang-jwt/jwt/v5", "v5.2.1"))
-_FUNCS = ("function_declaration", "func_literal", "method_declaration")
-_REGISTER = {"Handle", "HandleFunc", "Get", "Post", "Put", "Method", "MethodFunc", "GET", "POST", "PUT", "Any",
-             "Match"}
-_GIN = {"GET", "POST", "PUT", "Any", "Match"}
 
 
 def wire(ctx: WireContext) -> Wiring:
@@ -43,8 +40,8 @@ def wire(ctx: WireContext) -> Wiring:
     here = posixpath.dirname(s.path)
     siblings = sorted(p.relative_to(ctx.root).as_posix() for p in (ctx.root / here).glob("*.go")
                       if not p.name.endswith("_test.go") and p.relative_to(ctx.root).as_posix() != s.path)
-    texts = _rewrite(src, [ctx.source(p) for p in siblings], plan, config.issuer_path, import_path)
-    out = Wiring()
+    texts, route = _rewrite(src, [ctx.source(p) for p in siblings], plan, config.issuer_path, import_path)
+    out = Wiring(route=route)
     for path, text in texts.items():
         out.files[path] = text
         out.why(path, f"line {s.line}: Zendesk JWT handler -> OpenID provider at {config.issuer_path} "
@@ -88,42 +85,10 @@ def go_mod(text: str) -> str | None:
     return text.rstrip() + nl + nl + "require (" + nl + nl.join(lines) + nl + ")" + nl
 
 
-def _enclosing(go: Parsed, at: int) -> ts.Node | None:
-    best = None
-    for n in walk(go.doc.root):
-        if n.type in _FUNCS and n.start_byte <= at < n.end_byte:
-            best = n  # innermost wins: walk is pre-order
-    return best
-
-
-def _refers(go: Parsed, node: ts.Node, handler: ts.Node | None, name: str | None) -> bool:
-    """Whether node holds the handler (a node of this file) or names it (a function of this package)."""
-    if handler is not None and node.start_byte <= handler.start_byte and handler.end_byte <= node.end_byte:
-        return True
-    return name is not None and any(n.type == "identifier" and go.text(n) == name for n in walk(node)) or \
-        (name is not None and any(n.type == "selector_expression" and go.text(n.child_by_field_name("field")) == name
-                                  for n in walk(node)))
-
-
-def _registration(go: Parsed, handler: ts.Node | None, name: str | None) -> ts.Node | None:
-    for n in walk(go.doc.root):
-        if n.type != "call_expression" or (handler is not None and n.start_byte <= handler.start_byte
-                                           and handler.end_byte <= n.end_byte and handler.type != "func_literal"):
-            continue
-        fn, args = n.child_by_field_name("function"), n.child_by_field_name("arguments")
-        if fn is None or fn.type != "selector_expression" or args is None:
-            continue
-        named = args.named_children
-        if go.text(fn.child_by_field_name("field")) not in _REGISTER or len(named) < 2 or \
-                named[0].type not in ("interpreted_string_literal", "raw_string_literal"):
-            continue
-        if any(_refers(go, a, handler, name) for a in named[1:]):
-            return n
-    return None
-
-
-def _guards(go: Parsed, reg: ts.Node, handler: ts.Node | None, name: str | None) -> tuple[list[str], list[str]]:
+def _guards(go: Parsed, found: routes.Registration, handler: ts.Node | None, name: str | None
+            ) -> tuple[list[str], list[str]]:
     """(net/http middleware wrapping the handler, gin handlers before it)."""
+    reg = found.call
     fn = reg.child_by_field_name("function")
     wrappers: list[str] = []
     receiver = fn.child_by_field_name("operand")
@@ -135,12 +100,13 @@ def _guards(go: Parsed, reg: ts.Node, handler: ts.Node | None, name: str | None)
         if go.text(rf.child_by_field_name("field")) == "With":
             wrappers += [go.text(a) for a in receiver.child_by_field_name("arguments").named_children]
         receiver = rf.child_by_field_name("operand")
-    args = reg.child_by_field_name("arguments").named_children[1:]
-    gin = [go.text(a) for a in args[:-1]] if go.text(fn.child_by_field_name("field")) in _GIN else []
+    args = found.args
+    gin = [go.text(a) for a in args[:-1]] if found.name in routes.GIN else []
     node = args[-1]
     while node.type == "call_expression":
         callee = node.child_by_field_name("function")
-        inner = [a for a in node.child_by_field_name("arguments").named_children if _refers(go, a, handler, name)]
+        inner = [a for a in node.child_by_field_name("arguments").named_children
+                 if routes.refers(go.doc, a, handler, name)]
         if not inner:
             break
         if go.text(callee) not in ("http.HandlerFunc", "gin.WrapH", "gin.WrapF"):
@@ -231,26 +197,27 @@ def _claims_func(go: Parsed, plan: BackendPlan, handler: ts.Node, at: int, inden
 
 
 def _rewrite(src: SourceFile, siblings: list[SourceFile], plan: BackendPlan, issuer_path: str,
-             import_path: str) -> dict[str, str]:
+             import_path: str) -> tuple[dict[str, str], str]:
     go = Parsed(src.text, "go")
     s = plan.signer
     at = go.byte_at(s.line, s.column)
-    handler = _enclosing(go, at)
+    handler = routes.enclosing(go.doc, at)
     if handler is None:
         raise WiringError(f"{s.path}:{s.line}: the signing code is not inside a handler function; mount "
                           f"genesysoidc.Handler at {issuer_path} by hand")
     name = go.text(handler.child_by_field_name("name")) if handler.type != "func_literal" else None
-    reg, reg_go, reg_src = _registration(go, handler, name), go, src
-    if reg is None and name is not None:  # registered in another file of the package
+    found, reg_go, reg_src = routes.registration(go.doc, handler, name), go, src
+    if found is None and name is not None:  # registered in another file of the package
         for other in siblings:
             other_go = Parsed(other.text, "go")
-            reg = _registration(other_go, None, name)
-            if reg is not None:
+            found = routes.registration(other_go.doc, None, name)
+            if found is not None:
                 reg_go, reg_src = other_go, other
                 break
-    if reg is None:
+    if found is None:
         raise WiringError(f"{s.path}:{s.line}: the handler {name or '(func literal)'} is not registered in this "
                           f"file or its package (mux.Handle / r.Get / r.GET); mount genesysoidc.Handler at {issuer_path} by hand")
+    reg = found.call
     scope = _sub_router(reg_go, reg)
     if scope is not None:
         raise WiringError(f"{reg_src.path}:{reg.start_point[0] + 1}: the Zendesk route is registered inside "
@@ -259,7 +226,7 @@ def _rewrite(src: SourceFile, siblings: list[SourceFile], plan: BackendPlan, iss
                           "login middleware as its guard")
     gin = _is_gin(go, handler)
     same = reg_go is go
-    wrappers, gin_guards = _guards(reg_go, reg, handler if same else None, name)
+    wrappers, gin_guards = _guards(reg_go, found, handler if same else None, name)
     stmt = reg
     while stmt.parent is not None and stmt.parent.type not in ("block", "source_file", "statement_list"):
         stmt = stmt.parent
@@ -271,7 +238,7 @@ def _rewrite(src: SourceFile, siblings: list[SourceFile], plan: BackendPlan, iss
     while receiver.type == "call_expression":  # chi r.With(...).Get -> r
         receiver = receiver.child_by_field_name("function").child_by_field_name("operand")
     router = reg_go.text(receiver)
-    old_path = string_value(reg_go.doc, reg.child_by_field_name("arguments").named_children[0])
+    old_path = string_value(reg_go.doc, found.path)
     claims = _claims_func(go, plan, handler, at, indent, gin)
     comment = (f"// Genesys Cloud Messenger signs visitors in through this OpenID provider (it replaces the\n"
                f"{indent}// Zendesk token route {old_path}); Genesys redeems the codes it issues.\n{indent}")
@@ -303,7 +270,7 @@ def _rewrite(src: SourceFile, siblings: list[SourceFile], plan: BackendPlan, iss
             for w in reversed(wrappers):
                 chain = f"{w}({chain})"
             guard, todo = f"func(next http.Handler) http.Handler {{ return {chain} }}", ""
-        chi = reg_go.text(reg.child_by_field_name("function").child_by_field_name("field")) in ("Get", "Post", "Put", "Method", "MethodFunc") \
+        chi = reg_go.text(reg.child_by_field_name("function").child_by_field_name("field")) in ("Get", "Post", "Put", "Patch", "Delete", "Method", "MethodFunc") \
             or "github.com/go-chi/chi" in reg_src.text
         mount = f'{router}.Mount("{issuer_path}", ' if chi else f'{router}.Handle("{issuer_path}/", '
         new = f"{comment}{todo}{mount}genesysoidc.Handler({claims}, {guard}))"
@@ -327,7 +294,7 @@ def _rewrite(src: SourceFile, siblings: list[SourceFile], plan: BackendPlan, iss
             continue
         text = apply_edits(f.text, edits[f.path])
         out[f.path] = with_newlines(_fix_imports(text.replace("\r\n", "\n"), wanted), f.newline)
-    return out
+    return out, found.route
 
 
 def _used_elsewhere(go: Parsed, handler: ts.Node | None, name: str | None, reg: ts.Node | None) -> bool:

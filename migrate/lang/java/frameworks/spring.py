@@ -16,10 +16,11 @@ from migrate.generate.changes import Edit, SourceFile, apply_edits, with_newline
 from migrate.generate.plan import BackendPlan, ClaimMapping
 from migrate.generate.positions import Parsed, comment_start
 from migrate.generate.render import render
+from migrate.lang.java import routes
 
 PROVIDER = "GenesysOidcController"
 NIMBUS = ("com.nimbusds", "nimbus-jose-jwt", "9.41.2")
-_MAPPINGS = {"GetMapping", "PostMapping", "RequestMapping", "PutMapping", "ResponseBody"}
+_MAPPINGS = {*routes.MAPPINGS, "ResponseBody"}  # not guards: the endpoint's own routing
 
 
 def wire(ctx: WireContext) -> Wiring:
@@ -33,8 +34,8 @@ def wire(ctx: WireContext) -> Wiring:
         or "org.springframework.security" in src.text
     jakarta = not ("javax.servlet" in src.text or re.search(r"spring-boot[\w-]*</artifactId>\s*<version>2\.", build_text)
                    or re.search(r"org\.springframework\.boot['\"]?\)?\s*version\s*['\"]2\.", build_text))
-    text, package = _rewrite(src, plan, config.issuer_path, security, jakarta)
-    out = Wiring()
+    text, package, wired = _rewrite(src, plan, config.issuer_path, security, jakarta)
+    out = Wiring(route=wired)
     out.files[s.path] = text
     out.why(s.path, f"line {s.line}: Zendesk JWT endpoint -> {PROVIDER}.Claims for the OpenID provider at "
                     f"{config.issuer_path} [{plan.view.profile}.yaml]")
@@ -108,14 +109,6 @@ def _java_value(m: ClaimMapping) -> str:
     return text
 
 
-def _enclosing(j: Parsed, at: int, kind: str) -> ts.Node | None:
-    best = None
-    for n in walk(j.doc.root):
-        if n.type == kind and n.start_byte <= at < n.end_byte:
-            best = n
-    return best
-
-
 def _annotations(j: Parsed, node: ts.Node) -> list[ts.Node]:
     mods = next((c for c in node.children if c.type == "modifiers"), None)
     return [a for a in (mods.named_children if mods else []) if a.type in ("annotation", "marker_annotation")]
@@ -134,25 +127,26 @@ def _locals(j: Parsed, method: ts.Node, before: int, used: str) -> list[ts.Node]
     return list(reversed(needed))
 
 
-def _rewrite(src: SourceFile, plan: BackendPlan, issuer_path: str, security: bool, jakarta: bool) -> tuple[str, str]:
+def _rewrite(src: SourceFile, plan: BackendPlan, issuer_path: str, security: bool, jakarta: bool
+             ) -> tuple[str, str, str]:
     j = Parsed(src.text, "java")
     s = plan.signer
     at = j.byte_at(s.line, s.column)
-    method = _enclosing(j, at, "method_declaration")
-    cls = _enclosing(j, at, "class_declaration")
+    method = routes.enclosing(j.doc, at, "method_declaration")
+    cls = routes.enclosing(j.doc, at, "class_declaration")
     if method is None or cls is None:
         raise WiringError(f"{s.path}:{s.line}: the signing code is not in a controller method; implement "
                           f"{PROVIDER}.Claims by hand")
     anns = _annotations(j, method)
-    mapping = next((a for a in anns if j.text(a.child_by_field_name("name")) in _MAPPINGS - {"ResponseBody"}), None)
+    mapping = routes.mapping(j.doc, method)
     if mapping is None:
         raise WiringError(f"{s.path}:{s.line}: the method {j.text(method.child_by_field_name('name'))} is not a "
                           f"request mapping (@GetMapping...); implement {PROVIDER}.Claims by hand")
     old_path = next((string_value(j.doc, n) for n in walk(mapping) if n.type == "string_literal"), "")
-    class_anns = {j.text(a.child_by_field_name("name")) for a in _annotations(j, cls)}
-    if not class_anns & {"RestController", "Controller"}:
+    if not routes.is_controller(j.doc, cls):
         raise WiringError(f"{s.path}:{s.line}: {j.text(cls.child_by_field_name('name'))} is not a @Controller; "
                           f"implement {PROVIDER}.Claims by hand")
+    wired = routes.mapping_route(j.doc, method, cls, mapping)
     guards = [j.text(a) for a in anns if j.text(a.child_by_field_name("name")) not in _MAPPINGS]
     start = j.line_start(method.start_byte)
     indent = j.text_[j.char(start):j.char(method.start_byte)]
@@ -223,7 +217,7 @@ def _rewrite(src: SourceFile, plan: BackendPlan, issuer_path: str, security: boo
         wanted.append("org.springframework.security.core.Authentication")
     pkg = next((n for n in j.doc.root.named_children if n.type == "package_declaration"), None)
     package = re.sub(r"^package\s+|;$", "", j.text(pkg).strip()) if pkg is not None else ""
-    return with_newlines(_fix_imports(src.text, text.replace("\r\n", "\n"), wanted), src.newline), package
+    return with_newlines(_fix_imports(src.text, text.replace("\r\n", "\n"), wanted), src.newline), package, wired
 
 
 def _fix_imports(before: str, text: str, wanted: list[str]) -> str:

@@ -10,7 +10,6 @@ import re
 
 import tree_sitter as ts
 
-from migrate.extract.treesitter import walk
 from migrate.generate.backends import WireContext, Wiring, WiringError, nearest
 from migrate.generate.changes import Edit, SourceFile, apply_edits, with_newlines
 from migrate.generate.config import Config
@@ -18,32 +17,10 @@ from migrate.generate.page import Page
 from migrate.generate.plan import BackendPlan, ClaimMapping
 from migrate.generate.positions import comment_start
 from migrate.generate.render import render
-from migrate.lang.javascript import ROUTE_METHODS
+from migrate.lang.javascript import routes
 
 PROVIDER = "genesys-oidc-provider"
 JOSE_VERSION = "^5.9.6"
-_ROUTE_METHODS = ROUTE_METHODS  # the routes scan reports are the routes wired here
-_FUNCTIONS = {"arrow_function", "function_expression", "function"}
-
-
-def _route(page: Page, at: int) -> ts.Node | None:
-    """The outermost `app.get('/path', ...guards, handler)` call holding the signing call."""
-    best = None
-    for node in walk(page.scripts[0].root):
-        if node.start_byte > at:
-            break
-        if node.type != "call_expression" or not node.start_byte <= at < node.end_byte:
-            continue
-        fn = node.child_by_field_name("function")
-        args = node.child_by_field_name("arguments")
-        if fn is None or fn.type != "member_expression" or args is None:
-            continue
-        prop = fn.child_by_field_name("property")
-        named = args.named_children
-        if prop is not None and page.text(prop) in _ROUTE_METHODS and len(named) >= 2 and \
-                named[0].type in ("string", "template_string") and named[-1].type in _FUNCTIONS:
-            best = best or node
-    return best
 
 
 def _js(m: ClaimMapping) -> str:
@@ -103,11 +80,11 @@ def wire(ctx: WireContext) -> Wiring:
     """The server file rewritten, the provider module, and jose in package.json."""
     plan, config = ctx.plan, ctx.config
     src = ctx.source(plan.signer.path)
-    text, provider_path, provider = _rewrite(src, plan, config)
-    out = Wiring()
+    text, provider_path, provider, reg = _rewrite(src, plan, config)
+    out = Wiring(route=reg.route)
     s = plan.signer
     out.files[s.path] = text
-    out.why(s.path, f"line {s.line}: Zendesk JWT route -> OpenID provider at {config.issuer_path} "
+    out.why(s.path, f"line {s.line}: Zendesk JWT route {reg.route} -> OpenID provider at {config.issuer_path} "
                     f"[{plan.view.profile}.yaml]")
     out.new_files[provider_path] = provider
     family = "templates/typescript" if provider_path.endswith(".ts") else "templates/node"
@@ -122,18 +99,17 @@ def wire(ctx: WireContext) -> Wiring:
     return out
 
 
-def _rewrite(src: SourceFile, plan: BackendPlan, config: Config) -> tuple[str, str, str]:
+def _rewrite(src: SourceFile, plan: BackendPlan, config: Config) -> tuple[str, str, str, routes.Registration]:
     page = Page.parse(src)
     s = plan.signer
     at = page.byte_at(s.line, s.column)
-    route = _route(page, at)
-    if route is None:
+    reg = routes.express(page.scripts[0], at)
+    if reg is None:
         raise WiringError(f"{s.path}:{s.line}: the signing code is not inside an Express route "
                           f"(app.get('/path', ...)); mount createOidcProvider at {config.issuer_path} by hand")
-    fn = route.child_by_field_name("function")
-    obj = page.text(fn.child_by_field_name("object"))
-    args = route.child_by_field_name("arguments").named_children
-    handler, guards = args[-1], [page.text(a) for a in args[1:-1]]
+    route = reg.call
+    obj = page.text(reg.object)
+    handler, guards = reg.handler, [page.text(a) for a in reg.guards]
     if not guards:
         guard = "undefined  // TODO(migrate:ZG107): the old route had no auth guard; add the site's login check"
     elif len(guards) == 1:
@@ -153,7 +129,7 @@ def _rewrite(src: SourceFile, plan: BackendPlan, config: Config) -> tuple[str, s
     stmt = page.statement(route)
     indent = page.indent(stmt)
     new = (f"// Genesys Cloud Messenger signs visitors in through this OpenID provider (it replaces the\n"
-           f"// Zendesk token route {page.text(args[0])}); Genesys redeems the codes it issues.\n"
+           f"// Zendesk token route {page.text(reg.path)}); Genesys redeems the codes it issues.\n"
            f"{obj}.use({json.dumps(config.issuer_path)}, createOidcProvider({{\n"
            f"  guard: {guard},\n"
            f"  claims: {_claims_function(page, plan, handler, at)},\n"
@@ -161,6 +137,8 @@ def _rewrite(src: SourceFile, plan: BackendPlan, config: Config) -> tuple[str, s
     replacement = page.edit(stmt, "\n".join(indent + line if i and line else line
                                           for i, line in enumerate(new.split("\n"))))
     edits = [Edit(comment_start(src.text, replacement.start), replacement.end, replacement.text)]
+    if not (route.start_byte <= handler.start_byte and handler.end_byte <= route.end_byte):
+        edits.append(_leftover_handler(page, reg))
     edits.append(_import_edit(page, esm, module))
     text = _drop_unused_jsonwebtoken(apply_edits(src.text, edits), src.newline)
     if typescript:
@@ -170,7 +148,19 @@ def _rewrite(src: SourceFile, plan: BackendPlan, config: Config) -> tuple[str, s
         provider_path = posixpath.join(posixpath.dirname(s.path), PROVIDER + (".cjs" if esm else ".js"))
         template = "node/oidc-provider.js.j2"
     provider = with_newlines(render(template, issuer_path=config.issuer_path), src.newline)
-    return text, provider_path, provider
+    return text, provider_path, provider, reg
+
+
+def _leftover_handler(page: Page, reg: routes.Registration) -> Edit:
+    """A TODO above the named handler the registration pointed at: nothing routes to it any more."""
+    node = reg.handler
+    while node.parent is not None and node.parent.type not in ("program", "statement_block"):
+        node = node.parent
+    start = page.offset(node.start_byte)
+    line_start = page.src.text.rfind("\n", 0, start) + 1
+    indent = page.src.text[line_start:start] if not page.src.text[line_start:start].strip() else ""
+    return Edit(line_start, line_start, f"{indent}// TODO(migrate:ZG107): the OpenID provider replaced the Zendesk token "
+                                        f"route {reg.route} this handler served; remove it{page.src.newline}")
 
 
 def _import_edit(page: Page, esm: bool, module: str) -> Edit:

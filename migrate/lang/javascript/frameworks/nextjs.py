@@ -19,9 +19,8 @@ from migrate.generate.page import Page
 from migrate.generate.plan import BackendPlan
 from migrate.generate.positions import comment_start
 from migrate.generate.render import render
+from migrate.lang.javascript import routes
 
-_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
-_FUNCTIONS = {"arrow_function", "function_expression", "function", "function_declaration"}
 # endpoint under the issuer path -> (provider method, HTTP methods)
 ENDPOINTS = {
     ".well-known/openid-configuration": ("discovery", ("GET",)),
@@ -39,23 +38,22 @@ def wire(ctx: WireContext) -> Wiring:
     plan, config = ctx.plan, ctx.config
     s = plan.signer
     src = ctx.source(s.path)
-    parts = s.path.split("/")
-    if "app" not in parts[:-1]:
+    if routes.app_route(s.path) is None:
         raise WiringError(f"{s.path}:{s.line}: the signing code is not in an App Router route module "
                           f"(app/.../route.ts); add the provider's routes under app{config.issuer_path} by hand")
-    app_dir = "/".join(parts[:parts.index("app") + 1])
-    lib_dir = posixpath.join(posixpath.dirname(app_dir), "lib") if "/" in app_dir else "lib"
     page = Page.parse(src)
     at = page.byte_at(s.line, s.column)
-    export, handler = _handler(page, at)
-    if handler is None:
+    found = routes.nextjs(s.path, page.scripts[0], at)
+    if found is None:
         raise WiringError(f"{s.path}:{s.line}: the signing code is not inside an exported route handler "
                           f"(export async function GET...); add the provider's routes under "
                           f"app{config.issuer_path} by hand")
+    export, handler, app_dir = found.export, found.handler, found.app_dir
+    lib_dir = posixpath.join(posixpath.dirname(app_dir), "lib") if "/" in app_dir else "lib"
     claims_text, used = _claims_module(page, plan, config, handler, at, s.path, lib_dir)
-    out = Wiring()
+    out = Wiring(route=found.route)
     out.files[s.path] = _without_handler(page, export, config, app_dir)
-    out.why(s.path, f"line {s.line}: Zendesk JWT route handler removed; the OpenID provider's routes are under "
+    out.why(s.path, f"line {s.line}: Zendesk JWT route handler {found.route} removed; the OpenID provider's routes are under "
                     f"{app_dir}{config.issuer_path} [{plan.view.profile}.yaml]")
     nl = src.newline
     for endpoint, (method, methods) in ENDPOINTS.items():
@@ -81,27 +79,6 @@ def wire(ctx: WireContext) -> Wiring:
             out.files[pkg] = updated
             out.why(pkg, f"dependency jose {JOSE_VERSION} for the OpenID provider")
     return out
-
-
-def _handler(page: Page, at: int) -> tuple[ts.Node | None, ts.Node | None]:
-    """The `export ... GET` statement holding the signing call, and the handler function."""
-    for node in page.scripts[0].root.named_children:
-        if node.type != "export_statement" or not node.start_byte <= at < node.end_byte:
-            continue
-        decl = node.child_by_field_name("declaration")
-        if decl is None:
-            return None, None
-        if decl.type == "function_declaration":
-            name = decl.child_by_field_name("name")
-            if name is not None and page.text(name) in _METHODS:
-                return node, decl
-        if decl.type in ("lexical_declaration", "variable_declaration"):
-            for d in decl.named_children:
-                name, value = d.child_by_field_name("name"), d.child_by_field_name("value")
-                if name is not None and page.text(name) in _METHODS and value is not None and \
-                        value.type in _FUNCTIONS and value.start_byte <= at < value.end_byte:
-                    return node, value
-    return None, None
 
 
 def _names(text: str) -> set[str]:

@@ -26,6 +26,7 @@ from migrate.lang.php.frameworks.php import (
 from migrate.generate.changes import Edit, apply_edits, with_newlines
 from migrate.generate.plan import BackendPlan
 from migrate.generate.render import render
+from migrate.lang.php import routes
 
 CONTROLLER = "GenesysOidcController"
 ACTION = "genesysAuthorize"
@@ -38,21 +39,21 @@ def wire(ctx: WireContext) -> Wiring:
     script = Script.parse(src)
     closure_route = _closure_route(script, plan)
     if closure_route is not None:
-        return _wire_closure_route(ctx, script, *closure_route)
+        return _wire_closure_route(ctx, script, closure_route)
     method, klass, namespace = _action(script, plan)
     old_name = script.text(method.child_by_field_name("name"))
-    routes = _route_files(ctx)
     found = None
-    for path in routes:
-        found = _find_route(Script.parse(ctx.source(path)), klass, old_name)
-        if found:
-            routes_path, route_script, route_stmt = path, *found
+    for path in _route_files(ctx):
+        route_script = Script.parse(ctx.source(path))
+        found = routes.find(routes.registrations(path, route_script.doc), f"{klass}@{old_name}")
+        if found is not None and found.statement is not None:
+            routes_path, route_stmt = path, found.statement
             break
     if found is None:
         raise WiringError(f"{s.path}:{s.line}: no route in routes/*.php points at {klass}@{old_name}; add the "
                           f"provider's routes under {config.issuer_path} by hand (templates/php/laravel/routes.php.j2)")
 
-    out = Wiring()
+    out = Wiring(route=found.route)
     out.files[s.path] = _rewrite_controller(script, plan, method, config.issuer_path)
     out.why(s.path, f"line {s.line}: Zendesk JWT action {old_name}() -> {ACTION}(), the OpenID provider's "
                     f"/authorize with the old claims [{plan.view.profile}.yaml]")
@@ -78,32 +79,23 @@ def _add_provider(ctx: WireContext, out: Wiring, directory: str, namespace: str,
     add_composer(ctx, out, directory)
 
 
-def _closure_route(script: Script, plan: BackendPlan) -> tuple[ts.Node, ts.Node] | None:
-    """The `Route::get('/path', function (...) { ... })...;` statement and closure holding the signing."""
-    at = script.byte_at(plan.signer.line, plan.signer.column)
-    stmt = fn = None
-    for node in walk(script.doc.root):
-        if node.start_byte <= at < node.end_byte:
-            if node.type == "expression_statement" and script.text(node).lstrip().startswith("Route::"):
-                stmt = node
-            elif node.type in ("anonymous_function", "arrow_function"):
-                fn = node
-            elif node.type in ("method_declaration", "class_declaration"):
-                return None
-    if stmt is None or fn is None:
-        return None
-    if fn.type == "arrow_function":
-        s = plan.signer
+def _closure_route(script: Script, plan: BackendPlan) -> routes.Registration | None:
+    """The `Route::get('/path', function (...) { ... })...;` registration whose closure holds the signing."""
+    s = plan.signer
+    found = routes.closure_route(s.path, script.doc, script.byte_at(s.line, s.column))
+    if found is not None and found.closure is not None and found.closure.type == "arrow_function":
         raise WiringError(f"{s.path}:{s.line}: the route's arrow function signs the Zendesk JWT in one expression; "
                           "make it a function () { ... } or a controller action, or add the provider's routes "
                           "by hand (templates/php/laravel/routes.php.j2)")
-    return stmt, fn
+    return found
 
 
-def _wire_closure_route(ctx: WireContext, script: Script, stmt: ts.Node, fn: ts.Node) -> Wiring:
+def _wire_closure_route(ctx: WireContext, script: Script, reg: routes.Registration) -> Wiring:
     """A closure route in routes/*.php: the provider's group replaces it there, /authorize being a
     closure that hands the old claims to GenesysOidcController (in app/Http/Controllers)."""
     plan, config = ctx.plan, ctx.config
+    stmt, fn = reg.statement, reg.closure
+    assert stmt is not None and fn is not None
     s = plan.signer
     request_type = _request_type(script.src.text)
     request, closure = _claims_closure(script, plan, fn, request_type)
@@ -113,7 +105,7 @@ def _wire_closure_route(ctx: WireContext, script: Script, stmt: ts.Node, fn: ts.
     lines += [f"    {closure[-1]});", "}"]
     authorize = "\n".join(("    " + x) if x and i else x for i, x in enumerate(lines))
     namespace = "App\\Http\\Controllers"
-    out = Wiring()
+    out = Wiring(route=reg.route)
     out.files[s.path] = _drop_unused_imports(
         _rewrite_routes(script, stmt, authorize, f"{namespace}\\{CONTROLLER}", config.issuer_path))
     out.why(s.path, f"line {s.line}: Zendesk JWT route -> Route::prefix('{config.issuer_path.strip('/')}') group of "
@@ -144,20 +136,9 @@ def _action(script: Script, plan: BackendPlan) -> tuple[ts.Node, str, str]:
 
 
 def _route_files(ctx: WireContext) -> list[str]:
-    routes = ctx.root / "routes"
-    return sorted(f"routes/{p.name}" for p in routes.glob("*.php")) if routes.is_dir() else []
-
-
-def _find_route(script: Script, klass: str, method: str) -> tuple[Script, ts.Node] | None:
-    """The `Route::get(...)...;` statement whose action is Klass@method or [Klass::class, 'method']."""
-    action = re.compile(rf"\[\s*\\?(?:[\w\\]+\\)?{klass}::class\s*,\s*['\"]{method}['\"]\s*\]|"
-                        rf"['\"](?:[\w\\]+\\)?{klass}@{method}['\"]")
-    best = None
-    for node in walk(script.doc.root):
-        if node.type == "expression_statement" and script.text(node).lstrip().startswith("Route::") and \
-                action.search(script.text(node)):
-            best = node  # the innermost: walk goes outside-in
-    return (script, best) if best is not None else None
+    here = routes.routes_dir(ctx.plan.signer.path)
+    folder = ctx.root / here
+    return sorted(posixpath.join(here, p.name) for p in folder.glob("*.php")) if folder.is_dir() else []
 
 
 def _middleware(script: Script, stmt: ts.Node) -> list[str]:

@@ -17,6 +17,7 @@ from migrate.generate.changes import Edit, SourceFile, apply_edits, with_newline
 from migrate.generate.plan import BackendPlan, ClaimMapping
 from migrate.generate.positions import byte_offset, char_offset
 from migrate.generate.render import render
+from migrate.lang.php import routes
 
 PROVIDER = "genesys-oidc-provider.php"
 EXTENSION = "ext-openssl"  # RS256 through openssl_sign: the provider needs no Composer package
@@ -171,7 +172,7 @@ def wire(ctx: WireContext) -> Wiring:
     s = plan.signer
     src = ctx.source(s.path)
     text = _rewrite(Script.parse(src), plan, config.issuer_path)
-    out = Wiring()
+    out = Wiring(route=routes.script_route(s.path))
     out.files[s.path] = text
     out.why(s.path, f"line {s.line}: Zendesk JWT script -> front controller of the OpenID provider at "
                     f"{config.issuer_path} [{plan.view.profile}.yaml]")
@@ -188,8 +189,9 @@ def _rewrite(script: Script, plan: BackendPlan, issuer_path: str) -> str:
     s = plan.signer
     at = script.byte_at(s.line, s.column)
     top = script.doc.root.named_children
-    index = next((i for i, n in enumerate(top) if n.start_byte <= at < n.end_byte), None)
-    if index is None or top[index].type in ("function_definition", "class_declaration", "namespace_definition"):
+    node = routes.top_level(script.doc, at)
+    index = next((i for i, n in enumerate(top) if n == node), None)
+    if node is None or index is None:
         raise WiringError(f"{s.path}:{s.line}: the signing code is not a script's top-level code; call "
                           f"genesys_oidc_handle() from a front controller for {issuer_path} by hand "
                           "(templates/php/oidc-provider.php.j2 shows how)")

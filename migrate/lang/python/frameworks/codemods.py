@@ -29,6 +29,7 @@ from migrate.generate.backends import WireContext, Wiring, WiringError, nearest
 from migrate.generate.changes import SourceFile, with_newlines
 from migrate.generate.plan import ClaimMapping, Todo
 from migrate.generate.render import render
+from migrate.lang.python import routes
 
 CLAIMS_FUNCTION = "genesys_claims"
 PROVIDER_MODULE = "genesys_oidc"
@@ -172,6 +173,7 @@ class View:
     route: cst.Decorator | None = None  # @app.route("/x") / @router.get("/x")
     route_object: str | None = None  # the code of `app` / `bp` / `router`
     route_path: str | None = None
+    http_route: str | None = None  # "GET /zendesk/jwt" (migrate.lang.python.routes)
     guards: list[cst.Decorator] = field(default_factory=list)  # the other decorators
     kept: list[cst.BaseStatement] = field(default_factory=list)  # statements the claims need
     values: dict[str, str] = field(default_factory=dict)  # target -> expression code
@@ -454,18 +456,17 @@ class ViewCodemod(ImportsCodemod):
         return f"{base}_{len(used)}"
 
     def _decorators(self, view: View) -> None:
+        framework = self.FRAMEWORK if self.FRAMEWORK in routes.DECORATORS else None
+        found = routes.decorated(view.fn, self.module, framework, self.ROUTE_METHODS)  # type: ignore[arg-type]
+        after = False
+        if found is not None:
+            view.route, view.route_object = found.decorator, found.object
+            view.route_path, view.http_route = found.path, found.route
         for d in view.fn.decorators:
             dec = d.decorator
-            if view.route is None and isinstance(dec, cst.Call) and isinstance(dec.func, cst.Attribute) \
-                    and dec.func.attr.value in self.ROUTE_METHODS:
-                view.route = d
-                view.route_object = self.module.code_for_node(dec.func.value)  # type: ignore[union-attr]
-                for a in dec.args:
-                    if (a.keyword is None or a.keyword.value in ("rule", "path")) and isinstance(a.value, cst.SimpleString):
-                        view.route_path = a.value.evaluated_value  # type: ignore[assignment]
-                        break
-            elif isinstance(dec, (cst.Call, cst.Attribute)) and callee_name(dec) in self.ROUTE_METHODS and \
-                    view.route is not None:
+            if found is not None and d is found.decorator:
+                after = True
+            elif isinstance(dec, (cst.Call, cst.Attribute)) and callee_name(dec) in self.ROUTE_METHODS and after:
                 continue  # a second route for the same view
             elif callee_name(dec) in self.NOT_GUARDS:
                 continue
@@ -594,13 +595,7 @@ class ViewCodemod(ImportsCodemod):
         return None
 
     def constructor_prefix(self, view: View, keyword: str) -> str | None:
-        for n in walk(self.module):  # type: ignore[arg-type]
-            if isinstance(n, cst.Assign) and isinstance(n.value, cst.Call) and \
-                    any(isinstance(t.target, cst.Name) and t.target.value == view.route_object for t in n.targets):
-                for a in n.value.args:
-                    if a.keyword is not None and a.keyword.value == keyword and isinstance(a.value, cst.SimpleString):
-                        return str(a.value.evaluated_value)
-        return None
+        return routes.object_prefix(self.module, view.route_object or "", (keyword,))  # type: ignore[arg-type]
 
 
 class _RemoveImports(RemoveImportsVisitor):

@@ -17,6 +17,7 @@ from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
 from libcst.metadata import ParentNodeProvider, PositionProvider
 
 from migrate.generate.backends import WireContext, Wiring, WiringError
+from migrate.lang.python import routes
 from migrate.lang.python.frameworks.codemods import (CLAIMS_FUNCTION, PROVIDER_MODULE, TODO, ImportsCodemod, View,
                                                   ViewCodemod, add_dependency, callee_name, dotted_package,
                                                   python_files, run_codemod, wire_module)
@@ -272,15 +273,15 @@ def _app_dir(root, views_path: str) -> str:
     return folder
 
 
-def _urls_for(ctx: WireContext, view: str, app_dir: str) -> str:
-    word = re.compile(rf"\b{re.escape(view)}\b")
-    near = [posixpath.join(d, "urls.py") if d else "urls.py"
-            for d in dict.fromkeys([posixpath.dirname(ctx.plan.signer.path), app_dir])]
-    for path in near + python_files(ctx.root, "urls.py"):
-        if (ctx.root / path).is_file() and word.search(ctx.source(path).text):
-            return path
-    raise WiringError(f"{ctx.plan.signer.path}:{ctx.plan.signer.line}: no urls.py routes to {view}(); include "
-                      f"{PROVIDER_MODULE}.urls(claims=..., guard=...) at {ctx.config.issuer_path} by hand")
+def _urls_for(ctx: WireContext, view: str) -> tuple[str, str]:
+    """The urls.py routing to the view, and the view's path (under the prefixes it is included
+    with), as scan's route for it reads them (migrate.lang.python.routes)."""
+    urls = {path: routes.url_patterns(path, ctx.source(path).text) for path in python_files(ctx.root, "urls.py")}
+    found = routes.resolve(ctx.plan.signer.path, view, urls)
+    if found is None:
+        raise WiringError(f"{ctx.plan.signer.path}:{ctx.plan.signer.line}: no urls.py routes to {view}(); include "
+                          f"{PROVIDER_MODULE}.urls(claims=..., guard=...) at {ctx.config.issuer_path} by hand")
+    return found[0], found[2]
 
 
 def _route(ctx: WireContext, urls: str) -> tuple[str, list[str]]:
@@ -322,7 +323,7 @@ def wire(ctx: WireContext) -> Wiring:
     if not s.function or not s.function.isidentifier():
         raise WiringError(f"{s.path}:{s.line}: the Zendesk JWT is not signed inside a view function; include "
                           f"{PROVIDER_MODULE}.urls(...) at {ctx.config.issuer_path} by hand")
-    urls = _urls_for(ctx, s.function, app_dir)
+    urls, old_path = _urls_for(ctx, s.function)
     if urls == s.path:
         raise WiringError(f"{s.path}:{s.line}: the view and its URL patterns are in the same module; include "
                           f"{PROVIDER_MODULE}.urls(...) at {ctx.config.issuer_path} by hand")
@@ -347,5 +348,6 @@ def wire(ctx: WireContext) -> Wiring:
     out.why(s.path, f"  guard: {guard} (the old view's decorators and wrappers), in {urls}" if guard else
             f"  guard: none on the old view; {CLAIMS_FUNCTION}() returns None for an anonymous visitor"
             if codemod.check_lines or codemod.view.exits else f"  guard: none on the old view ({TODO} left)")
+    out.route = routes.route(routes.django_method(codemod.view.fn), old_path)
     add_dependency(ctx, out, "django")
     return out

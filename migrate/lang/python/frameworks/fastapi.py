@@ -164,6 +164,7 @@ def wire(ctx: WireContext) -> Wiring:
     s = ctx.plan.signer
     package = in_package(ctx.root, s.path, ctx.source(s.path).text)
     out, codemod = wire_module(ctx, "fastapi", FastAPICodemod, package=package)
+    out.route = codemod.view.http_route if codemod.view is not None else None
     guard = codemod.guard
     out.why(s.path, f"  guard: {guard} (the old route's dependency), claims({codemod.user_name})" if guard else
             f"  guard: none on the old route ({TODO} left)")

@@ -79,6 +79,7 @@ def wire(ctx: WireContext) -> Wiring:
     s = ctx.plan.signer
     package = in_package(ctx.root, s.path, ctx.source(s.path).text)
     out, codemod = wire_module(ctx, "flask", FlaskCodemod, package=package)
+    out.route = codemod.view.http_route if codemod.view is not None else None
     view = codemod.view
     assert view is not None
     guard = codemod.guard

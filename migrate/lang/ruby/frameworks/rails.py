@@ -15,6 +15,7 @@ from migrate.generate.backends import WireContext, Wiring, WiringError, nearest
 from migrate.generate.changes import SourceFile, with_newlines
 from migrate.generate.plan import BackendPlan, ClaimMapping
 from migrate.generate.render import render
+from migrate.lang.ruby import routes
 
 CONTROLLER = "app/controllers/genesys_oidc_controller.rb"
 CORE = "lib/genesys_oidc.rb"
@@ -150,7 +151,7 @@ def _controller(src: SourceFile, plan: BackendPlan) \
         raise WiringError(f"{s.path}:{s.line}: the signing code is not in a controller action; route "
                           "GenesysOidcController (templates/ruby/rails) by hand")
     class_name = doc.text(cls.child_by_field_name("name"))
-    action_node, helper_gone = _action(doc, cls, method)
+    action_node, helper_gone = routes.action(doc, cls, method)
     action = doc.text(action_node.child_by_field_name("name"))
     guards, blocks = _guards(doc, cls, action)
     own = {doc.text(n.child_by_field_name("name")) for n in walk(cls) if n.type in ("method", "singleton_method")}
@@ -178,25 +179,6 @@ def _controller(src: SourceFile, plan: BackendPlan) \
         (own, params)
 
 
-def _action(doc: Doc, cls: ts.Node, method: ts.Node) -> tuple[ts.Node, bool]:
-    """The action behind the signing method: itself, or the one public action that calls it when it is
-    a private helper; and whether that helper goes too (nothing else calls it)."""
-    body = cls.child_by_field_name("body")
-    children = body.named_children if body is not None else []
-    private = next((n.start_byte for n in children
-                    if n.type == "identifier" and doc.text(n) in ("private", "protected")), None)
-    if private is None or method.start_byte < private:
-        return method, False
-    name = doc.text(method.child_by_field_name("name"))
-    calls = re.compile(rf"(?<![\w@.:]){re.escape(name)}(?![\w?!:])")
-    callers = [n for n in children if n.type == "method" and n is not method and
-               calls.search(doc.text(n.child_by_field_name("body")) if n.child_by_field_name("body") else doc.text(n))]
-    public = [n for n in callers if n.start_byte < private]
-    if len(public) != 1:
-        return method, False
-    return public[0], len(callers) == 1
-
-
 def _leftovers(m: ClaimMapping, local: list[str], needs: tuple[set[str], dict[str, str]],
                class_name: str) -> list[str]:
     """TODOs for what a claim expression needs from the old controller: its methods and instance
@@ -217,15 +199,15 @@ def _leftovers(m: ClaimMapping, local: list[str], needs: tuple[set[str], dict[st
     return todos
 
 
-def _routes(src: SourceFile, route: str, snippet: Callable[[str], str]) -> tuple[str, str]:
-    """routes.rb with the old route's line replaced by the scope (or the scope added at the end)."""
+def _routes(src: SourceFile, route: str, snippet: Callable[[str], str]) -> tuple[str, str, routes.Registration | None]:
+    """routes.rb with the old route's lines replaced by the scope (or the scope added at the end),
+    the old path as written, and the registration replaced (the one routes.rb draws to `route`)."""
     lines = _lines(src.text)
-    pattern = re.compile(rf"""['"]{re.escape(route)}['"]""")
-    hits = [i for i, line in enumerate(lines) if pattern.search(line) and not line.lstrip().startswith("#")]
+    reg = routes.find(routes.registrations(Doc.parse("ruby", src.data)), route)
     replaced = ""
-    if len(hits) == 1:
-        i = hits[0]
-        path = re.search(r"""^\s*(?:get|post|match|put)\s*\(?\s*(['"][^'"]+['"])""", lines[i])
+    if reg is not None:
+        i, last = reg.call.start_point[0], reg.call.end_point[0]
+        path = re.search(r"""^\s*(?:get|post|match|put|patch|delete|root)\s*\(?\s*(['"][^'"]+['"])""", lines[i])
         replaced = path.group(1) if path else f"'{route}'"
         indent = re.match(r"[ \t]*", lines[i]).group(0)
         top = indent == "  "
@@ -235,16 +217,16 @@ def _routes(src: SourceFile, route: str, snippet: Callable[[str], str]) -> tuple
                 first -= 1
             block = [indent + line if line else line
                      for line in snippet(replaced).split("\n")]
-            lines[first:i + 1] = [line + "\n" for line in block]
-            return with_newlines("".join(lines), src.newline), replaced
-        del lines[i]  # inside a namespace or scope: the provider is routed at the top level instead
+            lines[first:last + 1] = [line + "\n" for line in block]
+            return with_newlines("".join(lines), src.newline), replaced, reg
+        del lines[i:last + 1]  # inside a namespace or scope: the provider is routed at the top level instead
     end = max(i for i, line in enumerate(lines) if line.strip() == "end")
     todo = ("  # TODO(migrate:ZG107): no single route to " + route + " was found here; remove the Zendesk "
             "token route by hand\n") if not replaced else ""
     block = [("  " + line if line else line) + "\n"
              for line in snippet(replaced or f"'{route}'").split("\n")]
     lines[end:end] = ["\n"] + ([todo] if todo else []) + block
-    return with_newlines("".join(lines), src.newline), replaced
+    return with_newlines("".join(lines), src.newline), replaced, reg
 
 
 def _inherited_guards(ctx: WireContext, app_root: str) -> list[str]:
@@ -291,21 +273,23 @@ def wire(ctx: WireContext) -> Wiring:
     text, replaces, action, guards, blocks, local, needs = _controller(src, plan)
     own = needs[0]
     class_name = replaces.split("#")[0]
-    route = _route_name(replaces.split("#")[0]) + "#" + action
+    route = f"{routes.controller_key(s.path) or _route_name(class_name)}#{action}"
     out = Wiring()
     out.files[s.path] = text
     out.why(s.path, f"line {s.line}: Zendesk JWT action {replaces} removed; {CONTROLLER} replaces it "
                     f"[{plan.view.profile}.yaml]")
 
-    routes_path = posixpath.join(app_root, "config/routes.rb")
+    routes_path = routes.routes_file(s.path)
 
     def snippet(replaces: str) -> str:
         return render("ruby/rails/routes.rb.j2", issuer_path=config.issuer_path, replaces=replaces).rstrip("\n")
 
     if (ctx.root / routes_path).is_file():
         routes_src = ctx.source(routes_path)
-        out.files[routes_path], _ = _routes(routes_src, route, snippet)
-        out.why(routes_path, f"route {route} -> the OpenID provider's endpoints under {config.issuer_path}")
+        out.files[routes_path], _, reg = _routes(routes_src, route, snippet)
+        out.route = reg.route if reg is not None else None
+        out.why(routes_path, f"route {out.route + ' ' if out.route else ''}({route}) -> the OpenID provider's "
+                             f"endpoints under {config.issuer_path}")
     guards = [*(g for g in _inherited_guards(ctx, app_root) if g not in guards), *guards]
     guard_todos = [f"{g} is a method of {class_name}; move it to ApplicationController or a concern, "
                    "or this controller cannot call it" for g in guards if g.lstrip(":") in own]

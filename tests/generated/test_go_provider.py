@@ -1,10 +1,10 @@
-"""The Go provider (templates/go/genesysoidc.go.j2: net/http, mountable with chi and gin).
+"""The Go provider (templates/go/genesysoidc.go.j2: net/http, mountable with chi and gin), read.
 
-No Go toolchain or module proxy is available here, so the rendered Go is parsed with tree-sitter,
-compared with its golden file, and checked against the provider contract of templates/README.md
-by reading the syntax tree: routes come from the `ServeHTTP` switch, and every rule is looked
-for in the function the route reaches (comments stripped), so a rule stated in a comment or in
-another function does not count. The mutation tests at the end break the rendered code one rule
+test_go_provider_run.py builds it with the go command and drives it through the OpenID flow. Here
+the rendered Go is parsed with tree-sitter, compared with its golden file, and checked against the
+provider contract of templates/README.md by reading the syntax tree: routes come from the
+`ServeHTTP` switch, and every rule is looked for in the function the route reaches (comments
+stripped), so a rule stated in a comment or in another function does not count. The mutation tests at the end break the rendered code one rule
 at a time and require the matching check to notice.
 
 Regenerate the golden file after an intended change with `UPDATE_GOLDEN=1 make test`.
@@ -224,6 +224,9 @@ def check_client_auth(go: Go) -> list[str]:
         problems.append("no client_secret_basic")
     if 'clientID, clientSecret = r.PostForm.Get("client_id"), r.PostForm.Get("client_secret")' not in body:
         problems.append("no client_secret_post")
+    if "if usesBasic { clientID, clientSecret = formDecoded(clientID), formDecoded(clientSecret) }" not in body or \
+            "decoded, err := url.QueryUnescape(value)" not in go.body("formDecoded"):
+        problems.append("client_secret_basic credentials are not form-decoded (RFC 6749 2.3.1)")
     if "!secretEquals(clientSecret, p.settings.ClientSecret)" not in body or re.search(r"clientSecret [!=]=", body):
         problems.append("the client secret is not compared in constant time")
     if "subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1" not in go.body("secretEquals"):
@@ -359,6 +362,8 @@ MUTATIONS = [
     ("no constant-time comparison", "client auth", "subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1", "a == b"),
     ("no client_secret_post", "client auth",
      'clientID, clientSecret = r.PostForm.Get("client_id"), r.PostForm.Get("client_secret")', 'clientID, clientSecret = "", ""'),
+    ("basic credentials not form-decoded", "client auth",
+     "clientID, clientSecret = formDecoded(clientID), formDecoded(clientSecret)", "_ = formDecoded"),
     ("invalid_client with 400", "client auth", 'writeError(w, http.StatusUnauthorized, "invalid_client"',
      'writeError(w, http.StatusBadRequest, "invalid_client"'),
     ("codes reusable", "redemption", "\tdelete(p.codes, code) // single use: a replayed code stays dead\n", ""),

@@ -354,6 +354,16 @@ func (p *Provider) userClaims(r *http.Request) (claims map[string]any) {
 	return p.claims(r)
 }
 
+// formDecoded undoes the form-encoding that client_secret_basic puts on the client id and secret before
+// base64 (RFC 6749 2.3.1); a malformed one is empty, which no client matches.
+func formDecoded(value string) string {
+	decoded, err := url.QueryUnescape(value)
+	if err != nil {
+		return ""
+	}
+	return decoded
+}
+
 // secretEquals compares in constant time.
 func secretEquals(a, b string) bool {
 	return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1
@@ -367,7 +377,9 @@ func (p *Provider) token(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	clientID, clientSecret, usesBasic := r.BasicAuth()
-	if !usesBasic {
+	if usesBasic {
+		clientID, clientSecret = formDecoded(clientID), formDecoded(clientSecret)
+	} else {
 		clientID, clientSecret = r.PostForm.Get("client_id"), r.PostForm.Get("client_secret")
 	}
 	if clientID == "" || !secretEquals(clientID, p.settings.ClientID) || !secretEquals(clientSecret, p.settings.ClientSecret) {

@@ -1,10 +1,11 @@
-"""The Spring Boot provider (templates/java/spring/GenesysOidcController.java.j2, nimbus-jose-jwt).
+"""The Spring Boot provider (templates/java/spring/GenesysOidcController.java.j2, nimbus-jose-jwt), read.
 
-Maven Central is out of reach here, so the rendered Java is parsed with tree-sitter, compared with
-its golden file, and checked against the provider contract of templates/README.md by reading the
-syntax tree: routes come from the Spring mapping annotations, and every rule is looked for in the
-method the route reaches (comments stripped), so a rule stated in a comment or in another method
-does not count. The mutation tests at the end break the rendered code one rule at a time and
+test_java_provider_run.py builds it with Maven and drives it through the OpenID flow. Here the
+rendered Java is parsed with tree-sitter, compared with its golden file, checked against the
+provider contract of templates/README.md by reading the syntax tree, and compiled by javac over
+signature stand-ins of the libraries (with the wired controller of a fixture site). Routes come
+from the Spring mapping annotations, and every rule is looked for in the method the route reaches
+(comments stripped), so a rule stated in a comment or in another method does not count. The mutation tests at the end break the rendered code one rule at a time and
 require the matching check to notice.
 
 Regenerate the golden file after an intended change with `UPDATE_GOLDEN=1 make test`.
@@ -176,6 +177,13 @@ def check_settings(j: Java) -> list[str]:
     if j.fields.get("MINIMUM_KEY_SIZE") != "2048" or \
             "if (privateKey.getModulus().bitLength() < MINIMUM_KEY_SIZE) { throw" not in ctor:
         problems.append("keys under 2048 bits are not refused")
+    read_key = j.body("readPrivateKey")
+    for failure in ("catch (IOException e)", "catch (GeneralSecurityException | IllegalArgumentException e)"):
+        if f'{failure} {{ throw new IllegalStateException("Genesys OIDC provider cannot start: " + PRIVATE_KEY_FILE_VARIABLE' \
+                not in read_key:
+            problems.append(f"a key file that fails with {failure} does not stop start-up naming the setting")
+    if "URI uri = parsedUri(issuer); if (uri == null || uri.getHost() == null" not in ctor:
+        problems.append("an issuer that is no URI does not stop start-up naming the setting")
     return problems
 
 
@@ -348,6 +356,10 @@ MUTATIONS = [
      '"Genesys OIDC provider cannot start: settings missing"'),
     ("http issuer anywhere", "settings", '!("localhost".equals(uri.getHost()) || "127.0.0.1".equals(uri.getHost()))', "false"),
     ("1024-bit keys", "settings", "MINIMUM_KEY_SIZE = 2048;", "MINIMUM_KEY_SIZE = 1024;"),
+    ("unreadable key file not named", "settings",
+     'throw new IllegalStateException("Genesys OIDC provider cannot start: " + PRIVATE_KEY_FILE_VARIABLE\n'
+     '                    + " cannot be read: " + e, e);', "throw new IllegalStateException(e);"),
+    ("issuer parsed unchecked", "settings", "URI uri = parsedUri(issuer);", "URI uri = URI.create(issuer);"),
     ("discovery without PKCE", "discovery", 'body.put("code_challenge_methods_supported", List.of("S256"));', ""),
     ("discovery drops client_secret_post", "discovery", 'List.of("client_secret_basic", "client_secret_post")',
      'List.of("client_secret_basic")'),

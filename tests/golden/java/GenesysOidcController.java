@@ -8,16 +8,20 @@ import com.nimbusds.jose.jwk.RSAKey;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
 import jakarta.servlet.http.HttpServletRequest;
+import java.io.IOException;
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.net.URLDecoder;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.Principal;
+import java.security.PrivateKey;
 import java.security.SecureRandom;
 import java.security.interfaces.RSAPrivateCrtKey;
 import java.security.interfaces.RSAPublicKey;
@@ -115,8 +119,8 @@ public class GenesysOidcController {
         if (!missing.isEmpty()) {
             throw new IllegalStateException("Genesys OIDC provider cannot start: missing " + String.join(", ", missing));
         }
-        URI uri = URI.create(issuer);
-        if (uri.getHost() == null || !("https".equals(uri.getScheme()) || "http".equals(uri.getScheme()))) {
+        URI uri = parsedUri(issuer);
+        if (uri == null || uri.getHost() == null || !("https".equals(uri.getScheme()) || "http".equals(uri.getScheme()))) {
             throw new IllegalStateException("Genesys OIDC provider cannot start: " + ISSUER_VARIABLE + " is not an absolute URL");
         }
         if ("http".equals(uri.getScheme()) && !("localhost".equals(uri.getHost()) || "127.0.0.1".equals(uri.getHost()))) {
@@ -152,15 +156,45 @@ public class GenesysOidcController {
         return value.trim();
     }
 
-    private static RSAPrivateCrtKey readPrivateKey(Path path) throws Exception {
-        String pem = Files.readString(path, StandardCharsets.US_ASCII);
+    /** The URI, or null when it is not one. */
+    private static URI parsedUri(String value) {
+        try {
+            return new URI(value);
+        } catch (URISyntaxException e) {
+            return null;
+        }
+    }
+
+    /** The PEM PKCS#8 RSA key in the file; whatever is wrong with it stops start-up naming the setting. */
+    private static RSAPrivateCrtKey readPrivateKey(Path path) {
+        String pem;
+        try {
+            pem = Files.readString(path, StandardCharsets.US_ASCII);
+        } catch (IOException e) {
+            throw new IllegalStateException("Genesys OIDC provider cannot start: " + PRIVATE_KEY_FILE_VARIABLE
+                    + " cannot be read: " + e, e);
+        }
         if (pem.contains("BEGIN RSA PRIVATE KEY")) {
             throw new IllegalStateException("Genesys OIDC provider cannot start: " + PRIVATE_KEY_FILE_VARIABLE
                     + " is PKCS#1; convert it with `openssl pkcs8 -topk8 -nocrypt`");
         }
+        if (!pem.contains("-----BEGIN PRIVATE KEY-----")) {
+            throw new IllegalStateException("Genesys OIDC provider cannot start: " + PRIVATE_KEY_FILE_VARIABLE
+                    + " holds no unencrypted PEM private key (-----BEGIN PRIVATE KEY-----)");
+        }
         String body = pem.replaceAll("-----(BEGIN|END) PRIVATE KEY-----", "").replaceAll("\\s", "");
-        return (RSAPrivateCrtKey) KeyFactory.getInstance("RSA")
-                .generatePrivate(new PKCS8EncodedKeySpec(Base64.getDecoder().decode(body)));
+        PrivateKey key;
+        try {
+            key = KeyFactory.getInstance("RSA").generatePrivate(new PKCS8EncodedKeySpec(Base64.getDecoder().decode(body)));
+        } catch (GeneralSecurityException | IllegalArgumentException e) {
+            throw new IllegalStateException("Genesys OIDC provider cannot start: " + PRIVATE_KEY_FILE_VARIABLE
+                    + " does not hold an RSA private key: " + e.getMessage(), e);
+        }
+        if (!(key instanceof RSAPrivateCrtKey rsaKey)) {
+            throw new IllegalStateException("Genesys OIDC provider cannot start: " + PRIVATE_KEY_FILE_VARIABLE
+                    + " does not hold an RSA private key with its CRT parameters");
+        }
+        return rsaKey;
     }
 
     private static ResponseEntity<Map<String, Object>> error(HttpStatus status, String code, String description) {

@@ -80,7 +80,24 @@ $(PHP_STAMP): | $(BIN)/python
 	    || echo "installing Debian's php-cli failed: the PHP provider tests are skipped"; \
 	fi
 
-test: $(STAMP) $(NODE_STAMP) $(CHROMIUM) $(RUBY_STAMP) $(PHP_STAMP)
+# The Go and Spring Boot provider tests (tests/generated/test_go_provider_run.py and
+# test_java_provider_run.py) build the generated provider into a small site with the go command and
+# with Maven. This first build downloads what they need into .venv/go-cache and .venv/m2 (for Go also
+# the module versions that the wiring writes into a site's go.mod), so the builds inside the tests
+# run from those caches (Maven offline). Where go, or mvn and java, are missing or the module proxy
+# or Maven Central cannot be reached, the reason is printed here and those tests are skipped with it.
+GO_STAMP := $(VENV)/.go-warm
+JAVA_STAMP := $(VENV)/.java-warm
+GO_HOST := tests/generated/go/hostapp
+JAVA_HOST := tests/generated/java/hostapp
+
+$(GO_STAMP): $(GO_HOST)/go.mod $(GO_HOST)/go.sum migrate/lang/go/frameworks/gohttp.py | $(STAMP)
+	@$(BIN)/python tests/generated/toolchains.py warm go && touch $(GO_STAMP) || true
+
+$(JAVA_STAMP): $(JAVA_HOST)/pom.xml | $(STAMP)
+	@$(BIN)/python tests/generated/toolchains.py warm java && touch $(JAVA_STAMP) || true
+
+test: $(STAMP) $(NODE_STAMP) $(CHROMIUM) $(RUBY_STAMP) $(PHP_STAMP) $(GO_STAMP) $(JAVA_STAMP)
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)

@@ -1,0 +1,237 @@
+"""The Go provider (templates/go/genesysoidc.go.j2), built with the go command and run for real.
+
+toolchains.py renders it into a copy of tests/generated/go/hostapp, a Go module whose site mounts
+it the way the generated wiring does (net/http `mux.Handle`, chi `Mount`, gin one route per
+endpoint with the login middleware on /authorize only), with a fake login session, and builds it
+once for this module. Each site is started on 127.0.0.1 and driven through the contract tests of
+oidc_contract.py by the independent relying party of relying_party.py (PKCE S256, nonce, state,
+client authentication, the ID token verified by kid from the served JWKS); the start-up refusals
+are checked here. Without Go or the module proxy these tests are skipped, with the reason.
+(test_go_provider.py keeps the parse, golden and mutation checks.)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+from pathlib import Path
+
+import httpx
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from oidc_contract import (  # noqa: F401  (the imported tests run against the Go sites)
+    test_bad_authorization_requests_get_an_error_not_a_code,
+    test_code_expires_after_sixty_seconds,
+    test_discovery_document,
+    test_full_flow_redirect_then_basic_auth,
+    test_id_token_lifetime_is_at_most_ten_minutes,
+    test_json_mode_then_post_auth,
+    test_jwks_kid_is_the_rfc7638_thumbprint,
+    test_missing_client_credentials_are_invalid_client,
+    test_redirect_uri_mismatch_at_token_is_refused,
+    test_replayed_code_is_refused,
+    test_unregistered_redirect_or_client_never_gets_a_redirect,
+    test_unsupported_grant_type,
+    test_userinfo_with_the_access_token,
+    test_without_nonce_the_token_has_none,
+    test_wrong_verifier_is_refused_and_kills_the_code,
+)
+from relying_party import (
+    CLIENT_SECRET,
+    Host,
+    authorize,
+    provider_env,
+    redeem,
+    rfc7638_thumbprint,
+    rsa_pem,
+    signed_in_code,
+    verify_id_token,
+)
+from toolchains import (
+    BuildFailed,
+    Unavailable,
+    build_go_host,
+    build_go_provider_alone,
+    failed_start,
+    running,
+    wiring_modules,
+)
+
+ROUTERS = ["nethttp", "chi", "gin"]
+START_TIMEOUT = 20  # seconds for the built site to print its port
+HOST_SECONDS = "300"  # a module's site never outlives this
+_logs = itertools.count()
+
+
+@pytest.fixture(scope="module")
+def hostapp(tmp_path_factory) -> Path:
+    try:
+        return build_go_host(tmp_path_factory.mktemp("go-provider") / "hostapp")
+    except Unavailable as e:
+        pytest.skip(str(e))
+    except BuildFailed as e:
+        pytest.fail(str(e), pytrace=False)
+
+
+def command(hostapp: Path, router: str = "nethttp", entry: str = "new") -> list[str]:
+    return [str(hostapp), "-router", router, "-entry", entry]
+
+
+@contextlib.contextmanager
+def running_host(hostapp: Path, key_file: Path, key: rsa.RSAPrivateKey, router: str = "nethttp",
+                 entry: str = "new", **overrides: str | None):
+    env = provider_env(key_file, **{"HOST_APP_MAX_SECONDS": HOST_SECONDS, **overrides})
+    log = hostapp.parent / f"host-{router}-{entry}-{next(_logs)}.log"
+    with running(command(hostapp, router, entry), env, log, START_TIMEOUT) as port:
+        origin = f"http://127.0.0.1:{port}"
+        yield Host(origin=origin, issuer=f"{origin}/oidc", key=key)
+
+
+def start_refused(hostapp: Path, key_file: Path | None, entry: str = "new", **overrides: str | None) -> str:
+    env = provider_env(key_file, **overrides)
+    env["GENESYS_OIDC_ISSUER"] = env.get("GENESYS_OIDC_ISSUER", "").replace("{port}", "8080")
+    return failed_start(command(hostapp, entry=entry), env, START_TIMEOUT)[1]
+
+
+# --- fixtures (the names the imported contract tests use) -----------------------------------------
+
+
+@pytest.fixture(scope="module")
+def signing_key(tmp_path_factory) -> tuple[rsa.RSAPrivateKey, Path]:
+    key, pem = rsa_pem()
+    path = tmp_path_factory.mktemp("key") / "oidc-key.pem"
+    path.write_bytes(pem)
+    return key, path
+
+
+@pytest.fixture(scope="module", params=ROUTERS)
+def host(request, hostapp, signing_key):
+    key, key_file = signing_key
+    with running_host(hostapp, key_file, key, router=request.param) as site:
+        yield site
+
+
+@pytest.fixture(scope="module")
+def http():
+    with httpx.Client(timeout=10, follow_redirects=False) as client:
+        yield client
+
+
+@pytest.fixture
+def clock(http, host):
+    """Shifts the provider's clock (seconds); always put back."""
+    def shift(seconds: int) -> None:
+        http.post(f"{host.origin}/test/clock", params={"offset": seconds}).raise_for_status()
+
+    try:
+        yield shift
+    finally:
+        shift(0)
+
+
+# --- where the Go provider answers in its own words ----------------------------------------------
+
+
+def test_no_session_is_login_required_without_a_code(http, host):
+    """As in oidc_contract.py; the redirect also carries an error_description."""
+    auth = authorize(http, host, session=None)
+    assert auth.response.status_code == 302
+    assert auth.location["error"] == ["login_required"] and auth.location["state"] == [auth.state]
+    assert "code" not in auth.location
+
+    auth = authorize(http, host, session=None, as_json=True)
+    assert auth.response.status_code == 401
+    assert auth.response.json()["error"] == "login_required"
+    assert "code" not in auth.response.json() and "location" not in auth.response.headers
+
+
+@pytest.mark.parametrize("method", ["basic", "post"])
+def test_wrong_secret_is_invalid_client(http, host, method):
+    """As in oidc_contract.py; the body also carries an error_description that tells nothing more."""
+    auth = signed_in_code(http, host)
+    response = redeem(http, host, auth.code, auth.verifier, auth=method, secret=CLIENT_SECRET + "x")
+    assert response.status_code == 401
+    assert response.json() == {"error": "invalid_client", "error_description": "client authentication failed"}
+    assert ("www-authenticate" in response.headers) == (method == "basic")
+    # An unauthenticated caller cannot burn the code either.
+    assert redeem(http, host, auth.code, auth.verifier, auth=method).status_code == 200
+
+
+def test_unknown_paths_are_not_found(http, host):
+    assert http.get(f"{host.issuer}/nothing-here").status_code == 404
+    assert http.post(f"{host.issuer}/authorize").status_code in (404, 405)
+    assert http.get(f"{host.origin}/elsewhere").status_code == 404
+
+
+def test_handler_as_the_wiring_calls_it_serves_the_flow(hostapp, signing_key, http):
+    """genesysoidc.Handler(claims, requireLogin) mounted with chi, settings from the environment."""
+    key, key_file = signing_key
+    with running_host(hostapp, key_file, key, router="chi", entry="handler") as site:
+        auth = signed_in_code(http, site)
+        assert auth.response.headers["x-guard"] == "ran"
+        response = redeem(http, site, auth.code, auth.verifier)
+        assert response.status_code == 200, response.text
+        claims = verify_id_token(http, site, response.json()["id_token"])
+        assert claims["sub"] == "42" and claims["nonce"] == auth.nonce
+
+
+def test_the_provider_builds_with_the_module_versions_the_wiring_requires(tmp_path):
+    """The host app requires newer versions; a migrated site's go.mod gets the wiring's."""
+    try:
+        build_go_provider_alone(tmp_path, wiring_modules())
+    except Unavailable as e:
+        pytest.skip(str(e))
+    except BuildFailed as e:
+        pytest.fail(str(e), pytrace=False)
+
+
+# --- start-up refusals ------------------------------------------------------------------------------
+
+
+def test_missing_settings_stop_start_up_naming_them_all(hostapp, signing_key):
+    message = start_refused(hostapp, signing_key[1], GENESYS_OIDC_CLIENT_SECRET="  ",
+                            GENESYS_OIDC_PRIVATE_KEY_FILE=None, GENESYS_OIDC_REDIRECT_URIS=None)
+    assert len(message.strip().splitlines()) == 1
+    for name in ("GENESYS_OIDC_CLIENT_SECRET", "GENESYS_OIDC_PRIVATE_KEY_FILE", "GENESYS_OIDC_REDIRECT_URIS"):
+        assert name in message
+    assert "GENESYS_OIDC_ISSUER" not in message and "GENESYS_OIDC_CLIENT_ID" not in message
+
+
+def test_handler_panics_naming_the_missing_settings(hostapp, signing_key):
+    message = start_refused(hostapp, signing_key[1], entry="handler", GENESYS_OIDC_CLIENT_ID=None)
+    first = message.strip().splitlines()[0]
+    assert first.startswith("panic: ") and "missing GENESYS_OIDC_CLIENT_ID" in first
+
+
+@pytest.mark.parametrize("issuer", ["http://shop.example.com/oidc", "http://localhost.example.com/oidc",
+                                    "not a url"])
+def test_http_or_relative_issuer_is_refused(hostapp, signing_key, issuer):
+    message = start_refused(hostapp, signing_key[1], GENESYS_OIDC_ISSUER=issuer)
+    assert "GENESYS_OIDC_ISSUER" in message
+    assert ("https" in message) if issuer.startswith("http") else ("absolute URL" in message)
+
+
+@pytest.mark.parametrize("kind, says", [("rsa-1024", "2048"), ("ec-p256", "RSA"), ("not-pem", "PEM"),
+                                        ("no-file", "no such file")])
+def test_weak_non_rsa_or_unreadable_key_is_refused(hostapp, tmp_path, kind, says):
+    key_file = tmp_path / "key.pem"
+    if kind == "rsa-1024":
+        key_file.write_bytes(rsa_pem(1024)[1])
+    elif kind == "ec-p256":
+        key_file.write_bytes(ec.generate_private_key(ec.SECP256R1()).private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    elif kind == "not-pem":
+        key_file.write_text("hello\n")
+    message = start_refused(hostapp, key_file)
+    assert "GENESYS_OIDC_PRIVATE_KEY_FILE" in message and says in message
+
+
+def test_pkcs1_key_is_accepted(hostapp, tmp_path, http):
+    key, pem = rsa_pem(pkcs1=True)
+    assert pem.startswith(b"-----BEGIN RSA PRIVATE KEY-----")
+    key_file = tmp_path / "pkcs1.pem"
+    key_file.write_bytes(pem)
+    with running_host(hostapp, key_file, key) as site:
+        (jwk,) = http.get(f"{site.issuer}/jwks.json").json()["keys"]
+        assert jwk["kid"] == rfc7638_thumbprint(key)

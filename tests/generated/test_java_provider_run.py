@@ -1,0 +1,206 @@
+"""The Spring Boot provider (templates/java/spring/GenesysOidcController.java.j2), built with Maven
+and run for real.
+
+toolchains.py writes the rendered controller into a copy of tests/generated/java/hostapp, a Spring
+Boot site with Spring Security whose old controller implements `GenesysOidcController.Claims`
+behind `@PreAuthorize` as the wiring leaves it, with a fake login session, and packages it once
+for this module (spring-boot-starter-parent 3.5.7, nimbus-jose-jwt 10.10). The jar is started
+with `java -jar` on 127.0.0.1 and driven through the contract tests of oidc_contract.py by the
+independent relying party of relying_party.py (PKCE S256, nonce, state, client authentication,
+the ID token verified by kid from the served JWKS); the start-up refusals are checked here.
+Without mvn and java, or Maven Central, these tests are skipped, with the reason.
+(test_java_provider.py keeps the parse, golden, mutation and javac checks.)
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import contextlib
+import itertools
+from pathlib import Path
+
+import httpx
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from oidc_contract import (  # noqa: F401  (the imported tests run against the Spring Boot site)
+    test_bad_authorization_requests_get_an_error_not_a_code,
+    test_code_expires_after_sixty_seconds,
+    test_discovery_document,
+    test_full_flow_redirect_then_basic_auth,
+    test_id_token_lifetime_is_at_most_ten_minutes,
+    test_json_mode_then_post_auth,
+    test_jwks_kid_is_the_rfc7638_thumbprint,
+    test_missing_client_credentials_are_invalid_client,
+    test_no_session_is_login_required_without_a_code,
+    test_redirect_uri_mismatch_at_token_is_refused,
+    test_replayed_code_is_refused,
+    test_unregistered_redirect_or_client_never_gets_a_redirect,
+    test_unsupported_grant_type,
+    test_userinfo_with_the_access_token,
+    test_without_nonce_the_token_has_none,
+    test_wrong_verifier_is_refused_and_kills_the_code,
+)
+from relying_party import CLIENT_SECRET, Host, provider_env, redeem, rfc7638_thumbprint, rsa_pem, signed_in_code
+from toolchains import BuildFailed, Unavailable, build_java_host, failed_start, free_port, java_tools, running
+
+START_TIMEOUT = 120  # seconds for Spring Boot to start on a busy 2-core machine
+HOST_SECONDS = "600"  # the module's site never outlives this
+JVM = ["-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xss512k", "-Xmx256m"]  # quick start, small heap
+_logs = itertools.count()
+
+
+@pytest.fixture(scope="module")
+def jar(tmp_path_factory) -> Path:
+    try:
+        return build_java_host(tmp_path_factory.mktemp("java-provider") / "hostapp")
+    except Unavailable as e:
+        pytest.skip(str(e))
+    except BuildFailed as e:
+        pytest.fail(str(e), pytrace=False)
+
+
+def command(jar: Path, port: int) -> list[str]:
+    return [java_tools()[1], *JVM, "-jar", str(jar), f"--server.port={port}"]
+
+
+def java_env(key_file: Path | None, port: int, **overrides: str | None) -> dict[str, str]:
+    """The settings are read from the environment once, in the controller's constructor, so the port
+    is chosen first and written into GENESYS_OIDC_ISSUER."""
+    env = provider_env(key_file, **{"HOST_APP_MAX_SECONDS": HOST_SECONDS, **overrides})
+    env["GENESYS_OIDC_ISSUER"] = env.get("GENESYS_OIDC_ISSUER", "").replace("{port}", str(port))
+    return env
+
+
+@contextlib.contextmanager
+def running_host(jar: Path, key_file: Path, key: rsa.RSAPrivateKey, **overrides: str | None):
+    port = free_port()
+    log = jar.parent / f"host-{next(_logs)}.log"
+    with running(command(jar, port), java_env(key_file, port, **overrides), log, START_TIMEOUT) as listening:
+        origin = f"http://127.0.0.1:{listening}"
+        yield Host(origin=origin, issuer=f"{origin}/oidc", key=key)
+
+
+def start_refused(jar: Path, key_file: Path | None, **overrides: str | None) -> str:
+    port = free_port()
+    return failed_start(command(jar, port), java_env(key_file, port, **overrides), START_TIMEOUT)[1]
+
+
+# --- fixtures (the names the imported contract tests use) -----------------------------------------
+
+
+@pytest.fixture(scope="module")
+def signing_key(tmp_path_factory) -> tuple[rsa.RSAPrivateKey, Path]:
+    key, pem = rsa_pem()
+    path = tmp_path_factory.mktemp("key") / "oidc-key.pem"
+    path.write_bytes(pem)
+    return key, path
+
+
+@pytest.fixture(scope="module")
+def host(jar, signing_key):
+    key, key_file = signing_key
+    with running_host(jar, key_file, key) as site:
+        yield site
+
+
+@pytest.fixture(scope="module")
+def http():
+    with httpx.Client(timeout=20, follow_redirects=False) as client:
+        yield client
+
+
+@pytest.fixture
+def clock(http, host):
+    """Shifts the provider's clock (seconds); always put back."""
+    def shift(seconds: int) -> None:
+        http.post(f"{host.origin}/test/clock", params={"offset": seconds}).raise_for_status()
+
+    try:
+        yield shift
+    finally:
+        shift(0)
+
+
+# --- where the Spring Boot provider answers in its own words ---------------------------------------
+
+
+@pytest.mark.parametrize("method", ["basic", "post"])
+def test_wrong_secret_is_invalid_client(http, host, method):
+    """As in oidc_contract.py; the body also carries an error_description that tells nothing more."""
+    auth = signed_in_code(http, host)
+    response = redeem(http, host, auth.code, auth.verifier, auth=method, secret=CLIENT_SECRET + "x")
+    assert response.status_code == 401
+    assert response.json() == {"error": "invalid_client", "error_description": "client authentication failed"}
+    assert ("www-authenticate" in response.headers) == (method == "basic")
+    # An unauthenticated caller cannot burn the code either.
+    assert redeem(http, host, auth.code, auth.verifier, auth=method).status_code == 200
+
+
+def test_the_site_keeps_its_own_security(http, host):
+    """Spring Security still guards the rest of the site; the provider's endpoints need no login."""
+    assert http.get(f"{host.origin}/account").status_code in (401, 403)
+    assert http.get(f"{host.issuer}/jwks.json").status_code == 200
+
+
+# --- start-up refusals ------------------------------------------------------------------------------
+# Each is a Spring Boot start that fails; they run side by side to keep the wall time down.
+
+
+def _key_file(directory: Path, kind: str) -> Path:
+    path = directory / f"{kind}.pem"
+    if kind == "rsa-1024":
+        path.write_bytes(rsa_pem(1024)[1])
+    elif kind == "ec-p256":
+        path.write_bytes(ec.generate_private_key(ec.SECP256R1()).private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    elif kind == "pkcs1":
+        path.write_bytes(rsa_pem(pkcs1=True)[1])
+    elif kind == "not-pem":
+        path.write_text("hello\n")
+    return path
+
+
+REFUSALS = {
+    # name: (settings overrides, what the message must contain)
+    "missing settings": ({"GENESYS_OIDC_CLIENT_SECRET": "  ", "GENESYS_OIDC_PRIVATE_KEY_FILE": None,
+                          "GENESYS_OIDC_REDIRECT_URIS": None},
+                         ["missing GENESYS_OIDC_CLIENT_SECRET, GENESYS_OIDC_PRIVATE_KEY_FILE, GENESYS_OIDC_REDIRECT_URIS"]),
+    "http issuer": ({"GENESYS_OIDC_ISSUER": "http://shop.example.com/oidc"}, ["GENESYS_OIDC_ISSUER must use https"]),
+    "http lookalike issuer": ({"GENESYS_OIDC_ISSUER": "http://localhost.example.com/oidc"},
+                              ["GENESYS_OIDC_ISSUER must use https"]),
+    "relative issuer": ({"GENESYS_OIDC_ISSUER": "/oidc"}, ["GENESYS_OIDC_ISSUER is not an absolute URL"]),
+    "issuer not a URI": ({"GENESYS_OIDC_ISSUER": "https://shop example/oidc"},
+                         ["GENESYS_OIDC_ISSUER is not an absolute URL"]),
+    "1024-bit key": ({"key": "rsa-1024"}, ["GENESYS_OIDC_PRIVATE_KEY_FILE", "2048"]),
+    "EC key": ({"key": "ec-p256"}, ["GENESYS_OIDC_PRIVATE_KEY_FILE", "RSA"]),
+    "PKCS#1 key": ({"key": "pkcs1"}, ["GENESYS_OIDC_PRIVATE_KEY_FILE", "PKCS#1", "openssl pkcs8 -topk8 -nocrypt"]),
+    "not PEM": ({"key": "not-pem"}, ["GENESYS_OIDC_PRIVATE_KEY_FILE", "PEM"]),
+    "no key file": ({"key": "absent"}, ["GENESYS_OIDC_PRIVATE_KEY_FILE"]),
+}
+
+
+@pytest.fixture(scope="module")
+def refusals(jar, signing_key, tmp_path_factory) -> dict[str, str]:
+    """What each broken configuration made the site say when it refused to start."""
+    keys = tmp_path_factory.mktemp("keys")
+
+    def attempt(overrides: dict[str, str | None]) -> str:
+        overrides = dict(overrides)
+        kind = overrides.pop("key", None)
+        key_file = _key_file(keys, kind) if kind else signing_key[1]
+        return start_refused(jar, key_file, **overrides)
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
+        futures = {name: pool.submit(attempt, overrides) for name, (overrides, _) in REFUSALS.items()}
+        return {name: future.result() for name, future in futures.items()}
+
+
+@pytest.mark.parametrize("case", list(REFUSALS))
+def test_bad_settings_stop_start_up_naming_them(refusals, case):
+    output = refusals[case]
+    for needed in REFUSALS[case][1]:
+        assert needed in output, f"{needed!r} not in the start-up output:\n{output[-3000:]}"
+    if case == "missing settings":
+        assert "GENESYS_OIDC_ISSUER" not in output.split("missing ", 1)[1].splitlines()[0]
+

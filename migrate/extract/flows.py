@@ -452,13 +452,13 @@ def callers(text: str) -> list[Marker]:
     `logged-result` markers ("function") where the token the call returns is written to a log."""
     if len(text) > _LARGEST:
         return []
-    # Most files read no request input and log nothing: then there is nothing to look for.
+    calls = _token_calls(text)  # a literal-led search: most files have none and stop here
+    if not calls:
+        return []
+    # Files that read no request input and log nothing have nothing more to tell.
     takes_input = _INPUT_RX.search(text) is not None or _BOUND_PARAMETER.search(text) is not None
     logs = _LOGS.search(text) is not None
     if not (takes_input or logs):
-        return []
-    calls = _token_calls(text)
-    if not calls:
         return []
     lines = text.split("\n")
     starts = list(itertools.accumulate((len(line) + 1 for line in lines[:-1]), initial=0))

@@ -155,7 +155,8 @@ def java_tools() -> tuple[str, str]:
 
 
 def _mvn(mvn: str, workdir: Path, offline: bool) -> subprocess.CompletedProcess:
-    command = [mvn, "-B", "-q", f"-Dmaven.repo.local={MAVEN_REPO}", "-Dmaven.test.skip=true", "package"]
+    command = [mvn, "-B", "-q", "-Dstyle.color=never", f"-Dmaven.repo.local={MAVEN_REPO}", "-Dmaven.test.skip=true",
+               "package"]
     if offline:
         command.insert(1, "-o")
     env = {k: v for k, v in os.environ.items() if not k.startswith("GENESYS_OIDC_")}
@@ -185,8 +186,10 @@ def build_java_host(workdir: Path) -> Path:
             return workdir / "target" / "hostapp.jar"
         if "COMPILATION ERROR" in output or not _RESOLUTION.search(output):
             raise BuildFailed(f"mvn package failed:\n{output}")
-    errors = [line for line in output.splitlines() if "[ERROR]" in line]
-    raise Unavailable(f"Maven Central cannot be reached: {(errors or [_last_line(output)])[0].strip()}")
+    output = re.sub(r"\x1b\[[0-9;]*m", "", output)
+    reasons = [line.replace("[ERROR]", "").strip() for line in output.splitlines() if _RESOLUTION.search(line)]
+    reason = (reasons or [_last_line(output)])[0]
+    raise Unavailable(f"Maven Central cannot be reached: {reason[:300]}")
 
 
 # --- running a built site ---------------------------------------------------------------------------

@@ -1097,3 +1097,16 @@ def test_an_hmac_of_something_else_is_no_signer() -> None:
     }
     """
     assert not facts(code).signers
+
+
+def test_every_library_module_is_a_complete_spec() -> None:
+    from migrate.lang.javascript import libraries
+
+    names = {lib.__name__.rsplit(".", 1)[1] for lib in libraries.all_libraries()}
+    assert {"jsonwebtoken", "jose", "jwt_simple", "njwt", "jsrsasign", "webcrypto"} <= names
+    for lib in libraries.all_libraries():
+        assert lib.WORDS and all(isinstance(w, str) for w in lib.WORDS), lib.__name__
+        assert callable(lib.find), lib.__name__
+        for module, table in getattr(lib, "EXPORTS", {}).items():
+            assert None in table and all(r == table[None] or r.startswith(table[None] + ".")
+                                         for r in table.values()), (lib.__name__, module)

@@ -8,6 +8,7 @@ from dataclasses import replace
 from tree_sitter import Node
 
 from migrate.lang.javascript.context import Parts
+from migrate.lang.javascript.imports import Imports, calls
 from migrate.lang.javascript.scope import args_of, unwrap
 from migrate.lang.javascript.values import JsFile
 from migrate.extract.treesitter import walk
@@ -134,3 +135,12 @@ def read_sign_jwt(f: JsFile, new: Node) -> Parts:
     for method, call in calls:
         _apply(f, parts, method, call)
     return parts
+
+
+EXPORTS = {"jose": {None: "jose", "SignJWT": "jose.SignJWT"}}
+WORDS = ("SignJWT",)
+
+
+def find(f: JsFile, imports: Imports) -> list[Parts]:
+    """``new SignJWT(payload)...sign(key)`` and ``new jose.SignJWT(...)``."""
+    return [read_sign_jwt(f, n) for n in f.nodes("new_expression") if calls(f, n, imports, "jose", "SignJWT")]

@@ -13,6 +13,7 @@ from dataclasses import replace
 from tree_sitter import Node
 
 from migrate.lang.javascript.context import Parts
+from migrate.lang.javascript.imports import Imports, calls
 from migrate.lang.javascript.scope import FUNCTIONS, args_of
 from migrate.lang.javascript.values import Entry, JsFile
 from migrate.model import Expr
@@ -117,3 +118,13 @@ def read_sign(f: JsFile, call: Node) -> Parts:
     if len(args) >= 3 and args[2].type not in FUNCTIONS:
         _options(f, args[2], call, parts)
     return parts
+
+
+EXPORTS = {"jsonwebtoken": {None: "jsonwebtoken", "sign": "jsonwebtoken.sign"}}
+GLOBALS = {"jwt": "jsonwebtoken", "jsonwebtoken": "jsonwebtoken"}  # snippets that leave out the require
+WORDS = ("jsonwebtoken", "jwt", "JWT", "Jwt")
+
+
+def find(f: JsFile, imports: Imports) -> list[Parts]:
+    """``jwt.sign(payload, key, options)`` and ``sign(...)`` imported by name."""
+    return [read_sign(f, n) for n in f.nodes("call_expression") if calls(f, n, imports, "jsonwebtoken", "sign")]

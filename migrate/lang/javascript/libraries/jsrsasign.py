@@ -14,6 +14,7 @@ from dataclasses import replace
 from tree_sitter import Node
 
 from migrate.lang.javascript.context import Parts
+from migrate.lang.javascript.imports import Imports, library_object
 from migrate.lang.javascript.scope import args_of, unwrap
 from migrate.lang.javascript.values import JsFile
 from migrate.model import Expr, ExprKind
@@ -98,3 +99,36 @@ def read_jws_sign(f: JsFile, call: Node) -> Parts:
             else None
     parts.header = {k: v for k, v in header.items() if k not in ("alg", "...")}
     return parts
+
+
+EXPORTS = {"jsrsasign": {None: "jsrsasign", "KJUR": "jsrsasign.KJUR"}}
+GLOBALS = {"KJUR": "jsrsasign.KJUR"}  # a page that loads jsrsasign with a script tag
+WORDS = ("KJUR",)
+
+
+def _is_kjur(f: JsFile, node: Node, imports: Imports) -> bool:
+    """jsrsasign's ``KJUR`` namespace: imported, ``rs.KJUR``, or the page's global."""
+    node = unwrap(node)
+    if node.type == "identifier":
+        return imports.role(f, node) == "jsrsasign.KJUR"
+    return node.type == "member_expression" and \
+        f.text(node.child_by_field_name("property")) == "KJUR" and \
+        library_object(f, node.child_by_field_name("object"), imports) == "jsrsasign"
+
+
+def _is_jws_sign(f: JsFile, call: Node, imports: Imports) -> bool:
+    """``KJUR.jws.JWS.sign(...)``."""
+    node = call.child_by_field_name("function")
+    for name in ("sign", "JWS", "jws"):
+        if node is None:
+            return False
+        node = unwrap(node)
+        if node.type != "member_expression" or f.text(node.child_by_field_name("property")) != name:
+            return False
+        node = node.child_by_field_name("object")
+    return node is not None and _is_kjur(f, node, imports)
+
+
+def find(f: JsFile, imports: Imports) -> list[Parts]:
+    """``KJUR.jws.JWS.sign(alg, header, payload, key)``."""
+    return [read_jws_sign(f, n) for n in f.nodes("call_expression") if _is_jws_sign(f, n, imports)]

@@ -10,6 +10,7 @@ from __future__ import annotations
 from tree_sitter import Node
 
 from migrate.lang.javascript.context import Parts
+from migrate.lang.javascript.imports import Imports, calls
 from migrate.lang.javascript.scope import args_of, unwrap
 from migrate.lang.javascript.values import JsFile
 
@@ -42,3 +43,12 @@ def read_encode(f: JsFile, call: Node) -> Parts:
             if h.key not in ("...", "alg"):  # an alg here would only mislabel the token
                 parts.header[h.key] = f.expr(h.value)
     return parts
+
+
+EXPORTS = {"jwt-simple": {None: "jwt-simple", "encode": "jwt-simple.encode"}}
+WORDS = ("jwt-simple",)
+
+
+def find(f: JsFile, imports: Imports) -> list[Parts]:
+    """``jwt.encode(payload, secret[, algorithm])``."""
+    return [read_encode(f, n) for n in f.nodes("call_expression") if calls(f, n, imports, "jwt-simple", "encode")]

@@ -15,6 +15,7 @@ from dataclasses import replace
 from tree_sitter import Node
 
 from migrate.lang.javascript.context import Parts
+from migrate.lang.javascript.imports import Imports, calls
 from migrate.lang.javascript.libraries.jose import _chain
 from migrate.lang.javascript.scope import args_of, unwrap
 from migrate.lang.javascript.values import JsFile
@@ -157,3 +158,12 @@ def read_create(f: JsFile, call: Node) -> Parts:
     for method, setter in sorted(calls, key=lambda c: c[1].start_byte):
         _apply(f, parts, method, setter)
     return parts
+
+
+EXPORTS = {"njwt": {None: "njwt", "create": "njwt.create"}}
+WORDS = ("njwt",)
+
+
+def find(f: JsFile, imports: Imports) -> list[Parts]:
+    """``nJwt.create(claims, secret[, alg])`` and what is done to the token after."""
+    return [read_create(f, n) for n in f.nodes("call_expression") if calls(f, n, imports, "njwt", "create")]

@@ -9,6 +9,7 @@ import re
 from tree_sitter import Node
 
 from migrate.lang.javascript.context import Parts
+from migrate.lang.javascript.imports import Imports
 from migrate.lang.javascript.scope import FUNCTIONS, args_of, enclosing
 from migrate.lang.javascript.values import JsFile
 
@@ -114,8 +115,9 @@ def _node_hmac_parts(f: JsFile, hmac: Node, stringify: list[Node]) -> Parts | No
     fn = enclosing(hmac, FUNCTIONS)
     near = [n for n in stringify if fn is None or fn.start_byte <= n.start_byte < fn.end_byte]
     header, payload = _stringified(f, hmac, near)
-    if header is None and payload is None:
-        return None
+    claims = f.entries(payload, hmac.start_byte) if payload is not None else None
+    if header is None and not (claims and {e.key for e in claims} & CLAIM_KEYS):
+        return None  # an HMAC of a request body or a webhook payload, not a JWT
     parts = Parts(call=hmac, library="node-crypto-hmac", token=hmac, algorithm=f"HS{bits.group(1)}",
                   algorithm_expr=f.expr(args[0]), key=args[1])
     if header is not None:
@@ -140,3 +142,10 @@ def _webcrypto_parts(f: JsFile, sign: Node, imported: Node | None, stringify: li
     if payload is not None:
         parts.claims = f.claims(payload, sign.start_byte)
     return parts
+
+
+WORDS = ("subtle", "createHmac")
+
+
+def find(f: JsFile, imports: Imports) -> list[Parts]:  # noqa: ARG001 (no import to follow)
+    return webcrypto(f)

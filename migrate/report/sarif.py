@@ -43,6 +43,7 @@ def to_dict(result: ScanResult) -> dict:
                 "region": {"startLine": f.line, "startColumn": f.column},
             }}],
             "partialFingerprints": {"migrateFinding/v1": fingerprint},
+            **({"properties": {"profile": f.profile}} if f.profile else {}),
         })
     notifications = [{
         "level": "warning",

@@ -74,9 +74,18 @@ def java_env(key_file: Path | None, port: int, **overrides: str | None) -> dict[
 
 @contextlib.contextmanager
 def running_host(jar: Path, key_file: Path, key: rsa.RSAPrivateKey, **overrides: str | None):
-    port = free_port()
-    log = jar.parent / f"host-{next(_logs)}.log"
-    with running(command(jar, port), java_env(key_file, port, **overrides), log, START_TIMEOUT) as listening:
+    """The port is picked before the JVM binds it; should another process take it meanwhile, another one."""
+    with contextlib.ExitStack() as stack:
+        for attempt in range(3):
+            port = free_port()
+            log = jar.parent / f"host-{next(_logs)}.log"
+            try:
+                listening = stack.enter_context(
+                    running(command(jar, port), java_env(key_file, port, **overrides), log, START_TIMEOUT))
+                break
+            except AssertionError as e:
+                if attempt == 2 or "already in use" not in str(e):
+                    raise
         origin = f"http://127.0.0.1:{listening}"
         yield Host(origin=origin, issuer=f"{origin}/oidc", key=key)
 

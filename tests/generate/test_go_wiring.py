@@ -105,7 +105,7 @@ def test_handler_registration_becomes_the_mounted_provider(site):
 def test_go_mod_gains_the_modules(site):
     result = _generate(site)
     mod = _after(result)["go.mod"]
-    assert "\tgithub.com/go-jose/go-jose/v4 v4.0.4\n" in mod and "\tgithub.com/golang-jwt/jwt/v5 v5.2.1\n" in mod
+    assert "\tgithub.com/go-jose/go-jose/v4 v4.1.9\n" in mod and "\tgithub.com/golang-jwt/jwt/v5 v5.2.1\n" in mod
     assert mod.count("golang-jwt") == 1
     reasons = next(c.reasons for c in result.changes.changes if c.path == "go.mod")
     assert any("go mod tidy" in r for r in reasons)
@@ -175,7 +175,7 @@ def test_chi_route_with_middleware_is_mounted(tmp_path, monkeypatch):
     assert '"os"' not in main and '"time"' not in main and "golang-jwt" not in main
     mod = after["go.mod"]
     assert mod.startswith("module example.com/small\n") and "require (\n\tgithub.com/go-chi/chi/v5 v5.1.0\n" in mod
-    assert "\tgithub.com/golang-jwt/jwt/v5 v5.2.1\n" in mod
+    assert "\tgithub.com/golang-jwt/jwt/v5 v5.3.1\n" in mod
 
 
 def test_gin_route_keeps_its_middleware_on_authorize_only(tmp_path, monkeypatch):
@@ -253,11 +253,11 @@ def test_unguarded_handler_gets_nil_and_a_todo_and_a_shared_handler_stays(tmp_pa
 def test_go_mod_single_requires_become_one_block_and_present_modules_stay():
     text = "module m\n\ngo 1.22\n\nrequire github.com/golang-jwt/jwt/v5 v5.2.0\n"
     out = go_mod(text)
-    assert out == ("module m\n\ngo 1.22\n\nrequire (\n\tgithub.com/go-jose/go-jose/v4 v4.0.4\n"
+    assert out == ("module m\n\ngo 1.22\n\nrequire (\n\tgithub.com/go-jose/go-jose/v4 v4.1.9\n"
                    "\tgithub.com/golang-jwt/jwt/v5 v5.2.0\n)\n")
     assert go_mod(out) is None
-    assert go_mod("module m\n") == ("module m\n\nrequire (\n\tgithub.com/go-jose/go-jose/v4 v4.0.4\n"
-                                    "\tgithub.com/golang-jwt/jwt/v5 v5.2.1\n)\n")
+    assert go_mod("module m\n") == ("module m\n\nrequire (\n\tgithub.com/go-jose/go-jose/v4 v4.1.9\n"
+                                    "\tgithub.com/golang-jwt/jwt/v5 v5.3.1\n)\n")
 
 
 def test_method_handler_registered_through_its_receiver(tmp_path, monkeypatch):

@@ -98,7 +98,7 @@ def test_pom_gains_nimbus(site):
     result = _generate(site)
     after, before = _after(result)["pom.xml"], (site / "pom.xml").read_text()
     block = ("        <dependency>\n            <groupId>com.nimbusds</groupId>\n"
-             "            <artifactId>nimbus-jose-jwt</artifactId>\n            <version>9.41.2</version>\n"
+             "            <artifactId>nimbus-jose-jwt</artifactId>\n            <version>10.10</version>\n"
              "        </dependency>\n")
     assert after == before.replace("    </dependencies>\n", block + "    </dependencies>\n")
     assert pom(after) is None
@@ -178,7 +178,7 @@ def test_gradle_site_with_authentication_principal_and_nimbus_signer(tmp_path, m
     assert 'claims.put("sub", String.valueOf(user.id()));' in controller
     assert "import org.springframework.security.core.Authentication;" in controller
     assert "com.nimbusds" not in controller and "GetMapping" not in controller
-    assert after["build.gradle"].count("implementation 'com.nimbusds:nimbus-jose-jwt:9.41.2'\n") == 1
+    assert after["build.gradle"].count("implementation 'com.nimbusds:nimbus-jose-jwt:10.10'\n") == 1
     assert after["src/main/java/shop/GenesysOidcController.java"].startswith("package shop;\n\n")
     if shutil.which("javac"):  # the cast of the principal and the override compile (java/stubs: signatures only)
         out = tmp_path / "javac"
@@ -196,7 +196,7 @@ def test_gradle_site_with_authentication_principal_and_nimbus_signer(tmp_path, m
 
 def test_build_files_in_their_own_style():
     kts = 'dependencies {\n    implementation("org.springframework.boot:spring-boot-starter-web")\n}\n'
-    assert gradle(kts) == ('dependencies {\n    implementation("com.nimbusds:nimbus-jose-jwt:9.41.2")\n'
+    assert gradle(kts) == ('dependencies {\n    implementation("com.nimbusds:nimbus-jose-jwt:10.10")\n'
                            '    implementation("org.springframework.boot:spring-boot-starter-web")\n}\n')
     assert gradle(gradle(kts)) is None
     bare = "<project>\n  <artifactId>a</artifactId>\n</project>\n"

@@ -18,7 +18,7 @@ from migrate.generate.render import render
 from migrate.lang.go import routes
 
 PACKAGE = "genesysoidc"
-MODULES = (("github.com/go-jose/go-jose/v4", "v4.0.4"), ("github.com/golang-jwt/jwt/v5", "v5.2.1"))
+MODULES = (("github.com/go-jose/go-jose/v4", "v4.1.9"), ("github.com/golang-jwt/jwt/v5", "v5.3.1"))
 
 
 def wire(ctx: WireContext) -> Wiring:

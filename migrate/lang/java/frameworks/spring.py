@@ -19,7 +19,7 @@ from migrate.generate.render import render
 from migrate.lang.java import routes
 
 PROVIDER = "GenesysOidcController"
-NIMBUS = ("com.nimbusds", "nimbus-jose-jwt", "9.41.2")
+NIMBUS = ("com.nimbusds", "nimbus-jose-jwt", "10.10")
 _MAPPINGS = {*routes.MAPPINGS, "ResponseBody"}  # not guards: the endpoint's own routing
 
 

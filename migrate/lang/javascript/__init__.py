@@ -15,7 +15,7 @@ LANGUAGE = Language(
     extensions={".js": "javascript", ".mjs": "javascript", ".cjs": "javascript", ".jsx": "javascript",
                 ".ts": "typescript", ".mts": "typescript", ".cts": "typescript", ".tsx": "tsx"},
     needles=(),  # scripts are read for widget code too: the walk's full needle set applies
-    extra_needles=(b"webtoken", b"KJUR", b"subtle", b"createHmac"),
+    extra_needles=(b"webtoken",),  # `import { sign } from "jsonwebtoken"` need not say jwt
     gate=("sign", "Sign", "SIGN", "subtle", "jwt-simple", "njwt", "createHmac"),
     libraries=("jsonwebtoken", "jose", "webcrypto", "node-crypto-hmac", "jwt-simple", "njwt", "jsrsasign"),
     frameworks=(

@@ -225,7 +225,7 @@ _SSO_CLAIMS = frozenset({
 
 
 # A signing secret named for single sign-on (ZENDESK_SSO_SECRET, settings.zendesk_sso_key).
-_SSO_SECRET = re.compile(r"sso", re.I)
+_SSO_SECRET = re.compile(r"SSO|Sso|(?<![A-Za-z])sso(?![a-z])")
 
 
 def _classic_hc_auth(site_calls: set[str]) -> bool:

@@ -191,8 +191,3 @@ class FileText:
             extra.append(lines[above - 1])
             above -= 1
         return hints_for(own + "\n" + "\n".join(extra))
-
-
-def scoped_hints(text: str, first: int, last: int) -> frozenset[str]:
-    """``FileText(text).hints(first, last)`` for one signer."""
-    return FileText(text).hints(first, last)

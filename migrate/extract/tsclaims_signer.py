@@ -1,21 +1,22 @@
 """Signers and their responses, assembled from what a ``tsclaims.Reader`` read.
 
-The last steps every tree-sitter signer extractor takes: naming the algorithm, turning a
-Draft into a Signer, and telling how the token leaves the server (json-string, text, object,
-template), from per-language tables of web framework calls.
+The last steps every tree-sitter signer extractor takes: naming the algorithm, filling in
+where a ``migrate.extract.signer.Draft`` sits before it is built, and telling how the token
+leaves the server (json-string, text, object, template), from per-language tables of web
+framework calls.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from migrate.extract import traits
 from migrate.extract.base import Found, Source
+from migrate.extract.signer import Draft, build
 from migrate.extract.treesitter import Doc, ancestors, piece_lines, walk
 from migrate.extract.tsclaims import Node, Reader, Syntax, key_of
-from migrate.model import UNKNOWN_CLAIM, Expr, Signer
+from migrate.model import UNKNOWN_CLAIM, Signer
 
 # --- algorithms and the final record --------------------------------------------------------
 
@@ -46,40 +47,14 @@ def algorithm_name(text: str) -> str | None:
 UNKNOWN = UNKNOWN_CLAIM
 
 
-@dataclass
-class Draft:
-    """A signer being assembled."""
-
-    at: Node
-    library: str
-    header: dict[str, Expr] = field(default_factory=dict)
-    claims: dict[str, Expr] = field(default_factory=dict)
-    managed: dict[str, Expr] = field(default_factory=dict)
-    algorithm: str | None = None
-    algorithm_expr: Expr | None = None
-    key: Expr | None = None
-
-    def add_header(self, pairs: Iterable[tuple[str, Expr]]) -> None:
-        """Header entries; unreadable contents tell nothing about the header."""
-        self.header.update((k, v) for k, v in pairs if k != UNKNOWN)
-
-    def set_algorithm(self, expr: Expr | None, name: str | None) -> None:
-        if expr is not None:
-            self.algorithm, self.algorithm_expr = name, expr
-
-
 def signer(reader: Reader, draft: Draft, function: str | None, response: str | None) -> Signer:
-    lang = reader.syntax.language
-    line, col = reader.doc.pos(draft.at)
-    secret = None
+    """Where the drafted call sits (position, span, parameters in reach), then the Signer."""
+    draft.line, draft.column = reader.doc.pos(draft.at)
     if draft.key is not None:
-        secret = traits.secret(lang, draft.key, reader.parameters(draft.at))
-    return Signer(
-        path=reader.src.path, line=line, column=col, language=lang, library=draft.library,
-        algorithm=draft.algorithm, algorithm_expr=draft.algorithm_expr, header=dict(draft.header),
-        claims=dict(draft.claims), managed=dict(draft.managed), secret=secret, browser=False,
-        span=piece_lines(reader.syntax.grammar, draft.at), response=response, function=function,
-    )
+        draft.parameters = reader.parameters(draft.at)
+    draft.function, draft.response = function, response
+    draft.span = piece_lines(reader.syntax.grammar, draft.at)
+    return build(reader.src.path, reader.syntax.language, draft)
 
 
 # --- how the token leaves the server --------------------------------------------------------

@@ -7,7 +7,8 @@ import dataclasses
 import re
 
 from migrate.extract.tsclaims import Call, Node, Reader, key_of
-from migrate.extract.tsclaims_signer import UNKNOWN, Draft, algorithm_name
+from migrate.extract.signer import Draft
+from migrate.extract.tsclaims_signer import UNKNOWN, algorithm_name
 from migrate.extract.treesitter import walk
 from migrate.model import Expr
 

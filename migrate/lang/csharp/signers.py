@@ -11,7 +11,8 @@ from migrate.lang.csharp import builders as cb
 from migrate.extract.base import Found, Source
 from migrate.extract.treesitter import Doc, ancestors, string_value, walk
 from migrate.extract.tsclaims import Call, Node, NodeKey, Reader, Syntax, key_of
-from migrate.extract.tsclaims_signer import Draft, ResponseRules, extract_signers
+from migrate.extract.signer import Draft
+from migrate.extract.tsclaims_signer import ResponseRules, extract_signers
 from migrate.lang.csharp import routes
 from migrate.model import ExprKind, Marker
 

@@ -13,8 +13,8 @@ import dataclasses
 import re
 from dataclasses import dataclass, field
 
-from migrate.extract import traits
 from migrate.extract.base import Found, Source
+from migrate.extract.signer import Draft, build
 from migrate.extract.treesitter import piece_lines
 from migrate.lang.go.claims import ClaimReader, StructTypes
 from migrate.lang.go.dialect import GoDialect
@@ -105,19 +105,15 @@ def _signer(src: Source, index: Index, reader: ClaimReader, call: Node,
     token = _follow_token(index, call)
     claims_node = args[1] if len(args) > 1 else token.claims_node
     claims = _claims(index, reader, call, claims_node, token)
-    secret = None
+    draft = Draft(call, "golang-jwt", header=token.header, claims=claims, span=span)
     if token.key is not None:
-        key = index.key(token.key)
-        secret = traits.secret("go", key, index.parameters(call))
-    line, col = doc.pos(call)
-    return Signer(
-        path=src.path, line=line, column=col, language="go", library="golang-jwt",
-        algorithm=_algorithm(index, method),
-        algorithm_expr=index.expr(method) if method else None,
-        header=token.header, claims=claims, secret=secret, browser=False, span=span,
-        response=response(index, token.signing) if token.signing is not None else None,
-        function=index.function_name(call),
-    )
+        draft.key, draft.parameters = index.key(token.key), index.parameters(call)
+    draft.line, draft.column = doc.pos(call)
+    draft.algorithm = _algorithm(index, method)
+    draft.algorithm_expr = index.expr(method) if method else None
+    draft.response = response(index, token.signing) if token.signing is not None else None
+    draft.function = index.function_name(call)
+    return build(src.path, "go", draft)
 
 
 def _claims(index: Index, reader: ClaimReader, call: Node, node: Node | None,

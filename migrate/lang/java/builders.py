@@ -6,7 +6,8 @@ from __future__ import annotations
 import re
 
 from migrate.extract.tsclaims import Call, Node, Reader
-from migrate.extract.tsclaims_signer import UNKNOWN, Draft, algorithm_name
+from migrate.extract.signer import Draft
+from migrate.extract.tsclaims_signer import UNKNOWN, algorithm_name
 from migrate.extract.treesitter import walk
 from migrate.model import Expr
 

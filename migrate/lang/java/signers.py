@@ -12,7 +12,8 @@ from migrate.lang.java import routes
 from migrate.extract.base import Found, Source
 from migrate.extract.treesitter import Doc, ancestors, string_value, walk
 from migrate.extract.tsclaims import Call, Node, Reader, Syntax, key_of
-from migrate.extract.tsclaims_signer import Draft, ResponseRules, extract_signers
+from migrate.extract.signer import Draft
+from migrate.extract.tsclaims_signer import ResponseRules, extract_signers
 from migrate.model import ExprKind
 
 # Files without any of these cannot sign a token with the supported libraries.

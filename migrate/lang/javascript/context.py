@@ -3,13 +3,13 @@ names in reach, the text that names its purpose, and how the token leaves the se
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from tree_sitter import Node
 
-from migrate.extract import traits
 from migrate.lang.javascript import ROUTE_METHODS
 from migrate.extract.base import runs_in_browser
+from migrate.extract.signer import Draft, build
 from migrate.lang.javascript.scope import FUNCTIONS, args_of, enclosing, inside, parameters, unwrap
 from migrate.lang.javascript.values import JsFile
 from migrate.extract.treesitter import ancestors, piece_lines, string_value, walk
@@ -255,19 +255,17 @@ class Parts:
     callback: Node | None = None
 
 
-def signer(site: Site, parts: Parts) -> Signer:
+def signer(site: Site, parts: Parts, route: str | None = None) -> Signer:
     f = site.f
-    line, col = f.pos(parts.call)
-    secret = None
+    draft = Draft(parts.call, parts.library, header=parts.header, claims=parts.claims,
+                  managed=parts.managed, algorithm=parts.algorithm,
+                  algorithm_expr=parts.algorithm_expr, browser=site.browser,
+                  span=piece_lines("javascript", parts.call), route=route,
+                  response=response(site, parts.token, parts.callback),
+                  function=function_name(f, parts.call))
+    draft.line, draft.column = f.pos(parts.call)
     if parts.key is not None:
-        secret = traits.secret(f.language, f.key(parts.key), parameter_names(f, parts.call))
+        draft.key, draft.parameters = f.key(parts.key), parameter_names(f, parts.call)
         # Report the key where the signing call receives it, not where a constant is declared.
-        kline, kcol = f.pos(parts.key)
-        secret = replace(secret, line=kline, column=kcol)
-    return Signer(
-        path=f.src.path, line=line, column=col, language=f.language, library=parts.library,
-        algorithm=parts.algorithm, algorithm_expr=parts.algorithm_expr, header=parts.header,
-        claims=parts.claims, managed=parts.managed, secret=secret, browser=site.browser,
-        span=piece_lines("javascript", parts.call), response=response(site, parts.token, parts.callback),
-        function=function_name(f, parts.call),
-    )
+        draft.key_at = f.pos(parts.key)
+    return build(f.src.path, f.language, draft)

@@ -8,7 +8,6 @@ library adds itself (``expiresIn``, ``setIssuedAt()``), and how the token is sen
 
 from __future__ import annotations
 
-from dataclasses import replace
 
 from migrate.extract.base import Found, Source
 from migrate.extract.treesitter import Doc
@@ -41,5 +40,5 @@ def extract(src: Source) -> Found:
     if parts:  # file-wide facts only when there is something to describe
         site = Site(f)
         found.browser = site.browser
-        found.signers += [replace(signer(site, p), route=routes.of(src.path, doc, p.call.start_byte)) for p in parts]
+        found.signers += [signer(site, p, routes.of(src.path, doc, p.call.start_byte)) for p in parts]
     return found

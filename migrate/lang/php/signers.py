@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import dataclasses
 
-from migrate.extract import traits
 from migrate.extract.base import Found, Source
+from migrate.extract.signer import Draft, build
 from migrate.extract.treesitter import piece_lines
 from migrate.lang.php.dialect import PhpDialect
 from migrate.extract.treesitter import Doc, string_value, walk
@@ -121,18 +121,15 @@ def _signer(src: Source, index: Index, call: Node, span: tuple[int, int]) -> Sig
     if "keyId" in args and index.d.unwrap(args["keyId"]).type != "null":
         header["kid"] = index.expr(args["keyId"])
     claims = _array(index, args["payload"], call) if "payload" in args else {}
-    secret = None
+    draft = Draft(call, "php-jwt", header=header, claims=claims, span=span)
     if "key" in args:
-        secret = traits.secret("php", index.key(args["key"]), index.parameters(call))
+        draft.key, draft.parameters = index.key(args["key"]), index.parameters(call)
     alg = args.get("alg")
-    line, col = doc.pos(call)
-    return Signer(
-        path=src.path, line=line, column=col, language="php", library="php-jwt",
-        algorithm=_algorithm(index, alg),
-        algorithm_expr=index.expr(alg) if alg is not None else None,
-        header=header, claims=claims, secret=secret, browser=False, span=span,
-        response=response(index, call), function=index.function_name(call),
-    )
+    draft.line, draft.column = doc.pos(call)
+    draft.algorithm = _algorithm(index, alg)
+    draft.algorithm_expr = index.expr(alg) if alg is not None else None
+    draft.response, draft.function = response(index, call), index.function_name(call)
+    return build(src.path, "php", draft)
 
 
 def _algorithm(index: Index, alg: Node | None) -> str | None:

@@ -11,8 +11,8 @@ import re
 
 import libcst as cst
 
-from migrate.extract import traits
 from migrate.extract.base import Found, Source
+from migrate.extract.signer import Draft, build
 from migrate.lang.python import LANGUAGE, routes
 from migrate.lang.python.index import Index, target_key
 from migrate.lang.python.focus import focus
@@ -108,18 +108,17 @@ class _Extractor:
         args = _bind(call, params)
         header = self._mapping(args.get("headers"), call)
         algorithm, algorithm_expr = self._algorithm(library, args.get("algorithm"), header)
+        draft = Draft(call, library, header=header, algorithm=algorithm,
+                      algorithm_expr=algorithm_expr)
         key = args.get("key")
-        secret = None
         if key is not None:
-            secret = traits.secret("python", self.reader.key(key), self._parameters(call))
+            draft.key, draft.parameters = self.reader.key(key), self._parameters(call)
         outcome = self.tracer.trace(call, library in _BYTES)
-        line, col = self.idx.pos(call)
-        signer = Signer(
-            path=self.src.path, line=line, column=col, language="python", library=library,
-            algorithm=algorithm, algorithm_expr=algorithm_expr, header=header,
-            claims=self._mapping(args.get("payload"), call), secret=secret, browser=False,
-            span=self._span(call), response=outcome.response, function=self._function(call))
-        return signer, outcome.markers
+        draft.line, draft.column = self.idx.pos(call)
+        draft.claims = self._mapping(args.get("payload"), call)
+        draft.span, draft.response = self._span(call), outcome.response
+        draft.function = self._function(call)
+        return build(self.src.path, "python", draft), outcome.markers
 
     def _mapping(self, node: cst.BaseExpression | None, call: cst.Call) -> Mapping:
         if node is None:

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import dataclasses
 
-from migrate.extract import traits
 from migrate.extract.base import Found, Source
+from migrate.extract.signer import Draft, build
 from migrate.extract.treesitter import piece_lines
 from migrate.lang.ruby.dialect import RubyDialect, symbol_or_string
 from migrate.extract.treesitter import Doc, walk
@@ -74,17 +74,14 @@ def _signer(src: Source, index: Index, call: Node, span: tuple[int, int]) -> Sig
     for pair in pairs:  # JWT.encode(payload, key, 'HS256', kid: k)
         header.update(_pairs(index, [pair]))
     claims = _hash(index, payload, call) if payload is not None else {}
-    secret = None
+    draft = Draft(call, "ruby-jwt", header=header, claims=claims, span=span)
     if key is not None:
-        secret = traits.secret("ruby", index.key(key), index.parameters(call))
-    line, col = doc.pos(call)
-    return Signer(
-        path=src.path, line=line, column=col, language="ruby", library="ruby-jwt",
-        algorithm=_algorithm(index, alg),
-        algorithm_expr=index.expr(alg) if alg is not None else None,
-        header=header, claims=claims, secret=secret, browser=False, span=span,
-        response=response(index, call), function=index.function_name(call),
-    )
+        draft.key, draft.parameters = index.key(key), index.parameters(call)
+    draft.line, draft.column = doc.pos(call)
+    draft.algorithm = _algorithm(index, alg)
+    draft.algorithm_expr = index.expr(alg) if alg is not None else None
+    draft.response, draft.function = response(index, call), index.function_name(call)
+    return build(src.path, "ruby", draft)
 
 
 def _algorithm(index: Index, alg: Node | None) -> str | None:

@@ -7,6 +7,7 @@ import textwrap
 import pytest
 
 from migrate.extract import extract
+from migrate.lang.python import LANGUAGE, libraries
 from migrate.extract.base import Source
 from migrate.model import FileFacts, Signer
 
@@ -595,3 +596,22 @@ def test_many_signers_in_one_file_are_in_source_order() -> None:
     body = "\n".join(f"def f{i}(k):\n    return jwt.encode({{'n': {i}}}, k)\n" for i in range(30))
     facts = scan("import jwt\n" + body)
     assert [s.claims["n"].value for s in facts.signers] == list(range(30))
+
+
+@pytest.mark.parametrize("lib", libraries.all_libraries(), ids=lambda m: m.__name__.rsplit(".", 1)[-1])
+def test_each_library_module_is_a_complete_spec(lib) -> None:
+    assert isinstance(lib.NAME, str) and lib.NAME in LANGUAGE.libraries
+    assert lib.IMPORTS and all(isinstance(m, str) and m.isidentifier() for m in lib.IMPORTS)
+    assert isinstance(lib.APIS, dict) and lib.APIS
+    for name, params in lib.APIS.items():
+        assert name.split(".", 1)[0] in lib.IMPORTS, name
+        assert isinstance(params, tuple) and set(params) <= libraries.ROLES, name
+        assert len(set(params)) == len(params) and {"payload", "key"} <= set(params), name
+    assert lib.DEFAULT_ALG is None or isinstance(lib.DEFAULT_ALG, str)
+    assert isinstance(lib.RETURNS_BYTES, bool) and isinstance(lib.HEADER_ALG_WINS, bool)
+
+
+def test_every_python_library_has_one_module_and_no_api_is_claimed_twice() -> None:
+    mods = libraries.all_libraries()
+    assert sorted(m.NAME for m in mods) == sorted(LANGUAGE.libraries)
+    assert sum(len(m.APIS) for m in mods) == len(libraries.apis())

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import ast
 
-_LIBRARIES = ("jwt", "jose", "authlib")
+from migrate.lang.python import libraries
+
+_LIBRARIES = frozenset(libraries.imports())  # top-level modules of the JWT libraries
 
 
 def _scan(stmt: ast.stmt) -> tuple[set[str], set[str]]:

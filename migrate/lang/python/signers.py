@@ -1,4 +1,5 @@
-"""Python signing calls: PyJWT, python-jose and authlib, read with libcst.
+"""Python signing calls, read with libcst, for the libraries in
+``migrate.lang.python.libraries`` (PyJWT, python-jose, authlib).
 
 Calls are matched by qualified name, so ``import jwt as pyjwt``, ``from jwt import encode
 as sign`` and ``from jose import jwt as jose_jwt`` are found and a local ``encode`` is not.
@@ -8,12 +9,13 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from types import ModuleType
 
 import libcst as cst
 
 from migrate.extract.base import Found, Source
 from migrate.extract.signer import Draft, build
-from migrate.lang.python import LANGUAGE, routes
+from migrate.lang.python import LANGUAGE, libraries, routes
 from migrate.lang.python.index import Index, target_key
 from migrate.lang.python.focus import focus
 from migrate.lang.python.parse import parse
@@ -21,30 +23,14 @@ from migrate.lang.python.payload import UNKNOWN, Mapping, Reader
 from migrate.lang.python.response import Tracer, route_path
 from migrate.model import Expr, Marker, Signer
 
-# Qualified name of the signing function -> (library, its positional parameters by role).
-_PYJWT = ("payload", "key", "algorithm", "headers")
-_APIS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "jwt.encode": ("pyjwt", _PYJWT),
-    "jwt.api_jwt.encode": ("pyjwt", _PYJWT),
-    "jwt.PyJWT.encode": ("pyjwt", _PYJWT),
-    "jwt.api_jwt.PyJWT.encode": ("pyjwt", _PYJWT),
-    "jose.jwt.encode": ("python-jose", _PYJWT),
-    "jose.jws.sign": ("python-jose", ("payload", "key", "headers", "algorithm")),
-    "authlib.jose.jwt.encode": ("authlib", ("headers", "payload", "key")),
-    "authlib.jose.JsonWebToken.encode": ("authlib", ("headers", "payload", "key")),
-    "authlib.jose.rfc7519.jwt.encode": ("authlib", ("headers", "payload", "key")),
-    "authlib.jose.rfc7519.JsonWebToken.encode": ("authlib", ("headers", "payload", "key")),
-}
 _KEYWORDS = {"payload": "payload", "claims": "payload", "key": "key", "algorithm": "algorithm",
              "headers": "headers", "header": "headers"}
 _METHODS = {"encode", "sign"}  # attribute calls worth a qualified-name lookup
-# authlib has no default: header["alg"] is required.
-_DEFAULT_ALG = {"pyjwt": "HS256", "python-jose": "HS256"}
-# Libraries whose encode() returns bytes (PyJWT before 2.0, authlib always).
-_BYTES = {"pyjwt", "authlib"}
+_APIS = libraries.apis()
 # Scope and position metadata are the costly part: only files that import a library pay for them.
-_IMPORT = re.compile(r"(?:^|[;:])\ufeff?[ \t]*(?:from[ \t]+(?:jwt|jose|authlib)\b"
-                     r"|import[ \t]+[^\n#]*\b(?:jwt|jose|authlib)\b)", re.M)
+_MODULES = "|".join(map(re.escape, libraries.imports()))
+_IMPORT = re.compile(rf"(?:^|[;:])\ufeff?[ \t]*(?:from[ \t]+(?:{_MODULES})\b"
+                     rf"|import[ \t]+[^\n#]*\b(?:{_MODULES})\b)", re.M)
 _ALG_NAME = re.compile(r"^(?:[HRE]S|PS)\d{3}$|^EdDSA$|^none$", re.I)
 
 
@@ -87,7 +73,7 @@ class _Extractor:
         elif fn is not None and self.framework == "django" and isinstance(self.idx.parent.get(fn), cst.Module):
             found.markers.append(routes.handler_marker(fn, signer.line, signer.column))
 
-    def _api(self, call: cst.Call) -> tuple[str, tuple[str, ...]] | None:
+    def _api(self, call: cst.Call) -> tuple[ModuleType, tuple[str, ...]] | None:
         func = call.func
         if isinstance(func, cst.Attribute) and func.attr.value not in _METHODS:
             return None
@@ -103,17 +89,17 @@ class _Extractor:
                         return _APIS[name + ".encode"]
         return None
 
-    def _signer(self, call: cst.Call, library: str,
+    def _signer(self, call: cst.Call, library: ModuleType,
                 params: tuple[str, ...]) -> tuple[Signer, list[Marker]]:
         args = _bind(call, params)
         header = self._mapping(args.get("headers"), call)
         algorithm, algorithm_expr = self._algorithm(library, args.get("algorithm"), header)
-        draft = Draft(call, library, header=header, algorithm=algorithm,
+        draft = Draft(call, library.NAME, header=header, algorithm=algorithm,
                       algorithm_expr=algorithm_expr)
         key = args.get("key")
         if key is not None:
             draft.key, draft.parameters = self.reader.key(key), self._parameters(call)
-        outcome = self.tracer.trace(call, library in _BYTES)
+        outcome = self.tracer.trace(call, library.RETURNS_BYTES)
         draft.line, draft.column = self.idx.pos(call)
         draft.claims = self._mapping(args.get("payload"), call)
         draft.span, draft.response = self._span(call), outcome.response
@@ -127,13 +113,13 @@ class _Extractor:
         # An unreadable mapping (a parameter, model.dict()) may hold anything: say so.
         return found if found is not None else {UNKNOWN: self.reader.expr(node)}
 
-    def _algorithm(self, library: str, node: cst.BaseExpression | None,
+    def _algorithm(self, library: ModuleType, node: cst.BaseExpression | None,
                    header: Mapping) -> tuple[str | None, Expr | None]:
         expr = self.reader.expr(node) if node is not None else None
-        if library != "python-jose" and "alg" in header:  # PyJWT lets headers["alg"] win
+        if library.HEADER_ALG_WINS and "alg" in header:  # PyJWT lets headers["alg"] win
             expr = header["alg"]
         if expr is None:
-            return _DEFAULT_ALG.get(library), None
+            return library.DEFAULT_ALG, None
         final = expr.final
         if final.kind == "string" and isinstance(final.value, str):
             return final.value.upper(), expr

@@ -359,6 +359,13 @@ def _log_lines(lines: list[str], s: Signer, first: int, last: int) -> range:
     return range(max(s.line, first), end + 1)
 
 
+def _token_word(names: set[str]) -> re.Pattern[str]:
+    """The token's names as written in a log call: not a call of them (`token()`) and not
+    what only describes them (`token.length`, `len(token)` stays a mention)."""
+    alternatives = "|".join(re.escape(n) for n in sorted(names))
+    return re.compile(rf"(?<![\w$.])\$?(?:{alternatives})\b(?!\s*\()(?!\s*\.\s*(?:length|size)\b)")
+
+
 def _log_args(lines: list[str], number: int, m: re.Match[str]) -> str:
     """The arguments of the log call matched on line ``number``, over the lines it spans."""
     args = m.group("args")
@@ -398,7 +405,7 @@ def judge(text: str, signers: tuple[Signer, ...]) -> tuple[tuple[Signer, ...], l
         names = _token_names(lines, s, last)
         if not names:
             continue
-        word = re.compile(r"(?<![\w$.])\$?(?:" + "|".join(re.escape(n) for n in sorted(names)) + r")\b(?!\s*\()")
+        word = _token_word(names)
         for number in _log_lines(lines, s, first, last):
             m = _LOG.search(lines[number - 1])
             if m and _logged(_log_args(lines, number, m), word):
@@ -490,7 +497,7 @@ def callers(text: str) -> list[Marker]:
             continue
         end = min(number + _CALLER_WINDOW, len(lines))
         held |= _aliases(lines, held, number + 1, end)  # `jwt = token;` a few lines on
-        word = re.compile(r"(?<![\w$.])\$?(?:" + "|".join(re.escape(n) for n in sorted(held)) + r")\b(?!\s*\()")
+        word = _token_word(held)
         for later in range(number + 1, end + 1):
             m = _LOG.search(lines[later - 1])
             if m and _logged(_log_args(lines, later, m), word):

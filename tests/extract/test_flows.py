@@ -436,3 +436,14 @@ def test_callers_mark_a_logged_token_result_over_several_lines() -> None:
 
 def test_callers_leave_files_without_input_or_logs_alone() -> None:
     assert flows.callers("const t = makeToken(user.id);\nsend(t);\n") == []
+
+
+def test_the_length_of_a_token_is_not_the_token() -> None:
+    code = """
+    function chatToken(user) {
+      const token = jwt.sign({ external_id: String(user.id), scope: 'user' }, process.env.ZD, { keyid: 'app_1' });
+      console.log('token length', token.length);
+      return token;
+    }
+    """
+    assert logged(code) == []

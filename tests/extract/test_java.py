@@ -464,3 +464,30 @@ def test_mapping_without_a_path_is_still_an_endpoint():
     """
     s = one(code)
     assert s.function == "jwt" and s.response == "text"
+
+
+# --- library modules -----------------------------------------------------------------------------
+
+def _java_libraries():
+    from migrate.lang.java import libraries
+    return libraries.all_libraries()
+
+
+@pytest.mark.parametrize("lib", _java_libraries(), ids=lambda m: m.__name__.rsplit(".", 1)[-1])
+def test_each_library_module_is_a_complete_spec(lib) -> None:
+    import re
+
+    from migrate.lang.java import LANGUAGE
+    assert isinstance(lib.NAME, str) and lib.NAME in LANGUAGE.libraries
+    assert lib.WORDS and all(isinstance(w, str) and re.compile(w) for w in lib.WORDS), lib.__name__
+    assert lib.SIGNS and all(isinstance(m, str) and m.isidentifier() for m in lib.SIGNS), lib.__name__
+    assert callable(lib.read), lib.__name__
+
+
+def test_every_java_library_has_one_module() -> None:
+    from migrate.lang.java import LANGUAGE, libraries
+    mods = libraries.all_libraries()
+    assert {m.__name__.rsplit(".", 1)[1] for m in mods} == {"jjwt", "java_jwt", "nimbus"}
+    assert sorted(m.NAME for m in mods) == sorted(LANGUAGE.libraries)
+    assert all(libraries.relevant().search(src) for src in (
+        "Jwts.builder()", "JWT.create()", "new SignedJWT(h, c)", "new JWSObject(h, p)"))

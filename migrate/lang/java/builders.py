@@ -1,12 +1,12 @@
-"""Reading Java token contents into a Draft: jjwt and auth0 java-jwt builder chains, Nimbus
-header / claims-set builders, claim maps and signing keys."""
+"""What every Java JWT library's reading shares: claim names and values, claim maps and
+claims builders, signing keys and algorithms, builder chains (the libraries themselves are in
+``libraries/``)."""
 
 from __future__ import annotations
 
 import re
 
 from migrate.extract.tsclaims import Call, Node, Reader
-from migrate.extract.signer import Draft
 from migrate.extract.tsclaims_signer import UNKNOWN, algorithm_name
 from migrate.extract.treesitter import walk
 from migrate.model import Expr
@@ -50,9 +50,15 @@ def date(r: Reader, node: Node) -> Expr:
     return r.expr(node, _DATE_OBJECT)
 
 
+# Setters of claims builders (``Jwts.claims().setSubject(..)``) and the claims they write.
+CLAIM_SETTERS = {"setSubject": "sub", "subject": "sub", "setIssuer": "iss", "issuer": "iss",
+                 "setAudience": "aud", "setId": "jti", "id": "jti", "setExpiration": "exp", "expiration": "exp",
+                 "setIssuedAt": "iat", "issuedAt": "iat", "setNotBefore": "nbf", "notBefore": "nbf"}
+
+
 # --- maps -----------------------------------------------------------------------------------
 
-def _pairs(r: Reader, args: tuple[Node, ...]) -> list[Entry]:
+def pairs(r: Reader, args: tuple[Node, ...]) -> list[Entry]:
     out = []
     for k, v in zip(args[0::2], args[1::2]):
         if (name := name_of(r, k)) is not None:
@@ -60,14 +66,14 @@ def _pairs(r: Reader, args: tuple[Node, ...]) -> list[Entry]:
     return out
 
 
-def _map_call(r: Reader, c: Call, before: Node) -> list[Entry]:
+def map_call(r: Reader, c: Call, before: Node) -> list[Entry]:
     """One call that puts pairs in a map or claims object."""
     if c.name in ("put", "add", "claim", "customParam") and len(c.args) == 2:
-        return _pairs(r, c.args)
+        return pairs(r, c.args)
     if c.name in ("putAll", "add", "addClaims", "claims", "setClaims") and len(c.args) == 1:
         return map_entries(r, c.args[0], before)
-    if c.name in _SETTERS and len(c.args) == 1:
-        name = _SETTERS[c.name]
+    if c.name in CLAIM_SETTERS and len(c.args) == 1:
+        name = CLAIM_SETTERS[c.name]
         return [(name, date(r, c.args[0]) if name in ("exp", "iat", "nbf") else value(r, c.args[0]))]
     return []
 
@@ -85,22 +91,22 @@ def map_entries(r: Reader, node: Node | None, before: Node) -> list[Entry]:
         out.append((UNKNOWN, r.expr(node)))  # a parameter or what a method returns
     if c is not None:
         if c.name in ("of", "singletonMap") and r.text(c.receiver).endswith(("Map", "Collections")):
-            out += _pairs(r, c.args)
+            out += pairs(r, c.args)
         elif c.name == "ofEntries":
             for e in c.args:
                 inner = r.call(e)
                 if inner is not None and len(inner.args) == 2:
-                    out += _pairs(r, inner.args)
+                    out += pairs(r, inner.args)
         elif c.new and c.args:
             out += map_entries(r, c.args[0], before)
         if c.new and c.init is not None:  # new HashMap<>() {{ put("k", v); }}
             for n in walk(c.init):
                 inner = r.call(n)
                 if inner is not None and inner.receiver is None:
-                    out += _map_call(r, inner, before)
+                    out += map_call(r, inner, before)
         if not c.new and c.receiver is not None and r.call(c.receiver) is not None:
             for link in r.chain(target)[1:]:
-                out += _map_call(r, link, before)
+                out += map_call(r, link, before)
     out += _local_writes(r, node, before)
     return out
 
@@ -116,7 +122,7 @@ def _local_writes(r: Reader, node: Node, before: Node) -> list[Entry]:
     for use in r.uses(r.text(cur), d, before.start_byte):
         c = r.call(use)
         if c is not None and c.receiver is not None and r.text(c.receiver) == r.text(cur):
-            out += _map_call(r, c, before)
+            out += map_call(r, c, before)
     return out
 
 
@@ -141,22 +147,7 @@ def peel(r: Reader, node: Node) -> Node | None:
     return None
 
 
-def inferred_algorithm(key: Expr) -> str | None:
-    """jjwt's ``signWith(key)`` picks the algorithm from the key."""
-    e: Expr | None = key
-    while e is not None:
-        if "hmacShaKeyFor" in e.text:
-            return "HS256"
-        m = re.search(r"SecretKeySpec\s*\([^;]*,\s*\"(Hmac\w+)\"", e.text) or \
-            re.search(r"(?:secretKeyFor|keyPairFor)\s*\(\s*SignatureAlgorithm\.(\w+)", e.text) or \
-            re.search(r"SIG\.(\w+)\.key", e.text)
-        if m:
-            return algorithm_name(m.group(1))
-        e = e.resolved
-    return None
-
-
-def _algorithm(r: Reader, node: Node) -> tuple[str | None, Expr]:
+def algorithm(r: Reader, node: Node) -> tuple[str | None, Expr]:
     target = r.resolve(node) or node
     c = r.call(target)
     label = f"{r.text(c.receiver)}.{c.name}" if c is not None and c.receiver is not None else \
@@ -164,135 +155,6 @@ def _algorithm(r: Reader, node: Node) -> tuple[str | None, Expr]:
     return algorithm_name(label), r.safe_expr(target, label)
 
 
-# --- jjwt -----------------------------------------------------------------------------------
-
-_SETTERS = {"setSubject": "sub", "subject": "sub", "setIssuer": "iss", "issuer": "iss", "setAudience": "aud",
-            "setId": "jti", "id": "jti", "setExpiration": "exp", "expiration": "exp", "setIssuedAt": "iat",
-            "issuedAt": "iat", "setNotBefore": "nbf", "notBefore": "nbf"}
-_MANAGED = {"setExpiration": "exp", "expiration": "exp", "setIssuedAt": "iat", "issuedAt": "iat",
-            "setNotBefore": "nbf", "notBefore": "nbf"}
-_HEADER_SETTERS = {"keyId": "kid", "setKeyId": "kid", "type": "typ", "setType": "typ", "contentType": "cty",
-                   "setContentType": "cty"}
-
-
-def jjwt(r: Reader, calls: list[Call], draft: Draft) -> None:
-    """``Jwts.builder().setHeaderParam("kid", k).claim(..).setExpiration(..).signWith(..).compact()``,
-    including the 0.12 ``header().keyId(k).and()`` / ``claims().add(..).and()`` sections."""
-    mode: str | None = None
-    for c in calls:
-        if c.name in ("header", "claims", "audience") and not c.args:
-            mode = c.name
-        elif c.name == "and":
-            mode = None
-        elif mode == "header":
-            _header_call(r, c, draft)
-        elif mode == "audience" and c.name in ("add", "single") and c.args:
-            draft.claims["aud"] = value(r, c.args[0])
-        elif c.name == "setHeaderParam" and len(c.args) == 2:
-            draft.add_header(_pairs(r, c.args))
-        elif c.name in ("setHeader", "setHeaderParams") and c.args:
-            draft.add_header(map_entries(r, c.args[0], draft.at))
-        elif c.name == "signWith":
-            _sign_with(r, c, draft)
-        elif c.name in _MANAGED and len(c.args) == 1:
-            draft.managed[_MANAGED[c.name]] = date(r, c.args[0])
-        else:
-            draft.claims.update(_map_call(r, c, draft.at))
-
-
-def _header_call(r: Reader, c: Call, draft: Draft) -> None:
-    if c.name in _HEADER_SETTERS and len(c.args) == 1:
-        draft.header[_HEADER_SETTERS[c.name]] = value(r, c.args[0])
-    elif c.name in ("add", "put") and len(c.args) == 2:
-        draft.add_header(_pairs(r, c.args))
-    elif c.name in ("add", "putAll") and len(c.args) == 1:
-        draft.add_header(map_entries(r, c.args[0], draft.at))
-
-
-def _sign_with(r: Reader, c: Call, draft: Draft) -> None:
-    if not c.args:
-        return
-    first = r.resolve(c.args[0])
-    old_api = len(c.args) == 2 and "SignatureAlgorithm" in r.text(first)
-    key_node = c.args[1] if old_api else c.args[0]
-    draft.key = r.key(key_node, peel)
-    if len(c.args) == 2:
-        draft.algorithm, draft.algorithm_expr = _algorithm(r, c.args[0] if old_api else c.args[1])
-    else:
-        draft.algorithm, draft.algorithm_expr = inferred_algorithm(draft.key), None
-
-
-# --- auth0 java-jwt -------------------------------------------------------------------------
-
-_JAVA_JWT_CLAIMS = {"withSubject": "sub", "withIssuer": "iss", "withAudience": "aud", "withJWTId": "jti"}
-_JAVA_JWT_TIMES = {"withExpiresAt": "exp", "withIssuedAt": "iat", "withNotBefore": "nbf"}
-
-
-def java_jwt(r: Reader, calls: list[Call], draft: Draft) -> None:
-    """``JWT.create().withKeyId(k).withClaim(..).withExpiresAt(..).sign(Algorithm.HMAC256(secret))``."""
-    for c in calls:
-        if c.name == "withKeyId" and c.args:
-            draft.header["kid"] = value(r, c.args[0])
-        elif c.name == "withHeader" and c.args:
-            draft.add_header(map_entries(r, c.args[0], draft.at))
-        elif c.name in ("withClaim", "withArrayClaim") and len(c.args) >= 2:
-            draft.claims.update(_pairs(r, c.args[:2]))
-        elif c.name == "withPayload" and c.args:
-            draft.claims.update(map_entries(r, c.args[0], draft.at))
-        elif c.name in _JAVA_JWT_CLAIMS and c.args:
-            draft.claims[_JAVA_JWT_CLAIMS[c.name]] = value(r, c.args[0])
-        elif c.name in _JAVA_JWT_TIMES and c.args:
-            draft.managed[_JAVA_JWT_TIMES[c.name]] = date(r, c.args[0])
-        elif c.name == "sign" and c.args:
-            draft.algorithm, draft.algorithm_expr = _algorithm(r, c.args[0])
-            draft.key = r.key(c.args[0], peel)
-
-
-# --- Nimbus JOSE+JWT ------------------------------------------------------------------------
-
-_NIMBUS_CLAIMS = {"subject": "sub", "issuer": "iss", "audience": "aud", "jwtID": "jti"}
-_NIMBUS_TIMES = {"expirationTime": "exp", "issueTime": "iat", "notBeforeTime": "nbf"}
-
-
-def nimbus(r: Reader, token: Call, sign: Call, draft: Draft) -> None:
-    """``new SignedJWT(header, claims)`` / ``new JWSObject(header, new Payload(..))`` signed by
-    ``token.sign(new MACSigner(secret))``."""
-    header = r.resolve(token.arg(0))
-    for c in r.chain(header) if header is not None else []:
-        if c.new and c.args and c.name.split(".")[0] == "JWSHeader":
-            draft.algorithm, draft.algorithm_expr = _algorithm(r, c.args[0])
-        elif c.name == "keyID" and c.args:
-            draft.header["kid"] = value(r, c.args[0])
-        elif c.name == "type" and c.args:
-            draft.header["typ"] = value(r, c.args[0])
-        elif c.name == "customParam" and len(c.args) == 2:
-            draft.add_header(_pairs(r, c.args))
-    _nimbus_claims(r, token.arg(1), draft)
-    if sign.args:
-        draft.key = r.key(sign.args[0], peel)
-
-
-def _nimbus_claims(r: Reader, node: Node | None, draft: Draft) -> None:
-    target = r.resolve(node)
-    c = r.call(target)
-    if c is None:
-        if node is not None:
-            draft.claims[UNKNOWN] = r.expr(node)
-        return
-    if c.new and c.name.rsplit(".", 1)[-1] == "Payload" and c.args:
-        inner = r.call(r.resolve(c.args[0]))
-        if inner is not None and inner.name in ("toJSONObject", "toString") and inner.receiver is not None:
-            _nimbus_claims(r, inner.receiver, draft)
-        else:
-            draft.claims.update(map_entries(r, c.args[0], draft.at))
-        return
-    if c.name == "parse" and c.args:
-        draft.claims.update(map_entries(r, c.args[0], draft.at))
-        return
-    for link in r.chain(target):
-        if link.name == "claim" and len(link.args) == 2:
-            draft.claims.update(_pairs(r, link.args))
-        elif link.name in _NIMBUS_CLAIMS and link.args:
-            draft.claims[_NIMBUS_CLAIMS[link.name]] = value(r, link.args[0])
-        elif link.name in _NIMBUS_TIMES and link.args:
-            draft.managed[_NIMBUS_TIMES[link.name]] = date(r, link.args[0])
+def root_is(r: Reader, root: Call, owner: str, method: str) -> bool:
+    """Whether a builder chain starts with ``owner.method(..)`` (``Jwts.builder()``, ``JWT.create()``)."""
+    return root.name == method and r.text(root.receiver).rsplit(".", 1)[-1] == owner

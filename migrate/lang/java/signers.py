@@ -1,5 +1,5 @@
-"""Java signers: jjwt (``Jwts.builder()``), auth0 java-jwt (``JWT.create()``) and Nimbus
-JOSE+JWT (``SignedJWT`` / ``JWSObject`` + ``MACSigner``)."""
+"""Java signers, through the libraries in ``libraries/``: jjwt (``Jwts.builder()``), auth0
+java-jwt (``JWT.create()``) and Nimbus JOSE+JWT (``SignedJWT`` / ``JWSObject`` + ``MACSigner``)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,7 @@ import dataclasses
 import re
 from collections.abc import Iterable
 
-from migrate.lang.java import builders as jb
-from migrate.lang.java import routes
+from migrate.lang.java import libraries, routes
 from migrate.extract.base import Found, Source
 from migrate.extract.treesitter import Doc, ancestors, string_value, walk
 from migrate.extract.tsclaims import Call, Node, Reader, Syntax, key_of
@@ -17,7 +16,7 @@ from migrate.extract.tsclaims_signer import ResponseRules, extract_signers
 from migrate.model import ExprKind
 
 # Files without any of these cannot sign a token with the supported libraries.
-_RELEVANT = re.compile(r"Jwts\b|JWT\s*\.\s*create|JWTCreator|SignedJWT|JWSObject")
+_RELEVANT = libraries.relevant()
 
 
 class Java(Syntax):
@@ -150,36 +149,15 @@ _MAPPINGS = frozenset({"GetMapping", "PostMapping", "RequestMapping", "PutMappin
 # --- where tokens are signed ----------------------------------------------------------------
 
 def _sites(r: Reader) -> Iterable[Draft]:
+    """Each call a library signs with, read by the first library it belongs to."""
     for n in SYNTAX.find(r.doc, SYNTAX.call_types):
         c = SYNTAX.call(r.doc, n)
         if c is None or c.new:
             continue
-        if c.name == "compact" and not c.args:
-            calls = r.chain(n)
-            if calls and _root_is(r, calls[0], "Jwts", "builder"):
-                draft = Draft(n, "jjwt")
-                jb.jjwt(r, calls, draft)
+        for lib in libraries.signing(c.name):
+            if (draft := lib.read(r, c)) is not None:
                 yield draft
-        elif c.name == "sign" and len(c.args) == 1:
-            yield from _sign(r, c)
-
-
-def _root_is(r: Reader, root: Call, owner: str, method: str) -> bool:
-    return root.name == method and r.text(root.receiver).rsplit(".", 1)[-1] == owner
-
-
-def _sign(r: Reader, c: Call) -> Iterable[Draft]:
-    calls = r.chain(c.node)
-    if calls and _root_is(r, calls[0], "JWT", "create"):
-        draft = Draft(c.node, "java-jwt")
-        jb.java_jwt(r, calls, draft)
-        yield draft
-        return
-    token = r.call(r.resolve(c.receiver)) if c.receiver is not None else None
-    if token is not None and token.new and token.name.rsplit(".", 1)[-1] in ("SignedJWT", "JWSObject"):
-        draft = Draft(c.node, "nimbus")
-        jb.nimbus(r, token, c, draft)
-        yield draft
+                break
 
 
 # --- where it runs and where the token goes -------------------------------------------------

@@ -539,3 +539,30 @@ def test_columns_count_characters_after_non_ascii_text():
 def test_file_without_a_jwt_library_yields_nothing():
     f = facts("public class Plain { public int Add(int a, int b) => a + b; }")
     assert f.signers == () and f.errors == ()
+
+
+# --- library modules -----------------------------------------------------------------------------
+
+def _csharp_libraries():
+    from migrate.lang.csharp import libraries
+    return libraries.all_libraries()
+
+
+@pytest.mark.parametrize("lib", _csharp_libraries(), ids=lambda m: m.__name__.rsplit(".", 1)[-1])
+def test_each_library_module_is_a_complete_spec(lib) -> None:
+    import re
+
+    from migrate.lang.csharp import LANGUAGE
+    assert isinstance(lib.NAME, str) and lib.NAME in LANGUAGE.libraries
+    assert lib.WORDS and all(isinstance(w, str) and re.compile(w) for w in lib.WORDS), lib.__name__
+    assert callable(lib.sites), lib.__name__
+
+
+def test_every_csharp_library_has_one_module() -> None:
+    from migrate.lang.csharp import LANGUAGE, libraries
+    mods = libraries.all_libraries()
+    assert {m.__name__.rsplit(".", 1)[1] for m in mods} == {"jwt_net", "system_identitymodel"}
+    assert sorted(m.NAME for m in mods) == sorted(LANGUAGE.libraries)
+    assert all(libraries.relevant().search(src) for src in (
+        "new JwtEncoder(", "JwtBuilder.Create()", "JsonWebToken.Encode(", "new JwtSecurityToken(",
+        "new SecurityTokenDescriptor", "new JsonWebTokenHandler()"))

@@ -1,5 +1,6 @@
-"""Reading C# token contents: dictionaries, anonymous objects, Claim lists, signing credentials,
-JWT.Net builders and System.IdentityModel descriptors, into a Draft."""
+"""What every C# JWT library's reading shares: claim-name constants, values, dictionaries,
+anonymous objects, Claim lists, object properties, keys and algorithms (the libraries themselves
+are in ``libraries/``)."""
 
 from __future__ import annotations
 
@@ -7,13 +8,11 @@ import dataclasses
 import re
 
 from migrate.extract.tsclaims import Call, Node, Reader, key_of
-from migrate.extract.signer import Draft
 from migrate.extract.tsclaims_signer import UNKNOWN, algorithm_name
-from migrate.extract.treesitter import walk
 from migrate.model import Expr
 
-# Library constants whose JSON name is not the member name in snake_case.
-_JWTNET_NAMES = {
+# JWT.Net's ClaimName / HeaderName members whose JSON name is not the member name in snake_case.
+JWTNET_NAMES = {
     "ExpirationTime": "exp", "IssuedAt": "iat", "NotBefore": "nbf", "Issuer": "iss", "Subject": "sub",
     "Audience": "aud", "JwtId": "jti", "Id": "jti", "FullName": "name", "PreferredEmail": "email",
     "VerifiedEmail": "email_verified", "KeyId": "kid", "Type": "typ", "Algorithm": "alg",
@@ -26,7 +25,7 @@ _CLAIM_TYPES = {
 }
 _CONSTANT = re.compile(r"(?:[\w.]*\.)?(ClaimName|HeaderName|JwtRegisteredClaimNames|JwtHeaderParameterNames"
                        r"|ClaimTypes)\.(\w+)")
-_TIMES = frozenset({"exp", "iat", "nbf"})
+TIMES = frozenset({"exp", "iat", "nbf"})
 # A DateTime handed over as a claim value is serialised as an ISO string, not epoch seconds.
 _DATETIME = re.compile(r"^\(?\s*(?:DateTime(?:Offset)?\.(?:Utc)?Now|DateTime\.Today"
                        r"|new\s+DateTime(?:Offset)?\s*\()"
@@ -46,7 +45,7 @@ def constant_name(text: str) -> str | None:
         return None
     owner, member = m.groups()
     if owner in ("ClaimName", "HeaderName"):
-        return _JWTNET_NAMES.get(member, _snake(member))
+        return JWTNET_NAMES.get(member, _snake(member))
     if owner == "ClaimTypes":
         return _CLAIM_TYPES.get(member, _snake(member))
     return _snake(member)
@@ -98,7 +97,7 @@ Entry = tuple[str, Expr]
 
 def claim_entry(r: Reader, node: Node) -> Entry | None:
     c = r.call(r.resolve(node))
-    if c is None or not c.new or not _is(c, "Claim"):
+    if c is None or not c.new or not is_a(c, "Claim"):
         return None
     name = name_of(r, c.arg(0, "type"))
     value = c.arg(1, "value")
@@ -107,7 +106,7 @@ def claim_entry(r: Reader, node: Node) -> Entry | None:
     return name, claim_value(r, value, c.arg(2, "valueType"))
 
 
-def _is(c: Call, *types: str) -> bool:
+def is_a(c: Call, *types: str) -> bool:
     last = c.name.rsplit(".", 1)[-1]
     return last in types
 
@@ -126,7 +125,7 @@ def literal_entries(r: Reader, node: Node) -> list[Entry]:
         return _anonymous(r, node)
     out: list[Entry] = []
     c = r.call(node)
-    if c is not None and c.new and len(c.args) == 1 and _is(c, "Dictionary", "JwtPayload", "List"):
+    if c is not None and c.new and len(c.args) == 1 and is_a(c, "Dictionary", "JwtPayload", "List"):
         out += entries(r, c.args[0], node)
     init = _initializer(r, node)
     if init is None:
@@ -195,7 +194,7 @@ def _readable(r: Reader, target: Node) -> bool:
     if target.type in _LITERAL_TYPES:
         return True
     c = r.call(target)
-    return c is not None and c.new and (c.init is not None or _is(
+    return c is not None and c.new and (c.init is not None or is_a(
         c, "Dictionary", "JwtPayload", "JwtHeader", "List", "ClaimsIdentity", "ExpandoObject"))
 
 
@@ -263,7 +262,7 @@ def peel(r: Reader, node: Node) -> Node | None:
     c = r.call(node)
     if c is None:
         return None
-    if c.new and _is(c, "SigningCredentials", "SymmetricSecurityKey", "HMACSHA256", "HMACSHA384",
+    if c.new and is_a(c, "SigningCredentials", "SymmetricSecurityKey", "HMACSHA256", "HMACSHA384",
                      "HMACSHA512", "InMemorySymmetricSecurityKey"):
         return c.arg(0, "key")
     if c.name in ("GetBytes", "FromBase64String", "DecodeBytes", "Base64UrlDecode", "Decode", "WithSecret"):
@@ -280,182 +279,3 @@ def algorithm_expr(r: Reader, node: Node) -> tuple[str | None, Expr]:
         name = algorithm_name(s)
     label = c.name if c is not None else text
     return name, r.safe_expr(target if target is not None else node, label)
-
-
-@dataclasses.dataclass
-class Creds:
-    algorithm: str | None = None
-    algorithm_expr: Expr | None = None
-    key: Expr | None = None
-    kid: Expr | None = None
-
-
-def credentials(r: Reader, node: Node | None, before: Node) -> Creds:
-    """``new SigningCredentials(key, SecurityAlgorithms.HmacSha256)`` wherever it is built."""
-    if node is None:
-        return Creds()
-    c = r.call(r.resolve(node))
-    if c is None or not c.new or not _is(c, "SigningCredentials"):
-        return Creds()
-    out = Creds()
-    alg = c.arg(1, "algorithm")
-    if alg is not None:
-        out.algorithm, out.algorithm_expr = algorithm_expr(r, alg)
-    key = c.arg(0, "key")
-    if key is not None:
-        out.key = r.key(key, peel)
-        kid = properties(r, key, before).get("KeyId")
-        out.kid = r.expr(kid) if kid is not None else None
-    return out
-
-
-def apply_credentials(draft: Draft, creds: Creds) -> None:
-    draft.set_algorithm(creds.algorithm_expr, creds.algorithm)
-    draft.key = creds.key or draft.key
-    if creds.kid is not None:
-        draft.header.setdefault("kid", creds.kid)
-
-
-# --- JWT.Net --------------------------------------------------------------------------------
-
-def jwtnet_builder(r: Reader, calls: list[Call], draft: Draft) -> None:
-    """``JwtBuilder.Create().WithAlgorithm(..).WithSecret(..).AddClaim(..).Encode()``."""
-    for c in calls:
-        if c.name == "WithAlgorithm" and c.args:
-            draft.algorithm, draft.algorithm_expr = algorithm_expr(r, c.args[0])
-        elif c.name == "WithSecret" and c.args:
-            draft.key = r.key(c.args[0], peel)
-        elif c.name == "AddClaim" and len(c.args) == 2 and (name := name_of(r, c.args[0])):
-            draft.claims[name] = raw_value(r, c.args[1])
-        elif c.name == "AddHeader" and len(c.args) == 2 and (name := name_of(r, c.args[0])):
-            draft.header[name] = raw_value(r, c.args[1])
-        elif c.name == "AddClaims" and c.args:
-            draft.claims.update(entries(r, c.args[0], c.node))
-        elif c.name in _JWTNET_NAMES and len(c.args) == 1 and c.receiver is not None:
-            name = _JWTNET_NAMES[c.name]
-            if name in _TIMES:
-                draft.managed[name] = date_value(r, c.args[0])
-            else:
-                draft.claims[name] = raw_value(r, c.args[0])
-
-
-def encoder_algorithm(r: Reader, encoder: Node | None) -> tuple[str | None, Expr | None]:
-    """The algorithm handed to ``new JwtEncoder(algorithm, serializer, urlEncoder)``."""
-    c = r.call(r.resolve(encoder)) if encoder is not None else None
-    if c is None or not c.new or not _is(c, "JwtEncoder") or not c.args:
-        return None, None
-    return algorithm_expr(r, c.args[0])
-
-
-# --- System.IdentityModel -------------------------------------------------------------------
-
-_ARRAYS = frozenset({"implicit_array_creation_expression", "array_creation_expression",
-                     "collection_expression"})
-
-
-def claim_list(r: Reader, node: Node | None, before: Node) -> dict[str, Expr]:
-    """Claims of ``new ClaimsIdentity(new[] { new Claim(..) })``, a List<Claim>, a Claim[]..."""
-    if node is None:
-        return {}
-    target = r.resolve(node)
-    c = r.call(target)
-    if c is not None and c.new and _is(c, "ClaimsIdentity") and c.args:
-        out = claim_list(r, c.args[0], before)
-        out.update(dict(entries(r, node, before)))  # identity.AddClaim(new Claim(..))
-        return out
-    out = dict(entries(r, node, before))
-    if target is not None and target.type in _ARRAYS:
-        for n in walk(target):
-            entry = claim_entry(r, n) if n.type == "object_creation_expression" else None
-            if entry:
-                out.setdefault(*entry)
-    return out
-
-
-DESCRIPTOR_TIMES = {"Expires": "exp", "IssuedAt": "iat", "NotBefore": "nbf"}
-
-
-def descriptor(r: Reader, node: Node, draft: Draft, before: Node) -> None:
-    """``new SecurityTokenDescriptor { Subject = .., Claims = .., Expires = .., SigningCredentials = ..}``
-    (properties set afterwards count too)."""
-    props = properties(r, node, before)
-    if "Subject" in props:
-        draft.claims.update(claim_list(r, props["Subject"], before))
-    if "Claims" in props:
-        draft.claims.update(entries(r, props["Claims"], before))
-    for prop, claim in (("Issuer", "iss"), ("Audience", "aud")):
-        if prop in props:
-            draft.claims.setdefault(claim, r.expr(props[prop]))
-    if "AdditionalHeaderClaims" in props:
-        draft.add_header(entries(r, props["AdditionalHeaderClaims"], before))
-    for prop, claim in DESCRIPTOR_TIMES.items():
-        if prop in props:
-            draft.managed[claim] = date_value(r, props[prop])
-    apply_credentials(draft, credentials(r, props.get("SigningCredentials"), before))
-    handler_defaults(r, draft)
-
-
-def handler_defaults(r: Reader, draft: Draft) -> None:
-    """Token handlers set iat (now) and exp (now + 60 minutes) when the descriptor does not."""
-    line, col = r.doc.pos(draft.at)
-    defaults = (("iat", "DateTime.UtcNow", 0.0), ("exp", "DateTime.UtcNow.AddMinutes(60)", 3600.0))
-    for claim, text, offset in defaults:
-        if claim not in draft.managed and claim not in draft.claims:
-            draft.managed[claim] = Expr(text=text, line=line, column=col, kind="other",
-                                        traits=frozenset({"clock", "date-object", "library-default"}),
-                                        offset=offset)
-
-
-_TOKEN_PARAMS = ("issuer", "audience", "claims", "notBefore", "expires", "signingCredentials")
-_HANDLER_PARAMS = ("issuer", "audience", "subject", "notBefore", "expires", "issuedAt", "signingCredentials")
-
-
-def security_token(r: Reader, c: Call, draft: Draft, before: Node) -> None:
-    """``new JwtSecurityToken(header, payload)`` or ``new JwtSecurityToken(issuer, audience,
-    claims, notBefore, expires, signingCredentials)``."""
-    first = r.call(r.resolve(c.arg(0, "header")))
-    if "header" in c.named or (first is not None and first.new and _is(first, "JwtHeader")):
-        _header(r, c.arg(0, "header"), draft, before)
-        _payload(r, c.arg(1, "payload"), draft, before)
-        return
-    _positional(r, c, _TOKEN_PARAMS, draft, before)
-
-
-def handler_call(r: Reader, c: Call, draft: Draft, before: Node) -> None:
-    """``handler.CreateToken(descriptor)`` and the positional CreateJwtSecurityToken overload."""
-    first = c.arg(0, "tokenDescriptor")
-    target = r.call(r.resolve(first))
-    if target is not None and (_is(target, "SecurityTokenDescriptor") or target.name == ""):
-        descriptor(r, first, draft, before)
-        return
-    _positional(r, c, _HANDLER_PARAMS, draft, before)
-    handler_defaults(r, draft)
-
-
-def _positional(r: Reader, c: Call, params: tuple[str, ...], draft: Draft, before: Node) -> None:
-    args = {p: c.arg(i, p) for i, p in enumerate(params)}
-    for p, claim in (("issuer", "iss"), ("audience", "aud")):
-        node = args.get(p)
-        if node is not None and r.text(node) != "null":
-            draft.claims[claim] = r.expr(node)
-    for p in ("claims", "subject"):
-        draft.claims.update(claim_list(r, args.get(p), before))
-    for p, claim in (("notBefore", "nbf"), ("expires", "exp"), ("issuedAt", "iat")):
-        node = args.get(p)
-        if node is not None and r.text(node) != "null":
-            draft.managed[claim] = date_value(r, node)
-    apply_credentials(draft, credentials(r, args.get("signingCredentials"), before))
-
-
-def _header(r: Reader, node: Node | None, draft: Draft, before: Node) -> None:
-    c = r.call(r.resolve(node)) if node is not None else None
-    if c is not None and c.new and c.args:
-        apply_credentials(draft, credentials(r, c.arg(0, "signingCredentials"), before))
-    draft.add_header(entries(r, node, before))
-
-
-def _payload(r: Reader, node: Node | None, draft: Draft, before: Node) -> None:
-    c = r.call(r.resolve(node)) if node is not None else None
-    if c is not None and c.new and _is(c, "JwtPayload") and len(c.args) >= 3:
-        _positional(r, c, ("issuer", "audience", "claims", "notBefore", "expires"), draft, before)
-    draft.claims.update(entries(r, node, before))

@@ -1,5 +1,5 @@
-"""C# signers: JWT.Net (JwtEncoder, JwtBuilder) and System.IdentityModel.Tokens.Jwt
-(JwtSecurityToken, SecurityTokenDescriptor + token handlers)."""
+"""C# signers, through the libraries in ``libraries/``: JWT.Net (JwtEncoder, JwtBuilder) and
+System.IdentityModel.Tokens.Jwt (JwtSecurityToken, SecurityTokenDescriptor + token handlers)."""
 
 from __future__ import annotations
 
@@ -7,17 +7,16 @@ import dataclasses
 import re
 from collections.abc import Iterable
 
-from migrate.lang.csharp import builders as cb
 from migrate.extract.base import Found, Source
 from migrate.extract.treesitter import Doc, ancestors, string_value, walk
-from migrate.extract.tsclaims import Call, Node, NodeKey, Reader, Syntax, key_of
+from migrate.extract.tsclaims import Call, Node, Reader, Syntax, key_of
 from migrate.extract.signer import Draft
 from migrate.extract.tsclaims_signer import ResponseRules, extract_signers
-from migrate.lang.csharp import routes
+from migrate.lang.csharp import libraries, routes
 from migrate.model import ExprKind, Marker
 
 # Files without any of these cannot sign a token with the supported libraries.
-_RELEVANT = re.compile(r"JwtEncoder|JwtBuilder|JwtSecurityToken|SecurityTokenDescriptor|JsonWebToken")
+_RELEVANT = libraries.relevant()
 
 
 class CSharp(Syntax):
@@ -179,104 +178,16 @@ _RESPONSES = ResponseRules(
     assignments=frozenset({"assignment_expression"}),
     template=re.compile(r"^(ViewBag\.|ViewData\s*\[|TempData\s*\[)"),
 )
-_HANDLER_CALLS = frozenset({"CreateToken", "CreateEncodedJwt", "CreateJwtSecurityToken"})
 _ROUTE_ATTRIBUTES = frozenset({"HttpGet", "HttpPost", "HttpPut", "HttpPatch", "HttpDelete", "Route"})
 
 
 # --- where tokens are signed ----------------------------------------------------------------
 
 def _sites(r: Reader) -> Iterable[Draft]:
-    writes, creates, tokens, encodes = [], [], [], []
-    for n in SYNTAX.find(r.doc, SYNTAX.call_types):
-        c = SYNTAX.call(r.doc, n)
-        if c is None:
-            continue
-        if c.name == "WriteToken" and len(c.args) == 1:
-            writes.append(c)
-        elif c.name in _HANDLER_CALLS and c.receiver is not None:
-            creates.append(c)
-        elif c.new and c.name.rsplit(".", 1)[-1] == "JwtSecurityToken":
-            tokens.append(c)
-        elif c.name == "Encode" and c.receiver is not None:
-            encodes.append(c)
-    consumed: set[NodeKey] = set()
-    for c in writes:
-        draft = _write_token(r, c, consumed)
-        if draft is not None:
-            yield draft
-    for c in creates:
-        if key_of(c.node) not in consumed and (draft := _create_token(r, c, c.node)) is not None:
-            yield draft
-    for c in tokens:
-        if key_of(c.node) not in consumed:
-            draft = Draft(c.node, "system.identitymodel")
-            cb.security_token(r, c, draft, c.node)
-            yield draft
-    for c in encodes:
-        draft = _encode(r, c)
-        if draft is not None:
-            yield draft
-
-
-def _write_token(r: Reader, c: Call, consumed: set[NodeKey]) -> Draft | None:
-    """``handler.WriteToken(token)``: the signer is reported here, with what built the token."""
-    target = r.resolve(c.args[0])
-    inner = r.call(target)
-    if inner is None:
-        return None
-    draft = Draft(c.node, "system.identitymodel")
-    if inner.new and inner.name.rsplit(".", 1)[-1] == "JwtSecurityToken":
-        cb.security_token(r, inner, draft, c.node)
-    elif inner.name in ("CreateToken", "CreateJwtSecurityToken") and inner.receiver is not None:
-        if _create_token(r, inner, c.node, draft) is None:
-            return None
-    else:
-        return None
-    consumed.add(key_of(inner.node))
-    return draft
-
-
-def _create_token(r: Reader, c: Call, before: Node, draft: Draft | None = None) -> Draft | None:
-    target = r.call(r.resolve(c.arg(0, "tokenDescriptor")))
-    is_descriptor = target is not None and target.new and (
-        target.name.rsplit(".", 1)[-1] == "SecurityTokenDescriptor" or target.name == "")
-    if not is_descriptor and (c.name == "CreateToken" or "TokenHandler" not in r.src.text):
-        return None  # an application's own CreateToken(user)
-    draft = draft or Draft(c.node, "system.identitymodel")
-    cb.handler_call(r, c, draft, before)
-    return draft
-
-
-def _encode(r: Reader, c: Call) -> Draft | None:
-    """JWT.Net: ``encoder.Encode([headers,] payload, key)``, ``JsonWebToken.Encode(payload, key,
-    JwtHashAlgorithm.HS256)`` and ``JwtBuilder...Encode()``."""
-    calls = r.chain(c.node)
-    root = calls[0] if calls else c
-    if (root.name == "Create" and r.text(root.receiver).endswith("JwtBuilder")) or \
-            (root.new and root.name.rsplit(".", 1)[-1] == "JwtBuilder"):
-        draft = Draft(c.node, "jwt.net")
-        cb.jwtnet_builder(r, calls, draft)
-        return draft
-    receiver = r.text(c.receiver)
-    if receiver.endswith("JsonWebToken") and len(c.args) in (3, 4):
-        draft = Draft(c.node, "jwt.net")
-        extra = 1 if len(c.args) == 4 else 0
-        if extra:
-            draft.add_header(cb.entries(r, c.args[0], c.node))
-        draft.claims.update(cb.entries(r, c.args[extra], c.node))
-        draft.key = r.key(c.args[extra + 1], cb.peel)
-        draft.algorithm, draft.algorithm_expr = cb.algorithm_expr(r, c.args[extra + 2])
-        return draft
-    algorithm, algorithm_expr = cb.encoder_algorithm(r, c.receiver)
-    named_encoder = re.search(r"(?i)encoder$", receiver) and "JwtEncoder" in r.src.text
-    if len(c.args) not in (2, 3) or (algorithm_expr is None and not named_encoder):
-        return None
-    draft = Draft(c.node, "jwt.net", algorithm=algorithm, algorithm_expr=algorithm_expr)
-    if len(c.args) == 3:
-        draft.add_header(cb.entries(r, c.args[0], c.node))
-    draft.claims.update(cb.entries(r, c.args[-2], c.node))
-    draft.key = r.key(c.args[-1], cb.peel)
-    return draft
+    """Every library's tokens, read from the file's calls."""
+    calls = [c for n in SYNTAX.find(r.doc, SYNTAX.call_types) if (c := SYNTAX.call(r.doc, n)) is not None]
+    for lib in libraries.all_libraries():
+        yield from lib.sites(r, calls)
 
 
 # --- where it runs and where the token goes -------------------------------------------------

@@ -424,3 +424,32 @@ def test_eddsa_and_none_signing_methods_are_named():
 
     facts = extract(Source.of("a.go", "go", code))
     assert [s.algorithm for s in facts.signers] == ["EdDSA", "none"]
+
+
+# --- library modules -----------------------------------------------------------------------------
+
+def _go_libraries():
+    from migrate.lang.go import libraries
+    return libraries.all_libraries()
+
+
+@pytest.mark.parametrize("lib", _go_libraries(), ids=lambda m: m.__name__.rsplit(".", 1)[-1])
+def test_each_library_module_is_a_complete_spec(lib) -> None:
+    from migrate.lang.go import LANGUAGE
+    assert isinstance(lib.NAME, str) and lib.NAME in LANGUAGE.libraries
+    assert hasattr(lib.IMPORTS, "match") and isinstance(lib.PACKAGE, str) and lib.PACKAGE.isidentifier()
+    assert lib.CONSTRUCTORS and all(isinstance(n, str) and n.isidentifier() for n in lib.CONSTRUCTORS)
+    assert lib.SIGNS and all(isinstance(n, str) and n.isidentifier() for n in lib.SIGNS)
+    assert lib.METHOD_LOOKUP is None or isinstance(lib.METHOD_LOOKUP, str)
+    assert lib.DEFAULT_ALG is None or isinstance(lib.DEFAULT_ALG, str)
+
+
+def test_every_go_library_has_one_module_and_each_import_path_one_library() -> None:
+    from migrate.lang.go import LANGUAGE, libraries
+    mods = libraries.all_libraries()
+    assert sorted(m.NAME for m in mods) == sorted(LANGUAGE.libraries)
+    for path in ("github.com/golang-jwt/jwt/v5", "github.com/golang-jwt/jwt", "github.com/dgrijalva/jwt-go",
+                 "github.com/form3tech-oss/jwt-go"):
+        assert libraries.of_import(path) is not None and libraries.of_import(path).NAME == "golang-jwt"
+        assert sum(1 for m in mods if m.IMPORTS.match(path)) == 1
+    assert libraries.of_import("github.com/lestrrat-go/jwx") is None

@@ -1,4 +1,5 @@
-"""Go signers: golang-jwt (and its predecessor dgrijalva/jwt-go).
+"""Go signers, through the libraries in ``libraries/``: golang-jwt (and its predecessor
+dgrijalva/jwt-go).
 
     token := jwt.NewWithClaims(jwt.SigningMethodHS256, claims)
     token.Header["kid"] = kid
@@ -10,8 +11,8 @@ The signer is reported at the ``NewWithClaims`` (or ``New``) call.
 from __future__ import annotations
 
 import dataclasses
-import re
 from dataclasses import dataclass, field
+from types import ModuleType
 
 from migrate.extract.base import Found, Source
 from migrate.extract.signer import Draft, build
@@ -21,11 +22,9 @@ from migrate.lang.go.dialect import GoDialect
 from migrate.extract.treesitter import Doc, string_value, walk
 from migrate.extract.tsutil_dynamic import Index, Node, algorithm_name, child, children
 from migrate.extract.tsutil_response import response
-from migrate.lang.go import routes
+from migrate.lang.go import libraries, routes
 from migrate.model import Expr, Marker, Signer
 
-_LIBRARY = re.compile(r"^github\.com/(golang-jwt/jwt(/v\d+)?|dgrijalva/jwt-go(/v\d+)?|"
-                      r"form3tech-oss/jwt-go)$")
 _DIALECT = GoDialect()
 
 
@@ -40,8 +39,8 @@ def extract(src: Source) -> Found:
         return found
     index = Index(doc, _DIALECT)
     reader = ClaimReader(index, StructTypes(doc))
-    for call in _constructors(doc, aliases):
-        signer = _signer(src, index, reader, call, piece_lines('go', call))
+    for call, lib in _constructors(doc, aliases):
+        signer = _signer(src, index, reader, call, lib, piece_lines('go', call))
         handler = routes.enclosing(doc, call.start_byte)
         name = routes.handler_name(doc, handler) if handler is not None else None
         found_route = routes.registration(doc, handler, name) if handler is not None else None
@@ -53,24 +52,23 @@ def extract(src: Source) -> Found:
     return found
 
 
-def _aliases(doc: Doc) -> set[str]:
-    """Local names of the imported JWT package ("." when imported into the file scope)."""
-    names = set()
+def _aliases(doc: Doc) -> dict[str, ModuleType]:
+    """Local names of the imported JWT packages ("." when imported into the file scope), and
+    the library each is."""
+    names = {}
     for spec in walk(doc.root):
         if spec.type == "import_spec":
             path = string_value(doc, child(spec, "path")) or ""
-            if _LIBRARY.match(path):
+            lib = libraries.of_import(path)
+            if lib is not None:
                 alias = doc.text(child(spec, "name"))
                 if alias != "_":
-                    names.add(alias or "jwt")
+                    names[alias or lib.PACKAGE] = lib
     return names
 
 
-_CONSTRUCTORS = ("NewWithClaims", "New")
-
-
-def _constructors(doc: Doc, aliases: set[str]) -> list[Node]:
-    """``jwt.NewWithClaims(...)`` and ``jwt.New(...)`` calls."""
+def _constructors(doc: Doc, aliases: dict[str, ModuleType]) -> list[tuple[Node, ModuleType]]:
+    """Calls that create a token (``jwt.NewWithClaims(...)``, ``jwt.New(...)``), and their library."""
     calls = []
     for n in walk(doc.root):
         fn = child(n, "function") if n.type == "call_expression" else None
@@ -78,11 +76,11 @@ def _constructors(doc: Doc, aliases: set[str]) -> list[Node]:
             continue
         if fn.type == "selector_expression":
             operand = child(fn, "operand")
-            if operand is not None and doc.text(operand) in aliases \
-                    and doc.text(child(fn, "field")) in _CONSTRUCTORS:
-                calls.append(n)
-        elif fn.type == "identifier" and "." in aliases and doc.text(fn) in _CONSTRUCTORS:
-            calls.append(n)
+            lib = aliases.get(doc.text(operand)) if operand is not None else None
+            if lib is not None and doc.text(child(fn, "field")) in lib.CONSTRUCTORS:
+                calls.append((n, lib))
+        elif fn.type == "identifier" and "." in aliases and doc.text(fn) in aliases["."].CONSTRUCTORS:
+            calls.append((n, aliases["."]))
     return calls
 
 
@@ -97,19 +95,19 @@ class _Token:
     key: Node | None = None
 
 
-def _signer(src: Source, index: Index, reader: ClaimReader, call: Node,
+def _signer(src: Source, index: Index, reader: ClaimReader, call: Node, lib: ModuleType,
             span: tuple[int, int]) -> Signer:
     doc = index.doc
     args = children(child(call, "arguments"))
     method = args[0] if args else None
-    token = _follow_token(index, call)
+    token = _follow_token(index, call, lib)
     claims_node = args[1] if len(args) > 1 else token.claims_node
     claims = _claims(index, reader, call, claims_node, token)
-    draft = Draft(call, "golang-jwt", header=token.header, claims=claims, span=span)
+    draft = Draft(call, lib.NAME, header=token.header, claims=claims, span=span)
     if token.key is not None:
         draft.key, draft.parameters = index.key(token.key), index.parameters(call)
     draft.line, draft.column = doc.pos(call)
-    draft.algorithm = _algorithm(index, method)
+    draft.algorithm = _algorithm(index, method, lib)
     draft.algorithm_expr = index.expr(method) if method else None
     draft.response = response(index, token.signing) if token.signing is not None else None
     draft.function = index.function_name(call)
@@ -144,15 +142,15 @@ def _reference(index: Index, node: Node) -> Node | None:
     return node if index.d.reference(index.doc, node) is not None else None
 
 
-def _algorithm(index: Index, method: Node | None) -> str | None:
+def _algorithm(index: Index, method: Node | None, lib: ModuleType) -> str | None:
     if method is None:
-        return None
+        return lib.DEFAULT_ALG
     doc = index.doc
     node = index.follow(method)
     if node.type == "selector_expression":
         return algorithm_name(doc.text(child(node, "field")))
-    if node.type == "call_expression" \
-            and doc.text(child(node, "function")).endswith("GetSigningMethod"):
+    if node.type == "call_expression" and lib.METHOD_LOOKUP is not None \
+            and doc.text(child(node, "function")).endswith(lib.METHOD_LOOKUP):
         args = children(child(node, "arguments"))
         return algorithm_name(string_value(doc, args[0])) if args else None
     if node.type == "identifier":
@@ -160,11 +158,11 @@ def _algorithm(index: Index, method: Node | None) -> str | None:
     return None
 
 
-def _follow_token(index: Index, call: Node) -> _Token:
+def _follow_token(index: Index, call: Node, lib: ModuleType) -> _Token:
     """Header fields, claims, key and signing call of the token ``call`` creates."""
     doc = index.doc
     token = _Token()
-    chained = _chained_signing(doc, call)
+    chained = _chained_signing(doc, call, lib)
     if chained is not None:
         token.signing, token.key = chained
         return token
@@ -182,25 +180,25 @@ def _follow_token(index: Index, call: Node) -> _Token:
             _token_assignment(index, n, name, token)
         elif n.type == "short_var_declaration":
             _claims_view(doc, n, name, token)
-        elif n.type == "call_expression" and token.signing is None and _method_of(doc, n, name):
+        elif n.type == "call_expression" and token.signing is None and _method_of(doc, n, name, lib):
             args = children(child(n, "arguments"))
             token.signing, token.key = n, (args[0] if args else None)
     return token
 
 
-def _method_of(doc: Doc, call: Node, name: str) -> bool:
-    """Whether ``call`` is ``<name>.SignedString(...)``."""
+def _method_of(doc: Doc, call: Node, name: str, lib: ModuleType) -> bool:
+    """Whether ``call`` is ``<name>.SignedString(...)`` (a method of the library's that signs)."""
     fn = child(call, "function")
     return fn is not None and fn.type == "selector_expression" \
         and doc.text(child(fn, "operand")) == name \
-        and doc.text(child(fn, "field")) == "SignedString"
+        and doc.text(child(fn, "field")) in lib.SIGNS
 
 
-def _chained_signing(doc: Doc, call: Node) -> tuple[Node, Node | None] | None:
+def _chained_signing(doc: Doc, call: Node, lib: ModuleType) -> tuple[Node, Node | None] | None:
     """``jwt.NewWithClaims(...).SignedString(key)``."""
     sel = call.parent
     if sel is None or sel.type != "selector_expression" \
-            or doc.text(child(sel, "field")) != "SignedString":
+            or doc.text(child(sel, "field")) not in lib.SIGNS:
         return None
     outer = sel.parent
     if outer is None or outer.type != "call_expression":

@@ -298,3 +298,27 @@ def test_syntax_error_is_reported_and_the_rest_still_read() -> None:
     found = facts(RAILS + "\ndef broken(\n  x = [1, 2\n")
     assert len(found.errors) == 1 and "syntax error" in found.errors[0].message
     assert found.signers and found.signers[0].claims["scope"].value == "user"
+
+
+# --- library modules -----------------------------------------------------------------------------
+
+def _ruby_libraries():
+    from migrate.lang.ruby import libraries
+    return libraries.all_libraries()
+
+
+@pytest.mark.parametrize("lib", _ruby_libraries(), ids=lambda m: m.__name__.rsplit(".", 1)[-1])
+def test_each_library_module_is_a_complete_spec(lib) -> None:
+    from migrate.lang.ruby import LANGUAGE
+    assert isinstance(lib.NAME, str) and lib.NAME in LANGUAGE.libraries
+    assert lib.RECEIVERS and all(isinstance(n, str) and n[:1].isupper() for n in lib.RECEIVERS)
+    assert lib.SIGNS and all(isinstance(n, str) and n.isidentifier() for n in lib.SIGNS)
+    assert lib.DEFAULT_ALG is None or isinstance(lib.DEFAULT_ALG, str)
+
+
+def test_every_ruby_library_has_one_module() -> None:
+    from migrate.lang.ruby import LANGUAGE, libraries
+    mods = libraries.all_libraries()
+    assert sorted(m.NAME for m in mods) == sorted(LANGUAGE.libraries)
+    assert libraries.signing("::JWT", "encode").NAME == "ruby-jwt"
+    assert libraries.signing("JWT", "decode") is None

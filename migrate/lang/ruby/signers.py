@@ -1,4 +1,4 @@
-"""Ruby signers: ruby-jwt.
+"""Ruby signers, through the libraries in ``libraries/``: ruby-jwt.
 
     payload = { external_id: user.id.to_s, scope: 'user', exp: Time.now.to_i + 300 }
     token = JWT.encode(payload, secret, 'HS256', { kid: kid })
@@ -10,6 +10,7 @@ HS256 when it is left out.
 from __future__ import annotations
 
 import dataclasses
+from types import ModuleType
 
 from migrate.extract.base import Found, Source
 from migrate.extract.signer import Draft, build
@@ -18,7 +19,7 @@ from migrate.lang.ruby.dialect import RubyDialect, symbol_or_string
 from migrate.extract.treesitter import Doc, walk
 from migrate.extract.tsutil_dynamic import Index, Node, algorithm_name, child, children
 from migrate.extract.tsutil_response import response
-from migrate.lang.ruby import routes
+from migrate.lang.ruby import libraries, routes
 from migrate.model import Expr, Marker, Signer
 
 _DIALECT = RubyDialect()
@@ -35,12 +36,12 @@ def extract(src: Source) -> Found:
         found.syntax_error(src, doc.first_error())
     if src.path == routes.ROUTES_FILE or src.path.endswith("/" + routes.ROUTES_FILE):
         found.markers.extend(routes.route_markers(doc))  # the routes of actions in app/controllers
-    calls = [n for n in walk(doc.root) if _is_encode(doc, n)]
+    calls = [(n, lib) for n in walk(doc.root) if (lib := _library(doc, n)) is not None]
     if not calls:
         return found
     index = Index(doc, _DIALECT)
-    for call in calls:
-        signer = _signer(src, index, call, piece_lines('ruby', call))
+    for call, lib in calls:
+        signer = _signer(src, index, call, lib, piece_lines('ruby', call))
         route = routes.sinatra(doc, call)
         if route is not None:
             signer = dataclasses.replace(signer, route=route)
@@ -52,15 +53,17 @@ def extract(src: Source) -> Found:
     return found
 
 
-def _is_encode(doc: Doc, node: Node) -> bool:
-    """``JWT.encode(...)`` / ``::JWT.encode(...)``."""
-    if node.type != "call" or doc.text(child(node, "method")) != "encode":
-        return False
+def _library(doc: Doc, node: Node) -> ModuleType | None:
+    """The library a call such as ``JWT.encode(...)`` / ``::JWT.encode(...)`` signs with."""
+    if node.type != "call":
+        return None
     receiver = child(node, "receiver")
-    return receiver is not None and doc.text(receiver).lstrip(":") == "JWT"
+    if receiver is None:
+        return None
+    return libraries.signing(doc.text(receiver), doc.text(child(node, "method")))
 
 
-def _signer(src: Source, index: Index, call: Node, span: tuple[int, int]) -> Signer:
+def _signer(src: Source, index: Index, call: Node, lib: ModuleType, span: tuple[int, int]) -> Signer:
     doc = index.doc
     args = children(child(call, "arguments"))
     positional = [a for a in args if a.type not in ("pair", "comment")]
@@ -74,19 +77,19 @@ def _signer(src: Source, index: Index, call: Node, span: tuple[int, int]) -> Sig
     for pair in pairs:  # JWT.encode(payload, key, 'HS256', kid: k)
         header.update(_pairs(index, [pair]))
     claims = _hash(index, payload, call) if payload is not None else {}
-    draft = Draft(call, "ruby-jwt", header=header, claims=claims, span=span)
+    draft = Draft(call, lib.NAME, header=header, claims=claims, span=span)
     if key is not None:
         draft.key, draft.parameters = index.key(key), index.parameters(call)
     draft.line, draft.column = doc.pos(call)
-    draft.algorithm = _algorithm(index, alg)
+    draft.algorithm = _algorithm(index, alg, lib)
     draft.algorithm_expr = index.expr(alg) if alg is not None else None
     draft.response, draft.function = response(index, call), index.function_name(call)
     return build(src.path, "ruby", draft)
 
 
-def _algorithm(index: Index, alg: Node | None) -> str | None:
+def _algorithm(index: Index, alg: Node | None, lib: ModuleType) -> str | None:
     if alg is None:
-        return "HS256"  # ruby-jwt's default
+        return lib.DEFAULT_ALG
     node = index.follow(alg)
     return algorithm_name(symbol_or_string(index.doc, node))
 

@@ -305,3 +305,30 @@ def test_syntax_error_is_reported_and_the_rest_still_read() -> None:
     assert errors and errors[0].line == line_of(code, "function broken")
     assert not [e for e in own_errors(found) if "syntax error" not in e]
     assert found.signers and found.signers[0].claims["scope"].value == "user"
+
+
+# --- library modules -----------------------------------------------------------------------------
+
+def _php_libraries():
+    from migrate.lang.php import libraries
+    return libraries.all_libraries()
+
+
+@pytest.mark.parametrize("lib", _php_libraries(), ids=lambda m: m.__name__.rsplit(".", 1)[-1])
+def test_each_library_module_is_a_complete_spec(lib) -> None:
+    from migrate.lang.php import LANGUAGE, libraries
+    assert isinstance(lib.NAME, str) and lib.NAME in LANGUAGE.libraries
+    assert isinstance(lib.CLASS, str) and not lib.CLASS.startswith("\\")
+    assert lib.GLOBAL_NAME is None or lib.GLOBAL_NAME == lib.CLASS.rsplit("\\", 1)[-1]
+    assert lib.SIGNS and all(isinstance(n, str) and n.isidentifier() for n in lib.SIGNS)
+    params = lib.PARAMETERS
+    assert set(params) <= libraries.ROLES and len(set(params)) == len(params)
+    assert params[:2] == ("payload", "key")
+    assert lib.DEFAULT_ALG is None or isinstance(lib.DEFAULT_ALG, str)
+
+
+def test_every_php_library_has_one_module_and_no_class_twice() -> None:
+    from migrate.lang.php import LANGUAGE, libraries
+    mods = libraries.all_libraries()
+    assert sorted(m.NAME for m in mods) == sorted(LANGUAGE.libraries)
+    assert len({m.CLASS for m in mods}) == len(mods)

@@ -1,4 +1,4 @@
-"""PHP signers: firebase/php-jwt.
+"""PHP signers, through the libraries in ``libraries/``: firebase/php-jwt.
 
     use Firebase\\JWT\\JWT;
     $payload = ['external_id' => (string) $user->id, 'scope' => 'user', 'exp' => time() + 300];
@@ -11,6 +11,7 @@ header), head (more header fields); PHP 8 named arguments are read too.
 from __future__ import annotations
 
 import dataclasses
+from types import ModuleType
 
 from migrate.extract.base import Found, Source
 from migrate.extract.signer import Draft, build
@@ -19,12 +20,10 @@ from migrate.lang.php.dialect import PhpDialect
 from migrate.extract.treesitter import Doc, string_value, walk
 from migrate.extract.tsutil_dynamic import Index, Node, algorithm_name, child, children
 from migrate.extract.tsutil_response import response
-from migrate.lang.php import LANGUAGE, routes
+from migrate.lang.php import LANGUAGE, libraries, routes
 from migrate.model import Expr, Marker, Signer
 
 _DIALECT = PhpDialect()
-_CLASS = "Firebase\\JWT\\JWT"
-_PARAMETERS = ("payload", "key", "alg", "keyId", "head")
 _DEPTH = 4
 
 
@@ -36,13 +35,13 @@ def extract(src: Source) -> Found:
     if routes.is_routes_file(src.path):  # Laravel's routes of the controllers' actions
         found.markers.extend(routes.route_markers(src.path, doc))
     names = _class_names(doc)
-    calls = [n for n in walk(doc.root) if _is_encode(doc, n, names)]
+    calls = [(n, lib) for n in walk(doc.root) if (lib := _library(doc, n, names)) is not None]
     if not calls:
         return found
     index = Index(doc, _DIALECT)
     framework = LANGUAGE.recognise(src.text)
-    for call in calls:
-        signer = _signer(src, index, call, piece_lines('php', call))
+    for call, lib in calls:
+        signer = _signer(src, index, call, lib, piece_lines('php', call))
         found.signers.append(_routed(src, doc, call, signer, framework, found))
     return found
 
@@ -61,10 +60,11 @@ def _routed(src: Source, doc: Doc, call: Node, signer: Signer, framework: str | 
     return signer
 
 
-def _class_names(doc: Doc) -> set[str]:
-    """Local names of Firebase\\JWT\\JWT: its `use` aliases, or JWT when nothing else claims
-    that name (php-jwt 2 lived in the global namespace)."""
-    names, other = set(), False
+def _class_names(doc: Doc) -> dict[str, ModuleType]:
+    """Local names of each library's class (Firebase\\JWT\\JWT): its `use` aliases, or its
+    global name (JWT) when nothing else claims that name (php-jwt 2 lived in the global namespace)."""
+    names: dict[str, ModuleType] = {}
+    other: set[str] = set()
     for decl in walk(doc.root):
         if decl.type != "namespace_use_declaration":
             continue
@@ -80,23 +80,28 @@ def _class_names(doc: Doc) -> set[str]:
             full = (prefix + "\\" if prefix else "") + doc.text(target).lstrip("\\")
             alias = child(clause, "alias")
             local = doc.text(alias) if alias is not None else full.rsplit("\\", 1)[-1]
-            if full == _CLASS:
-                names.add(local)
-            elif local == "JWT":
-                other = True
-    if not other:
-        names.add("JWT")
+            lib = next((lib for lib in libraries.all_libraries() if full == lib.CLASS), None)
+            if lib is not None:
+                names.setdefault(local, lib)
+            else:
+                other.add(local)
+    for lib in libraries.all_libraries():
+        if lib.GLOBAL_NAME is not None and lib.GLOBAL_NAME not in other:
+            names.setdefault(lib.GLOBAL_NAME, lib)
     return names
 
 
-def _is_encode(doc: Doc, node: Node, names: set[str]) -> bool:
-    if node.type != "scoped_call_expression" or doc.text(child(node, "name")) != "encode":
-        return False
-    scope = doc.text(child(node, "scope"))
-    return scope in names or scope.lstrip("\\") == _CLASS
+def _library(doc: Doc, node: Node, names: dict[str, ModuleType]) -> ModuleType | None:
+    """The library a static call such as ``JWT::encode(...)`` signs with."""
+    if node.type != "scoped_call_expression":
+        return None
+    scope, method = doc.text(child(node, "scope")), doc.text(child(node, "name"))
+    lib = names.get(scope) or next(
+        (lib for lib in libraries.all_libraries() if scope.lstrip("\\") == lib.CLASS), None)
+    return lib if lib is not None and method in lib.SIGNS else None
 
 
-def _arguments(index: Index, call: Node) -> dict[str, Node]:
+def _arguments(index: Index, call: Node, lib: ModuleType) -> dict[str, Node]:
     """Arguments by php-jwt parameter name, positional or named."""
     out: dict[str, Node] = {}
     position = 0
@@ -106,35 +111,35 @@ def _arguments(index: Index, call: Node) -> dict[str, Node]:
         named = child(arg, "name")
         if named is not None:
             out[index.doc.text(named)] = arg
-        elif position < len(_PARAMETERS):
-            out[_PARAMETERS[position]] = arg
+        elif position < len(lib.PARAMETERS):
+            out[lib.PARAMETERS[position]] = arg
             position += 1
     return out
 
 
-def _signer(src: Source, index: Index, call: Node, span: tuple[int, int]) -> Signer:
+def _signer(src: Source, index: Index, call: Node, lib: ModuleType, span: tuple[int, int]) -> Signer:
     doc = index.doc
-    args = _arguments(index, call)
+    args = _arguments(index, call, lib)
     header: dict[str, Expr] = {}
     if "head" in args:
         header.update(_array(index, args["head"], call))
     if "keyId" in args and index.d.unwrap(args["keyId"]).type != "null":
         header["kid"] = index.expr(args["keyId"])
     claims = _array(index, args["payload"], call) if "payload" in args else {}
-    draft = Draft(call, "php-jwt", header=header, claims=claims, span=span)
+    draft = Draft(call, lib.NAME, header=header, claims=claims, span=span)
     if "key" in args:
         draft.key, draft.parameters = index.key(args["key"]), index.parameters(call)
     alg = args.get("alg")
     draft.line, draft.column = doc.pos(call)
-    draft.algorithm = _algorithm(index, alg)
+    draft.algorithm = _algorithm(index, alg, lib)
     draft.algorithm_expr = index.expr(alg) if alg is not None else None
     draft.response, draft.function = response(index, call), index.function_name(call)
     return build(src.path, "php", draft)
 
 
-def _algorithm(index: Index, alg: Node | None) -> str | None:
+def _algorithm(index: Index, alg: Node | None, lib: ModuleType) -> str | None:
     if alg is None:
-        return "HS256"  # php-jwt before 6 signed with HS256 by default
+        return lib.DEFAULT_ALG
     node = index.follow(alg)
     if node.type not in ("string", "encapsed_string"):
         return None

@@ -127,6 +127,8 @@ class WidgetCall:
     column: int
     # The code that produced this call runs before the loader defines zE (ZG102 input).
     before_loader: bool = False
+    # A zESettings assignment that runs after the loader has booted the widget (ZG109 input).
+    after_loader: bool = False
     # For loginUser / jwtFn / authenticate callbacks: where the token handed to the widget
     # comes from: "template" (rendered into the page), "json-stringify", "fetch-text",
     # "fetch-json", "literal", "variable", "unknown".

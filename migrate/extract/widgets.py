@@ -15,8 +15,9 @@ import tree_sitter as ts
 from migrate.extract.base import Found, Source, runs_in_browser
 from migrate.extract.treesitter import Doc
 from migrate.extract.widgets_auth import token_source
-from migrate.extract.widgets_calls import CallSite, find_calls, runs_on_load
-from migrate.extract.widgets_js import STRINGS, Node, Script, args, enclosing_function, property_key, unwrap
+from migrate.extract.widgets_calls import CallSite, find_calls, immediately_invoked, runs_on_load
+from migrate.extract.widgets_js import (STRINGS, Node, Script, ancestors, args, enclosing_function, is_function,
+                                        property_key, unwrap)
 from migrate.extract.widgets_secrets import auth_callbacks, credential_markers, secret_markers, token_requests
 from migrate.extract.widgets_strings import StringScript, string_scripts
 from migrate.model import Loader, Marker, WidgetCall
@@ -84,6 +85,8 @@ def extract_script(src: Source, grammar: str, data: bytes, ranges: list[ts.Range
     sites: list[CallSite] = []
     requests: dict[int, list[Node]] = {}
     loader_offsets = [loader_at] if loader_at is not None else []
+    # Where each loader sits and the function that adds it (None: it runs on page load).
+    boots: list[tuple[int, Node | None]] = [(loader_at, None)] if loader_at is not None else []
     in_strings: dict[int, StringScript] = {}
     for span, tree in _parse(grammar, data, ranges, page):
         view = Doc(view_data, tree)
@@ -97,6 +100,7 @@ def extract_script(src: Source, grammar: str, data: bytes, ranges: list[ts.Range
             found.loaders.append(loader)
             if loader.kind in ZE_LOADERS:
                 loader_offsets.append(offset)
+                boots.append((offset, _deferred_by(script, _string_at(strings, offset))))
         found.markers += _webchat_urls(script, strings)
         requests[id(script)] = token_requests(script)
         if found.browser:
@@ -111,7 +115,7 @@ def extract_script(src: Source, grammar: str, data: bytes, ranges: list[ts.Range
     callbacks += [(script, cb) for script in scripts for cb in auth_callbacks(script)]
     found.markers += credential_markers(scripts, requests, callbacks)
     first_loader = min(loader_offsets) if loader_offsets and page else None
-    found.calls += [_finish(site, first_loader, in_strings.get(id(site.script))) for site in sites]
+    found.calls += [_finish(site, first_loader, in_strings.get(id(site.script)), boots) for site in sites]
     return found
 
 
@@ -131,13 +135,45 @@ def _worth_parsing(data: bytes) -> bool:
     return any(word in lower for word in _WORTH_PARSING_ANY_CASE)
 
 
-def _finish(site: CallSite, first_loader: int | None, in_string: StringScript | None) -> WidgetCall:
+def _deferred_by(script: Script, node: Node | None) -> Node | None:
+    """The outermost function, not called on the spot, that ``node`` runs in (None: it runs
+    when its script runs)."""
+    found = None
+    if node is not None:
+        for a in ancestors(node, script.root):
+            if is_function(a) and not immediately_invoked(a):
+                found = a
+    return found
+
+
+def _string_at(strings: list[Node], offset: int) -> Node | None:
+    return next((s for s in strings if s.start_byte == offset), None)
+
+
+def _after_boot(site: CallSite, boots: list[tuple[int, Node | None]]) -> bool:
+    """A zESettings assignment that runs once the loader has booted the widget: in code that
+    runs later (a login handler, the loader's onload), or after a loader that runs on load;
+    settings written on load before a loader that is added later (a delayed script) are read."""
+    settings = _deferred_by(site.script, site.node)
+    at = site.node.start_byte
+    for offset, loader in boots:
+        if settings is not None and loader is None:
+            return True
+        if (settings is None) == (loader is None) and offset < at:
+            return True  # the same timing: document order decides
+    return False
+
+
+def _finish(site: CallSite, first_loader: int | None, in_string: StringScript | None,
+            boots: list[tuple[int, Node | None]] = ()) -> WidgetCall:
     call = site.call
     if site.callback is not None:
         kind, line = token_source(site.script, site.callback)
         call = replace(call, token_source=kind, token_line=line)
     # Code in a string runs when the string is written out: when its holder runs.
     runs = site if in_string is None else CallSite(call, in_string.string, in_string.outer)
+    if call.api == "zESettings" and in_string is None and _after_boot(site, list(boots)):
+        call = replace(call, after_loader=True)
     if site.uses_ze and first_loader is not None and site.node.start_byte < first_loader \
             and runs_on_load(site) and (in_string is None or runs_on_load(runs)):
         call = replace(call, before_loader=True)

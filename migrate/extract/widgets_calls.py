@@ -252,7 +252,7 @@ def runs_on_load(site: CallSite) -> bool:
         return False
     child = node
     for a in ancestors(node, site.script.root):
-        if is_function(a) and not _immediately_invoked(a):
+        if is_function(a) and not immediately_invoked(a):
             return False
         if _guards(site.script, a, child):
             return False
@@ -260,7 +260,7 @@ def runs_on_load(site: CallSite) -> bool:
     return True
 
 
-def _immediately_invoked(fn: Node) -> bool:
+def immediately_invoked(fn: Node) -> bool:
     cur = fn
     while cur.parent is not None and cur.parent.type == "parenthesized_expression":
         cur = cur.parent

@@ -2,8 +2,11 @@
 `zESettings` is assigned after the Zendesk loader on the same page: the widget never reads it.
 
 ## What it does
-Finds `window.zESettings = {...}` (and assignments to its keys) placed after the `ze-snippet`
-loader in the same page or script, including a loader created with `document.createElement`.
+Finds `window.zESettings = {...}` (and assignments to its keys) that run after the `ze-snippet`
+loader in the same page or script has booted the widget: placed after a loader that runs on
+page load (including one created with `document.createElement`), or set later, in a login
+handler or the loader's `onload`. Settings written on load before a loader that is added
+later (a delayed script) are read, and are not reported.
 
 ## Why is this bad?
 The Web Widget (Classic) reads `zESettings` once, when the loader boots. Settings assigned
@@ -40,15 +43,16 @@ def check(rule, inv):
         loaded = [ld.line for ld in f.loaders if ld.kind in _ZENDESK_LOADERS]
         if not loaded:
             continue
-        late = sorted((c for c in f.calls if c.api == "zESettings" and c.line > min(loaded)),
+        late = sorted((c for c in f.calls if c.api == "zESettings" and c.after_loader),
                       key=lambda c: (c.line, c.column))
         previous = None
         for c in late:  # one finding per assignment: its keys sit on consecutive lines
             if previous is None or c.line > previous + _SAME_ASSIGNMENT:
                 yield rule.at(f.path, c.line, c.column,
-                              f"zESettings is set after the Zendesk loader (line {min(loaded)}): the widget reads "
-                              "its settings once, when it boots, so these may be read too late or never; define "
-                              "zESettings before the loader or call zE('webWidget', 'updateSettings', ...)")
+                              f"zESettings is set after the Zendesk loader (line {min(loaded)}) has booted the "
+                              "widget: it reads its settings once, when it boots, so these may be read too late "
+                              "or never; define zESettings before the loader or call "
+                              "zE('webWidget', 'updateSettings', ...)")
             previous = c.line
 
 

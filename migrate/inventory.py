@@ -233,6 +233,12 @@ def _classic_hc_auth(site_calls: set[str]) -> bool:
     return any(c.endswith("authenticate.jwtFn") for c in site_calls)
 
 
+def _chat_shape(s: Signer) -> bool:
+    """external_id with iat and exp: the Classic Chat visitor token's claims (zendesk.md §2), even
+    with a stray jti; Help Center and Support SSO tokens carry no exp."""
+    return {"external_id", "iat", "exp"} <= s.claims.keys() | s.managed.keys()
+
+
 def _zendesk_claims(s: Signer) -> bool:
     return bool({"external_id", "email_verified"} & s.claims.keys()) or _messaging_marks(s)
 
@@ -259,7 +265,8 @@ def _purpose(s: Signer, site_calls: set[str]) -> tuple[str, str]:
         if _SSO_CLAIMS & s.claims.keys():
             sso = ", ".join(sorted(_SSO_CLAIMS & s.claims.keys()))
             return "other", f"a Zendesk Support SSO token ({sso} are SSO user fields), not a widget token"
-        if {"iat", "jti"} <= (s.claims.keys() | s.managed.keys()) and not _classic_hc_auth(site_calls):
+        if {"iat", "jti"} <= (s.claims.keys() | s.managed.keys()) and not _classic_hc_auth(site_calls) \
+                and not _chat_shape(s):
             return "other", ("a Zendesk Support SSO token (iat + jti, no scope / kid, and no page of the site "
                              "authenticates the Classic Web Widget), not a widget token")
     if _zendesk_claims(s):
@@ -285,7 +292,7 @@ def _profile(s: Signer, site: WidgetKind | None, site_calls: set[str],
              classic_pages: bool) -> tuple[str, str]:
     if "kid" in s.header or "scope" in s.claims:
         return "zendesk-messaging", "it sets kid / scope, which only Messaging uses"
-    if "jti" in s.claims:
+    if "jti" in s.claims and not _chat_shape(s):
         # Without scope / kid, an iat + jti payload is Classic Help Center authentication.
         return "zendesk-classic-hc", "it sets jti and no scope / kid (Help Center / contact form authentication)"
     if site in ("classic", "zopim") or (site == "messaging" and classic_pages):
@@ -297,7 +304,8 @@ def _profile(s: Signer, site: WidgetKind | None, site_calls: set[str],
     if "classic-chat" in s.hints:
         return "zendesk-classic-chat", "Zendesk Chat naming around the signing code"
     if "iat" in s.claims and {"external_id", "email"} & s.claims.keys():
-        return "zendesk-classic-chat", "it sets iat and neither kid nor scope: the Classic Chat visitor token's shape"
+        return "zendesk-classic-chat", ("it sets iat (and exp) and neither kid nor scope: the Classic Chat visitor "
+                                        "token's shape")
     return "zendesk-messaging", "Messaging is the current widget and nothing says otherwise"
 
 

@@ -118,8 +118,11 @@ IDIOMS: dict[str, Idioms] = {
         file=_rx(r"\bopen\s*\(", r"\.read_text\s*\(", r"\.read_bytes\s*\("),
         # utcnow() is naive; .timestamp() then reads it as local time.  datetime.now() without
         # a zone handed to PyJWT is turned into a timestamp as if it were UTC.
+        # time.mktime(datetime.now().timetuple()) is right (local read as local); calendar.timegm
+        # of the same tuple reads it as UTC.
         local_as_utc=_rx(r"utcnow\(\)\s*\.timestamp\(\)", r"mktime\s*\(.*utcnow",
-                         r"\bdatetime(\.datetime)?\.now\(\s*\)(?!\s*\.timestamp)"),
+                         r"\bdatetime(\.datetime)?\.now\(\s*\)(?!\s*\.(?:timestamp|timetuple)\b)",
+                         r"timegm\s*\(\s*(?:datetime\.)?datetime\.now\(\s*\)"),
     ),
     "csharp": Idioms(
         clock_ms=_rx(r"ToUnixTimeMilliseconds\s*\(", r"\.TotalMilliseconds\b", r"\.Ticks\b"),

@@ -93,3 +93,9 @@ def test_a_guessed_type_is_info_and_a_shown_one_a_warning(tmp_path) -> None:
     result = scan(str(tmp_path), select=["ZG208"], jobs=1)
     assert [(f.line, f.severity) for f in result.findings] == [(2, "info"), (3, "warning")]
     assert [f.line for f in result.failing] == [3]
+
+
+def test_external_id_iat_and_exp_make_a_chat_token_even_with_a_jti() -> None:
+    inv = scan(str(FIXTURES / "rules/ZG213/ok_chat_token_with_a_stray_jti.php"), jobs=1).inventory
+    (view,) = inv.signers
+    assert (view.purpose, view.profile) == ("zendesk", "zendesk-classic-chat"), view.reason

@@ -74,6 +74,8 @@ def extract(src: Source) -> Found:
     found.merge(_page_signers(src, data, inline))
     if flavour == "jsp" and b"<%" in src.data and any(w in src.text for w in _JAVA_SIGNING):
         found.merge(_scriptlet_signers(src))
+    if flavour == "blade" and (b"@php" in src.data or b"<?php" in src.data) and "JWT" in src.text:
+        found.merge(_blade_signers(src))
     return found
 
 
@@ -182,6 +184,49 @@ def _scriptlet_signers(src: Source) -> Found:
         return found
     found.signers += signers.signers
     return found
+
+
+# --- Blade: PHP that signs in a view's @php blocks ---------------------------------------------
+
+def _blade_signers(src: Source) -> Found:
+    """JWT signing in a Blade view's ``@php ... @endphp`` and ``<?php ... ?>`` blocks, read by
+    the PHP signer extractor at the view's lines and columns."""
+    found = Found()
+    view = blade_php_view(src.data)
+    try:
+        php = importlib.import_module("migrate.lang.php.signers")
+        signers = php.extract(Source(src.path, "php", view.decode("utf-8", "surrogateescape"), view))
+    except Exception as exc:  # the page's own facts must survive a signer extractor bug
+        found.errors.append(FileError(
+            src.path, f"internal error in the php extractor on Blade @php blocks ({type(exc).__name__}: {exc}); "
+            "please report it with this file"))
+        return found
+    # A view is not served at its own path: the signer's route is the controller's, unknown here.
+    found.signers += [replace(s, route=None) for s in signers.signers]  # (fragments: no syntax errors)
+    return found
+
+
+_BLADE_PHP = re.compile(rb"(?<![\w@])@php(?=\s)(?P<body>.*?)@endphp", re.S)
+
+
+def blade_php_view(data: bytes) -> bytes:
+    """The PHP of a Blade view, everything else blank (same length, lines kept): ``@php`` blocks
+    become ``<?php ... ?>`` (the open tag takes the blank before ``@php``), ``<?php`` blocks stay."""
+    out = bytearray(data.translate(_BLANK))
+    for m in _BLADE_PHP.finditer(data):
+        start, body_end = m.start(), m.end("body")
+        if start == 0 or data[start - 1:start] not in (b" ", b"\t"):
+            continue  # no room for the five-byte open tag on this line
+        out[start - 1:start + 4] = b"<?php"
+        out[m.start("body"):body_end] = data[m.start("body"):body_end]
+        out[body_end:body_end + 7] = b"?>     "
+    pos = 0
+    while (i := data.find(b"<?php", pos)) >= 0:
+        close = data.find(b"?>", i + 5)
+        end = len(data) if close < 0 else close + 2
+        out[i:end] = data[i:end]
+        pos = end
+    return bytes(out)
 
 
 def scriptlet_view(data: bytes, print_call: bytes = b"_p(") -> bytes:

@@ -504,3 +504,20 @@ def test_document_write_in_a_page_script_before_the_loader():
     assert [(c.command, c.line, c.column, c.before_loader) for c in f.calls] == [
         ("open", 2, 27, True), ("close", 3, 46, False)]
     assert f.errors == ()
+
+
+def test_a_blade_view_that_signs_in_a_php_block() -> None:
+    page = """<script id="ze-snippet" src="https://static.zdassets.com/ekr/snippet.js?key=k"></script>
+<script>
+    @php
+        $token = \\Firebase\\JWT\\JWT::encode(['external_id' => (string) auth()->id(), 'scope' => 'user'],
+            config('zd.secret'), 'HS256', config('zd.kid'));
+    @endphp
+    zE('messenger', 'loginUser', function (cb) { cb('{{ $token }}'); });
+</script>
+"""
+    f = extract(Source.of("resources/views/chat.blade.php", "page:blade", page))
+    (s,) = f.signers
+    assert (s.language, s.library, s.line, s.route) == ("php", "php-jwt", 4, None)
+    assert set(s.claims) == {"external_id", "scope"} and s.secret.source == "config"
+    assert not f.errors

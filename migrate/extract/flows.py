@@ -47,6 +47,7 @@ _WORD_CHAR = re.compile(r"[\w$]")
 _LOG = re.compile(
     r"(?:\bconsole\.(?:log|info|debug|warn|error)|"
     r"\b(?:logger|logging|log|Log|LOG|LOGGER|_logger|_log|slog)\s*(?:\.|->|::)\s*\w+|"
+    r"[lL]ogger\(\)\s*\.\s*\w+|"  # get_logger().info(...), getLogger().warn(...)
     r"\bRails\.logger\.\w+|\bprint(?:ln|f)?|\bputs|\bpp|\berror_log|\bvar_dump|\bprint_r|\bfmt\.(?:Print|Fprint)\w*|"
     r"\bSystem\.(?:out|err)\.print\w*|\b(?:Console|Debug|Trace)\.Write\w*)\b\s*\(?(?P<args>.*)$")
 _LOGS = re.compile(r"(?=[clL_sRpevfSDT])" + _LOG.pattern, re.M)  # a log call anywhere in a file
@@ -420,6 +421,7 @@ def judge(text: str, signers: tuple[Signer, ...]) -> tuple[tuple[Signer, ...], l
 # read around it.
 _TOKEN_WORD = re.compile(r"(?:jwt|Jwt|JWT|token|Token|TOKEN|sign|Sign)[\w$]*\s*\(")
 _NAME_TAIL = re.compile(r"[\w$]*$")
+_METHOD_NAME = 10  # a method this long (`account.make_zendesk_jwt(`) is the site's own helper
 _MAX_CALLS = 200  # token helper calls looked at in one file (a route file has a handful)
 # `const { token } = await makeToken(...)`: the names a call's result is unpacked into.
 _UNPACKED = re.compile(r"\{([^{}=]*)\}\s*=\s*(?:await\s+)?$")
@@ -451,8 +453,8 @@ def _token_calls(text: str) -> list[tuple[int, str, int]]:
         head = _NAME_TAIL.search(text, max(0, m.start() - 80), m.start())
         start = head.start() if head else m.start()
         name = text[start:m.end() - 1].rstrip()
-        if not _IDENTIFIER.fullmatch(name) or (start and text[start - 1] == "."):
-            continue  # a method of some object (`res.sign(`), not a helper of the site
+        if not _IDENTIFIER.fullmatch(name) or (start and text[start - 1] == "." and len(name) < _METHOD_NAME):
+            continue  # a library's method (`jwt.sign(`, `res.encode(`), not one of the site's
         out.append((start, name, m.end() - 1))
         if len(out) >= _MAX_CALLS:
             break

@@ -15,7 +15,7 @@ import tree_sitter as ts
 from migrate.extract.base import Found, Source, runs_in_browser
 from migrate.extract.treesitter import Doc
 from migrate.extract.widgets_auth import token_source
-from migrate.extract.widgets_calls import CallSite, find_calls, immediately_invoked, runs_on_load
+from migrate.extract.widgets_calls import CallSite, find_calls, guarded, immediately_invoked, runs_on_load
 from migrate.extract.widgets_js import (STRINGS, Node, Script, ancestors, args, enclosing_function, is_function,
                                         property_key, unwrap)
 from migrate.extract.widgets_secrets import auth_callbacks, credential_markers, secret_markers, token_requests
@@ -164,6 +164,17 @@ def _after_boot(site: CallSite, boots: list[tuple[int, Node | None]]) -> bool:
     return False
 
 
+def _before_delayed_loader(site: CallSite, boots: list[tuple[int, Node | None]]) -> bool:
+    """A zE call in a handler (a click, a timer) while every loader of the script is itself
+    added later, by a timer or an event: the handler can fire first, before zE exists."""
+    if not boots or any(loader is None for _, loader in boots) or guarded(site):
+        return False
+    caller = _deferred_by(site.script, site.node)
+    if caller is None:
+        return False  # runs on load: the ordinary before-loader check decides
+    return not any(loader == caller and offset < site.node.start_byte for offset, loader in boots)
+
+
 def _finish(site: CallSite, first_loader: int | None, in_string: StringScript | None,
             boots: list[tuple[int, Node | None]] = ()) -> WidgetCall:
     call = site.call
@@ -174,6 +185,8 @@ def _finish(site: CallSite, first_loader: int | None, in_string: StringScript | 
     runs = site if in_string is None else CallSite(call, in_string.string, in_string.outer)
     if call.api == "zESettings" and in_string is None and _after_boot(site, list(boots)):
         call = replace(call, after_loader=True)
+    if site.uses_ze and in_string is None and _before_delayed_loader(site, list(boots)):
+        call = replace(call, before_loader=True)
     if site.uses_ze and first_loader is not None and site.node.start_byte < first_loader \
             and runs_on_load(site) and (in_string is None or runs_on_load(runs)):
         call = replace(call, before_loader=True)

@@ -260,6 +260,19 @@ def runs_on_load(site: CallSite) -> bool:
     return True
 
 
+def guarded(site: CallSite) -> bool:
+    """The call only runs once ``zE`` exists (``if (window.zE)``, ``zE && zE(...)``, ``zE?.(...)``)."""
+    node = site.node
+    if node.type == "call_expression" and node.child_by_field_name("optional_chain") is not None:
+        return True
+    child = node
+    for a in ancestors(node, site.script.root):
+        if _guards(site.script, a, child):
+            return True
+        child = a
+    return False
+
+
 def immediately_invoked(fn: Node) -> bool:
     cur = fn
     while cur.parent is not None and cur.parent.type == "parenthesized_expression":

@@ -421,6 +421,8 @@ def judge(text: str, signers: tuple[Signer, ...]) -> tuple[tuple[Signer, ...], l
 # read around it.
 _TOKEN_WORD = re.compile(r"(?:jwt|Jwt|JWT|token|Token|TOKEN|sign|Sign)[\w$]*\s*\(")
 _NAME_TAIL = re.compile(r"[\w$]*$")
+# The object a method is called on: `account.make_jwt(` -> "account".
+_RECEIVER_BEFORE = re.compile(r"(\$?[A-Za-z_][\w$]*(?:\.[A-Za-z_][\w$]*)*)\s*(?:\.|->)\s*$")
 _METHOD_NAME = 10  # a method this long (`account.make_zendesk_jwt(`) is the site's own helper
 _MAX_CALLS = 200  # token helper calls looked at in one file (a route file has a handful)
 # `const { token } = await makeToken(...)`: the names a call's result is unpacked into.
@@ -436,13 +438,19 @@ def _claim_parameters(text: str, lines: list[str], starts: list[int], s: Signer)
     if found is None or s.function is None:
         return []
     first = s.span[0] if s.span else s.line
+    declaration = found[0]
+    # A method's own object counts as the "self" position, as a caller's receiver does; a
+    # Python method's `self` is not an argument at its call sites.
+    positions: list[tuple[str, frozenset[str]]] = [("self", frozenset({"self", "this"}))]
+    skip = 1 if declaration and declaration[0].split(":")[0].strip() in ("self", "cls") else 0
+    positions += [(str(i), frozenset(_parameter_names(part))) for i, part in enumerate(declaration[skip:])]
     out = []
-    for i, part in enumerate(found[0]):
+    for position, names in positions:
         # the parameter and what the function takes out of it (`const { email } = userData`)
-        held = _looked_up(lines, first, min(s.line, len(lines)), frozenset(_parameter_names(part)))
+        held = _looked_up(lines, first, min(s.line, len(lines)), names)
         for claim, e in s.claims.items():
             if held.intersection(_ROOTS.findall(_code(e.text))):
-                out.append(Marker("claim-parameter", e.line, e.column, f"{s.function}\t{i}\t{claim}\t{s.line}"))
+                out.append(Marker("claim-parameter", e.line, e.column, f"{s.function}\t{position}\t{claim}\t{s.line}"))
     return out
 
 
@@ -484,7 +492,8 @@ def callers(text: str) -> list[Marker]:
         column = at - starts[number - 1] + 1
         args = _arguments(text, paren) or []
         derived: set[str] | None = None
-        for i, arg in enumerate(args if takes_input else ()):
+        receiver = _RECEIVER_BEFORE.search(text, max(0, at - 120), at) if takes_input else None
+        for i, arg in [*enumerate(args if takes_input else ())] + ([("self", receiver.group(1))] if receiver else []):
             if derived is None:
                 derived = set(_looked_up(lines, max(1, number - _CALLER_WINDOW), number - 1, inputs))
             if _derives(arg, derived):

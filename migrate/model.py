@@ -131,7 +131,8 @@ class WidgetCall:
     after_loader: bool = False
     # For loginUser / jwtFn / authenticate callbacks: where the token handed to the widget
     # comes from: "template" (rendered into the page), "json-stringify", "fetch-text",
-    # "fetch-json", "literal", "variable", "unknown".
+    # "fetch-json", "literal", "variable", "unknown", or "written" (spliced into widget code that
+    # browser code writes out, so fixed when written).
     token_source: str | None = None
     token_line: int | None = None
     # Arguments as source text (for the generator and the report).

@@ -28,7 +28,7 @@ _JQUERY_CALLS = frozenset({"ajax", "get", "post", "getJSON"})
 _HTTP_CLIENTS = frozenset({"axios", "ky", "superagent", "got"})
 # String methods that keep the value's origin: ``(await r.text()).trim()``.
 _STRING_METHODS = frozenset({"trim", "toString", "replace", "slice", "substring", "valueOf"})
-FINAL = frozenset({"template", "json-stringify", "fetch-text", "fetch-json", "literal"})
+FINAL = frozenset({"template", "written", "json-stringify", "fetch-text", "fetch-json", "literal"})
 
 
 @dataclass(frozen=True)
@@ -131,6 +131,8 @@ def classify(script: Script, node: Node | None, depth: int) -> Origin | None:
 def _string(script: Script, node: Node) -> Origin | None:
     if script.rendered(node):
         return Origin("template", node, script)
+    if script.written_in(node):  # callback('${token}') in a script that browser code writes out
+        return Origin("written", node, script)
     value = script.string(node)
     if value is not None and value.startswith("eyJ"):
         return Origin("literal", node, script)

@@ -47,6 +47,9 @@ class Script:
         self.data = data  # the bytes that were parsed (template tags masked)
         self.span = span
         self.masked = masked
+        # Values browser code splices into widget code it writes out (innerHTML of a script):
+        # fixed when written, like a server's template tags.
+        self.written: list[Span] = []
         self.earlier = earlier
         self._scopes: dict[tuple[int, str], list[Node]] = {}
 
@@ -70,6 +73,10 @@ class Script:
         if node is None or node.type not in STRINGS:
             return None
         return string_value(Doc(self.data, self.view.tree), node)
+
+    def written_in(self, node: Node) -> bool:
+        """The node overlaps a value browser code spliced into the code it wrote out."""
+        return any(start < node.end_byte and end > node.start_byte for start, end in self.written)
 
     def rendered(self, node: Node) -> bool:
         """The node overlaps a server-template tag that prints a value."""

@@ -112,6 +112,8 @@ def string_scripts(outer: Script, values_rendered: bool) -> list[StringScript]:
                 continue  # prose that mentions the widget, not code
             script = Script(Doc(view, tree), tree.root_node, data, (body.start_byte, body.end_byte), masked,
                             list(outer.earlier) + [outer])
+            if spliced and not rendered:
+                script.written = spliced
             found.append(StringScript(script, outer, group))
     return found
 

@@ -3,7 +3,9 @@ A JWT rendered into the page at render time and handed to the widget: stale afte
 
 ## What it does
 Finds a `loginUser` / `jwtFn` callback that hands the widget a token that the server wrote
-into the page (`var jwt = "<%= @zendesk_jwt %>"`, `'{{ token }}'`, `'@Model.Token'`).
+into the page (`var jwt = "<%= @zendesk_jwt %>"`, `'{{ token }}'`, `'@Model.Token'`), or that
+the page's own script spliced into widget code it wrote out once
+(`` el.innerHTML = `... jwtFn: function (cb) { cb('${token}'); } ...` ``).
 
 ## Why is this bad?
 The widget calls the JWT callback again whenever it needs to (re)authenticate, long after the
@@ -33,11 +35,13 @@ from migrate.rules import Rule
 def check(rule, inv):
     for w in inv.widgets:
         for c in w.calls:
-            if c.token_source == "template":
+            if c.token_source in ("template", "written"):
                 line = c.token_line or c.line
+                how = "rendered into the page by the server" if c.token_source == "template" else \
+                    "written into the widget code once, when the page's script writes it out"
                 yield rule.at(w.path, line, c.column if line == c.line else 1,
-                              f"the token handed to {c.command} is rendered into the page by the server: it "
-                              "goes stale after exp; fetch a fresh one inside the callback")
+                              f"the token handed to {c.command} is {how}: it goes stale after exp; fetch a fresh "
+                              "one inside the callback")
 
 
 RULE = Rule.define(__doc__, "warning", check)

@@ -466,10 +466,10 @@ def test_escaped_quotes_and_closing_tags_in_inner_html():
     "  panel.insertAdjacentHTML('beforeend', `<script>zE('messenger', 'loginUser', cb => cb('${jwt}'))</script>`);\n"
     "};\n",
 ])
-def test_a_token_spliced_into_browser_markup_is_not_a_server_template(code):
+def test_a_token_spliced_into_browser_markup_is_written_once_not_a_server_template(code):
     (c,) = facts(code).calls
     assert (c.command, c.line) == ("loginUser", code.count("\n", 0, code.index("zE(")) + 1)
-    assert c.token_source == "unknown"
+    assert c.token_source == "written"  # fixed when the markup is written; not the server's
 
 
 def test_a_server_sending_a_page_keeps_its_calls_at_their_lines():

@@ -46,8 +46,9 @@ def registers_routes(rel: str) -> bool:
     if name in _ROUTE_FILES:
         return True
     folder = rel[:slash] if slash >= 0 else ""
-    return (name == "routes.rb" and (folder == "config" or folder.endswith("/config"))) or \
-        (name.endswith(".php") and (folder == "routes" or folder.endswith("/routes")))
+    in_config = folder == "config" or folder.endswith("/config")
+    return (name == "routes.rb" and in_config) or \
+        (name.endswith(".php") and (in_config or folder == "routes" or folder.endswith("/routes")))
 
 DEFAULT_MAX_BYTES = 8 * 1024 * 1024
 

@@ -23,10 +23,28 @@ rotate the secret that was committed.
 - OWASP: Secrets Management Cheat Sheet.
 """
 
+import re
+
 from migrate.rules import Rule
 
 
+# config('services.zendesk.secret') -> the key it reads in a Laravel config file
+_CONFIG_READ = re.compile(r"""\bconfig\(\s*['"]([\w.-]+)['"]""")
+
+
+def _config_literals(inv) -> dict[str, tuple[str, int, str]]:
+    """Keys of the site's config files that hold a literal: key -> (path, line, how)."""
+    out = {}
+    for f in inv.files:
+        for m in f.markers:
+            if m.kind == "config-literal":
+                key, how = m.text.split("\t")
+                out[key] = (f.path, m.line, how)
+    return out
+
+
 def check(rule, inv):
+    config = _config_literals(inv)
     for v in inv.signers:
         s = v.signer
         if v.purpose == "other" or s.secret is None or "empty" in s.secret.traits:
@@ -39,6 +57,12 @@ def check(rule, inv):
             yield rule.on(v, s.secret.line, s.secret.column,
                           f"the signing secret falls back to a literal ({s.secret.expression}); fail when the "
                           "setting is missing instead, and rotate the committed value")
+        elif (read := _CONFIG_READ.search(s.secret.expression)) and read.group(1) in config:
+            path, line, how = config[read.group(1)]
+            what = "is a literal" if how == "literal" else "falls back to a literal"
+            yield rule.on(v, s.secret.line, s.secret.column,
+                          f"the signing secret {s.secret.expression} {what} in {path}:{line} (value ***); read it "
+                          "from the environment or a secret store and rotate it")
 
 
 RULE = Rule.define(__doc__, "error", check)

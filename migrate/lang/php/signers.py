@@ -20,7 +20,7 @@ from migrate.lang.php.dialect import PhpDialect
 from migrate.extract.treesitter import Doc, string_value, walk
 from migrate.extract.tsutil_dynamic import Index, Node, algorithm_name, child, children
 from migrate.extract.tsutil_response import response
-from migrate.lang.php import LANGUAGE, libraries, routes
+from migrate.lang.php import LANGUAGE, config, libraries, routes
 from migrate.model import Expr, Marker, Signer
 
 _DIALECT = PhpDialect()
@@ -34,6 +34,8 @@ def extract(src: Source) -> Found:
         found.syntax_error(src, doc.first_error())
     if routes.is_routes_file(src.path):  # Laravel's routes of the controllers' actions
         found.markers.extend(routes.route_markers(src.path, doc))
+    if config.is_config_file(src.path):  # keys a signer may read with config('file.key')
+        found.markers.extend(config.literal_markers(src.path, doc))
     names = _class_names(doc)
     calls = [(n, lib) for n in walk(doc.root) if (lib := _library(doc, n, names)) is not None]
     if not calls:

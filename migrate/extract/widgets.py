@@ -87,6 +87,7 @@ def extract_script(src: Source, grammar: str, data: bytes, ranges: list[ts.Range
     loader_offsets = [loader_at] if loader_at is not None else []
     # Where each loader sits and the function that adds it (None: it runs on page load).
     boots: list[tuple[int, Node | None]] = [(loader_at, None)] if loader_at is not None else []
+    loader_strings: dict[int, Node] = {}
     in_strings: dict[int, StringScript] = {}
     for span, tree in _parse(grammar, data, ranges, page):
         view = Doc(view_data, tree)
@@ -101,6 +102,8 @@ def extract_script(src: Source, grammar: str, data: bytes, ranges: list[ts.Range
             if loader.kind in ZE_LOADERS:
                 loader_offsets.append(offset)
                 boots.append((offset, _deferred_by(script, _string_at(strings, offset))))
+                if (node := _string_at(strings, offset)) is not None:
+                    loader_strings[offset] = node
         found.markers += _webchat_urls(script, strings)
         requests[id(script)] = token_requests(script)
         if found.browser:
@@ -115,7 +118,8 @@ def extract_script(src: Source, grammar: str, data: bytes, ranges: list[ts.Range
     callbacks += [(script, cb) for script in scripts for cb in auth_callbacks(script)]
     found.markers += credential_markers(scripts, requests, callbacks)
     first_loader = min(loader_offsets) if loader_offsets and page else None
-    found.calls += [_finish(site, first_loader, in_strings.get(id(site.script)), boots) for site in sites]
+    found.calls += [_finish(site, first_loader, in_strings.get(id(site.script)), boots, loader_strings)
+                    for site in sites]
     return found
 
 
@@ -164,19 +168,37 @@ def _after_boot(site: CallSite, boots: list[tuple[int, Node | None]]) -> bool:
     return False
 
 
-def _before_delayed_loader(site: CallSite, boots: list[tuple[int, Node | None]]) -> bool:
-    """A zE call in a handler (a click, a timer) while every loader of the script is itself
-    added later, by a timer or an event: the handler can fire first, before zE exists."""
-    if not boots or any(loader is None for _, loader in boots) or guarded(site):
+_TIMERS = frozenset({"setTimeout", "setInterval", "requestIdleCallback"})
+_EVENTS = frozenset({"addEventListener", "on", "click", "one"})  # DOM and jQuery handlers
+
+
+def _callback_of(script: Script, node: Node, kinds: frozenset[str]) -> Node | None:
+    """The function ``node`` runs in when that function is handed to a timer or an event
+    registration of ``kinds`` (``setTimeout(function () {...})``, ``el.addEventListener('click', ...)``)."""
+    fn = enclosing_function(node, script.root)
+    holder = fn.parent if fn is not None else None
+    call = holder.parent if holder is not None and holder.type == "arguments" else None
+    callee = call.child_by_field_name("function") if call is not None else None
+    if callee is not None and callee.type == "member_expression":
+        callee = callee.child_by_field_name("property")
+    return fn if callee is not None and script.text(callee) in kinds else None
+
+
+def _before_delayed_loader(site: CallSite, strings: dict[int, Node], boots: list[tuple[int, Node | None]]) -> bool:
+    """An unguarded zE call in an event handler (a click) while every loader of the script is
+    added by a timer: the visitor can click first, before zE exists."""
+    if not boots or guarded(site) or _callback_of(site.script, site.node, _EVENTS) is None:
         return False
-    caller = _deferred_by(site.script, site.node)
-    if caller is None:
-        return False  # runs on load: the ordinary before-loader check decides
-    return not any(loader == caller and offset < site.node.start_byte for offset, loader in boots)
+    for offset, _ in boots:
+        string = strings.get(offset)
+        if string is None or _callback_of(site.script, string, _TIMERS) is None:
+            return False  # a loader on the page, or one added some other way: no race to report
+    return True
 
 
 def _finish(site: CallSite, first_loader: int | None, in_string: StringScript | None,
-            boots: list[tuple[int, Node | None]] = ()) -> WidgetCall:
+            boots: list[tuple[int, Node | None]] = (), loader_strings: dict[int, Node] | None = None) -> WidgetCall:
+    loader_strings = loader_strings or {}
     call = site.call
     if site.callback is not None:
         kind, line = token_source(site.script, site.callback)
@@ -185,7 +207,7 @@ def _finish(site: CallSite, first_loader: int | None, in_string: StringScript | 
     runs = site if in_string is None else CallSite(call, in_string.string, in_string.outer)
     if call.api == "zESettings" and in_string is None and _after_boot(site, list(boots)):
         call = replace(call, after_loader=True)
-    if site.uses_ze and in_string is None and _before_delayed_loader(site, list(boots)):
+    if site.uses_ze and in_string is None and _before_delayed_loader(site, loader_strings, list(boots)):
         call = replace(call, before_loader=True)
     if site.uses_ze and first_loader is not None and site.node.start_byte < first_loader \
             and runs_on_load(site) and (in_string is None or runs_on_load(runs)):

@@ -53,7 +53,13 @@ def fail(message: str, hint: str | None = None, code: int = USAGE) -> typer.Exit
 
 def _session_inputs(client_id: str | None, secret_env: str, region: str | None, api_host: str | None):
     """Limits, deadline, credentials and host, or a usage error (exit 2) before any network."""
-    from migrate.genesys.client import Deadline, GenesysError, is_loopback, limits_from_env, resolve_host
+    from migrate.genesys.client import (
+        Deadline,
+        GenesysError,
+        is_loopback,
+        limits_from_env,
+        resolve_host,
+    )
     from migrate.genesys.model import Credentials
 
     start = time.monotonic()

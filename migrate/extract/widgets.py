@@ -15,10 +15,30 @@ import tree_sitter as ts
 from migrate.extract.base import Found, Source, runs_in_browser
 from migrate.extract.treesitter import Doc
 from migrate.extract.widgets_auth import token_source
-from migrate.extract.widgets_calls import CallSite, find_calls, guarded, immediately_invoked, runs_on_load
-from migrate.extract.widgets_js import (STRINGS, Node, Script, ancestors, args, enclosing_function, is_function,
-                                        property_key, unwrap)
-from migrate.extract.widgets_secrets import auth_callbacks, credential_markers, secret_markers, token_requests
+from migrate.extract.widgets_calls import (
+    CallSite,
+    find_calls,
+    guarded,
+    immediately_invoked,
+    runs_on_load,
+)
+from migrate.extract.widgets_js import (
+    STRINGS,
+    Node,
+    Script,
+    ancestors,
+    args,
+    enclosing_function,
+    is_function,
+    property_key,
+    unwrap,
+)
+from migrate.extract.widgets_secrets import (
+    auth_callbacks,
+    credential_markers,
+    secret_markers,
+    token_requests,
+)
 from migrate.extract.widgets_strings import StringScript, string_scripts
 from migrate.model import Loader, Marker, WidgetCall
 

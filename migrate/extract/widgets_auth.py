@@ -19,7 +19,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from migrate.extract.widgets_js import (
-    Node, Script, args, body_returns, function_value, member_name, param_names, unwrap,
+    Node,
+    Script,
+    args,
+    body_returns,
+    function_value,
+    member_name,
+    param_names,
+    unwrap,
 )
 
 _MAX_DEPTH = 12

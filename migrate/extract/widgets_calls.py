@@ -11,7 +11,15 @@ import re
 from dataclasses import dataclass
 
 from migrate.extract.widgets_js import (
-    STRINGS, Node, Script, ancestors, args, global_name, is_function, member_name, property_key,
+    STRINGS,
+    Node,
+    Script,
+    ancestors,
+    args,
+    global_name,
+    is_function,
+    member_name,
+    property_key,
     unwrap,
 )
 from migrate.model import WidgetCall

@@ -13,7 +13,16 @@ import re
 from collections.abc import Iterable, Iterator
 
 from migrate.extract.widgets_js import (
-    FUNCTIONS, STRINGS, Node, Script, ancestors, args, contains, enclosing_function, member_name, unwrap,
+    FUNCTIONS,
+    STRINGS,
+    Node,
+    Script,
+    ancestors,
+    args,
+    contains,
+    enclosing_function,
+    member_name,
+    unwrap,
 )
 from migrate.model import Marker
 

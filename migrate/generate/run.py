@@ -6,8 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
-from migrate.generate import mapping
-from migrate.generate import backends
+from migrate.generate import backends, mapping
 from migrate.generate.changes import ChangeSet, Edit, FileChange, SourceFile, apply_edits
 from migrate.generate.config import Config
 from migrate.generate.genesys_side import GenesysSide, genesys_side

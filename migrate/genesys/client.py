@@ -23,8 +23,17 @@ from typing import Any, Callable
 from urllib.parse import urlsplit
 
 from migrate.genesys.model import (
-    AuthSettings, ConfigVersion, Credentials, Deployment, Integration, IntegrationConfig,
-    OAuthClientInfo, Policy, Role, RoleDivision, TokenInfo,
+    AuthSettings,
+    ConfigVersion,
+    Credentials,
+    Deployment,
+    Integration,
+    IntegrationConfig,
+    OAuthClientInfo,
+    Policy,
+    Role,
+    RoleDivision,
+    TokenInfo,
 )
 
 DEFAULT_TIMEOUT = 10.0      # seconds a single request may take to answer (MIGRATE_HTTP_TIMEOUT)

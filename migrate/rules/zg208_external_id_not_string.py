@@ -32,7 +32,6 @@ from migrate.rules import Rule
 from migrate.rules._support import TO_STRING, shown, zendesk
 from migrate.token.context import json_kind
 
-
 # Conversions that make a number whatever they are given; a bare `.id` only may be one.
 _CONVERSION = re.compile(r"\b(?:Number|parseInt|parseFloat|int|float|Integer|intval|parseLong|parseInt|"
                          r"ToInt\d*|Atoi|ParseInt)\s*\(|\.to_i\b|\(\s*int\s*\)")

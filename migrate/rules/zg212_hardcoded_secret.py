@@ -27,7 +27,6 @@ import re
 
 from migrate.rules import Rule
 
-
 # config('services.zendesk.secret') -> the key it reads in a Laravel config file
 _CONFIG_READ = re.compile(r"""\bconfig\(\s*['"]([\w.-]+)['"]""")
 

@@ -8,9 +8,9 @@ import re
 from collections.abc import Iterable
 
 from migrate.extract.base import Found, Source
+from migrate.extract.signer import Draft
 from migrate.extract.treesitter import Doc, ancestors, string_value, walk
 from migrate.extract.tsclaims import Call, Node, Reader, Syntax, key_of
-from migrate.extract.signer import Draft
 from migrate.extract.tsclaims_signer import ResponseRules, extract_signers
 from migrate.lang.csharp import libraries, routes
 from migrate.model import ExprKind, Marker

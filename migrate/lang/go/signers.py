@@ -16,13 +16,12 @@ from types import ModuleType
 
 from migrate.extract.base import Found, Source
 from migrate.extract.signer import Draft, build
-from migrate.extract.treesitter import piece_lines
-from migrate.lang.go.claims import ClaimReader, StructTypes
-from migrate.lang.go.dialect import GoDialect
-from migrate.extract.treesitter import Doc, string_value, walk
+from migrate.extract.treesitter import Doc, piece_lines, string_value, walk
 from migrate.extract.tsutil_dynamic import Index, Node, algorithm_name, child, children
 from migrate.extract.tsutil_response import response
 from migrate.lang.go import libraries, routes
+from migrate.lang.go.claims import ClaimReader, StructTypes
+from migrate.lang.go.dialect import GoDialect
 from migrate.model import Expr, Marker, Signer
 
 _DIALECT = GoDialect()

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import re
 
+from migrate.extract.treesitter import walk
 from migrate.extract.tsclaims import Call, Node, Reader
 from migrate.extract.tsclaims_signer import UNKNOWN, algorithm_name
-from migrate.extract.treesitter import walk
 from migrate.model import Expr
 
 Entry = tuple[str, Expr]

@@ -7,12 +7,12 @@ from dataclasses import dataclass, field
 
 from tree_sitter import Node
 
-from migrate.lang.javascript import ROUTE_METHODS
 from migrate.extract.base import runs_in_browser
 from migrate.extract.signer import Draft, build
+from migrate.extract.treesitter import ancestors, piece_lines, string_value, walk
+from migrate.lang.javascript import ROUTE_METHODS
 from migrate.lang.javascript.scope import FUNCTIONS, args_of, enclosing, inside, parameters, unwrap
 from migrate.lang.javascript.values import JsFile
-from migrate.extract.treesitter import ancestors, piece_lines, string_value, walk
 from migrate.model import Expr, Signer
 
 _ROUTE_METHODS = ROUTE_METHODS

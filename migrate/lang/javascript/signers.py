@@ -8,7 +8,6 @@ library adds itself (``expiresIn``, ``setIssuedAt()``), and how the token is sen
 
 from __future__ import annotations
 
-
 from migrate.extract.base import Found, Source
 from migrate.extract.treesitter import Doc
 from migrate.lang.javascript import libraries, routes

@@ -16,10 +16,17 @@ from tree_sitter import Node
 
 from migrate.extract import traits
 from migrate.extract.base import Source
-from migrate.lang.javascript.scope import (
-    FUNCTIONS, Binding, Scope, args_of, enclosing, index, inside, unwrap,
-)
 from migrate.extract.treesitter import Doc, string_value
+from migrate.lang.javascript.scope import (
+    FUNCTIONS,
+    Binding,
+    Scope,
+    args_of,
+    enclosing,
+    index,
+    inside,
+    unwrap,
+)
 from migrate.model import Expr, ExprKind
 
 _MAX_DEPTH = 4

@@ -11,8 +11,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import libcst as cst
-from libcst.metadata import (MetadataWrapper, PositionProvider, QualifiedName, QualifiedNameSource,
-                             ScopeProvider)
+from libcst.metadata import (
+    MetadataWrapper,
+    PositionProvider,
+    QualifiedName,
+    QualifiedNameSource,
+    ScopeProvider,
+)
 
 Scope = cst.FunctionDef | cst.ClassDef | cst.Module
 

@@ -14,9 +14,9 @@ from dataclasses import dataclass, field, replace
 
 import libcst as cst
 
+from migrate.extract.traits import mask
 from migrate.lang.python.index import Index, callee
 from migrate.lang.python.payload import string_value
-from migrate.extract.traits import mask
 from migrate.model import Marker
 
 _FASTAPI = re.compile(r"^[ \t]*(?:from|import)[ \t]+fastapi\b", re.M)

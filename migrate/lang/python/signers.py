@@ -16,8 +16,8 @@ import libcst as cst
 from migrate.extract.base import Found, Source
 from migrate.extract.signer import Draft, build
 from migrate.lang.python import LANGUAGE, libraries, routes
-from migrate.lang.python.index import Index, target_key
 from migrate.lang.python.focus import focus
+from migrate.lang.python.index import Index, target_key
 from migrate.lang.python.parse import parse
 from migrate.lang.python.payload import UNKNOWN, Mapping, Reader
 from migrate.lang.python.response import Tracer, route_path

@@ -14,12 +14,11 @@ from types import ModuleType
 
 from migrate.extract.base import Found, Source
 from migrate.extract.signer import Draft, build
-from migrate.extract.treesitter import piece_lines
-from migrate.lang.ruby.dialect import RubyDialect, symbol_or_string
-from migrate.extract.treesitter import Doc, walk
+from migrate.extract.treesitter import Doc, piece_lines, walk
 from migrate.extract.tsutil_dynamic import Index, Node, algorithm_name, child, children
 from migrate.extract.tsutil_response import response
 from migrate.lang.ruby import libraries, routes
+from migrate.lang.ruby.dialect import RubyDialect, symbol_or_string
 from migrate.model import Expr, Marker, Signer
 
 _DIALECT = RubyDialect()

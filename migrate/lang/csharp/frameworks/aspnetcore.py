@@ -28,18 +28,35 @@ import tree_sitter as ts
 
 from migrate.extract.treesitter import walk
 from migrate.generate.backends import WireContext, Wiring, WiringError
-from migrate.lang.csharp.frameworks.aspnetcore_claims import (CONTROLLER_MEMBERS, CONTROLLER_REWRITES, PARAMETER_TYPES,
-                                                         Scope, claims_function)
-from migrate.lang.csharp.frameworks.aspnetcore_files import (PACKAGE, PACKAGE_VERSION, CsFile, attribute_args, attributes,
-                                                        calls, csharp_string, declared_name, drop_unused_usings,
-                                                        indented, project_file, project_with_package, statement_of,
-                                                        using_edits)
 from migrate.generate.changes import Edit, apply_edits, with_newlines
 from migrate.generate.config import Config
 from migrate.generate.plan import BackendPlan
 from migrate.generate.positions import comment_start
 from migrate.generate.render import render
 from migrate.lang.csharp import routes
+from migrate.lang.csharp.frameworks.aspnetcore_claims import (
+    CONTROLLER_MEMBERS,
+    CONTROLLER_REWRITES,
+    PARAMETER_TYPES,
+    Scope,
+    claims_function,
+)
+from migrate.lang.csharp.frameworks.aspnetcore_files import (
+    PACKAGE,
+    PACKAGE_VERSION,
+    CsFile,
+    attribute_args,
+    attributes,
+    calls,
+    csharp_string,
+    declared_name,
+    drop_unused_usings,
+    indented,
+    project_file,
+    project_with_package,
+    statement_of,
+    using_edits,
+)
 
 PROVIDER_FILE = "GenesysOidcProvider.cs"
 NAMESPACE = "GenesysOidc"

@@ -9,8 +9,17 @@ from collections.abc import Iterable
 
 from migrate.extract.signer import Draft
 from migrate.extract.tsclaims import Call, Node, Reader
-from migrate.lang.csharp.builders import (JWTNET_NAMES, TIMES, algorithm_expr, date_value, entries, is_a,
-                                          name_of, peel, raw_value)
+from migrate.lang.csharp.builders import (
+    JWTNET_NAMES,
+    TIMES,
+    algorithm_expr,
+    date_value,
+    entries,
+    is_a,
+    name_of,
+    peel,
+    raw_value,
+)
 from migrate.model import Expr
 
 NAME = "jwt.net"

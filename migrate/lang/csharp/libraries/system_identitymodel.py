@@ -14,8 +14,15 @@ from collections.abc import Iterable
 from migrate.extract.signer import Draft
 from migrate.extract.treesitter import walk
 from migrate.extract.tsclaims import Call, Node, NodeKey, Reader, key_of
-from migrate.lang.csharp.builders import (algorithm_expr, claim_entry, date_value, entries, is_a, peel,
-                                          properties)
+from migrate.lang.csharp.builders import (
+    algorithm_expr,
+    claim_entry,
+    date_value,
+    entries,
+    is_a,
+    peel,
+    properties,
+)
 from migrate.model import Expr
 
 NAME = "system.identitymodel"

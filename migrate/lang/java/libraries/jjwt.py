@@ -11,7 +11,16 @@ import re
 from migrate.extract.signer import Draft
 from migrate.extract.tsclaims import Call, Reader
 from migrate.extract.tsclaims_signer import algorithm_name
-from migrate.lang.java.builders import algorithm, date, map_call, map_entries, pairs, peel, root_is, value
+from migrate.lang.java.builders import (
+    algorithm,
+    date,
+    map_call,
+    map_entries,
+    pairs,
+    peel,
+    root_is,
+    value,
+)
 from migrate.model import Expr
 
 NAME = "jjwt"

@@ -12,7 +12,6 @@ import tree_sitter as ts
 
 from migrate.extract.treesitter import walk
 from migrate.generate.backends import WireContext, Wiring, WiringError, nearest
-from migrate.lang.javascript.frameworks.express import JOSE_VERSION, _js, _key, manifest
 from migrate.generate.changes import Edit, SourceFile, apply_edits, with_newlines
 from migrate.generate.config import Config
 from migrate.generate.page import Page
@@ -20,6 +19,7 @@ from migrate.generate.plan import BackendPlan
 from migrate.generate.positions import comment_start
 from migrate.generate.render import render
 from migrate.lang.javascript import routes
+from migrate.lang.javascript.frameworks.express import JOSE_VERSION, _js, _key, manifest
 
 # endpoint under the issuer path -> (provider method, HTTP methods)
 ENDPOINTS = {

@@ -7,11 +7,11 @@ from dataclasses import replace
 
 from tree_sitter import Node
 
+from migrate.extract.treesitter import walk
 from migrate.lang.javascript.context import Parts
 from migrate.lang.javascript.imports import Imports, calls
 from migrate.lang.javascript.scope import args_of, unwrap
 from migrate.lang.javascript.values import JsFile
-from migrate.extract.treesitter import walk
 from migrate.model import Expr
 
 _CLAIM_SETTERS = {"setSubject": "sub", "setIssuer": "iss", "setAudience": "aud", "setJti": "jti"}

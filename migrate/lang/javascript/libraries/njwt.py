@@ -14,12 +14,12 @@ from dataclasses import replace
 
 from tree_sitter import Node
 
+from migrate.extract.treesitter import walk
 from migrate.lang.javascript.context import Parts
 from migrate.lang.javascript.imports import Imports, calls
 from migrate.lang.javascript.libraries.jose import _chain
 from migrate.lang.javascript.scope import args_of, unwrap
 from migrate.lang.javascript.values import JsFile
-from migrate.extract.treesitter import walk
 from migrate.model import Expr
 
 DEFAULT_LIFETIME = 3600.0  # seconds: create() sets exp to now + 1 hour

@@ -13,6 +13,10 @@ import tree_sitter as ts
 
 from migrate.extract.treesitter import ancestors, walk
 from migrate.generate.backends import WireContext, Wiring, WiringError
+from migrate.generate.changes import Edit, apply_edits, with_newlines
+from migrate.generate.plan import BackendPlan
+from migrate.generate.render import render
+from migrate.lang.php import routes
 from migrate.lang.php.frameworks.php import (
     PROVIDER,
     Script,
@@ -23,10 +27,6 @@ from migrate.lang.php.frameworks.php import (
     needed_locals,
     reindent,
 )
-from migrate.generate.changes import Edit, apply_edits, with_newlines
-from migrate.generate.plan import BackendPlan
-from migrate.generate.render import render
-from migrate.lang.php import routes
 
 CONTROLLER = "GenesysOidcController"
 ACTION = "genesysAuthorize"

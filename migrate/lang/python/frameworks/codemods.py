@@ -22,8 +22,13 @@ import libcst as cst
 import libcst.matchers as m
 from libcst.codemod import Codemod, CodemodContext, VisitorBasedCodemodCommand
 from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
-from libcst.metadata import (ExpressionContext, ExpressionContextProvider, ParentNodeProvider,
-                             PositionProvider, QualifiedNameProvider)
+from libcst.metadata import (
+    ExpressionContext,
+    ExpressionContextProvider,
+    ParentNodeProvider,
+    PositionProvider,
+    QualifiedNameProvider,
+)
 
 from migrate.generate.backends import WireContext, Wiring, WiringError, nearest
 from migrate.generate.changes import SourceFile, with_newlines

@@ -18,9 +18,20 @@ from libcst.metadata import ParentNodeProvider, PositionProvider
 
 from migrate.generate.backends import WireContext, Wiring, WiringError
 from migrate.lang.python import routes
-from migrate.lang.python.frameworks.codemods import (CLAIMS_FUNCTION, PROVIDER_MODULE, TODO, ImportsCodemod, View,
-                                                  ViewCodemod, add_dependency, callee_name, dotted_package,
-                                                  python_files, run_codemod, wire_module)
+from migrate.lang.python.frameworks.codemods import (
+    CLAIMS_FUNCTION,
+    PROVIDER_MODULE,
+    TODO,
+    ImportsCodemod,
+    View,
+    ViewCodemod,
+    add_dependency,
+    callee_name,
+    dotted_package,
+    python_files,
+    run_codemod,
+    wire_module,
+)
 
 # Decorators about HTTP methods, CSRF or caching, not about who is signed in: not a guard
 # (require_POST on /authorize would refuse the GET it is).

@@ -11,9 +11,19 @@ import libcst as cst
 import libcst.matchers as m
 
 from migrate.generate.backends import WireContext, Wiring
-from migrate.lang.python.frameworks.codemods import (CLAIMS_FUNCTION, PROVIDER_MODULE, TODO, View, ViewCodemod,
-                                                  add_dependency, blank_lines, callee_name, in_package, prefix_note,
-                                                  wire_module)
+from migrate.lang.python.frameworks.codemods import (
+    CLAIMS_FUNCTION,
+    PROVIDER_MODULE,
+    TODO,
+    View,
+    ViewCodemod,
+    add_dependency,
+    blank_lines,
+    callee_name,
+    in_package,
+    prefix_note,
+    wire_module,
+)
 
 _APPS = ("fastapi.FastAPI", "fastapi.applications.FastAPI")
 _ROUTERS = ("fastapi.APIRouter", "fastapi.routing.APIRouter")

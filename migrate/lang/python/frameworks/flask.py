@@ -9,8 +9,17 @@ import json
 import libcst as cst
 
 from migrate.generate.backends import WireContext, Wiring
-from migrate.lang.python.frameworks.codemods import (CLAIMS_FUNCTION, PROVIDER_MODULE, TODO, View, ViewCodemod,
-                                                  add_dependency, in_package, prefix_note, wire_module)
+from migrate.lang.python.frameworks.codemods import (
+    CLAIMS_FUNCTION,
+    PROVIDER_MODULE,
+    TODO,
+    View,
+    ViewCodemod,
+    add_dependency,
+    in_package,
+    prefix_note,
+    wire_module,
+)
 
 _APPS = ("flask.Flask", "flask.app.Flask")
 _BLUEPRINTS = ("flask.Blueprint", "flask.blueprints.Blueprint")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import tree_sitter as ts
@@ -166,43 +167,38 @@ def _blank_outside(data: bytes, bodies: list[ts.Node]) -> bytes:
 
 # --- JSP scriptlets: Java that signs on the server --------------------------------------------
 
-def _scriptlet_signers(src: Source) -> Found:
-    """JWT signing in a JSP page's scriptlets (``<% String jwt = Jwts.builder()...compact(); %>``),
-    read by the Java signer extractor at the page's lines and columns."""
+def _embedded_signers(src: Source, language: str, view: bytes, what: str,
+                      read: Callable[[Source], Found]) -> Found:
+    """Signers in code embedded in a page, read by ``language``'s extractor from ``view`` (the
+    page with everything but that code blank, so lines and columns are the page's).  The view
+    is pieced together from fragments: its syntax errors are not the user's and are dropped."""
     found = Found()
     try:
-        java = importlib.import_module("migrate.lang.java.signers")
-    except ImportError:
-        return found
-    view = scriptlet_view(src.data, java.SCRIPTLET_PRINT)
-    try:
-        signers = java.extract_scriptlets(Source(src.path, "java", view.decode("utf-8", "surrogateescape"), view))
+        signers = read(Source(src.path, language, view.decode("utf-8", "surrogateescape"), view))
     except Exception as exc:  # the page's own facts must survive a signer extractor bug
         found.errors.append(FileError(
-            src.path, f"internal error in the java extractor on page scriptlets ({type(exc).__name__}: {exc}); "
+            src.path, f"internal error in the {language} extractor on {what} ({type(exc).__name__}: {exc}); "
             "please report it with this file"))
         return found
     found.signers += signers.signers
     return found
 
 
+def _scriptlet_signers(src: Source) -> Found:
+    """JWT signing in a JSP page's scriptlets (``<% String jwt = Jwts.builder()...compact(); %>``)."""
+    java = importlib.import_module("migrate.lang.java.signers")
+    return _embedded_signers(src, "java", scriptlet_view(src.data, java.SCRIPTLET_PRINT), "page scriptlets",
+                             java.extract_scriptlets)
+
+
 # --- Blade: PHP that signs in a view's @php blocks ---------------------------------------------
 
 def _blade_signers(src: Source) -> Found:
-    """JWT signing in a Blade view's ``@php ... @endphp`` and ``<?php ... ?>`` blocks, read by
-    the PHP signer extractor at the view's lines and columns."""
-    found = Found()
-    view = blade_php_view(src.data)
-    try:
-        php = importlib.import_module("migrate.lang.php.signers")
-        signers = php.extract(Source(src.path, "php", view.decode("utf-8", "surrogateescape"), view))
-    except Exception as exc:  # the page's own facts must survive a signer extractor bug
-        found.errors.append(FileError(
-            src.path, f"internal error in the php extractor on Blade @php blocks ({type(exc).__name__}: {exc}); "
-            "please report it with this file"))
-        return found
+    """JWT signing in a Blade view's ``@php ... @endphp`` and ``<?php ... ?>`` blocks."""
+    php = importlib.import_module("migrate.lang.php.signers")
+    found = _embedded_signers(src, "php", blade_php_view(src.data), "Blade @php blocks", php.extract)
     # A view is not served at its own path: the signer's route is the controller's, unknown here.
-    found.signers += [replace(s, route=None) for s in signers.signers]  # (fragments: no syntax errors)
+    found.signers = [replace(s, route=None) for s in found.signers]
     return found
 
 

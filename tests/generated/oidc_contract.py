@@ -28,7 +28,6 @@ from relying_party import (
     verify_id_token,
 )
 
-
 # --- discovery and keys -------------------------------------------------------------------------
 
 

@@ -37,6 +37,7 @@ from oidc_contract import (  # noqa: F401  (the imported tests run against the G
     test_without_nonce_the_token_has_none,
     test_wrong_verifier_is_refused_and_kills_the_code,
 )
+from provider_fixtures import clock, signing_key  # noqa: F401 (fixtures used by name)
 from relying_party import (
     CLIENT_SECRET,
     Host,
@@ -97,14 +98,6 @@ def start_refused(hostapp: Path, key_file: Path | None, entry: str = "new", **ov
 # --- fixtures (the names the imported contract tests use) -----------------------------------------
 
 
-@pytest.fixture(scope="module")
-def signing_key(tmp_path_factory) -> tuple[rsa.RSAPrivateKey, Path]:
-    key, pem = rsa_pem()
-    path = tmp_path_factory.mktemp("key") / "oidc-key.pem"
-    path.write_bytes(pem)
-    return key, path
-
-
 @pytest.fixture(scope="module", params=ROUTERS)
 def host(request, hostapp, signing_key):
     key, key_file = signing_key
@@ -116,18 +109,6 @@ def host(request, hostapp, signing_key):
 def http():
     with httpx.Client(timeout=10, follow_redirects=False) as client:
         yield client
-
-
-@pytest.fixture
-def clock(http, host):
-    """Shifts the provider's clock (seconds); always put back."""
-    def shift(seconds: int) -> None:
-        http.post(f"{host.origin}/test/clock", params={"offset": seconds}).raise_for_status()
-
-    try:
-        yield shift
-    finally:
-        shift(0)
 
 
 # --- where the Go provider answers in its own words ----------------------------------------------

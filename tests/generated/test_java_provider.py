@@ -408,10 +408,10 @@ STUBS = Path(__file__).resolve().parent / "java" / "stubs"
 def test_rendered_provider_and_wired_controller_compile_against_api_stubs(tmp_path, monkeypatch):
     """javac checks the Java itself (types, definite assignment, the Claims override) over compile-only
     stand-ins with the real libraries' signatures (java/stubs/README.md); nothing runs."""
+    from conftest import FIXTURES
+
     from migrate.generate import config as cfg
     from migrate.generate.run import generate
-
-    from conftest import FIXTURES
 
     site = tmp_path / "spring"
     shutil.copytree(FIXTURES / "sites" / "spring", site)

@@ -41,8 +41,17 @@ from oidc_contract import (  # noqa: F401  (the imported tests run against the S
     test_without_nonce_the_token_has_none,
     test_wrong_verifier_is_refused_and_kills_the_code,
 )
-from relying_party import CLIENT_SECRET, Host, provider_env, redeem, rfc7638_thumbprint, rsa_pem, signed_in_code
-from toolchains import BuildFailed, Unavailable, build_java_host, failed_start, free_port, java_tools, running
+from provider_fixtures import clock, signing_key  # noqa: F401 (fixtures used by name)
+from relying_party import CLIENT_SECRET, Host, provider_env, redeem, rsa_pem, signed_in_code
+from toolchains import (
+    BuildFailed,
+    Unavailable,
+    build_java_host,
+    failed_start,
+    free_port,
+    java_tools,
+    running,
+)
 
 START_TIMEOUT = 120  # seconds for Spring Boot to start on a busy 2-core machine
 HOST_SECONDS = "600"  # the module's site never outlives this
@@ -99,14 +108,6 @@ def start_refused(jar: Path, key_file: Path | None, **overrides: str | None) -> 
 
 
 @pytest.fixture(scope="module")
-def signing_key(tmp_path_factory) -> tuple[rsa.RSAPrivateKey, Path]:
-    key, pem = rsa_pem()
-    path = tmp_path_factory.mktemp("key") / "oidc-key.pem"
-    path.write_bytes(pem)
-    return key, path
-
-
-@pytest.fixture(scope="module")
 def host(jar, signing_key):
     key, key_file = signing_key
     with running_host(jar, key_file, key) as site:
@@ -117,18 +118,6 @@ def host(jar, signing_key):
 def http():
     with httpx.Client(timeout=20, follow_redirects=False) as client:
         yield client
-
-
-@pytest.fixture
-def clock(http, host):
-    """Shifts the provider's clock (seconds); always put back."""
-    def shift(seconds: int) -> None:
-        http.post(f"{host.origin}/test/clock", params={"offset": seconds}).raise_for_status()
-
-    try:
-        yield shift
-    finally:
-        shift(0)
 
 
 # --- where the Spring Boot provider answers in its own words ---------------------------------------

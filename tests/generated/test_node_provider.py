@@ -40,6 +40,7 @@ from oidc_contract import (  # noqa: F401  (the contract tests, collected here a
     test_wrong_secret_is_invalid_client,
     test_wrong_verifier_is_refused_and_kills_the_code,
 )
+from provider_fixtures import clock, signing_key  # noqa: F401 (fixtures used by name)
 from relying_party import Host, rfc7638_thumbprint, rsa_pem
 from relying_party import provider_env as settings_env
 
@@ -118,14 +119,6 @@ def provider_js(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def signing_key(tmp_path_factory) -> tuple[rsa.RSAPrivateKey, Path]:
-    key, pem = rsa_pem()
-    path = tmp_path_factory.mktemp("key") / "oidc-key.pem"
-    path.write_bytes(pem)
-    return key, path
-
-
-@pytest.fixture(scope="module")
 def host(provider_js, signing_key):
     key, key_file = signing_key
     with running_host(provider_js, key_file, key) as running:
@@ -136,18 +129,6 @@ def host(provider_js, signing_key):
 def http():
     with httpx.Client(timeout=5, follow_redirects=False) as client:
         yield client
-
-
-@pytest.fixture
-def clock(http, host):
-    """Shifts the provider's clock (seconds); always put back."""
-    def shift(seconds: int) -> None:
-        http.post(f"{host.origin}/test/clock", params={"offset": seconds}).raise_for_status()
-
-    try:
-        yield shift
-    finally:
-        shift(0)
 
 
 # --- start-up refusals ------------------------------------------------------------------------------

@@ -10,12 +10,11 @@ import shutil
 import subprocess
 
 import pytest
+from conftest import GOLDEN
 
 from migrate.generate import config as cfg
 from migrate.generate.genesys_side import genesys_side
 from migrate.generate.terraform import FILES, change_set, hcl_string, render_files
-
-from conftest import GOLDEN
 
 DEPLOYMENT = "5e0a7c43-8f8e-4d11-9a54-1b2c3d4e5f60"
 TERRAFORM = shutil.which("terraform")

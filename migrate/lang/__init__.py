@@ -20,12 +20,10 @@ from functools import cache
 
 @dataclass(frozen=True)
 class Framework:
-    """A web framework generate can wire, and how scan and generate recognise its routes."""
+    """A web framework generate can wire; its route shapes are in the language's ``routes``."""
 
     name: str  # the wiring module: migrate.lang.<language>.frameworks.<name>
     recognise: re.Pattern[str]  # matches the text of a file that uses it (first match wins)
-    # Methods of a router object that register a route: app.get('/path', handler).
-    route_methods: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)

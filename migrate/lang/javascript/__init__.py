@@ -20,7 +20,7 @@ LANGUAGE = Language(
     libraries=("jsonwebtoken", "jose", "webcrypto", "node-crypto-hmac", "jwt-simple", "njwt", "jsrsasign"),
     frameworks=(
         Framework("nextjs", re.compile(r"from\s+['\"]next/server['\"]|export\s+(async\s+)?function\s+(GET|POST)\b")),
-        Framework("express", re.compile(r""), ROUTE_METHODS),
+        Framework("express", re.compile(r"")),
     ),
     now="Math.floor(Date.now() / 1000)",
     now_plus_5_min="Math.floor(Date.now() / 1000) + 300",

@@ -14,9 +14,6 @@ from migrate.lang.javascript.imports import Imports, calls
 from migrate.lang.javascript.scope import args_of, unwrap
 from migrate.lang.javascript.values import JsFile
 
-ALGORITHMS = frozenset({"HS256", "HS384", "HS512", "RS256"})
-
-
 def _absent(node: Node) -> bool:
     """``undefined`` / ``null`` / ``''``: jwt-simple then signs with HS256."""
     node = unwrap(node)

@@ -29,6 +29,8 @@ def generate(
     mapping: Annotated[list[Path] | None, typer.Option(help="Extra claim mapping YAML (repeatable).")] = None,
     patch_file: Annotated[Path | None, typer.Option(help="Write the diff here instead of stdout.")] = None,
     apply: Annotated[bool, typer.Option("--apply", help="Write the changes (atomically) instead of showing them.")] = False,
+    cutover: Annotated[bool, typer.Option(
+        "--cutover", help="Once Messenger sign-in works: remove the Zendesk token routes kept beside the provider.")] = False,
     format: Annotated[Format, typer.Option("--format", "-f", help="Report format.")] = Format.text,
     terraform: Annotated[Path | None, typer.Option(
         "--terraform", file_okay=False,
@@ -38,6 +40,7 @@ def generate(
     from migrate.generate import config as cfg
     from migrate.generate.changes import StaleFile
     from migrate.generate.mapping import MappingError
+    from migrate.generate.run import GenerateError
     from migrate.generate.run import generate as run
 
     if apply and patch_file:
@@ -47,8 +50,8 @@ def generate(
     try:
         conf = cfg.load(path, region=region, deployment_id=deployment_id, issuer=issuer, client_id=client_id,
                         redirect_uri=redirect_uri, mappings=tuple(mapping or ()), login_url=login_url)
-        result = run(path, conf)
-    except (cfg.ConfigError, MappingError) as exc:
+        result = run(path, conf, cutover=cutover)
+    except (cfg.ConfigError, MappingError, GenerateError) as exc:
         raise fail(str(exc)) from None
     tf_changes = None  # Terraform outside the site: a change set of its own
     if terraform is not None:
@@ -71,6 +74,8 @@ def generate(
     if format is Format.json:
         typer.echo(json.dumps({
             "changes": [{"path": c.path, "new": c.new, "reasons": list(c.reasons)} for c in result.changes.changes],
+            "signers": [{"path": o.path, "line": o.line, "route": o.route, "status": o.status, "text": o.text}
+                        for o in result.outcomes],
             "diff": diff, "notes": list(result.notes), "genesys": result.genesys.to_dict(), "applied": apply,
             **({"terraform": {"root": str(tf_changes.root), "diff": tf_changes.diff()}} if tf_changes else {}),
         }, indent=2, ensure_ascii=False))
@@ -129,6 +134,10 @@ def _summary(result) -> None:
         out.print("Changes, and the rule behind each:", markup=False)
         for line in result.changes.summary:
             out.print(f"  {line}", markup=False)
+    if result.outcomes:
+        out.print("Sign-in, per Zendesk token signer:", markup=False)
+        for o in result.outcomes:
+            out.print(f"  {o.text}", markup=False)
     for note in result.notes:
         out.print(f"note: {note}", markup=False)
     out.print("", markup=False)

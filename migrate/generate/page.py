@@ -9,7 +9,9 @@ same file (scripts of pages and templates included), so edits cover whole statem
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import tree_sitter as ts
 
@@ -17,7 +19,7 @@ from migrate.extract import language_for, templates
 from migrate.extract.treesitter import Doc, walk
 from migrate.generate.changes import Edit, SourceFile, with_newlines
 from migrate.generate.config import Config
-from migrate.generate.plan import CallPlan
+from migrate.generate.plan import CallPlan, Plan
 from migrate.generate.positions import byte_offset, char_offset
 from migrate.generate.render import render
 from migrate.model import Loader
@@ -199,3 +201,40 @@ def _settings_edits(page: Page, plans: list[CallPlan], config: Config) -> list[E
     if any(p.action == "authprovider" for p in plans):
         out = (out + "\n" if out else "") + _plugin(config).rstrip("\n")
     return [page.edit(stmt, _indented(out, indent))]
+
+
+@dataclass
+class PageChanges:
+    """Every page edit of a plan, why each was made, and what was left to do by hand."""
+
+    edits: dict[str, list[Edit]] = field(default_factory=lambda: defaultdict(list))
+    reasons: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    notes: list[str] = field(default_factory=list)
+
+
+def page_changes(plan: Plan, source: Callable[[str], SourceFile], config: Config) -> PageChanges:
+    """The loaders become the Messenger snippet and the widget calls their Genesys equivalents."""
+    out = PageChanges()
+    for path, loader in plan.loaders:
+        page = Page.parse(source(path))
+        found = loader_edits(page, loader, config)
+        if found:
+            out.edits[path] += found
+            out.reasons[path].append(f"Zendesk loader -> Genesys Messenger snippet ({config.region.aws}, "
+                                     f"{config.region.env}) [regions.yaml]")
+        else:
+            out.notes.append(f"{path}:{loader.line}: the Zendesk loader is built in code; load the Messenger "
+                             "snippet there by hand (TODO(migrate:ZG107))")
+    by_file: dict[str, list[CallPlan]] = defaultdict(list)
+    for p in plan.calls:
+        by_file[p.path].append(p)
+    for path, plans in by_file.items():
+        page = Page.parse(source(path))
+        out.edits[path] += call_edits(page, plans, config)
+        for p in plans:
+            what = {"authprovider": "-> AuthProvider plugin [templates/page/authprovider.js.j2]",
+                    "replace": f"-> {p.genesys} [widget-api.yaml]",
+                    "ready": f"-> {p.genesys} [widget-api.yaml]",
+                    "todo": f"-> TODO(migrate:ZG107): {p.reason} [widget-api.yaml]"}[p.action]
+            out.reasons[path].append(f"line {p.call.line}: {p.call.api} {p.call.command} {what}")
+    return out

@@ -93,6 +93,20 @@ def frameworks() -> tuple[str, ...]:
     return tuple(f.name for lang in all_languages() for f in lang.frameworks)
 
 
+def standalone(source_language: str):
+    """The language's wiring for a framework it does not recognise (``frameworks/standalone.py``:
+    the provider module beside the signer and a TODO where to mount it), or None."""
+    record = of(source_language)
+    if record is None:
+        return None
+    try:
+        return importlib.import_module(f"{record.package}.frameworks.standalone")
+    except ModuleNotFoundError as exc:
+        if exc.name != f"{record.package}.frameworks.standalone":
+            raise
+        return None
+
+
 def wiring(framework: str):
     """The wiring module of a framework (``wire(ctx) -> Wiring``)."""
     for lang in all_languages():

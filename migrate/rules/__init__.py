@@ -48,13 +48,14 @@ class Rule:
 
     @classmethod
     def define(cls, doc: str | None, severity: Severity, check: Check | None = None,
-               check_token: TokenCheck | None = None) -> Rule:
+               check_token: TokenCheck | None = None, generate: bool = False) -> Rule:
         """Build a rule from its module docstring: first line "ZG201 exp-in-milliseconds",
         then a one-line summary, then the sections.  Where it applies follows from the checks
-        it has: source code, a concrete token, or both."""
+        it has: source code, a concrete token, or both; ``generate`` marks the TODOs that
+        `migrate generate` writes into the code it produces."""
         lines = (doc or "").strip().splitlines()
         rule_id, name = lines[0].split()
-        where = tuple(w for w, fn in (("code", check), ("token", check_token)) if fn is not None)
+        where = tuple(w for w, fn in (("code", check), ("token", check_token), ("generate", generate)) if fn)
         return cls(rule_id, name, severity, where, lines[1].strip() if len(lines) > 1 else "",
                    "\n".join(lines[2:]).strip(), check, check_token)
 

@@ -68,19 +68,15 @@ def _python(text: str) -> str | None:
 
 def _errors(grammar: str, text: str) -> list[int]:
     """1-based lines of the syntax errors tree-sitter finds (ERROR and MISSING nodes)."""
-    from migrate.extract.treesitter import Doc, walk
+    from migrate.extract.treesitter import Doc
 
     doc = Doc.parse(grammar, text.encode("utf-8", "surrogateescape"))
-    if not doc.root.has_error:
-        return []
-    return [n.start_point[0] + 1 for n in walk(doc.root) if n.type == "ERROR" or n.is_missing]
+    return [n.start_point[0] + 1 for n in doc.errors()]
 
 
 def _page_errors(path: str, text: str) -> list[int]:
-    from migrate.extract.treesitter import walk
     from migrate.generate.changes import SourceFile
     from migrate.generate.page import Page
 
     page = Page.parse(SourceFile(path, text))
-    return [n.start_point[0] + 1 for doc in page.scripts if doc.root.has_error
-            for n in walk(doc.root) if n.type == "ERROR" or n.is_missing]
+    return [n.start_point[0] + 1 for doc in page.scripts for n in doc.errors()]

@@ -1,0 +1,131 @@
+"""What generate guarantees whatever the framework: the patch parses, the page is never switched
+to an AuthProvider nobody serves, a kept Zendesk route is seen by scan, and each signer's fate is
+reported."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from migrate import lang
+from migrate.cli import app
+from migrate.generate import backends, reparse
+from migrate.generate.config import load
+from migrate.generate.run import GenerateError, generate
+
+ROOT = Path(__file__).resolve().parents[2]
+DEPLOYMENT = "5e0a7c43-8f8e-4d11-9a54-1b2c3d4e5f60"
+FLAGS = ["--region", "eu-west-1", "--deployment-id", DEPLOYMENT, "--issuer", "https://shop.example.com/oidc"]
+
+
+@pytest.fixture
+def shop(tmp_path, monkeypatch):
+    site = tmp_path / "shop"
+    shutil.copytree(ROOT / "examples" / "shop", site)
+    monkeypatch.setenv("MIGRATE_SECRETS_DIR", str(tmp_path / "secrets"))
+    return site
+
+
+def _config(site):
+    return load(site, region="eu-west-1", deployment_id=DEPLOYMENT, issuer="https://shop.example.com/oidc")
+
+
+# --- every changed file is parsed again ------------------------------------------------------
+
+@pytest.mark.parametrize(("path", "before", "after", "line"), [
+    ("server.js", "app.get('/a', f);\n",
+     "app.get('/a', f);\napp.use('/oidc', p({\n  guard: x  // c,\n  claims: y,\n}));\n", 4),
+    ("app.py", "x = 1\n", "x = 1\ndef f(:\n    pass\n", 2),
+    ("package.json", '{"a": 1}\n', '{"a": 1,}\n', 1),
+    ("Web.config", "<configuration/>", "<configuration><system.web></configuration>", 1),
+    ("index.html", "<p>x</p>\n", "<p>x</p>\n<script>\nGenesys('command', 'Auth.getTokens', {\n</script>\n", 3),
+    ("new.go", None, "package main\nfunc main() {\n", 2),
+])
+def test_a_file_that_would_not_parse_is_named_with_its_line(path, before, after, line):
+    problem = reparse.problem(path, before, after)
+    assert problem is not None and problem.startswith(f"line {line}"), problem
+
+
+def test_a_file_that_already_had_syntax_errors_may_keep_them():
+    broken = "const q = [;\nconst a = 1;\n"  # the site's own error, not the migration's
+    assert reparse.problem("a.js", broken, broken + "// TODO(migrate:ZG220): kept\n") is None
+    assert reparse.problem("a.js", broken, broken + "const x = ;\n") == "line 3: syntax error"
+    assert reparse.problem("notes.txt", "a", "(((") is None  # not code: nothing to tell
+
+
+def test_a_wiring_that_breaks_the_file_is_a_tool_error_and_nothing_is_shown(shop, monkeypatch):
+    def broken(framework, ctx):
+        s = ctx.plan.signer
+        w = backends.Wiring(route=s.route, mounted=f"{s.path}:1")
+        w.files[s.path] = ctx.source(s.path).text + (
+            "\napp.use('/oidc', createOidcProvider({\n  guard: g  // x,\n  claims: c,\n}));\n")
+        return w
+
+    monkeypatch.setattr(backends, "wire", broken)
+    with pytest.raises(GenerateError, match=r"server\.js: the migrated file would not parse \(line \d+"):
+        generate(shop, _config(shop))
+    result = CliRunner().invoke(app, ["generate", str(shop), *FLAGS])
+    assert result.exit_code == 2
+    assert "server.js: the migrated file would not parse" in result.stderr
+    assert "diff --git" not in result.stdout
+
+
+# --- never half-migrate ------------------------------------------------------------------------
+
+def test_without_a_provider_the_page_keeps_its_zendesk_sign_in(shop, monkeypatch):
+    """No provider in the patch (and none possible): switching the page to an AuthProvider would
+    call an /authorize nobody serves, so the pages are not touched at all."""
+    monkeypatch.setattr(backends, "FRAMEWORKS", ())
+    monkeypatch.setattr(lang, "standalone", lambda language: None)
+    result = generate(shop, _config(shop))
+    changed = {c.path for c in result.changes.changes}
+    assert not any(p.startswith("views/") or p.startswith("public/") for p in changed), changed
+    (outcome,) = result.outcomes
+    assert outcome.status == "manual" and "framework not recognised" in outcome.text
+    assert any("the pages are left on Zendesk" in n and "server.js" in n for n in result.notes)
+
+
+def test_each_signer_outcome_is_in_the_summary_and_the_json(shop):
+    result = CliRunner().invoke(app, ["generate", str(shop), *FLAGS, "--format", "json"])
+    assert result.exit_code == 0, result.stderr
+    signers = json.loads(result.stdout)["signers"]
+    assert [(s["path"], s["status"]) for s in signers] == [("server.js", "wired")]
+    assert signers[0]["route"] and signers[0]["route"] in signers[0]["text"]
+    text = CliRunner().invoke(app, ["generate", str(shop), *FLAGS])
+    assert "Sign-in, per Zendesk token signer:" in text.stderr
+    assert signers[0]["text"] in text.stderr
+
+
+# --- a kept route ------------------------------------------------------------------------------
+
+KEPT = """\
+const express = require('express');
+const jwt = require('jsonwebtoken');
+const app = express();
+
+// {note}
+app.get('/zendesk/jwt', requireLogin, (req, res) => {{
+  const token = jwt.sign({{ name: req.user.name, email: req.user.email, external_id: String(req.user.id),
+    scope: 'user', exp: Math.floor(Date.now() / 1000) + 300 }}, process.env.ZENDESK_SECRET, {{ keyid: 'app_1' }});
+  res.json({{ token }});
+}});
+"""
+
+
+def test_scan_reports_a_route_kept_until_cut_over_and_still_judges_it_zendesk(tmp_path):
+    config = _config(tmp_path)
+    note = backends.keep_note("GET /zendesk/jwt", config)
+    (tmp_path / "server.js").write_text(KEPT.format(note=note))
+    result = CliRunner().invoke(app, ["scan", str(tmp_path), "--format", "json"])
+    report = json.loads(result.stdout)
+    assert [s["path"] for s in report["signers"]] == ["server.js"]
+    kept = [f for f in report["findings"] if f["rule"] == "ZG220"]
+    assert len(kept) == 1 and "GET /zendesk/jwt" in kept[0]["message"] and kept[0]["severity"] == "info"
+    # Without the note it is an ordinary Zendesk route: no ZG220.
+    (tmp_path / "server.js").write_text(KEPT.format(note="the token route"))
+    report = json.loads(CliRunner().invoke(app, ["scan", str(tmp_path), "--format", "json"]).stdout)
+    assert not [f for f in report["findings"] if f["rule"] == "ZG220"]

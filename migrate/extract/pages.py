@@ -207,13 +207,11 @@ _BLADE_PHP = re.compile(rb"(?<![\w@])@php(?=\s)(?P<body>.*?)@endphp", re.S)
 
 def blade_php_view(data: bytes) -> bytes:
     """The PHP of a Blade view, everything else blank (same length, lines kept): ``@php`` blocks
-    become ``<?php ... ?>`` (the open tag takes the blank before ``@php``), ``<?php`` blocks stay."""
+    become ``<?  ... ?>`` (the short open tag fits where ``@php`` was), ``<?php`` blocks stay."""
     out = bytearray(data.translate(_BLANK))
     for m in _BLADE_PHP.finditer(data):
         start, body_end = m.start(), m.end("body")
-        if start == 0 or data[start - 1:start] not in (b" ", b"\t"):
-            continue  # no room for the five-byte open tag on this line
-        out[start - 1:start + 4] = b"<?php"
+        out[start:start + 4] = b"<?  "
         out[m.start("body"):body_end] = data[m.start("body"):body_end]
         out[body_end:body_end + 7] = b"?>     "
     pos = 0

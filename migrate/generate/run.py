@@ -13,7 +13,9 @@ from migrate.generate.config import Config
 from migrate.generate.genesys_side import GenesysSide, genesys_side
 from migrate.generate.page import page_changes
 from migrate.generate.plan import BackendPlan, Plan, make_plan
+from migrate.extract import language_for
 from migrate.inventory import collect
+from migrate.model import Signer
 
 
 class GenerateError(RuntimeError):
@@ -67,7 +69,8 @@ def generate(root: Path, config: Config, jobs: int | None = 1, cutover: bool = F
 
     # Bottom-up, so that a signer's recorded line still holds after a later one in its file changed.
     for b in sorted(plan.backends, key=lambda b: (b.signer.path, -b.signer.line)):
-        outcome = _backend(b, root, config, latest, cutover, rewritten, new_files, reasons)
+        others = [v.signer for v in inv.signers if v.signer.path == b.signer.path and v.purpose != "zendesk"]
+        outcome = _backend(b, root, config, latest, cutover, rewritten, new_files, reasons, others)
         outcomes.append(outcome)
 
     # The page is switched to the AuthProvider only when every widget signer has a provider in
@@ -116,8 +119,9 @@ def generate(root: Path, config: Config, jobs: int | None = 1, cutover: bool = F
 
 
 def _backend(b: BackendPlan, root: Path, config: Config, latest, cutover: bool, rewritten: dict[str, str],
-             new_files: dict[str, str], reasons: dict[str, list[str]]) -> Outcome:
-    """Wire one widget signer's provider (or its standalone module) and say what became of it."""
+             new_files: dict[str, str], reasons: dict[str, list[str]], others: list[Signer]) -> Outcome:
+    """Wire one widget signer's provider (or its standalone module) and say what became of it.
+    ``others``: the tokens of the same file that are not widget tokens."""
     s = b.signer
     at = f"{s.path}:{s.line}"
     kept = "kept" in s.hints
@@ -125,13 +129,21 @@ def _backend(b: BackendPlan, root: Path, config: Config, latest, cutover: bool, 
         return Outcome(s.path, s.line, s.route, "kept",
                        f"{at}: provider added by an earlier run; the Zendesk route stays until cut-over "
                        "(TODO(migrate:ZG220); `--cutover` removes it)")
+    if cutover and s.span is not None:
+        shared = [o for o in others if s.span[0] <= o.line <= s.span[1]]
+        if shared:  # removing the route would take a token that is not the widget's with it
+            return Outcome(s.path, s.line, s.route, "manual",
+                           f"{at}: the route also signs another token (line {shared[0].line}); remove the Zendesk "
+                           "widget token from it by hand")
     ctx = backends.WireContext(root, config, b, latest, cutover=cutover, kept=kept)
     wiring, why_not = None, "framework not recognised"
-    if b.framework in backends.FRAMEWORKS:
+    if (language_for(s.path) or "").startswith("page:"):
+        why_not = "the token is signed inside a page template"
+    elif b.framework in backends.FRAMEWORKS:
         try:
             wiring = backends.wire(b.framework, ctx)  # type: ignore[arg-type]
         except backends.WiringError as exc:
-            why_not = str(exc)
+            why_not = str(exc).removeprefix(f"{at}: ")
     if wiring is None:
         if kept:  # cut-over of a route whose provider was mounted by hand
             return Outcome(s.path, s.line, s.route, "manual",
@@ -144,7 +156,7 @@ def _backend(b: BackendPlan, root: Path, config: Config, latest, cutover: bool, 
         try:
             wiring = module.wire(ctx, why_not)
         except backends.WiringError as exc:
-            return Outcome(s.path, s.line, s.route, "manual", f"{at}: {exc}")
+            return Outcome(s.path, s.line, s.route, "manual", f"{at}: {str(exc).removeprefix(at + ': ')}")
     rewritten.update(wiring.files)
     new_files.update(wiring.new_files)
     for path, why in wiring.reasons.items():

@@ -129,3 +129,53 @@ def test_scan_reports_a_route_kept_until_cut_over_and_still_judges_it_zendesk(tm
     (tmp_path / "server.js").write_text(KEPT.format(note="the token route"))
     report = json.loads(CliRunner().invoke(app, ["scan", str(tmp_path), "--format", "json"]).stdout)
     assert not [f for f in report["findings"] if f["rule"] == "ZG220"]
+
+
+SHARED = """\
+const express = require('express');
+const jwt = require('jsonwebtoken');
+const app = express();
+
+app.get('/tokens', requireLogin, (req, res) => {
+  const widget = jwt.sign({ scope: 'user', external_id: String(req.user.id), name: req.user.name,
+    exp: Math.floor(Date.now() / 1000) + 300 }, process.env.ZENDESK_MESSAGING_SECRET, { keyid: 'app_1' });
+  const sso = jwt.sign({ iat: Math.floor(Date.now() / 1000), jti: String(Date.now()), name: req.user.name,
+    email: req.user.email }, process.env.ZENDESK_SSO_SECRET);
+  res.json({ widget, ssoUrl: 'https://acme.zendesk.com/access/jwt?jwt=' + sso });
+});
+"""
+
+
+def test_cut_over_never_removes_a_route_that_also_signs_another_token(tmp_path, monkeypatch):
+    monkeypatch.setenv("MIGRATE_SECRETS_DIR", str(tmp_path / "secrets"))
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "server.js").write_text(SHARED)
+    result = generate(site, _config(site), cutover=True)
+    (outcome,) = result.outcomes
+    assert outcome.status == "manual" and "also signs another token (line 8)" in outcome.text
+    assert "server.js" not in {c.path for c in result.changes.changes}
+
+
+BLADE = """\
+@php
+  $token = \\Firebase\\JWT\\JWT::encode(['scope' => 'user', 'external_id' => (string) auth()->id(),
+      'name' => auth()->user()->name, 'exp' => time() + 300], config('services.zendesk.secret'), 'HS256', 'app_1');
+@endphp
+<script>
+  zE('messenger', 'loginUser', function (callback) { callback('{{ $token }}'); });
+</script>
+"""
+
+
+def test_a_token_signed_inside_a_page_template_is_not_wired_as_a_route(tmp_path, monkeypatch):
+    monkeypatch.setenv("MIGRATE_SECRETS_DIR", str(tmp_path / "secrets"))
+    site = tmp_path / "site"
+    (site / "resources" / "views").mkdir(parents=True)
+    (site / "resources" / "views" / "chat.blade.php").write_text(BLADE)
+    (site / "routes").mkdir()
+    (site / "routes" / "web.php").write_text("<?php\nRoute::view('/chat', 'chat')->middleware('auth');\n")
+    result = generate(site, _config(site))
+    (outcome,) = result.outcomes
+    assert "the token is signed inside a page template" in outcome.text
+    assert outcome.status in ("standalone", "manual") and "route" not in (outcome.route or "")

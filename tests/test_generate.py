@@ -179,7 +179,8 @@ def test_apply_writes_atomically_then_second_run_is_a_no_op(shop, tmp_path):
     assert not list(shop.rglob("*.migrate")), "no temporary files left behind"
     again = runner.invoke(app, ["generate", str(shop), *FLAGS])
     assert again.exit_code == 0 and again.stdout == ""
-    assert "nothing to change" in again.stderr
+    assert "Nothing to change: the site is migrated; 1 Zendesk token route(s) stay beside the provider" in again.stderr
+    assert "server.js:" in again.stderr and "until cut-over" in again.stderr  # which route, and what next
 
 
 def test_apply_refuses_a_file_changed_since_the_diff(shop):

@@ -96,7 +96,7 @@ def generate(
         for p in made:
             err.print(f"created {p} (mode 0600; its value is not shown)", markup=False)
         if not written:
-            err.print("nothing to change: the site is already migrated", markup=False)
+            err.print(f"nothing to change: {_state(result)}", markup=False)
     elif format is Format.text:
         if patch_file:
             try:
@@ -126,10 +126,22 @@ def _terraform_section(changes) -> None:
     err.print(tf_diff, markup=False, end="", soft_wrap=True, highlight=False)
 
 
+def _state(result) -> str:
+    """Why a run changes nothing, in terms that agree with what is left in the code."""
+    kept = sum(o.status == "kept" for o in result.outcomes)
+    manual = sum(o.status == "manual" for o in result.outcomes)
+    if manual:
+        return f"{manual} Zendesk token signer(s) need work by hand (see below)"
+    if kept:
+        return (f"the site is migrated; {kept} Zendesk token route(s) stay beside the provider until cut-over "
+                "(`migrate generate --cutover` removes them)")
+    return "no Zendesk widget or token signer left to migrate"
+
+
 def _summary(result) -> None:
     out = err
     if result.changes.empty:
-        out.print("No Zendesk widget or signer left to migrate: nothing to change.", markup=False)
+        out.print(f"Nothing to change: {_state(result)}.", markup=False)
     else:
         out.print("Changes, and the rule behind each:", markup=False)
         for line in result.changes.summary:

@@ -1,14 +1,19 @@
-"""ASP.NET Core: the Zendesk token endpoint becomes the OpenID provider, mapped at the issuer path
-with the endpoint's own authorization (`[Authorize]`, a policy), its claims computed by the old
-code's own expressions.
+"""ASP.NET Core: the OpenID provider mapped at the issuer path beside the Zendesk token endpoint,
+with the endpoint's own authorization (`[Authorize]`, a policy, a login check inside the action),
+its claims computed by the old code's own expressions.
 
 Two shapes of endpoint:
 
 - a controller action (`[HttpGet("jwt")] public IActionResult Jwt() {...}` in a class deriving
-  from Controller / ControllerBase): the action goes, and Program.cs maps the provider before
-  `app.Run()`, with `User.` read as `ctx.User.` and so on;
+  from Controller / ControllerBase): Program.cs maps the provider before `app.Run()`, with `User.`
+  read as `ctx.User.` and so on;
 - a minimal API route (`app.MapGet("/zendesk/jwt", (...) => {...}).RequireAuthorization(...)`):
-  the statement is replaced in place.
+  the provider is mapped right above the statement, on the same receiver.
+
+By mode (see migrate.generate.backends): by default the old endpoint stays as it was, with the
+keep note (TODO ZG220) right above it; `--cutover` on an endpoint kept so removes it (and the
+using directives and the JWT.Net package only it used); `--cutover` on an endpoint never wired
+replaces it by the provider in one step.
 
 Program.cs (the file with `WebApplication.CreateBuilder`) registers the provider's services
 before `builder.Build()`; the project file gains System.IdentityModel.Tokens.Jwt; the provider
@@ -27,7 +32,7 @@ from dataclasses import dataclass, field
 import tree_sitter as ts
 
 from migrate.extract.treesitter import walk
-from migrate.generate.backends import WireContext, Wiring, WiringError
+from migrate.generate.backends import WireContext, Wiring, WiringError, keep_note
 from migrate.generate.changes import Edit, apply_edits, with_newlines
 from migrate.generate.config import Config
 from migrate.generate.plan import BackendPlan
@@ -38,6 +43,7 @@ from migrate.lang.csharp.frameworks.aspnetcore_claims import (
     CONTROLLER_MEMBERS,
     CONTROLLER_REWRITES,
     PARAMETER_TYPES,
+    Check,
     Scope,
     claims_function,
 )
@@ -54,6 +60,7 @@ from migrate.lang.csharp.frameworks.aspnetcore_files import (
     indented,
     project_file,
     project_with_package,
+    project_without_package,
     statement_of,
     using_edits,
 )
@@ -74,6 +81,8 @@ class Guard:
     policy: str | None  # C# expression for authorizationPolicy: "\"\"", "\"Customers\"", a constant, or None
     todos: list[str] = field(default_factory=list)
     described: str = ""  # what the old endpoint had, for the summary
+    unguarded: str | None = None  # why the old endpoint had no guard (then the claims function refuses)
+    checks: tuple[Check, ...] = ()  # login checks inside the old handler
 
     @property
     def argument(self) -> str:
@@ -84,9 +93,7 @@ def _authorize_guard(f: CsFile, attrs: list[ts.Node], anonymous: bool, what: str
     """[Authorize] / [Authorize("policy")] / [Authorize(Policy = "x")] -> authorizationPolicy."""
     if anonymous or not attrs:
         why = "[AllowAnonymous]" if anonymous else "no [Authorize]"
-        return Guard(None, [f"ZG107: the old Zendesk token {what} had {why}: nothing but the claims function "
-                            "decides who is signed in; pass the site's login policy as authorizationPolicy"],
-                     "no authorization")
+        return Guard(None, [], "no authorization", _unguarded(f"{what} had {why}"))
     policies: list[str] = []
     todos: list[str] = []
     for attr in attrs:
@@ -103,6 +110,37 @@ def _authorize_guard(f: CsFile, attrs: list[ts.Node], anonymous: bool, what: str
                      "combine them into one policy")
     policy = distinct[0] if distinct else '""'
     return Guard(policy, todos, f"[Authorize{'(' + policy + ')' if distinct else ''}]")
+
+
+def _unguarded(what: str) -> str:
+    return (f"the old Zendesk token {what} and no login check: only authenticated users are signed in "
+            "here; pass the site's login policy as authorizationPolicy, or write its login check here")
+
+
+# `return Unauthorized();` and the like: what a login check inside a handler answers.
+_REFUSALS = re.compile(
+    r"^(?:(?:Typed)?Results\s*\.\s*)?(?:Unauthorized|Challenge|Forbid|Redirect\w*|LocalRedirect\w*|"
+    r"StatusCode\s*\(\s*(?:StatusCodes\s*\.\s*Status)?40[13]\b)|^new\s+(?:Unauthorized|Challenge|Forbid)\w*\s*\(")
+
+
+def _login_checks(f: CsFile, body: ts.Node | None, before: int) -> tuple[Check, ...]:
+    """`if (!User.Identity.IsAuthenticated) return Unauthorized();` before the signing call."""
+    out: list[Check] = []
+    for stmt in body.named_children if body is not None and body.type == "block" else ():
+        if stmt.start_byte >= before:
+            break
+        if stmt.type != "if_statement" or stmt.child_by_field_name("alternative") is not None:
+            continue
+        then = stmt.child_by_field_name("consequence")
+        if then is not None and then.type == "block" and len(then.named_children) == 1:
+            then = then.named_children[0]
+        if then is None or then.type != "return_statement" or not then.named_children or stmt.end_byte > before:
+            continue
+        answer = f.text(then.named_children[0])
+        if _REFUSALS.match(answer):
+            cond = stmt.child_by_field_name("condition")
+            out.append(Check(f.text(cond), f"the old handler answered {' '.join(answer.split())}"))
+    return tuple(out)
 
 
 @dataclass
@@ -202,9 +240,7 @@ class Route:
             required = True
         if anonymous or not required:
             why = ".AllowAnonymous()" if anonymous else "no RequireAuthorization"
-            return Guard(None, [f"ZG107: the old Zendesk token route had {why}: nothing but the claims function "
-                                "decides who is signed in; pass the site's login policy as authorizationPolicy"],
-                         "no authorization")
+            return Guard(None, todos, "no authorization", _unguarded(f"route had {why}"))
         distinct = list(dict.fromkeys(policies))
         if len(distinct) > 1:
             todos.append(f"ZG107: the old route needed policies {', '.join(distinct)}; only {distinct[0]} is "
@@ -357,9 +393,11 @@ def _program(ctx: WireContext, near: str, files: dict[str, CsFile]) -> Program:
 
 # --- the rewrite --------------------------------------------------------------------------------------
 
-def _mount(receiver: str, config: Config, claims: str, guard: Guard, replaced: str) -> str:
-    lines = ["// Genesys Cloud Messenger signs users in through this OpenID provider (it replaces the",
-             f"// Zendesk token {replaced}); Genesys redeems the codes it issues."]
+def _mount(receiver: str, config: Config, claims: str, guard: Guard, old: str, keep: bool) -> str:
+    where = (f"beside the Zendesk token {old} until cut-over" if keep else f"it replaces the Zendesk token {old}")
+    lines = [f"// {line}" for line in textwrap.wrap(
+        f"Genesys Cloud Messenger signs users in through this OpenID provider ({where}); Genesys redeems the "
+        "codes it issues.", 100, break_on_hyphens=False)]
     for rule, text in (t.split(": ", 1) for t in guard.todos):
         wrapped = textwrap.wrap(f"TODO(migrate:{rule}): {text}", 100, break_on_hyphens=False)
         lines += [f"// {wrapped[0]}", *(f"//   {line}" for line in wrapped[1:])]
@@ -412,50 +450,76 @@ class _Change:
         self.edits.setdefault(path, []).extend(edits)
 
 
+def _keep(ch: _Change, f: CsFile, path: str, first: ts.Node, route: str | None, config: Config) -> None:
+    """The keep note on the line right above the endpoint's first line (its attributes)."""
+    at = f.line_start(f.offset(first.start_byte))
+    ch.add(path, f.edit(at, at, f"{f.indent(first)}// {keep_note(route, config)}\n"))
+    ch.out.why(path, f"line {first.start_point[0] + 1}: the Zendesk token route {route or ''} stays until cut-over "
+                     "(TODO(migrate:ZG220); `migrate generate --cutover` removes it)")
+
+
+def _claims(plan: BackendPlan, scope: Scope, guard: Guard):
+    return claims_function(plan, scope, guard.checks,
+                           guard.unguarded if guard.policy is None and not guard.checks else None)
+
+
+def _stuck_reasons(ch: _Change, path: str, fn, where: str) -> None:
+    for target, names in fn.stuck.items():
+        ch.out.why(path, f"TODO(migrate:ZG222): claim {target} reads {', '.join(names) or 'an await'} from {where}: "
+                         "the claims function answers no user until it is written by hand")
+
+
 def _wire_action(ch: _Change, plan: BackendPlan, config: Config, f: CsFile, action: Action, program: Program,
-                 guard: Guard) -> tuple[str, ...]:
-    """The action goes; Program.cs maps the provider before app.Run() with the action's claims.
-    Returns the namespaces Program.cs needs for them."""
+                 guard: Guard, keep: bool) -> tuple[str, ...]:
+    """Program.cs maps the provider before app.Run() with the action's claims; the action stays
+    with the keep note, or goes (cut-over). Returns the namespaces Program.cs needs."""
     s = plan.signer
     if program.run_stmt is None:
         raise WiringError(f"{program.path}: no {program.app}.Run() to map the OpenID provider before; map it by "
                           f"hand: {program.app}.MapGenesysOidc(...) (see {PROVIDER_FILE})")
     rewrites, stuck, _ = _parameters(f, action.method.child_by_field_name("parameters"))
-    name = _free_name(program.f.src.text, *(m.expression.text for m in plan.claims))
+    name = _free_name(program.f.src.text, *(m.expression.text for m in plan.claims),
+                      *(c.condition for c in guard.checks))
     scope = Scope(name, "the controller", {**CONTROLLER_REWRITES, **rewrites},
                   _locals(f, action.method.child_by_field_name("body"), f.byte_at(s.line, s.column)),
                   stuck | _members(f, action.cls) | CONTROLLER_MEMBERS)
-    fn = claims_function(plan, scope)
-    leftover = _left_over(action)
-    if leftover is not None:
-        leftover = (f"// TODO(migrate:ZG107): {action.class_name} has {leftover}: its Zendesk token\n"
-                    f"// action {action.name} is now the OpenID provider mapped in "
-                    f"{posixpath.basename(program.path)}. The class can go.")
-    ch.add(s.path, _removal(f, action, leftover))
-    ch.out.why(s.path, f"line {s.line}: Zendesk token action {action.class_name}.{action.name} ({action.route()}) "
-                       f"removed: the OpenID provider takes its place, mapped in {program.path}")
+    fn = _claims(plan, scope, guard)
+    if keep:
+        _keep(ch, f, s.path, action.method, action.route(), config)
+    else:
+        _cut_action(ch, f, s.path, action, f"is now the OpenID provider mapped in "
+                                           f"{posixpath.basename(program.path)}")
 
     pf, run = program.f, program.run_stmt
     start = pf.line_start(pf.offset(run.start_byte))
     previous = pf.src.text[pf.line_start(start - 1):start] if start > 0 else ""
     mount = _mount(program.app, config, fn.text, guard,
-                   f"action {action.class_name}.{action.name}, {action.route()}")
+                   f"action {action.class_name}.{action.name}, {action.route()}", keep)
     ch.add(program.path, pf.edit(start, start, ("\n" if previous.strip() else "") +
                                  indented(mount, pf.indent(run)) + "\n\n"))
     ch.out.why(program.path, f"OpenID provider mapped at {config.issuer_path} ({guard.described}) with the claims "
                              f"of {action.class_name}.{action.name} [{plan.view.profile}.yaml]")
-    for target, names in fn.stuck.items():
-        ch.out.why(program.path, f"TODO(migrate:ZG107): claim {target} still needs {', '.join(names) or 'an await'} "
-                                 "from the controller")
+    _stuck_reasons(ch, program.path, fn, "the controller")
     return fn.usings
 
 
+def _cut_action(ch: _Change, f: CsFile, path: str, action: Action, now: str) -> None:
+    leftover = _left_over(action)
+    if leftover is not None:
+        leftover = (f"// TODO(migrate:ZG107): {action.class_name} has {leftover}: its Zendesk token\n"
+                    f"// action {action.name} {now}. The class can go.")
+    ch.add(path, _removal(f, action, leftover))
+    ch.out.why(path, f"line {action.method.start_point[0] + 1}: Zendesk token action {action.class_name}."
+                     f"{action.name} ({action.route()}) removed: the OpenID provider takes its place")
+
+
 def _wire_route(ch: _Change, plan: BackendPlan, config: Config, f: CsFile, route: Route, program: Program,
-                guard: Guard) -> None:
-    """The MapGet(...) statement becomes MapGenesysOidc(...) in place."""
+                guard: Guard, keep: bool) -> None:
+    """MapGenesysOidc(...) right above the MapGet(...) statement, which keeps the note; or in its
+    place (cut-over)."""
     s = plan.signer
     stmt = route.statement
-    if stmt.type == "local_declaration_statement":
+    if stmt.type == "local_declaration_statement" and not keep:
         var = declared_name(f, route.map_call) or ""
         if var and re.search(rf"(?<![\w.]){re.escape(var)}(?!\w)", f.src.text[f.offset(stmt.end_byte):]):
             raise WiringError(f"{s.path}:{s.line}: the Zendesk route's endpoint builder is kept in `{var}` and used "
@@ -466,43 +530,79 @@ def _wire_route(ch: _Change, plan: BackendPlan, config: Config, f: CsFile, route
     scope = Scope(name, "the route handler", {k: v for k, v in rewrites.items() if k != context},
                   _locals(f, body if body is not None and body.type == "block" else None,
                           f.byte_at(s.line, s.column)), stuck)
-    fn = claims_function(plan, scope)
+    fn = _claims(plan, scope, guard)
     receiver = route.receiver
     if s.path == program.path and receiver != program.app:
         guard.todos.append(f"ZG107: the old route was mapped on {receiver}; the provider is mapped on {program.app} "
                            f"so that its token and JWKS endpoints stay out of {receiver}'s conventions")
         receiver = program.app
-    mount = _mount(receiver, config, fn.text, guard, f"route {route.path()}")
+    mount = _mount(receiver, config, fn.text, guard, f"route {route.route() or route.path()}", keep)
     start, indent = comment_start(f.src.text, f.offset(stmt.start_byte)), f.indent(stmt)
-    ch.add(s.path, f.edit(start, f.offset(stmt.end_byte), indented(mount, indent)[len(indent):]))
+    if keep:  # the mount, then the route's own comments, the keep note and the route as they were
+        at = f.offset(stmt.start_byte)
+        ch.add(s.path, f.edit(start, at, indented(mount, indent)[len(indent):] + "\n\n" + indent
+                              + f.src.text[start:at] + f"// {keep_note(route.route(), config)}\n" + indent))
+        ch.out.why(s.path, f"line {s.line}: the Zendesk token route {route.route() or route.path()} stays "
+                           "until cut-over "
+                           "(TODO(migrate:ZG220); `migrate generate --cutover` removes it)")
+    else:
+        ch.add(s.path, f.edit(start, f.offset(stmt.end_byte), indented(mount, indent)[len(indent):]))
     if s.path != program.path:
         ch.add(s.path, *using_edits(f, [NAMESPACE, *fn.usings]))
-    ch.out.why(s.path, f"line {s.line}: Zendesk token route {route.path()} -> the OpenID provider at "
-                       f"{config.issuer_path} ({guard.described}) [{plan.view.profile}.yaml]")
-    for target, names in fn.stuck.items():
-        ch.out.why(s.path, f"TODO(migrate:ZG107): claim {target} still needs {', '.join(names) or 'an await'} "
-                           "from the route handler")
+    ch.out.why(s.path, f"line {s.line}: the OpenID provider at {config.issuer_path} ({guard.described}) "
+                       f"{'beside' if keep else 'in place of'} the Zendesk token route {route.route() or route.path()} "
+                       f"[{plan.view.profile}.yaml]")
+    _stuck_reasons(ch, s.path, fn, "the route handler")
+
+
+def _cut_route(ch: _Change, f: CsFile, path: str, route: Route) -> None:
+    """The kept MapGet(...) statement goes, with its keep note and the Zendesk comments above it."""
+    stmt = route.statement
+    start = comment_start(f.src.text, f.offset(stmt.start_byte))
+    start, end = f.line_start(start), f.line_end(f.offset(stmt.end_byte))
+    text = f.src.text
+    before = text[f.line_start(start - 1):start] if start > 0 else ""
+    after = text[end:f.line_end(end)] if end < len(text) else ""
+    if start > 0 and not before.strip() and (not after.strip() or after.strip().startswith("}")):
+        start = f.line_start(start - 1)  # one blank line less
+    ch.add(path, Edit(start, end, ""))
+    ch.out.why(path, f"line {stmt.start_point[0] + 1}: Zendesk token route {route.path()} removed: the OpenID "
+                     "provider mapped beside it takes its place")
+
+
+def _mounted(text: str, path: str) -> str | None:
+    at = text.find(".MapGenesysOidc(")
+    return f"{path}:{text.count(chr(10), 0, at) + 1}" if at >= 0 else None
 
 
 def wire(ctx: WireContext) -> Wiring:
-    """The old endpoint replaced, Program.cs registering the provider, GenesysOidcProvider.cs, and
-    the package in the project file."""
+    """The provider mapped beside the old endpoint (or in its place, or the old endpoint removed:
+    see the module's docstring), Program.cs registering it, GenesysOidcProvider.cs, and the
+    package in the project file."""
     plan, config = ctx.plan, ctx.config
     s = plan.signer
     f = CsFile(ctx.source(s.path))
     if _GENERATED.search(f.src.text):
         return Wiring()  # the provider this module wrote: its ID tokens are the new sign-in, not the old one
     endpoint = _find_endpoint(f, plan, config.issuer_path)
+    if ctx.cutover and ctx.kept:
+        return _cutover(ctx, f, endpoint)
+    keep = not ctx.cutover
     program = _program(ctx, s.path, {s.path: f})
     pf = program.f
     guard = endpoint.guard()
+    body = endpoint.method.child_by_field_name("body") if isinstance(endpoint, Action) \
+        else endpoint.handler.child_by_field_name("body")
+    guard.checks = _login_checks(f, body, f.byte_at(s.line, s.column))
+    if guard.checks and guard.policy is None:
+        guard.described = "the old handler's login check"
     ch = _Change()
     usings: tuple[str, ...] = ()  # a route's claims stay in their file, with its usings
     ch.out.route = endpoint.route()
     if isinstance(endpoint, Action):
-        usings = _wire_action(ch, plan, config, f, endpoint, program, guard)
+        usings = _wire_action(ch, plan, config, f, endpoint, program, guard, keep)
     else:
-        _wire_route(ch, plan, config, f, endpoint, program, guard)
+        _wire_route(ch, plan, config, f, endpoint, program, guard, keep)
 
     # Program.cs: the provider's services before Build(), and the usings the mapped code needs.
     if "AddGenesysOidc" not in pf.src.text:
@@ -518,6 +618,8 @@ def wire(ctx: WireContext) -> Wiring:
     for path, edits in ch.edits.items():
         src = ctx.source(path)
         ch.out.files[path] = drop_unused_usings(src.text, apply_edits(src.text, edits))
+    mapped_in = program.path if isinstance(endpoint, Action) or s.path == program.path else s.path
+    ch.out.mounted = _mounted(ch.out.files.get(mapped_in, ""), mapped_in)
 
     # The provider next to Program.cs, and its package in the project file.
     out = ch.out
@@ -534,3 +636,40 @@ def wire(ctx: WireContext) -> Wiring:
             out.files[project] = updated
             out.why(project, f"package {PACKAGE} {PACKAGE_VERSION} for the OpenID provider")
     return out
+
+
+def _cutover(ctx: WireContext, f: CsFile, endpoint: Action | Route) -> Wiring:
+    """The kept endpoint goes, with its note, the using directives only it used and the JWT.Net
+    package when nothing else in the project uses it; nothing else changes."""
+    s = ctx.plan.signer
+    ch = _Change()
+    ch.out.route = endpoint.route()
+    if isinstance(endpoint, Action):
+        _cut_action(ch, f, s.path, endpoint, "was replaced by the OpenID provider")
+    else:
+        _cut_route(ch, f, s.path, endpoint)
+    src = ctx.source(s.path)
+    ch.out.files[s.path] = drop_unused_usings(src.text, apply_edits(src.text, ch.edits[s.path]))
+    project = project_file(ctx.root, posixpath.dirname(s.path))
+    if project is not None and not _jwt_net_used(ctx, project, {s.path: ch.out.files[s.path]}):
+        updated = project_without_package(ctx.source(project).text, "JWT")
+        if updated is not None:
+            ch.out.files[project] = updated
+            ch.out.why(project, "package JWT removed: only the Zendesk token endpoint used it")
+    return ch.out
+
+
+_JWT_NET = re.compile(r"^\s*(global\s+)?using\s+(static\s+)?JWT(\.\w+)*\s*;|\bJWT\.\w", re.M)
+
+
+def _jwt_net_used(ctx: WireContext, project: str, changed: dict[str, str]) -> bool:
+    """Whether a C# file of the project (as this change leaves it) still uses JWT.Net."""
+    here = posixpath.dirname(project)
+    for p in sorted((ctx.root / here).rglob("*.cs") if here else ctx.root.rglob("*.cs")):
+        rel = p.relative_to(ctx.root).as_posix()
+        if any(part in _SKIP_DIRS for part in p.relative_to(ctx.root).parts[:-1]):
+            continue
+        text = changed[rel] if rel in changed else ctx.source(rel).text
+        if _JWT_NET.search(re.sub(r"//[^\n]*", "", text)):
+            return True
+    return False

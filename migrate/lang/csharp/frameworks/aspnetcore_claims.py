@@ -4,8 +4,13 @@ handler into the provider's claims function (`ctx => new Dictionary<string, obje
 What the old code reached through the controller (`User`, `HttpContext`, `Request`) or through
 the handler's parameters (`HttpContext http`, `ClaimsPrincipal user`, services) is reached
 through the request context; a local of the handler moves along when it can (no `await`, only
-movable names); anything else stays as written under a TODO(migrate:ZG107), so that no claim
-is dropped silently.
+movable names).  An expression that reads anything else would not compile (or would run an
+`await` in a synchronous function): the claims function then answers "no user" (null, so the
+provider says login_required) under a TODO(migrate:ZG222) naming the expression, with the
+claims as the old code wrote them kept in comments, so that no claim is dropped silently.
+
+The old handler's own login checks (`if (!User.Identity.IsAuthenticated) return Unauthorized();`)
+come first in the claims function as `if (...) return null;`.
 """
 
 from __future__ import annotations
@@ -219,14 +224,28 @@ def _reindent(text: str, indent: str = "") -> str:
 def _todo(m: ClaimMapping, names: tuple[str, ...], awaits: bool, scope: Scope) -> str:
     why = []
     if names:
-        why.append(f"used {', '.join(names)} from {scope.where}")
+        why.append(f"reads {', '.join(names)}, unknown here (it was in {scope.where})")
     if awaits:
         why.append("awaits (the claims function is synchronous)")
-    return f"// TODO(migrate:ZG107): {_one_line(m.expression.text)} {' and '.join(why)}; compute it from {scope.ctx}"
+    return (f"// TODO(migrate:ZG222): {m.target}: `{_one_line(m.expression.text)}` {' and '.join(why)}; "
+            f"write it from {scope.ctx}")
 
 
-def claims_function(plan: BackendPlan, scope: Scope) -> Claims:
-    """`ctx => new Dictionary<string, object> { ["sub"] = ..., ... }` (a block when locals move along)."""
+@dataclass(frozen=True)
+class Check:
+    """A login check of the old handler, carried into the claims function: `if (cond) return null;`."""
+
+    condition: str  # as the old code wrote it
+    comment: str = "the old handler's login check"
+
+
+def claims_function(plan: BackendPlan, scope: Scope, checks: tuple[Check, ...] = (),
+                    refuse: str | None = None) -> Claims:
+    """`ctx => new Dictionary<string, object> { ["sub"] = ..., ... }` (a block when locals move
+    along, a login check comes first, or a claim cannot move and the function answers no user).
+
+    `refuse`: the TODO text when the old endpoint had no login guard at all; the function then
+    starts by refusing whoever is not authenticated."""
     moved = {m.target: move(m.expression.text, scope) for m in plan.claims}
     # Locals the expressions use, in declaration order, each moved when all it needs can move.
     movable: dict[str, Moved | None] = {}
@@ -244,30 +263,76 @@ def claims_function(plan: BackendPlan, scope: Scope) -> Claims:
         movable[name] = mv if ok else None
         return movable[name]
 
+    def left_behind(mv: Moved) -> tuple[str, ...]:
+        return tuple(dict.fromkeys([*mv.stuck, *(n for n in mv.locals if resolve(n, frozenset()) is None)]))
+
     stuck: dict[str, tuple[str, ...]] = {}
     for target, mv in moved.items():
-        left = [*mv.stuck, *(name for name in mv.locals if resolve(name, frozenset()) is None)]
+        left = left_behind(mv)
         if left or mv.awaits:
-            stuck[target] = tuple(dict.fromkeys(left))
+            stuck[target] = left
+    guards: list[tuple[Check, Moved]] = [(c, move(c.condition, scope)) for c in checks]
+    stuck_guards = [(c, mv, left_behind(mv)) for c, mv in guards if left_behind(mv) or mv.awaits]
     order = list(scope.locals)
-    declared = sorted((n for n, mv in movable.items() if mv is not None), key=order.index)
+    used = {n for mv in [*moved.values(), *(mv for _, mv in guards)] for n in mv.locals}
+    declared = sorted((n for n, mv in movable.items() if mv is not None and n in _closure(used, movable)),
+                      key=order.index)
 
-    entry_indent = "    " if not declared else "        "
     lines = []
     for m in plan.claims:
         mv = moved[m.target]
-        if m.target in stuck:
-            lines.append(_todo(m, stuck[m.target], mv.awaits, scope))
         value = _reindent(transformed(m, mv.text))
         lines.append(f"[{json.dumps(m.target)}] = {value},  // {m.source} -> {m.target} ({m.origin})")
     lines += [f"// TODO(migrate:{t.rule}): {t.text}" for t in plan.todos]
-    body = "\n".join(entry_indent + line if line else line for line in "\n".join(lines).split("\n"))
-    if not declared:
-        text = f"{scope.ctx} => new Dictionary<string, object>\n{{\n{body}\n}}"
-    else:
-        decls = "\n".join(f"    var {n} = {_reindent(movable[n].text, '    ')};"  # type: ignore[union-attr]
-                          for n in declared)
-        text = (f"{scope.ctx} =>\n{{\n{decls}\n    return new Dictionary<string, object>\n    {{\n{body}\n    }};\n}}")
     code = [mv.text for mv in moved.values()] + [movable[n].text for n in declared]  # type: ignore[union-attr]
+    code += [mv.text for _, mv in guards]
     usings = ("System.Security.Claims",) if re.search(r"\bClaim\w*|\bFindFirst", " ".join(code)) else ()
+
+    if stuck or stuck_guards:
+        # Code reading a name the request context does not have would not compile: no user until
+        # the claim is written by hand.
+        todos = [_todo(m, stuck[m.target], moved[m.target].awaits, scope) for m in plan.claims if m.target in stuck]
+        todos += [f"// TODO(migrate:ZG222): the login check `{_one_line(c.condition)}` reads "
+                  f"{', '.join(left) or 'an await'}, unknown here (it was in {scope.where}); write it from {scope.ctx}"
+                  for c, _, left in stuck_guards]
+        kept = ["// Until then nobody is signed in (login_required). The claims, as the old code wrote them:",
+                "// return new Dictionary<string, object>", "// {"]
+        kept += ["//     " + line if line else "//" for line in "\n".join(lines).split("\n")]
+        kept += ["// };", "return null;"]
+        body = "\n".join("    " + line for line in [*todos, *kept])
+        return Claims(f"{scope.ctx} =>\n{{\n{body}\n}}", (), stuck)
+
+    prelude: list[str] = []
+    if refuse is not None:
+        prelude += _wrapped_todo(refuse)
+        prelude.append(f"if ({scope.ctx}.User.Identity?.IsAuthenticated != true) return null;")
+    for c, mv in guards:
+        prelude.append(f"if ({_one_line(mv.text)}) return null;  // {c.comment}")
+    prelude += [f"var {n} = {_reindent(movable[n].text, '')};" for n in declared]  # type: ignore[union-attr]
+    if not prelude:
+        body = "\n".join("    " + line if line else line for line in "\n".join(lines).split("\n"))
+        return Claims(f"{scope.ctx} => new Dictionary<string, object>\n{{\n{body}\n}}", usings, stuck)
+    body = "\n".join("        " + line if line else line for line in "\n".join(lines).split("\n"))
+    decls = "\n".join("    " + line if line else line for line in "\n".join(prelude).split("\n"))
+    text = f"{scope.ctx} =>\n{{\n{decls}\n    return new Dictionary<string, object>\n    {{\n{body}\n    }};\n}}"
     return Claims(text, usings, stuck)
+
+
+def _closure(names: set[str], movable: dict[str, Moved | None]) -> set[str]:
+    """The locals `names` need, with the locals those need in turn."""
+    out: set[str] = set()
+    todo = list(names)
+    while todo:
+        n = todo.pop()
+        if n in out:
+            continue
+        out.add(n)
+        mv = movable.get(n)
+        todo += list(mv.locals) if mv is not None else []
+    return out
+
+
+def _wrapped_todo(text: str) -> list[str]:
+    import textwrap
+    wrapped = textwrap.wrap(f"TODO(migrate:ZG107): {text}", 96, break_on_hyphens=False)
+    return [f"// {wrapped[0]}", *(f"//   {line}" for line in wrapped[1:])]

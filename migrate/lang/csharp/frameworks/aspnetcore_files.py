@@ -249,3 +249,14 @@ def project_with_package(text: str) -> str | None:
     return body.replace("\n", nl) if nl != "\n" else body
 
 
+
+
+def project_without_package(text: str, package: str) -> str | None:
+    """The project file without its PackageReference to `package` (None: there is none)."""
+    rx = re.compile(rf"^[ \t]*<PackageReference\s[^>]*Include\s*=\s*\"{re.escape(package)}\"[^>]*?"
+                    rf"(/>|>.*?</PackageReference>)[ \t]*\r?\n", re.M | re.S | re.I)
+    out, count = rx.subn("", text, count=1)
+    if not count:
+        return None
+    # An item group left empty goes too.
+    return re.sub(r"^[ \t]*<ItemGroup>\s*</ItemGroup>[ \t]*\r?\n", "", out, flags=re.M)

@@ -19,8 +19,8 @@ app.UseStaticFiles();
 app.UseAuthentication();
 app.UseAuthorization();
 
-// Genesys Cloud Messenger signs users in through this OpenID provider (it replaces the
-// Zendesk token route "/zendesk/jwt"); Genesys redeems the codes it issues.
+// Genesys Cloud Messenger signs users in through this OpenID provider (it replaces the Zendesk token
+// route GET /zendesk/jwt); Genesys redeems the codes it issues.
 app.MapGenesysOidc("/oidc", http => new Dictionary<string, object>
 {
     ["sub"] = http.User.FindFirstValue("customer_id")!,  // external_id -> sub (zendesk-messaging.yaml:10)

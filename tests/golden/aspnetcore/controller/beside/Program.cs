@@ -34,8 +34,8 @@ app.UseAuthorization();
 app.MapControllers();
 app.MapGet("/health", () => Results.Ok("ok"));
 
-// Genesys Cloud Messenger signs users in through this OpenID provider (it replaces the
-// Zendesk token action ZendeskController.Jwt, GET /zendesk/jwt); Genesys redeems the codes it issues.
+// Genesys Cloud Messenger signs users in through this OpenID provider (beside the Zendesk token action
+// ZendeskController.Jwt, GET /zendesk/jwt until cut-over); Genesys redeems the codes it issues.
 app.MapGenesysOidc("/oidc", ctx =>
 {
     var customerId = ctx.User.FindFirstValue(ClaimTypes.NameIdentifier);

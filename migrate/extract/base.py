@@ -188,8 +188,16 @@ class FileText:
         header = next((n for n in reversed(self.types) if n < first and self.indents[n - 1] < indent), None)
         if header is not None:
             extra.append(lines[header - 1])
-        above = first - 1  # the comment block right above the piece describes it
-        while above > 0 and lines[above - 1].lstrip().startswith(_COMMENT_STARTS):
+        above, depth = first - 1, 0  # the comment block right above the piece describes it
+        while above > 0:
+            text = lines[above - 1].strip()
+            if not text.startswith(_COMMENT_STARTS):
+                depth += text.count(")") + text.count("]") - text.count("(") - text.count("[")
+            if depth > 0 or (depth == 0 and text.startswith("@")):  # the piece's decorators: read past
+                above -= 1
+                continue
+            if depth < 0 or not text.startswith(_COMMENT_STARTS):
+                break
             extra.append(lines[above - 1])
             above -= 1
         return hints_for(own + "\n" + "\n".join(extra))

@@ -10,8 +10,8 @@ import re
 
 import tree_sitter as ts
 
-from migrate.extract.treesitter import walk
-from migrate.generate.backends import WireContext, Wiring, WiringError, nearest
+from migrate.extract.treesitter import Doc, walk
+from migrate.generate.backends import REBIND_RULE, WireContext, Wiring, WiringError, nearest
 from migrate.generate.changes import Edit, SourceFile, apply_edits, with_newlines
 from migrate.generate.config import Config
 from migrate.generate.page import Page
@@ -19,7 +19,8 @@ from migrate.generate.plan import BackendPlan
 from migrate.generate.positions import comment_start
 from migrate.generate.render import render
 from migrate.lang.javascript import routes
-from migrate.lang.javascript.frameworks.express import JOSE_VERSION, _js, _key, manifest
+from migrate.lang.javascript.frameworks import shared
+from migrate.lang.javascript.frameworks.shared import JOSE_VERSION, js as _js, key as _key, with_jose as manifest
 
 # endpoint under the issuer path -> (provider method, HTTP methods)
 ENDPOINTS = {
@@ -39,23 +40,34 @@ def wire(ctx: WireContext) -> Wiring:
     s = plan.signer
     src = ctx.source(s.path)
     if routes.app_route(s.path) is None:
-        raise WiringError(f"{s.path}:{s.line}: the signing code is not in an App Router route module "
-                          f"(app/.../route.ts); add the provider's routes under app{config.issuer_path} by hand")
+        raise WiringError("the signing code is not in an App Router route module (app/.../route.ts)")
     page = Page.parse(src)
     at = page.byte_at(s.line, s.column)
     found = routes.nextjs(s.path, page.scripts[0], at)
     if found is None:
-        raise WiringError(f"{s.path}:{s.line}: the signing code is not inside an exported route handler "
-                          f"(export async function GET...); add the provider's routes under "
-                          f"app{config.issuer_path} by hand")
+        raise WiringError("the signing code is not inside an App Router route handler (export async function GET...)")
     export, handler, app_dir = found.export, found.handler, found.app_dir
     lib_dir = posixpath.join(posixpath.dirname(app_dir), "lib") if "/" in app_dir else "lib"
+    authorize = posixpath.join(app_dir, config.issuer_path.strip("/"), "authorize", "route.ts")
+    out = Wiring(route=found.route, mounted=f"{authorize}:1")
+    if ctx.cutover and ctx.kept:  # the provider's routes are there already: the old handler goes
+        out.files[s.path] = _without_handler(page, export, config, app_dir)
+        out.why(s.path, f"line {s.line}: the Zendesk JWT route handler {found.route} kept until cut-over is removed")
+        shared.drop_dependencies(ctx, out, s.path, _dropped_modules(page, out.files[s.path]))
+        return out
     claims_text, used = _claims_module(page, plan, config, handler, at, s.path, lib_dir)
-    out = Wiring(route=found.route)
-    out.files[s.path] = _without_handler(page, export, config, app_dir)
-    out.why(s.path, f"line {s.line}: Zendesk JWT route handler {found.route} removed; the OpenID provider's routes are under "
-                    f"{app_dir}{config.issuer_path} [{plan.view.profile}.yaml]")
     nl = src.newline
+    if ctx.cutover:
+        out.files[s.path] = _without_handler(page, export, config, app_dir)
+        out.why(s.path, f"line {s.line}: Zendesk JWT route handler {found.route} removed; the OpenID provider's routes "
+                        f"are under {app_dir}{config.issuer_path} [{plan.view.profile}.yaml]")
+    else:
+        note = shared.keep_note_edit(src.text, shared.piece_start(plan, export.start_point[0] + 1), found.route,
+                                     config, nl)
+        out.files[s.path] = apply_edits(src.text, [note])
+        out.why(s.path, f"line {s.line}: the Zendesk JWT route handler {found.route} stays until cut-over "
+                        f"(TODO(migrate:ZG220)); the OpenID provider's routes are under {app_dir}{config.issuer_path} "
+                        f"[{plan.view.profile}.yaml]")
     for endpoint, (method, methods) in ENDPOINTS.items():
         route_dir = posixpath.join(app_dir, config.issuer_path.strip("/"), endpoint)
         lib = posixpath.relpath(lib_dir, route_dir)
@@ -124,7 +136,14 @@ def _claims_module(page: Page, plan: BackendPlan, config: Config, handler: ts.No
     lines = list(reversed(kept))
     entries = [f"  {_key(m.target)}: {_js(m)},  // {m.source} -> {m.target} ({m.origin})" for m in plan.claims]
     entries += [f"  // TODO(migrate:{t.rule}): {t.text}" for t in plan.todos]
-    lines += ["return {", *entries, "};"]
+    unbound = _unbound(page, handler, first, lines, plan)
+    if unbound:
+        names = ", ".join(f"`{n}`" for n in unbound)
+        lines = [f"// TODO(migrate:{REBIND_RULE}): the claims below read {names} of the old route, which the "
+                 "request does not carry;", "// write them from the request, then return them. Until then nobody "
+                 "is signed in.", *[f"//   {e.strip()}" for e in entries], "return null;"]
+    else:
+        lines += ["return {", *entries, "};"]
     used_text = "\n".join(lines) + "\n" + param
     imports = []
     old_dir = posixpath.dirname(old_path)
@@ -149,6 +168,27 @@ def _claims_module(page: Page, plan: BackendPlan, config: Config, handler: ts.No
     text = render("typescript/nextjs/genesys-oidc-claims.ts.j2", issuer_path=config.issuer_path,
                   old_route=old_route, imports=imports, param=param, body=lines)
     return text, used
+
+
+def _dropped_modules(page: Page, after: str) -> list[str]:
+    grammar = shared.grammar_of(page.src.path)
+    before = {m for _, m, _ in shared.module_imports(page.scripts[0])}
+    return sorted(before - {m for _, m, _ in shared.module_imports(Doc.parse(grammar, after.encode()))})
+
+
+def _unbound(page: Page, handler: ts.Node, first: ts.Node | None, lines: list[str], plan: BackendPlan) -> list[str]:
+    """Names of the old handler the claims read that the claims module does not bind (ZG222)."""
+    grammar = shared.grammar_of(page.src.path)
+    read: set[str] = set()
+    bound: set[str] = set(shared.param_names(page, first)) if first is not None else set()
+    for text in [*[m.expression.text for m in plan.claims], *lines]:
+        if text.startswith("//"):
+            continue
+        read |= shared.read_names(text, grammar)
+        m = re.match(r"(?:const|let|var)\s+(.+?)\s*=", text)
+        if m:
+            bound |= set(re.findall(r"[A-Za-z_$][\w$]*", m.group(1)))
+    return sorted((read & shared.declared_inside(page, handler)) - bound)
 
 
 def _used_import(page: Page, node: ts.Node, used: set[str]) -> str | None:

@@ -13,6 +13,7 @@
 package genesysoidc
 
 import (
+	"context"
 	"crypto"
 	"crypto/rand"
 	"crypto/rsa"
@@ -339,10 +340,20 @@ func (p *Provider) authorize(w http.ResponseWriter, r *http.Request) {
 	redirectTo(w, r, redirectURI, params)
 }
 
+type noLoginKey struct{}
+
+// NoLogin is the guard of a site whose Zendesk route had no login check: every authorization request
+// is answered login_required until the site's own login middleware takes its place.
+func NoLogin(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), noLoginKey{}, true)))
+	})
+}
+
 // userClaims asks the site for the signed-in user's claims; a claims function that panics (a nil user
 // when nobody is signed in) counts as no user, and the panic is logged.
 func (p *Provider) userClaims(r *http.Request) (claims map[string]any) {
-	if p.claims == nil {
+	if p.claims == nil || r.Context().Value(noLoginKey{}) != nil {
 		return nil
 	}
 	defer func() {

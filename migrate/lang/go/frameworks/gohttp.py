@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import posixpath
 import re
+from dataclasses import dataclass
 
 import tree_sitter as ts
 
 from migrate.extract.treesitter import string_value, walk
-from migrate.generate.backends import WireContext, Wiring, WiringError, nearest
+from migrate.generate.backends import KEEP_RULE, REBIND_RULE, WireContext, Wiring, WiringError, is_note, keep_note, nearest
 from migrate.generate.changes import Edit, SourceFile, apply_edits, with_newlines
 from migrate.generate.plan import BackendPlan, ClaimMapping
 from migrate.generate.positions import Parsed, comment_start
@@ -22,7 +23,8 @@ MODULES = (("github.com/go-jose/go-jose/v4", "v4.1.9"), ("github.com/golang-jwt/
 
 
 def wire(ctx: WireContext) -> Wiring:
-    """The server file rewritten, the provider package, and the JOSE modules in go.mod."""
+    """Default: the provider mounted beside the Zendesk route, which stays with keep_note above it.
+    Cut-over of a kept route: the route goes. Cut-over of a route never wired: replaced in one step."""
     plan, config = ctx.plan, ctx.config
     s = plan.signer
     src = ctx.source(s.path)
@@ -40,13 +42,30 @@ def wire(ctx: WireContext) -> Wiring:
     here = posixpath.dirname(s.path)
     siblings = sorted(p.relative_to(ctx.root).as_posix() for p in (ctx.root / here).glob("*.go")
                       if not p.name.endswith("_test.go") and p.relative_to(ctx.root).as_posix() != s.path)
-    texts, route = _rewrite(src, [ctx.source(p) for p in siblings], plan, config.issuer_path, import_path)
-    out = Wiring(route=route)
+    site = _locate(src, [ctx.source(p) for p in siblings], plan, config.issuer_path)
+    out = Wiring(route=site.found.route)
+    if ctx.cutover and ctx.kept:
+        for path, text in _cut(site, plan).items():
+            out.files[path] = text
+            out.why(path, f"the Zendesk token route {site.found.route} removed (cut-over: the OpenID provider at "
+                          f"{config.issuer_path} signs visitors in)")
+        updated = drop_unused_requires(ctx, gomod, mod_text, out.files)
+        if updated is not None:
+            out.files[gomod] = updated
+            out.why(gomod, "the Zendesk route's JWT module removed: nothing imports it any more")
+        return out
+    texts, mounted = _mount(site, plan, config, import_path, replace=ctx.cutover)
+    out.mounted = mounted
     for path, text in texts.items():
         out.files[path] = text
-        out.why(path, f"line {s.line}: Zendesk JWT handler -> OpenID provider at {config.issuer_path} "
-                      f"[{plan.view.profile}.yaml]" if path == s.path else
-                f"the Zendesk JWT handler's registration -> OpenID provider at {config.issuer_path}")
+        if ctx.cutover:
+            out.why(path, f"line {s.line}: Zendesk JWT handler -> OpenID provider at {config.issuer_path} "
+                          f"[{plan.view.profile}.yaml]" if path == s.path else
+                    f"the Zendesk JWT handler's registration -> OpenID provider at {config.issuer_path}")
+        else:
+            out.why(path, f"OpenID provider mounted at {config.issuer_path} beside the Zendesk token route "
+                          f"{site.found.route}, which stays until cut-over (TODO(migrate:{KEEP_RULE})) "
+                          f"[{plan.view.profile}.yaml]")
     provider_path = posixpath.join(pkg_dir, f"{PACKAGE}.go")
     out.new_files[provider_path] = with_newlines(render("go/genesysoidc.go.j2", issuer_path=config.issuer_path),
                                                  src.newline)
@@ -58,6 +77,25 @@ def wire(ctx: WireContext) -> Wiring:
         out.why(gomod, "modules " + ", ".join(f"{m} {v}" for m, v in MODULES)
                 + " for the OpenID provider (run `go mod tidy` to update go.sum)")
     return out
+
+
+def drop_unused_requires(ctx: WireContext, gomod: str, mod_text: str, changed: dict[str, str]) -> str | None:
+    """go.mod without the JWT modules (other than the provider's) that no Go file of the module imports."""
+    base = posixpath.dirname(gomod)
+    texts = []
+    for path in sorted((ctx.root / base).rglob("*.go")):
+        rel = path.relative_to(ctx.root).as_posix()
+        texts.append(changed.get(rel) if rel in changed else ctx.source(rel).text)
+    code = "\n".join(texts)
+    ours = {m for m, _ in MODULES}
+    out = mod_text
+    for m in re.finditer(r"^[ \t]*(?:require[ \t]+)?(\S*jwt\S*)[ \t]+v\S+.*(?:\r?\n|$)", mod_text, re.M):
+        path = m.group(1)
+        if path in ours or f'"{path}"' in code or f'"{path}/' in code:
+            continue
+        out = out.replace(m.group(0), "", 1)
+    out = re.sub(r"require \(\s*\)\s*\n", "", out)
+    return out if out != mod_text else None
 
 
 def go_mod(text: str) -> str | None:
@@ -152,12 +190,56 @@ def _go_value(m: ClaimMapping) -> str:
     return text
 
 
-def _locals(go: Parsed, handler: ts.Node, before: int, used: str) -> list[ts.Node]:
-    body = handler.child_by_field_name("body")
+_STRING_OR_COMMENT = re.compile(r"//[^\n]*|\"(?:[^\"\\\n]|\\.)*\"|`[^`]*`|'(?:[^'\\\n]|\\.)*'")
+_NAME = re.compile(r"(?<![\w.])([A-Za-z_]\w*)")
+# What a refusal inside a handler writes before it returns: the login check the route carried.
+_REFUSES = re.compile(r"http\.Error|WriteHeader|Redirect|Abort|Status(?:Unauthorized|Forbidden|Found|SeeOther|"
+                      r"TemporaryRedirect|BadRequest|InternalServerError)|\b40[13]\b|NewHTTPError|ErrUnauthorized|"
+                      r"NoContent|return\s+err\b")
+
+
+def names_in(text: str) -> set[str]:
+    """The bare names a piece of Go code reads (not fields, not inside strings or comments)."""
+    return set(_NAME.findall(_STRING_OR_COMMENT.sub(" ", text)))
+
+
+def _body(go: Parsed, fn: ts.Node) -> list[ts.Node]:
+    body = fn.child_by_field_name("body")
     if body is not None and any(c.type == "statement_list" for c in body.named_children):
         body = next(c for c in body.named_children if c.type == "statement_list")
-    stmts = [st for st in body.named_children if st.end_byte <= before and st.type in
-             ("short_var_declaration", "var_declaration", "assignment_statement")] if body is not None else []
+    return list(body.named_children) if body is not None else []
+
+
+def _declared(go: Parsed, node: ts.Node) -> set[str]:
+    """Names a statement (or a whole function) declares: parameters, receivers, := and var."""
+    out = set()
+    for n in walk(node):
+        if n.type in ("parameter_declaration", "variadic_parameter_declaration", "var_spec", "const_spec"):
+            out |= {go.text(c) for c in n.children_by_field_name("name")}
+        elif n.type in ("short_var_declaration", "range_clause") or \
+                (n.type == "assignment_statement" and n is node):
+            left = n.child_by_field_name("left")
+            if left is not None:
+                out |= {go.text(c) for c in walk(left) if c.type == "identifier"}
+    return out - {"_"}
+
+
+def _guard_ifs(go: Parsed, fn: ts.Node, before: int) -> list[ts.Node]:
+    """The handler's own login checks before the signing call: `if user == nil { http.Error(...); return }`."""
+    out = []
+    for st in _body(go, fn):
+        if st.end_byte > before or st.type != "if_statement" or st.child_by_field_name("alternative") is not None:
+            continue
+        then = st.child_by_field_name("consequence")
+        text = go.text(then) if then is not None else ""
+        if re.search(r"\breturn\b", text) and _REFUSES.search(text):
+            out.append(st)
+    return out
+
+
+def _locals(go: Parsed, handler: ts.Node, before: int, used: str) -> list[ts.Node]:
+    stmts = [st for st in _body(go, handler) if st.end_byte <= before and st.type in
+             ("short_var_declaration", "var_declaration", "assignment_statement")]
     needed, text = [], used
     for st in reversed(stmts):
         left = st.child_by_field_name("left")
@@ -169,35 +251,132 @@ def _locals(go: Parsed, handler: ts.Node, before: int, used: str) -> list[ts.Nod
     return list(reversed(needed))
 
 
-def _nil_checked(go: Parsed, handler: ts.Node, name: str) -> bool:
-    return bool(re.search(rf"\bif\s+{re.escape(name)}\s*==\s*nil\b", go.text(handler)))
+def _outer(fn: ts.Node) -> ts.Node:
+    """The function declaration a handler sits in (itself when it is one)."""
+    node = fn
+    while node.parent is not None and node.type not in ("function_declaration", "method_declaration"):
+        node = node.parent
+    return node if node.type in ("function_declaration", "method_declaration") else fn
 
 
-def _claims_func(go: Parsed, plan: BackendPlan, handler: ts.Node, at: int, indent: str, gin: bool) -> str:
-    param = _request_param(go, handler) or ("c" if gin else "r")
+def visible_at(go: Parsed, at: ts.Node) -> set[str]:
+    """Names declared before `at` in the function around it, in blocks that hold it, and its parameters."""
+    fn = at.parent
+    while fn is not None and fn.type not in ("function_declaration", "method_declaration", "func_literal"):
+        fn = fn.parent
+    if fn is None:
+        return set()
+    out = set()
+    for name in ("receiver", "parameters"):
+        part = fn.child_by_field_name(name)
+        if part is not None:
+            out |= _declared(go, part)
+    for n in walk(fn):
+        if n.start_byte >= at.start_byte:
+            break
+        if n.type in ("short_var_declaration", "var_declaration", "const_declaration") and \
+                n.parent is not None and n.parent.start_byte <= at.start_byte < n.parent.end_byte:
+            out |= _declared(go, n)
+    return out | visible_at(go, fn) if fn.type == "func_literal" else out
+
+
+@dataclass
+class Claims:
+    text: str  # func(r *http.Request) map[string]any { ... }
+    guarded: bool  # the handler's own login check went in with it
+    unbound: list[str]  # TODO(migrate:ZG222) lines: expressions reading names the provider cannot give
+
+
+def claims_func(go: Parsed, plan: BackendPlan, handler: ts.Node | None, at: int, indent: str, context: str | None,
+                visible: set[str], param: str | None = None) -> Claims:
+    """The claims function handed to genesysoidc.Handler: the old expressions, the locals they need and the
+    handler's login checks, rebound to the request the provider hands it (`context` names the framework's
+    context kept in that request: gin). An expression that reads a name the provider cannot give makes it
+    return nil (nobody signed in) with a TODO(migrate:ZG222) naming it."""
+    param = param or (_request_param(go, handler) if handler is not None else None) or ("c" if context else "r")
+    request = "r" if context else param
     width = max((len(f'"{m.target}":') for m in plan.claims), default=0)
     entries = [(f'"{m.target}":'.ljust(width) + f" {_go_value(m)},", f"// {m.source} -> {m.target} ({m.origin})")
                for m in plan.claims]
     cwidth = max((len(a) for a, _ in entries), default=0)
     lines = [f"{a.ljust(cwidth)} {b}" for a, b in entries]
     lines += [f"// TODO(migrate:{t.rule}): {t.text}" for t in plan.todos]
-    out = [f"func({'r' if gin else param} *http.Request) map[string]any {{"]
-    if gin:
+    guards = _guard_ifs(go, handler, at) if handler is not None else []
+    used = "\n".join([*(m.expression.text for m in plan.claims),
+                      *(go.text(g.child_by_field_name("condition")) for g in guards),
+                      *(go.text(g.child_by_field_name("initializer")) for g in guards
+                        if g.child_by_field_name("initializer") is not None)])
+    local = _locals(go, handler, at, used) if handler is not None else []
+    pieces = sorted(local + guards, key=lambda n: n.start_byte)
+    bound = {param, request} | {n for st in local for n in _declared(go, st)}
+    for g in guards:
+        init = g.child_by_field_name("initializer")
+        if init is not None:
+            bound |= _declared(go, init)
+    own = _declared(go, _outer(handler)) | _declared(go, handler) if handler is not None else set()
+    unbound = []
+    for m in plan.claims:
+        free = sorted(names_in(m.expression.text) & own - bound - visible)
+        if free:
+            unbound.append(f"// TODO(migrate:{REBIND_RULE}): `{' '.join(m.expression.text.split())}` ({m.source}) reads "
+                           f"`{'`, `'.join(free)}`, unknown to the provider's request: write the claim from {request}")
+    for st in pieces:
+        read = go.text(st) if st.type != "if_statement" else \
+            " ".join(go.text(c) for c in (st.child_by_field_name("initializer"), st.child_by_field_name("condition"))
+                     if c is not None)
+        free = sorted(names_in(read) & own - bound - visible - _declared(go, st))
+        if free:
+            unbound.append(f"// TODO(migrate:{REBIND_RULE}): `{' '.join(read.split())[:80]}` reads "
+                           f"`{'`, `'.join(free)}`, unknown to the provider's request")
+    out = [f"func({request} *http.Request) map[string]any {{"]
+    if unbound:
+        out += ["\t" + u for u in unbound] + ["\treturn nil // nobody is signed in until the claims are written", "}"]
+        return Claims("\n".join(out).replace("\n", "\n" + indent), bool(guards), unbound)
+    if context == "gin":
         out.append(f"\t{param}, _ := r.Context().Value(gin.ContextKey).(*gin.Context)")
-    for st in _locals(go, handler, at, "\n".join(m.expression.text for m in plan.claims)):
-        out.append("\t" + go.text(st).replace("\n", "\n\t"))
+    elif context == "echo":
+        out.append(f"\t{param}, _ := r.Context().Value(echoContext{{}}).(echo.Context)")
+    for i, st in enumerate(pieces):
+        if st.type == "if_statement":
+            init, cond = st.child_by_field_name("initializer"), st.child_by_field_name("condition")
+            head = f"{go.text(init)}; " if init is not None else ""
+            out.append(f"\tif {head}{go.text(cond)} {{\n\t\treturn nil\n\t}}")
+            continue
+        text = go.text(st)
+        later = "\n".join([*(go.text(p) for p in pieces[i + 1:]), *lines])
         left = st.child_by_field_name("left")
-        for n in re.findall(r"\w+", go.text(left) if left is not None else ""):
-            if _nil_checked(go, handler, n):
-                out.append(f"\tif {n} == nil {{\n\t\treturn nil\n\t}}")
+        if st.type == "short_var_declaration" and left is not None:  # a name nothing reads would not compile
+            names = [go.text(c) for c in left.named_children]
+            kept = [n if n == "_" or re.search(rf"(?<![\w.]){re.escape(n)}(?!\w)", later) else "_" for n in names]
+            if kept != names:
+                op = ":=" if any(n != "_" for n in kept) else "="
+                text = ", ".join(kept) + f" {op} " + go.text(st.child_by_field_name("right"))
+        out.append("\t" + text.replace("\n", "\n\t"))
     out.append("\treturn map[string]any{")
     out += [f"\t\t{ln}" for ln in lines]
     out += ["\t}", "}"]
-    return ("\n" + indent).join(out)
+    return Claims("\n".join(out).replace("\n", "\n" + indent), bool(guards), [])
 
 
-def _rewrite(src: SourceFile, siblings: list[SourceFile], plan: BackendPlan, issuer_path: str,
-             import_path: str) -> tuple[dict[str, str], str]:
+@dataclass
+class Site:
+    """Where the Zendesk handler is and where it is registered."""
+
+    go: Parsed
+    src: SourceFile
+    handler: ts.Node
+    name: str | None
+    found: routes.Registration
+    reg_go: Parsed
+    reg_src: SourceFile
+    stmt: ts.Node  # the registration statement
+    indent: str
+    router: str
+    at: int
+    gin: bool
+
+
+def _locate(src: SourceFile, siblings: list[SourceFile], plan: BackendPlan, issuer_path: str) -> Site:
     go = Parsed(src.text, "go")
     s = plan.signer
     at = go.byte_at(s.line, s.column)
@@ -224,9 +403,6 @@ def _rewrite(src: SourceFile, siblings: list[SourceFile], plan: BackendPlan, iss
                           f"{scope}(...), whose path prefix and middleware would apply to every provider endpoint; "
                           f"mount genesysoidc.Handler at {issuer_path} on the top-level router by hand, with the "
                           "login middleware as its guard")
-    gin = _is_gin(go, handler)
-    same = reg_go is go
-    wrappers, gin_guards = _guards(reg_go, found, handler if same else None, name)
     stmt = reg
     while stmt.parent is not None and stmt.parent.type not in ("block", "source_file", "statement_list"):
         stmt = stmt.parent
@@ -237,64 +413,145 @@ def _rewrite(src: SourceFile, siblings: list[SourceFile], plan: BackendPlan, iss
     receiver = reg.child_by_field_name("function").child_by_field_name("operand")
     while receiver.type == "call_expression":  # chi r.With(...).Get -> r
         receiver = receiver.child_by_field_name("function").child_by_field_name("operand")
-    router = reg_go.text(receiver)
-    old_path = string_value(reg_go.doc, found.path)
-    claims = _claims_func(go, plan, handler, at, indent, gin)
-    comment = (f"// Genesys Cloud Messenger signs visitors in through this OpenID provider (it replaces the\n"
+    return Site(go, src, handler, name, found, reg_go, reg_src, stmt, indent, reg_go.text(receiver), at,
+                _is_gin(go, handler))
+
+
+def _line_of(text: str, needle: str) -> int | None:
+    for number, line in enumerate(text.split("\n"), 1):
+        if needle in line and not line.lstrip().startswith("//"):
+            return number
+    return None
+
+
+def _note_edit(go: Parsed, line: int, note: str) -> Edit:
+    """keep_note (or mount_note) on its own line right above 1-based `line`, at its indentation."""
+    start = go.byte_at(line, 1)
+    end = go.data.find(b"\n", start)
+    text = go.data[start:end if end >= 0 else len(go.data)].decode("utf-8", "surrogateescape")
+    indent = text[:len(text) - len(text.lstrip())]
+    return Edit(go.char(start), go.char(start), f"{indent}// {note}\n")
+
+
+def _mount(site: Site, plan: BackendPlan, config, import_path: str, replace: bool) -> tuple[dict[str, str], str]:
+    """The provider mounted beside the registration (or in its place), and the files it changes."""
+    go, reg_go, indent, router, issuer_path = site.go, site.reg_go, site.indent, site.router, config.issuer_path
+    same = reg_go is go
+    wrappers, gin_guards = _guards(reg_go, site.found, site.handler if same else None, site.name)
+    visible = visible_at(reg_go, site.stmt)
+    claims = claims_func(go, plan, site.handler, site.at, indent, "gin" if site.gin else None, visible)
+    old_path = string_value(reg_go.doc, site.found.path)
+    comment = (f"// Genesys Cloud Messenger signs visitors in through this OpenID provider ({'it replaces' if replace else 'it takes over from'} the\n"
                f"{indent}// Zendesk token route {old_path}); Genesys redeems the codes it issues.\n{indent}")
-    if gin:
-        guards = " ".join(f"{g}," for g in gin_guards)
-        if not gin_guards:
-            guards = ""
-        new = (f"{comment}oidc := genesysoidc.Handler({claims}, nil)\n"
-               f"{indent}{router}.GET({issuer_path + '/.well-known/openid-configuration'!r}, gin.WrapH(oidc))\n"
-               f"{indent}{router}.GET({issuer_path + '/jwks.json'!r}, gin.WrapH(oidc))\n"
-               f"{indent}{router}.GET({issuer_path + '/authorize'!r}, {guards + ' ' if guards else ''}func(c *gin.Context) {{\n"
+    no_login = (f"// TODO(migrate:ZG107): the Zendesk route had no login check: nobody is signed in until the "
+                f"site's login middleware takes the place of genesysoidc.NoLogin\n{indent}")
+    unguarded = not claims.guarded and not claims.unbound
+    if site.gin:
+        guards = "".join(f"{g}, " for g in gin_guards)
+        todo = no_login if unguarded and not gin_guards else ""
+        guard = "genesysoidc.NoLogin" if todo else "nil"
+        new = (f"{comment}{todo}oidc := genesysoidc.Handler({claims.text}, {guard})\n"
+               f'{indent}{router}.GET("{issuer_path}/.well-known/openid-configuration", gin.WrapH(oidc))\n'
+               f'{indent}{router}.GET("{issuer_path}/jwks.json", gin.WrapH(oidc))\n'
+               f'{indent}{router}.GET("{issuer_path}/authorize", {guards}func(c *gin.Context) {{\n'
                f"{indent}\toidc.ServeHTTP(c.Writer, c.Request.WithContext(context.WithValue(c.Request.Context(), "
                f"gin.ContextKey, c)))\n{indent}}})\n"
-               f"{indent}{router}.POST({issuer_path + '/token'!r}, gin.WrapH(oidc))\n"
-               f"{indent}{router}.GET({issuer_path + '/userinfo'!r}, gin.WrapH(oidc))")
-        new = new.replace("'", '"')
-        if not gin_guards:
-            new = new.replace(f"{comment}", f"{comment}// TODO(migrate:ZG107): the old route had no login guard; "
-                                           f"add the site's login middleware to {issuer_path}/authorize\n{indent}", 1)
+               f'{indent}{router}.POST("{issuer_path}/token", gin.WrapH(oidc))\n'
+               f'{indent}{router}.GET("{issuer_path}/userinfo", gin.WrapH(oidc))')
+        needle = "oidc := genesysoidc.Handler("
     else:
+        todo = ""
         if not wrappers:
-            guard = "nil"
-            todo = (f"// TODO(migrate:ZG107): the old route had no login guard; pass the site's login "
-                    f"middleware instead of nil\n{indent}")
+            guard = "nil" if not unguarded else "genesysoidc.NoLogin"
+            todo = no_login if unguarded else ""
         elif len(wrappers) == 1:
-            guard, todo = wrappers[0], ""
+            guard = wrappers[0]
         else:
             chain = "next"
             for w in reversed(wrappers):
                 chain = f"{w}({chain})"
-            guard, todo = f"func(next http.Handler) http.Handler {{ return {chain} }}", ""
-        chi = reg_go.text(reg.child_by_field_name("function").child_by_field_name("field")) in ("Get", "Post", "Put", "Patch", "Delete", "Method", "MethodFunc") \
-            or "github.com/go-chi/chi" in reg_src.text
+            guard = f"func(next http.Handler) http.Handler {{ return {chain} }}"
+        reg = site.found.call
+        chi = reg_go.text(reg.child_by_field_name("function").child_by_field_name("field")) in \
+            ("Get", "Post", "Put", "Patch", "Delete", "Method", "MethodFunc") or "github.com/go-chi/chi" in site.reg_src.text
         mount = f'{router}.Mount("{issuer_path}", ' if chi else f'{router}.Handle("{issuer_path}/", '
-        new = f"{comment}{todo}{mount}genesysoidc.Handler({claims}, {guard}))"
-    start, end = comment_start(reg_go.data, stmt.start_byte), stmt.end_byte
-    edits: dict[str, list[Edit]] = {src.path: [], reg_src.path: []}
-    edits[reg_src.path].append(Edit(reg_go.char(start), reg_go.char(end), new))
-    if handler.type != "func_literal" and not _used_elsewhere(go, handler, name, reg if same else None) and \
-            (same or not _used_elsewhere(reg_go, None, name, reg)):
-        d0 = _doc_start(go, handler.start_byte)
-        d1 = handler.end_byte
-        tail = go.data[d1:]
-        skip = len(tail) - len(tail.lstrip(b"\r\n")) if tail.lstrip(b"\r\n") else 0
-        newlines = tail[:skip].count(b"\n")
-        edits[src.path].append(Edit(go.char(d0), go.char(d1 + (skip if newlines >= 2 else 0)), ""))
-    wanted = {PACKAGE: import_path, "fmt": "fmt"}
-    if gin:
+        new = f"{comment}{todo}{mount}genesysoidc.Handler({claims.text}, {guard}))"
+        needle = f"{mount}genesysoidc.Handler("
+    edits: dict[str, list[Edit]] = {site.src.path: [], site.reg_src.path: []}
+    stmt = site.stmt
+    if replace:
+        start, end = comment_start(reg_go.data, stmt.start_byte), stmt.end_byte
+        edits[site.reg_src.path].append(Edit(reg_go.char(start), reg_go.char(end), new))
+        if _removable(site):
+            edits[site.src.path].append(_handler_removal(go, site.handler))
+    else:
+        edits[site.reg_src.path].append(Edit(reg_go.char(stmt.end_byte), reg_go.char(stmt.end_byte),
+                                             f"\n{indent}{new}"))
+        span = plan.signer.span or (site.handler.start_point[0] + 1, 0)
+        edits[site.src.path].append(_note_edit(go, span[0], keep_note(site.found.route, config)))
+    wanted = {PACKAGE: import_path, "fmt": "fmt", "http": "net/http"}
+    if site.gin:
         wanted["context"] = "context"
     out = {}
-    for f in (src, reg_src):
+    for f in (site.src, site.reg_src):
         if f.path in out or not edits[f.path]:
             continue
         text = apply_edits(f.text, edits[f.path])
-        out[f.path] = with_newlines(_fix_imports(text.replace("\r\n", "\n"), wanted), f.newline)
-    return out, found.route
+        out[f.path] = with_newlines(_fix_imports(text.replace("\r\n", "\n"), wanted, drop=replace), f.newline)
+    mounted_line = _line_of(out[site.reg_src.path].replace("\r\n", "\n"), needle)
+    return out, f"{site.reg_src.path}:{mounted_line}"
+
+
+def _removable(site: Site) -> bool:
+    """A named handler that nothing but the Zendesk registration names."""
+    same = site.reg_go is site.go
+    reg = site.found.call
+    return site.handler.type != "func_literal" and \
+        not _used_elsewhere(site.go, site.handler, site.name, reg if same else None) and \
+        (same or not _used_elsewhere(site.reg_go, None, site.name, reg))
+
+
+def _handler_removal(go: Parsed, handler: ts.Node) -> Edit:
+    d0 = _doc_start(go, handler.start_byte)
+    d1 = handler.end_byte
+    tail = go.data[d1:]
+    skip = len(tail) - len(tail.lstrip(b"\r\n")) if tail.lstrip(b"\r\n") else 0
+    newlines = tail[:skip].count(b"\n")
+    return Edit(go.char(d0), go.char(d1 + (skip if newlines >= 2 else 0)), "")
+
+
+def _line_removal(go: Parsed, start_byte: int, end_byte: int) -> Edit:
+    """Whole lines from the one holding start_byte to the one holding end_byte, newline included."""
+    start = go.line_start(start_byte)
+    end = go.data.find(b"\n", end_byte)
+    return Edit(go.char(start), go.char(end + 1 if end >= 0 else len(go.data)), "")
+
+
+def _cut(site: Site, plan: BackendPlan) -> dict[str, str]:
+    """Cut-over of a kept route: its registration, its keep note and the handler only it used go."""
+    go, reg_go = site.go, site.reg_go
+    edits: dict[str, list[Edit]] = {site.src.path: [], site.reg_src.path: []}
+    stmt = site.stmt
+    removed = [(comment_start(reg_go.data, stmt.start_byte), stmt.end_byte, site.reg_src.path)]
+    edits[site.reg_src.path].append(_line_removal(reg_go, removed[0][0], stmt.end_byte))
+    if _removable(site):
+        edits[site.src.path].append(_handler_removal(go, site.handler))
+        removed.append((_doc_start(go, site.handler.start_byte), site.handler.end_byte, site.src.path))
+    span = plan.signer.span
+    if span is not None and span[0] > 1:
+        lines = go.text_.split("\n")
+        number = span[0] - 1  # the note's 1-based line, right above the piece
+        if is_note(lines[number - 1]):
+            byte = go.byte_at(number, 1)
+            if not any(path == site.src.path and a <= byte < b for a, b, path in removed):
+                edits[site.src.path].append(_line_removal(go, byte, byte))
+    out = {}
+    for f in (site.src, site.reg_src):
+        if f.path in out or not edits[f.path]:
+            continue
+        text = apply_edits(f.text, edits[f.path])
+        out[f.path] = with_newlines(_fix_imports(text.replace("\r\n", "\n"), {}), f.newline)
+    return out
 
 
 def _used_elsewhere(go: Parsed, handler: ts.Node | None, name: str | None, reg: ts.Node | None) -> bool:
@@ -327,8 +584,9 @@ def _import_name(path: str, alias: str | None) -> str:
     return last.replace("go-", "").replace("-", "_") if last.startswith("go-") else last
 
 
-def _fix_imports(text: str, wanted: dict[str, str]) -> str:
-    """Drop imports the file no longer uses; add the wanted ones it uses (stdlib first, then others)."""
+def _fix_imports(text: str, wanted: dict[str, str], drop: bool = True) -> str:
+    """Drop imports the file no longer uses (when `drop`); add the wanted ones it uses (stdlib first,
+    then others)."""
     go = Parsed(text, "go")
     decl = next((n for n in go.doc.root.named_children if n.type == "import_declaration"), None)
     if decl is None:
@@ -345,7 +603,7 @@ def _fix_imports(text: str, wanted: dict[str, str]) -> str:
     def used(name: str) -> bool:
         return name in ("_", ".") or re.search(rf"(?<![\w.]){re.escape(name)}\.", code) is not None
 
-    kept = [(p, a) for p, a in specs if used(_import_name(p, a))]
+    kept = [(p, a) for p, a in specs if not drop or used(_import_name(p, a))]
     have = {p for p, _ in kept}
     for name, path in wanted.items():
         if path not in have and used(name):

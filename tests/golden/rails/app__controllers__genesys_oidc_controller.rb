@@ -2,8 +2,8 @@
 
 require Rails.root.join('lib', 'genesys_oidc').to_s
 
-# Genesys Cloud Messenger signs visitors in through this OpenID provider (it replaces the Zendesk
-# token action ZendeskController#jwt); Genesys redeems the codes it issues at /token. The endpoints are
+# Genesys Cloud Messenger signs visitors in through this OpenID provider (it takes over from the
+# Zendesk token action ZendeskController#jwt); Genesys redeems the codes it issues at /token. The endpoints are
 # routed under /oidc in config/routes.rb; the protocol is in lib/genesys_oidc.rb.
 class GenesysOidcController < ApplicationController
   # Read the settings when the controller loads (at boot when eager loading): a missing one stops start-up.

@@ -1,5 +1,5 @@
 """JavaScript and TypeScript: jsonwebtoken, jose, WebCrypto HMAC, jwt-simple, njwt, jsrsasign;
-Express (and Koa/Fastify-style routers) and the Next.js App Router."""
+Express and the Next.js App Router (anything else gets the standalone provider)."""
 
 import re
 
@@ -20,7 +20,9 @@ LANGUAGE = Language(
     libraries=("jsonwebtoken", "jose", "webcrypto", "node-crypto-hmac", "jwt-simple", "njwt", "jsrsasign"),
     frameworks=(
         Framework("nextjs", re.compile(r"from\s+['\"]next/server['\"]|export\s+(async\s+)?function\s+(GET|POST)\b")),
-        Framework("express", re.compile(r"")),
+        # A file that imports Express, or registers routes the way it does (a router module handed `app`).
+        Framework("express", re.compile(r"""require\(\s*['"]express['"]\s*\)|from\s+['"]express['"]|"""
+                                        r"""\b(?:app|router|api)\.(?:get|post|put|patch|delete|all|use)\(\s*['"`]/""")),
     ),
     now="Math.floor(Date.now() / 1000)",
     now_plus_5_min="Math.floor(Date.now() / 1000) + 300",

@@ -32,7 +32,10 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from migrate.extract.treesitter import Doc
 
 from conftest import FIXTURES, GOLDEN, ROOT
-from wiring_support import after, generate_site
+from wiring_support import DEPLOYMENT, after, generate_site
+
+from migrate.generate import config as cfg
+from migrate.generate.run import generate
 
 SITES = FIXTURES / "sites"
 NODE_MODULES = ROOT / "tests" / "node" / "node_modules"
@@ -45,7 +48,13 @@ CLIENT_SECRET = "s3cret-for-the-tests"
 START_TIMEOUT = 20
 
 
-_generate, _after = generate_site, after
+_after = after
+
+
+def _generate(site: Path, cutover: bool = False):
+    if not cutover:
+        return generate_site(site)
+    return generate(site, cfg.load(site, region="eu-west-1", deployment_id=DEPLOYMENT, issuer=ISSUER), cutover=True)
 
 
 def _copy(tmp_path, monkeypatch, name: str) -> Path:
@@ -59,16 +68,16 @@ def _grammar(path: str) -> str:
     return {".ts": "typescript", ".tsx": "tsx", ".js": "javascript"}[Path(path).suffix]
 
 
-def _applied(site: Path, page_note: str | None = None) -> dict[str, str]:
+def _applied(site: Path, page_note: str | None = None, cutover: bool = False) -> dict[str, str]:
     """Generates, checks the diff with `git apply --check`, applies; returns the new texts."""
-    result = _generate(site)
+    result = _generate(site, cutover)
     assert [n for n in result.notes if not (page_note and n.startswith(page_note))] == [], result.notes
     subprocess.run(["git", "init", "-q"], cwd=site, check=True)
     check = subprocess.run(["git", "apply", "--check", "-"], cwd=site, input=result.changes.diff().encode(),
                            capture_output=True)
     assert check.returncode == 0, check.stderr.decode()
     result.changes.apply()
-    assert _generate(site).changes.diff() == "", "a second run after applying changes nothing"
+    assert _generate(site, cutover).changes.diff() == "", "a second run after applying changes nothing"
     return _after(result)
 
 
@@ -187,7 +196,12 @@ def express_ts(tmp_path, monkeypatch) -> Path:
     return _copy(tmp_path, monkeypatch, "express-ts")
 
 
-def test_express_ts_is_wired_with_the_typescript_provider(express_ts):
+KEEP_NOTE = ("// TODO(migrate:ZG220): remove after cut-over: the Zendesk token route GET /api/zendesk/token is kept "
+             "while the site moves to Messenger sign-in at /oidc")
+
+
+def test_express_ts_is_wired_with_the_typescript_provider_beside_the_old_route(express_ts):
+    before = (express_ts / "src" / "server.ts").read_text()
     result = _generate(express_ts)
     after = _after(result)
     assert {c.path for c in result.changes.changes if c.new} == {"src/genesys-oidc-provider.ts"}
@@ -196,8 +210,14 @@ def test_express_ts_is_wired_with_the_typescript_provider(express_ts):
         assert Doc.parse("typescript", after[path].encode()).first_error() is None, path
     server = after["src/server.ts"]
     assert "import { createOidcProvider } from './genesys-oidc-provider';" in server
-    assert "jwt.sign" not in server and "jsonwebtoken" not in server
-    assert "'/api/zendesk/token'" not in server.replace("Zendesk token route '/api/zendesk/token'", "")
+    # the old route stays exactly as it was, with the keep note on the line above it
+    old_route = before[before.index("app.get('/api/zendesk/token'"):before.index("app.listen")]
+    assert f"{KEEP_NOTE} (`migrate generate --cutover` removes it)\n{old_route}" in server
+    assert server.replace(KEEP_NOTE, "").count("jwt.sign") == 1 and "import jwt from 'jsonwebtoken';" in server
+    (outcome,) = result.outcomes
+    mounted = server.split("\n").index('app.use("/oidc", createOidcProvider({') + 1
+    assert outcome.status == "wired" and outcome.route == "GET /api/zendesk/token"
+    assert f"provider mounted at src/server.ts:{mounted}" in outcome.text
     assert 'app.use("/oidc", createOidcProvider({\n  guard: requireCustomer,\n' in server
     # the claims are the old route's expressions, after its own local, with the rules' transforms
     assert "  claims: (req: AuthedRequest) => {\n    const customer = req.customer!;\n    return {\n" in server
@@ -208,7 +228,16 @@ def test_express_ts_is_wired_with_the_typescript_provider(express_ts):
     assert "scope" not in server.split("createOidcProvider({", 1)[1]
     pkg = json.loads(after["package.json"])
     assert pkg["dependencies"]["jose"].startswith("^5")
-    assert pkg["dependencies"]["jsonwebtoken"]  # still listed: removing packages is left to the site
+    assert pkg["dependencies"]["jsonwebtoken"]  # the kept route still signs with it
+
+
+def test_express_ts_cutover_in_one_step_replaces_the_route(express_ts):
+    result = _generate(express_ts, cutover=True)
+    server = _after(result)["src/server.ts"]
+    assert "jwt.sign" not in server and "jsonwebtoken" not in server and "TODO(migrate:ZG220)" not in server
+    assert "'/api/zendesk/token'" not in server.replace("Zendesk token route '/api/zendesk/token'", "")
+    assert 'app.use("/oidc", createOidcProvider({\n  guard: requireCustomer,\n' in server
+    assert [o.status for o in result.outcomes] == ["cut"]
 
 
 def test_express_ts_relative_imports_with_js_suffix_are_followed(express_ts):
@@ -219,18 +248,29 @@ def test_express_ts_relative_imports_with_js_suffix_are_followed(express_ts):
     assert "import { createOidcProvider } from './genesys-oidc-provider.js';" in after["src/server.ts"]
 
 
-def test_express_ts_applies_type_checks_and_runs(express_ts):
-    _applied(express_ts)
-    _tsc(express_ts)
+def _express_ts_signs_in(site: Path, old_route: int) -> None:
     port = _free_port()
-    with _running(express_ts, [NODE, "--import", "tsx", "src/server.ts"], port, "/health") as (origin, key):
+    env = {"ZENDESK_MESSAGING_SECRET": "zendesk-test-secret", "ZENDESK_KEY_ID": "app_test"}
+    with _running(site, [NODE, "--import", "tsx", "src/server.ts"], port, "/health", env) as (origin, key):
         with httpx.Client(timeout=5, follow_redirects=False) as http:
             login = http.post(f"{origin}/login", data={"email": "robin@example.com", "password": "correct horse"})
             assert login.status_code == 302
             claims = _code_flow(http, origin, key)
             assert {k: claims[k] for k in ("sub", "name", "email", "email_verified")} == {
                 "sub": "1042", "name": "Robin Trail", "email": "robin@example.com", "email_verified": True}
-            assert http.get(f"{origin}/api/zendesk/token").status_code == 404
+            assert http.get(f"{origin}/api/zendesk/token").status_code == old_route
+
+
+def test_express_ts_applies_type_checks_and_runs_then_cuts_over(express_ts):
+    _applied(express_ts)
+    _tsc(express_ts)
+    _express_ts_signs_in(express_ts, old_route=200)  # the Zendesk route still answers beside the provider
+    after = _applied(express_ts, cutover=True)
+    assert set(after) == {"src/server.ts", "package.json"}
+    assert "jsonwebtoken" not in after["src/server.ts"] and "TODO(migrate:ZG220)" not in after["src/server.ts"]
+    pkg = json.loads(after["package.json"])
+    assert "jsonwebtoken" not in pkg["dependencies"] and "@types/jsonwebtoken" not in pkg["devDependencies"]
+    _express_ts_signs_in(express_ts, old_route=404)
 
 
 # --- Next.js App Router -------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 // Outdoor shop backend: sessions, the storefront, and the Zendesk Messaging token endpoint.
 import express from 'express';
 import session from 'express-session';
+import jwt from 'jsonwebtoken';
 import { requireCustomer, type AuthedRequest } from './auth';
 import { authenticate } from './users';
 import { createOidcProvider } from './genesys-oidc-provider';
@@ -23,8 +24,26 @@ app.post('/login', express.urlencoded({ extended: false }), (req, res) => {
   res.redirect('/');
 });
 
-// Genesys Cloud Messenger signs visitors in through this OpenID provider (it replaces the
-// Zendesk token route '/api/zendesk/token'); Genesys redeems the codes it issues.
+// Zendesk Messaging: end-user authentication token (Admin Center > Account > Security).
+// TODO(migrate:ZG220): remove after cut-over: the Zendesk token route GET /api/zendesk/token is kept while the site moves to Messenger sign-in at /oidc (`migrate generate --cutover` removes it)
+app.get('/api/zendesk/token', requireCustomer, (req: AuthedRequest, res) => {
+  const customer = req.customer!;
+  const token = jwt.sign(
+    {
+      external_id: customer.id,
+      name: customer.displayName,
+      email: customer.email,
+      email_verified: customer.emailConfirmed,
+      scope: 'user',
+    },
+    process.env.ZENDESK_MESSAGING_SECRET as string,
+    { algorithm: 'HS256', keyid: process.env.ZENDESK_KEY_ID, expiresIn: '1h' },
+  );
+  res.json({ token });
+});
+
+// Genesys Cloud Messenger signs visitors in through this OpenID provider; Genesys redeems
+// the codes it issues.
 app.use("/oidc", createOidcProvider({
   guard: requireCustomer,
   claims: (req: AuthedRequest) => {

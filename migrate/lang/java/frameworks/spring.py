@@ -11,7 +11,7 @@ import re
 import tree_sitter as ts
 
 from migrate.extract.treesitter import string_value, walk
-from migrate.generate.backends import WireContext, Wiring, WiringError, nearest
+from migrate.generate.backends import KEEP_RULE, REBIND_RULE, WireContext, Wiring, WiringError, keep_note, nearest
 from migrate.generate.changes import Edit, SourceFile, apply_edits, with_newlines
 from migrate.generate.plan import BackendPlan, ClaimMapping
 from migrate.generate.positions import Parsed, comment_start
@@ -34,11 +34,27 @@ def wire(ctx: WireContext) -> Wiring:
         or "org.springframework.security" in src.text
     jakarta = not ("javax.servlet" in src.text or re.search(r"spring-boot[\w-]*</artifactId>\s*<version>2\.", build_text)
                    or re.search(r"org\.springframework\.boot['\"]?\)?\s*version\s*['\"]2\.", build_text))
-    text, package, wired = _rewrite(src, plan, config.issuer_path, security, jakarta)
-    out = Wiring(route=wired)
+    if ctx.cutover and ctx.kept:
+        text, wired = _cut(src, plan)
+        out = Wiring(route=wired, files={s.path: text})
+        out.why(s.path, f"the Zendesk token endpoint {wired} removed (cut-over: the OpenID provider at "
+                        f"{config.issuer_path} signs visitors in)")
+        if build:
+            updated = drop_unused_libraries(ctx, build, build_text, out.files)
+            if updated is not None:
+                out.files[build] = updated
+                out.why(build, "the Zendesk endpoint's JWT library removed: no Java file imports it any more")
+        return out
+    text, package, wired, line = _rewrite(src, plan, config, security, jakarta, replace=ctx.cutover)
+    out = Wiring(route=wired, mounted=f"{s.path}:{line}")
     out.files[s.path] = text
-    out.why(s.path, f"line {s.line}: Zendesk JWT endpoint -> {PROVIDER}.Claims for the OpenID provider at "
-                    f"{config.issuer_path} [{plan.view.profile}.yaml]")
+    if ctx.cutover:
+        out.why(s.path, f"line {s.line}: Zendesk JWT endpoint -> {PROVIDER}.Claims for the OpenID provider at "
+                        f"{config.issuer_path} [{plan.view.profile}.yaml]")
+    else:
+        out.why(s.path, f"{PROVIDER}.Claims for the OpenID provider at {config.issuer_path}, beside the Zendesk "
+                        f"token endpoint {wired}, which stays until cut-over (TODO(migrate:{KEEP_RULE})) "
+                        f"[{plan.view.profile}.yaml]")
     provider = render(f"java/spring/{PROVIDER}.java.j2", issuer_path=config.issuer_path)
     if not jakarta:
         provider = provider.replace("import jakarta.servlet.", "import javax.servlet.")
@@ -54,6 +70,28 @@ def wire(ctx: WireContext) -> Wiring:
             out.files[build] = updated
             out.why(build, f"dependency {':'.join(NIMBUS)} for the OpenID provider")
     return out
+
+
+# The Zendesk endpoints' JWT libraries: Java package -> the build's artifact ids (nimbus signs for the provider).
+_LIBRARIES = {"io.jsonwebtoken": ("jjwt", "jjwt-api", "jjwt-impl", "jjwt-jackson", "jjwt-gson", "jjwt-orgjson"),
+              "com.auth0.jwt": ("java-jwt",)}
+
+
+def drop_unused_libraries(ctx: WireContext, build: str, text: str, changed: dict[str, str]) -> str | None:
+    """The build file without the JWT libraries no Java file of the project imports any more."""
+    base = ctx.root / posixpath.dirname(build)
+    code = "\n".join(changed.get(rel, None) or ctx.source(rel).text for rel in
+                     sorted(p.relative_to(ctx.root).as_posix() for p in base.rglob("*.java")))
+    out = text
+    for package, artifacts in _LIBRARIES.items():
+        if re.search(rf"\bimport\s+(static\s+)?{re.escape(package)}\.", code):
+            continue
+        for artifact in artifacts:
+            out = re.sub(rf"[ \t]*<dependency>\s*<groupId>[\w.]+</groupId>\s*<artifactId>{re.escape(artifact)}"
+                         rf"</artifactId>.*?</dependency>[ \t]*\r?\n", "", out, flags=re.S)
+            out = re.sub(rf"^[ \t]*\w+\s*\(?\s*['\"][\w.]+:{re.escape(artifact)}(:[^'\"]*)?['\"]\s*\)?[ \t]*\r?\n", "",
+                         out, flags=re.M)
+    return out if out != text else None
 
 
 def pom(text: str) -> str | None:
@@ -127,8 +165,59 @@ def _locals(j: Parsed, method: ts.Node, before: int, used: str) -> list[ts.Node]
     return list(reversed(needed))
 
 
-def _rewrite(src: SourceFile, plan: BackendPlan, issuer_path: str, security: bool, jakarta: bool
-             ) -> tuple[str, str, str]:
+_REFUSES = re.compile(r"UNAUTHORIZED|FORBIDDEN|\b40[13]\b|ResponseStatusException|AccessDenied|"
+                      r"AuthenticationException|sendError|sendRedirect|redirect:")
+_STRING_OR_COMMENT = re.compile(r'//[^\n]*|/\*.*?\*/|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'', re.S)
+_NAME = re.compile(r"(?<![\w.@])([a-z_]\w*)(?!\s*\()")
+
+
+def _names_in(text: str) -> set[str]:
+    return set(_NAME.findall(_STRING_OR_COMMENT.sub(" ", text)))
+
+
+def _declared(j: Parsed, node: ts.Node) -> set[str]:
+    out = set()
+    for n in walk(node):
+        if n.type in ("variable_declarator", "formal_parameter", "catch_formal_parameter", "enhanced_for_statement"):
+            name = n.child_by_field_name("name")
+            if name is not None:
+                out.add(j.text(name))
+        elif n.type == "inferred_parameters" or (n.type == "identifier" and n.parent is not None
+                                                 and n.parent.type == "lambda_expression"):
+            out |= {j.text(c) for c in walk(n) if c.type == "identifier"}
+    return out
+
+
+def _guard_ifs(j: Parsed, method: ts.Node, before: int) -> list[ts.Node]:
+    """The method's own login checks before the signing call: `if (principal == null) return ...401...`."""
+    body = method.child_by_field_name("body")
+    out = []
+    for st in body.named_children if body is not None else []:
+        if st.end_byte > before or st.type != "if_statement" or st.child_by_field_name("alternative") is not None:
+            continue
+        then = j.text(st.child_by_field_name("consequence"))
+        if re.search(r"\b(return|throw)\b", then) and _REFUSES.search(then):
+            out.append(st)
+    return out
+
+
+def _member_range(j: Parsed, method: ts.Node) -> tuple[int, int]:
+    """Bytes of a method with the `// Zendesk ...` comment lines above it, whole lines."""
+    start = j.line_start(comment_start(j.data, method.start_byte))
+    end = j.data.find(b"\n", method.end_byte)
+    end = len(j.data) if end < 0 else end + 1
+    if j.data[end:end + 1] == b"\n" or j.data[end:end + 2] == b"\r\n":  # the blank line after it
+        end = j.data.find(b"\n", end) + 1
+    elif j.data[start - 2:start] == b"\n\n":  # last member: the blank line before it
+        start -= 1
+    return start, end
+
+
+def _rewrite(src: SourceFile, plan: BackendPlan, config, security: bool, jakarta: bool, replace: bool
+             ) -> tuple[str, str, str, int]:
+    """The controller with the Claims method beside the endpoint (or in its place): its text, package,
+    route and the Claims method's line."""
+    issuer_path = config.issuer_path
     j = Parsed(src.text, "java")
     s = plan.signer
     at = j.byte_at(s.line, s.column)
@@ -146,6 +235,10 @@ def _rewrite(src: SourceFile, plan: BackendPlan, issuer_path: str, security: boo
     if not routes.is_controller(j.doc, cls):
         raise WiringError(f"{s.path}:{s.line}: {j.text(cls.child_by_field_name('name'))} is not a @Controller; "
                           f"implement {PROVIDER}.Claims by hand")
+    if not replace and any(j.text(c) == "claims" for c in walk(cls) if c.type == "identifier"
+                           and c.parent is not None and c.parent.type == "method_declaration"):
+        raise WiringError(f"{s.path}:{s.line}: {j.text(cls.child_by_field_name('name'))} has a claims method "
+                          f"already; implement {PROVIDER}.Claims by hand")
     wired = routes.mapping_route(j.doc, method, cls, mapping)
     guards = [j.text(a) for a in anns if j.text(a.child_by_field_name("name")) not in _MAPPINGS]
     start = j.line_start(method.start_byte)
@@ -154,7 +247,7 @@ def _rewrite(src: SourceFile, plan: BackendPlan, issuer_path: str, security: boo
     step = "    " if indent.startswith(" ") or not indent else "\t"
 
     # The old parameters, bound from what Claims receives.
-    request, principal, binds, todos = "request", "principal", [], []
+    request, principal, binds, unbindable = "request", "principal", [], set()
     params = method.child_by_field_name("parameters")
     for p in params.named_children if params else []:
         if p.type != "formal_parameter":
@@ -174,33 +267,69 @@ def _rewrite(src: SourceFile, plan: BackendPlan, issuer_path: str, security: boo
         elif ptype == "HttpSession":
             binds.append(f"{ptype} {pname} = {request}.getSession(false);")
         else:
-            todos.append(f"// TODO(migrate:ZG107): the Zendesk endpoint's parameter `{j.text(p)}` is not "
-                         f"available here; compute it from {request} or {principal}")
+            unbindable.add(pname)
     if principal != "principal":
         binds = [b.replace("principal", principal) if "(Authentication) principal" in b or b.endswith(" principal;")
                  else b for b in binds]
-    local = [j.text(st) for st in _locals(j, method, at, "\n".join(m.expression.text for m in plan.claims))]
-    width = 0
+    checks = _guard_ifs(j, method, at)
+    used = "\n".join([*(m.expression.text for m in plan.claims),
+                      *(j.text(c.child_by_field_name("condition")) for c in checks)])
+    local_nodes = _locals(j, method, at, used)
+    pieces = sorted(local_nodes + checks, key=lambda n: n.start_byte)
+    own = _declared(j, method)
+    bound = {request, principal} | {b.split(" = ")[0].split()[-1] for b in binds} | \
+        {n for st in local_nodes for n in _declared(j, st)}
+    unbound = []
+    for m in plan.claims:
+        free = sorted(_names_in(m.expression.text) & own - bound)
+        if free:
+            unbound.append(f"// TODO(migrate:{REBIND_RULE}): `{' '.join(m.expression.text.split())}` ({m.source}) "
+                           f"reads `{'`, `'.join(free)}`, unknown to the provider's request: write the claim from "
+                           f"{request} or {principal}")
+    for st in pieces:
+        read = j.text(st if st.type != "if_statement" else st.child_by_field_name("condition"))
+        free = sorted(_names_in(read) & own - bound - _declared(j, st))
+        if free:
+            unbound.append(f"// TODO(migrate:{REBIND_RULE}): `{' '.join(read.split())[:80]}` reads "
+                           f"`{'`, `'.join(free)}`, unknown to the provider's request")
+    code = []
+    for st in pieces:
+        if st.type == "if_statement":
+            cond = j.text(st.child_by_field_name("condition"))
+            code.append(f"if {cond} {{\n{step}return null;\n}}")
+        else:
+            code.append(" ".join(j.text(st).split()))
     puts = [(f'claims.put("{m.target}", {_java_value(m)});', f"// {m.source} -> {m.target} ({m.origin})")
             for m in plan.claims]
     width = max((len(a) for a, _ in puts), default=0)
-    body = [*binds, *(" ".join(x.split()) for x in local), *todos,
-            "Map<String, Object> claims = new LinkedHashMap<>();",
-            *(f"{a.ljust(width)} {b}" for a, b in puts),
-            *(f"// TODO(migrate:{t.rule}): {t.text}" for t in plan.todos), "return claims;"]
+    if unbound:
+        body = [*unbound, "return null; // nobody is signed in until the claims are written"]
+    else:
+        body = [*binds, *code, "Map<String, Object> claims = new LinkedHashMap<>();",
+                *(f"{a.ljust(width)} {b}" for a, b in puts),
+                *(f"// TODO(migrate:{t.rule}): {t.text}" for t in plan.todos), "return claims;"]
     if security:
         body[0:0] = [f"// TODO(migrate:ZG107): Spring Security: Genesys calls {issuer_path}/token, /jwks.json, "
                      f"/userinfo and /.well-known/** server-side:",
                      f'// permit them without a login and exempt the token endpoint from CSRF '
                      f'(csrf.ignoringRequestMatchers("{issuer_path}/token")).']
+    how = "replace" if replace else "take over from"
     lines = [f"// Genesys Cloud Messenger signs visitors in through the OpenID provider at {issuer_path}",
-             f"// ({PROVIDER}); these claims replace the Zendesk token endpoint {old_path}.",
+             f"// ({PROVIDER}); these claims {how} the Zendesk token endpoint {old_path}.",
              "@Override", *guards,
              f"public Map<String, Object> claims(HttpServletRequest {request}, Principal {principal}) {{",
-             *(step + b for b in body), "}"]
-    new = ("\n" + indent).join(lines)
-    m_start = comment_start(j.data, method.start_byte)
-    edits = [Edit(j.char(m_start), j.char(method.end_byte), new)]
+             *(step + b.replace("\n", "\n" + step) for b in body), "}"]
+    new = "\n".join(lines).replace("\n", "\n" + indent)
+    if replace:
+        m_start = comment_start(j.data, method.start_byte)
+        edits = [Edit(j.char(m_start), j.char(method.end_byte), new)]
+    else:
+        span = s.span or (method.start_point[0] + 1, 0)
+        note_at = j.byte_at(span[0], 1)
+        first = j.text_.split("\n")[span[0] - 1]
+        edits = [Edit(j.char(method.end_byte), j.char(method.end_byte), "\n\n" + indent + new),
+                 Edit(j.char(note_at), j.char(note_at),
+                      first[:len(first) - len(first.lstrip())] + "// " + keep_note(wired, config) + "\n")]
     # implements GenesysOidcController.Claims
     interfaces = next((c for c in cls.children if c.type == "super_interfaces"), None)
     if interfaces is not None:
@@ -217,7 +346,23 @@ def _rewrite(src: SourceFile, plan: BackendPlan, issuer_path: str, security: boo
         wanted.append("org.springframework.security.core.Authentication")
     pkg = next((n for n in j.doc.root.named_children if n.type == "package_declaration"), None)
     package = re.sub(r"^package\s+|;$", "", j.text(pkg).strip()) if pkg is not None else ""
-    return with_newlines(_fix_imports(src.text, text.replace("\r\n", "\n"), wanted), src.newline), package, wired
+    text = _fix_imports(src.text if replace else text, text.replace("\r\n", "\n"), wanted)
+    line = next(n for n, ln in enumerate(text.split("\n"), 1) if "public Map<String, Object> claims(" in ln)
+    return with_newlines(text, src.newline), package, wired, line
+
+
+def _cut(src: SourceFile, plan: BackendPlan) -> tuple[str, str]:
+    """Cut-over of a kept endpoint: the method, its keep note and the imports only it used go."""
+    j = Parsed(src.text, "java")
+    s = plan.signer
+    at = j.byte_at(s.line, s.column)
+    endpoint = routes.endpoint(j.doc, at)
+    if endpoint is None:
+        raise WiringError(f"{s.path}:{s.line}: the Zendesk endpoint is not a controller method any more; "
+                          "remove it by hand")
+    start, end = _member_range(j, endpoint.method)
+    text = apply_edits(src.text, [Edit(j.char(start), j.char(end), "")])
+    return with_newlines(_fix_imports(src.text, text.replace("\r\n", "\n"), []), src.newline), endpoint.route
 
 
 def _fix_imports(before: str, text: str, wanted: list[str]) -> str:

@@ -13,6 +13,7 @@ class ApiEntry:
     genesys: str | None = None
     todo: str | None = None
     note: str | None = None
+    config: str | None = None  # the Messenger configuration field that holds the same choice
 
 
 @cache

@@ -9,6 +9,7 @@ same file (scripts of pages and templates included), so edits cover whole statem
 from __future__ import annotations
 
 import re
+import textwrap
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ from migrate.generate.plan import CallPlan, Plan
 from migrate.generate.positions import byte_offset, char_offset
 from migrate.generate.render import render
 from migrate.model import Loader
+from migrate.widgetapi import lookup
 
 _JS = ("javascript", "typescript", "tsx")
 _ZENDESK_COMMENT = re.compile(r"[ \t]*<!--\s*(Start|End) of\s+Zendesk Widget script\s*-->[ \t]*\r?\n", re.I)
@@ -103,35 +105,326 @@ def _indented(text: str, indent: str) -> str:
     return "\n".join([lines[0]] + [indent + line if line else line for line in lines[1:]])
 
 
-def _commented(page: Page, node: ts.Node, rule: str, reason: str) -> str:
+def _commented(page: Page, node: ts.Node, rule: str | None, reason: str) -> str:
     indent = page.indent(node)
     original = page.text(node).replace("\r\n", "\n").split("\n")
     body = [f"// {original[0]}"] + [f"{indent}// {line[len(indent):] if line.startswith(indent) else line.lstrip()}"
                                      for line in original[1:]]
-    return f"// TODO(migrate:{rule}): {reason}\n{indent}" + "\n".join(body)
+    head = [f"// TODO(migrate:{rule}): {reason}"] if rule else [line for line in reason.split("\n") if line]
+    return "\n".join(head[:1] + [indent + line for line in head[1:]]) + f"\n{indent}" + "\n".join(body)
 
 
-def loader_edits(page: Page, loader: Loader, config: Config) -> list[Edit]:
-    snippet = render("page/messenger-snippet.html.j2", apps_host=config.region.apps_host,
-                     environment=config.region.env, deployment_id=config.deployment_id)
-    if page.html is None:
-        return []
+@dataclass
+class Change:
+    """One translation: its edits, the report line saying what it did, and what becomes of other
+    widget code inside the text it replaces (`swallows`)."""
+
+    edits: list[Edit]
+    line: int
+    reason: str | None
+    label: str  # the widget code it concerns, as a reason names it ("line 3: messenger open")
+    swallows: str  # e.g. "commented out with the code at line 3"
+
+
+def _inside(inner: Edit, outer: Edit) -> bool:
+    if outer.start == outer.end:
+        return False
+    if inner.start == inner.end:  # an insertion at a boundary is outside
+        return outer.start < inner.start < outer.end
+    return outer.start <= inner.start and inner.end <= outer.end
+
+
+def _overlap(a: Edit, b: Edit) -> bool:
+    if a.start == a.end or b.start == b.end:
+        return _inside(a, b) or _inside(b, a)
+    return max(a.start, b.start) < min(a.end, b.end)
+
+
+def _resolve(path: str, changes: list[Change]) -> tuple[list[Edit], list[str], list[str]]:
+    """The edits and reasons of a file's changes. A change lying inside another one's replaced
+    text goes with it (said in its reason); two changes that cross leave the file as it is, with a
+    note naming both."""
+    kept: list[Change] = []
+    reasons: list[str] = []
+    for i, c in enumerate(changes):
+        outer = next((o for j, o in enumerate(changes) if j != i and (j < i or not _same(c, o))
+                      and all(any(_inside(e, oe) or (e.start, e.end) == (oe.start, oe.end) and j < i
+                                  for oe in o.edits) for e in c.edits)), None)
+        if outer is not None:
+            if c.reason is not None:
+                reasons.append(f"{c.label}: {outer.swallows}")
+            continue
+        kept.append(c)
+    for i, a in enumerate(kept):
+        for b in kept[i + 1:]:
+            if any(_overlap(x, y) for x in a.edits for y in b.edits):
+                note = (f"{path}: left as it is: the change at line {a.line} ({a.label.split(': ', 1)[-1]}) and the "
+                        f"one at line {b.line} ({b.label.split(': ', 1)[-1]}) overlap; migrate this file by hand "
+                        "(TODO(migrate:ZG107))")
+                return [], [], [note]
+    edits = [e for c in kept for e in c.edits]
+    line_of = {id(c): c.line for c in kept}
+    reasons += [c.reason for c in sorted(kept, key=lambda c: line_of[id(c)]) if c.reason]
+    return edits, sorted(reasons, key=_reason_line), []
+
+
+def _same(a: Change, b: Change) -> bool:
+    return [(e.start, e.end) for e in a.edits] == [(e.start, e.end) for e in b.edits]
+
+
+def _reason_line(reason: str) -> int:
+    m = re.match(r"line (\d+)", reason)
+    return int(m.group(1)) if m else 0
+
+
+# --- loaders ----------------------------------------------------------------------------------
+
+_LOADER_URL = re.compile(r"(?:https?:)?//(?:static\.zdassets\.com/ekr/snippet\.js|assets\.zendesk\.com/"
+                         r"embeddable_framework/main\.js|v2\.zopim\.com/)[^'\"`\s<>]*")
+
+
+def _bootstrap(config: Config) -> dict[str, str]:
+    return {"apps_host": config.region.apps_host, "environment": config.region.env,
+            "deployment_id": config.deployment_id}
+
+
+def _bootstrap_url(config: Config) -> str:
+    return config.region.apps_host.rstrip("/") + "/genesys-bootstrap/genesys.min.js"
+
+
+def _line(page: Page, byte: int) -> int:
+    return page.src.data.count(b"\n", 0, byte) + 1
+
+
+def loader_change(page: Page, loader: Loader, config: Config) -> Change | None:
+    """The Zendesk loader, in whatever form it is written, as the Messenger snippet in that form."""
     at = page.byte_at(loader.line, loader.column)
-    for node in walk(page.html.root):
-        if node.type == "script_element" and node.start_byte <= at < node.end_byte:
-            edits = [page.edit(node, _indented(snippet, page.indent(node)))]
-            # The "Start/End of Zendesk Widget script" comments around it go too.
-            start, end = page.offset(node.start_byte), page.offset(node.end_byte)
-            text = page.src.text
-            line_start = text.rfind("\n", 0, start) + 1
-            before = list(_ZENDESK_COMMENT.finditer(text, text.rfind("\n", 0, max(line_start - 1, 0)) + 1, line_start))
-            after = _ZENDESK_COMMENT.match(text, text.find("\n", end) + 1) if text.find("\n", end) >= 0 else None
-            edits += [Edit(m.start(), m.end(), "") for m in before[-1:]]
-            if after:
-                edits.append(Edit(after.start(), after.end(), ""))
-            return edits
-    return []
+    where = f"({config.region.aws}, {config.region.env}) [regions.yaml]"
+    label = f"line {loader.line}: the Zendesk loader"
+    line = f"line {loader.line}: "
+    swallows = f"removed with the Zendesk loader at line {loader.line}"
+    if page.html is not None:
+        for node in walk(page.html.root):
+            if node.type != "script_element" or not node.start_byte <= at < node.end_byte:
+                continue
+            body = next((c for c in node.named_children if c.type == "raw_text"), None)
+            if body is not None and at >= body.start_byte:
+                break  # the loader is built by the script's code
+            return Change(_element_edits(page, node, config), loader.line,
+                          line + f"Zendesk loader -> Genesys Messenger snippet {where}", label, swallows)
+    string = _string_at(page, at)
+    if string is None:
+        return None
+    holder = string.parent
+    if holder is not None and holder.type == "jsx_expression":
+        holder = holder.parent
+    if holder is not None and holder.type == "jsx_attribute":
+        edits = _jsx_edits(page, holder, config)
+        return Change(edits, loader.line, line + f"Zendesk loader element -> the same element running the Genesys "
+                      f"Messenger snippet inline {where}", label, swallows) if edits else None
+    text = page.text(string)
+    url = _LOADER_URL.search(text)
+    if url is None:
+        return None
+    if "<script" in text[:url.start()].lower():
+        edits = _markup_edits(page, string, url.start(), config)
+        return Change(edits, loader.line, line + f"Zendesk loader in markup written by code -> Genesys Messenger snippet "
+                      f"{where}", label, swallows) if edits else None
+    edits = _url_edits(page, string, config)
+    return Change(edits, loader.line, line + f"Zendesk loader URL -> Genesys bootstrap URL, with the Messenger queue "
+                  f"and configuration set just before it {where}", label, swallows) if edits else None
 
+
+def _element_edits(page: Page, node: ts.Node, config: Config) -> list[Edit]:
+    snippet = render("page/messenger-snippet.html.j2", **_bootstrap(config))
+    edits = [page.edit(node, _indented(snippet, page.indent(node)))]
+    # The "Start/End of Zendesk Widget script" comments around it go too.
+    start, end = page.offset(node.start_byte), page.offset(node.end_byte)
+    text = page.src.text
+    line_start = text.rfind("\n", 0, start) + 1
+    before = list(_ZENDESK_COMMENT.finditer(text, text.rfind("\n", 0, max(line_start - 1, 0)) + 1, line_start))
+    after = _ZENDESK_COMMENT.match(text, text.find("\n", end) + 1) if text.find("\n", end) >= 0 else None
+    edits += [Edit(m.start(), m.end(), "") for m in before[-1:]]
+    if after:
+        edits.append(Edit(after.start(), after.end(), ""))
+    return edits
+
+
+def _string_at(page: Page, at: int) -> ts.Node | None:
+    for doc in page.scripts:
+        if not doc.root.start_byte <= at < doc.root.end_byte:
+            continue
+        node = doc.root.descendant_for_byte_range(at, at)
+        while node is not None and node.type not in ("string", "template_string"):
+            node = node.parent
+        if node is not None:
+            return node
+    return None
+
+
+def _escaped(code: str, quote: str) -> str:
+    """`code` as the inside of a JavaScript string literal with `quote`."""
+    code = code.replace("\\", "\\\\")
+    if quote == "`":
+        return code.replace("`", "\\`").replace("${", "\\${")
+    return " ".join(line.strip() for line in code.split("\n") if line.strip()).replace(quote, "\\" + quote)
+
+
+def _jsx_edits(page: Page, attribute: ts.Node, config: Config) -> list[Edit]:
+    """`<Script src="...snippet.js" .../>` -> `<Script id="genesys-messenger" dangerouslySetInnerHTML=...`:
+    next/script (and a server-rendered `<script>`) runs inline code given that way; the element's
+    other attributes (strategy, handlers) stay."""
+    element = attribute.parent
+    if element is None or element.type not in ("jsx_self_closing_element", "jsx_opening_element"):
+        return []
+    indent = page.indent(element)
+    code = render("page/messenger-bootstrap.js.j2", **_bootstrap(config)).rstrip("\n")
+    inline = ("dangerouslySetInnerHTML={{ __html: `\n" + indent + "  " + _indented(_escaped(code, "`"), indent + "  ")
+              + "\n" + indent + "` }}")
+    edits = [page.edit(attribute, inline)]
+    attrs = [a for a in element.named_children if a.type == "jsx_attribute"]
+    ident = next((a for a in attrs if a.named_children and page.text(a.named_children[0]) == "id"), None)
+    if ident is not None:
+        edits.append(page.edit(ident, 'id="genesys-messenger"'))
+    else:
+        name = element.child_by_field_name("name")
+        if name is None:
+            return []
+        edits.append(Edit(page.offset(name.end_byte), page.offset(name.end_byte), ' id="genesys-messenger"'))
+    return edits
+
+
+def _markup_edits(page: Page, string: ts.Node, url_at: int, config: Config) -> list[Edit]:
+    """A `<script src=...snippet.js>` element inside a string of markup becomes the snippet there."""
+    text = page.text(string)
+    quote = text[0]
+    start = text.lower().rfind("<script", 0, url_at)
+    close = text.lower().find("</script>", url_at)
+    if start < 0 or close < 0:
+        return []
+    end = close + len("</script>")
+    line_start = text.rfind("\n", 0, start) + 1
+    indent = text[line_start:start] if not text[line_start:start].strip() else ""
+    snippet = render("page/messenger-snippet.html.j2", **_bootstrap(config)).rstrip("\n")
+    new = _escaped(_indented(snippet, indent) if quote == "`" else snippet, quote)
+    base = page.offset(string.start_byte)
+    edits = [Edit(base + start, base + end, new)]
+    # The "Start/End of Zendesk Widget script" comment lines around it go too.
+    prev = text.rfind("\n", 0, max(line_start - 1, 0)) + 1
+    for m in _ZENDESK_COMMENT.finditer(text, prev if line_start else line_start, line_start):
+        edits.append(Edit(base + m.start(), base + m.end(), ""))
+    after = text.find("\n", end)
+    if after >= 0 and (m := _ZENDESK_COMMENT.match(text, after + 1)):
+        edits.append(Edit(base + m.start(), base + m.end(), ""))
+    return edits
+
+
+def _statement_of(node: ts.Node) -> ts.Node | None:
+    """The statement `node` is part of, directly inside a block or the program."""
+    while node.parent is not None and node.parent.type not in ("program", "statement_block", "switch_case",
+                                                              "switch_default"):
+        node = node.parent
+    return node if node.parent is not None else None
+
+
+def _url_edits(page: Page, string: ts.Node, config: Config) -> list[Edit]:
+    """A loader URL that code hands to a script element (`s.src = '...snippet.js?key=' + KEY`): the
+    Genesys bootstrap URL instead, with the queue and configuration the snippet would set first."""
+    holder = string
+    while holder.parent is not None and (holder.parent.type == "parenthesized_expression" or (
+            holder.parent.type == "binary_expression" and holder.parent.child_by_field_name("left") == holder)):
+        holder = holder.parent
+    statement = _statement_of(holder)
+    if statement is None:
+        return []
+    quote = page.text(string)[0] if page.text(string)[0] in "'\"" else "'"
+    typed = (language_for(page.src.path) or "") in ("typescript", "tsx")
+    queue = render("page/messenger-queue.js.j2", win="(window as any)" if typed else "window",
+                   environment=config.region.env, deployment_id=config.deployment_id).rstrip("\n")
+    indent = page.indent(statement)
+    at = page.offset(statement.start_byte)
+    return [Edit(at, at, with_newlines(_indented(queue, indent) + "\n" + indent, page.src.newline)),
+            page.edit(holder, f"{quote}{_bootstrap_url(config)}{quote}")]
+
+
+# --- feature tests on zE ----------------------------------------------------------------------
+
+_WINDOW = frozenset({"window", "self", "globalThis"})
+_ZENDESK_GLOBALS = frozenset({"zE", "$zopim"})
+_TESTS = frozenset({"&&", "||", "??", "===", "!==", "==", "!="})
+
+
+def _zendesk_global(page: Page, node: ts.Node | None) -> ts.Node | None:
+    """The identifier naming zE / $zopim in `zE` or `window.zE`, else None."""
+    if node is None:
+        return None
+    if node.type == "identifier" and page.text(node) in _ZENDESK_GLOBALS:
+        return node
+    if node.type == "member_expression":
+        obj, prop = node.child_by_field_name("object"), node.child_by_field_name("property")
+        if obj is not None and prop is not None and page.text(obj) in _WINDOW and page.text(prop) in _ZENDESK_GLOBALS:
+            return prop
+    return None
+
+
+def _is_test(node: ts.Node) -> bool:
+    """`node` is only tested (truthiness, comparison, negation), never called or kept."""
+    parent = node.parent
+    while parent is not None and parent.type == "parenthesized_expression":
+        node, parent = parent, parent.parent
+    if parent is None:
+        return False
+    if parent.type in ("if_statement", "while_statement", "do_statement"):
+        return True
+    if parent.type == "unary_expression":
+        return page_operator(parent) == "!"
+    if parent.type == "binary_expression":
+        return page_operator(parent) in _TESTS
+    if parent.type == "ternary_expression":
+        return parent.child_by_field_name("condition") == node
+    return False
+
+
+def page_operator(node: ts.Node) -> str:
+    op = node.child_by_field_name("operator")
+    return op.type if op is not None else ""
+
+
+def guard_changes(page: Page) -> list[Change]:
+    """Feature tests on the Zendesk global (`typeof window.zE === 'function'`, `window.zE && ...`,
+    `if (window.zE)`, `'zE' in window`) test the Genesys global instead: zE never exists after the
+    migration, so code behind such a test would never run."""
+    out: list[Change] = []
+    for doc in page.scripts:
+        for node in walk(doc.root):
+            name: ts.Node | None = None
+            test = node
+            if node.type == "unary_expression" and page_operator(node) == "typeof":
+                name = _zendesk_global(page, node.child_by_field_name("argument"))
+            elif node.type == "member_expression" and node.parent is not None and node.parent.type != "unary_expression" \
+                    and _is_test(node):
+                name = _zendesk_global(page, node)
+            elif node.type == "binary_expression" and page_operator(node) == "in":
+                left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
+                if left is not None and left.type == "string" and page.text(left)[1:-1] in _ZENDESK_GLOBALS \
+                        and right is not None and page.text(right) in _WINDOW:
+                    name = left
+            if name is None:
+                continue
+            while test.parent is not None and test.parent.type == "binary_expression" and \
+                    page_operator(test.parent) in ("===", "!==", "==", "!=", "in"):
+                test = test.parent
+            old = " ".join(page.text(test).split())
+            new_name = "Genesys" if name.type != "string" else page.text(name)[0] + "Genesys" + page.text(name)[-1]
+            new = old.replace(page.text(name), new_name, 1)
+            line = _line(page, node.start_byte)
+            out.append(Change([page.edit(name, new_name)], line,
+                              f"line {line}: feature test `{old}` -> `{new}`: the Messenger snippet defines Genesys, "
+                              "zE no longer exists", f"line {line}: feature test `{old}`", "replaced with it"))
+    return out
+
+
+# --- widget calls -----------------------------------------------------------------------------
 
 def _plugin(config: Config) -> str:
     return render("page/authprovider.js.j2", authorize_url=f"{config.issuer}/authorize",
@@ -139,68 +432,170 @@ def _plugin(config: Config) -> str:
                   scope="openid profile email")
 
 
-def call_edits(page: Page, plans: list[CallPlan], config: Config) -> list[Edit]:
-    edits: list[Edit] = []
-    done: list[tuple[int, int]] = []
+_AUTH_REASON = "-> AuthProvider plugin [templates/page/authprovider.js.j2]"
+_MARK = "\x00callback\x00"
+
+
+def _args(page: Page, call: ts.Node) -> list[ts.Node]:
+    holder = call.child_by_field_name("arguments")
+    return [a for a in holder.named_children if a.type != "comment"] if holder is not None else []
+
+
+def _login_change(page: Page, p: CallPlan, call: ts.Node, stmt: ts.Node, config: Config, label: str) -> Change:
+    """loginUser -> the AuthProvider plugin; its sign-in callback (4th argument) stays where it is,
+    now called on Messenger's Auth events."""
+    indent = page.indent(stmt)
+    expression = stmt is call  # e.g. `window.zE && zE('messenger', 'loginUser', ...)`
+    plugin = _plugin(config).rstrip("\n")
+    if expression:
+        plugin = plugin.rstrip(";")
+    args = _args(page, call)
+    callback = args[3] if p.call.api == "messenger" and len(args) > 3 else None
+    swallows = f"removed with the Zendesk token callback of line {p.call.line} (the AuthProvider plugin replaces it)"
+    if callback is None:
+        text = f"({plugin})" if expression else plugin
+        return Change([page.edit(stmt, _indented(text, indent))], p.call.line, f"{label} {_AUTH_REASON}", label,
+                      swallows)
+    kept = render("page/login-callback.js.j2", callback=_MARK).rstrip("\n")
+    head, tail = kept.split(_MARK)
+    if expression:
+        head, tail = f"({plugin}, {head}", tail.rstrip(";") + ")"
+    else:
+        head = plugin + "\n" + head
+    start, end = page.offset(stmt.start_byte), page.offset(stmt.end_byte)
+    edits = [Edit(start, page.offset(callback.start_byte), with_newlines(_indented(head, indent), page.src.newline)),
+             Edit(page.offset(callback.end_byte), end, tail)]
+    return Change(edits, p.call.line,
+                  f"{label} {_AUTH_REASON}; its sign-in callback kept, called once on Auth.authenticated (success) or "
+                  "Auth.authError (failure), and on Auth.authProviderError (unconfirmed event) "
+                  "[templates/page/login-callback.js.j2]", label, swallows)
+
+
+def call_changes(page: Page, plans: list[CallPlan], config: Config) -> tuple[list[Change], list[str]]:
+    changes: list[Change] = []
+    notes: list[str] = []
     for p in plans:
+        if p.call.api == "zESettings":
+            continue  # settings are handled one assignment at a time, below
+        label = f"line {p.call.line}: {p.call.api} {p.call.command}"
         call = page.call_at(p.call.line, p.call.column)
         if call is None:
+            notes.append(f"{page.src.path}:{p.call.line}: {p.call.api} {p.call.command} was not found again in the file: "
+                         "left as it is; migrate it by hand (TODO(migrate:ZG107))")
             continue
-        if any(s <= call.start_byte < e for s, e in done):
-            continue  # inside a statement already rewritten (a loginUser block holds its callbacks)
-        if p.call.api == "zESettings":
-            continue  # settings are handled as one assignment below
         stmt = page.statement(call)
-        indent = page.indent(stmt)
         if p.action == "authprovider":
-            edits.append(page.edit(stmt, _indented(_plugin(config), indent)))
+            changes.append(_login_change(page, p, call, stmt, config, label))
         elif p.action == "ready":
             # zE(function () {...}) -> Genesys('subscribe', 'Messenger.ready', function () {...}):
             # only the callee changes, so edits inside the callback stay independent.
             args = call.child_by_field_name("arguments")
-            head = Edit(page.offset(call.start_byte), page.offset(args.start_byte) + 1,
-                        "Genesys('subscribe', 'Messenger.ready', ")
-            edits.append(head)
-            continue
+            changes.append(Change([Edit(page.offset(call.start_byte), page.offset(args.start_byte) + 1,
+                                        "Genesys('subscribe', 'Messenger.ready', ")], p.call.line,
+                                  f"{label} -> {p.genesys} [widget-api.yaml]", label,
+                                  f"kept in the Messenger.ready callback of line {p.call.line}"))
         elif p.action == "replace" and p.genesys:
-            args = [a for a in call.child_by_field_name("arguments").named_children if a.type != "comment"]
-            callback = page.text(args[-1]) if args else "function () {}"
-            new = p.genesys.replace("{args}", callback)
-            edits.append(page.edit(call, new))
-            continue
-        else:
-            if stmt is call:  # an expression inside something else: keep the code valid
-                edits.append(page.edit(call, f"undefined /* TODO(migrate:ZG107): {p.reason}; "
-                                             f"was {' '.join(page.text(call).split())} */"))
+            args = _args(page, call)
+            if "{args}" in p.genesys and args:
+                # Only around the callback: calls inside it are translated on their own.
+                head, tail = p.genesys.split("{args}", 1)
+                edits = [Edit(page.offset(call.start_byte), page.offset(args[-1].start_byte), head),
+                         Edit(page.offset(args[-1].end_byte), page.offset(call.end_byte), tail)]
             else:
-                edits.append(page.edit(stmt, _commented(page, stmt, "ZG107", p.reason)))
-        done.append((stmt.start_byte, stmt.end_byte))
-    edits += _settings_edits(page, [p for p in plans if p.call.api == "zESettings"], config)
-    return edits
+                edits = [page.edit(call, p.genesys.replace("{args}", "function () {}"))]
+            shown = p.genesys.replace("{args}", "callback" if "{args}" in p.genesys else "")
+            changes.append(Change(edits, p.call.line, f"{label} -> {shown} [widget-api.yaml]"
+                                  + (f" ({p.reason})" if p.reason else ""), label,
+                                  f"kept in the callback of line {p.call.line}"))
+        elif stmt is call:  # an expression inside something else: keep the code valid
+            was = " ".join(page.text(call).split()).replace("*/", "* /")
+            changes.append(Change([page.edit(call, f"undefined /* TODO(migrate:ZG107): {p.reason}; was {was} */")],
+                                  p.call.line, f"{label} -> TODO(migrate:ZG107): {p.reason} [widget-api.yaml]", label,
+                                  f"commented out with the call at line {p.call.line}"))
+        else:
+            changes.append(Change([page.edit(stmt, _commented(page, stmt, "ZG107", p.reason))], p.call.line,
+                                  f"{label} -> TODO(migrate:ZG107): {p.reason} [widget-api.yaml]", label,
+                                  f"commented out with the code at line {p.call.line}"))
+    return changes, notes
 
 
-def _settings_edits(page: Page, plans: list[CallPlan], config: Config) -> list[Edit]:
-    """`window.zESettings = {...}` is read once at boot by the Classic widget: the whole
-    assignment goes, with a TODO per setting and the AuthProvider when it authenticated."""
-    if not plans:
-        return []
-    first = plans[0].call
-    at = page.byte_at(first.line, first.column)
-    stmt = None
+# --- zESettings -------------------------------------------------------------------------------
+
+_STATEMENTS = ("expression_statement", "lexical_declaration", "variable_declaration")
+
+
+def _settings_statement(page: Page, at: int) -> ts.Node | None:
+    """The innermost statement at `at` that writes zESettings."""
     for doc in page.scripts:
-        for node in walk(doc.root):
-            if node.type == "expression_statement" and node.start_byte <= at < node.end_byte and \
-                    b"zESettings" in page.src.data[node.start_byte:node.end_byte]:
-                stmt = node
-                break
-    if stmt is None:  # pre-order: the first statement found is the outermost one
-        return []
-    indent = page.indent(stmt)
-    lines = [f"// TODO(migrate:ZG107): zESettings.{p.call.command}: {p.reason}" for p in plans if p.action == "todo"]
-    out = "\n".join(lines)
-    if any(p.action == "authprovider" for p in plans):
-        out = (out + "\n" if out else "") + _plugin(config).rstrip("\n")
-    return [page.edit(stmt, _indented(out, indent))]
+        if not doc.root.start_byte <= at < doc.root.end_byte:
+            continue
+        node = doc.root.descendant_for_byte_range(at, at)
+        while node is not None:
+            if node.type in _STATEMENTS and b"zESettings" in page.src.data[node.start_byte:node.end_byte]:
+                return node
+            node = node.parent
+    return None
+
+
+def settings_changes(page: Page, plans: list[CallPlan], config: Config) -> list[Change]:
+    """`window.zESettings = {...}` is read once at boot by the Classic widget, and by nothing after
+    the migration: each assignment stays, commented out with its values, under a TODO that names
+    the Messenger configuration field for each setting that has one; the AuthProvider plugin
+    follows when it authenticated."""
+    groups: dict[int, tuple[ts.Node, list[CallPlan]]] = {}
+    for p in plans:
+        stmt = _settings_statement(page, page.byte_at(p.call.line, p.call.column))
+        if stmt is not None:
+            groups.setdefault(stmt.start_byte, (stmt, []))[1].append(p)
+    out = []
+    for stmt, group in groups.values():
+        line = _line(page, stmt.start_byte)
+        mapped, none, whole = [], [], []
+        auth = any(p.action == "authprovider" for p in group)
+        for p in group:
+            if p.action == "authprovider":
+                continue
+            if not p.call.command:
+                whole.append(p.call.args[0] if p.call.args else "an expression")
+                continue
+            entry = lookup(p.call.api, p.call.command)
+            if entry is not None and entry.config:
+                mapped.append(f"{p.call.command} -> {entry.config}")
+            else:
+                none.append(f"{p.call.command} ({entry.todo if entry and entry.todo else p.reason})")
+        head = ["TODO(migrate:ZG107): Zendesk widget settings, kept with their values: Messenger reads none."]
+        if whole:
+            head.append(f"They come from `{whole[0]}` as a whole: set each one's equivalent in the Messenger "
+                        "configuration by hand (colour: styles.primary_color; position and offset: position.alignment "
+                        "/ side_space / bottom_space; launcher: launcher_button.visibility; locale: languages / "
+                        "defaultLanguage).")
+        if mapped:
+            head.append("Set in the Messenger configuration (Admin > Message > Messenger Configurations):")
+            head += [f"  {m}" for m in mapped]
+        if none:
+            head.append("These have no Messenger equivalent:")
+            head += [f"  {n}" for n in none]
+        indent = page.indent(stmt)
+        wrapped = [w for h in head for w in textwrap.wrap(h, 96 - len(indent), subsequent_indent="    " if
+                                                          h.startswith("  ") else "", drop_whitespace=True)]
+        text = _commented(page, stmt, None, "\n".join("// " + h for h in wrapped))
+        if auth:
+            text += "\n" + indent + _indented(_plugin(config), indent)
+        keys = ", ".join(p.call.command or f"(from {whole[0]})" for p in group)
+        said = f"line {line}: zESettings {keys} -> commented out with their values (TODO(migrate:ZG107))"
+        if mapped:
+            said += "; Messenger configuration: " + ", ".join(mapped)
+        if none:
+            said += "; no equivalent: " + ", ".join(n.split(" (", 1)[0] for n in none)
+        if whole:
+            said += f"; set from {whole[0]} as a whole: map its keys by hand"
+        if auth:
+            said += f"; authenticate {_AUTH_REASON}"
+        else:
+            said += " [widget-api.yaml]"
+        out.append(Change([page.edit(stmt, text)], line, said, f"line {line}: zESettings",
+                          f"commented out with the zESettings at line {line}"))
+    return out
 
 
 @dataclass
@@ -215,26 +610,31 @@ class PageChanges:
 def page_changes(plan: Plan, source: Callable[[str], SourceFile], config: Config) -> PageChanges:
     """The loaders become the Messenger snippet and the widget calls their Genesys equivalents."""
     out = PageChanges()
+    loaders: dict[str, list[Loader]] = defaultdict(list)
     for path, loader in plan.loaders:
-        page = Page.parse(source(path))
-        found = loader_edits(page, loader, config)
-        if found:
-            out.edits[path] += found
-            out.reasons[path].append(f"Zendesk loader -> Genesys Messenger snippet ({config.region.aws}, "
-                                     f"{config.region.env}) [regions.yaml]")
-        else:
-            out.notes.append(f"{path}:{loader.line}: the Zendesk loader is built in code; load the Messenger "
-                             "snippet there by hand (TODO(migrate:ZG107))")
-    by_file: dict[str, list[CallPlan]] = defaultdict(list)
+        loaders[path].append(loader)
+    calls: dict[str, list[CallPlan]] = defaultdict(list)
     for p in plan.calls:
-        by_file[p.path].append(p)
-    for path, plans in by_file.items():
+        calls[p.path].append(p)
+    for path in sorted(set(loaders) | set(calls)):
         page = Page.parse(source(path))
-        out.edits[path] += call_edits(page, plans, config)
-        for p in plans:
-            what = {"authprovider": "-> AuthProvider plugin [templates/page/authprovider.js.j2]",
-                    "replace": f"-> {p.genesys} [widget-api.yaml]",
-                    "ready": f"-> {p.genesys} [widget-api.yaml]",
-                    "todo": f"-> TODO(migrate:ZG107): {p.reason} [widget-api.yaml]"}[p.action]
-            out.reasons[path].append(f"line {p.call.line}: {p.call.api} {p.call.command} {what}")
+        changes: list[Change] = []
+        for loader in loaders.get(path, ()):
+            found = loader_change(page, loader, config)
+            if found is not None:
+                changes.append(found)
+            else:
+                out.notes.append(f"{path}:{loader.line}: the Zendesk loader is built in a way not recognised here; "
+                                 "load the Messenger snippet there by hand (TODO(migrate:ZG107))")
+        found_calls, notes = call_changes(page, calls.get(path, []), config)
+        changes += found_calls
+        out.notes += notes
+        changes += settings_changes(page, [p for p in calls.get(path, []) if p.call.api == "zESettings"], config)
+        if changes:
+            changes += guard_changes(page)
+        edits, reasons, notes = _resolve(path, changes)
+        out.notes += notes
+        if edits:
+            out.edits[path] += edits
+            out.reasons[path] += reasons
     return out

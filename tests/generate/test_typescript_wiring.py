@@ -280,8 +280,9 @@ NEXT_ROUTES = ["app/oidc/.well-known/openid-configuration/route.ts", "app/oidc/j
 NEXT_GENERATED = ["lib/genesys-oidc.ts", "lib/genesys-oidc-claims.ts", *NEXT_ROUTES]
 LOADER_NOTE = "components/SupportChat.tsx:16: the Zendesk loader is built in code"
 
-# Test-only stand-in for next-auth (not installed for the tests): its types, and a getServerSession
-# that returns the X-Test-Session header of the current request (see next_site_host.mjs).
+# Test-only stand-ins for next-auth and next/server (not installed for the tests): their types, a
+# getServerSession that returns the X-Test-Session header of the current request (see
+# next_site_host.mjs), and NextResponse.json for the kept Zendesk route.
 NEXT_AUTH_STUB = {
     "package.json": '{"name": "next-auth", "version": "0.0.0-test", "main": "index.js", "types": "index.d.ts"}\n',
     "index.js": """exports.getServerSession = async () => {
@@ -297,6 +298,17 @@ export interface NextAuthOptions {
   callbacks?: { session?(params: { session: Session; token: { sub?: string } }): Promise<Session> | Session };
 }
 export function getServerSession(options: NextAuthOptions): Promise<Session | null>;
+""",
+    "../next/package.json": '{"name": "next", "version": "0.0.0-test"}\n',
+    "../next/server.js": """class NextResponse extends Response {
+  static json(body, init) { return Response.json(body, init); }
+}
+exports.NextResponse = NextResponse;
+""",
+    "../next/server.d.ts": """export declare class NextResponse extends Response {
+  static json(body: unknown, init?: ResponseInit): NextResponse;
+}
+export type NextRequest = Request;
 """,
     "providers/credentials.js": "module.exports = (options) => ({ id: 'credentials', type: 'credentials', ...options });\n",
     "providers/credentials.d.ts": """export default function CredentialsProvider(options: {
@@ -323,16 +335,20 @@ def _next_node_modules(site: Path) -> None:
         (modules / "next-auth" / rel).write_text(text)
 
 
-def test_nextjs_route_handler_is_replaced_by_the_provider_routes(nextjs):
+def test_nextjs_provider_routes_are_added_beside_the_kept_route_handler(nextjs):
+    before = (nextjs / "app" / "api" / "zendesk" / "jwt" / "route.ts").read_text()
     result = _generate(nextjs)
-    assert len(result.notes) == 1 and result.notes[0].startswith(LOADER_NOTE)  # the page side's, not the wiring's
+    assert all(n.startswith(LOADER_NOTE) for n in result.notes), result.notes  # the page side's, not the wiring's
     after = _after(result)
     assert {c.path for c in result.changes.changes if c.new} == set(NEXT_GENERATED)
     for path in [*NEXT_GENERATED, "app/api/zendesk/jwt/route.ts"]:
         assert Doc.parse("typescript", after[path].encode()).first_error() is None, path
     old = after["app/api/zendesk/jwt/route.ts"]
-    assert "export async function GET" not in old and "jsonwebtoken" not in old and "next-auth" not in old
-    assert "TODO(migrate:ZG107)" in old and "app/oidc/" in old
+    note = ("// TODO(migrate:ZG220): remove after cut-over: the Zendesk token route GET /api/zendesk/jwt is kept while "
+            "the site moves to Messenger sign-in at /oidc (`migrate generate --cutover` removes it)\n")
+    assert old == before.replace("export async function GET", note + "export async function GET")
+    (outcome,) = result.outcomes
+    assert outcome.status == "wired" and "provider mounted at app/oidc/authorize/route.ts:1" in outcome.text
     claims = after["lib/genesys-oidc-claims.ts"]
     # the old handler's session lookup and check, with the old claim expressions
     assert "import { getServerSession } from 'next-auth';\nimport { authOptions } from '@/lib/auth';\n" in claims
@@ -366,6 +382,12 @@ def test_nextjs_src_app_and_relative_imports_move_with_the_claims(nextjs):
     assert "'../../../lib/genesys-oidc'" in after["src/app/oidc/authorize/route.ts"]
 
 
+def test_nextjs_cutover_in_one_step_removes_the_route_handler(nextjs):
+    old = _after(_generate(nextjs, cutover=True))["app/api/zendesk/jwt/route.ts"]
+    assert "export async function GET" not in old and "jsonwebtoken" not in old and "next-auth" not in old
+    assert "TODO(migrate:ZG107)" in old and "app/oidc/" in old
+
+
 def test_nextjs_applies_type_checks_and_its_routes_run(nextjs):
     after = _applied(nextjs, page_note=LOADER_NOTE)
     _next_node_modules(nextjs)
@@ -393,7 +415,11 @@ def test_nextjs_applies_type_checks_and_its_routes_run(nextjs):
                 "response_type": "code", "client_id": CLIENT_ID, "redirect_uri": REDIRECT, "scope": "openid",
                 "state": "s", "code_challenge": "A" * 43, "code_challenge_method": "S256"})
             assert nobody.status_code == 401 and nobody.json()["error"] == "login_required"
-            assert http.get(f"{origin}/api/zendesk/jwt").status_code == 405  # the old handler is gone
+            assert http.get(f"{origin}/api/zendesk/jwt").status_code != 405  # the old handler still answers
+    cut = _applied(nextjs, cutover=True)
+    assert set(cut) == {"app/api/zendesk/jwt/route.ts", "package.json"}
+    assert "export async function GET" not in cut["app/api/zendesk/jwt/route.ts"]
+    assert "jsonwebtoken" not in json.loads(cut["package.json"])["dependencies"]
 
 
 AUTH_V5_ROUTE = """\
@@ -426,7 +452,7 @@ export function POST() {
 def test_nextjs_arrow_handler_with_auth_keeps_the_other_exports(nextjs):
     route = nextjs / "app" / "api" / "zendesk" / "jwt" / "route.ts"
     route.write_text(AUTH_V5_ROUTE)
-    result = _generate(nextjs)
+    result = _generate(nextjs, cutover=True)
     after = _after(result)
     claims = after["lib/genesys-oidc-claims.ts"]
     assert "import { type NextRequest } from 'next/server';\nimport { auth } from '@/auth';\n" in claims
@@ -443,7 +469,17 @@ def test_nextjs_arrow_handler_with_auth_keeps_the_other_exports(nextjs):
         assert Doc.parse("typescript", after[path].encode()).first_error() is None, path
 
 
-def test_nextjs_signing_outside_app_router_is_a_note(nextjs):
+def test_nextjs_signing_outside_app_router_gets_the_standalone_provider(nextjs):
     shutil.move(str(nextjs / "app" / "api" / "zendesk" / "jwt" / "route.ts"), str(nextjs / "lib" / "zendesk.ts"))
-    notes = _generate(nextjs).notes
-    assert any(n.startswith("lib/zendesk.ts:") and "App Router" in n for n in notes), notes
+    result = _generate(nextjs)
+    (outcome,) = result.outcomes
+    assert outcome.status == "standalone" and "App Router" in outcome.text
+    after = _after(result)
+    assert "createNodeHandler" in after["lib/genesys-oidc-provider.cjs"]
+    helper = after["lib/zendesk.ts"]
+    assert "TODO(migrate:ZG221): mount the sign-in provider from ./genesys-oidc-provider.cjs at /oidc" in helper
+    # the claims carry the old session lookup and check, and the old code stays
+    assert "async function genesysOidcClaims(_request: Request) {" in helper or \
+        "async function genesysOidcClaims(req: any) {" in helper, helper
+    assert "const session = await getServerSession(authOptions);" in helper and "jwt.sign(" in helper
+    assert Doc.parse("typescript", helper.encode()).first_error() is None

@@ -22,7 +22,7 @@ from migrate.generate.plan import BackendPlan, ClaimMapping
 from migrate.lang.javascript.routes import FUNCTIONS
 
 JOSE_VERSION = "^5.9.6"
-# Names every JavaScript runtime has: reading them is never a free variable of the old handler.
+# Folders that hold no source of the site's own.
 _SKIP_DIRS = {"node_modules", ".git", ".next", "dist", "build", "coverage"}
 
 
@@ -319,7 +319,6 @@ def import_edit(page: Page, esm: bool, names: str, module: str) -> Edit:
     line = f"import {names} from '{module}';" if esm else f"const {names} = require('{module}');"
     nl = page.src.newline
     if last is None:
-        first = root.named_children[0] if root.named_children else None
         # after a 'use strict' directive or a leading comment block
         at = 0
         for node in root.named_children:
@@ -328,7 +327,6 @@ def import_edit(page: Page, esm: bool, names: str, module: str) -> Edit:
                 at = page.offset(node.end_byte)
                 continue
             break
-        del first
         return Edit(at, at, (nl if at else "") + line + ("" if at else nl))
     end = page.offset(last.end_byte)
     return Edit(end, end, nl + line)

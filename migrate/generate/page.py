@@ -401,8 +401,8 @@ def guard_changes(page: Page) -> list[Change]:
             test = node
             if node.type == "unary_expression" and page_operator(node) == "typeof":
                 name = _zendesk_global(page, node.child_by_field_name("argument"))
-            elif node.type == "member_expression" and node.parent is not None and node.parent.type != "unary_expression" \
-                    and _is_test(node):
+            elif node.type == "member_expression" and node.parent is not None and not (
+                    node.parent.type == "unary_expression" and page_operator(node.parent) == "typeof") and _is_test(node):
                 name = _zendesk_global(page, node)
             elif node.type == "binary_expression" and page_operator(node) == "in":
                 left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
@@ -418,9 +418,10 @@ def guard_changes(page: Page) -> list[Change]:
             new_name = "Genesys" if name.type != "string" else page.text(name)[0] + "Genesys" + page.text(name)[-1]
             new = old.replace(page.text(name), new_name, 1)
             line = _line(page, node.start_byte)
+            gone = page.text(name).strip("'\"")
             out.append(Change([page.edit(name, new_name)], line,
                               f"line {line}: feature test `{old}` -> `{new}`: the Messenger snippet defines Genesys, "
-                              "zE no longer exists", f"line {line}: feature test `{old}`", "replaced with it"))
+                              f"{gone} no longer exists", f"line {line}: feature test `{old}`", "replaced with it"))
     return out
 
 
@@ -453,13 +454,13 @@ def _login_change(page: Page, p: CallPlan, call: ts.Node, stmt: ts.Node, config:
     callback = args[3] if p.call.api == "messenger" and len(args) > 3 else None
     swallows = f"removed with the Zendesk token callback of line {p.call.line} (the AuthProvider plugin replaces it)"
     if callback is None:
-        text = f"({plugin})" if expression else plugin
+        text = f"(\n  {_indented(plugin, '  ')})" if expression else plugin
         return Change([page.edit(stmt, _indented(text, indent))], p.call.line, f"{label} {_AUTH_REASON}", label,
                       swallows)
     kept = render("page/login-callback.js.j2", callback=_MARK).rstrip("\n")
     head, tail = kept.split(_MARK)
     if expression:
-        head, tail = f"({plugin}, {head}", tail.rstrip(";") + ")"
+        head, tail = f"(\n  {_indented(plugin, '  ')},\n  {_indented(head, '  ')}", tail.rstrip(";") + ")"
     else:
         head = plugin + "\n" + head
     start, end = page.offset(stmt.start_byte), page.offset(stmt.end_byte)
@@ -480,8 +481,11 @@ def call_changes(page: Page, plans: list[CallPlan], config: Config) -> tuple[lis
         label = f"line {p.call.line}: {p.call.api} {p.call.command}"
         call = page.call_at(p.call.line, p.call.column)
         if call is None:
-            notes.append(f"{page.src.path}:{p.call.line}: {p.call.api} {p.call.command} was not found again in the file: "
-                         "left as it is; migrate it by hand (TODO(migrate:ZG107))")
+            where = "is in code the page writes out from a string" \
+                if _string_at(page, page.byte_at(p.call.line, p.call.column)) is not None \
+                else "was not found again in the file"
+            notes.append(f"{page.src.path}:{p.call.line}: {p.call.api} {p.call.command} {where}: left as it is; "
+                         "translate it by hand (TODO(migrate:ZG107))")
             continue
         stmt = page.statement(call)
         if p.action == "authprovider":
@@ -492,8 +496,8 @@ def call_changes(page: Page, plans: list[CallPlan], config: Config) -> tuple[lis
             args = call.child_by_field_name("arguments")
             changes.append(Change([Edit(page.offset(call.start_byte), page.offset(args.start_byte) + 1,
                                         "Genesys('subscribe', 'Messenger.ready', ")], p.call.line,
-                                  f"{label} -> {p.genesys} [widget-api.yaml]", label,
-                                  f"kept in the Messenger.ready callback of line {p.call.line}"))
+                                  f"{label} -> {(p.genesys or '').replace('{args}', 'callback')} [widget-api.yaml]",
+                                  label, f"kept in the Messenger.ready callback of line {p.call.line}"))
         elif p.action == "replace" and p.genesys:
             args = _args(page, call)
             if "{args}" in p.genesys and args:

@@ -134,6 +134,13 @@ if (window.zE) {
 function chatAvailable() {
   return typeof zE !== 'undefined';
 }
+
+function openChat() {
+  if (!window.zE) {
+    return;
+  }
+  zE('messenger', 'open');
+}
 """
 
 
@@ -151,15 +158,17 @@ def test_feature_tests_on_ze_become_tests_on_genesys(guarded_site):
     assert "window.Genesys && Genesys('command', 'Messenger.open');" in chat
     assert "if (window.Genesys) {" in chat
     assert "return typeof Genesys !== 'undefined';" in chat
+    assert "if (!window.Genesys) {" in chat
 
 
 @needs_node
 def test_guarded_code_runs_once_genesys_is_there(guarded_site, tmp_path):
     chat = after(generate_site(guarded_site))["public/js/chat.js"]
-    record = run_script(tmp_path, chat, [["Messenger.closed", None]], "exports.available = chatAvailable();")
+    record = run_script(tmp_path, chat, [["Messenger.closed", None]],
+                        "if (chatAvailable()) openChat();")
     assert record["plugins"] == ["AuthProvider"]
     assert record["commands"] == ["getAuthCode", "reAuthenticate"]
-    assert ["command", "Messenger.open"] in record["calls"]
+    assert record["calls"].count(["command", "Messenger.open"]) == 2
     assert ["subscribe", "Messenger.closed"] in record["calls"]
     assert record["elements"]["chat"]["hidden"] is True
     assert record["errors"] == []
@@ -221,6 +230,23 @@ def test_login_callback_runs_on_the_messenger_outcome(callback_site, tmp_path, e
     assert record["elements"]["greeting"]["text"] == text
     assert (["command", "Messenger.open"] in record["calls"]) is opened
     assert record["errors"] == []
+
+
+SHORT_CIRCUIT = """window.zE && zE('messenger', 'loginUser', function (callback) {
+  fetch('/zendesk/jwt').then(function (response) { return response.text(); }).then(callback);
+}, function (error) { if (error) document.getElementById('chat').remove(); });
+"""
+
+
+@needs_node
+def test_login_call_behind_a_short_circuit_test(tmp_path):
+    site = write_site(tmp_path / "site", {"views/index.html": PAGE, "public/js/chat.js": SHORT_CIRCUIT})
+    chat = after(generate_site(site))["public/js/chat.js"]
+    assert_parses("javascript", chat)
+    assert chat.startswith("window.Genesys && (\n")
+    record = run_script(tmp_path, chat, [["Auth.authError", None]])
+    assert record["plugins"] == ["AuthProvider"]
+    assert record["elements"]["chat"]["removed"] is True
 
 
 SETTINGS_PAGE = """<!doctype html>

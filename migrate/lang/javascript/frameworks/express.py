@@ -193,7 +193,7 @@ def _cut(ctx: WireContext, page: Page, reg: routes.Registration) -> Wiring:
 
 def _drop_unused_jsonwebtoken(text: str) -> str:
     m = re.search(r"^[ \t]*(?:(?:const|let|var)\s+(\w+)\s*=\s*require\(\s*['\"]jsonwebtoken['\"]\s*\)|"
-                  r"import\s+(?:\*\s+as\s+)?(\w+)\s+from\s+['\"]jsonwebtoken['\"]);?[ \t]*\r?\n", text, re.M)
+                  r"import\s+(?:\*\s+as\s+)?(\w+)\s+from\s+['\"]jsonwebtoken['\"]);?[ \t]*\r?\n", text, re.MULTILINE)
     if not m:
         return text
     name = m.group(1) or m.group(2)

@@ -20,7 +20,10 @@ from migrate.generate.positions import comment_start
 from migrate.generate.render import render
 from migrate.lang.javascript import routes
 from migrate.lang.javascript.frameworks import shared
-from migrate.lang.javascript.frameworks.shared import JOSE_VERSION, js as _js, key as _key, with_jose as manifest
+from migrate.lang.javascript.frameworks.shared import JOSE_VERSION
+from migrate.lang.javascript.frameworks.shared import js as _js
+from migrate.lang.javascript.frameworks.shared import key as _key
+from migrate.lang.javascript.frameworks.shared import with_jose as manifest
 
 # endpoint under the issuer path -> (provider method, HTTP methods)
 ENDPOINTS = {
@@ -199,9 +202,7 @@ def _used_import(page: Page, node: ts.Node, used: set[str]) -> str | None:
         return None
     parts = []
     for child in clause.named_children:
-        if child.type == "identifier" and page.text(child) in used:
-            parts.append(page.text(child))
-        elif child.type == "namespace_import" and _names(page.text(child)) & used:
+        if child.type == "identifier" and page.text(child) in used or child.type == "namespace_import" and _names(page.text(child)) & used:
             parts.append(page.text(child))
         elif child.type == "named_imports":
             kept = []

@@ -337,7 +337,7 @@ def is_esm(text: str, path: str) -> bool:
         return True
     if path.endswith((".cjs", ".cts")):
         return False
-    return bool(re.search(r"^\s*(import\s.+\sfrom\s+['\"]|export\s)", text, re.M)) and "require(" not in text
+    return bool(re.search(r"^\s*(import\s.+\sfrom\s+['\"]|export\s)", text, re.MULTILINE)) and "require(" not in text
 
 
 def package_json(ctx: WireContext, rel_dir: str) -> str | None:
@@ -446,7 +446,7 @@ def module_imports(doc: Doc) -> list[tuple[ts.Node, str, set[str]]]:
         elif node.type in ("lexical_declaration", "variable_declaration"):
             text = doc.text(node)
             m = re.match(r"(?:const|let|var)\s+(.+?)\s*=\s*require\(\s*['\"]([^'\"]+)['\"]\s*\)(?:\.\w+)?;?\s*$",
-                         text, re.S)
+                         text, re.DOTALL)
             if m:
                 names = set(re.findall(r"[A-Za-z_$][\w$]*", m.group(1)))
                 out.append((node, m.group(2), names))

@@ -10,7 +10,14 @@ from __future__ import annotations
 import posixpath
 import re
 
-from migrate.generate.backends import MOUNT_RULE, REBIND_RULE, WireContext, Wiring, is_note, mount_note
+from migrate.generate.backends import (
+    MOUNT_RULE,
+    REBIND_RULE,
+    WireContext,
+    Wiring,
+    is_note,
+    mount_note,
+)
 from migrate.generate.changes import Edit, apply_edits, with_newlines
 from migrate.generate.page import Page
 from migrate.generate.render import render

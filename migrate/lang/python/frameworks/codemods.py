@@ -1,10 +1,18 @@
 """libcst pieces shared by the Flask, Django and FastAPI wirings.
 
-The view that signed the Zendesk JWT is replaced, in place, by a claims function
-(`genesys_claims`) computed by the view's own expressions, mapped by the claim rules; each
-framework's codemod then adds what mounts the provider (a blueprint, a router, URL patterns)
-behind the view's own login guard.  What a codemod cannot decide is either a `WiringError`
-with a one-line reason or a `# TODO(migrate:ZG107): ...` comment in the code.
+The view that signed the Zendesk JWT gets a claims function (`genesys_claims`) computed by the
+view's own expressions, mapped by the claim rules; each framework's codemod then adds what mounts
+the provider (a blueprint, a router, URL patterns) behind the view's own login guard.  By mode:
+
+- ``beside`` (the default): the view stays as it was, with the keep note (ZG220) above it, and the
+  claims function and the mounting follow it;
+- ``replace`` (a cut-over of a view never wired): the view is replaced by them in one step;
+- ``remove`` (the cut-over of a kept view): the view and its note go, with what only it used.
+
+A name the claims read that the provider's request has no equivalent for (a URL parameter, a
+query argument, a value computed after the token) makes the claims function return None with a
+``TODO(migrate:ZG222)``.  What a codemod cannot decide otherwise is either a `WiringError` with a
+one-line reason or a `# TODO(migrate:ZG107): ...` comment in the code.
 """
 
 from __future__ import annotations
@@ -30,20 +38,19 @@ from libcst.metadata import (
     QualifiedNameProvider,
 )
 
-from migrate.generate.backends import WireContext, Wiring, WiringError, nearest
+from migrate.generate.backends import REBIND_RULE, WireContext, Wiring, WiringError, keep_note, nearest
 from migrate.generate.changes import SourceFile, with_newlines
 from migrate.generate.plan import ClaimMapping, Todo
 from migrate.generate.render import render
-from migrate.lang.python import routes
+from migrate.lang.python import libraries, routes
 
 CLAIMS_FUNCTION = "genesys_claims"
 PROVIDER_MODULE = "genesys_oidc"
 PYJWT = "PyJWT[crypto]>=2.8"
 TODO = "TODO(migrate:ZG107)"
-
-# Where each library's signing call takes the payload: (position, keywords).
-_PAYLOAD_ARG = {"pyjwt": (0, ("payload", "claims")), "python-jose": (0, ("claims", "payload")),
-                "authlib": (1, ("payload",))}
+REFUSE = f"{PROVIDER_MODULE}.refuse"  # the guard of a route that had none: nobody is signed in
+REBIND = f"TODO(migrate:{REBIND_RULE})"
+MODES = ("beside", "replace", "remove")
 _SKIP_DIRS = {"node_modules", "site-packages", "__pycache__", "venv", "env"}
 
 
@@ -234,8 +241,12 @@ class ViewCodemod(ImportsCodemod):
 
     def __init__(self, context: CodemodContext, *, line: int, column: int, claims: Sequence[Claim] = (),
                  todos: Sequence[Todo | str] = (), issuer_path: str = "/oidc", library: str = "pyjwt",
-                 package: bool = False, path: str = "<module>") -> None:
+                 package: bool = False, path: str = "<module>", mode: str = "replace",
+                 note: str | None = None) -> None:
         super().__init__(context)
+        assert mode in MODES, mode
+        self.mode = mode
+        self.note = note  # the keep note (without "# "), for mode "beside"
         self.line, self.column = line, column
         self.claims = [c if isinstance(c, Claim) else Claim.of(c) for c in claims]
         self.todos = todo_lines(todos)
@@ -248,6 +259,7 @@ class ViewCodemod(ImportsCodemod):
         self.check_lines: list[str] = []  # what the claims function checks first
         self.mount_prefix = issuer_path  # the path given to the app / blueprint / router
         self.dead: dict[cst.CSTNode, list[str]] = {}  # module statements only the view used
+        self.unbound: dict[str, str] = {}  # names the claims read that cannot be rebound -> why
 
     # -- errors and positions ----------------------------------------------------------------
 
@@ -270,21 +282,73 @@ class ViewCodemod(ImportsCodemod):
     def visit_Module(self, node: cst.Module) -> bool:
         call = self._signing_call(node)
         fn = self._view_function(call)
-        self.view = self.analyse(fn, call)
-        self.after_analysis(self.view)
-        self.guard = self.guard_for(self.view)
-        self.check_lines = self.checks(self.view)
-        RemoveImportsVisitor.remove_unused_import_by_node(self.context, fn)
-        self._dead_constants(node, fn)
+        if self.mode == "remove":
+            self.view = self.located(fn, call)
+            self.after_location(self.view)
+        else:
+            self.view = self.analyse(fn, call)
+            self.after_analysis(self.view)
+            self.guard = self.guard_for(self.view)
+            self.check_lines = self.checks(self.view)
+        if self.mode != "beside":
+            piece = self.piece(fn)
+            RemoveImportsVisitor.remove_unused_import_by_node(self.context, piece)
+            self._dead_constants(node, piece)
         return True
+
+    def piece(self, fn: cst.FunctionDef) -> cst.FunctionDef | cst.ClassDef:
+        """What a cut-over removes: the view function (a class-based view: its class)."""
+        return fn
+
+    def located(self, fn: cst.FunctionDef, call: cst.Call) -> View:
+        """The view read only for where it is and its route (the cut-over of a kept view)."""
+        line, _ = self.pos(fn.decorators[0] if fn.decorators else fn)
+        text_line = self.module.code.splitlines()[line - 1] if self.module else ""  # type: ignore[union-attr]
+        p = fn.params
+        params = [x.name.value for x in (*p.posonly_params, *p.params, *p.kwonly_params)]
+        view = View(fn, call, not isinstance(self.parent(fn), cst.Module),
+                    text_line[:len(text_line) - len(text_line.lstrip())], params)
+        self._decorators(view)
+        return view
 
     def after_analysis(self, view: View) -> None:
         """Framework checks and imports, once the view is read."""
 
+    def after_location(self, view: View) -> None:
+        """Framework checks, once the view to remove is found."""
+
+    def _heading_after_cutover(self, fn: cst.FunctionDef) -> cst.FunctionDef:
+        """The claims function's heading no longer speaks of a route kept above it."""
+        lines = list(fn.leading_lines)
+        block = [i for i, line in enumerate(lines) if line.comment is not None]
+        text = " ".join(lines[i].comment.value.lstrip("# ") for i in block)  # type: ignore[union-attr]
+        if "which stays until cut-over" not in text:
+            return fn
+        new = text.replace(" above, which stays until cut-over.", ", which the cut-over removed.")
+        width = max(60, 92 - len(self.view.indent if self.view else ""))
+        comments = [cst.EmptyLine(comment=cst.Comment(f"# {line}")) for line in textwrap.wrap(new, width)]
+        return fn.with_changes(leading_lines=[line for line in lines if line.comment is None] + comments)
+
+    @property
+    def note_text(self) -> str:
+        return self.note or keep_note(self.view.http_route if self.view else None, self)  # type: ignore[arg-type]
+
+    def unbind(self, name: str, why: str) -> None:
+        """A name the claims read that the provider's request has no equivalent for."""
+        self.unbound.setdefault(name, why)
+
     def leave_FunctionDef(self, original: cst.FunctionDef,
-                          updated: cst.FunctionDef) -> cst.BaseStatement | cst.FlattenSentinel:
+                          updated: cst.FunctionDef) -> cst.BaseStatement | cst.FlattenSentinel | cst.RemovalSentinel:
+        if self.mode == "remove" and original.name.value == CLAIMS_FUNCTION:
+            return self._heading_after_cutover(updated)
         if self.view is None or original is not self.view.fn:
             return updated
+        if self.mode == "remove":
+            return cst.RemoveFromParent()
+        if self.mode == "beside":
+            kept = updated.with_changes(leading_lines=[*updated.leading_lines, cst.EmptyLine(
+                comment=cst.Comment(f"# {self.note_text}"))])
+            return cst.FlattenSentinel([kept, *self.replacement(self.view)])
         return cst.FlattenSentinel(self.replacement(self.view))
 
     def leave_SimpleStatementLine(self, original: cst.SimpleStatementLine,
@@ -317,9 +381,13 @@ class ViewCodemod(ImportsCodemod):
         block = self.parent(n)
         owner = self.parent(block) if block is not None else None
         if isinstance(owner, cst.ClassDef):
-            raise self.fail(f"{owner.name.value}.{n.name.value} is a class-based view: replace it by hand with "
-                            f"{PROVIDER_MODULE} mounted at {self.issuer_path} (the module's docstring shows how)", n)
+            self.class_view(owner, n)
         return n
+
+    def class_view(self, cls: cst.ClassDef, fn: cst.FunctionDef) -> None:
+        """A method signs: the frameworks that have class-based views take it (Django)."""
+        raise self.fail(f"{cls.name.value}.{fn.name.value} is a class-based view: mount {PROVIDER_MODULE} at "
+                        f"{self.issuer_path} by hand (the module's docstring shows how)", fn)
 
     # -- reading the view ------------------------------------------------------------------------
 
@@ -365,12 +433,12 @@ class ViewCodemod(ImportsCodemod):
         return best
 
     def _payload_arg(self, call: cst.Call) -> cst.BaseExpression | None:
-        index, keywords = _PAYLOAD_ARG.get(self.library, _PAYLOAD_ARG["pyjwt"])
+        index = libraries.payload_position(self.library, self.qualified(call.func))
         positional = [a for a in call.args if a.keyword is None and not a.star]
         for a in call.args:
-            if a.keyword is not None and a.keyword.value in keywords:
+            if a.keyword is not None and a.keyword.value in libraries.PAYLOAD_KEYWORDS:
                 return a.value
-        return positional[index].value if len(positional) > index else None
+        return positional[index].value if index is not None and len(positional) > index else None
 
     def analyse(self, fn: cst.FunctionDef, call: cst.Call) -> View:
         line, col = self.pos(fn.decorators[0] if fn.decorators else fn)
@@ -435,15 +503,16 @@ class ViewCodemod(ImportsCodemod):
             if name in params:
                 view.param_reads.add(name)
             elif name in self.bound(top):
-                raise self.fail(f"the claims use `{name}`, which the view computes inside the block that signs "
-                                f"the token; write {CLAIMS_FUNCTION} by hand", top)
+                self.unbind(name, "which the old view computed inside the block that signs the token")
             elif name in later:
-                raise self.fail(f"the claims use `{name}`, which the view computes after it signs the token; "
-                                f"write {CLAIMS_FUNCTION} by hand", top)
+                self.unbind(name, "which the old view computed after it signed the token")
         for s in kept + [nodes[t] for t in nodes if nodes[t] is not None]:  # type: ignore[operator]
-            if any(isinstance(n, cst.Await) for n in walk(s)):
-                raise self.fail(f"the claims need `await`, and the provider calls {CLAIMS_FUNCTION} "
-                                "synchronously; write it by hand", s)
+            awaited = [n for n in walk(s) if isinstance(n, cst.Await)]
+            if awaited:
+                code = " ".join(self.module.code_for_node(awaited[0]).split())
+                for name in sorted(self.bound(s)) or ["await"]:
+                    self.unbind(name, f"which the old view awaited (`{code}`), and the provider calls "
+                                      f"{CLAIMS_FUNCTION} synchronously")
         view.exits = any(s in exits for s in kept)
         view.kept = [s.visit(_ExitsToNone()) for s in kept]  # type: ignore[misc]
         if view.payload is not None:
@@ -478,10 +547,11 @@ class ViewCodemod(ImportsCodemod):
             else:
                 view.guards.append(d)
 
-    def _dead_constants(self, module: cst.Module, fn: cst.FunctionDef) -> None:
+    def _dead_constants(self, module: cst.Module, fn: cst.FunctionDef | cst.ClassDef) -> None:
         """Module-level assignments read only by the removed view (ZENDESK_SECRET = os.environ[...])."""
         inside = {id(n) for n in walk(fn)}
-        read_in_view = {n.value for part in (fn.params, fn.body) for n in walk(part) if isinstance(n, cst.Name)}
+        parts = (fn.params, fn.body) if isinstance(fn, cst.FunctionDef) else (*fn.bases, fn.body)
+        read_in_view = {n.value for part in parts for n in walk(part) if isinstance(n, cst.Name)}
         elsewhere: dict[str, int] = {}
         for n in walk(module):
             if isinstance(n, cst.Name) and id(n) not in inside:
@@ -519,6 +589,10 @@ class ViewCodemod(ImportsCodemod):
 
     def heading(self, view: View) -> list[str]:
         where = f"route {json.dumps(view.route_path)}" if view.route_path else f"view {view.fn.name.value}"
+        if self.mode == "beside":
+            return ["Genesys Cloud Messenger signs visitors in through the OpenID provider mounted below; the "
+                    f"ID token's claims come from the expressions of the Zendesk token {where} above, which "
+                    "stays until cut-over."]
         return ["Genesys Cloud Messenger signs visitors in through the OpenID provider mounted below "
                 f"(it replaces the Zendesk token {where}); the ID token's claims come from the expressions the "
                 "Zendesk token used."]
@@ -526,8 +600,31 @@ class ViewCodemod(ImportsCodemod):
     def parse(self, code: str) -> cst.Module:
         return cst.parse_module(code, config=cst.PartialParserConfig(default_indent=self.unit, default_newline="\n"))
 
+    def rebind_lines(self, view: View) -> list[str]:
+        """The ZG222 TODOs: each claim expression reading a name that cannot be rebound."""
+        out = []
+        for name, why in self.unbound.items():
+            pattern = rf"(?<![\w.]){re.escape(name)}\b"
+            found = [(t, v) for t, v in view.values.items() if re.search(pattern, v)]
+            if not found and view.payload is not None and re.search(pattern, self.module.code_for_node(view.payload[1])):
+                found = [(t, view.values[t]) for t in view.values]
+            if not found and any(re.search(pattern, self.module.code_for_node(k)) for k in view.kept):
+                found = [("", f"the code before the token reads `{name}`")]
+            for target, value in found or [("", name)]:
+                what = f"`{value}` (claim {target})" if target else value
+                out.append(f"{REBIND}: {what} reads `{name}`, {why}; nobody is signed in until it is written from "
+                           "the signed-in user")
+        return list(dict.fromkeys(out))
+
     def claims_function(self, view: View) -> cst.FunctionDef:
         i = self.unit  # lines inside brackets are indented relative to the block
+        if self.unbound:  # "no user" rather than code that raises on every request
+            lines = [f"{i}# {line}\n" for text in self.rebind_lines(view)
+                     for line in textwrap.wrap(text, max(60, 92 - len(view.indent) - len(i)), subsequent_indent="  ")]
+            fn = self.parse(f"def {CLAIMS_FUNCTION}({self.claims_params(view)}):\n" + "".join(lines)
+                            + f"{i}return None\n").body[0]
+            assert isinstance(fn, cst.FunctionDef)
+            return fn
         entries = [f"{i}{i}{json.dumps(t)}: {view.values[c.target]},  # {c.source} -> {t} ({c.origin})"
                    for c in self.claims for t in [c.target]]
         entries += [f"{i}{i}# {t}" for t in self.todos]
@@ -545,7 +642,10 @@ class ViewCodemod(ImportsCodemod):
 
     def replacement(self, view: View) -> list[cst.BaseStatement]:
         fn = self.claims_function(view)
-        leading = _without_zendesk_comments(list(view.fn.leading_lines))
+        if self.mode == "beside":
+            leading = blank_lines(1 if view.nested else 2)
+        else:
+            leading = _without_zendesk_comments(list(view.fn.leading_lines))
         width = max(60, 92 - len(view.indent))
         leading += [cst.EmptyLine(comment=cst.Comment(f"# {line}"))
                     for text in self.heading(view) for line in textwrap.wrap(text, width)]
@@ -846,21 +946,44 @@ def wire_module(ctx: WireContext, framework: str, codemod_class: type[ViewCodemo
     s = plan.signer
     src = ctx.source(s.path)
     provider_dir = str(options.pop("provider_dir", posixpath.dirname(s.path)))
+    mode = mode_of(ctx)
     codemod = codemod_class(CodemodContext(filename=s.path), line=s.line, column=s.column, claims=plan.claims,
                             todos=plan.todos, issuer_path=config.issuer_path, library=s.library,
-                            path=s.path, **options)  # type: ignore[arg-type]
+                            path=s.path, mode=mode, note=keep_note(s.route, config), **options)  # type: ignore[arg-type]
     out = Wiring()
     out.files[s.path] = run_codemod(codemod, src)
     view = codemod.view
     assert view is not None
     what = f"route {view.route_path}" if view.route_path else f"view {view.fn.name.value}"
-    out.why(s.path, f"line {s.line}: Zendesk JWT {what} -> {CLAIMS_FUNCTION}() for the OpenID provider at "
-                    f"{config.issuer_path} [{plan.view.profile}.yaml]")
+    if mode == "remove":
+        out.why(s.path, f"line {s.line}: the Zendesk JWT {what}, kept until cut-over, is removed (the OpenID "
+                        f"provider at {config.issuer_path} took its place)")
+        return out, codemod
+    if mode == "beside":
+        out.why(s.path, f"line {s.line}: Zendesk JWT {what} kept until cut-over (TODO(migrate:ZG220)); "
+                        f"{CLAIMS_FUNCTION}() added beside it for the OpenID provider at {config.issuer_path} "
+                        f"[{plan.view.profile}.yaml]")
+    else:
+        out.why(s.path, f"line {s.line}: Zendesk JWT {what} -> {CLAIMS_FUNCTION}() for the OpenID provider at "
+                        f"{config.issuer_path} [{plan.view.profile}.yaml]")
+    for line in codemod.rebind_lines(view) if codemod.unbound else ():
+        out.why(s.path, f"  {line}")
     provider = posixpath.join(provider_dir, f"{PROVIDER_MODULE}.py")
     out.new_files[provider] = provider_module(framework, config.issuer_path, src.newline)
     out.why(provider, "new: the OpenID provider (discovery, JWKS, authorize, token, userinfo; RS256, PKCE, "
                       f"nonce) [templates/python/{framework}.py.j2]")
     return out, codemod
+
+
+def mode_of(ctx: WireContext) -> str:
+    """beside (the default), replace (a cut-over of a route never wired), remove (of a kept one)."""
+    return ("remove" if ctx.kept else "replace") if ctx.cutover else "beside"
+
+
+def line_of(text: str, pattern: str) -> int | None:
+    """The 1-based line where `pattern` (a regex, multi-line) first matches."""
+    found = re.search(pattern, text, re.M)
+    return text.count("\n", 0, found.start()) + 1 if found else None
 
 
 def _change(before: str, after: str) -> str:

@@ -9,6 +9,7 @@ import posixpath
 import re
 import textwrap
 from collections.abc import Sequence
+from dataclasses import replace
 
 import libcst as cst
 import libcst.matchers as m
@@ -21,6 +22,7 @@ from migrate.lang.python import routes
 from migrate.lang.python.frameworks.codemods import (
     CLAIMS_FUNCTION,
     PROVIDER_MODULE,
+    REFUSE,
     TODO,
     ImportsCodemod,
     View,
@@ -28,6 +30,7 @@ from migrate.lang.python.frameworks.codemods import (
     add_dependency,
     callee_name,
     dotted_package,
+    line_of,
     python_files,
     run_codemod,
     wire_module,
@@ -37,6 +40,10 @@ from migrate.lang.python.frameworks.codemods import (
 # (require_POST on /authorize would refuse the GET it is).
 _NOT_GUARDS = ("django.views.decorators.", "rest_framework.decorators.")
 _URL_FUNCTIONS = frozenset({"path", "re_path", "url"})
+_METHOD_ONLY = frozenset({"require_GET", "require_POST", "require_safe", "require_http_methods", "csrf_exempt",
+                          "never_cache", "cache_page", "vary_on_cookie", "vary_on_headers"})
+# What the old view read from its own request that /authorize does not carry.
+_REQUEST_INPUT = "GET|POST|body|FILES|data|query_params|resolver_match"
 LOCAL = "<views>"  # a guard defined in the views module itself
 
 ImportSpec = tuple[str, str | None, str | None]  # (module, with leading dots when relative; obj; asname)
@@ -53,31 +60,105 @@ class DjangoViewCodemod(ViewCodemod):
         super().__init__(context, **kwargs)  # type: ignore[arg-type]
         self.urls = urls
         self.view_name = ""
+        self.cls: cst.ClassDef | None = None  # a class-based view: the class whose method signs
         self.guard_imports: list[ImportSpec] = []
         self.skipped: list[str] = []  # DRF decorators that are no guard for a plain Django view
+        self.mixin_todo = []
 
-    def after_analysis(self, view: View) -> None:
+    def class_view(self, cls: cst.ClassDef, fn: cst.FunctionDef) -> None:
+        if not isinstance(self.parent(cls), cst.Module):
+            raise self.fail(f"{cls.name.value} is defined inside another block: mount {PROVIDER_MODULE}.urls(...) "
+                            "by hand", cls)
+        self.cls = cls
+
+    def piece(self, fn: cst.FunctionDef) -> cst.FunctionDef | cst.ClassDef:
+        return self.cls or fn
+
+    def request_param(self, view: View) -> str:
+        """The view's request parameter (a class-based view's method: the one after self)."""
+        params = view.params[1:] if self.cls is not None else view.params
+        return params[0] if params else "request"
+
+    def after_location(self, view: View) -> None:
         if view.nested:
             raise self.fail(f"{view.fn.name.value}() is defined inside another function: mount "
                             f"{PROVIDER_MODULE}.urls(...) by hand", view.fn)
         if not view.params:
             raise self.fail(f"{view.fn.name.value}() takes no request: it is not a Django view; mount "
                             f"{PROVIDER_MODULE}.urls(...) where its caller is routed, by hand", view.fn)
-        extra = sorted(view.param_reads - {view.params[0]})
-        if extra:
-            raise self.fail(f"the claims read the URL parameter(s) {', '.join(extra)}, which the provider's "
-                            f"/authorize does not have; write {CLAIMS_FUNCTION} by hand", view.fn)
-        self.view_name = view.fn.name.value
+        self.view_name = self.cls.name.value if self.cls is not None else view.fn.name.value
+        if self.cls is not None and self.mode != "beside":
+            others = [f.name.value for f in self.cls.body.body
+                      if isinstance(f, cst.FunctionDef) and f is not view.fn]  # type: ignore[union-attr]
+            if others:
+                raise self.fail(f"{self.view_name} also has {', '.join(others)}: remove its Zendesk token method "
+                                f"{view.fn.name.value} by hand", self.cls)
+
+    def after_analysis(self, view: View) -> None:
+        self.after_location(view)
+        request = self.request_param(view)
+        if self.cls is not None:
+            self._self_request(view, request)
+        for name in sorted(view.param_reads - {request}):
+            self.unbind(name, "the old view's URL parameter, which the provider's /authorize does not have")
+        if view.reads(rf"(?<![\w.]){request}\.({_REQUEST_INPUT})\b"):
+            self.unbind(request, "the old view's request input (query or body), which /authorize does not carry")
         guards = []
-        for d in view.guards:
-            names = self.qualified(d.decorator.func if isinstance(d.decorator, cst.Call) else d.decorator)
-            if any(q.startswith(_NOT_GUARDS) for q in names):
+        for d in [*(self.cls.decorators if self.cls is not None else ()), *view.guards]:
+            dec = d.decorator
+            if self.cls is not None or (isinstance(dec, cst.Call) and callee_name(dec) == "method_decorator"):
+                inner = _method_decorated(dec)
+                if inner is None:
+                    continue
+                d = d.with_changes(decorator=inner)
+                dec = inner
+            names = self.qualified(dec.func if isinstance(dec, cst.Call) else dec)
+            if any(q.startswith(_NOT_GUARDS) for q in names) or callee_name(dec) in _METHOD_ONLY:
                 if any(q.startswith("rest_framework.") for q in names):
                     self.skipped.append(" ".join(self.module.code_for_node(d.decorator).split()))
                 continue
             guards.append(d)
         view.guards = guards
         self.guard_imports = [self._binding(name) for d in guards for name in sorted(self.reads(d.decorator))]
+        if self.cls is not None:
+            self._mixins()
+
+    def _self_request(self, view: View, request: str) -> None:
+        """In a class-based view, `self.request` is the request the provider hands the claims; any
+        other attribute of the view has no equivalent there."""
+        pattern = r"(?<![\w.])self\.request\b"
+        view.values = {t: re.sub(pattern, request, v) for t, v in view.values.items()}
+        view.kept = [k.visit(_SelfRequest(request)) for k in view.kept]  # type: ignore[misc]
+        view.code = "\n".join([*view.values.values(), *(self.module.code_for_node(k) for k in view.kept)])
+        view.param_reads.discard("self")
+        if re.search(r"(?<![\w.])self\b", view.code):
+            self.unbind("self", "the class-based view's own attributes, which the provider's request has none of")
+        if view.params[1:2] != [request]:  # a method without a request parameter: the provider passes one
+            view.params = [view.params[0], request, *view.params[1:]]
+
+    def _mixins(self) -> None:
+        """LoginRequiredMixin is login_required; a mixin that checks more is a TODO."""
+        assert self.cls is not None
+        for base in self.cls.bases:
+            name = callee_name(base.value) or ""
+            if name == "LoginRequiredMixin":
+                self.guard_imports.append(("django.contrib.auth.decorators", "login_required", None))
+                self.mixin_guard = "login_required"
+            elif name in ("PermissionRequiredMixin", "UserPassesTestMixin", "AccessMixin"):
+                self.mixin_todo.append(f"{TODO}: {self.view_name}'s {name} is not carried to the provider's "
+                                       "guard: add the same check to guard= by hand")
+
+    mixin_guard: str | None = None
+    mixin_todo: list[str]
+
+    def guard_for(self, view: View) -> str | None:
+        decorators = self.guard_code(view)
+        if self.mixin_guard is None:
+            return decorators
+        if decorators is None:
+            return self.mixin_guard
+        inner = decorators[len("lambda view: "):] if decorators.startswith("lambda view: ") else f"{decorators}(view)"
+        return f"lambda view: {self.mixin_guard}({inner})"
 
     def _binding(self, name: str) -> ImportSpec:
         """How this module gets `name`, for urls.py to get it the same way."""
@@ -103,36 +184,89 @@ class DjangoViewCodemod(ViewCodemod):
                         f"mount {PROVIDER_MODULE}.urls(...) with the right guard by hand")
 
     def claims_params(self, view: View) -> str:
-        return view.params[0]
+        return self.request_param(view)
 
     def checks(self, view: View) -> list[str]:
-        request = view.params[0]
+        request = self.request_param(view)
         if self.guard is None and not view.exits and view.reads(rf"(?<![\w.]){request}\.user\b"):
             return [f"if not {request}.user.is_authenticated:\n{self.unit}return None"]
         return []
 
     def heading(self, view: View) -> list[str]:
+        if self.mode == "beside":
+            return [f"Genesys Cloud Messenger signs visitors in through the OpenID provider that {self.urls} "
+                    f"mounts with this function; the ID token's claims come from the expressions of the Zendesk "
+                    f"token view {self.view_name} above, which stays until cut-over."]
         return [f"Genesys Cloud Messenger signs visitors in through the OpenID provider that {self.urls} mounts "
-                f"with this function (it replaces the Zendesk token view {view.fn.name.value}); the ID token's "
+                f"with this function (it replaces the Zendesk token view {self.view_name}); the ID token's "
                 "claims come from the expressions the Zendesk token used."]
+
+    # -- a class-based view: its class is the piece that stays, goes, or is replaced ----------------
+
+    def leave_FunctionDef(self, original: cst.FunctionDef, updated: cst.FunctionDef):  # type: ignore[override]
+        if self.cls is None or self.view is None or original is not self.view.fn:
+            return super().leave_FunctionDef(original, updated)
+        if self.mode == "beside":  # the note above the method that signs (scan judges the method)
+            return updated.with_changes(leading_lines=[*updated.leading_lines, cst.EmptyLine(
+                comment=cst.Comment(f"# {self.note_text}"))])
+        return updated
+
+    def leave_ClassDef(self, original: cst.ClassDef, updated: cst.ClassDef
+                       ) -> cst.BaseStatement | cst.FlattenSentinel | cst.RemovalSentinel:
+        if original is not self.cls or self.view is None:
+            return updated
+        if self.mode == "remove":
+            return cst.RemoveFromParent()
+        view = replace(self.view, fn=updated, nested=False, indent="")  # type: ignore[arg-type]
+        if self.mode == "beside":
+            return cst.FlattenSentinel([updated, *self.replacement(view)])
+        return cst.FlattenSentinel(self.replacement(view))
+
+
+class _SelfRequest(cst.CSTTransformer):
+    """`self.request` -> the request parameter, in a statement kept for the claims function."""
+
+    def __init__(self, request: str) -> None:
+        super().__init__()
+        self.request = request
+
+    def leave_Attribute(self, original: cst.Attribute, updated: cst.Attribute) -> cst.BaseExpression:
+        if m.matches(updated, m.Attribute(value=m.Name("self"), attr=m.Name("request"))):
+            return cst.Name(self.request, lpar=updated.lpar, rpar=updated.rpar)
+        return updated
+
+
+def _method_decorated(dec: cst.BaseExpression) -> cst.BaseExpression | None:
+    """`login_required` from `method_decorator(login_required, name="dispatch")`."""
+    if isinstance(dec, cst.Call) and callee_name(dec) == "method_decorator" and dec.args and \
+            dec.args[0].keyword is None:
+        inner = dec.args[0].value
+        if isinstance(inner, (cst.List, cst.Tuple)) and len(inner.elements) == 1:
+            inner = inner.elements[0].value
+        return inner
+    return None
 
 
 class DjangoUrlsCodemod(ImportsCodemod):
-    """urls.py: the pattern routed to the old view -> `path("oidc/", include(genesys_oidc.urls(...)))`."""
+    """urls.py: `path("oidc/", include(genesys_oidc.urls(...)))` after the pattern routed to the old
+    view (mode beside), in its place (replace), or the old pattern removed (remove)."""
 
     DESCRIPTION = "Mount the Genesys OpenID provider where the Zendesk JWT view was routed."
     METADATA_DEPENDENCIES = (PositionProvider, ParentNodeProvider)
 
     def __init__(self, context: CodemodContext, *, view: str, route: str = "oidc/", guard: str | None = None,
                  guard_imports: Sequence[ImportSpec] = (), provider_package: str | None = None,
-                 comments: Sequence[str] = (), path: str = "urls.py", checked: bool = False) -> None:
+                 comments: Sequence[str] = (), path: str = "urls.py", checked: bool = False,
+                 mode: str = "replace", claims_view: str | None = None) -> None:
         super().__init__(context)
         self.view, self.route, self.guard = view, route, guard
+        self.claims_view = claims_view  # the name the claims function is reached by, when not the view's
         self.guard_imports = list(guard_imports)
         self.provider_package = provider_package
         self.comments = list(comments)
         self.path = path
         self.checked = checked  # genesys_claims itself returns None for an anonymous visitor
+        self.mode = mode
         self.entry: cst.Call | None = None
         self.extra: set[cst.Call] = set()
         self.new: cst.Call | None = None
@@ -142,11 +276,13 @@ class DjangoUrlsCodemod(ImportsCodemod):
 
     def _target(self, value: cst.BaseExpression) -> tuple[cst.BaseExpression, list[str]] | None:
         """The reference to the view in a pattern's view argument, and the functions wrapped around it
-        (`login_required(views.zendesk_jwt)`), outermost first."""
+        (`login_required(views.zendesk_jwt)`), outermost first; `views.ZendeskJwt.as_view()` for a class."""
         wrappers = []
         while isinstance(value, cst.Call) and value.args and value.args[0].keyword is None:
             wrappers.append(" ".join(self.module.code_for_node(value.func).split()))
             value = value.args[0].value
+        if isinstance(value, cst.Call) and m.matches(value.func, m.Attribute(attr=m.Name("as_view"))):
+            value = value.func.value  # type: ignore[attr-defined]
         if m.matches(value, m.Name(self.view) | m.Attribute(attr=m.Name(self.view))):
             return value, wrappers
         return None
@@ -165,16 +301,18 @@ class DjangoUrlsCodemod(ImportsCodemod):
             raise WiringError(f"{self.path}: no URL pattern routes to {self.view}; include "
                               f"{PROVIDER_MODULE}.urls(...) at the issuer's path by hand")
         self.entry, ref, wrappers = found[0]
-        self.extra = {f[0] for f in found[1:]}
+        self.extra = {f[0] for f in found[1:]} if self.mode != "beside" else set()
         self.line = self.get_metadata(PositionProvider, self.entry).start.line
-        self.new = self._pattern(ref, wrappers)
+        if self.mode != "remove":
+            self.new = self._pattern(ref, wrappers)
         stmt = self.entry
         while not isinstance(self.get_metadata(ParentNodeProvider, stmt), cst.Module):
             stmt = self.get_metadata(ParentNodeProvider, stmt)
         self.statement = stmt
-        RemoveImportsVisitor.remove_unused_import_by_node(self.context, self.entry)
-        for c in self.extra:
-            RemoveImportsVisitor.remove_unused_import_by_node(self.context, c)
+        if self.mode != "beside":
+            RemoveImportsVisitor.remove_unused_import_by_node(self.context, self.entry)
+            for c in self.extra:
+                RemoveImportsVisitor.remove_unused_import_by_node(self.context, c)
         return True
 
     def _view_import(self) -> str | None:
@@ -217,28 +355,56 @@ class DjangoUrlsCodemod(ImportsCodemod):
         AddImportsVisitor.add_needed_import(self.context, "django.urls", "include")
         AddImportsVisitor.add_needed_import(self.context, "django.urls", "path")
         if guard is None and not self.checked:
-            self.comments.append(f"{TODO}: the old view had no login guard: pass the site's login decorator "
-                                 "as guard=")
+            self.comments.append(f"{TODO}: the old view had no login guard: nobody is signed in until the "
+                                 f"site's login decorator replaces guard={REFUSE}")
+            guard = REFUSE
         args = f"claims={claims}" + (f", guard={guard}" if guard else "")
         self.guard = guard
         return cst.parse_expression(f"path({json.dumps(self.route)}, include({PROVIDER_MODULE}.urls({args})))")
 
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
-        if original is self.entry and self.new is not None:
+        if original is self.entry and self.new is not None and self.mode == "replace":
             return self.new.with_changes(lpar=updated.lpar, rpar=updated.rpar)
         return updated
 
     def leave_Element(self, original: cst.Element, updated: cst.Element
                       ) -> cst.Element | cst.RemovalSentinel:
-        return cst.RemoveFromParent() if original.value in self.extra else updated
+        if original.value in self.extra or (self.mode == "remove" and original.value is self.entry):
+            return cst.RemoveFromParent()
+        return updated
 
     def _lines(self) -> list[str]:
-        notes = [f"Genesys Cloud OpenID provider (it replaces the Zendesk token view {self.view})", *self.comments]
+        what = "beside the Zendesk token view" if self.mode == "beside" else "it replaces the Zendesk token view"
+        notes = [f"Genesys Cloud OpenID provider ({what} {self.view})", *self.comments]
         return [line for note in notes for line in textwrap.wrap(note, 88, subsequent_indent="  ")]
+
+    def _insert(self, original: cst.List | cst.Tuple, updated: cst.List | cst.Tuple) -> cst.List | cst.Tuple:
+        """The new pattern right after the old one, separated the way the list separates its items."""
+        index = next((i for i, e in enumerate(original.elements) if e.value is self.entry), None)
+        if index is None or self.new is None:
+            return updated
+        elements = list(updated.elements)
+        entry = elements[index]
+        if isinstance(entry.comma, cst.Comma):
+            before = elements[index - 1].comma if index > 0 else None
+            if isinstance(before, cst.Comma):
+                sep = before
+            elif isinstance(updated, cst.List) and isinstance(updated.lbracket.whitespace_after, cst.ParenthesizedWhitespace):
+                sep = cst.Comma(whitespace_after=updated.lbracket.whitespace_after)
+            else:
+                sep = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+            elements[index] = entry.with_changes(comma=sep)
+            elements.insert(index + 1, cst.Element(self.new, comma=entry.comma))
+        else:  # the last item, with no trailing comma
+            before = elements[index - 1].comma if index > 0 else None
+            sep = before if isinstance(before, cst.Comma) else cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+            elements[index] = entry.with_changes(comma=sep)
+            elements.insert(index + 1, cst.Element(self.new))
+        return updated.with_changes(elements=elements)
 
     def _comment_before(self, original: cst.List | cst.Tuple, updated: cst.List | cst.Tuple
                         ) -> cst.List | cst.Tuple:
-        index = next((i for i, e in enumerate(original.elements) if e.value is self.entry), None)
+        index = next((i for i, e in enumerate(updated.elements) if e.value is self.new), None)
         if index is None or isinstance(updated, cst.Tuple) and not updated.lpar:
             return updated
         if index == 0:
@@ -261,15 +427,27 @@ class DjangoUrlsCodemod(ImportsCodemod):
             comma=elements[index - 1].comma.with_changes(whitespace_after=new_ws))  # type: ignore[union-attr]
         return updated.with_changes(elements=elements)
 
+    def _sequence(self, original: cst.List | cst.Tuple, updated: cst.List | cst.Tuple) -> cst.List | cst.Tuple:
+        if self.mode == "remove":
+            return updated
+        if self.mode == "beside":
+            updated = self._insert(original, updated)
+        elif self.new is not None:  # replace: the new call took the old one's place
+            index = next((i for i, e in enumerate(original.elements) if e.value is self.entry), None)
+            if index is None:
+                return updated
+            self.new = updated.elements[index].value  # type: ignore[assignment]
+        return self._comment_before(original, updated)
+
     def leave_List(self, original: cst.List, updated: cst.List) -> cst.List:
-        return self._comment_before(original, updated)  # type: ignore[return-value]
+        return self._sequence(original, updated)  # type: ignore[return-value]
 
     def leave_Tuple(self, original: cst.Tuple, updated: cst.Tuple) -> cst.Tuple:
-        return self._comment_before(original, updated)  # type: ignore[return-value]
+        return self._sequence(original, updated)  # type: ignore[return-value]
 
     def leave_SimpleStatementLine(self, original: cst.SimpleStatementLine,
                                   updated: cst.SimpleStatementLine) -> cst.SimpleStatementLine:
-        if original is self.statement and not self.commented:  # a one-line list: say it above
+        if original is self.statement and not self.commented and self.mode != "remove":  # a one-line list
             lines = [cst.EmptyLine(comment=cst.Comment(f"# {c}")) for c in self._lines()]
             return updated.with_changes(leading_lines=[*updated.leading_lines, *lines])
         return updated
@@ -331,34 +509,63 @@ def wire(ctx: WireContext) -> Wiring:
     s = ctx.plan.signer
     app_dir = _app_dir(ctx.root, s.path)
     views_dir = posixpath.dirname(s.path)
-    if not s.function or not s.function.isidentifier():
-        raise WiringError(f"{s.path}:{s.line}: the Zendesk JWT is not signed inside a view function; include "
-                          f"{PROVIDER_MODULE}.urls(...) at {ctx.config.issuer_path} by hand")
-    urls, old_path = _urls_for(ctx, s.function)
+    view = _view_name(ctx)
+    urls, old_path = _urls_for(ctx, view)
     if urls == s.path:
         raise WiringError(f"{s.path}:{s.line}: the view and its URL patterns are in the same module; include "
                           f"{PROVIDER_MODULE}.urls(...) at {ctx.config.issuer_path} by hand")
     out, codemod = wire_module(ctx, "django", DjangoViewCodemod, provider_dir=app_dir,
                                urls=posixpath.basename(urls) if posixpath.dirname(urls) == views_dir else urls)
+    assert codemod.view is not None
+    out.route = routes.route(routes.django_method(codemod.view.fn), old_path)
     route, comments = _route(ctx, urls)
     if codemod.skipped:
         comments.append(f"{TODO}: {', '.join(codemod.skipped)} (Django REST framework) do not apply to the "
                         "provider: its guard sees the session user only")
+    comments += codemod.mixin_todo
     same = posixpath.dirname(urls) == views_dir
     imports = codemod.guard_imports if same else [_absolute(i, dotted_package(ctx.root, views_dir))
                                                  for i in codemod.guard_imports]
     provider_package = None if posixpath.dirname(urls) == app_dir else dotted_package(ctx.root, app_dir)
     urls_codemod = DjangoUrlsCodemod(CodemodContext(filename=urls), view=codemod.view_name, route=route,
                                      guard=codemod.guard, guard_imports=imports, provider_package=provider_package,
-                                     comments=comments, path=urls,
-                                     checked=bool(codemod.check_lines or codemod.view.exits))
+                                     comments=comments, path=urls, mode=codemod.mode,
+                                     checked=bool(codemod.check_lines or codemod.view.exits or codemod.unbound))
     out.files[urls] = run_codemod(urls_codemod, ctx.source(urls))
-    out.why(urls, f"line {urls_codemod.line}: the pattern for {codemod.view_name} -> "
+    if codemod.mode == "remove":
+        out.why(urls, f"line {urls_codemod.line}: the pattern for {codemod.view_name}, kept until cut-over, is removed")
+        return out
+    verb = "kept, and after it" if codemod.mode == "beside" else "->"
+    out.why(urls, f"line {urls_codemod.line}: the pattern for {codemod.view_name} {verb} "
                   f"include({PROVIDER_MODULE}.urls(...)) at /{route}, guard {urls_codemod.guard or 'none'}")
+    line = line_of(out.files[urls], r"\binclude\(\s*" + PROVIDER_MODULE + r"\.urls\(")
+    out.mounted = f"{urls}:{line}" if line else None
     guard = urls_codemod.guard
-    out.why(s.path, f"  guard: {guard} (the old view's decorators and wrappers), in {urls}" if guard else
-            f"  guard: none on the old view; {CLAIMS_FUNCTION}() returns None for an anonymous visitor"
+    out.why(s.path, f"  guard: {guard} (the old view's decorators and wrappers), in {urls}" if guard and guard != REFUSE
+            else f"  guard: none on the old view; {CLAIMS_FUNCTION}() returns None for an anonymous visitor"
             if codemod.check_lines or codemod.view.exits else f"  guard: none on the old view ({TODO} left)")
-    out.route = routes.route(routes.django_method(codemod.view.fn), old_path)
     add_dependency(ctx, out, "django")
     return out
+
+
+def _view_name(ctx: WireContext) -> str:
+    """The name urls.py routes the signing view by: its function, or the class of a class-based view."""
+    s = ctx.plan.signer
+    try:
+        module = cst.MetadataWrapper(cst.parse_module(ctx.source(s.path).text))
+    except cst.ParserSyntaxError:
+        module = None
+    if module is not None:
+        positions = module.resolve(PositionProvider)
+        parents = module.resolve(ParentNodeProvider)
+        for node, pos in positions.items():
+            if isinstance(node, cst.Call) and (pos.start.line, pos.start.column + 1) == (s.line, s.column):
+                n = parents.get(node)
+                while n is not None and not isinstance(n, cst.FunctionDef):
+                    n = parents.get(n)
+                if n is None:
+                    break
+                owner = parents.get(parents.get(n))
+                return owner.name.value if isinstance(owner, cst.ClassDef) else n.name.value
+    raise WiringError(f"{s.path}:{s.line}: the Zendesk JWT is not signed inside a view; include "
+                      f"{PROVIDER_MODULE}.urls(...) at {ctx.config.issuer_path} by hand")

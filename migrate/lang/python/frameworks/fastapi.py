@@ -14,6 +14,7 @@ from migrate.generate.backends import WireContext, Wiring
 from migrate.lang.python.frameworks.codemods import (
     CLAIMS_FUNCTION,
     PROVIDER_MODULE,
+    REFUSE,
     TODO,
     View,
     ViewCodemod,
@@ -21,6 +22,7 @@ from migrate.lang.python.frameworks.codemods import (
     blank_lines,
     callee_name,
     in_package,
+    line_of,
     prefix_note,
     wire_module,
 )
@@ -90,10 +92,12 @@ class FastAPICodemod(ViewCodemod):
             found = self._from_annotation(param.annotation.annotation)
         return Dependency(param, found[1]) if found else None
 
-    def after_analysis(self, view: View) -> None:
+    def after_location(self, view: View) -> None:
         if view.route is None:
-            raise self.fail(f"{view.fn.name.value}() signs the Zendesk JWT but is not a route (@app.get): include "
-                            f"{PROVIDER_MODULE}.create_router(...) where its caller's route is, by hand", view.fn)
+            raise self.fail(f"{view.fn.name.value}() signs the Zendesk JWT but is not a route (@app.get)", view.fn)
+
+    def after_analysis(self, view: View) -> None:
+        self.after_location(view)
         p = view.fn.params
         params = {x.name.value: x for x in (*p.posonly_params, *p.params, *p.kwonly_params)}
         deps = {name: d for name, x in params.items() if (d := self.dependency(x))}
@@ -110,13 +114,12 @@ class FastAPICodemod(ViewCodemod):
                     and not any(q.startswith(("fastapi.", "starlette.")) for q in kind):
                 deps[name] = Dependency(params[name], None)  # an imported Annotated alias: wrap it
             else:
-                raise self.fail(f"the claims read the route parameter `{name}`, which is not the signed-in user "
-                                f"(the provider hands {CLAIMS_FUNCTION} only what its guard dependency returns); "
-                                "write it by hand", view.fn)
+                self.unbind(name, "the old route's own parameter, not the signed-in user (the provider hands "
+                                  f"{CLAIMS_FUNCTION} only what its guard dependency returns)")
         read = [n for n in deps if n in view.param_reads]
-        if len(read) > 1:
-            raise self.fail(f"the claims read {', '.join(read)}: the provider hands {CLAIMS_FUNCTION} one value, "
-                            "what its guard dependency returns; write it by hand", view.fn)
+        for name in read[1:]:
+            self.unbind(name, f"a second dependency of the old route (the provider hands {CLAIMS_FUNCTION} one "
+                              "value, what its guard dependency returns)")
         chosen = read[0] if read else next(iter(deps), None)
         if chosen is not None:
             self.user, self.user_name = deps[chosen], chosen
@@ -158,9 +161,11 @@ class FastAPICodemod(ViewCodemod):
             comments.append(f"{TODO}: the old route read the user from the request, with no login dependency: "
                             f"make {CLAIMS_FUNCTION} return None for an anonymous visitor, or pass a dependency "
                             "that raises 401 as guard=")
-        elif self.guard is None:
-            comments.append(f"{TODO}: the old route had no login dependency: pass the site's dependency that "
-                            "returns the signed-in user (or raises 401) as guard=")
+        elif self.guard is None and not self.unbound:
+            comments.append(f"{TODO}: the old route had no login dependency: nobody is signed in until the "
+                            "site's dependency that returns the signed-in user (or raises 401) replaces "
+                            f"guard={REFUSE}")
+            self.guard = REFUSE
         args = [f"claims={CLAIMS_FUNCTION}", *([f"guard={self.guard}"] if self.guard else [])]
         code = (f"{obj}.include_router(\n"
                 f"{i}{self.call_args('create_router', args)},\n"
@@ -174,9 +179,14 @@ def wire(ctx: WireContext) -> Wiring:
     s = ctx.plan.signer
     package = in_package(ctx.root, s.path, ctx.source(s.path).text)
     out, codemod = wire_module(ctx, "fastapi", FastAPICodemod, package=package)
-    out.route = codemod.view.http_route if codemod.view is not None else None
+    assert codemod.view is not None
+    out.route = codemod.view.http_route
+    if codemod.mode == "remove":
+        return out
+    line = line_of(out.files[s.path], r"^\s*[\w.]+\.include_router\(\s*" + PROVIDER_MODULE + r"\.create_router\(")
+    out.mounted = f"{s.path}:{line}" if line else None
     guard = codemod.guard
-    out.why(s.path, f"  guard: {guard} (the old route's dependency), claims({codemod.user_name})" if guard else
-            f"  guard: none on the old route ({TODO} left)")
+    out.why(s.path, f"  guard: {guard} (the old route's dependency), claims({codemod.user_name})"
+            if guard and guard != REFUSE else f"  guard: none on the old route ({TODO} left)")
     add_dependency(ctx, out, "fastapi")
     return out

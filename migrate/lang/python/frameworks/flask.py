@@ -12,11 +12,13 @@ from migrate.generate.backends import WireContext, Wiring
 from migrate.lang.python.frameworks.codemods import (
     CLAIMS_FUNCTION,
     PROVIDER_MODULE,
+    REFUSE,
     TODO,
     View,
     ViewCodemod,
     add_dependency,
     in_package,
+    line_of,
     prefix_note,
     wire_module,
 )
@@ -24,6 +26,8 @@ from migrate.lang.python.frameworks.codemods import (
 _APPS = ("flask.Flask", "flask.app.Flask")
 _BLUEPRINTS = ("flask.Blueprint", "flask.blueprints.Blueprint")
 _CURRENT_USER = ("flask_login.current_user", "flask_login.utils.current_user")
+# What the old route read from its own request that /authorize does not carry.
+_REQUEST_INPUT = "args|form|json|values|get_json|data|files|view_args|get_data"
 
 
 class FlaskCodemod(ViewCodemod):
@@ -33,15 +37,31 @@ class FlaskCodemod(ViewCodemod):
     FRAMEWORK = "flask"
     ROUTE_METHODS = frozenset({"route", "get", "post", "put", "patch", "delete"})
 
-    def after_analysis(self, view: View) -> None:
+    def after_location(self, view: View) -> None:
         if view.route is None:
-            raise self.fail(f"{view.fn.name.value}() signs the Zendesk JWT but is not a route (@app.route): register "
-                            f"{PROVIDER_MODULE}.create_blueprint(...) where its caller's route is, by hand", view.fn)
-        if view.param_reads:
-            names = ", ".join(sorted(view.param_reads))
-            raise self.fail(f"the claims read the route's URL parameter(s) {names}, which the provider's /authorize "
-                            f"does not have; write {CLAIMS_FUNCTION} by hand", view.fn)
+            raise self.fail(f"{view.fn.name.value}() signs the Zendesk JWT but is not a route (@app.route)", view.fn)
+
+    def after_analysis(self, view: View) -> None:
+        self.after_location(view)
+        for name in sorted(view.param_reads):
+            self.unbind(name, "the old route's URL parameter, which the provider's /authorize does not have")
+        request = self._flask_name("request")
+        if request and view.reads(rf"(?<![\w.]){request}\.({_REQUEST_INPUT})\b"):
+            self.unbind(request, "the old route's request input (query or body), which /authorize does not carry")
         self.import_provider()
+
+    def _flask_name(self, name: str) -> str | None:
+        """The local name of `flask.<name>` in this module."""
+        for n in self.module.body:  # type: ignore[union-attr]
+            if isinstance(n, cst.SimpleStatementLine) and isinstance(n.body[0], cst.ImportFrom):
+                imp = n.body[0]
+                if isinstance(imp.names, cst.ImportStar) or imp.module is None or \
+                        self.module.code_for_node(imp.module) != "flask":  # type: ignore[union-attr]
+                    continue
+                for alias in imp.names:
+                    if alias.evaluated_name == name:
+                        return alias.evaluated_alias or name
+        return None
 
     def _current_user(self) -> str | None:
         """The name flask_login's current_user has in this module."""
@@ -74,8 +94,10 @@ class FlaskCodemod(ViewCodemod):
             comments.append(prefix_note(self, view, "blueprint", "url_prefix", "registered"))
             prefix = self.mount_prefix
         guard = self.guard
-        if guard is None and not self.check_lines and not view.exits:
-            comments.append(f"{TODO}: the old route had no login guard: pass the site's login decorator as guard=")
+        if guard is None and not self.check_lines and not view.exits and not self.unbound:
+            comments.append(f"{TODO}: the old route had no login guard: nobody is signed in until the site's "
+                            f"login decorator replaces guard={REFUSE}")
+            guard = REFUSE
         args = [f"claims={CLAIMS_FUNCTION}", *([f"guard={guard}"] if guard else [])]
         code = (f"{obj}.register_blueprint(\n"
                 f"{i}{self.call_args('create_blueprint', args)},\n"
@@ -88,9 +110,13 @@ def wire(ctx: WireContext) -> Wiring:
     s = ctx.plan.signer
     package = in_package(ctx.root, s.path, ctx.source(s.path).text)
     out, codemod = wire_module(ctx, "flask", FlaskCodemod, package=package)
-    out.route = codemod.view.http_route if codemod.view is not None else None
     view = codemod.view
     assert view is not None
+    out.route = view.http_route
+    if codemod.mode == "remove":
+        return out
+    line = line_of(out.files[s.path], r"^\s*[\w.]+\.register_blueprint\(\s*" + PROVIDER_MODULE + r"\.create_blueprint\(")
+    out.mounted = f"{s.path}:{line}" if line else None
     guard = codemod.guard
     out.why(s.path, f"  guard: {guard} (the old route's decorators)" if guard else
             "  guard: none on the old route; genesys_claims() returns None for an anonymous visitor"

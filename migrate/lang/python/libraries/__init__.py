@@ -19,6 +19,8 @@ from types import ModuleType
 
 # What a signing function's parameters are for.
 ROLES = frozenset({"payload", "key", "algorithm", "headers"})
+# The keywords a payload is passed by (`claims=` in python-jose).
+PAYLOAD_KEYWORDS = ("payload", "claims")
 
 
 @cache
@@ -41,3 +43,13 @@ def by_name() -> dict[str, ModuleType]:
 def imports() -> tuple[str, ...]:
     """Top-level modules without one of which no library can sign in a file."""
     return tuple(dict.fromkeys(m for lib in all_libraries() for m in lib.IMPORTS))
+
+
+def payload_position(library: str, qualified: set[str] | frozenset[str] = frozenset()) -> int | None:
+    """Where the payload is among the positional arguments of a library's signing call: the
+    API the call's qualified names name, else the library's first API (calls on an instance)."""
+    lib = by_name().get(library)
+    if lib is None:
+        return None
+    params = next((lib.APIS[q] for q in sorted(qualified) if q in lib.APIS), next(iter(lib.APIS.values())))
+    return params.index("payload") if "payload" in params else None

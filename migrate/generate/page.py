@@ -127,9 +127,10 @@ class Change:
 
 
 def _inside(inner: Edit, outer: Edit) -> bool:
-    if outer.start == outer.end:
+    """`inner` changes only text that `outer` replaces (an insertion at its edge does not)."""
+    if outer.start == outer.end or (inner.start, inner.end) == (outer.start, outer.end):
         return False
-    if inner.start == inner.end:  # an insertion at a boundary is outside
+    if inner.start == inner.end:
         return outer.start < inner.start < outer.end
     return outer.start <= inner.start and inner.end <= outer.end
 
@@ -140,21 +141,25 @@ def _overlap(a: Edit, b: Edit) -> bool:
     return max(a.start, b.start) < min(a.end, b.end)
 
 
+def _within(c: Change, outer: Change, first: bool) -> bool:
+    """Every edit of `c` lies in text `outer` replaces; an edit of the very same span counts as
+    inside only when `outer` came first (one of two identical changes is kept)."""
+    return all(any(_inside(e, o) or (first and (e.start, e.end) == (o.start, o.end)) for o in outer.edits)
+               for e in c.edits)
+
+
 def _resolve(path: str, changes: list[Change]) -> tuple[list[Edit], list[str], list[str]]:
     """The edits and reasons of a file's changes. A change lying inside another one's replaced
-    text goes with it (said in its reason); two changes that cross leave the file as it is, with a
+    text goes with it (its reason says so); two changes that cross leave the file as it is, with a
     note naming both."""
     kept: list[Change] = []
     reasons: list[str] = []
     for i, c in enumerate(changes):
-        outer = next((o for j, o in enumerate(changes) if j != i and (j < i or not _same(c, o))
-                      and all(any(_inside(e, oe) or (e.start, e.end) == (oe.start, oe.end) and j < i
-                                  for oe in o.edits) for e in c.edits)), None)
-        if outer is not None:
-            if c.reason is not None:
-                reasons.append(f"{c.label}: {outer.swallows}")
-            continue
-        kept.append(c)
+        outer = next((o for j, o in enumerate(changes) if j != i and _within(c, o, j < i)), None)
+        if outer is None:
+            kept.append(c)
+        elif c.reason is not None:
+            reasons.append(f"{c.label}: {outer.swallows}")
     for i, a in enumerate(kept):
         for b in kept[i + 1:]:
             if any(_overlap(x, y) for x in a.edits for y in b.edits):
@@ -162,14 +167,8 @@ def _resolve(path: str, changes: list[Change]) -> tuple[list[Edit], list[str], l
                         f"one at line {b.line} ({b.label.split(': ', 1)[-1]}) overlap; migrate this file by hand "
                         "(TODO(migrate:ZG107))")
                 return [], [], [note]
-    edits = [e for c in kept for e in c.edits]
-    line_of = {id(c): c.line for c in kept}
-    reasons += [c.reason for c in sorted(kept, key=lambda c: line_of[id(c)]) if c.reason]
-    return edits, sorted(reasons, key=_reason_line), []
-
-
-def _same(a: Change, b: Change) -> bool:
-    return [(e.start, e.end) for e in a.edits] == [(e.start, e.end) for e in b.edits]
+    reasons += [c.reason for c in kept if c.reason]
+    return [e for c in kept for e in c.edits], sorted(reasons, key=_reason_line), []
 
 
 def _reason_line(reason: str) -> int:
@@ -421,7 +420,7 @@ def guard_changes(page: Page) -> list[Change]:
             gone = page.text(name).strip("'\"")
             out.append(Change([page.edit(name, new_name)], line,
                               f"line {line}: feature test `{old}` -> `{new}`: the Messenger snippet defines Genesys, "
-                              f"{gone} no longer exists", f"line {line}: feature test `{old}`", "replaced with it"))
+                              f"{gone} no longer exists", f"line {line}: feature test `{old}`", f"part of the feature test at line {line}"))
     return out
 
 

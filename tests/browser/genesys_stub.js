@@ -31,8 +31,20 @@
     badge.textContent = 'Genesys bootstrap stub (test): ' + text;
   }
 
+  // Page-level subscriptions (Genesys('subscribe', event, callback)), and the Auth events
+  // Messenger publishes once its AuthProvider sign-in ends: Auth.authenticated after a code,
+  // Auth.authError after a refusal.
+  var subscribers = {};
+  record.published = [];
+
+  function publish(event, data) {
+    record.published.push(event);
+    (subscribers[event] || []).forEach(function (callback) { callback(data); });
+  }
+
   function settle(result) {
     record.results.push(result);
+    publish(result.resolved ? 'Auth.authenticated' : 'Auth.authError', result.resolved ? {} : result.rejected);
     if (result.resolved) {
       show('AuthProvider registered and ready; getAuthCode resolved a code ('
         + String(result.resolved.authCode).slice(0, 8) + '…), nonce and PKCE verifier.');
@@ -59,6 +71,10 @@
 
   function Genesys(verb, name, factory) {
     record.calls.push([verb, name]);
+    if (verb === 'subscribe') {
+      (subscribers[name] = subscribers[name] || []).push(factory);
+      return undefined;
+    }
     if (verb !== 'registerPlugin') return undefined;
     record.registered.push(name);
     var commands = {};

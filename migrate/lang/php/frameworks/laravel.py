@@ -12,11 +12,12 @@ import re
 import tree_sitter as ts
 
 from migrate.extract.treesitter import ancestors, walk
-from migrate.generate.backends import WireContext, Wiring, WiringError
-from migrate.generate.changes import Edit, apply_edits, with_newlines
+from migrate.generate.backends import WireContext, Wiring, WiringError, keep_note
+from migrate.generate.changes import Edit, SourceFile, apply_edits, with_newlines
 from migrate.generate.plan import BackendPlan
 from migrate.generate.render import render
 from migrate.lang.php import routes
+from migrate.lang.php.frameworks import notes
 from migrate.lang.php.frameworks.php import (
     PROVIDER,
     Script,
@@ -29,7 +30,8 @@ from migrate.lang.php.frameworks.php import (
 )
 
 CONTROLLER = "GenesysOidcController"
-ACTION = "genesysAuthorize"
+ACTION = "genesysAuthorize"  # the old action's new name when it is replaced in one step
+SIGN_IN = "signIn"  # GenesysOidcController's /authorize with the old claims, beside the kept route
 
 
 def wire(ctx: WireContext) -> Wiring:
@@ -39,7 +41,11 @@ def wire(ctx: WireContext) -> Wiring:
     script = Script.parse(src)
     closure_route = _closure_route(script, plan)
     if closure_route is not None:
-        return _wire_closure_route(ctx, script, closure_route)
+        if ctx.cutover and ctx.kept:
+            return _cut(ctx, script, closure_route, None)
+        if ctx.cutover:
+            return _wire_closure_route(ctx, script, closure_route)
+        return _beside_closure_route(ctx, script, closure_route)
     method, klass, namespace = _action(script, plan)
     old_name = script.text(method.child_by_field_name("name"))
     found = None
@@ -50,28 +56,142 @@ def wire(ctx: WireContext) -> Wiring:
             routes_path, route_stmt = path, found.statement
             break
     if found is None:
-        raise WiringError(f"{s.path}:{s.line}: no route in routes/*.php points at {klass}@{old_name}; add the "
-                          f"provider's routes under {config.issuer_path} by hand (templates/php/laravel/routes.php.j2)")
-
+        raise WiringError(f"no route in routes/*.php points at {klass}@{old_name}")
+    if ctx.cutover and ctx.kept:
+        return _cut(ctx, route_script, found, (script, method))
     out = Wiring(route=found.route)
-    out.files[s.path] = _rewrite_controller(script, plan, method, config.issuer_path)
-    out.why(s.path, f"line {s.line}: Zendesk JWT action {old_name}() -> {ACTION}(), the OpenID provider's "
-                    f"/authorize with the old claims [{plan.view.profile}.yaml]")
     fq_controller = f"{namespace}\\{CONTROLLER}" if namespace else CONTROLLER
-    out.files[routes_path] = _rewrite_routes(route_script, route_stmt, f"[{klass}::class, '{ACTION}']",
-                                             fq_controller, config.issuer_path)
-    out.why(routes_path, f"Zendesk token route -> Route::prefix('{config.issuer_path.strip('/')}') group of the "
-                         "OpenID provider, the old middleware on /authorize")
-    _add_provider(ctx, out, posixpath.dirname(s.path), namespace, src.newline)
+    if ctx.cutover:
+        out.files[s.path] = _rewrite_controller(script, plan, method, config.issuer_path)
+        out.why(s.path, f"line {s.line}: Zendesk JWT action {old_name}() -> {ACTION}(), the OpenID provider's "
+                        f"/authorize with the old claims [{plan.view.profile}.yaml]")
+        out.files[routes_path] = _rewrite_routes(route_script, route_stmt, f"[{klass}::class, '{ACTION}']",
+                                                 fq_controller, config.issuer_path,
+                                                 checked=_claims_closure(script, plan, method, "Request")[2])
+        out.why(routes_path, f"Zendesk token route -> Route::prefix('{config.issuer_path.strip('/')}') group of the "
+                             "OpenID provider, the old middleware on /authorize")
+        _add_provider(ctx, out, posixpath.dirname(s.path), namespace, src.newline)
+        out.mounted = _mounted(routes_path, out.files[routes_path], config.issuer_path)
+        return out
+    out.files[s.path] = _with_note(ctx, script)
+    out.why(s.path, f"line {s.line}: Zendesk JWT action {klass}::{old_name}() kept until cut-over "
+                    f"(TODO(migrate:ZG220)); {CONTROLLER}::{SIGN_IN}() serves Messenger sign-in with its claims "
+                    f"[{plan.view.profile}.yaml]")
+    _, closure, checked = _claims_closure(script, plan, method, "Request")
+    out.files[routes_path] = _rewrite_routes(route_script, route_stmt, f"[{CONTROLLER}::class, '{SIGN_IN}']",
+                                             fq_controller, config.issuer_path, keep=True, checked=checked)
+    out.why(routes_path, f"Route::prefix('{config.issuer_path.strip('/')}') group of the OpenID provider beside the "
+                         "Zendesk token route, its middleware on /authorize")
+    _add_provider(ctx, out, posixpath.dirname(s.path), namespace, src.newline, sign_in=closure,
+                  uses=_uses(script, "\n".join(closure)), source=f"{klass}::{old_name}()")
+    out.mounted = _mounted(routes_path, out.files[routes_path], config.issuer_path)
     return out
 
 
-def _add_provider(ctx: WireContext, out: Wiring, directory: str, namespace: str, nl: str) -> None:
+def _mounted(path: str, text: str, issuer_path: str) -> str | None:
+    for number, line in enumerate(text.splitlines(), 1):
+        if line.lstrip().startswith(f"Route::prefix('{issuer_path.strip('/')}')"):
+            return f"{path}:{number}"
+    return None
+
+
+def _with_note(ctx: WireContext, script: Script) -> str:
+    s = ctx.plan.signer
+    text, _ = notes.insert_note(script.src.text, (s.span[0] if s.span else s.line) - 1,
+                                keep_note(ctx.plan.signer.route, ctx.config))
+    return text
+
+
+def _uses(script: Script, code: str) -> list[str]:
+    """The old file's imports that `code` names (not the template's own)."""
+    own = {"use Illuminate\\Http\\Request;", "use Illuminate\\Http\\Response;"}
+    out = []
+    for n in script.doc.root.named_children:
+        text = script.text(n)
+        name = re.split(r"[\\\s]", text.rstrip(";").strip())[-1]
+        if n.type == "namespace_use_declaration" and text not in own and re.search(rf"\b{re.escape(name)}\b", code):
+            out.append(text)
+    return out
+
+
+def _cut(ctx: WireContext, route_script: Script, reg: routes.Registration,
+         controller: tuple[Script, ts.Node] | None) -> Wiring:
+    """Cut-over of a kept route: its statement (and the Zendesk comments and note above it) leaves
+    the routes file, the action it called leaves the controller, with the imports only they used."""
+    out = Wiring(route=reg.route)
+    path = route_script.src.path
+    out.files[path] = _drop_unused_imports(_without(route_script, reg.statement, route_imports=True))
+    out.why(path, f"Zendesk token route {reg.route} removed at cut-over")
+    if controller is not None:
+        script, method = controller
+        out.files[script.src.path] = _drop_unused_imports(_without(script, method))
+        out.why(script.src.path, f"Zendesk JWT action {script.text(method.child_by_field_name('name'))}() removed "
+                                 "at cut-over")
+    return out
+
+
+def _without(script: Script, node: ts.Node, route_imports: bool = False) -> str:
+    """The file without ``node``'s lines, the doc comment, attributes, Zendesk comments and notes right
+    above it; with `route_imports`, `use` lines of classes nothing else names any more."""
+    text = script.src.text
+    start, end = script.line_range(node)
+    while start > 0:
+        prev = text.rfind("\n", 0, start - 1) + 1
+        line = text[prev:start].strip()
+        if not (line.startswith(("/**", "*", "*/", "#[")) or (line.startswith("//") and (
+                "zendesk" in line.lower() or "TODO(migrate:ZG220)" in line))):
+            break
+        start = prev
+    text = text[:start] + text[end:]
+    if route_imports:
+        for m in list(re.finditer(r"^use\s+[\w\\]*\\(\w+)\s*;[ \t]*\r?\n", text, re.M)):
+            rest = text.replace(m.group(0), "", 1)
+            if m.group(1) not in ("Route",) and not re.search(rf"\b{m.group(1)}\b", rest):
+                text = rest
+    return re.sub(r"(\r?\n)(?:[ \t]*\r?\n){2,}", r"\1\1", text)
+
+
+def _beside_closure_route(ctx: WireContext, script: Script, reg: routes.Registration) -> Wiring:
+    """A closure route kept: the provider's group goes after it, /authorize a closure handing the old
+    claims to GenesysOidcController."""
+    plan, config = ctx.plan, ctx.config
+    stmt, fn = reg.statement, reg.closure
+    assert stmt is not None and fn is not None
+    s = plan.signer
+    request_type = _request_type(script.src.text)
+    request, closure, checked = _claims_closure(script, plan, fn, request_type)
+    authorize = _authorize_closure(request_type, request, closure)
+    namespace = "App\\Http\\Controllers"
+    out = Wiring(route=reg.route)
+    noted = Script.parse(SourceFile(s.path, _with_note(ctx, script), script.src.bom))
+    moved = routes.closure_route(s.path, noted.doc, noted.byte_at(s.line + 1, s.column))
+    out.files[s.path] = _rewrite_routes(noted, moved.statement, authorize, f"{namespace}\\{CONTROLLER}",
+                                        config.issuer_path, keep=True, checked=checked)
+    out.why(s.path, f"line {s.line}: Zendesk JWT route kept until cut-over (TODO(migrate:ZG220)); the OpenID "
+                    f"provider's Route::prefix('{config.issuer_path.strip('/')}') group beside it, /authorize with "
+                    f"the old claims and middleware [{plan.view.profile}.yaml]")
+    _add_provider(ctx, out, "app/Http/Controllers", namespace, script.src.newline)
+    out.mounted = _mounted(s.path, out.files[s.path], config.issuer_path)
+    return out
+
+
+def _authorize_closure(request_type: str, request: str, closure: list[str]) -> str:
+    lines = [f"function ({request_type} {request}) {{",
+             f"    return app({CONTROLLER}::class)->authorize({request}, {closure[0]}"]
+    lines += ["    " + x if x else x for x in closure[1:-1]]
+    lines += [f"    {closure[-1]});", "}"]
+    return "\n".join(("    " + x) if x and i else x for i, x in enumerate(lines))
+
+
+def _add_provider(ctx: WireContext, out: Wiring, directory: str, namespace: str, nl: str,
+                  sign_in: list[str] | None = None, uses: list[str] | None = None, source: str = "") -> None:
     config = ctx.config
     controller_path = posixpath.join(directory, f"{CONTROLLER}.php")
-    out.new_files[controller_path] = with_newlines(render("php/laravel/GenesysOidcController.php.j2",
-                                                          issuer_path=config.issuer_path, namespace=namespace), nl)
-    out.why(controller_path, "new: the provider's Laravel controller [templates/php/laravel]")
+    out.new_files[controller_path] = with_newlines(render(
+        "php/laravel/GenesysOidcController.php.j2", issuer_path=config.issuer_path, namespace=namespace,
+        sign_in=sign_in or [], uses=uses or [], source=source), nl)
+    out.why(controller_path, "new: the provider's Laravel controller" + (f", {SIGN_IN}() with the claims of {source}"
+                                                                       if sign_in else "") + " [templates/php/laravel]")
     core = posixpath.join(directory, PROVIDER)
     out.new_files[core] = with_newlines(render("php/oidc-provider.php.j2", issuer_path=config.issuer_path), nl)
     out.why(core, "new: the OpenID provider (discovery, JWKS, authorize, token, userinfo; RS256, PKCE, nonce) "
@@ -98,16 +218,14 @@ def _wire_closure_route(ctx: WireContext, script: Script, reg: routes.Registrati
     assert stmt is not None and fn is not None
     s = plan.signer
     request_type = _request_type(script.src.text)
-    request, closure = _claims_closure(script, plan, fn, request_type)
-    lines = [f"function ({request_type} {request}) {{",
-             f"    return app({CONTROLLER}::class)->authorize({request}, {closure[0]}"]
-    lines += ["    " + x if x else x for x in closure[1:-1]]
-    lines += [f"    {closure[-1]});", "}"]
-    authorize = "\n".join(("    " + x) if x and i else x for i, x in enumerate(lines))
+    request, closure, checked = _claims_closure(script, plan, fn, request_type)
+    authorize = _authorize_closure(request_type, request, closure)
     namespace = "App\\Http\\Controllers"
     out = Wiring(route=reg.route)
     out.files[s.path] = _drop_unused_imports(
-        _rewrite_routes(script, stmt, authorize, f"{namespace}\\{CONTROLLER}", config.issuer_path))
+        _rewrite_routes(script, stmt, authorize, f"{namespace}\\{CONTROLLER}", config.issuer_path, checked=checked))
+    out.mounted = _mounted(s.path, out.files[s.path], config.issuer_path)
+    out.mounted = _mounted(s.path, out.files[s.path], config.issuer_path)
     out.why(s.path, f"line {s.line}: Zendesk JWT route -> Route::prefix('{config.issuer_path.strip('/')}') group of "
                     f"the OpenID provider, /authorize with the old claims and middleware [{plan.view.profile}.yaml]")
     _add_provider(ctx, out, "app/Http/Controllers", namespace, script.src.newline)
@@ -155,14 +273,20 @@ def _middleware(script: Script, stmt: ts.Node) -> list[str]:
     return found
 
 
-def _rewrite_routes(script: Script, stmt: ts.Node, authorize: str, fq_controller: str, issuer_path: str) -> str:
+def _rewrite_routes(script: Script, stmt: ts.Node, authorize: str, fq_controller: str, issuer_path: str,
+                    keep: bool = False, checked: bool = True) -> str:
     src = script.src
     nl = src.newline
     middleware = _middleware(script, stmt)
+    todo = ""
+    if not middleware and not checked:  # a route nobody guarded: Laravel's own login check refuses no user
+        middleware = ["'auth'"]
+        todo = ("TODO(migrate:ZG107): the Zendesk token route had no login check; 'auth' refuses visitors who "
+                "are not signed in: use the site's own guard if it is another")
     old_route = re.search(r"Route::\w+\(\s*(['\"][^'\"]*['\"])", script.text(stmt))
     snippet = render("php/laravel/routes.php.j2", issuer_path=issuer_path,
                      old_route=old_route.group(1) if old_route else "",
-                     authorize=authorize,
+                     authorize=authorize, todo=todo,
                      middleware=(middleware[0] if len(middleware) == 1 else "[" + ", ".join(middleware) + "]")
                      if middleware else "")
     top = stmt
@@ -178,7 +302,10 @@ def _rewrite_routes(script: Script, stmt: ts.Node, authorize: str, fq_controller
         if not (line.startswith("//") and "zendesk" in line.lower()):
             break
         start = prev
-    if top is stmt:
+    if keep:  # the old route stays: the provider's group goes after its statement
+        _, top_end = script.line_range(top)
+        edits.append(Edit(top_end, top_end, nl + with_newlines(snippet, nl)))
+    elif top is stmt:
         edits.append(Edit(start, end, with_newlines(snippet, nl)))
     else:  # inside a group: the group's middleware must not cover /token, so the provider goes after it
         edits.append(Edit(start, end, ""))
@@ -198,9 +325,11 @@ def _rewrite_routes(script: Script, stmt: ts.Node, authorize: str, fq_controller
     return re.sub(r"(\r?\n)(?:[ \t]*\r?\n){2,}", r"\1\1", text)
 
 
-def _claims_closure(script: Script, plan: BackendPlan, fn: ts.Node, request_type: str) -> tuple[str, list[str]]:
+def _claims_closure(script: Script, plan: BackendPlan, fn: ts.Node, request_type: str) \
+        -> tuple[str, list[str], bool]:
     """The request variable and `function (Request $request): ?array { ... }` (lines, 4-space steps)
-    built from the old function's statements before the signing and the old claim expressions."""
+    built from the old function's statements before the signing and the old claim expressions; a
+    claim reading a variable nothing binds here makes it answer "no user" (ZG222)."""
     s = plan.signer
     at = script.byte_at(s.line, s.column)
     body = fn.child_by_field_name("body")
@@ -216,14 +345,28 @@ def _claims_closure(script: Script, plan: BackendPlan, fn: ts.Node, request_type
             before.append((assigned(script, stmt), script.text(stmt)))
     used = "\n".join(m.expression.text for m in plan.claims)
     locals_ = needed_locals([(n, t) for n, t in before if n is not None], used)
-    checks = [t for n, t in before if n is None and "encode(" not in t]
+    checks = [notes.refusing_returns(t) for n, t in before if n is None and "encode(" not in t]
+    bound = {request.lstrip("$")}
+    for stmt in locals_:
+        bound |= notes.variables(stmt.split("=", 1)[0])
+    free = {m.target: notes.unbound(m.expression.text + "\n" + "\n".join(locals_), bound) for m in plan.claims}
     lines = [f"function ({request_type} {request}): ?array {{"]
+    if any(free.values()):
+        lines += [f"    // {notes.unbound_todo(m.expression.text, free[m.target], 'here')}"
+                  for m in plan.claims if free[m.target]]
+        lines += ["    // " + x.lstrip() for stmt in locals_ for x in reindent(stmt, "")]
+        lines += ["    // return ["] + [f"    //     {c}" for c in claim_lines(plan)] + ["    // ];"]
+        lines += ["    return null;", "}"]
+        return request, lines, bool(checks)
     for stmt in checks + locals_:
         lines += reindent(stmt, "    ")
+        user = re.match(r"\$(\w+)\s*=\s*[^;]*\buser\(\s*\)\s*;\s*$", stmt)
+        if user:  # nobody signed in: login_required, not an error on null
+            lines += [f"    if (${user.group(1)} === null) {{", "        return null;", "    }"]
     lines.append("    return [")
     lines += [f"        {c}" for c in claim_lines(plan)]
     lines += ["    ];", "}"]
-    return request, lines
+    return request, lines, bool(checks)
 
 
 def _request_type(text: str) -> str:
@@ -235,7 +378,7 @@ def _rewrite_controller(script: Script, plan: BackendPlan, method: ts.Node, issu
     src = script.src
     nl = src.newline
     request_type = _request_type(src.text)
-    request, closure = _claims_closure(script, plan, method, request_type)
+    request, closure, _ = _claims_closure(script, plan, method, request_type)
     indent = script.src.text[script.line_range(method)[0]:script.offset(method.start_byte)] or "    "
     step = lambda line: re.sub(r"^((?:    )*)", lambda m: indent * (len(m.group(1)) // 4), line)  # noqa: E731
     lines = ["/**",

@@ -12,12 +12,13 @@ from dataclasses import dataclass
 import tree_sitter as ts
 
 from migrate.extract.treesitter import Doc
-from migrate.generate.backends import WireContext, Wiring, WiringError, nearest
+from migrate.generate.backends import WireContext, Wiring, WiringError, keep_note, nearest
 from migrate.generate.changes import Edit, SourceFile, apply_edits, with_newlines
 from migrate.generate.plan import BackendPlan, ClaimMapping
 from migrate.generate.positions import byte_offset, char_offset
 from migrate.generate.render import render
 from migrate.lang.php import routes
+from migrate.lang.php.frameworks import notes
 
 PROVIDER = "genesys-oidc-provider.php"
 EXTENSION = "ext-openssl"  # RS256 through openssl_sign: the provider needs no Composer package
@@ -167,34 +168,57 @@ def is_zendesk_comment(script: Script, node: ts.Node) -> bool:
 # --- plain PHP ----------------------------------------------------------------------------------------
 
 
+FRONT = "genesys-oidc.php"  # the provider's front controller beside a kept Zendesk token script
+
+
 def wire(ctx: WireContext) -> Wiring:
     plan, config = ctx.plan, ctx.config
     s = plan.signer
     src = ctx.source(s.path)
-    text = _rewrite(Script.parse(src), plan, config.issuer_path)
+    script = Script.parse(src)
     out = Wiring(route=routes.script_route(s.path))
-    out.files[s.path] = text
-    out.why(s.path, f"line {s.line}: Zendesk JWT script -> front controller of the OpenID provider at "
-                    f"{config.issuer_path} [{plan.view.profile}.yaml]")
-    provider_path = posixpath.join(posixpath.dirname(s.path), PROVIDER)
+    if ctx.cutover and ctx.kept:
+        out.files[s.path] = _rewrite(script, plan, config.issuer_path, cut=True)
+        out.why(s.path, f"line {s.line}: Zendesk JWT script's code removed at cut-over; the script answers 404 "
+                        "(delete it)")
+        return out
+    text = _rewrite(script, plan, config.issuer_path)
+    folder = posixpath.dirname(s.path)
+    if ctx.cutover:
+        front = s.path
+        out.files[s.path] = text
+        out.why(s.path, f"line {s.line}: Zendesk JWT script -> front controller of the OpenID provider at "
+                        f"{config.issuer_path} [{plan.view.profile}.yaml]")
+    else:
+        front = posixpath.join(folder, FRONT)
+        out.new_files[front] = text
+        out.why(front, f"new: the OpenID provider's front controller for {config.issuer_path}, with the claims and "
+                       f"login check of {s.path} [{plan.view.profile}.yaml]")
+        noted, _ = notes.insert_note(src.text, (s.span[0] if s.span else s.line) - 1, keep_note(out.route, config))
+        out.files[s.path] = noted
+        out.why(s.path, f"line {s.line}: Zendesk JWT script kept until cut-over (TODO(migrate:ZG220))")
+    line = next(i for i, x in enumerate(text.splitlines(), 1) if x.startswith("$handled = genesys_oidc_handle("))
+    out.mounted = f"{front}:{line}"
+    provider_path = posixpath.join(folder, PROVIDER)
     out.new_files[provider_path] = with_newlines(render("php/oidc-provider.php.j2", issuer_path=config.issuer_path),
                                                  src.newline)
     out.why(provider_path, "new: the OpenID provider (discovery, JWKS, authorize, token, userinfo; RS256, "
                            "PKCE, nonce) [templates/php]")
-    add_composer(ctx, out, posixpath.dirname(s.path))
+    add_composer(ctx, out, folder)
     return out
 
 
-def _rewrite(script: Script, plan: BackendPlan, issuer_path: str) -> str:
+def _rewrite(script: Script, plan: BackendPlan, issuer_path: str, cut: bool = False) -> str:
+    """The script with its top-level code from the first statement that is not a require, import
+    or comment replaced by the provider's front controller (the old guard and claims carried), or,
+    with `cut`, by a 404."""
     s = plan.signer
     at = script.byte_at(s.line, s.column)
     top = script.doc.root.named_children
     node = routes.top_level(script.doc, at)
     index = next((i for i, n in enumerate(top) if n == node), None)
     if node is None or index is None:
-        raise WiringError(f"{s.path}:{s.line}: the signing code is not a script's top-level code; call "
-                          f"genesys_oidc_handle() from a front controller for {issuer_path} by hand "
-                          "(templates/php/oidc-provider.php.j2 shows how)")
+        raise WiringError("the signing code is not a script's top-level code")
     prelude_types = {"php_tag", "namespace_use_declaration", "declare_statement", "comment", "text",
                      "text_interpolation"}
     assignments: list[tuple[set[str], str]] = []
@@ -220,18 +244,26 @@ def _rewrite(script: Script, plan: BackendPlan, issuer_path: str) -> str:
     nl = script.src.newline
 
     lines = ["// Genesys Cloud Messenger signs visitors in through the OpenID provider served by this script",
-             "// (it replaces the Zendesk token endpoint); Genesys redeems the codes it issues. Route every",
-             f"// path under {issuer_path}/ here, e.g. Apache: RewriteRule ^{issuer_path.strip('/')}/ "
-             f"/{posixpath.basename(s.path)} [L]",
+             "// (it takes over from the Zendesk token endpoint); Genesys redeems the codes it issues. Route",
+             f"// every path under {issuer_path}/ here, e.g. Apache: RewriteRule ^{issuer_path.strip('/')}/ "
+             f"/{FRONT if not cut and posixpath.basename(s.path) != FRONT else posixpath.basename(s.path)} [L]",
              "$handled = genesys_oidc_handle(",
              "    (string) parse_url($_SERVER['REQUEST_URI'] ?? '/', PHP_URL_PATH),",
              "    // the signed-in visitor's claims, from the old Zendesk token's expressions",
              "    function (): ?array {"]
-    for stmt in claims_locals:
-        lines += reindent(stmt, " " * 8)
-    lines.append("        return [")
-    lines += [" " * 12 + c for c in claim_lines(plan)]
-    lines += ["        ];", "    },"]
+    bound = {v for stmt in claims_locals for v in notes.variables(stmt.split("=", 1)[0])}
+    free = {m.target: notes.unbound(m.expression.text, bound) for m in plan.claims}
+    if any(free.values()):
+        lines += [f"        // {notes.unbound_todo(m.expression.text, free[m.target], 'here')}"
+                  for m in plan.claims if free[m.target]]
+        lines += ["        // return ["] + [" " * 8 + "//     " + c for c in claim_lines(plan)]
+        lines += ["        // ];", "        return null;", "    },"]
+    else:
+        for stmt in claims_locals:
+            lines += reindent(stmt, " " * 8)
+        lines.append("        return [")
+        lines += [" " * 12 + c for c in claim_lines(plan)]
+        lines += ["        ];", "    },"]
     if guard:
         lines += ["    // the old endpoint's login check, run before /authorize only", "    function (): bool {"]
         for stmt in guard_locals + guard:
@@ -240,8 +272,13 @@ def _rewrite(script: Script, plan: BackendPlan, issuer_path: str) -> str:
             lines.append("        // TODO(migrate:ZG107): the old endpoint refused nobody; add the site's login check")
         lines += ["        return true;", "    }"]
     else:
-        lines += ["    // TODO(migrate:ZG107): the old endpoint had no login check; add the site's own", "    null"]
+        lines += ["    // TODO(migrate:ZG107): the old endpoint had no login check; until the site's own replaces this",
+                  "    // guard, nobody is signed in here",
+                  "    function (): bool {", "        http_response_code(401);", "        return false;", "    }"]
     lines += [");", "if (!$handled) {", "    http_response_code(404);", "}"]
+    if cut:
+        lines = [f"// The Zendesk token endpoint was removed at cut-over (Messenger signs in at {issuer_path}): "
+                 "delete this script.", "http_response_code(404);"]
     block = nl.join(lines) + nl
 
     text = script.src.text
@@ -257,7 +294,8 @@ def _rewrite(script: Script, plan: BackendPlan, issuer_path: str) -> str:
     if anchor is None:
         anchor = top[0]
     end = script.offset(anchor.end_byte)
-    edits.append(Edit(end, end, f"{nl}require_once __DIR__ . '/{PROVIDER}';"))
+    if not cut:
+        edits.append(Edit(end, end, f"{nl}require_once __DIR__ . '/{PROVIDER}';"))
     out = apply_edits(text, edits)
     out = drop_unused_jwt_import(out)
     return re.sub(r"(\r?\n)(?:[ \t]*\r?\n){2,}", r"\1\1", out)

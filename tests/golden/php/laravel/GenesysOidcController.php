@@ -50,6 +50,26 @@ class GenesysOidcController
         return $this->answer($request, '/userinfo');
     }
 
+    /**
+     * /authorize behind the Zendesk token route's own middleware, with the claims the Zendesk token
+     * carried (ZendeskController::token()).
+     */
+    public function signIn(Request $request): Response
+    {
+        return $this->authorize($request, function (Request $request): ?array {
+            $user = $request->user();
+            if ($user === null) {
+                return null;
+            }
+            return [
+                'sub' => (string) $user->id,  // external_id -> sub (zendesk-messaging.yaml:10)
+                'name' => $user->name,  // name -> name (zendesk-messaging.yaml:11)
+                'email' => $user->email,  // email -> email (zendesk-messaging.yaml:12)
+                'email_verified' => (bool) ($user->hasVerifiedEmail()),  // email_verified -> email_verified (zendesk-messaging.yaml:13)
+            ];
+        });
+    }
+
     private function answer(Request $request, string $path, ?callable $claims = null): Response
     {
         $headers = [];

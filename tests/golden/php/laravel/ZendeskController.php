@@ -2,27 +2,31 @@
 
 namespace App\Http\Controllers;
 
+use Firebase\JWT\JWT;
 use Illuminate\Http\JsonResponse;
 use Illuminate\Http\Request;
 
 class ZendeskController extends Controller
 {
+    // TODO(migrate:ZG220): remove after cut-over: the Zendesk token route GET /zendesk/jwt is kept while the site moves to Messenger sign-in at /oidc (`migrate generate --cutover` removes it)
     /**
-     * Genesys Cloud Messenger: /oidc/authorize of the OpenID provider (it replaces the
-     * Zendesk token action), behind this route's own middleware, with the claims the Zendesk
-     * token carried.
+     * Zendesk Messaging: the signed-in customer's JWT for messenger loginUser.
      */
-    public function genesysAuthorize(Request $request, GenesysOidcController $oidc)
+    public function token(Request $request): JsonResponse
     {
-        return $oidc->authorize($request, function (Request $request): ?array {
-            $user = $request->user();
-            return [
-                'sub' => (string) $user->id,  // external_id -> sub (zendesk-messaging.yaml:10)
-                'name' => $user->name,  // name -> name (zendesk-messaging.yaml:11)
-                'email' => $user->email,  // email -> email (zendesk-messaging.yaml:12)
-                'email_verified' => (bool) ($user->hasVerifiedEmail()),  // email_verified -> email_verified (zendesk-messaging.yaml:13)
-            ];
-        });
+        $user = $request->user();
+
+        $payload = [
+            'external_id' => (string) $user->id,
+            'name' => $user->name,
+            'email' => $user->email,
+            'email_verified' => $user->hasVerifiedEmail(),
+            'scope' => 'user',
+        ];
+
+        $jwt = JWT::encode($payload, config('services.zendesk.messaging_secret'), 'HS256', config('services.zendesk.key_id'));
+
+        return response()->json(['jwt' => $jwt]);
     }
 
     public function status(): JsonResponse

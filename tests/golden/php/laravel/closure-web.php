@@ -8,14 +8,17 @@ Route::get('/', function () {
     return view('welcome');
 });
 
-// Genesys Cloud Messenger signs visitors in through this OpenID provider (it replaces the Zendesk
-// token route '/zendesk/jwt'); Genesys redeems the codes it issues, server to server.
+// Genesys Cloud Messenger signs visitors in through this OpenID provider (it takes over from the
+// Zendesk token route '/zendesk/jwt'); Genesys redeems the codes it issues, server to server.
 Route::prefix('oidc')->group(function () {
     Route::get('/.well-known/openid-configuration', [GenesysOidcController::class, 'discovery']);
     Route::get('/jwks.json', [GenesysOidcController::class, 'jwks']);
     Route::get('/authorize', function (Request $request) {
         return app(GenesysOidcController::class)->authorize($request, function (Request $request): ?array {
             $user = $request->user();
+            if ($user === null) {
+                return null;
+            }
             return [
                 'sub' => (string) $user->getKey(),  // external_id -> sub (zendesk-messaging.yaml:10)
                 'name' => $user->name,  // name -> name (zendesk-messaging.yaml:11)

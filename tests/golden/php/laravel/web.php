@@ -11,14 +11,15 @@ Route::get('/', function () {
 
 Route::middleware('auth')->group(function () {
     Route::get('/profile', [ProfileController::class, 'edit'])->name('profile.edit');
+    Route::get('/zendesk/jwt', [ZendeskController::class, 'token'])->middleware('verified')->name('zendesk.jwt');
 });
 
-// Genesys Cloud Messenger signs visitors in through this OpenID provider (it replaces the Zendesk
-// token route '/zendesk/jwt'); Genesys redeems the codes it issues, server to server.
+// Genesys Cloud Messenger signs visitors in through this OpenID provider (it takes over from the
+// Zendesk token route '/zendesk/jwt'); Genesys redeems the codes it issues, server to server.
 Route::prefix('oidc')->group(function () {
     Route::get('/.well-known/openid-configuration', [GenesysOidcController::class, 'discovery']);
     Route::get('/jwks.json', [GenesysOidcController::class, 'jwks']);
-    Route::get('/authorize', [ZendeskController::class, 'genesysAuthorize'])->middleware(['auth', 'verified']);
+    Route::get('/authorize', [GenesysOidcController::class, 'signIn'])->middleware(['auth', 'verified']);
     // Genesys calls these two server to server: no CSRF token (Laravel 10-12 VerifyCsrfToken and its
     // ValidateCsrfToken subclass; PreventRequestForgery in newer releases).
     Route::post('/token', [GenesysOidcController::class, 'token'])->withoutMiddleware([

@@ -5,8 +5,8 @@ require_once __DIR__ . '/genesys-oidc-provider.php';
 use Shop\Auth;
 
 // Genesys Cloud Messenger signs visitors in through the OpenID provider served by this script
-// (it replaces the Zendesk token endpoint); Genesys redeems the codes it issues. Route every
-// path under /oidc/ here, e.g. Apache: RewriteRule ^oidc/ /zendesk-jwt.php [L]
+// (it takes over from the Zendesk token endpoint); Genesys redeems the codes it issues. Route
+// every path under /oidc/ here, e.g. Apache: RewriteRule ^oidc/ /genesys-oidc.php [L]
 $handled = genesys_oidc_handle(
     (string) parse_url($_SERVER['REQUEST_URI'] ?? '/', PHP_URL_PATH),
     // the signed-in visitor's claims, from the old Zendesk token's expressions

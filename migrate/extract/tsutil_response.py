@@ -8,20 +8,60 @@ through a literal collection on the way means the token is sent inside an object
 
 from __future__ import annotations
 
-from migrate.extract.tsutil_dynamic import Index, Node, Verdict
+from dataclasses import dataclass
+from typing import Literal
+
+from migrate.extract.treesitter import Doc
+from migrate.extract.values import Grammar, Node, Values
 
 _HOPS = 3  # assignments and returns followed before giving up
 
 
-def response(index: Index, value: Node) -> str | None:
+@dataclass(frozen=True)
+class Verdict:
+    """What a node around the token does with it (see ``Dialect.sink``).
+
+    ``json`` / ``text``: the response body; ``object``: a JSON object whatever the
+    nesting; ``template``: handed to a server-side template; ``return``: the enclosing
+    function hands the value back to its caller; ``assign``: the value is stored in
+    ``name`` and travels on (``fallback`` when no later use says more); ``stop``: not a
+    response.
+    """
+
+    what: Literal["json", "text", "object", "template", "return", "assign", "stop"]
+    name: str | None = None
+    contained: bool = False  # the sink itself wraps the value in an object (json(jwt: t))
+    fallback: str | None = None
+
+
+STOP = Verdict("stop")
+
+
+class Dialect(Grammar):
+    """A grammar whose responses are traced here: what each node does with a value."""
+
+    containers: frozenset[str] = frozenset()  # literal collections (objects once serialised)
+    statements: frozenset[str] = frozenset()  # where a climb from a value ends
+
+    def sink(self, doc: Doc, parent: Node, child: Node) -> Verdict | None:
+        """What ``parent`` does with the value of its child ``child``; None to climb on."""
+        raise NotImplementedError
+
+    def unreturned(self, doc: Doc, scope: Node, contained: bool) -> str | None:
+        """The response kind of a value returned by a function nobody in the file calls."""
+        return None
+
+
+def response(index: Values, value: Node) -> str | None:
     """"json-string", "text", "object", "template", or None when the code does not show it."""
     return _Trace(index).climb(value, False, _HOPS)
 
 
 class _Trace:
-    def __init__(self, index: Index):
+    def __init__(self, index: Values):
+        assert isinstance(index.g, Dialect)
         self.index = index
-        self.d = index.d
+        self.d = index.g
         self.seen: set[Node] = set()
 
     def climb(self, value: Node, contained: bool, hops: int) -> str | None:
@@ -50,7 +90,7 @@ class _Trace:
         if v.what == "stop" or hops <= 0:
             return v.fallback
         if v.what == "assign" and v.name:
-            for use in self.index.uses(v.name, at):
+            for use in self.index.reads(v.name, at):
                 found = self.climb(use, contained, hops - 1)
                 if found:
                     return found

@@ -12,7 +12,7 @@ from migrate.extract.signer import Draft
 from migrate.extract.treesitter import Doc, ancestors, string_value, walk
 from migrate.extract.tsclaims import Call, Node, Reader, Syntax, key_of
 from migrate.extract.tsclaims_signer import ResponseRules, extract_signers
-from migrate.lang.csharp import libraries, routes
+from migrate.lang.csharp import builders, libraries, routes
 from migrate.model import ExprKind, Marker
 
 # Files without any of these cannot sign a token with the supported libraries.
@@ -39,7 +39,11 @@ class CSharp(Syntax):
     wrappers = frozenset({"parenthesized_expression"})
     call_types = frozenset({"invocation_expression", "object_creation_expression",
                             "implicit_object_creation_expression"})
-    declaration_types = frozenset({"variable_declarator", "assignment_expression", "property_declaration"})
+    assignment_types = frozenset({"variable_declarator", "assignment_expression", "property_declaration"})
+    named_functions = frozenset({"method_declaration", "local_function_statement"})
+
+    def peel(self, r: Reader, node: Node) -> Node | None:
+        return builders.peel(r, node)
 
     def call(self, doc: Doc, node: Node) -> Call | None:
         if node.type == "invocation_expression":
@@ -185,7 +189,7 @@ _ROUTE_ATTRIBUTES = frozenset({"HttpGet", "HttpPost", "HttpPut", "HttpPatch", "H
 
 def _sites(r: Reader) -> Iterable[Draft]:
     """Every library's tokens, read from the file's calls."""
-    calls = [c for n in SYNTAX.find(r.doc, SYNTAX.call_types) if (c := SYNTAX.call(r.doc, n)) is not None]
+    calls = r.calls()
     for lib in libraries.all_libraries():
         yield from lib.sites(r, calls)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from migrate.extract.treesitter import Doc, string_value, walk
-from migrate.extract.tsutil_dynamic import Index, Node, child, children
+from migrate.extract.values import Node, Values, child, children
 from migrate.model import Expr
 
 # golang-jwt's registered-claims structs and the JSON names of their fields.
@@ -99,7 +99,7 @@ def _address(node: Node) -> Node:
 class ClaimReader:
     """Reads the claims handed to golang-jwt, following names and later mutations."""
 
-    def __init__(self, index: Index, types: StructTypes):
+    def __init__(self, index: Values, types: StructTypes):
         self.index = index
         self.doc = index.doc
         self.types = types
@@ -131,7 +131,7 @@ class ClaimReader:
         if key.type == "identifier":
             a = self.index.lookup(self.doc.text(key), key)
             if a is not None:
-                key = self.index.d.unwrap(a.value)
+                key = self.index.g.unwrap(a.value)
         if key.type.endswith("string_literal"):
             value = string_value(self.doc, key)
             if value is not None:
@@ -158,7 +158,7 @@ class ClaimReader:
             if el.type == "keyed_element":
                 key, value = child(el, "key"), child(el, "value")
                 if key is not None and value is not None:
-                    pairs.append((self.index.d.unwrap(key), value))
+                    pairs.append((self.index.g.unwrap(key), value))
         return pairs
 
     def mutations(self, names: set[str], type_name: str | None, scope: Node, after: int,

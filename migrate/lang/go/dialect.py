@@ -1,4 +1,5 @@
-"""How Go source looks to the shared expression machinery (``tsutil_dynamic``)."""
+"""How Go source looks to the shared expression machinery (``migrate.extract.values``) and to the
+response tracing (``tsutil_response``)."""
 
 from __future__ import annotations
 
@@ -7,17 +8,8 @@ from collections.abc import Iterable, Iterator
 
 from migrate.extract import traits
 from migrate.extract.treesitter import Doc, string_value, walk
-from migrate.extract.tsutil_dynamic import (
-    STOP,
-    Assign,
-    Dialect,
-    Node,
-    Verdict,
-    child,
-    children,
-    float_value,
-    int_value,
-)
+from migrate.extract.tsutil_response import STOP, Dialect, Verdict
+from migrate.extract.values import Assign, Node, Values, child, children, float_value, int_value
 from migrate.model import ExprKind
 
 _KINDS: dict[str, ExprKind] = {
@@ -51,6 +43,7 @@ class GoDialect(Dialect):
     language = "go"
     scopes = frozenset({"function_declaration", "method_declaration", "func_literal"})
     containers = frozenset({"composite_literal"})
+    assignment_types = frozenset({"short_var_declaration", "assignment_statement", "var_spec", "const_spec"})
     wrappers = frozenset({"literal_element", "parenthesized_expression"})
     statements = frozenset({"expression_statement", "return_statement", "short_var_declaration",
                             "assignment_statement", "var_declaration", "block", "if_statement",
@@ -67,6 +60,10 @@ class GoDialect(Dialect):
                 return _KINDS[operand.type]
             return "other"
         return _KINDS.get(node.type, "other")
+
+    def literal(self, doc: Doc, node: Node) -> tuple[ExprKind, int | float | str | bool | None]:
+        kind = self.kind(doc, node)
+        return kind, self.value(doc, node, kind)
 
     def value(self, doc: Doc, node: Node, kind: ExprKind) -> int | float | str | bool | None:
         text = doc.text(node).replace(" ", "")
@@ -128,7 +125,8 @@ class GoDialect(Dialect):
             return doc.text(left[0]) if left else None
         return None
 
-    def key_inner(self, doc: Doc, node: Node) -> Node | None:
+    def key_inner(self, values: Values, node: Node) -> Node | None:
+        doc = values.doc
         if node.type == "type_conversion_expression":
             return child(node, "operand")
         if node.type == "call_expression":
@@ -156,6 +154,10 @@ class GoDialect(Dialect):
 
     def positional(self, doc: Doc, scope: Node) -> list[str]:
         return [doc.text(n) for decl in children(child(scope, "parameters")) for n in children(decl, "name")]
+
+    def argument(self, doc: Doc, call: Node, position: int, name: str) -> Node | None:
+        args = self.arguments(doc, call)
+        return args[position] if position < len(args) else None
 
     def arguments(self, doc: Doc, call: Node) -> list[Node]:
         return [a for a in children(child(call, "arguments")) if a.type != "comment"]

@@ -17,8 +17,8 @@ from types import ModuleType
 from migrate.extract.base import Found, Source
 from migrate.extract.signer import Draft, build
 from migrate.extract.treesitter import Doc, piece_lines, string_value, walk
-from migrate.extract.tsutil_dynamic import Index, Node, algorithm_name, child, children
 from migrate.extract.tsutil_response import response
+from migrate.extract.values import Node, Values, algorithm_name, child, children
 from migrate.lang.go import libraries, routes
 from migrate.lang.go.claims import ClaimReader, StructTypes
 from migrate.lang.go.dialect import GoDialect
@@ -36,7 +36,7 @@ def extract(src: Source) -> Found:
     aliases = _aliases(doc)
     if not aliases:
         return found
-    index = Index(doc, _DIALECT)
+    index = Values(doc, _DIALECT)
     reader = ClaimReader(index, StructTypes(doc))
     for call, lib in _constructors(doc, aliases):
         signer = _signer(src, index, reader, call, lib, piece_lines('go', call))
@@ -94,7 +94,7 @@ class _Token:
     key: Node | None = None
 
 
-def _signer(src: Source, index: Index, reader: ClaimReader, call: Node, lib: ModuleType,
+def _signer(src: Source, index: Values, reader: ClaimReader, call: Node, lib: ModuleType,
             span: tuple[int, int]) -> Signer:
     doc = index.doc
     args = children(child(call, "arguments"))
@@ -113,7 +113,7 @@ def _signer(src: Source, index: Index, reader: ClaimReader, call: Node, lib: Mod
     return build(src.path, "go", draft)
 
 
-def _claims(index: Index, reader: ClaimReader, call: Node, node: Node | None,
+def _claims(index: Values, reader: ClaimReader, call: Node, node: Node | None,
             token: _Token) -> dict[str, Expr]:
     """The claims literal, then the writes made to it before the token is signed (a map is
     shared by reference, so writes after ``NewWithClaims`` still count)."""
@@ -133,15 +133,15 @@ def _claims(index: Index, reader: ClaimReader, call: Node, node: Node | None,
     return claims
 
 
-def _reference(index: Index, node: Node) -> Node | None:
+def _reference(index: Values, node: Node) -> Node | None:
     """The local name holding the claims (``claims`` or ``&claims``)."""
-    node = index.d.unwrap(node)
+    node = index.g.unwrap(node)
     if node.type == "unary_expression" and index.doc.text(child(node, "operator")) == "&":
         node = child(node, "operand") or node
-    return node if index.d.reference(index.doc, node) is not None else None
+    return node if index.g.reference(index.doc, node) is not None else None
 
 
-def _algorithm(index: Index, method: Node | None, lib: ModuleType) -> str | None:
+def _algorithm(index: Values, method: Node | None, lib: ModuleType) -> str | None:
     if method is None:
         return lib.DEFAULT_ALG
     doc = index.doc
@@ -157,7 +157,7 @@ def _algorithm(index: Index, method: Node | None, lib: ModuleType) -> str | None
     return None
 
 
-def _follow_token(index: Index, call: Node, lib: ModuleType) -> _Token:
+def _follow_token(index: Values, call: Node, lib: ModuleType) -> _Token:
     """Header fields, claims, key and signing call of the token ``call`` creates."""
     doc = index.doc
     token = _Token()
@@ -217,7 +217,7 @@ def _assigned_to(doc: Doc, call: Node) -> str | None:
     return doc.text(targets[0]) if targets else None
 
 
-def _token_assignment(index: Index, n: Node, name: str, token: _Token) -> None:
+def _token_assignment(index: Values, n: Node, name: str, token: _Token) -> None:
     """``token.Header["kid"] = k`` and ``token.Claims = jwt.MapClaims{...}``."""
     doc = index.doc
     left, right = children(child(n, "left")), children(child(n, "right"))

@@ -12,7 +12,7 @@ from migrate.extract.signer import Draft
 from migrate.extract.treesitter import Doc, ancestors, string_value, walk
 from migrate.extract.tsclaims import Call, Node, Reader, Syntax, key_of
 from migrate.extract.tsclaims_signer import ResponseRules, extract_signers
-from migrate.lang.java import libraries, routes
+from migrate.lang.java import builders, libraries, routes
 from migrate.model import ExprKind
 
 # Files without any of these cannot sign a token with the supported libraries.
@@ -36,7 +36,11 @@ class Java(Syntax):
     constructors = frozenset({"constructor_declaration"})
     wrappers = frozenset({"parenthesized_expression"})
     call_types = frozenset({"method_invocation", "object_creation_expression"})
-    declaration_types = frozenset({"variable_declarator", "assignment_expression", "formal_parameter"})
+    assignment_types = frozenset({"variable_declarator", "assignment_expression", "formal_parameter"})
+    named_functions = frozenset({"method_declaration"})
+
+    def peel(self, r: Reader, node: Node) -> Node | None:
+        return builders.peel(r, node)
 
     def call(self, doc: Doc, node: Node) -> Call | None:
         if node.type == "method_invocation":
@@ -150,7 +154,7 @@ _MAPPINGS = frozenset({"GetMapping", "PostMapping", "RequestMapping", "PutMappin
 
 def _sites(r: Reader) -> Iterable[Draft]:
     """Each call a library signs with, read by the first library it belongs to."""
-    for n in SYNTAX.find(r.doc, SYNTAX.call_types):
+    for n in r.find(SYNTAX.call_types):
         c = SYNTAX.call(r.doc, n)
         if c is None or c.new:
             continue

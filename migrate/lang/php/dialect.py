@@ -1,21 +1,13 @@
-"""How PHP source looks to the shared expression machinery (``tsutil_dynamic``)."""
+"""How PHP source looks to the shared expression machinery (``migrate.extract.values``) and to the
+response tracing (``tsutil_response``)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
 from migrate.extract.treesitter import Doc, ancestors, string_value, walk
-from migrate.extract.tsutil_dynamic import (
-    STOP,
-    Assign,
-    Dialect,
-    Node,
-    Verdict,
-    child,
-    children,
-    float_value,
-    int_value,
-)
+from migrate.extract.tsutil_response import STOP, Dialect, Verdict
+from migrate.extract.values import Assign, Node, Values, child, children, float_value, int_value
 from migrate.model import ExprKind
 
 _KINDS: dict[str, ExprKind] = {
@@ -53,6 +45,8 @@ class PhpDialect(Dialect):
     scopes = frozenset({"function_definition", "method_declaration", "anonymous_function",
                         "arrow_function"})
     containers = frozenset({"array_creation_expression"})
+    assignment_types = frozenset({"assignment_expression", "const_element", "property_element",
+                                  "function_call_expression"})
     wrappers = frozenset({"argument", "parenthesized_expression"})
     statements = frozenset({"expression_statement", "compound_statement", "if_statement",
                             "foreach_statement", "for_statement", "while_statement",
@@ -68,6 +62,10 @@ class PhpDialect(Dialect):
                 return _KINDS[arg.type]
             return "other"
         return _KINDS.get(node.type, "other")
+
+    def literal(self, doc: Doc, node: Node) -> tuple[ExprKind, int | float | str | bool | None]:
+        kind = self.kind(doc, node)
+        return kind, self.value(doc, node, kind)
 
     def value(self, doc: Doc, node: Node, kind: ExprKind) -> int | float | str | bool | None:
         text = doc.text(node).replace(" ", "")
@@ -157,7 +155,8 @@ class PhpDialect(Dialect):
             return doc.text(child(scope, "name")) or None
         return route(doc, scope)
 
-    def key_inner(self, doc: Doc, node: Node) -> Node | None:
+    def key_inner(self, values: Values, node: Node) -> Node | None:
+        doc = values.doc
         if node.type == "cast_expression" and doc.text(child(node, "type")) == "string":
             return child(node, "value")
         name = _called(doc, node)
@@ -184,6 +183,10 @@ class PhpDialect(Dialect):
     def positional(self, doc: Doc, scope: Node) -> list[str]:
         return [doc.text(child(p, "name")) for p in children(child(scope, "parameters"))
                 if p.type == "simple_parameter" and child(p, "name") is not None]
+
+    def argument(self, doc: Doc, call: Node, position: int, name: str) -> Node | None:
+        args = self.arguments(doc, call)
+        return args[position] if position < len(args) else None
 
     def arguments(self, doc: Doc, call: Node) -> list[Node]:
         out = []

@@ -16,8 +16,8 @@ from types import ModuleType
 from migrate.extract.base import Found, Source
 from migrate.extract.signer import Draft, build
 from migrate.extract.treesitter import Doc, piece_lines, string_value, walk
-from migrate.extract.tsutil_dynamic import Index, Node, algorithm_name, child, children
 from migrate.extract.tsutil_response import response
+from migrate.extract.values import Node, Values, algorithm_name, child, children
 from migrate.lang.php import LANGUAGE, config, libraries, routes
 from migrate.lang.php.dialect import PhpDialect
 from migrate.model import Expr, Marker, Signer
@@ -39,7 +39,7 @@ def extract(src: Source) -> Found:
     calls = [(n, lib) for n in walk(doc.root) if (lib := _library(doc, n, names)) is not None]
     if not calls:
         return found
-    index = Index(doc, _DIALECT)
+    index = Values(doc, _DIALECT)
     framework = LANGUAGE.recognise(src.text)
     for call, lib in calls:
         signer = _signer(src, index, call, lib, piece_lines('php', call))
@@ -102,7 +102,7 @@ def _library(doc: Doc, node: Node, names: dict[str, ModuleType]) -> ModuleType |
     return lib if lib is not None and method in lib.SIGNS else None
 
 
-def _arguments(index: Index, call: Node, lib: ModuleType) -> dict[str, Node]:
+def _arguments(index: Values, call: Node, lib: ModuleType) -> dict[str, Node]:
     """Arguments by php-jwt parameter name, positional or named."""
     out: dict[str, Node] = {}
     position = 0
@@ -118,13 +118,13 @@ def _arguments(index: Index, call: Node, lib: ModuleType) -> dict[str, Node]:
     return out
 
 
-def _signer(src: Source, index: Index, call: Node, lib: ModuleType, span: tuple[int, int]) -> Signer:
+def _signer(src: Source, index: Values, call: Node, lib: ModuleType, span: tuple[int, int]) -> Signer:
     doc = index.doc
     args = _arguments(index, call, lib)
     header: dict[str, Expr] = {}
     if "head" in args:
         header.update(_array(index, args["head"], call))
-    if "keyId" in args and index.d.unwrap(args["keyId"]).type != "null":
+    if "keyId" in args and index.g.unwrap(args["keyId"]).type != "null":
         header["kid"] = index.expr(args["keyId"])
     claims = _array(index, args["payload"], call) if "payload" in args else {}
     draft = Draft(call, lib.NAME, header=header, claims=claims, span=span)
@@ -138,7 +138,7 @@ def _signer(src: Source, index: Index, call: Node, lib: ModuleType, span: tuple[
     return build(src.path, "php", draft)
 
 
-def _algorithm(index: Index, alg: Node | None, lib: ModuleType) -> str | None:
+def _algorithm(index: Values, alg: Node | None, lib: ModuleType) -> str | None:
     if alg is None:
         return lib.DEFAULT_ALG
     node = index.follow(alg)
@@ -147,14 +147,14 @@ def _algorithm(index: Index, alg: Node | None, lib: ModuleType) -> str | None:
     return algorithm_name(string_value(index.doc, node))
 
 
-def _array(index: Index, node: Node, call: Node, depth: int = 0) -> dict[str, Expr]:
+def _array(index: Values, node: Node, call: Node, depth: int = 0) -> dict[str, Expr]:
     """The string-keyed entries of an array as the signing call sees it: a literal, a local
     holding one (with later ``$a['k'] = v`` / ``$a += [...]`` writes), ``array_merge(...)``,
     or ``(object) [...]``."""
     if depth > _DEPTH:
         return {}
     doc = index.doc
-    node = index.d.unwrap(node)
+    node = index.g.unwrap(node)
     if node.type == "array_creation_expression":
         return _entries(index, node)
     if node.type == "cast_expression" and doc.text(child(node, "type")) in ("object", "array"):
@@ -166,7 +166,7 @@ def _array(index: Index, node: Node, call: Node, depth: int = 0) -> dict[str, Ex
         for arg in children(child(node, "arguments")):
             out.update(_array(index, arg, call, depth + 1))
         return out
-    name = index.d.reference(doc, node)
+    name = index.g.reference(doc, node)
     base = index.lookup(name, node) if name is not None else None
     if name is None or base is None:
         return {}
@@ -175,7 +175,7 @@ def _array(index: Index, node: Node, call: Node, depth: int = 0) -> dict[str, Ex
     return out
 
 
-def _entries(index: Index, array: Node) -> dict[str, Expr]:
+def _entries(index: Values, array: Node) -> dict[str, Expr]:
     out: dict[str, Expr] = {}
     for el in children(array):
         if el.type != "array_element_initializer" or el.named_child_count != 2:
@@ -187,7 +187,7 @@ def _entries(index: Index, array: Node) -> dict[str, Expr]:
     return out
 
 
-def _writes(index: Index, name: str, scope: Node, between: tuple[int, int],
+def _writes(index: Values, name: str, scope: Node, between: tuple[int, int],
             out: dict[str, Expr]) -> None:
     """Apply ``$payload['exp'] = v`` and ``$payload += [...]`` made between two byte offsets."""
     doc = index.doc

@@ -1,4 +1,5 @@
-"""How Ruby source looks to the shared expression machinery (``tsutil_dynamic``)."""
+"""How Ruby source looks to the shared expression machinery (``migrate.extract.values``) and to the
+response tracing (``tsutil_response``)."""
 
 from __future__ import annotations
 
@@ -6,17 +7,8 @@ import re
 from collections.abc import Iterable, Iterator
 
 from migrate.extract.treesitter import Doc, ancestors, string_value, walk
-from migrate.extract.tsutil_dynamic import (
-    STOP,
-    Assign,
-    Dialect,
-    Node,
-    Verdict,
-    child,
-    children,
-    float_value,
-    int_value,
-)
+from migrate.extract.tsutil_response import STOP, Dialect, Verdict
+from migrate.extract.values import Assign, Node, Values, child, children, float_value, int_value
 from migrate.model import ExprKind
 
 _KINDS: dict[str, ExprKind] = {
@@ -44,6 +36,7 @@ class RubyDialect(Dialect):
     language = "ruby"
     scopes = frozenset({"method", "singleton_method", "do_block", "block", "lambda"})
     containers = frozenset({"hash", "array"})
+    assignment_types = frozenset({"assignment", "operator_assignment"})
     wrappers = frozenset({"parenthesized_statements"})
     statements = frozenset({"body_statement", "program", "then", "else", "begin", "if", "unless",
                             "case", "while", "until", "ensure", "rescue"})
@@ -61,6 +54,10 @@ class RubyDialect(Dialect):
                 return _KINDS[operand.type]
             return "other"
         return _KINDS.get(node.type, "other")
+
+    def literal(self, doc: Doc, node: Node) -> tuple[ExprKind, int | float | str | bool | None]:
+        kind = self.kind(doc, node)
+        return kind, self.value(doc, node, kind)
 
     def value(self, doc: Doc, node: Node, kind: ExprKind) -> int | float | str | bool | None:
         text = doc.text(node).replace(" ", "")
@@ -122,7 +119,8 @@ class RubyDialect(Dialect):
             return doc.text(child(scope, "name")) or None
         return route(doc, scope)
 
-    def key_inner(self, doc: Doc, node: Node) -> Node | None:
+    def key_inner(self, values: Values, node: Node) -> Node | None:
+        doc = values.doc
         if node.type != "call":
             return None
         method = doc.text(child(node, "method"))
@@ -151,6 +149,10 @@ class RubyDialect(Dialect):
 
     def positional(self, doc: Doc, scope: Node) -> list[str]:
         return [doc.text(p) for p in children(child(scope, "parameters")) if p.type == "identifier"]
+
+    def argument(self, doc: Doc, call: Node, position: int, name: str) -> Node | None:
+        args = self.arguments(doc, call)
+        return args[position] if position < len(args) else None
 
     def arguments(self, doc: Doc, call: Node) -> list[Node]:
         return [a for a in children(child(call, "arguments")) if a.type not in ("pair", "comment", "block_argument")]

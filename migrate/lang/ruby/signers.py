@@ -15,8 +15,8 @@ from types import ModuleType
 from migrate.extract.base import Found, Source
 from migrate.extract.signer import Draft, build
 from migrate.extract.treesitter import Doc, piece_lines, walk
-from migrate.extract.tsutil_dynamic import Index, Node, algorithm_name, child, children
 from migrate.extract.tsutil_response import response
+from migrate.extract.values import Node, Values, algorithm_name, child, children
 from migrate.lang.ruby import libraries, routes
 from migrate.lang.ruby.dialect import RubyDialect, symbol_or_string
 from migrate.model import Expr, Marker, Signer
@@ -38,7 +38,7 @@ def extract(src: Source) -> Found:
     calls = [(n, lib) for n in walk(doc.root) if (lib := _library(doc, n)) is not None]
     if not calls:
         return found
-    index = Index(doc, _DIALECT)
+    index = Values(doc, _DIALECT)
     for call, lib in calls:
         signer = _signer(src, index, call, lib, piece_lines('ruby', call))
         route = routes.sinatra(doc, call)
@@ -62,7 +62,7 @@ def _library(doc: Doc, node: Node) -> ModuleType | None:
     return libraries.signing(doc.text(receiver), doc.text(child(node, "method")))
 
 
-def _signer(src: Source, index: Index, call: Node, lib: ModuleType, span: tuple[int, int]) -> Signer:
+def _signer(src: Source, index: Values, call: Node, lib: ModuleType, span: tuple[int, int]) -> Signer:
     doc = index.doc
     args = children(child(call, "arguments"))
     positional = [a for a in args if a.type not in ("pair", "comment")]
@@ -86,20 +86,20 @@ def _signer(src: Source, index: Index, call: Node, lib: ModuleType, span: tuple[
     return build(src.path, "ruby", draft)
 
 
-def _algorithm(index: Index, alg: Node | None, lib: ModuleType) -> str | None:
+def _algorithm(index: Values, alg: Node | None, lib: ModuleType) -> str | None:
     if alg is None:
         return lib.DEFAULT_ALG
     node = index.follow(alg)
     return algorithm_name(symbol_or_string(index.doc, node))
 
 
-def _hash(index: Index, node: Node, call: Node, depth: int = 0) -> dict[str, Expr]:
+def _hash(index: Values, node: Node, call: Node, depth: int = 0) -> dict[str, Expr]:
     """The entries of a hash as the signing call sees it: a literal, a local holding one
     (with its later ``h[:k] = v`` / ``h.merge!(...)`` writes), or ``a.merge(b)``."""
     if depth > _DEPTH:
         return {}
     doc = index.doc
-    node = index.d.unwrap(node)
+    node = index.g.unwrap(node)
     if node.type == "hash":
         return _pairs(index, children(node))
     if node.type == "call":
@@ -111,7 +111,7 @@ def _hash(index: Index, node: Node, call: Node, depth: int = 0) -> dict[str, Exp
                 out.update(_argument(index, arg, call, depth + 1))
             return out
         return {}
-    name = index.d.reference(doc, node)
+    name = index.g.reference(doc, node)
     if name is None:
         return {}
     base = index.lookup(name, node)
@@ -122,12 +122,12 @@ def _hash(index: Index, node: Node, call: Node, depth: int = 0) -> dict[str, Exp
     return out
 
 
-def _argument(index: Index, arg: Node, call: Node, depth: int = 0) -> dict[str, Expr]:
+def _argument(index: Values, arg: Node, call: Node, depth: int = 0) -> dict[str, Expr]:
     """``merge(exp: v)`` passes pairs, ``merge(extra)`` a hash."""
     return _pairs(index, [arg]) if arg.type == "pair" else _hash(index, arg, call, depth)
 
 
-def _pairs(index: Index, nodes: list[Node]) -> dict[str, Expr]:
+def _pairs(index: Values, nodes: list[Node]) -> dict[str, Expr]:
     out: dict[str, Expr] = {}
     for pair in nodes:
         if pair.type != "pair":
@@ -139,7 +139,7 @@ def _pairs(index: Index, nodes: list[Node]) -> dict[str, Expr]:
     return out
 
 
-def _writes(index: Index, name: str, scope: Node, after: int, before: int) -> dict[str, Expr]:
+def _writes(index: Values, name: str, scope: Node, after: int, before: int) -> dict[str, Expr]:
     """``payload[:exp] = v``, ``payload[:exp] ||= v``, ``payload.merge!(exp: v)``,
     ``payload.store(:exp, v)`` between two byte offsets."""
     doc = index.doc

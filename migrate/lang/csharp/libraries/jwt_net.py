@@ -17,7 +17,6 @@ from migrate.lang.csharp.builders import (
     entries,
     is_a,
     name_of,
-    peel,
     raw_value,
 )
 from migrate.model import Expr
@@ -47,7 +46,7 @@ def _encode(r: Reader, c: Call) -> Draft | None:
         if extra:
             draft.add_header(entries(r, c.args[0], c.node))
         draft.claims.update(entries(r, c.args[extra], c.node))
-        draft.key = r.key(c.args[extra + 1], peel)
+        draft.key = r.key(c.args[extra + 1])
         draft.algorithm, draft.algorithm_expr = algorithm_expr(r, c.args[extra + 2])
         return draft
     algorithm, algorithm_node = _encoder_algorithm(r, c.receiver)
@@ -58,7 +57,7 @@ def _encode(r: Reader, c: Call) -> Draft | None:
     if len(c.args) == 3:
         draft.add_header(entries(r, c.args[0], c.node))
     draft.claims.update(entries(r, c.args[-2], c.node))
-    draft.key = r.key(c.args[-1], peel)
+    draft.key = r.key(c.args[-1])
     return draft
 
 
@@ -67,7 +66,7 @@ def _builder(r: Reader, calls: list[Call], draft: Draft) -> None:
         if c.name == "WithAlgorithm" and c.args:
             draft.algorithm, draft.algorithm_expr = algorithm_expr(r, c.args[0])
         elif c.name == "WithSecret" and c.args:
-            draft.key = r.key(c.args[0], peel)
+            draft.key = r.key(c.args[0])
         elif c.name == "AddClaim" and len(c.args) == 2 and (name := name_of(r, c.args[0])):
             draft.claims[name] = raw_value(r, c.args[1])
         elif c.name == "AddHeader" and len(c.args) == 2 and (name := name_of(r, c.args[0])):

@@ -20,7 +20,6 @@ from migrate.lang.csharp.builders import (
     date_value,
     entries,
     is_a,
-    peel,
     properties,
 )
 from migrate.model import Expr
@@ -109,7 +108,7 @@ def credentials(r: Reader, node: Node | None, before: Node) -> Creds:
         out.algorithm, out.algorithm_expr = algorithm_expr(r, alg)
     key = c.arg(0, "key")
     if key is not None:
-        out.key = r.key(key, peel)
+        out.key = r.key(key)
         kid = properties(r, key, before).get("KeyId")
         out.kid = r.expr(kid) if kid is not None else None
     return out

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from migrate.extract.signer import Draft
 from migrate.extract.tsclaims import Call, Reader
-from migrate.lang.java.builders import algorithm, date, map_entries, pairs, peel, root_is, value
+from migrate.lang.java.builders import algorithm, date, map_entries, pairs, root_is, value
 
 NAME = "java-jwt"
 WORDS = (r"JWT\s*\.\s*create", r"JWTCreator")
@@ -41,4 +41,4 @@ def _link(r: Reader, c: Call, draft: Draft) -> None:
         draft.managed[_TIMES[c.name]] = date(r, c.args[0])
     elif c.name == "sign" and c.args:
         draft.algorithm, draft.algorithm_expr = algorithm(r, c.args[0])
-        draft.key = r.key(c.args[0], peel)
+        draft.key = r.key(c.args[0])

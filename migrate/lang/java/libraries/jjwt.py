@@ -17,7 +17,6 @@ from migrate.lang.java.builders import (
     map_call,
     map_entries,
     pairs,
-    peel,
     root_is,
     value,
 )
@@ -82,7 +81,7 @@ def _sign_with(r: Reader, c: Call, draft: Draft) -> None:
     first = r.resolve(c.args[0])
     old_api = len(c.args) == 2 and "SignatureAlgorithm" in r.text(first)
     key_node = c.args[1] if old_api else c.args[0]
-    draft.key = r.key(key_node, peel)
+    draft.key = r.key(key_node)
     if len(c.args) == 2:
         draft.algorithm, draft.algorithm_expr = algorithm(r, c.args[0] if old_api else c.args[1])
     else:

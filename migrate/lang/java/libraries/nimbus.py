@@ -6,7 +6,7 @@ from __future__ import annotations
 from migrate.extract.signer import Draft
 from migrate.extract.tsclaims import Call, Node, Reader
 from migrate.extract.tsclaims_signer import UNKNOWN
-from migrate.lang.java.builders import algorithm, date, map_entries, pairs, peel, value
+from migrate.lang.java.builders import algorithm, date, map_entries, pairs, value
 
 NAME = "nimbus"
 WORDS = (r"SignedJWT", r"JWSObject")
@@ -41,7 +41,7 @@ def _token(r: Reader, token: Call, sign: Call, draft: Draft) -> None:
             draft.add_header(pairs(r, c.args))
     _claims(r, token.arg(1), draft)
     if sign.args:
-        draft.key = r.key(sign.args[0], peel)
+        draft.key = r.key(sign.args[0])
 
 
 def _claims(r: Reader, node: Node | None, draft: Draft) -> None:

@@ -1,0 +1,531 @@
+"""Following values through a file, for every tree-sitter signer extractor (C#, Java, Go, Ruby,
+PHP).
+
+Each language describes its grammar in a ``Grammar``: which nodes open a scope or a class,
+which nodes assign a name and which read one, what a literal is worth, which calls only
+convert or decode a key.  ``Values`` then answers the questions every extractor asks: what a
+name was last assigned (locals, closures, file-level names, class fields and the
+``this.x`` / ``$this->x`` / ``@x`` members, what a constructor assigns), an ``Expr`` for a node
+(traits, literal value, one step of resolution, the text with its names substituted), and a
+signing key followed through names and wrappers down to the secret, and from a parameter into
+the same-file callers of its function.  Builder chains (C#, Java) are read on top of this in
+``tsclaims``; how a token leaves the server is traced in ``tsutil_response`` and
+``tsclaims_signer``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+import tree_sitter as ts
+
+from migrate.extract import traits
+from migrate.extract.treesitter import Doc, ancestors, query, string_value, walk
+from migrate.model import Expr, ExprKind
+
+Node = ts.Node
+NodeKey = tuple[int, int, str]
+
+# How many names deep a value is followed (x = y; y = clock + 300).
+DEPTH = 3
+_KEY_HOPS = 4 * DEPTH  # names and wrappers followed from a signing key to its source
+_MAX_CALLERS = 8  # call sites looked at when a key parameter is followed into its callers
+_LITERALS = frozenset({"int", "float", "string", "bool", "null"})
+Value = int | float | str | bool | None
+
+
+def key_of(node: Node) -> NodeKey:
+    return (node.start_byte, node.end_byte, node.type)
+
+
+@dataclass(frozen=True)
+class Assign:
+    """``name = value``: a local, a constant, a field, a property default...
+
+    A name starting with "." is a member of the object a method runs on (``this.x`` is ".x").
+    ``end`` is the byte from which the value is in effect; ``assigned`` tells an assignment
+    from a declaration (a constructor's assignments to bare names set fields); ``scope`` is
+    filled in by ``Values``: the scope the name is local to, None for a class member.
+    """
+
+    name: str
+    target: Node
+    value: Node
+    end: int
+    assigned: bool = False
+    scope: Node | None = None
+
+
+class Grammar:
+    """What one grammar looks like to ``Values``.  Subclasses fill in the tables and hooks."""
+
+    grammar = ""
+    language = ""
+    kinds: dict[str, ExprKind] = {}  # node type -> Expr kind
+    scopes: frozenset[str] = frozenset()  # nodes that own local names
+    classes: frozenset[str] = frozenset()  # nodes that own fields (locals do not reach past them)
+    constructors: frozenset[str] = frozenset()  # scopes whose bare-name assignments set fields
+    wrappers: frozenset[str] = frozenset()  # nodes that only wrap one expression
+    assignment_types: frozenset[str] = frozenset()  # nodes ``assignments`` reads
+    unordered_root = False  # file-level declarations are visible before their text
+
+    # --- literals and names
+
+    def literal(self, doc: Doc, node: Node) -> tuple[ExprKind, Value]:
+        kind = self.kinds.get(node.type, "other")
+        text = doc.text(node)
+        if kind == "int":
+            return kind, int_value(text.replace(" ", "").rstrip("lLuU"))
+        if kind == "float":
+            return kind, float_value(text.replace(" ", "").rstrip("fFdDmM"))
+        if kind == "bool":
+            return kind, text.lower() == "true"
+        if kind == "string":
+            value = string_value(doc, node)
+            return ("string", value) if value is not None else ("template", None)
+        return kind, None
+
+    def reference(self, doc: Doc, node: Node) -> str | None:
+        """The name ``node`` reads when it is a bare reference to one (".x" for ``this.x``)."""
+        raise NotImplementedError
+
+    def assignments(self, doc: Doc, node: Node) -> Iterable[Assign]:
+        """The names ``node`` (one of ``assignment_types``) gives a value."""
+        raise NotImplementedError
+
+    def global_name(self, name: str) -> bool:
+        """Names visible everywhere in the file whatever their order (constants, properties)."""
+        return False
+
+    def sees_outer(self, scope: Node) -> bool:
+        """Whether a scope reads the locals of the scope around it (closures, blocks)."""
+        return True
+
+    def unwrap(self, node: Node) -> Node:
+        while node.type in self.wrappers and node.named_child_count:
+            node = node.named_children[-1]
+        return node
+
+    # --- functions and their callers
+
+    def parameters(self, doc: Doc, scope: Node) -> Iterable[str]:
+        """The names a scope's parameters bind."""
+        return ()
+
+    def positional(self, doc: Doc, scope: Node) -> list[str]:
+        """The scope's parameters in call order (receivers and blocks left out)."""
+        return list(self.parameters(doc, scope))
+
+    def scope_name(self, doc: Doc, scope: Node) -> str | None:
+        """The function name (or route) a scope stands for; None to look further out."""
+        return None
+
+    def calls_to(self, doc: Doc, root: Node, name: str) -> Iterator[Node]:
+        """Call sites of the function named ``name`` in the file."""
+        return iter(())
+
+    def argument(self, doc: Doc, call: Node, position: int, name: str) -> Node | None:
+        """What a call passes for the parameter ``name`` at ``position``."""
+        return None
+
+    # --- keys and clocks
+
+    def key_inner(self, values: Values, node: Node) -> Node | None:
+        """The wrapped key when ``node`` only converts, decodes or wraps one (``[]byte(k)``,
+        ``new SymmetricSecurityKey(k)``)."""
+        return None
+
+    def offset(self, text: str, found: frozenset[str]) -> float | None:
+        """Seconds after now for clock idioms the shared tables do not read; None: theirs."""
+        return None
+
+
+def find(grammar: str, root: Node, types: Iterable[str]) -> list[Node]:
+    """Nodes of the given types in document order (a query runs in C; a walk would not)."""
+    q = query(grammar, "[" + " ".join(f"({t})" for t in sorted(types)) + "] @n")
+    nodes = ts.QueryCursor(q).captures(root).get("n", [])
+    return sorted(nodes, key=lambda n: (n.start_byte, -n.end_byte))
+
+
+_PRECEDENCE = {"*": 2, "/": 2, "%": 2, "+": 1, "-": 1}
+
+
+def _left_operand(doc: Doc, name: Node, value: Node) -> bool:
+    """Whether ``value`` can replace ``name`` without parentheses: ``name`` is the left operand
+    of an arithmetic operator that binds no tighter than the value's (``now + 300`` where
+    ``now = ms / 1000``)."""
+    parent = name.parent
+    if parent is None or parent.type != value.type or parent.named_child_count < 2 \
+            or parent.named_children[0] != name:
+        return False
+    outer = _PRECEDENCE.get(doc.text(parent.child_by_field_name("operator")))
+    inner = _PRECEDENCE.get(doc.text(value.child_by_field_name("operator")))
+    return outer is not None and inner is not None and inner >= outer
+
+
+def _inside(node: Node, outer: Node) -> bool:
+    return outer.start_byte <= node.start_byte and node.end_byte <= outer.end_byte
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= 200 else text[:197] + "..."
+
+
+class Values:
+    """The names of one file, grouped by scope, and the expressions built from them."""
+
+    def __init__(self, doc: Doc, grammar: Grammar):
+        self.doc = doc
+        self.g = grammar
+        self.root = doc.root
+        self._names: dict[tuple[Node, str], list[Assign]] | None = None
+        self._members: dict[tuple[Node, str], list[Assign]] = {}
+        self._globals: dict[str, list[Assign]] = defaultdict(list)
+
+    def find(self, types: Iterable[str]) -> list[Node]:
+        return find(self.g.grammar, self.root, types)
+
+    # --- scopes --------------------------------------------------------------------------
+
+    def _owner(self, node: Node) -> Node:
+        """The nearest scope or class around ``node``; the file when there is none."""
+        for a in ancestors(node):
+            if a.type in self.g.scopes or a.type in self.g.classes:
+                return a
+        return self.root
+
+    def scope_of(self, node: Node) -> Node:
+        for a in ancestors(node):
+            if a.type in self.g.scopes:
+                return a
+        return self.root
+
+    def outer(self, scope: Node) -> Node:
+        return self.root if scope == self.root else self.scope_of(scope)
+
+    def _class_of(self, node: Node) -> Node | None:
+        return next((a for a in ancestors(node) if a.type in self.g.classes), None)
+
+    def _chain(self, node: Node) -> Iterator[Node]:
+        """The scopes whose locals ``node`` sees, innermost first (not past a class)."""
+        scope = self._owner(node)
+        while scope.type not in self.g.classes:
+            yield scope
+            if scope == self.root or not self.g.sees_outer(scope):
+                return
+            scope = self._owner(scope)
+
+    def function_name(self, node: Node) -> str | None:
+        scope = self.scope_of(node)
+        while scope != self.root:
+            name = self.g.scope_name(self.doc, scope)
+            if name:
+                return name
+            scope = self.outer(scope)
+        return None
+
+    def parameters(self, node: Node) -> frozenset[str]:
+        """Parameter names in reach of ``node``."""
+        names: set[str] = set()
+        for scope in self._chain(node):
+            if scope != self.root:
+                names.update(self.g.parameters(self.doc, scope))
+        return frozenset(names)
+
+    # --- names ---------------------------------------------------------------------------
+
+    @property
+    def names(self) -> dict[tuple[Node, str], list[Assign]]:
+        if self._names is None:  # only files that sign something pay for it
+            self._names = {}
+            for node in self.find(self.g.assignment_types):
+                for a in self.g.assignments(self.doc, node):
+                    self._add(a)
+        return self._names
+
+    def _add(self, a: Assign) -> None:
+        owner = self._owner(a.target)
+        member = a.name.startswith(".")
+        if member or owner.type in self.g.classes:
+            cls = owner if owner.type in self.g.classes else self._class_of(a.target)
+            if cls is not None:
+                self._members.setdefault((cls, a.name.lstrip(".")), []).append(a)
+            return
+        assert self._names is not None
+        self._names.setdefault((owner, a.name), []).append(dataclasses.replace(a, scope=owner))
+        if self.g.global_name(a.name):
+            self._globals[a.name].append(a)
+        # ``_secret = config["x"]`` in a constructor sets a field for every other method.
+        if a.assigned and owner.type in self.g.constructors:
+            cls = self._class_of(a.target)
+            if cls is not None:
+                self._members.setdefault((cls, a.name), []).append(a)
+
+    def lookup(self, name: str, at: Node) -> Assign | None:
+        """The assignment of ``name`` that ``at`` reads: the nearest preceding one in the
+        same scope, else in the scopes around it the language lets it see; then the members of
+        the classes around it; then the names visible everywhere in the file."""
+        names = self.names
+        if not name.startswith("."):
+            scope = self._owner(at)
+            while scope.type not in self.g.classes:
+                unordered = scope == self.root and (self.g.unordered_root or self.g.global_name(name))
+                best: Assign | None = None
+                for a in names.get((scope, name), ()):
+                    if (unordered or a.end <= at.start_byte) and a.target != at and not _inside(at, a.value):
+                        best = a
+                if best is not None:
+                    return best
+                if scope == self.root:
+                    break
+                if not self.g.sees_outer(scope):
+                    if not self.g.global_name(name):
+                        return None
+                    scope = self.root
+                    continue
+                scope = self._owner(scope)
+        if self._members:
+            member = name.lstrip(".")
+            for cls in ancestors(at):
+                if cls.type in self.g.classes and (found := self._members.get((cls, member))):
+                    return found[-1]
+        spread = [a for a in self._globals.get(name, ()) if not _inside(at, a.value)]
+        return spread[-1] if spread else None
+
+    def definition(self, node: Node) -> Assign | None:
+        """The assignment a bare reference reads."""
+        node = self.g.unwrap(node)
+        name = self.g.reference(self.doc, node)
+        return None if name is None else self.lookup(name, node)
+
+    def assigned(self, node: Node) -> Node | None:
+        """The value a bare reference was last assigned."""
+        a = self.definition(node)
+        return None if a is None else self.g.unwrap(a.value)
+
+    def follow(self, node: Node, hops: int = DEPTH) -> Node:
+        """``node`` after following names (to find a payload literal)."""
+        node = self.g.unwrap(node)
+        for _ in range(hops):
+            value = self.assigned(node)
+            if value is None:
+                break
+            node = value
+        return node
+
+    def reads(self, name: str, after: Node) -> list[Node]:
+        """Later reads of the local ``name`` that see the assignment at ``after``."""
+        return [n for n in walk(self.scope_of(after))
+                if n.start_byte >= after.end_byte and self.g.reference(self.doc, n) == name]
+
+    # --- expressions ---------------------------------------------------------------------
+
+    def expr(self, node: Node, extra: frozenset[str] = frozenset(), drop: frozenset[str] = frozenset(),
+             depth: int = 0) -> Expr:
+        """An Expr for ``node`` with traits, literal value and one-step resolution: what a name
+        holds, or the text with its names substituted.  ``extra`` traits are added and ``drop``
+        traits removed all the way down (a date the library converts is not local-time math)."""
+        node = self.g.unwrap(node)
+        kind, value = self.g.literal(self.doc, node)
+        resolved: Expr | None = None
+        if depth < DEPTH:
+            name = self.g.reference(self.doc, node)
+            if name is not None:
+                a = self.lookup(name, node)
+                if a is not None:
+                    resolved = self.expr(a.value, extra, drop, depth + 1)
+            elif kind not in _LITERALS:
+                sub = self.substituted(node, depth)
+                if sub != self.doc.text(node):
+                    line, col = self.doc.pos(node)
+                    resolved = self.made(_short(sub), line, col, kind, None, None, extra, drop)
+        line, col = self.doc.pos(node)
+        return self.made(self.doc.text(node), line, col, kind, value, resolved, extra, drop)
+
+    def made(self, text: str, line: int, column: int, kind: ExprKind = "other", value: Value = None,
+             resolved: Expr | None = None, extra: frozenset[str] = frozenset(),
+             drop: frozenset[str] = frozenset()) -> Expr:
+        e = build(self.g.language, text, line, column, kind, value, resolved, extra, drop)
+        offset = self.g.offset(text, e.traits) if e.offset == 0.0 else None
+        if resolved is not None and resolved.offset is not None and e.offset is not None:
+            # `expires.Unix()`: the clock is in what the name holds, so is the offset.
+            offset = resolved.offset
+        return e if offset is None or offset == e.offset else dataclasses.replace(e, offset=float(offset))
+
+    def substituted(self, node: Node, depth: int = 0) -> str:
+        """The text of ``node`` with each name replaced by the value it holds."""
+        doc = self.doc
+        cuts: list[tuple[int, int, str]] = []
+        stack = list(reversed(node.children))
+        while stack:
+            n = stack.pop()
+            name = self.g.reference(doc, n)
+            if name is not None:
+                a = self.lookup(name, n)
+                if a is not None and depth < DEPTH:
+                    value = self.g.unwrap(a.value)
+                    text = self.substituted(value, depth + 1)
+                    if self.g.literal(doc, value)[0] == "binary" and not _left_operand(doc, n, value):
+                        text = f"({text})"
+                    cuts.append((n.start_byte, n.end_byte, text))
+                    continue
+            stack.extend(reversed(n.children))
+        if not cuts:
+            return doc.text(node)
+        out, last = [], node.start_byte
+        for start, end, text in cuts:
+            out.append(doc.data[last:start].decode("utf-8", "replace"))
+            out.append(text)
+            last = end
+        out.append(doc.data[last:node.end_byte].decode("utf-8", "replace"))
+        return "".join(out)
+
+    # --- keys ----------------------------------------------------------------------------
+
+    def key(self, node: Node, hop: bool = True) -> Expr:
+        """A signing key as passed, linked through names and wrappers (``[]byte(k)``,
+        ``Base64.decode64(k)``, ``new SymmetricSecurityKey(k)``...) down to the secret itself,
+        and, from a parameter of the function around it, once into what the function's callers
+        in this file pass: a literal one caller hands over is a committed secret."""
+        hops = [self.g.unwrap(node)]
+        seen = {key_of(hops[0])}
+        for _ in range(_KEY_HOPS):
+            cur = hops[-1]
+            a = self.definition(cur)
+            nxt = a.value if a is not None else self.g.key_inner(self, cur)
+            if nxt is None:
+                break
+            nxt = self.g.unwrap(nxt)
+            if key_of(nxt) in seen:
+                break
+            seen.add(key_of(nxt))
+            hops.append(nxt)
+        passed = self._passed(hops[-1]) if hop else []
+        e = traits.through_callers(self.key(arg, hop=False) for arg in passed[:_MAX_CALLERS])
+        for n in reversed(hops):
+            kind, value = self.g.literal(self.doc, n)
+            line, col = self.doc.pos(n)
+            e = self.made(self.doc.text(n), line, col, kind, value, e)
+        return e
+
+    def _passed(self, node: Node) -> list[Node]:
+        """For a parameter of the function around ``node``: the argument each call of that
+        function elsewhere in the file passes for it."""
+        name = self.g.reference(self.doc, node)
+        if name is None or name.startswith(".") or self.lookup(name, node) is not None:
+            return []
+        for scope in self._chain(node):
+            params = self.g.positional(self.doc, scope) if scope != self.root else []
+            if name in params:
+                break
+        else:
+            return []
+        fn = self.g.scope_name(self.doc, scope)
+        if not fn or fn.startswith("/"):
+            return []
+        position, out = params.index(name), []
+        for call in self.g.calls_to(self.doc, self.root, fn):
+            if scope.start_byte <= call.start_byte < scope.end_byte:
+                continue  # the function calling itself
+            arg = self.g.argument(self.doc, call, position, name)
+            if arg is not None:
+                out.append(arg)
+        return out
+
+
+# --- Expr building --------------------------------------------------------------------------
+
+_SUFFIX = re.compile(r"(?<![\w.])(\d[\d_]*(?:\.\d+)?)(?:[uU]?[lL]{1,2}|[uU]|[mMdDfF])\b")
+_MS_PLUS = re.compile(r"\+\s*\(?\s*(\d[\d_]*(?:\s*\*\s*\d[\d_]*)*)\s*\)?(?![\w.(])")
+_TIMEUNIT_MS = re.compile(r"TimeUnit\.(SECONDS|MINUTES|HOURS|DAYS)\.toMillis\s*\(\s*(\d+)\s*\)")
+# new Date(x): x is milliseconds whatever it is called.
+_DATE_MS = re.compile(r"new\s+(?:java\.util\.)?Date\s*\(\s*[^)\s]")
+_TIMEUNIT = {"SECONDS": 1, "MINUTES": 60, "HOURS": 3600, "DAYS": 86400}
+
+
+def _product(text: str) -> float:
+    total = 1.0
+    for part in text.split("*"):
+        total *= float(part.strip().replace("_", ""))
+    return total
+
+
+def ms_offset(text: str) -> float | None:
+    """Seconds after now of a millisecond clock expression handed over as a date object."""
+    m = _TIMEUNIT_MS.search(text)
+    if m:
+        return _TIMEUNIT[m.group(1)] * float(m.group(2))
+    if re.search(r"Duration\.of\w+\s*\(", text):
+        return traits.duration_seconds(text)
+    m = _MS_PLUS.search(text)
+    return _product(m.group(1)) / 1000 if m else 0.0
+
+
+def build(language: str, text: str, line: int, column: int, kind: ExprKind = "other",
+          value: Value = None, resolved: Expr | None = None,
+          extra: frozenset[str] = frozenset(), drop: frozenset[str] = frozenset()) -> Expr:
+    """traits.expr plus what typed languages need: numeric suffixes (300L) do not hide the
+    offset, a date object's millisecond arithmetic still yields seconds, and traits that do not
+    apply in context (a DateTime handed to a library is not local-as-UTC arithmetic) go."""
+    e = traits.expr(language, text, line, column, kind, value, resolved, extra)
+    offset = e.offset
+    plain = _SUFFIX.sub(r"\1", text)
+    ms_date = "clock-ms" in e.traits or bool(_DATE_MS.search(text))
+    if "date-object" in e.traits and "clock" in e.traits and ms_date:
+        offset = ms_offset(plain)
+    elif plain != text and "clock" in e.traits:
+        offset = traits.offset_seconds(plain, e.traits)
+    if offset != e.offset or drop & e.traits:
+        e = dataclasses.replace(e, offset=offset, traits=e.traits - drop)
+    return e
+
+
+# --- small readers every grammar uses -------------------------------------------------------
+
+def child(node: Node, field: str) -> Node | None:
+    return node.child_by_field_name(field)
+
+
+def children(node: Node | None, field: str | None = None) -> list[Node]:
+    if node is None:
+        return []
+    if field is None:
+        return list(node.named_children)
+    return list(node.children_by_field_name(field))
+
+
+def int_value(text: str) -> int | None:
+    try:
+        return int(text.replace("_", ""), 0)
+    except ValueError:
+        try:
+            return int(text.replace("_", ""))
+        except ValueError:
+            return None
+
+
+def float_value(text: str) -> float | None:
+    try:
+        return float(text.replace("_", ""))
+    except ValueError:
+        return None
+
+
+def algorithm_name(value: object) -> str | None:
+    """"HS256" from a literal such as 'HS256', :HS256 or SigningMethodHS256."""
+    if not isinstance(value, str):
+        return None
+    text = value.upper()
+    for family in ("HS", "RS", "ES", "PS"):
+        at = text.rfind(family)
+        if at >= 0 and text[at + 2:at + 5] in ("256", "384", "512"):
+            return text[at:at + 5]
+    if text.endswith("EDDSA"):  # 'EdDSA', SigningMethodEdDSA
+        return "EdDSA"
+    if text.endswith("NONE"):  # 'none', SigningMethodNone
+        return "none"
+    return None

@@ -339,6 +339,7 @@ def _url_edits(page: Page, string: ts.Node, config: Config) -> list[Edit]:
     quote = page.text(string)[0] if page.text(string)[0] in "'\"" else "'"
     typed = (language_for(page.src.path) or "") in ("typescript", "tsx")
     queue = render("page/messenger-queue.js.j2", win="(window as any)" if typed else "window",
+                   module_level=statement.parent is not None and statement.parent.type == "program",
                    environment=config.region.env, deployment_id=config.deployment_id).rstrip("\n")
     indent = page.indent(statement)
     at = page.offset(statement.start_byte)

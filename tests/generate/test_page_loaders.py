@@ -234,3 +234,29 @@ def test_inline_script_that_adds_the_loader_keeps_its_other_code(tmp_path):
 def test_no_note_says_a_replaced_loader_is_left(tmp_path, files):
     result = generate_site(write_site(tmp_path / "site", files))
     assert not [n for n in result.notes if "loader" in n], result.notes
+
+
+MODULE_CONSTANT = f"""import Script from 'next/script';
+
+const ZENDESK_SRC = 'https://static.zdassets.com/ekr/snippet.js?key={KEY}';
+
+export function SupportChat() {{
+  return <Script id="ze-snippet" src={{ZENDESK_SRC}} strategy="lazyOnload" />;
+}}
+"""
+
+
+@needs_node
+def test_loader_url_in_a_module_constant_leaves_server_rendering_alone(tmp_path):
+    site = write_site(tmp_path / "site", {"components/SupportChat.jsx": MODULE_CONSTANT})
+    result = generate_site(site)
+    chat = after(result)["components/SupportChat.jsx"]
+    assert_parses("javascript", chat)
+    assert f"const ZENDESK_SRC = '{BOOTSTRAP}';" in chat and "zdassets" not in chat
+    # The module also loads on the server (next build, server rendering): no window there.
+    block = re.search(r"^if \(typeof window !== 'undefined'\) \{\n.*?^\}$", chat, re.S | re.M).group(0)
+    server = subprocess.run([NODE, "-e", block], capture_output=True, text=True, timeout=20)
+    assert server.returncode == 0, server.stderr
+    record = run(tmp_path, block, "Genesys('command', 'Messenger.open');")
+    assert record["genesys"] == "function" and record["config"] == CONFIG
+    assert record["queued"] == [["command", "Messenger.open"]]

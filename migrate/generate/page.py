@@ -1,9 +1,13 @@
-"""Page edits: the Zendesk loader becomes the Messenger snippet, loginUser / jwtFn becomes the
-AuthProvider plugin, every other widget call is translated through the widget-API table or
-commented out under a visible TODO(migrate:ZG107).
+"""Page edits: the Zendesk loader becomes the Messenger snippet in the form it was written in (a
+`<script>` element, a next/script `<Script>` element, a script element code creates, markup in a
+string), loginUser / jwtFn becomes the AuthProvider plugin with loginUser's sign-in callback
+kept on Messenger's Auth events, feature tests on `window.zE` test `window.Genesys`, zESettings
+stay commented out with their values, and every other widget call is translated through the
+widget-API table or commented out under a visible TODO(migrate:ZG107).
 
 Positions come from the inventory; the nodes to edit are found again with tree-sitter in the
-same file (scripts of pages and templates included), so edits cover whole statements.
+same file (scripts of pages and templates included), so edits cover whole statements. A change
+inside text another change replaces goes with it, and its reason says so.
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ from migrate.model import Loader
 from migrate.widgetapi import lookup
 
 _JS = ("javascript", "typescript", "tsx")
-_ZENDESK_COMMENT = re.compile(r"[ \t]*<!--\s*(Start|End) of\s+Zendesk Widget script\s*-->[ \t]*\r?\n", re.I)
+_ZENDESK_COMMENT = re.compile(r"[ \t]*<!--\s*(Start|End) of\s+Zendesk Widget script\s*-->[ \t]*\r?\n", re.IGNORECASE)
 
 
 @dataclass

@@ -21,7 +21,14 @@ import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from test_browser_migration import CHROMIUM, DEPLOYMENT_ID, HERE, NODE_MODULES, _free_port, pytestmark  # noqa: F401
+from test_browser_migration import (  # noqa: F401
+    CHROMIUM,
+    DEPLOYMENT_ID,
+    HERE,
+    NODE_MODULES,
+    _free_port,
+    pytestmark,
+)
 from typer.testing import CliRunner
 
 from migrate.cli import app
@@ -85,7 +92,7 @@ def _handler(site: Path):
             self.end_headers()
             self.wfile.write(body)
 
-        def do_GET(self):  # noqa: N802 (http.server's name)
+        def do_GET(self):
             url = urllib.parse.urlsplit(self.path)
             if url.path == "/oidc/authorize":
                 # What the site's provider answers the AuthProvider: a code for the session only.

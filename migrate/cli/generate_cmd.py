@@ -66,14 +66,15 @@ def generate(
             changes = replace(result.changes, changes=result.changes.changes + tf_set.changes,
                               summary=result.changes.summary + tuple(
                                   f"{c.path}: Genesys side as Terraform [templates/terraform]"
-                                  for c in tf_set.changes if c.new or c.before.text != c.after))
+                                  for c in tf_set.changes if c.changed))
             result = replace(result, changes=changes)
         else:
             tf_changes = tf_set
     diff = result.changes.diff()
     if format is Format.json:
         typer.echo(json.dumps({
-            "changes": [{"path": c.path, "new": c.new, "reasons": list(c.reasons)} for c in result.changes.changes],
+            "changes": [{"path": c.path, "new": c.new, "deleted": c.deleted, "reasons": list(c.reasons)}
+                        for c in result.changes.changes],
             "signers": [{"path": o.path, "line": o.line, "route": o.route, "status": o.status, "text": o.text}
                         for o in result.outcomes],
             "diff": diff, "notes": list(result.notes), "genesys": result.genesys.to_dict(), "applied": apply,

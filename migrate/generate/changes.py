@@ -69,12 +69,20 @@ def with_newlines(text: str, newline: str) -> str:
 class FileChange:
     path: str
     before: SourceFile | None  # None: a new file
-    after: str
+    after: str | None  # None: the file is deleted (a cut-over removing a file only Zendesk used)
     reasons: tuple[str, ...] = ()
 
     @property
     def new(self) -> bool:
         return self.before is None
+
+    @property
+    def deleted(self) -> bool:
+        return self.after is None
+
+    @property
+    def changed(self) -> bool:
+        return self.before is None or self.after is None or self.before.text != self.after
 
 
 @dataclass(frozen=True)
@@ -85,7 +93,7 @@ class ChangeSet:
 
     @property
     def empty(self) -> bool:
-        return not any(c.new or c.before.text != c.after for c in self.changes)  # type: ignore[union-attr]
+        return not any(c.changed for c in self.changes)
 
     def diff(self) -> str:
         return "".join(_diff(c) for c in sorted(self.changes, key=lambda c: c.path))
@@ -106,9 +114,12 @@ class ChangeSet:
                     raise StaleFile(f"{c.path} changed since the diff was made; run generate again and review")
         written = []
         for c in self.changes:
-            if not c.new and c.before.text == c.after:  # type: ignore[union-attr]
+            if not c.changed:
                 continue
-            _atomic_write(self.root / c.path, c.after, bom=bool(c.before and c.before.bom))
+            if c.after is None:
+                (self.root / c.path).unlink()
+            else:
+                _atomic_write(self.root / c.path, c.after, bom=bool(c.before and c.before.bom))
             written.append(c.path)
         return written
 
@@ -145,14 +156,17 @@ def _lines(text: str) -> list[str]:
 
 def _diff(c: FileChange) -> str:
     before = _lines(c.before.text) if c.before else []
-    after = _lines(c.after)
-    if before == after:
+    after = _lines(c.after) if c.after is not None else []
+    if before == after and not c.deleted:
         return ""
     head = [f"diff --git a/{c.path} b/{c.path}\n"]
     if c.new:
         head.append("new file mode 100644\n")
+    elif c.deleted:
+        head.append("deleted file mode 100644\n")
     body = []
-    for line in difflib.unified_diff(before, after, "/dev/null" if c.new else f"a/{c.path}", f"b/{c.path}", n=3):
+    for line in difflib.unified_diff(before, after, "/dev/null" if c.new else f"a/{c.path}",
+                                     "/dev/null" if c.deleted else f"b/{c.path}", n=3):
         if line.startswith(("---", "+++")):
             body.append(line.rstrip("\r\n") + "\n")
         elif line.endswith("\n"):

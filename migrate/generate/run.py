@@ -64,13 +64,14 @@ def generate(root: Path, config: Config, jobs: int | None = 1, cutover: bool = F
     reasons: dict[str, list[str]] = defaultdict(list)
     rewritten: dict[str, str] = {}  # whole-file results (backend wiring)
     new_files: dict[str, str] = {}
+    deleted: set[str] = set()
     notes: list[str] = []
     outcomes: list[Outcome] = []
 
     # Bottom-up, so that a signer's recorded line still holds after a later one in its file changed.
     for b in sorted(plan.backends, key=lambda b: (b.signer.path, -b.signer.line)):
         others = [v.signer for v in inv.signers if v.signer.path == b.signer.path and v.purpose != "zendesk"]
-        outcome = _backend(b, root, config, latest, cutover, rewritten, new_files, reasons, others)
+        outcome = _backend(b, root, config, latest, cutover, rewritten, new_files, deleted, reasons, others)
         outcomes.append(outcome)
 
     # The page is switched to the AuthProvider only when every widget signer has a provider in
@@ -93,23 +94,30 @@ def generate(root: Path, config: Config, jobs: int | None = 1, cutover: bool = F
         src = source(path)
         text = rewritten.get(path, src.text)
         if edits.get(path):
-            if path in rewritten:  # offsets were taken on the original text
-                notes.append(f"{path}: widget calls in the server file were left as they are; move them by hand")
-            else:
-                try:
-                    text = apply_edits(text, edits[path])
-                except ValueError as exc:
+            # Page edits were taken on the original text: a wiring's rewrite joins them as edits of
+            # its own, so a file that is both server code and page gets both, or a note when they cross.
+            both = edits[path] + (_as_edits(src.text, text) if path in rewritten else [])
+            try:
+                text = apply_edits(src.text, both)
+            except ValueError as exc:
+                if path in rewritten:
+                    notes.append(f"{path}: the widget calls in it were left as they are (they cross the sign-in "
+                                 f"changes: {exc}); move them by hand")
+                else:
                     notes.append(f"{path}: left as it is: two changes to it overlap ({exc}); migrate it by hand")
                     continue
         if text != src.text:
             changes.append(FileChange(path, src, text, tuple(reasons[path])))
+    for path in sorted(deleted - set(rewritten)):
+        changes.append(FileChange(path, source(path), None, tuple(reasons.get(path, ()))))
     for path, text in sorted(new_files.items()):
         if (root / path).exists():
             notes.append(f"{path} already exists: left as it is (delete it to have it generated again)")
             continue
         changes.append(FileChange(path, None, text, tuple(reasons.get(path, ()))))
     for c in changes:  # what is shown is what parses
-        problem = reparse.problem(c.path, c.before.text if c.before else None, c.after)
+        problem = None if c.after is None else reparse.problem(c.path, c.before.text if c.before else None,
+                                                                 c.after)
         if problem is not None:
             raise GenerateError(f"{c.path}: the migrated file would not parse ({problem}); nothing was shown or "
                                 "written. Please report it with the shape of that code")
@@ -118,8 +126,22 @@ def generate(root: Path, config: Config, jobs: int | None = 1, cutover: bool = F
                   tuple(sorted(outcomes, key=lambda o: (o.path, o.line))))
 
 
+def _as_edits(before: str, after: str) -> list[Edit]:
+    """A whole-file rewrite as line edits of the original (character offsets)."""
+    import difflib
+
+    a, b = before.splitlines(keepends=True), after.splitlines(keepends=True)
+    starts = [0]
+    for line in a:
+        starts.append(starts[-1] + len(line))
+    return [Edit(starts[i1], starts[i2], "".join(b[j1:j2]))
+            for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes()
+            if tag != "equal"]
+
+
 def _backend(b: BackendPlan, root: Path, config: Config, latest, cutover: bool, rewritten: dict[str, str],
-             new_files: dict[str, str], reasons: dict[str, list[str]], others: list[Signer]) -> Outcome:
+             new_files: dict[str, str], deleted: set[str], reasons: dict[str, list[str]],
+             others: list[Signer]) -> Outcome:
     """Wire one widget signer's provider (or its standalone module) and say what became of it.
     ``others``: the tokens of the same file that are not widget tokens."""
     s = b.signer
@@ -135,6 +157,12 @@ def _backend(b: BackendPlan, root: Path, config: Config, latest, cutover: bool, 
             return Outcome(s.path, s.line, s.route, "manual",
                            f"{at}: the route also signs another token (line {shared[0].line}); remove the Zendesk "
                            "widget token from it by hand")
+    if f"TODO(migrate:{backends.MOUNT_RULE})" in latest(s.path).text:
+        # An earlier run wrote the provider module and said where to mount it: nothing to add.
+        return Outcome(s.path, s.line, s.route, "manual" if cutover else "standalone",
+                       f"{at}: provider module written by an earlier run, not mounted yet: mount it where "
+                       f"TODO(migrate:{backends.MOUNT_RULE}) says" + ("; then remove the Zendesk code by hand"
+                                                                    if cutover else ""))
     ctx = backends.WireContext(root, config, b, latest, cutover=cutover, kept=kept)
     wiring, why_not = None, "framework not recognised"
     if (language_for(s.path) or "").startswith("page:"):
@@ -159,6 +187,7 @@ def _backend(b: BackendPlan, root: Path, config: Config, latest, cutover: bool, 
             return Outcome(s.path, s.line, s.route, "manual", f"{at}: {str(exc).removeprefix(at + ': ')}")
     rewritten.update(wiring.files)
     new_files.update(wiring.new_files)
+    deleted.update(wiring.deleted)
     for path, why in wiring.reasons.items():
         reasons[path] += why
     if not kept:

@@ -158,6 +158,7 @@ def test_cut_over_never_removes_a_route_that_also_signs_another_token(tmp_path, 
 
 
 BLADE = """\
+<script id="ze-snippet" src="https://static.zdassets.com/ekr/snippet.js?key=abc"></script>
 @php
   $token = \\Firebase\\JWT\\JWT::encode(['scope' => 'user', 'external_id' => (string) auth()->id(),
       'name' => auth()->user()->name, 'exp' => time() + 300], config('services.zendesk.secret'), 'HS256', 'app_1');
@@ -178,4 +179,31 @@ def test_a_token_signed_inside_a_page_template_is_not_wired_as_a_route(tmp_path,
     result = generate(site, _config(site))
     (outcome,) = result.outcomes
     assert "the token is signed inside a page template" in outcome.text
-    assert outcome.status in ("standalone", "manual") and "route" not in (outcome.route or "")
+    assert outcome.status == "standalone" and outcome.route is None
+    # The view is both the signer and the page: it gets the mount note and the Messenger snippet.
+    view = next(c.after for c in result.changes.changes if c.path == "resources/views/chat.blade.php")
+    assert "TODO(migrate:ZG221)" in view and "genesys-bootstrap" in view and "zdassets" not in view
+    assert not [n for n in result.notes if "left as they are" in n]
+    # Applied, a second run adds nothing: the note says the provider is waiting to be mounted.
+    result.changes.apply()
+    again = generate(site, _config(site))
+    assert again.changes.empty, again.changes.diff()
+    (outcome,) = again.outcomes
+    assert outcome.status == "standalone" and "written by an earlier run" in outcome.text
+
+
+def test_a_deleted_file_is_a_diff_git_applies_and_apply_removes_it(tmp_path):
+    import subprocess
+
+    from migrate.generate.changes import ChangeSet, FileChange, SourceFile
+
+    (tmp_path / "zendesk-jwt.php").write_text("<?php\necho 'token';\n")
+    (tmp_path / "keep.php").write_text("<?php\n")
+    subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True)
+    change = ChangeSet(tmp_path, (FileChange("zendesk-jwt.php", SourceFile.read(tmp_path, "zendesk-jwt.php"), None),))
+    diff = change.diff()
+    assert "deleted file mode 100644" in diff and "+++ /dev/null" in diff
+    check = subprocess.run(["git", "apply", "--check", "-"], cwd=tmp_path, input=diff.encode(), capture_output=True)
+    assert check.returncode == 0, check.stderr.decode()
+    assert change.apply() == ["zendesk-jwt.php"]
+    assert not (tmp_path / "zendesk-jwt.php").exists() and (tmp_path / "keep.php").exists()

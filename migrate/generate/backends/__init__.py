@@ -50,6 +50,8 @@ class WireContext:
 class Wiring:
     files: dict[str, str] = field(default_factory=dict)  # existing file -> its new text
     new_files: dict[str, str] = field(default_factory=dict)  # new file -> text
+    # Files a cut-over deletes: ones that only served the Zendesk route (a plain-PHP token script).
+    deleted: set[str] = field(default_factory=set)
     reasons: dict[str, list[str]] = field(default_factory=dict)
     # The old Zendesk token route the provider took the place of, "METHOD /path" as the language's
     # routes module reads it (migrate/lang/<language>/routes.py): the route scan reported for the

@@ -152,14 +152,26 @@ def test_generated_key_is_a_3072_bit_rsa_key(migrated, tmp_path):
     assert oct((tmp_path / "secrets" / "oidc-signing-key.pem").stat().st_mode & 0o777) == "0o600"
 
 
-def test_scan_of_the_migrated_site_is_clean(migrated):
+def test_scan_of_the_migrated_site_then_of_the_cut_over_site(migrated):
+    """Migrated, the Zendesk route stays beside the provider (ZG220, rollback is reverting the
+    page); after `--cutover` the scan is clean."""
     from migrate.scan import scan
 
-    site, *_ = migrated
+    site, _port, issuer, _ = migrated
     result = scan(str(site), jobs=1)
-    assert [f for f in result.findings if f.severity in ("error", "warning")] == []
-    assert not [v for v in result.inventory.signers if v.purpose == "zendesk"]
+    zendesk = [v for v in result.inventory.signers if v.purpose == "zendesk"]
+    assert [v.signer.route for v in zendesk] == ["GET /zendesk/jwt"]
+    assert [f.rule for f in result.findings if f.rule == "ZG220"] == ["ZG220"]
     kinds = {w.kind for w in result.inventory.widgets}
     assert kinds == {"genesys-messenger"}, kinds
     id_tokens = [v for v in result.inventory.signers if v.purpose == "genesys-id-token"]
     assert id_tokens and all(v.signer.algorithm == "RS256" for v in id_tokens)
+
+    r = CliRunner().invoke(app, ["generate", str(site), "--region", "eu-west-1", "--issuer", issuer,
+                                 "--deployment-id", "5e0a7c43-8f8e-4d11-9a54-1b2c3d4e5f60", "--cutover", "--apply"])
+    assert r.exit_code == 0, r.stderr
+    assert "server.js" in r.stderr and "removed" in r.stderr
+    result = scan(str(site), jobs=1)
+    assert [f for f in result.findings if f.severity in ("error", "warning")] == []
+    assert not [v for v in result.inventory.signers if v.purpose == "zendesk"]
+    assert "jsonwebtoken" not in (site / "package.json").read_text()

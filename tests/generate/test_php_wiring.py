@@ -207,7 +207,8 @@ def _free_port() -> int:
 
 
 ROUTER = """<?php
-// The site's web server: /oidc/* goes to the rewritten script (the rewrite rule its comment asks for).
+// The site's web server (php -S -t public): /oidc/* goes to the front controller (the rewrite rule its
+// comment asks for); any other script of the web root runs as itself.
 $path = (string) parse_url($_SERVER['REQUEST_URI'], PHP_URL_PATH);
 if ($path === '/test/login') {
     session_start();
@@ -217,11 +218,7 @@ if ($path === '/test/login') {
     return true;
 }
 if (strncmp($path, '/oidc/', 6) === 0) {
-    require __DIR__ . '/public/genesys-oidc.php';
-    return true;
-}
-if ($path === '/zendesk-jwt.php') {
-    require __DIR__ . '/public/zendesk-jwt.php';
+    require $_SERVER['DOCUMENT_ROOT'] . '/genesys-oidc.php';
     return true;
 }
 return false;
@@ -245,7 +242,8 @@ def test_the_generated_front_controller_runs_the_full_flow(plain_site, tmp_path)
     result.changes.apply()
     (plain_site / "vendor").mkdir()
     (plain_site / "vendor" / "autoload.php").write_text(AUTOLOAD)  # what composer install writes
-    (plain_site / "router.php").write_text(ROUTER)
+    router = tmp_path / "router.php"
+    router.write_text(ROUTER)
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     (tmp_path / "key.pem").write_bytes(key.private_bytes(serialization.Encoding.PEM,
                                                          serialization.PrivateFormat.PKCS8,
@@ -257,7 +255,7 @@ def test_the_generated_front_controller_runs_the_full_flow(plain_site, tmp_path)
            "GENESYS_OIDC_CLIENT_SECRET": CLIENT_SECRET, "GENESYS_OIDC_PRIVATE_KEY_FILE": str(tmp_path / "key.pem"),
            "GENESYS_OIDC_REDIRECT_URIS": REDIRECT, "GENESYS_OIDC_STORE_DIR": str(tmp_path / "store")}
     proc = subprocess.Popen([PHP, "-d", f"session.save_path={tmp_path / 'sessions'}", "-S", f"127.0.0.1:{port}",
-                             "router.php"], cwd=plain_site, env=env, stdout=subprocess.DEVNULL,
+                             "-t", "public", str(router)], cwd=plain_site, env=env, stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE)
     try:
         deadline = time.monotonic() + 10
@@ -294,8 +292,10 @@ def test_the_generated_front_controller_runs_the_full_flow(plain_site, tmp_path)
             old = http.get(f"http://127.0.0.1:{port}/zendesk-jwt.php")
             assert old.status_code == 200 and old.json()["jwt"].startswith("zendesk."), old.text
             cut = _generate(plain_site, cutover=True)
-            assert [o.status for o in cut.outcomes] == ["cut"] and set(_after(cut)) == {"public/zendesk-jwt.php"}
+            assert [o.status for o in cut.outcomes] == ["cut"] and _after(cut) == {"public/zendesk-jwt.php": None}
+            assert "deleted file mode" in cut.changes.diff()
             cut.changes.apply()
+            assert not (plain_site / "public/zendesk-jwt.php").exists()  # the script only served the route
             assert http.get(f"http://127.0.0.1:{port}/zendesk-jwt.php").status_code == 404
             assert http.get(f"{issuer}/jwks.json").status_code == 200  # the provider stays
     finally:
@@ -306,6 +306,19 @@ def test_the_generated_front_controller_runs_the_full_flow(plain_site, tmp_path)
             proc.kill()
             proc.wait(timeout=5)
         proc.stderr.close()
+
+
+def test_plain_php_cutover_keeps_a_script_another_file_includes_as_a_404(plain_site):
+    """A token script some other file requires is not deleted (that file would fail): it answers 404."""
+    (plain_site / "public" / "account.php").write_text("<?php\nif (isset($_GET['jwt'])) {\n"
+                                                       "    require __DIR__ . '/zendesk-jwt.php';\n}\n")
+    _generate(plain_site).changes.apply()
+    cut = _generate(plain_site, cutover=True)
+    assert [o.status for o in cut.outcomes] == ["cut"]
+    script = _after(cut)["public/zendesk-jwt.php"]
+    assert script is not None and "JWT::encode" not in script and "http_response_code(404);" in script
+    _parses(script)
+    assert any("public/account.php includes it" in r for c in cut.changes.changes for r in c.reasons)
 
 
 # --- Laravel --------------------------------------------------------------------------------------------

@@ -178,9 +178,14 @@ def wire(ctx: WireContext) -> Wiring:
     script = Script.parse(src)
     out = Wiring(route=routes.script_route(s.path))
     if ctx.cutover and ctx.kept:
-        out.files[s.path] = _rewrite(script, plan, config.issuer_path, cut=True)
-        out.why(s.path, f"line {s.line}: Zendesk JWT script's code removed at cut-over; the script answers 404 "
-                        "(delete it)")
+        kept_for = _still_used(ctx, script)
+        if kept_for is None:
+            out.deleted.add(s.path)
+            out.why(s.path, f"deleted at cut-over: the script only served the Zendesk token route {out.route}")
+        else:
+            out.files[s.path] = _rewrite(script, plan, config.issuer_path, cut=True)
+            out.why(s.path, f"line {s.line}: Zendesk JWT script's code removed at cut-over; the script answers 404 "
+                            f"(it is kept: {kept_for})")
         return out
     text = _rewrite(script, plan, config.issuer_path)
     folder = posixpath.dirname(s.path)
@@ -206,6 +211,30 @@ def wire(ctx: WireContext) -> Wiring:
                            "PKCE, nonce) [templates/php]")
     add_composer(ctx, out, folder)
     return out
+
+
+def _still_used(ctx: WireContext, script: Script) -> str | None:
+    """Why the Zendesk token script cannot simply be deleted at cut-over (it defines functions or
+    classes, or another PHP file of the site requires it), or None when it only served the route."""
+    defined = [n for n in script.doc.root.named_children if n.type in ("function_definition", "class_declaration",
+                                                                        "interface_declaration", "trait_declaration",
+                                                                        "enum_declaration", "const_declaration")]
+    if defined:
+        return "it also defines code of its own"
+    path = script.src.path
+    name = re.escape(posixpath.basename(path))
+    include = re.compile(rf"\b(?:require|include)(?:_once)?\b[^;]*['\"/]{name}['\"]")
+    for other in sorted(ctx.root.rglob("*.php")):
+        rel = other.relative_to(ctx.root).as_posix()
+        if rel == path or rel.startswith(("vendor/", ".git/")) or "/vendor/" in rel:
+            continue
+        try:
+            text = other.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        if include.search(text):
+            return f"{rel} includes it"
+    return None
 
 
 def _rewrite(script: Script, plan: BackendPlan, issuer_path: str, cut: bool = False) -> str:

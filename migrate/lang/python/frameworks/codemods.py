@@ -260,6 +260,7 @@ class ViewCodemod(ImportsCodemod):
         self.mount_prefix = issuer_path  # the path given to the app / blueprint / router
         self.dead: dict[cst.CSTNode, list[str]] = {}  # module statements only the view used
         self.unbound: dict[str, str] = {}  # names the claims read that cannot be rebound -> why
+        self.rebind_text: list[str] = []  # their ZG222 TODOs, once written
 
     # -- errors and positions ----------------------------------------------------------------
 
@@ -618,8 +619,9 @@ class ViewCodemod(ImportsCodemod):
 
     def claims_function(self, view: View) -> cst.FunctionDef:
         i = self.unit  # lines inside brackets are indented relative to the block
+        self.rebind_text = self.rebind_lines(view) if self.unbound else []
         if self.unbound:  # "no user" rather than code that raises on every request
-            lines = [f"{i}# {line}\n" for text in self.rebind_lines(view)
+            lines = [f"{i}# {line}\n" for text in self.rebind_text
                      for line in textwrap.wrap(text, max(60, 92 - len(view.indent) - len(i)), subsequent_indent="  ")]
             fn = self.parse(f"def {CLAIMS_FUNCTION}({self.claims_params(view)}):\n" + "".join(lines)
                             + f"{i}return None\n").body[0]
@@ -946,10 +948,11 @@ def wire_module(ctx: WireContext, framework: str, codemod_class: type[ViewCodemo
     s = plan.signer
     src = ctx.source(s.path)
     provider_dir = str(options.pop("provider_dir", posixpath.dirname(s.path)))
+    route = options.pop("route", None) or s.route
     mode = mode_of(ctx)
     codemod = codemod_class(CodemodContext(filename=s.path), line=s.line, column=s.column, claims=plan.claims,
                             todos=plan.todos, issuer_path=config.issuer_path, library=s.library,
-                            path=s.path, mode=mode, note=keep_note(s.route, config), **options)  # type: ignore[arg-type]
+                            path=s.path, mode=mode, note=keep_note(route, config), **options)  # type: ignore[arg-type]
     out = Wiring()
     out.files[s.path] = run_codemod(codemod, src)
     view = codemod.view
@@ -966,7 +969,7 @@ def wire_module(ctx: WireContext, framework: str, codemod_class: type[ViewCodemo
     else:
         out.why(s.path, f"line {s.line}: Zendesk JWT {what} -> {CLAIMS_FUNCTION}() for the OpenID provider at "
                         f"{config.issuer_path} [{plan.view.profile}.yaml]")
-    for line in codemod.rebind_lines(view) if codemod.unbound else ():
+    for line in codemod.rebind_text:
         out.why(s.path, f"  {line}")
     provider = posixpath.join(provider_dir, f"{PROVIDER_MODULE}.py")
     out.new_files[provider] = provider_module(framework, config.issuer_path, src.newline)
@@ -983,7 +986,12 @@ def mode_of(ctx: WireContext) -> str:
 def line_of(text: str, pattern: str) -> int | None:
     """The 1-based line where `pattern` (a regex, multi-line) first matches."""
     found = re.search(pattern, text, re.M)
-    return text.count("\n", 0, found.start()) + 1 if found else None
+    if not found:
+        return None
+    start = found.start()
+    while start < found.end() and text[start] in " \t\r\n":  # `^\s*` may begin on a blank line
+        start += 1
+    return text.count("\n", 0, start) + 1
 
 
 def _change(before: str, after: str) -> str:

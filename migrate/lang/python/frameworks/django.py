@@ -80,7 +80,7 @@ class DjangoViewCodemod(ViewCodemod):
         return params[0] if params else "request"
 
     def after_location(self, view: View) -> None:
-        if view.nested:
+        if view.nested and self.cls is None:
             raise self.fail(f"{view.fn.name.value}() is defined inside another function: mount "
                             f"{PROVIDER_MODULE}.urls(...) by hand", view.fn)
         if not view.params:
@@ -509,15 +509,16 @@ def wire(ctx: WireContext) -> Wiring:
     s = ctx.plan.signer
     app_dir = _app_dir(ctx.root, s.path)
     views_dir = posixpath.dirname(s.path)
-    view = _view_name(ctx)
+    view, method = _view_name(ctx)
     urls, old_path = _urls_for(ctx, view)
+    old_route = routes.route(method, old_path)
     if urls == s.path:
         raise WiringError(f"{s.path}:{s.line}: the view and its URL patterns are in the same module; include "
                           f"{PROVIDER_MODULE}.urls(...) at {ctx.config.issuer_path} by hand")
-    out, codemod = wire_module(ctx, "django", DjangoViewCodemod, provider_dir=app_dir,
+    out, codemod = wire_module(ctx, "django", DjangoViewCodemod, provider_dir=app_dir, route=old_route,
                                urls=posixpath.basename(urls) if posixpath.dirname(urls) == views_dir else urls)
     assert codemod.view is not None
-    out.route = routes.route(routes.django_method(codemod.view.fn), old_path)
+    out.route = old_route
     route, comments = _route(ctx, urls)
     if codemod.skipped:
         comments.append(f"{TODO}: {', '.join(codemod.skipped)} (Django REST framework) do not apply to the "
@@ -548,8 +549,9 @@ def wire(ctx: WireContext) -> Wiring:
     return out
 
 
-def _view_name(ctx: WireContext) -> str:
-    """The name urls.py routes the signing view by: its function, or the class of a class-based view."""
+def _view_name(ctx: WireContext) -> tuple[str, str]:
+    """The name urls.py routes the signing view by (its function, or the class of a class-based
+    view) and the method it answers, as scan reads them (migrate.lang.python.routes)."""
     s = ctx.plan.signer
     try:
         module = cst.MetadataWrapper(cst.parse_module(ctx.source(s.path).text))
@@ -566,6 +568,8 @@ def _view_name(ctx: WireContext) -> str:
                 if n is None:
                     break
                 owner = parents.get(parents.get(n))
-                return owner.name.value if isinstance(owner, cst.ClassDef) else n.name.value
+                if isinstance(owner, cst.ClassDef):
+                    return owner.name.value, routes.class_view_method(n)
+                return n.name.value, routes.django_method(n)
     raise WiringError(f"{s.path}:{s.line}: the Zendesk JWT is not signed inside a view; include "
                       f"{PROVIDER_MODULE}.urls(...) at {ctx.config.issuer_path} by hand")

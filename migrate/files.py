@@ -28,7 +28,7 @@ SKIP_DIRS = frozenset({".git", ".hg", ".svn", "node_modules", ".venv", "venv", "
 # lists are short: "wt"/"WT" stand for jwt, Jwt and JWT; "endesk" for zendesk and Zendesk.
 SIGNER_NEEDLES = (b"wt", b"WT")
 NEEDLES = SIGNER_NEEDLES + (b"zE", b"zopim", b"zdassets", b"endesk", b"ININ", b"enesys",
-                            b"purecloud", b"pure.cloud", b"webchat", b"signeddata")
+                            b"purecloud", b"pure.cloud", b"webchat", b"signeddata", b"Smooch")
 # Back-end languages are only read for signing code; pages and scripts for everything.
 _NEEDLES_FOR = {src: (record.needles or NEEDLES) + record.extra_needles
                 for src, record in lang.by_source().items() if record.needles or record.extra_needles}

@@ -243,9 +243,11 @@ def _zendesk_claims(s: Signer) -> bool:
     return bool({"external_id", "email_verified"} & s.claims.keys()) or _messaging_marks(s)
 
 
-def _purpose(s: Signer, site_calls: set[str]) -> tuple[str, str]:
+def _purpose(s: Signer, site_calls: set[str], sunshine_sdk: str | None = None) -> tuple[str, str]:
     """What the token is for, from its own claims, the code around its signing call (its
-    function, route or method) and where it goes; never from words elsewhere in the file."""
+    function, route or method) and where it goes; never from words elsewhere in the file.
+    ``sunshine_sdk``: where the site's pages sign in with Sunshine Conversations' Web SDK, when
+    they do and no page loads a Zendesk widget."""
     asymmetric = (s.algorithm or "").startswith(("RS", "PS", "ES", "EdDSA"))
     scope = _literal(s.claims.get("scope"))
     widget_words = {"classic-chat", "messaging"} & s.hints
@@ -257,6 +259,9 @@ def _purpose(s: Signer, site_calls: set[str]) -> tuple[str, str]:
             "kid" in s.header or (scope == "user" and "external_id" in s.claims)):
         return "other", ("a Zendesk Support SSO token (signed with the SSO secret, and no kid / external_id "
                          "a Messaging token needs), not a widget token")
+    if sunshine_sdk is not None and _messaging_marks(s):
+        return "other", (f"a Sunshine Conversations Web SDK user token: the site's pages sign in with {sunshine_sdk} "
+                         "and load no Zendesk widget")
     if not _messaging_marks(s) and not widget_words:
         if "support-sdk" in s.hints and {"iat", "jti"} <= (s.claims.keys() | s.managed.keys()):
             return "other", "a Zendesk Support SDK (mobile) token (user_token, iat + jti), not a widget token"
@@ -390,10 +395,13 @@ def assemble(root: str, facts: list[FileFacts], errors: list[FileError], stats: 
     site = site_kind(w.kind for w in widgets)
     site_calls = {f"{c.api}.{c.command}" for w in widgets for c in w.calls}
     classic_pages = any(w.kind in ("classic", "zopim") for w in widgets)
+    sdk = next((f"{m.text} ({f.path}:{m.line})" for f in facts for m in f.markers if m.kind == "sunshine-web-sdk"),
+               None)
+    zendesk_pages = any(w.kind in ("messaging", "classic", "zopim") for w in widgets)
     views = []
     for f in facts:
         for s in f.signers:
-            purpose, why = _purpose(s, site_calls)
+            purpose, why = _purpose(s, site_calls, None if zendesk_pages else sdk)
             profile = None
             if purpose == "zendesk":
                 profile, why_profile = _profile(s, site, site_calls, classic_pages)

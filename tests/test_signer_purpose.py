@@ -99,3 +99,34 @@ def test_external_id_iat_and_exp_make_a_chat_token_even_with_a_jti() -> None:
     inv = scan(str(FIXTURES / "rules/ZG213/ok_chat_token_with_a_stray_jti.php"), jobs=1).inventory
     (view,) = inv.signers
     assert (view.purpose, view.profile) == ("zendesk", "zendesk-classic-chat"), view.reason
+
+
+SUNSHINE_SERVER = """\
+const jwt = require('jsonwebtoken');
+app.get('/chat-token', requireLogin, (req, res) => {
+  const token = jwt.sign({ scope: 'user', external_id: String(req.user.id) }, process.env.CHAT_KEY_SECRET,
+    { header: { alg: 'HS256', typ: 'JWT', kid: process.env.CHAT_KEY_ID } });
+  res.json({ token });
+});
+"""
+SUNSHINE_PAGE = """<script>
+fetch('/chat-token').then(r => r.json()).then(({ token }) =>
+  Smooch.init({ integrationId: 'abc', externalId: 'u-1', jwt: token }));
+</script>
+"""
+ZENDESK_PAGE = """<script id="ze-snippet" src="https://static.zdassets.com/ekr/snippet.js?key=abc"></script>
+<script>zE('messenger', 'loginUser', cb => fetch('/chat-token').then(r => r.json()).then(d => cb(d.token)));</script>
+"""
+
+
+@pytest.mark.parametrize(("page", "purpose"), [(SUNSHINE_PAGE, "other"), (SUNSHINE_PAGE + ZENDESK_PAGE, "zendesk"),
+                                               (ZENDESK_PAGE, "zendesk")])
+def test_a_messaging_shaped_token_on_a_sunshine_web_sdk_site_is_not_a_widget_token(tmp_path, page, purpose) -> None:
+    """The same claims sign a visitor into Sunshine Conversations' Web SDK (Smooch.init/login):
+    where no page loads a Zendesk widget, that is what the token is for."""
+    (tmp_path / "server.js").write_text(SUNSHINE_SERVER)
+    (tmp_path / "chat.html").write_text(page)
+    (view,) = scan(str(tmp_path), jobs=1).inventory.signers
+    assert view.purpose == purpose, view.reason
+    if purpose == "other":
+        assert "Sunshine Conversations Web SDK" in view.reason and "Smooch.init (chat.html:3)" in view.reason

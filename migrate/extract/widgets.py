@@ -56,10 +56,13 @@ _LOADERS: list[tuple[str, re.Pattern[str]]] = [
 # Loaders that define zE: a zE call that runs before them fails.
 ZE_LOADERS = frozenset({"snippet", "zembed"})
 _WEBCHAT_API = re.compile(r"/api/v2/(?:webchat|signeddata)")
+# Sunshine Conversations' Web SDK signs its visitors in itself: a messaging-shaped token these
+# pages hand over is the SDK's, not the Zendesk widget's.
+_SUNSHINE_SDK = re.compile(rb"\bSmooch\s*\.\s*(?:init|login)\s*\(")
 _STRING_HINTS = (b"zdassets.com", b"embeddable_framework", b"zopim.com", b"genesys-bootstrap", b"widgets.min.js",
                  b"cxbus.min.js", b"jsapi-v", b"/api/v2/webchat", b"/api/v2/signeddata")
 # A file without any of these has nothing for this extractor: skip the parse.
-_WORTH_PARSING = (b"zE", b"$zopim", b"ININ", b"_genesys", b"CXBus", b"Genesys", b"zdassets", b"zopim",
+_WORTH_PARSING = (b"zE", b"$zopim", b"ININ", b"_genesys", b"CXBus", b"Genesys", b"zdassets", b"zopim", b"Smooch",
                   b"purecloud", b"pure.cloud", b"/api/v2/", b"oauth/token", b"client_credentials",
                   b"loginClientCredentialsGrant")
 # ... or a secret's name (see widgets_secrets.name_kind), in any case.
@@ -125,6 +128,8 @@ def extract_script(src: Source, grammar: str, data: bytes, ranges: list[ts.Range
                 if (node := _string_at(strings, offset)) is not None:
                     loader_strings[offset] = node
         found.markers += _webchat_urls(script, strings)
+        if (page or found.browser) and b"Smooch" in data[span[0]:span[1]]:
+            found.markers += _sunshine_sdk(data, span)
         requests[id(script)] = token_requests(script)
         if found.browser:
             found.markers += secret_markers(script, requests[id(script)])
@@ -278,6 +283,15 @@ def _webchat_urls(script: Script, strings: list[Node]) -> list[Marker]:
             line, col = script.pos(string)
             markers.append(Marker("genesys-webchat-url", line, col, m.group()))
     return markers
+
+
+def _sunshine_sdk(data: bytes, span: Span) -> list[Marker]:
+    m = _SUNSHINE_SDK.search(data, span[0], span[1])
+    if m is None:
+        return []
+    line = data.count(b"\n", 0, m.start()) + 1
+    call = re.sub(rb"\s", b"", m.group()).rstrip(b"(").decode()
+    return [Marker("sunshine-web-sdk", line, m.start() - data.rfind(b"\n", 0, m.start()), call)]
 
 
 def _deployment_id(script: Script, string: Node) -> str | None:

@@ -80,6 +80,22 @@ $(PHP_STAMP): | $(BIN)/python
 	    || echo "installing Debian's php-cli failed: the PHP provider tests are skipped"; \
 	fi
 
+# Debian's Mono (mcs and System.Web), for the ASP.NET on .NET Framework site test
+# (tests/generated/test_cs_systemweb_run.py builds the migrated WebForms site with mcs and serves it
+# with System.Web on 127.0.0.1). Where it cannot be installed that test is skipped, with the reason
+# in its skip message.
+MONO_STAMP := $(VENV)/.mono-installed
+MONO_INSTALL := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+                mono-mcs mono-xsp4 libmono-system-web4.0-cil ca-certificates-mono
+
+$(MONO_STAMP): | $(BIN)/python
+	@if ! command -v apt-get >/dev/null 2>&1 || { [ -n "$(SUDO)" ] && ! command -v sudo >/dev/null 2>&1; }; then \
+	  echo "Debian's Mono cannot be installed here: the System.Web site test is skipped"; \
+	else \
+	  { $(MONO_INSTALL) || { $(SUDO) apt-get update -q && $(MONO_INSTALL); }; } && touch $(MONO_STAMP) \
+	    || echo "installing Debian's Mono failed: the System.Web site test is skipped"; \
+	fi
+
 # The Go and Spring Boot provider tests (tests/generated/test_go_provider_run.py and
 # test_java_provider_run.py) build the generated provider into a small site with the go command and
 # with Maven. This first build downloads what they need into .venv/go-cache and .venv/m2 (for Go also
@@ -97,7 +113,7 @@ $(GO_STAMP): $(GO_HOST)/go.mod $(GO_HOST)/go.sum migrate/lang/go/frameworks/goht
 $(JAVA_STAMP): $(JAVA_HOST)/pom.xml | $(STAMP)
 	@$(BIN)/python tests/generated/toolchains.py warm java && touch $(JAVA_STAMP) || true
 
-test: $(STAMP) $(NODE_STAMP) $(CHROMIUM) $(RUBY_STAMP) $(PHP_STAMP) $(GO_STAMP) $(JAVA_STAMP)
+test: $(STAMP) $(NODE_STAMP) $(CHROMIUM) $(RUBY_STAMP) $(PHP_STAMP) $(GO_STAMP) $(JAVA_STAMP) $(MONO_STAMP)
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)

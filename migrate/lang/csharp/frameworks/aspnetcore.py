@@ -39,6 +39,7 @@ from migrate.generate.plan import BackendPlan
 from migrate.generate.positions import comment_start
 from migrate.generate.render import render
 from migrate.lang.csharp import routes
+from migrate.lang.csharp.frameworks import systemweb
 from migrate.lang.csharp.frameworks.aspnetcore_claims import (
     CONTROLLER_MEMBERS,
     CONTROLLER_REWRITES,
@@ -351,10 +352,11 @@ class Program:
     run_stmt: ts.Node | None
 
 
-def _program(ctx: WireContext, near: str, files: dict[str, CsFile]) -> Program:
+def _programs(root) -> list[str]:
+    """The files with WebApplication.CreateBuilder: ASP.NET Core's start-up."""
     candidates = []
-    for p in sorted(ctx.root.rglob("*.cs")):
-        rel = p.relative_to(ctx.root)
+    for p in sorted(root.rglob("*.cs")):
+        rel = p.relative_to(root)
         if any(part in _SKIP_DIRS for part in rel.parts[:-1]) or not p.is_file():
             continue
         try:
@@ -363,10 +365,14 @@ def _program(ctx: WireContext, near: str, files: dict[str, CsFile]) -> Program:
             continue
         if b"WebApplication.CreateBuilder" in head or b"WebApplication.CreateSlimBuilder" in head:
             candidates.append(rel.as_posix())
+    return candidates
+
+
+def _program(ctx: WireContext, near: str, files: dict[str, CsFile]) -> Program:
+    candidates = _programs(ctx.root)
     if not candidates:
-        raise WiringError(f"{near}: no Program.cs with WebApplication.CreateBuilder found; register the OpenID "
-                          "provider by hand: services.AddGenesysOidc() and endpoints.MapGenesysOidc(...) "
-                          "(GenesysOidcProvider.cs from templates/csharp)")
+        raise WiringError(f"framework not recognised: no Program.cs with WebApplication.CreateBuilder and no "
+                          f"Web.config with <system.web> for {near}")
     here = posixpath.dirname(near)
 
     def closeness(rel: str) -> tuple:
@@ -584,6 +590,8 @@ def wire(ctx: WireContext) -> Wiring:
     f = CsFile(ctx.source(s.path))
     if _GENERATED.search(f.src.text):
         return Wiring()  # the provider this module wrote: its ID tokens are the new sign-in, not the old one
+    if systemweb.is_site(ctx.root, posixpath.dirname(s.path)) and not _programs(ctx.root):
+        return systemweb.wire(ctx)  # a .NET Framework site whose signing file says nothing of System.Web
     endpoint = _find_endpoint(f, plan, config.issuer_path)
     if ctx.cutover and ctx.kept:
         return _cutover(ctx, f, endpoint)

@@ -240,12 +240,13 @@ class Check:
 
 
 def claims_function(plan: BackendPlan, scope: Scope, checks: tuple[Check, ...] = (),
-                    refuse: str | None = None) -> Claims:
+                    refuse: str | None = None, null_checks: bool = False) -> Claims:
     """`ctx => new Dictionary<string, object> { ["sub"] = ..., ... }` (a block when locals move
     along, a login check comes first, or a claim cannot move and the function answers no user).
 
     `refuse`: the TODO text when the old endpoint had no login guard at all; the function then
-    starts by refusing whoever is not authenticated."""
+    starts by refusing whoever is not authenticated. `null_checks`: a moved local the claims read
+    members of (`customer.Email`) is the signed-in visitor, and no visitor when it is null."""
     moved = {m.target: move(m.expression.text, scope) for m in plan.claims}
     # Locals the expressions use, in declaration order, each moved when all it needs can move.
     movable: dict[str, Moved | None] = {}
@@ -303,12 +304,19 @@ def claims_function(plan: BackendPlan, scope: Scope, checks: tuple[Check, ...] =
         return Claims(f"{scope.ctx} =>\n{{\n{body}\n}}", (), stuck)
 
     prelude: list[str] = []
+    visitors = [n for n in declared if null_checks and any(
+        re.search(rf"(?<![\w.]){re.escape(n)}\s*[?!]?\s*\.", mv.text) for mv in moved.values())]
+    if visitors:
+        refuse = None  # the visitor's own record says who is signed in
     if refuse is not None:
         prelude += _wrapped_todo(refuse)
         prelude.append(f"if ({scope.ctx}.User.Identity?.IsAuthenticated != true) return null;")
     for c, mv in guards:
         prelude.append(f"if ({_one_line(mv.text)}) return null;  // {c.comment}")
-    prelude += [f"var {n} = {_reindent(movable[n].text, '')};" for n in declared]  # type: ignore[union-attr]
+    for n in declared:
+        prelude.append(f"var {n} = {_reindent(movable[n].text, '')};")  # type: ignore[union-attr]
+        if n in visitors:
+            prelude.append(f"if ({n} == null) return null;  // nobody signed in")
     if not prelude:
         body = "\n".join("    " + line if line else line for line in "\n".join(lines).split("\n"))
         return Claims(f"{scope.ctx} => new Dictionary<string, object>\n{{\n{body}\n}}", usings, stuck)

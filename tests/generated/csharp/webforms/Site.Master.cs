@@ -1,0 +1,9 @@
+using System;
+using System.Web.UI;
+
+namespace Shop
+{
+    public partial class SiteMaster : MasterPage
+    {
+    }
+}

@@ -9,17 +9,15 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
-from migrate.lang.csharp.frameworks.aspnetcore_claims import transformed
-from migrate.lang.csharp.frameworks.aspnetcore_files import drop_unused_usings, project_with_package
-from migrate.generate.plan import ClaimMapping
-from migrate.model import Expr
-
 from conftest import FIXTURES, GOLDEN
 from wiring_support import DEPLOYMENT, ISSUER, after, assert_parses, generate_site
 
 from migrate.generate import config as cfg
+from migrate.generate.plan import ClaimMapping
 from migrate.generate.run import generate
+from migrate.lang.csharp.frameworks.aspnetcore_claims import transformed
+from migrate.lang.csharp.frameworks.aspnetcore_files import drop_unused_usings, project_with_package
+from migrate.model import Expr
 
 PROGRAM = """\
 using Microsoft.AspNetCore.Authentication.Cookies;
@@ -626,16 +624,20 @@ def test_a_private_helper_of_the_controller_is_not_taken_for_the_action(tmp_path
     site = _controller(tmp_path, monkeypatch, '    [HttpGet("jwt")]\n    public IActionResult Jwt() => '
                                               'Content(Sign());\n\n' + action)
     result = _generate(site)
-    assert not result.changes.changes
-    (note,) = result.notes
-    assert "is not inside a controller action or a minimal API route lambda (it is in Sign)" in note
-    assert 'app.MapGenesysOidc("/oidc", ctx => claims' in note
+    (outcome,) = result.outcomes
+    assert outcome.status == "standalone"
+    assert "is not inside a controller action or a minimal API route lambda (it is in Sign)" in outcome.text
+    after = _after(result)
+    controller = after["Controllers/ZendeskController.cs"]
+    assert "    // TODO(migrate:ZG221): mount the sign-in provider from Controllers/GenesysOidcProvider.cs" in controller
+    assert controller.index("TODO(migrate:ZG221)") < controller.index("private string Sign()")
+    assert "Program.cs" not in after, "nothing is mounted"
 
 
-def test_signing_outside_an_endpoint_is_left_with_a_note(tmp_path, monkeypatch):
+def test_signing_outside_an_endpoint_gets_the_standalone_provider(tmp_path, monkeypatch):
     site = _controller(tmp_path, monkeypatch, "")
     (site / "Services").mkdir()
-    (site / "Services" / "ZendeskTokens.cs").write_text("""\
+    service = """\
 using JWT.Algorithms;
 using JWT.Builder;
 
@@ -645,14 +647,32 @@ public class ZendeskTokens
         .WithAlgorithm(new HMACSHA256Algorithm())
         .WithSecret("***")
         .AddClaim("external_id", customerId)
+        .AddClaim("name", Directory.NameOf(customerId))
         .AddClaim("scope", "user")
         .Encode();
 }
-""")
+"""
+    (site / "Services" / "ZendeskTokens.cs").write_text(service)
     result = _generate(site)
-    assert not result.changes.changes
-    (note,) = result.notes
-    assert note.startswith("Services/ZendeskTokens.cs:6: the Zendesk signing code is not inside a controller action")
+    (outcome,) = result.outcomes
+    assert outcome.status == "standalone"
+    assert "Services/ZendeskTokens.cs:6: the Zendesk signing code is not inside a controller action" in outcome.text
+    after = _after(result)
+    for path in ("Services/GenesysOidcProvider.cs", "Services/GenesysOidcClaims.cs", "Services/ZendeskTokens.cs"):
+        _parses(after[path])
+    # the note right above the method, nothing removed
+    lines = after["Services/ZendeskTokens.cs"].split("\n")
+    (note,) = [line for line in lines if "TODO(migrate:ZG221)" in line]
+    assert "\n".join(line for line in lines if line != note) == service
+    assert lines.index(note) + 1 == lines.index("    public string For(string customerId) => JwtBuilder.Create()")
+    assert note.startswith("    // TODO(migrate:ZG221): mount the sign-in provider from Services/GenesysOidcProvider.cs "
+                           '(builder.Services.AddGenesysOidc(); app.MapGenesysOidc("/oidc", GenesysOidcClaims.For')
+    assert "not inside a controller action" in note
+    claims = after["Services/GenesysOidcClaims.cs"]
+    # the method's parameter is unknown to the provider: no user, never code that does not compile
+    assert "// TODO(migrate:ZG222): sub: `customerId` reads customerId, unknown here" in claims
+    assert "        return null;\n" in claims
+    assert "Program.cs" not in after
 
 
 def test_crlf_and_bom_program_keeps_them(controller_site):

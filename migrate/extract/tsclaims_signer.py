@@ -13,8 +13,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from migrate.extract.base import Found, Source
-from migrate.extract.signer import Draft, build
-from migrate.extract.treesitter import Doc, ancestors, piece_lines, walk
+from migrate.extract.signer import Draft
+from migrate.extract.treesitter import Doc, ancestors, walk
 from migrate.extract.tsclaims import Node, Reader, Syntax, key_of
 from migrate.model import UNKNOWN_CLAIM, Signer
 
@@ -22,10 +22,10 @@ from migrate.model import UNKNOWN_CLAIM, Signer
 
 _ALGORITHMS = [
     (re.compile(r"\b(HS|RS|ES|PS)(256|384|512)\b"), None),
-    (re.compile(r"hmac[-_]?(?:sha)?[-_]?(256|384|512)", re.I), "HS"),
-    (re.compile(r"rsassa[-_]?pss[-_]?(?:sha)?[-_]?(256|384|512)", re.I), "PS"),
-    (re.compile(r"(?:rsa|rs)[-_]?(?:sha)?[-_]?(256|384|512)", re.I), "RS"),
-    (re.compile(r"(?:ecdsa|es)[-_]?(?:sha)?[-_]?(256|384|512)", re.I), "ES"),
+    (re.compile(r"hmac[-_]?(?:sha)?[-_]?(256|384|512)", re.IGNORECASE), "HS"),
+    (re.compile(r"rsassa[-_]?pss[-_]?(?:sha)?[-_]?(256|384|512)", re.IGNORECASE), "PS"),
+    (re.compile(r"(?:rsa|rs)[-_]?(?:sha)?[-_]?(256|384|512)", re.IGNORECASE), "RS"),
+    (re.compile(r"(?:ecdsa|es)[-_]?(?:sha)?[-_]?(256|384|512)", re.IGNORECASE), "ES"),
     (re.compile(r"\bEdDSA\b"), "EdDSA"),
 ]
 
@@ -48,13 +48,8 @@ UNKNOWN = UNKNOWN_CLAIM
 
 
 def signer(reader: Reader, draft: Draft, function: str | None, response: str | None) -> Signer:
-    """Where the drafted call sits (position, span, parameters in reach), then the Signer."""
-    draft.line, draft.column = reader.doc.pos(draft.at)
-    if draft.key is not None:
-        draft.parameters = reader.parameters(draft.at)
     draft.function, draft.response = function, response
-    draft.span = piece_lines(reader.syntax.grammar, draft.at)
-    return build(reader.src.path, reader.syntax.language, draft)
+    return reader.signer(reader.src.path, draft)
 
 
 # --- how the token leaves the server --------------------------------------------------------

@@ -23,9 +23,10 @@ from dataclasses import dataclass
 
 import tree_sitter as ts
 
-from migrate.extract import traits
-from migrate.extract.treesitter import Doc, ancestors, query, string_value, walk
-from migrate.model import Expr, ExprKind
+from migrate.extract import signer, traits
+from migrate.extract.signer import Draft
+from migrate.extract.treesitter import Doc, ancestors, piece_lines, query, string_value, walk
+from migrate.model import Expr, ExprKind, Signer
 
 Node = ts.Node
 NodeKey = tuple[int, int, str]
@@ -383,6 +384,18 @@ class Values:
             last = end
         out.append(doc.data[last:node.end_byte].decode("utf-8", "replace"))
         return "".join(out)
+
+    # --- the signer ----------------------------------------------------------------------
+
+    def signer(self, path: str, draft: Draft) -> Signer:
+        """Where the drafted call sits (position, span, parameters in reach of its key), then
+        the Signer."""
+        draft.line, draft.column = self.doc.pos(draft.at)
+        if draft.key is not None:
+            draft.parameters = self.parameters(draft.at)
+        if draft.span is None:
+            draft.span = piece_lines(self.g.grammar, draft.at)
+        return signer.build(path, self.g.language, draft)
 
     # --- keys ----------------------------------------------------------------------------
 

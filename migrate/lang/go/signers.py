@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from types import ModuleType
 
 from migrate.extract.base import Found, Source
-from migrate.extract.signer import Draft, build
-from migrate.extract.treesitter import Doc, piece_lines, string_value, walk
+from migrate.extract.signer import Draft
+from migrate.extract.treesitter import Doc, string_value, walk
 from migrate.extract.tsutil_response import response
 from migrate.extract.values import Node, Values, algorithm_name, child, children
 from migrate.lang.go import libraries, routes
@@ -39,7 +39,7 @@ def extract(src: Source) -> Found:
     index = Values(doc, _DIALECT)
     reader = ClaimReader(index, StructTypes(doc))
     for call, lib in _constructors(doc, aliases):
-        signer = _signer(src, index, reader, call, lib, piece_lines('go', call))
+        signer = _signer(src, index, reader, call, lib)
         handler = routes.enclosing(doc, call.start_byte)
         name = routes.handler_name(doc, handler) if handler is not None else None
         found_route = routes.registration(doc, handler, name) if handler is not None else None
@@ -94,23 +94,20 @@ class _Token:
     key: Node | None = None
 
 
-def _signer(src: Source, index: Values, reader: ClaimReader, call: Node, lib: ModuleType,
-            span: tuple[int, int]) -> Signer:
-    doc = index.doc
+def _signer(src: Source, index: Values, reader: ClaimReader, call: Node, lib: ModuleType) -> Signer:
     args = children(child(call, "arguments"))
     method = args[0] if args else None
     token = _follow_token(index, call, lib)
     claims_node = args[1] if len(args) > 1 else token.claims_node
     claims = _claims(index, reader, call, claims_node, token)
-    draft = Draft(call, lib.NAME, header=token.header, claims=claims, span=span)
+    draft = Draft(call, lib.NAME, header=token.header, claims=claims)
     if token.key is not None:
-        draft.key, draft.parameters = index.key(token.key), index.parameters(call)
-    draft.line, draft.column = doc.pos(call)
+        draft.key = index.key(token.key)
     draft.algorithm = _algorithm(index, method, lib)
     draft.algorithm_expr = index.expr(method) if method else None
     draft.response = response(index, token.signing) if token.signing is not None else None
     draft.function = index.function_name(call)
-    return build(src.path, "go", draft)
+    return index.signer(src.path, draft)
 
 
 def _claims(index: Values, reader: ClaimReader, call: Node, node: Node | None,

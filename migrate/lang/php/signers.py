@@ -14,8 +14,8 @@ import dataclasses
 from types import ModuleType
 
 from migrate.extract.base import Found, Source
-from migrate.extract.signer import Draft, build
-from migrate.extract.treesitter import Doc, piece_lines, string_value, walk
+from migrate.extract.signer import Draft
+from migrate.extract.treesitter import Doc, string_value, walk
 from migrate.extract.tsutil_response import response
 from migrate.extract.values import Node, Values, algorithm_name, child, children
 from migrate.lang.php import LANGUAGE, config, libraries, routes
@@ -42,7 +42,7 @@ def extract(src: Source) -> Found:
     index = Values(doc, _DIALECT)
     framework = LANGUAGE.recognise(src.text)
     for call, lib in calls:
-        signer = _signer(src, index, call, lib, piece_lines('php', call))
+        signer = _signer(src, index, call, lib)
         found.signers.append(_routed(src, doc, call, signer, framework, found))
     return found
 
@@ -118,8 +118,7 @@ def _arguments(index: Values, call: Node, lib: ModuleType) -> dict[str, Node]:
     return out
 
 
-def _signer(src: Source, index: Values, call: Node, lib: ModuleType, span: tuple[int, int]) -> Signer:
-    doc = index.doc
+def _signer(src: Source, index: Values, call: Node, lib: ModuleType) -> Signer:
     args = _arguments(index, call, lib)
     header: dict[str, Expr] = {}
     if "head" in args:
@@ -127,15 +126,14 @@ def _signer(src: Source, index: Values, call: Node, lib: ModuleType, span: tuple
     if "keyId" in args and index.g.unwrap(args["keyId"]).type != "null":
         header["kid"] = index.expr(args["keyId"])
     claims = _array(index, args["payload"], call) if "payload" in args else {}
-    draft = Draft(call, lib.NAME, header=header, claims=claims, span=span)
+    draft = Draft(call, lib.NAME, header=header, claims=claims)
     if "key" in args:
-        draft.key, draft.parameters = index.key(args["key"]), index.parameters(call)
+        draft.key = index.key(args["key"])
     alg = args.get("alg")
-    draft.line, draft.column = doc.pos(call)
     draft.algorithm = _algorithm(index, alg, lib)
     draft.algorithm_expr = index.expr(alg) if alg is not None else None
     draft.response, draft.function = response(index, call), index.function_name(call)
-    return build(src.path, "php", draft)
+    return index.signer(src.path, draft)
 
 
 def _algorithm(index: Values, alg: Node | None, lib: ModuleType) -> str | None:

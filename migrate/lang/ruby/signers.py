@@ -13,8 +13,8 @@ import dataclasses
 from types import ModuleType
 
 from migrate.extract.base import Found, Source
-from migrate.extract.signer import Draft, build
-from migrate.extract.treesitter import Doc, piece_lines, walk
+from migrate.extract.signer import Draft
+from migrate.extract.treesitter import Doc, walk
 from migrate.extract.tsutil_response import response
 from migrate.extract.values import Node, Values, algorithm_name, child, children
 from migrate.lang.ruby import libraries, routes
@@ -40,7 +40,7 @@ def extract(src: Source) -> Found:
         return found
     index = Values(doc, _DIALECT)
     for call, lib in calls:
-        signer = _signer(src, index, call, lib, piece_lines('ruby', call))
+        signer = _signer(src, index, call, lib)
         route = routes.sinatra(doc, call)
         if route is not None:
             signer = dataclasses.replace(signer, route=route)
@@ -62,8 +62,7 @@ def _library(doc: Doc, node: Node) -> ModuleType | None:
     return libraries.signing(doc.text(receiver), doc.text(child(node, "method")))
 
 
-def _signer(src: Source, index: Values, call: Node, lib: ModuleType, span: tuple[int, int]) -> Signer:
-    doc = index.doc
+def _signer(src: Source, index: Values, call: Node, lib: ModuleType) -> Signer:
     args = children(child(call, "arguments"))
     positional = [a for a in args if a.type not in ("pair", "comment")]
     pairs = [a for a in args if a.type == "pair"]
@@ -76,14 +75,13 @@ def _signer(src: Source, index: Values, call: Node, lib: ModuleType, span: tuple
     for pair in pairs:  # JWT.encode(payload, key, 'HS256', kid: k)
         header.update(_pairs(index, [pair]))
     claims = _hash(index, payload, call) if payload is not None else {}
-    draft = Draft(call, lib.NAME, header=header, claims=claims, span=span)
+    draft = Draft(call, lib.NAME, header=header, claims=claims)
     if key is not None:
-        draft.key, draft.parameters = index.key(key), index.parameters(call)
-    draft.line, draft.column = doc.pos(call)
+        draft.key = index.key(key)
     draft.algorithm = _algorithm(index, alg, lib)
     draft.algorithm_expr = index.expr(alg) if alg is not None else None
     draft.response, draft.function = response(index, call), index.function_name(call)
-    return build(src.path, "ruby", draft)
+    return index.signer(src.path, draft)
 
 
 def _algorithm(index: Values, alg: Node | None, lib: ModuleType) -> str | None:

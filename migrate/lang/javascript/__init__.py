@@ -1,5 +1,6 @@
 """JavaScript and TypeScript: jsonwebtoken, jose, WebCrypto HMAC, jwt-simple, njwt, jsrsasign;
-Express and the Next.js App Router (anything else gets the standalone provider)."""
+Express, Koa, Fastify, Next.js (App Router and Pages Router API routes), Cloudflare Workers and AWS
+Lambda handlers (anything else gets the standalone provider)."""
 
 import re
 
@@ -20,6 +21,11 @@ LANGUAGE = Language(
     libraries=("jsonwebtoken", "jose", "webcrypto", "node-crypto-hmac", "jwt-simple", "njwt", "jsrsasign"),
     frameworks=(
         Framework("nextjs", re.compile(r"from\s+['\"]next/server['\"]|export\s+(async\s+)?function\s+(GET|POST)\b")),
+        Framework("koa", re.compile(r"""require\(\s*['"](?:koa|@koa/router|koa-router)['"]\s*\)|"""
+                                    r"""from\s+['"](?:koa|@koa/router|koa-router)['"]""")),
+        # A file that imports Fastify, or a plugin registering routes on the instance it is handed.
+        Framework("fastify", re.compile(r"""require\(\s*['"]fastify['"]\s*\)|from\s+['"]fastify['"]|"""
+                                        r"""\bfastify\.(?:get|post|put|patch|delete|all|route)\(""")),
         # A file that imports Express, or registers routes the way it does (a router module handed `app`).
         Framework("express", re.compile(r"""require\(\s*['"]express['"]\s*\)|from\s+['"]express['"]|"""
                                         r"""\b(?:app|router|api)\.(?:get|post|put|patch|delete|all|use)\(\s*['"`]/""")),

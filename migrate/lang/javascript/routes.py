@@ -7,7 +7,15 @@ Two shapes reach a signing call:
   holds the call, or names the function of this file that holds it
   (``router.patch('/zendesk/jwt', requireAuth, handler)``);
 - a Next.js App Router route module: ``app/<path>/route.ts`` exporting ``GET`` / ``POST``...,
-  whose route is its folder (``(group)`` folders and ``@slot`` folders are not part of the URL).
+  whose route is its folder (``(group)`` folders and ``@slot`` folders are not part of the URL);
+- a route options object (Fastify, Hapi): ``fastify.route({ method: 'GET', url: '/path',
+  preHandler, handler })``, ``server.route({ method, path, options, handler })``;
+- a Next.js Pages Router API route: ``pages/api/<path>.js`` whose default export (``export
+  default function handler(req, res)``) holds the call: any method, the file's path;
+- a Cloudflare Worker's ``fetch(request, env)`` branch ``if (url.pathname === '/path')``.
+
+An AWS Lambda handler (``export const handler = async (event) => ...``) has no route in its code
+(API Gateway maps one to it): ``lambda_handler`` finds the exported handler, with no route.
 
 ``Signer.route`` is ``route(...)`` of the registration found; the express and nextjs wirings
 replace exactly the registration or handler these functions return.
@@ -21,7 +29,7 @@ from pathlib import Path
 
 from tree_sitter import Node
 
-from migrate.extract.treesitter import Doc, language, matches, string_value
+from migrate.extract.treesitter import Doc, language, matches, string_value, walk
 from migrate.lang.javascript import ROUTE_METHODS
 
 # Router methods that name one HTTP method; the others (all, use, route, handle) take any.
@@ -223,6 +231,263 @@ def nextjs(path: str, doc: Doc, at: int) -> NextRoute | None:
 
 def of(path: str, doc: Doc, at: int) -> str | None:
     """The route that reaches the signing call at byte ``at`` (what ``Signer.route`` holds)."""
-    found = nextjs(path, doc, at) or express(doc, at)
+    found = nextjs(path, doc, at) or pages_api(path, doc, at) or express(doc, at) or options_route(doc, at) \
+        or worker(doc, at)
     return found.route if found is not None else None
 
+
+
+# --- route options objects (Fastify, Hapi) ---------------------------------------------------------
+
+@dataclass(frozen=True)
+class RouteObject:
+    call: Node  # fastify.route({...}) / server.route([...])
+    object: Node  # fastify / server
+    options: Node  # the route's object: { method, url, handler, ... }
+    handler: Node  # the function that runs for the route (holds the signing call)
+    route: str  # "GET /zendesk/jwt"
+
+    def property(self, doc: Doc, *names: str) -> Node | None:
+        """The value of the first of `names` in the route object (or in its options / config object)."""
+        return _property(doc, self.options, names)
+
+
+def _property(doc: Doc, obj: Node, names: tuple[str, ...], nested: bool = True) -> Node | None:
+    for name in names:
+        for pair in obj.named_children:
+            if pair.type == "pair" and _key(doc, pair.child_by_field_name("key")) == name:
+                return pair.child_by_field_name("value")
+    if nested:
+        for inner in ("options", "config"):
+            value = _property(doc, obj, (inner,), nested=False)
+            if value is not None and _unwrap(value).type == "object":
+                found = _property(doc, _unwrap(value), names, nested=False)
+                if found is not None:
+                    return found
+    return None
+
+
+def _key(doc: Doc, node: Node | None) -> str | None:
+    if node is None:
+        return None
+    if node.type == "property_identifier":
+        return doc.text(node)
+    return string_value(doc, node) if node.type == "string" else None
+
+
+def _methods(doc: Doc, node: Node | None) -> str:
+    """'GET' for method: 'GET'; one method of an array of one; '*' otherwise."""
+    if node is None:
+        return "*"
+    node = _unwrap(node)
+    if node.type == "array":
+        values = [string_value(doc, v) for v in node.named_children]
+        return values[0].upper() if len(values) == 1 and values[0] else "*"  # type: ignore[union-attr]
+    value = string_value(doc, node) if node.type in ("string", "template_string") else None
+    return value.upper() if value and value != "*" else "*"
+
+
+def options_route(doc: Doc, at: int) -> RouteObject | None:
+    """The ``X.route({ method, url | path, handler })`` whose handler holds byte ``at`` (an array of
+    route objects too), or whose handler names the function of this file that holds it."""
+    named = None
+    for call in _route_calls(doc):
+        args = _args(call)
+        objects = [_unwrap(a) for a in (args[0].named_children if _unwrap(args[0]).type == "array" else args)]
+        for obj in objects:
+            if obj.type != "object":
+                continue
+            path = _property(doc, obj, ("url", "path"), nested=False)
+            handler = _property(doc, obj, ("handler",))
+            if path is None or handler is None or string_value(doc, _unwrap(path)) is None:
+                continue
+            method = _methods(doc, _property(doc, obj, ("method",), nested=False))
+            made = route(method, string_value(doc, _unwrap(path)) or "")
+            fn = _handler_function(handler)
+            if fn is not None and _inside(fn, at):
+                return RouteObject(call, call.child_by_field_name("function").child_by_field_name("object"),
+                                   obj, fn, made)
+            if named is None:
+                named = _named_function(doc, at) or ("", None)
+            if named[0] and _handler_name(doc, handler) == named[0]:
+                return RouteObject(call, call.child_by_field_name("function").child_by_field_name("object"),
+                                   obj, named[1], made)
+    return None
+
+
+def _route_calls(doc: Doc) -> list[Node]:
+    out = []
+    for n in walk(doc.root):
+        if n.type != "call_expression":
+            continue
+        fn = n.child_by_field_name("function")
+        if fn is None or fn.type != "member_expression":
+            continue
+        prop = fn.child_by_field_name("property")
+        args = _args(n)
+        if prop is not None and doc.text(prop) == "route" and len(args) == 1 and \
+                _unwrap(args[0]).type in ("object", "array"):
+            out.append(n)
+    return out
+
+
+# --- Next.js Pages Router API routes --------------------------------------------------------------
+
+_PAGE_FILES = (".js", ".jsx", ".ts", ".tsx", ".mjs")
+
+
+@dataclass(frozen=True)
+class PagesRoute:
+    export: Node  # the `export default ...` statement
+    handler: Node  # the function it exports (holds the signing call)
+    pages_dir: str  # pages, src/pages
+    route: str  # "* /api/zendesk/jwt"
+
+
+def pages_route(path: str) -> tuple[str, str] | None:
+    """(pages folder, URL path) of a Pages Router API route: pages/api/zendesk/jwt.ts ->
+    ("pages", "/api/zendesk/jwt"); index files are their folder; None for any other file."""
+    parts = path.split("/")
+    if "pages" not in parts[:-2] or not parts[-1].endswith(_PAGE_FILES):
+        return None
+    i = parts.index("pages")
+    if parts[i + 1] != "api":
+        return None
+    stem = parts[-1].rsplit(".", 1)[0]
+    segments = parts[i + 1:-1] + ([] if stem == "index" else [stem])
+    return "/".join(parts[:i + 1]), "/" + "/".join(segments)
+
+
+def _default_export(doc: Doc) -> tuple[Node, Node | None, str | None] | None:
+    """(statement, exported function or None, the name it exports or None)."""
+    for node in doc.root.named_children:
+        if node.type != "export_statement" or not any(c.type == "default" for c in node.children):
+            continue
+        decl = node.child_by_field_name("declaration") or node.child_by_field_name("value")
+        if decl is None:
+            decl = next((c for c in node.named_children if c.type not in ("comment", "decorator")), None)
+        if decl is None:
+            return None
+        fn = _handler_function(decl)
+        if fn is not None:
+            return node, fn, None
+        return node, None, _handler_name(doc, decl)
+    return None
+
+
+def pages_api(path: str, doc: Doc, at: int) -> PagesRoute | None:
+    """The default-exported handler of a Pages Router API route holding byte ``at`` (or the function
+    of the file it names: ``export default withSession(handler)``)."""
+    where = pages_route(path)
+    found = _default_export(doc) if where is not None else None
+    if found is None:
+        return None
+    export, fn, name = found
+    if fn is None and name:
+        named = _named_function(doc, at)
+        fn = named[1] if named is not None and named[0] == name else None
+    if fn is None or not _inside(fn, at):
+        return None
+    return PagesRoute(export, fn, where[0], route("*", where[1]))  # type: ignore[index]
+
+
+# --- AWS Lambda handlers ------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class LambdaHandler:
+    export: Node  # `export const handler = ...` / `exports.handler = ...` statement
+    handler: Node  # the function (holds the signing call)
+    name: str  # handler
+    route: None = None  # API Gateway maps the URL to it, outside the code
+
+
+def lambda_handler(doc: Doc, at: int) -> LambdaHandler | None:
+    """The exported Lambda handler holding byte ``at``: ``export const handler = async (event) =>``,
+    ``export async function handler(event)``, ``exports.handler = ...``, ``module.exports.handler``."""
+    for node in doc.root.named_children:
+        if not _inside(node, at):
+            continue
+        if node.type == "export_statement":
+            decl = node.child_by_field_name("declaration")
+            if decl is not None and decl.type == "function_declaration":
+                name = decl.child_by_field_name("name")
+                return LambdaHandler(node, decl, doc.text(name)) if name is not None else None
+            if decl is not None and decl.type in ("lexical_declaration", "variable_declaration"):
+                for d in decl.named_children:
+                    value = d.child_by_field_name("value")
+                    fn = _handler_function(value) if value is not None else None
+                    if fn is not None and _inside(fn, at):
+                        return LambdaHandler(node, fn, doc.text(d.child_by_field_name("name")))
+        if node.type == "expression_statement":
+            expr = node.named_children[0] if node.named_children else None
+            if expr is None or expr.type != "assignment_expression":
+                continue
+            left = doc.text(expr.child_by_field_name("left"))
+            fn = _handler_function(expr.child_by_field_name("right"))
+            if left.startswith(("exports.", "module.exports.")) and fn is not None and _inside(fn, at):
+                return LambdaHandler(node, fn, left.rsplit(".", 1)[1])
+    return None
+
+
+# --- Cloudflare Workers --------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class WorkerRoute:
+    export: Node  # `export default { ... }`
+    fetch: Node  # the fetch(request, env, ctx) method
+    branch: Node | None  # the `if (url.pathname === '/path')` holding the call
+    route: str | None  # "* /zendesk/jwt" (None: the whole fetch signs)
+
+
+def worker(doc: Doc, at: int) -> WorkerRoute | None:
+    """The Worker's ``fetch`` of ``export default { fetch(request, env) {...} }`` holding byte ``at``,
+    and the ``if`` on the URL's pathname around the call, when there is one."""
+    found = _default_export(doc)
+    if found is None:
+        return None
+    export = found[0]
+    obj = next((c for c in export.named_children if _unwrap(c).type == "object"), None)
+    if obj is None:
+        return None
+    fetch = None
+    for member in _unwrap(obj).named_children:
+        name = member.child_by_field_name("name") if member.type == "method_definition" else \
+            member.child_by_field_name("key") if member.type == "pair" else None
+        if name is None or doc.text(name) != "fetch":
+            continue
+        fn = member if member.type == "method_definition" else _handler_function(member.child_by_field_name("value"))
+        if fn is not None and _inside(fn, at):
+            fetch = fn
+    if fetch is None:
+        return None
+    n: Node | None = doc.root.descendant_for_byte_range(at, at)
+    while n is not None and n != fetch:
+        if n.type == "if_statement":
+            cond = n.child_by_field_name("condition")
+            consequence = n.child_by_field_name("consequence")
+            path = _pathname_test(doc, cond) if cond is not None else None
+            if path is not None and consequence is not None and _inside(consequence, at):
+                return WorkerRoute(export, fetch, n, route(_method_test(doc, cond), path))
+        n = n.parent
+    return WorkerRoute(export, fetch, None, None)
+
+
+def _pathname_test(doc: Doc, cond: Node) -> str | None:
+    for n in walk(cond):
+        if n.type == "binary_expression" and n.child_by_field_name("operator") is not None and \
+                doc.text(n.child_by_field_name("operator")) in ("===", "=="):
+            left, right = n.child_by_field_name("left"), n.child_by_field_name("right")
+            for a, b in ((left, right), (right, left)):
+                if a is not None and b is not None and doc.text(a).endswith("pathname") and b.type == "string":
+                    return string_value(doc, b)
+    return None
+
+
+def _method_test(doc: Doc, cond: Node) -> str:
+    for n in walk(cond):
+        if n.type == "binary_expression" and doc.text(n.child_by_field_name("operator")) in ("===", "=="):
+            left, right = n.child_by_field_name("left"), n.child_by_field_name("right")
+            for a, b in ((left, right), (right, left)):
+                if doc.text(a).endswith(".method") and b.type == "string":
+                    return string_value(doc, b) or "*"
+    return "*"

@@ -286,7 +286,7 @@ def arrow(code: ClaimsCode, indent: str = "  ") -> str:
     """The claims function as an arrow function, laid out for an options object at `indent`."""
     prefix = "async " if code.is_async else ""
     if len(code.body) > 1 and code.body[0] == "return {" and code.body[-1] == "};":
-        inner = "\n".join(f"{indent}  {e}" for e in code.body[1:-1])
+        inner = "\n".join(f"{indent}  {e.removeprefix('  ')}" for e in code.body[1:-1])
         return f"{prefix}({code.param}) => ({{\n{inner}\n{indent}}})"
     inner = "\n".join(f"{indent}  {line}" for line in code.body)
     return f"{prefix}({code.param}) => {{\n{inner}\n{indent}}}"

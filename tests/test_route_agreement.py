@@ -236,6 +236,34 @@ def test_django_view_under_an_include_prefix(tmp_path):
     assert agree(root) == "POST /api/zendesk/token/"
 
 
+def test_django_class_based_view_with_a_url_parameter(tmp_path):
+    """urls.py routes to ``ZendeskJwtView.as_view()``; the signing method is the view's ``get``."""
+    root = site(tmp_path, {
+        "shop/__init__.py": "",
+        "shop/views.py": """
+            import jwt
+            from django.contrib.auth.mixins import LoginRequiredMixin
+            from django.http import JsonResponse
+            from django.views import View
+
+
+            class ZendeskJwtView(LoginRequiredMixin, View):
+                def get(self, request, org):
+                    payload = {"external_id": str(request.user.pk), "name": request.user.username, "scope": "user"}
+                    return JsonResponse({"jwt": jwt.encode(payload, "k", algorithm="HS256")})
+            """,
+        "shop/urls.py": """
+            from django.urls import path
+
+            from shop import views
+
+            urlpatterns = [path("zendesk/<int:org>/jwt", views.ZendeskJwtView.as_view())]
+            """,
+        "requirements.txt": "django\npyjwt\n",
+    })
+    assert agree(root) == "GET /zendesk/<int:org>/jwt"
+
+
 # --- Go ----------------------------------------------------------------------------------------------
 
 GO_HANDLER = """

@@ -72,6 +72,11 @@ class _Extractor:
             found.signers[-1] = dataclasses.replace(signer, route=route)
         elif fn is not None and self.framework == "django" and isinstance(self.idx.parent.get(fn), cst.Module):
             found.markers.append(routes.handler_marker(fn, signer.line, signer.column))
+        elif fn is not None and self.framework == "django":
+            # A class-based view's method: urls.py routes to ``ClassName.as_view()``.
+            cls = self.idx.parent.get(self.idx.parent.get(fn))
+            if isinstance(cls, cst.ClassDef) and isinstance(self.idx.parent.get(cls), cst.Module):
+                found.markers.append(routes.class_view_marker(cls, fn, signer.line, signer.column))
 
     def _api(self, call: cst.Call) -> tuple[ModuleType, tuple[str, ...]] | None:
         func = call.func

@@ -52,11 +52,12 @@ $(CHROMIUM): | $(BIN)/python
 	fi
 
 # Debian's ruby with ruby-jwt, rack, webrick and ActiveSupport, for the Ruby provider test
-# (tests/generated/test_ruby_provider.py runs the generated provider core under ruby). Where they
-# cannot be installed the test is skipped, with the reason in its skip message.
+# (tests/generated/test_ruby_provider.py runs the generated provider core under ruby), and Sinatra
+# for the migrated Sinatra apps (tests/generated/test_rb_sinatra_run.py starts them with rackup).
+# Where they cannot be installed the tests are skipped, with the reason in their skip message.
 RUBY_STAMP := $(VENV)/.ruby-installed
 RUBY_INSTALL := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
-                ruby ruby-jwt ruby-rack ruby-webrick ruby-activesupport
+                ruby ruby-jwt ruby-rack ruby-webrick ruby-activesupport ruby-sinatra
 
 $(RUBY_STAMP): | $(BIN)/python
 	@if ! command -v apt-get >/dev/null 2>&1 || { [ -n "$(SUDO)" ] && ! command -v sudo >/dev/null 2>&1; }; then \

@@ -239,8 +239,9 @@ def find(regs: list[Registration], key: str) -> Registration | None:
 
 # --- Sinatra ----------------------------------------------------------------------------------------
 
-def sinatra(doc: Doc, node: Node) -> str | None:
-    """The route of a ``get '/jwt' do ... end`` block holding ``node`` (outside any method)."""
+def sinatra_call(doc: Doc, node: Node) -> Node | None:
+    """The ``get '/jwt' do ... end`` call whose block holds ``node`` (outside any method): classic
+    apps at the top level, modular ones in a ``class App < Sinatra::Base`` body."""
     n = node.parent
     while n is not None:
         if n.type in ("method", "singleton_method"):
@@ -252,9 +253,18 @@ def sinatra(doc: Doc, node: Node) -> str | None:
             first = args.named_children[0] if args is not None and args.named_children else None
             if call.child_by_field_name("receiver") is None and verb in _SINATRA and first is not None and \
                     first.type == "string" and string_value(doc, first) is not None:
-                return route(_SINATRA[verb], string_value(doc, first) or "")
+                return call
         n = n.parent
     return None
+
+
+def sinatra(doc: Doc, node: Node) -> str | None:
+    """The route of a ``get '/jwt' do ... end`` block holding ``node`` (outside any method)."""
+    call = sinatra_call(doc, node)
+    if call is None:
+        return None
+    verb = doc.text(call.child_by_field_name("method"))
+    return route(_SINATRA[verb], string_value(doc, call.child_by_field_name("arguments").named_children[0]) or "")
 
 
 # --- scan: the markers and the join --------------------------------------------------------------

@@ -28,6 +28,7 @@ HERE = Path(__file__).resolve().parent
 SITES = HERE / "node" / "sites"
 NODE_MODULES = HERE.parent / "node" / "node_modules"
 EXIT_AFTER = HERE / "node" / "exit_after.cjs"
+TSX = (NODE_MODULES / "tsx" / "dist" / "loader.mjs").as_uri()  # `node --import TSX`: TypeScript and ESM in .js
 NODE = shutil.which("node") or "node"
 DEPLOYMENT = "5e0a7c43-8f8e-4d11-9a54-1b2c3d4e5f60"
 JS = (".js", ".cjs", ".mjs", ".ts")
@@ -90,7 +91,8 @@ def serve(site: Path, command: list[str], key_file: Path, **env: str):
     environment = provider_env(key_file, GENESYS_OIDC_ISSUER=f"http://127.0.0.1:{port}/oidc", HOST_APP_MAX_SECONDS="30")
     environment.update(PORT=str(port), ZENDESK_SECRET="zendesk-shared-secret", ZENDESK_KEY_ID="app_123", **env)
     log = site.parent / f"{site.name}-{port}.log"
-    with running([NODE, "-r", str(EXIT_AFTER), *[str(site / c) if c.endswith(JS) else c for c in command]], environment, log, 20) as listening:
+    args = [str(site / c) if c.endswith(JS) and ":" not in c and not c.startswith("/") else c for c in command]
+    with running([NODE, "-r", str(EXIT_AFTER), *args], environment, log, 20) as listening:
         yield f"http://127.0.0.1:{listening}"
 
 

@@ -41,5 +41,6 @@ def test_the_provider_is_commonjs_with_every_adapter(provider_js):
                            str(provider_js)], capture_output=True, text=True, timeout=20,
                           env={"NODE_PATH": str(NODE_MODULES), "PATH": "/usr/bin:/bin"})
     assert done.returncode == 0, done.stderr
-    assert done.stdout.split() == ["createOidcProvider", "createNodeHandler", "createKoaMiddleware",
-                                   "createFastifyPlugin", "createLambdaHandler"]
+    assert done.stdout.split() == ["createOidcProvider", "createNodeHandler", "createNextApiHandler",
+                                   "createKoaMiddleware", "createFastifyPlugin", "createLambdaHandler",
+                                   "createWorkerHandler"]

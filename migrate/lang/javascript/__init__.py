@@ -21,6 +21,11 @@ LANGUAGE = Language(
     libraries=("jsonwebtoken", "jose", "webcrypto", "node-crypto-hmac", "jwt-simple", "njwt", "jsrsasign"),
     frameworks=(
         Framework("nextjs", re.compile(r"from\s+['\"]next/server['\"]|export\s+(async\s+)?function\s+(GET|POST)\b")),
+        # An API route of the Pages Router: `export default function handler(req, res)` (pages/api/...).
+        Framework("nextjs_pages", re.compile(r"""\bNextApiRequest\b|\bNextApiResponse\b|from\s+['"]next['"]|"""
+                                             r"""export\s+default\s+(?:async\s+)?function\s*[\w$]*\s*\(\s*req\w*\b|"""
+                                             # `export default withSession(handler)`
+                                             r"""^export\s+default\s+[\w$.]+\(\s*[\w$]+\s*\);?[ \t]*$""", re.M)),
         Framework("koa", re.compile(r"""require\(\s*['"](?:koa|@koa/router|koa-router)['"]\s*\)|"""
                                     r"""from\s+['"](?:koa|@koa/router|koa-router)['"]""")),
         # A file that imports Fastify, or a plugin registering routes on the instance it is handed.

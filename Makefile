@@ -52,12 +52,13 @@ $(CHROMIUM): | $(BIN)/python
 	fi
 
 # Debian's ruby with ruby-jwt, rack, webrick and ActiveSupport, for the Ruby provider test
-# (tests/generated/test_ruby_provider.py runs the generated provider core under ruby), and Sinatra
-# for the migrated Sinatra apps (tests/generated/test_rb_sinatra_run.py starts them with rackup).
-# Where they cannot be installed the tests are skipped, with the reason in their skip message.
+# (tests/generated/test_ruby_provider.py runs the generated provider core under ruby); Sinatra and
+# Rails 6.1 (ruby-railties: 17 small packages, about 5 seconds to install) for the migrated apps that
+# tests/generated/test_rb_sinatra_run.py and test_rb_rails_run.py boot with rackup. Where they cannot
+# be installed the tests are skipped, with the reason in their skip message.
 RUBY_STAMP := $(VENV)/.ruby-installed
 RUBY_INSTALL := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
-                ruby ruby-jwt ruby-rack ruby-webrick ruby-activesupport ruby-sinatra
+                ruby ruby-jwt ruby-rack ruby-webrick ruby-activesupport ruby-sinatra ruby-railties
 
 $(RUBY_STAMP): | $(BIN)/python
 	@if ! command -v apt-get >/dev/null 2>&1 || { [ -n "$(SUDO)" ] && ! command -v sudo >/dev/null 2>&1; }; then \
@@ -100,7 +101,8 @@ $(MONO_STAMP): | $(BIN)/python
 # The Go and Spring Boot provider tests (tests/generated/test_go_provider_run.py and
 # test_java_provider_run.py) build the generated provider into a small site with the go command and
 # with Maven. This first build downloads what they need into .venv/go-cache and .venv/m2 (for Go also
-# the module versions that the wiring writes into a site's go.mod), so the builds inside the tests
+# the module versions that the wiring writes into a site's go.mod, and the modules of the Go sites in
+# tests/generated/go/sites that the wiring tests migrate and build), so the builds inside the tests
 # run from those caches (Maven offline). Where go, or mvn and java, are missing or the module proxy
 # or Maven Central cannot be reached, the reason is printed here and those tests are skipped with it.
 GO_STAMP := $(VENV)/.go-warm
@@ -108,7 +110,7 @@ JAVA_STAMP := $(VENV)/.java-warm
 GO_HOST := tests/generated/go/hostapp
 JAVA_HOST := tests/generated/java/hostapp
 
-$(GO_STAMP): $(GO_HOST)/go.mod $(GO_HOST)/go.sum migrate/lang/go/frameworks/gohttp.py | $(STAMP)
+$(GO_STAMP): $(GO_HOST)/go.mod $(GO_HOST)/go.sum migrate/lang/go/frameworks/gohttp.py $(wildcard tests/generated/go/sites/*/go.mod) | $(STAMP)
 	@$(BIN)/python tests/generated/toolchains.py warm go && touch $(GO_STAMP) || true
 
 $(JAVA_STAMP): $(JAVA_HOST)/pom.xml | $(STAMP)

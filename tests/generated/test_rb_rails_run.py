@@ -1,0 +1,113 @@
+"""A Rails 6.1 site migrated by `migrate generate`, booted for real (Debian's ruby-railties, under
+rackup and WEBrick) and driven by the independent relying party.
+
+tests/generated/ruby/sites/rails is a small controllers-only Rails app whose ZendeskController#jwt
+sits behind `before_action :authenticate_user!`. Generate (default mode) adds
+GenesysOidcController, routed under /oidc beside the kept route; the patched app is booted on
+127.0.0.1 and alice is signed in through code + PKCE + nonce with the ID token verified by the
+served JWKS, while /zendesk/jwt still answers. After `--cutover` the action and its route are gone
+and the provider still serves.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import httpx
+import pytest
+from provider_fixtures import signing_key  # noqa: F401 (fixture used by name)
+from relying_party import ALICE, Host, authorize, provider_env, redeem, signed_in_code, verify_id_token
+from test_rb_sinatra_run import RACKUP, RUBY, free_port, migrate_site, serve
+
+from migrate.generate import config as cfg
+from migrate.generate.run import generate
+
+SITE = Path(__file__).resolve().parent / "ruby" / "sites" / "rails"
+DEPLOYMENT = "5e0a7c43-8f8e-4d11-9a54-1b2c3d4e5f60"
+
+
+def _has_rails() -> bool:
+    if RUBY is None or RACKUP is None:
+        return False
+    done = subprocess.run([RUBY, "-e", "require 'rails'; require 'action_controller/railtie'; require 'jwt'; "
+                                       "require 'webrick'; exit(Rails::VERSION::MAJOR >= 6 ? 0 : 1)"],
+                          capture_output=True, timeout=60)
+    return done.returncode == 0
+
+
+pytestmark = pytest.mark.skipif(not _has_rails(), reason="Debian's ruby-railties (Rails 6.1), ruby-jwt and "
+                                                           "ruby-webrick are not installed (make's RUBY_INSTALL)")
+
+
+@pytest.fixture(scope="module")
+def migrated(tmp_path_factory):
+    work = tmp_path_factory.mktemp("rails-site")
+    site, cut = work / "site", work / "cut"
+    shutil.copytree(SITE, site)
+    mp = pytest.MonkeyPatch()
+    mp.setenv("MIGRATE_SECRETS_DIR", str(work / "secrets"))
+    try:
+        default = migrate_site(site, cutover=False)
+        again = generate(site, cfg.load(site, region="eu-west-1", deployment_id=DEPLOYMENT,
+                                         issuer="https://shop.example.com/oidc"))
+        shutil.copytree(site, cut)
+        cutover = migrate_site(cut, cutover=True)
+    finally:
+        mp.undo()
+    return {"site": site, "cut": cut, "default": default, "again": again, "cutover": cutover}
+
+
+def _started(migrated, which: str, signing_key):  # noqa: F811
+    key, key_file = signing_key
+    port = free_port()
+    env = provider_env(key_file, ZENDESK_SECRET="zendesk-shared-secret", ZENDESK_KEY_ID="app_123",
+                       RAILS_ENV="production", SECRET_KEY_BASE="test-secret-key-base-" + "0" * 40)
+    env["GENESYS_OIDC_ISSUER"] = env["GENESYS_OIDC_ISSUER"].replace("{port}", str(port))
+    root = migrated[which]
+    command = [RACKUP, "-s", "webrick", "-o", "127.0.0.1", "-p", str(port), "config.ru"]
+    return serve(command, root, env, port, root.parent / f"{which}.log"), key
+
+
+def test_generate_keeps_the_action_and_routes_the_provider_beside_it(migrated):
+    (outcome,) = migrated["default"].outcomes
+    assert outcome.status == "wired" and outcome.route == "GET /zendesk/jwt", outcome.text
+    assert "provider mounted at config/routes.rb:" in outcome.text
+    controller = (migrated["site"] / "app/controllers/zendesk_controller.rb").read_text()
+    assert "TODO(migrate:ZG220)" in controller and "def jwt" in controller
+    routes = (migrated["site"] / "config/routes.rb").read_text()
+    assert "get 'zendesk/jwt', to: 'zendesk#jwt'" in routes and "scope '/oidc', controller: :genesys_oidc" in routes
+    again = migrated["again"]
+    assert again.changes.empty and [o.status for o in again.outcomes] == ["kept"]
+    assert [o.status for o in migrated["cutover"].outcomes] == ["cut"]
+    assert not (migrated["cut"] / "app/controllers/zendesk_controller.rb").read_text().count("def jwt")
+    assert "zendesk#jwt" not in (migrated["cut"] / "config/routes.rb").read_text()
+
+
+def test_migrated_rails_app_signs_alice_in_and_the_old_route_still_answers(migrated, signing_key):  # noqa: F811
+    started, key = _started(migrated, "site", signing_key)
+    with started as origin, httpx.Client(timeout=20, follow_redirects=False) as http:
+        host = Host(origin=origin, issuer=f"{origin}/oidc", key=key)
+        discovery = http.get(f"{host.issuer}/.well-known/openid-configuration")
+        assert discovery.status_code == 200 and discovery.json()["issuer"] == host.issuer
+        auth = signed_in_code(http, host)
+        response = redeem(http, host, auth.code, auth.verifier)  # server to server: no session, no CSRF token
+        assert response.status_code == 200, response.text
+        claims = verify_id_token(http, host, response.json()["id_token"])
+        assert claims["nonce"] == auth.nonce
+        assert {k: claims[k] for k in ALICE} == ALICE
+        # nobody signed in: authenticate_user!, the old action's before_action, refuses
+        assert authorize(http, host, session=None).response.status_code == 401
+        old = http.get(f"{origin}/zendesk/jwt", headers={"Cookie": "session=alice"})
+        assert old.status_code == 200 and old.json()["token"].count(".") == 2, old.text
+
+
+def test_after_cutover_the_provider_serves_and_the_zendesk_route_is_gone(migrated, signing_key):  # noqa: F811
+    started, key = _started(migrated, "cut", signing_key)
+    with started as origin, httpx.Client(timeout=20, follow_redirects=False) as http:
+        host = Host(origin=origin, issuer=f"{origin}/oidc", key=key)
+        auth = signed_in_code(http, host)
+        response = redeem(http, host, auth.code, auth.verifier)
+        assert verify_id_token(http, host, response.json()["id_token"])["sub"] == ALICE["sub"]
+        assert http.get(f"{origin}/zendesk/jwt", headers={"Cookie": "session=alice"}).status_code == 404

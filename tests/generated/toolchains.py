@@ -141,6 +141,24 @@ def build_go_provider_alone(workdir: Path, modules: tuple[tuple[str, str], ...])
         raise BuildFailed(f"go build failed with {modules}:\n{built.stdout}{built.stderr}")
 
 
+def warm_go_sites(workdir: Path) -> None:
+    """The modules of the Go sites that tests/generated/test_go_*_run.py migrate and build (gorilla/mux,
+    echo... and what they need), downloaded by `go mod tidy` in a copy of each."""
+    go = go_binary()
+    if go is None:
+        raise Unavailable("go is not installed")
+    for site in sorted(p for p in (HERE / "go" / "sites").iterdir() if (p / "go.mod").is_file()):
+        copy = workdir / site.name
+        shutil.copytree(site, copy)
+        try:
+            tidy = subprocess.run([go, "mod", "tidy"], cwd=copy, env=go_env(), capture_output=True, text=True,
+                                  timeout=DOWNLOAD_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            raise Unavailable(f"the Go module proxy did not answer within {DOWNLOAD_TIMEOUT} s") from None
+        if tidy.returncode != 0:
+            raise Unavailable(f"the Go module proxy cannot be reached: {_last_line(tidy.stderr)}")
+
+
 # --- Java (Maven) -----------------------------------------------------------------------------------
 
 _RESOLUTION = re.compile(r"Could not (?:transfer|resolve|find artifact)|Non-resolvable|offline mode|"
@@ -253,6 +271,7 @@ def warm(language: str) -> int:
             build(Path(tmp) / "hostapp")
             if language == "go":
                 build_go_provider_alone(Path(tmp) / "site", wiring_modules())
+                warm_go_sites(Path(tmp) / "sites")
         except Unavailable as e:
             print(f"{e}: the {name} provider tests are skipped")
             return 1

@@ -5,8 +5,11 @@ A handler function reaches the network through a registration call naming it (or
 for a func literal): ``mux.Handle("/zendesk/jwt", auth.RequireLogin(http.HandlerFunc(zendeskJWT)))``,
 ``http.HandleFunc("GET /zendesk/jwt", h)`` (Go 1.22 patterns), ``r.Get("/x", h)`` and
 ``r.Method("GET", "/x", h)`` (chi), ``r.GET("/x", mw, h)`` and ``r.Match([]string{...}, "/x", h)``
-(gin), ``r.HandleFunc("/x", h).Methods("GET")`` (gorilla).  The path takes the prefixes of the
-``r.Route("/api", ...)`` / ``r.Group("/api")`` around it in the same function.
+(gin), ``r.HandleFunc("/x", h).Methods("GET")`` and ``r.Methods("GET").Path("/x").HandlerFunc(h)``
+(gorilla), ``e.GET("/x", h, mw)`` (echo: the handler first, its middleware after).  The path takes
+the prefixes of the ``r.Route("/api", ...)`` / ``r.Group("/api")`` around it in the same function,
+and of the group its receiver is (``api := r.Group("/api")``, ``s := r.PathPrefix("/api").Subrouter()``,
+``r.PathPrefix("/api").Subrouter().HandleFunc(...)``).
 
 A registration may sit in another file than the handler (main.go registering a handler of
 another package): scan reads each file's registrations as ``route`` markers ("* /zendesk/jwt<TAB>
@@ -36,6 +39,9 @@ REGISTER: dict[str, tuple[str | None, int]] = {
     "Any": ("*", 0), "Match": (None, 1),  # gin: r.Match([]string{"GET", "POST"}, "/x", h)
 }
 GIN = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "Any", "Match"})  # handlers before the last are middleware
+# gorilla/mux: a route built by matchers, its handler set last: r.Methods("GET").Path("/x").HandlerFunc(h).
+CHAINED = frozenset({"Handler", "HandlerFunc"})
+GROUPS = frozenset({"Group", "PathPrefix", "Route"})  # router methods that make a group under a path prefix
 _STRINGS = ("interpreted_string_literal", "raw_string_literal")
 _PATTERN = re.compile(r"^([A-Z]+)\s+(\S*)$")  # Go 1.22: "GET /zendesk/jwt", "GET example.com/x"
 
@@ -52,9 +58,13 @@ def route(method: str, path: str) -> str:
 class Registration:
     call: Node  # mux.Handle("/zendesk/jwt", ...)
     name: str  # the registration method: Handle, Get, GET...
-    path: Node  # the path argument
+    path: Node  # the path argument (the string in .Path("/x") of a gorilla chain)
     args: tuple[Node, ...]  # the arguments after the path: middleware and the handler
     route: str  # "* /zendesk/jwt"
+
+    def handler_first(self, doc: Doc) -> bool:
+        """echo: ``e.GET(path, handler, middleware...)``: its file imports labstack/echo."""
+        return self.name in GIN and b"github.com/labstack/echo" in doc.data
 
 
 def _text(doc: Doc, node: Node | None) -> str:
@@ -94,6 +104,12 @@ def _parts(doc: Doc, call: Node) -> tuple[str, list[Node], int] | None:
     if fn is None or fn.type != "selector_expression" or args is None:
         return None
     name = _text(doc, fn.child_by_field_name("field"))
+    if name in CHAINED:
+        path = _chained(doc, fn.child_by_field_name("operand"), "Path")
+        named = [a for a in args.named_children if a.type != "comment"]
+        if path is None or len(named) != 1:
+            return None
+        return name, [path, named[0]], 0
     if name not in REGISTER:
         return None
     named = [a for a in args.named_children if a.type != "comment"]
@@ -103,9 +119,25 @@ def _parts(doc: Doc, call: Node) -> tuple[str, list[Node], int] | None:
     return name, named, index
 
 
+def _chained(doc: Doc, node: Node | None, method: str) -> Node | None:
+    """The first argument of ``.method(...)`` in a chain of calls (``r.Methods("GET").Path("/x")``)."""
+    while node is not None and node.type == "call_expression":
+        f = node.child_by_field_name("function")
+        if f is None or f.type != "selector_expression":
+            return None
+        if _text(doc, f.child_by_field_name("field")) == method:
+            args = node.child_by_field_name("arguments")
+            first = args.named_children[0] if args is not None and args.named_children else None
+            return first if first is not None and (method != "Path" or first.type in _STRINGS) else None
+        node = f.child_by_field_name("operand")
+    return None
+
+
 def _methods(doc: Doc, node: Node) -> str:
-    """"GET" for "GET", "GET,POST" for []string{"GET", "POST"}, * for anything else."""
-    values = [string_value(doc, n) for n in walk(node) if n.type in _STRINGS]
+    """"GET" for "GET" or http.MethodGet, "GET,POST" for []string{"GET", "POST"}, * for anything else."""
+    values = [string_value(doc, n) if n.type in _STRINGS else doc.text(n)[len("http.Method"):]
+              for n in walk(node) if n.type in _STRINGS or
+              (n.type == "selector_expression" and doc.text(n).startswith("http.Method"))]  # http.MethodGet
     values = [v.upper() for v in values if v]
     return ",".join(values) or "*"
 
@@ -136,7 +168,7 @@ def _assigned_prefix(doc: Doc, call: Node, receiver: Node, depth: int = 0) -> st
             field = _text(doc, f.child_by_field_name("field"))
             args = value.child_by_field_name("arguments")
             first = args.named_children[0] if args is not None and args.named_children else None
-            if field in ("Group", "PathPrefix", "Route") and first is not None and first.type in _STRINGS:
+            if field in GROUPS and first is not None and first.type in _STRINGS:
                 best = _assigned_prefix(doc, n, f.child_by_field_name("operand"), depth + 1) + \
                     "/" + (string_value(doc, first) or "").strip("/")
                 break
@@ -159,19 +191,31 @@ def _prefix(doc: Doc, call: Node) -> str:
                 prefix = "/" + (string_value(doc, first) or "").strip("/") + prefix
         node = node.parent
     receiver = call.child_by_field_name("function").child_by_field_name("operand")
-    while receiver is not None and receiver.type == "call_expression":  # chi r.With(mw).Get
+    inline = ""
+    while receiver is not None and receiver.type == "call_expression":  # chi r.With(mw).Get, gorilla chains
         f = receiver.child_by_field_name("function")
-        receiver = f.child_by_field_name("operand") if f is not None and f.type == "selector_expression" else None
-    return (_assigned_prefix(doc, call, receiver) if receiver is not None else "") + prefix
+        if f is None or f.type != "selector_expression":
+            receiver = None
+            break
+        args = receiver.child_by_field_name("arguments")
+        first = args.named_children[0] if args is not None and args.named_children else None
+        if _text(doc, f.child_by_field_name("field")) in GROUPS and first is not None and first.type in _STRINGS:
+            inline = "/" + (string_value(doc, first) or "").strip("/") + inline
+        receiver = f.child_by_field_name("operand")
+    return (_assigned_prefix(doc, call, receiver) if receiver is not None else "") + inline + prefix
 
 
 def _registered(doc: Doc, call: Node, name: str, named: list[Node], index: int) -> Registration:
     path = string_value(doc, named[index]) or ""
-    method = REGISTER[name][0] or _methods(doc, named[0])
+    method = "*" if name in CHAINED else REGISTER[name][0] or _methods(doc, named[0])
     pattern = _PATTERN.match(path)
     if pattern and method == "*":
         method, path = pattern.group(1), pattern.group(2)
         path = path[path.index("/"):] if "/" in path else "/"
+    matcher = _chained(doc, call.child_by_field_name("function").child_by_field_name("operand"), "Methods") \
+        if name in CHAINED else None
+    if matcher is not None:  # gorilla: r.Methods("GET").Path("/x").HandlerFunc(h)
+        method = _methods(doc, matcher.parent)
     chained = call.parent  # gorilla: r.HandleFunc("/x", h).Methods("GET")
     if chained is not None and chained.type == "selector_expression" and \
             _text(doc, chained.child_by_field_name("field")) == "Methods" and chained.parent is not None:

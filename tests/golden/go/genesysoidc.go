@@ -6,6 +6,8 @@
 //	http.Handle("/oidc/", genesysoidc.Handler(claims, requireLogin))  // net/http
 //	r.Mount("/oidc", genesysoidc.Handler(claims, requireLogin))       // chi
 //	r.Any("/oidc/*path", gin.WrapH(genesysoidc.Handler(claims, nil)))  // gin
+//	r.PathPrefix("/oidc/").Handler(genesysoidc.Handler(claims, requireLogin))  // gorilla/mux
+//	e.Any("/oidc/*", echo.WrapHandler(genesysoidc.Handler(claims, nil)))  // echo
 //
 // Settings (read at start-up; a missing one stops start-up naming it): GENESYS_OIDC_ISSUER,
 // GENESYS_OIDC_CLIENT_ID, GENESYS_OIDC_CLIENT_SECRET, GENESYS_OIDC_PRIVATE_KEY_FILE,
@@ -339,6 +341,10 @@ func (p *Provider) authorize(w http.ResponseWriter, r *http.Request) {
 	}
 	redirectTo(w, r, redirectURI, params)
 }
+
+// ContextKey is the request-context key under which a framework's own context (echo.Context) reaches
+// the claims function: the route serving /authorize puts it there.
+type ContextKey struct{}
 
 type noLoginKey struct{}
 

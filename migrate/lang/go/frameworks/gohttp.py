@@ -1,6 +1,8 @@
-"""Go (net/http, chi, gin): the Zendesk token handler's registration becomes the OpenID provider
-(package genesysoidc) mounted at the issuer path, with the route's own login middleware as the
-guard of /authorize and the claims computed by the old handler's own expressions."""
+"""Go (net/http, chi, gin, gorilla/mux, echo): the OpenID provider (package genesysoidc) is mounted at
+the issuer path beside the Zendesk token handler's registration, on the router its group hangs off,
+with the route's own login middleware (and its groups') as the guard of /authorize and the claims
+computed by the old handler's own expressions.  The gorillamux and echo framework modules are this
+wiring: which router a route is on is read from the file that registers it."""
 
 from __future__ import annotations
 
@@ -11,7 +13,16 @@ from dataclasses import dataclass
 import tree_sitter as ts
 
 from migrate.extract.treesitter import string_value, walk
-from migrate.generate.backends import KEEP_RULE, REBIND_RULE, WireContext, Wiring, WiringError, is_note, keep_note, nearest
+from migrate.generate.backends import (
+    KEEP_RULE,
+    REBIND_RULE,
+    WireContext,
+    Wiring,
+    WiringError,
+    is_note,
+    keep_note,
+    nearest,
+)
 from migrate.generate.changes import Edit, SourceFile, apply_edits, with_newlines
 from migrate.generate.plan import BackendPlan, ClaimMapping
 from migrate.generate.positions import Parsed, comment_start
@@ -45,7 +56,7 @@ def wire(ctx: WireContext) -> Wiring:
     site = _locate(src, [ctx.source(p) for p in siblings], plan, config.issuer_path)
     out = Wiring(route=site.found.route)
     if ctx.cutover and ctx.kept:
-        for path, text in _cut(site, plan).items():
+        for path, text in _cut(site, plan, import_path).items():
             out.files[path] = text
             out.why(path, f"the Zendesk token route {site.found.route} removed (cut-over: the OpenID provider at "
                           f"{config.issuer_path} signs visitors in)")
@@ -123,9 +134,10 @@ def go_mod(text: str) -> str | None:
     return text.rstrip() + nl + nl + "require (" + nl + nl.join(lines) + nl + ")" + nl
 
 
-def _guards(go: Parsed, found: routes.Registration, handler: ts.Node | None, name: str | None
+def _guards(go: Parsed, found: routes.Registration, handler: ts.Node | None, name: str | None, kind: str
             ) -> tuple[list[str], list[str]]:
-    """(net/http middleware wrapping the handler, gin handlers before it)."""
+    """(net/http middleware wrapping the handler, the framework's middleware of the route: gin handlers
+    before it, echo middleware after it)."""
     reg = found.call
     fn = reg.child_by_field_name("function")
     wrappers: list[str] = []
@@ -139,18 +151,96 @@ def _guards(go: Parsed, found: routes.Registration, handler: ts.Node | None, nam
             wrappers += [go.text(a) for a in receiver.child_by_field_name("arguments").named_children]
         receiver = rf.child_by_field_name("operand")
     args = found.args
-    gin = [go.text(a) for a in args[:-1]] if found.name in routes.GIN else []
-    node = args[-1]
+    if kind == "echo":
+        own, node = [go.text(a) for a in args[1:]], args[0]
+    else:
+        own, node = [go.text(a) for a in args[:-1]] if kind == "gin" else [], args[-1]
     while node.type == "call_expression":
         callee = node.child_by_field_name("function")
         inner = [a for a in node.child_by_field_name("arguments").named_children
                  if routes.refers(go.doc, a, handler, name)]
         if not inner:
             break
-        if go.text(callee) not in ("http.HandlerFunc", "gin.WrapH", "gin.WrapF"):
+        if go.text(callee) not in ("http.HandlerFunc", "gin.WrapH", "gin.WrapF", "echo.WrapHandler"):
             wrappers.append(go.text(callee))
         node = inner[0]
-    return wrappers, gin
+    return wrappers, own
+
+
+def _function(node: ts.Node) -> ts.Node | None:
+    fn = node.parent
+    while fn is not None and fn.type not in routes.FUNCTIONS:
+        fn = fn.parent
+    return fn
+
+
+def _uses(go: Parsed, fn: ts.Node, name: str, after: int, before: int) -> list[str]:
+    """The middleware of `name.Use(mw...)` calls between two points of a function."""
+    out = []
+    for n in walk(fn):
+        if n.start_byte >= before:
+            break
+        if n.start_byte < after or n.type != "call_expression":
+            continue
+        f, args = n.child_by_field_name("function"), n.child_by_field_name("arguments")
+        if f is not None and f.type == "selector_expression" and go.text(f.child_by_field_name("field")) == "Use" \
+                and go.text(f.child_by_field_name("operand")) == name and args is not None:
+            out += [go.text(a) for a in args.named_children if a.type != "comment"]
+    return out
+
+
+@dataclass
+class Groups:
+    root: str  # the top router: r of `s := r.PathPrefix("/api").Subrouter()`
+    guards: list[str]  # the groups' middleware, outermost first
+    made: list[tuple[str, ts.Node]]  # (variable, the statement making the group), innermost first
+
+
+def _groups(go: Parsed, call: ts.Node, receiver: ts.Node) -> Groups:
+    """The router a route group hangs off (``api := r.Group("/api", mw)``, ``s := r.PathPrefix("/x").Subrouter()``,
+    ``g := e.Group("/x", mw)``), so that the provider is not mounted under the group's prefix, and the
+    middleware the group gives its routes (its arguments, its ``.Use(...)`` calls before the route)."""
+    fn = _function(call)
+    guards: list[str] = []
+    made: list[tuple[str, ts.Node]] = []
+    point = call
+    while fn is not None and receiver.type == "identifier" and len(made) < 4:
+        name = go.text(receiver)
+        found = None
+        for n in walk(fn):
+            if n.start_byte >= point.start_byte:
+                break
+            if n.type in ("short_var_declaration", "assignment_statement"):
+                left = n.child_by_field_name("left")
+                if left is not None and go.text(left) == name:
+                    found = n
+        if found is None:
+            break
+        right = found.child_by_field_name("right")
+        value = right.named_children[0] if right is not None and right.named_children else right
+        group = None
+        while value is not None and value.type == "call_expression":
+            f = value.child_by_field_name("function")
+            if f is None or f.type != "selector_expression":
+                break
+            args = value.child_by_field_name("arguments")
+            first = args.named_children[0] if args is not None and args.named_children else None
+            if go.text(f.child_by_field_name("field")) in routes.GROUPS and first is not None and \
+                    first.type in ("interpreted_string_literal", "raw_string_literal"):
+                group = value
+                break
+            value = f.child_by_field_name("operand")
+        if group is None:
+            break
+        f = group.child_by_field_name("function")
+        args = [a for a in group.child_by_field_name("arguments").named_children if a.type != "comment"]
+        level = [go.text(a) for a in args[1:]] if go.text(f.child_by_field_name("field")) == "Group" else []
+        guards = level + _uses(go, fn, name, found.end_byte, point.start_byte) + guards
+        made.append((name, found))
+        receiver, point = f.child_by_field_name("operand"), found
+        while receiver.type == "call_expression":  # r.With(mw).Group(...)
+            receiver = receiver.child_by_field_name("function").child_by_field_name("operand")
+    return Groups(go.text(receiver), guards, made)
 
 
 def _sub_router(go: Parsed, reg: ts.Node) -> str | None:
@@ -174,7 +264,7 @@ def _is_gin(go: Parsed, handler: ts.Node) -> bool:
 def _request_param(go: Parsed, handler: ts.Node) -> str | None:
     params = handler.child_by_field_name("parameters")
     for p in params.named_children if params is not None else []:
-        if "http.Request" in go.text(p.child_by_field_name("type")) or "gin.Context" in go.text(p.child_by_field_name("type")):
+        if any(t in go.text(p.child_by_field_name("type")) for t in ("http.Request", "gin.Context", "echo.Context")):
             names = [c for c in p.named_children if c.type == "identifier"]
             return go.text(names[0]) if names else None
     return None
@@ -335,7 +425,7 @@ def claims_func(go: Parsed, plan: BackendPlan, handler: ts.Node | None, at: int,
     if context == "gin":
         out.append(f"\t{param}, _ := r.Context().Value(gin.ContextKey).(*gin.Context)")
     elif context == "echo":
-        out.append(f"\t{param}, _ := r.Context().Value(echoContext{{}}).(echo.Context)")
+        out.append(f"\t{param}, _ := r.Context().Value({PACKAGE}.ContextKey{{}}).(echo.Context)")
     for i, st in enumerate(pieces):
         if st.type == "if_statement":
             init, cond = st.child_by_field_name("initializer"), st.child_by_field_name("condition")
@@ -371,9 +461,10 @@ class Site:
     reg_src: SourceFile
     stmt: ts.Node  # the registration statement
     indent: str
-    router: str
+    router: str  # the top router the provider is mounted on
     at: int
-    gin: bool
+    kind: str  # nethttp | chi | gin | gorilla | echo
+    groups: Groups
 
 
 def _locate(src: SourceFile, siblings: list[SourceFile], plan: BackendPlan, issuer_path: str) -> Site:
@@ -411,10 +502,28 @@ def _locate(src: SourceFile, siblings: list[SourceFile], plan: BackendPlan, issu
     if not indent.strip() == "":
         indent = ""
     receiver = reg.child_by_field_name("function").child_by_field_name("operand")
-    while receiver.type == "call_expression":  # chi r.With(...).Get -> r
+    while receiver.type == "call_expression":  # chi r.With(...).Get, gorilla r.Methods("GET").Path("/x") -> r
         receiver = receiver.child_by_field_name("function").child_by_field_name("operand")
-    return Site(go, src, handler, name, found, reg_go, reg_src, stmt, indent, reg_go.text(receiver), at,
-                _is_gin(go, handler))
+    groups = _groups(reg_go, reg, receiver)
+    text = reg_src.text
+    if "github.com/labstack/echo/v5" in text:
+        raise WiringError(f"{reg_src.path}:{reg.start_point[0] + 1}: echo v5 routes are not wired yet; mount "
+                          f"genesysoidc.Handler at {issuer_path} by hand (echo.WrapHandler), with the route's "
+                          "middleware on /authorize")
+    if _is_gin(go, handler) or ("github.com/gin-gonic/gin" in text and found.name in routes.GIN):
+        kind = "gin"
+    elif found.handler_first(reg_go.doc):
+        kind = "echo"
+    elif groups.root == "http":  # the default ServeMux, whatever else the file imports
+        kind = "nethttp"
+    elif "github.com/gorilla/mux" in text:
+        kind = "gorilla"
+    elif found.name in ("Get", "Post", "Put", "Patch", "Delete", "Method", "MethodFunc") or \
+            "github.com/go-chi/chi" in text:
+        kind = "chi"
+    else:
+        kind = "nethttp"
+    return Site(go, src, handler, name, found, reg_go, reg_src, stmt, indent, groups.root, at, kind, groups)
 
 
 def _line_of(text: str, needle: str) -> int | None:
@@ -437,18 +546,41 @@ def _mount(site: Site, plan: BackendPlan, config, import_path: str, replace: boo
     """The provider mounted beside the registration (or in its place), and the files it changes."""
     go, reg_go, indent, router, issuer_path = site.go, site.reg_go, site.indent, site.router, config.issuer_path
     same = reg_go is go
-    wrappers, gin_guards = _guards(reg_go, site.found, site.handler if same else None, site.name)
+    kind = site.kind
+    wrappers, own = _guards(reg_go, site.found, site.handler if same else None, site.name, kind)
+    if kind in ("gin", "echo"):
+        own = site.groups.guards + own
+    else:
+        wrappers = site.groups.guards + wrappers
     visible = visible_at(reg_go, site.stmt)
-    claims = claims_func(go, plan, site.handler, site.at, indent, "gin" if site.gin else None, visible)
-    old_path = string_value(reg_go.doc, site.found.path)
+    params = site.handler.child_by_field_name("parameters")
+    context = "gin" if kind == "gin" else \
+        "echo" if kind == "echo" and params is not None and "echo.Context" in go.text(params) else None
+    claims = claims_func(go, plan, site.handler, site.at, indent, context, visible)
+    old_path = site.found.route.split(" ", 1)[1]  # with its group's prefix
     comment = (f"// Genesys Cloud Messenger signs visitors in through this OpenID provider ({'it replaces' if replace else 'it takes over from'} the\n"
                f"{indent}// Zendesk token route {old_path}); Genesys redeems the codes it issues.\n{indent}")
     no_login = (f"// TODO(migrate:ZG107): the Zendesk route had no login check: nobody is signed in until the "
                 f"site's login middleware takes the place of genesysoidc.NoLogin\n{indent}")
     unguarded = not claims.guarded and not claims.unbound
-    if site.gin:
-        guards = "".join(f"{g}, " for g in gin_guards)
-        todo = no_login if unguarded and not gin_guards else ""
+    if kind == "echo":
+        # echo.MiddlewareFunc after the handler; net/http middleware wrapping the handler, wrapped for echo
+        mws = own + [f"echo.WrapMiddleware({w})" for w in wrappers]
+        todo = no_login if unguarded and not mws else ""
+        guard = "genesysoidc.NoLogin" if todo else "nil"
+        after = "".join(f", {g}" for g in mws)
+        new = (f"{comment}{todo}oidc := genesysoidc.Handler({claims.text}, {guard})\n"
+               f'{indent}{router}.GET("{issuer_path}/.well-known/openid-configuration", echo.WrapHandler(oidc))\n'
+               f'{indent}{router}.GET("{issuer_path}/jwks.json", echo.WrapHandler(oidc))\n'
+               f'{indent}{router}.GET("{issuer_path}/authorize", func(c echo.Context) error {{\n'
+               f"{indent}\toidc.ServeHTTP(c.Response(), c.Request().WithContext(context.WithValue(c.Request().Context(), "
+               f"{PACKAGE}.ContextKey{{}}, c)))\n{indent}\treturn nil\n{indent}}}{after})\n"
+               f'{indent}{router}.POST("{issuer_path}/token", echo.WrapHandler(oidc))\n'
+               f'{indent}{router}.GET("{issuer_path}/userinfo", echo.WrapHandler(oidc))')
+        needle = "oidc := genesysoidc.Handler("
+    elif kind == "gin":
+        guards = "".join(f"{g}, " for g in own)
+        todo = no_login if unguarded and not own else ""
         guard = "genesysoidc.NoLogin" if todo else "nil"
         new = (f"{comment}{todo}oidc := genesysoidc.Handler({claims.text}, {guard})\n"
                f'{indent}{router}.GET("{issuer_path}/.well-known/openid-configuration", gin.WrapH(oidc))\n'
@@ -471,10 +603,12 @@ def _mount(site: Site, plan: BackendPlan, config, import_path: str, replace: boo
             for w in reversed(wrappers):
                 chain = f"{w}({chain})"
             guard = f"func(next http.Handler) http.Handler {{ return {chain} }}"
-        reg = site.found.call
-        chi = reg_go.text(reg.child_by_field_name("function").child_by_field_name("field")) in \
-            ("Get", "Post", "Put", "Patch", "Delete", "Method", "MethodFunc") or "github.com/go-chi/chi" in site.reg_src.text
-        mount = f'{router}.Mount("{issuer_path}", ' if chi else f'{router}.Handle("{issuer_path}/", '
+        if kind == "gorilla":  # Handle("/oidc/") would match that path only: a prefix route
+            mount = f'{router}.PathPrefix("{issuer_path}/").Handler('
+        elif kind == "chi":
+            mount = f'{router}.Mount("{issuer_path}", '
+        else:
+            mount = f'{router}.Handle("{issuer_path}/", '
         new = f"{comment}{todo}{mount}genesysoidc.Handler({claims.text}, {guard}))"
         needle = f"{mount}genesysoidc.Handler("
     edits: dict[str, list[Edit]] = {site.src.path: [], site.reg_src.path: []}
@@ -482,6 +616,7 @@ def _mount(site: Site, plan: BackendPlan, config, import_path: str, replace: boo
     if replace:
         start, end = comment_start(reg_go.data, stmt.start_byte), stmt.end_byte
         edits[site.reg_src.path].append(Edit(reg_go.char(start), reg_go.char(end), new))
+        edits[site.reg_src.path] += _unused_groups(site, [(start, end)])
         if _removable(site):
             edits[site.src.path].append(_handler_removal(go, site.handler))
     else:
@@ -490,7 +625,7 @@ def _mount(site: Site, plan: BackendPlan, config, import_path: str, replace: boo
         span = plan.signer.span or (site.handler.start_point[0] + 1, 0)
         edits[site.src.path].append(_note_edit(go, span[0], keep_note(site.found.route, config)))
     wanted = {PACKAGE: import_path, "fmt": "fmt", "http": "net/http"}
-    if site.gin:
+    if kind in ("gin", "echo"):
         wanted["context"] = "context"
     out = {}
     for f in (site.src, site.reg_src):
@@ -500,6 +635,25 @@ def _mount(site: Site, plan: BackendPlan, config, import_path: str, replace: boo
         out[f.path] = with_newlines(_fix_imports(text.replace("\r\n", "\n"), wanted, drop=replace), f.newline)
     mounted_line = _line_of(out[site.reg_src.path].replace("\r\n", "\n"), needle)
     return out, f"{site.reg_src.path}:{mounted_line}"
+
+
+def _unused_groups(site: Site, removed: list[tuple[int, int]]) -> list[Edit]:
+    """The statements making the route's groups that nothing reads once the route is gone (a Go variable
+    nothing reads does not compile), innermost first: ``s := r.PathPrefix("/zendesk").Subrouter()``."""
+    go = site.reg_go
+    fn = _function(site.found.call)
+    out = []
+    for name, made in site.groups.made:
+        left = made.child_by_field_name("left")
+        read = [n for n in walk(fn) if n.type == "identifier" and go.text(n) == name
+                and not (left.start_byte <= n.start_byte < left.end_byte)
+                and not any(a <= n.start_byte < b for a, b in removed)]
+        if read or made.type != "short_var_declaration":
+            break
+        start = comment_start(go.data, made.start_byte)
+        out.append(_line_removal(go, start, made.end_byte))
+        removed = removed + [(start, made.end_byte)]
+    return out
 
 
 def _removable(site: Site) -> bool:
@@ -527,13 +681,14 @@ def _line_removal(go: Parsed, start_byte: int, end_byte: int) -> Edit:
     return Edit(go.char(start), go.char(end + 1 if end >= 0 else len(go.data)), "")
 
 
-def _cut(site: Site, plan: BackendPlan) -> dict[str, str]:
+def _cut(site: Site, plan: BackendPlan, import_path: str) -> dict[str, str]:
     """Cut-over of a kept route: its registration, its keep note and the handler only it used go."""
     go, reg_go = site.go, site.reg_go
     edits: dict[str, list[Edit]] = {site.src.path: [], site.reg_src.path: []}
     stmt = site.stmt
     removed = [(comment_start(reg_go.data, stmt.start_byte), stmt.end_byte, site.reg_src.path)]
     edits[site.reg_src.path].append(_line_removal(reg_go, removed[0][0], stmt.end_byte))
+    edits[site.reg_src.path] += _unused_groups(site, [(removed[0][0], stmt.end_byte)])
     if _removable(site):
         edits[site.src.path].append(_handler_removal(go, site.handler))
         removed.append((_doc_start(go, site.handler.start_byte), site.handler.end_byte, site.src.path))
@@ -550,7 +705,8 @@ def _cut(site: Site, plan: BackendPlan) -> dict[str, str]:
         if f.path in out or not edits[f.path]:
             continue
         text = apply_edits(f.text, edits[f.path])
-        out[f.path] = with_newlines(_fix_imports(text.replace("\r\n", "\n"), {}), f.newline)
+        # the provider's import keeps its own group
+        out[f.path] = with_newlines(_fix_imports(text.replace("\r\n", "\n"), {PACKAGE: import_path}), f.newline)
     return out
 
 

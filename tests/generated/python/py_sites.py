@@ -1,0 +1,136 @@
+"""Migrating a small Python site with `migrate generate`, then running it under its real server.
+
+A site of tests/generated/python/sites/<name> is copied twice: one copy gets the default generate
+(the provider beside the kept Zendesk route), the other that and then `--cutover`. Each change set
+must pass `git apply --check`, every changed or new file must parse (Python files compile), and a
+second run must change nothing. A copy is started on 127.0.0.1 under `timeout` (it ends by itself
+after MAX_SECONDS whatever the test does) and stopped by the test; the relying party of
+relying_party.py signs a visitor in through it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+from relying_party import Host, provider_env, redeem, signed_in_code, verify_id_token
+
+from migrate.generate import config as cfg
+from migrate.generate import reparse
+from migrate.generate.run import Result, generate
+
+SITES = Path(__file__).resolve().parent / "sites"
+DEPLOYMENT = "5e0a7c43-8f8e-4d11-9a54-1b2c3d4e5f60"
+ISSUER = "https://shop.example.com/oidc"
+START_TIMEOUT = 20  # seconds for a server to accept connections
+MAX_SECONDS = 60  # a started server ends itself after this
+ZENDESK = {"ZENDESK_SECRET": "zendesk-shared-secret-of-the-shop-account", "ZENDESK_KEY_ID": "app_123"}
+
+
+@dataclass
+class Migrated:
+    default: Path  # the site after the default generate
+    cut: Path  # the site after the default generate and --cutover
+    first: Result  # the default run
+    cutover: Result  # the --cutover run on the migrated site
+
+
+def run_generate(site: Path, cutover: bool = False) -> Result:
+    return generate(site, cfg.load(site, region="eu-west-1", deployment_id=DEPLOYMENT, issuer=ISSUER),
+                    cutover=cutover)
+
+
+def apply(site: Path, cutover: bool) -> Result:
+    """Generate, `git apply --check` the diff, every file parses, write it; a second run is empty."""
+    result = run_generate(site, cutover)
+    check = subprocess.run(["git", "apply", "--check", "-"], cwd=site, input=result.changes.diff().encode(),
+                           capture_output=True, check=False)
+    assert check.returncode == 0, check.stderr.decode()
+    for change in result.changes.changes:
+        if change.after is None:
+            continue
+        if change.path.endswith(".py"):
+            compile(change.after, change.path, "exec")
+        assert reparse.problem(change.path, None, change.after) is None, change.path
+    result.changes.apply()
+    assert run_generate(site, cutover).changes.diff() == "", "a second run after applying changes nothing"
+    return result
+
+
+def migrate(name: str, work: Path, monkeypatch) -> Migrated:
+    monkeypatch.setenv("MIGRATE_SECRETS_DIR", str(work / "secrets"))
+    default = work / "default"
+    shutil.copytree(SITES / name, default, ignore=shutil.ignore_patterns("__pycache__"))
+    subprocess.run(["git", "init", "-q"], cwd=default, check=True)
+    first = apply(default, cutover=False)
+    cut = work / "cut"
+    shutil.copytree(default, cut)
+    cutover = apply(cut, cutover=True)
+    return Migrated(default, cut, first, cutover)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def site_env(key_file: Path, port: int, **extra: str | None) -> dict[str, str]:
+    """The provider's settings for a server on `port`, and the site's own (None = unset)."""
+    env = provider_env(key_file, GENESYS_OIDC_ISSUER=f"http://127.0.0.1:{port}/oidc")
+    env.pop("HOST_APP_MAX_SECONDS", None)
+    env.update(PYTHONDONTWRITEBYTECODE="1", PYTHONUNBUFFERED="1")
+    for name in [*ZENDESK, "FLASK_APP", "FLASK_DEBUG", "DJANGO_SETTINGS_MODULE"]:
+        env.pop(name, None)
+    env.update({k: v for k, v in extra.items() if v is not None})
+    return env
+
+
+@contextlib.contextmanager
+def serve(command: list[str], cwd: Path, env: dict[str, str], port: int) -> Iterator[str]:
+    """`command` started in `cwd` (bounded by `timeout`); yields its origin once 127.0.0.1:port
+    accepts, and stops it on exit."""
+    log = cwd.parent / f"{cwd.name}-{port}.log"
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(["timeout", str(MAX_SECONDS), *command], cwd=cwd, env=env, stdout=out,
+                                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + START_TIMEOUT
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                    break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise AssertionError(f"the site did not start:\n{log.read_text(errors='replace')[-4000:]}")
+                time.sleep(0.1)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        if proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(timeout=5)
+
+
+def signs_in(http: httpx.Client, origin: str, key, **params) -> tuple[dict, httpx.Response]:
+    """Code + PKCE + nonce through the provider at origin/oidc; the ID token verified by the served
+    JWKS. `params` go to the relying party's /authorize (session=..., headers=...)."""
+    host = Host(origin=origin, issuer=f"{origin}/oidc", key=key)
+    discovery = http.get(f"{host.issuer}/.well-known/openid-configuration")
+    assert discovery.status_code == 200 and discovery.json()["issuer"] == host.issuer
+    auth = signed_in_code(http, host, **params)
+    response = redeem(http, host, auth.code, auth.verifier)  # server to server: no cookie
+    assert response.status_code == 200, response.text
+    claims = verify_id_token(http, host, response.json()["id_token"])
+    assert claims["nonce"] == auth.nonce
+    return claims, auth.response

@@ -257,7 +257,7 @@ class Values:
                 self._members.setdefault((cls, a.name.lstrip(".")), []).append(a)
             return
         assert self._names is not None
-        self._names.setdefault((owner, a.name), []).append(dataclasses.replace(a, scope=owner))
+        self._names.setdefault((owner, a.name), []).append(Assign(a.name, a.target, a.value, a.end, a.assigned, owner))
         if self.g.global_name(a.name):
             self._globals[a.name].append(a)
         # ``_secret = config["x"]`` in a constructor sets a field for every other method.

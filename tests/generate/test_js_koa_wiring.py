@@ -9,8 +9,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-
-from wiring_support import ISSUER, DEPLOYMENT, after, assert_parses, generate_site
+from wiring_support import DEPLOYMENT, ISSUER, after, assert_parses, generate_site
 
 from migrate.generate import config as cfg
 from migrate.generate.run import generate

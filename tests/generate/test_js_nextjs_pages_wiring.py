@@ -8,7 +8,6 @@ import textwrap
 from pathlib import Path
 
 import pytest
-
 from wiring_support import DEPLOYMENT, after, assert_parses, generate_site
 
 from migrate.generate import config as cfg

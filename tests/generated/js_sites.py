@@ -52,7 +52,7 @@ def _generate(site: Path, cutover: bool) -> Result:
 def _apply(site: Path, cutover: bool) -> Result:
     result = _generate(site, cutover)
     check = subprocess.run(["git", "apply", "--check", "-"], cwd=site, input=result.changes.diff().encode(),
-                           capture_output=True)
+                           capture_output=True, check=False)
     assert check.returncode == 0, check.stderr.decode()
     result.changes.apply()
     for change in result.changes.changes:

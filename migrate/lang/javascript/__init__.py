@@ -25,7 +25,7 @@ LANGUAGE = Language(
         Framework("nextjs_pages", re.compile(r"""\bNextApiRequest\b|\bNextApiResponse\b|from\s+['"]next['"]|"""
                                              r"""export\s+default\s+(?:async\s+)?function\s*[\w$]*\s*\(\s*req\w*\b|"""
                                              # `export default withSession(handler)`
-                                             r"""^export\s+default\s+[\w$.]+\(\s*[\w$]+\s*\);?[ \t]*$""", re.M)),
+                                             r"""^export\s+default\s+[\w$.]+\(\s*[\w$]+\s*\);?[ \t]*$""", re.MULTILINE)),
         Framework("koa", re.compile(r"""require\(\s*['"](?:koa|@koa/router|koa-router)['"]\s*\)|"""
                                     r"""from\s+['"](?:koa|@koa/router|koa-router)['"]""")),
         # A file that imports Fastify, or a plugin registering routes on the instance it is handed.
@@ -34,6 +34,12 @@ LANGUAGE = Language(
         # A file that imports Express, or registers routes the way it does (a router module handed `app`).
         Framework("express", re.compile(r"""require\(\s*['"]express['"]\s*\)|from\s+['"]express['"]|"""
                                         r"""\b(?:app|router|api)\.(?:get|post|put|patch|delete|all|use)\(\s*['"`]/""")),
+        # A Cloudflare Worker: `export default { async fetch(request, env, ctx) {...} }`.
+        Framework("workers", re.compile(r"""\bfetch\s*\(\s*[\w$]+\s*(?::\s*Request\s*)?,\s*env\b""")),
+        # An AWS Lambda handler module: `export const handler = async (event) => ...`, `exports.handler = ...`.
+        Framework("lambda_handler", re.compile(r"""(?:\bexports|\bmodule\.exports)\.handler\s*=|"""
+                                               r"""export\s+(?:const|let|var)\s+handler\s*=|"""
+                                               r"""export\s+(?:async\s+)?function\s+handler\s*\(""")),
     ),
     now="Math.floor(Date.now() / 1000)",
     now_plus_5_min="Math.floor(Date.now() / 1000) + 300",

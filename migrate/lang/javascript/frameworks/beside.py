@@ -17,6 +17,7 @@ from migrate.extract.treesitter import Doc
 from migrate.generate.backends import WireContext, Wiring, WiringError, is_note
 from migrate.generate.changes import Edit, SourceFile, apply_edits, with_newlines
 from migrate.generate.page import Page
+from migrate.generate.positions import comment_start
 from migrate.generate.render import render
 from migrate.lang.javascript import routes
 from migrate.lang.javascript.frameworks import shared
@@ -91,28 +92,40 @@ def intro(config, cutover: bool, route: str | None) -> str:
             "// Genesys redeems the codes it issues.\n")
 
 
-def wire(ctx: WireContext, page: Page, old: Route, mount: Mount, kind: str) -> Wiring:
+def wire(ctx: WireContext, page: Page, old: Route, mount: Mount, kind: str, extra: list[Edit] | None = None,
+         cut_note: str | None = None) -> Wiring:
     """Default mode: the mount beside the old route, which keeps its note. Cut-over of a kept route:
-    the old route goes. One-step cut-over: both."""
+    the old route goes. One-step cut-over: both. `extra`: more edits the mount needs (a dispatch
+    in a Worker's fetch); `cut_note`: what is left to do by hand after a cut-over."""
     s = ctx.plan.signer
     if ctx.cutover and ctx.kept:
-        return cut(ctx, page, old, mount.marker)
+        out = cut(ctx, page, old, mount.marker)
+        if cut_note:
+            out.why(s.path, cut_note)
+        return out
     src = page.src
     nl = src.newline
     indent = page.indent(old.anchor)
     text = "\n".join(indent + line if i and line else line for i, line in enumerate(mount.text.split("\n")))
     edits = []
-    if mount.before:
-        start = page.offset(old.anchor.start_byte)
-        edits.append(Edit(start, start, with_newlines(f"{text}\n\n{indent}", nl)))
+    note = shared.keep_note_edit(src.text, shared.piece_start(ctx.plan, old.statement.start_point[0] + 1),
+                                 old.route, ctx.config, nl)
+    if mount.before:  # above the anchor's comments, and above the note when that is the anchor's too
+        start = comment_start(src.text, page.offset(old.anchor.start_byte))
+        start = src.text.rfind("\n", 0, start) + 1  # the mount's lines start at the line's start
+        mounted = with_newlines(f"{indent}{text}\n\n", nl)
+        if note.start == start:
+            note = Edit(start, start, mounted + note.text)
+        else:
+            edits.append(Edit(start, start, mounted))
     else:
         end = page.offset(old.anchor.end_byte)
         edits.append(Edit(end, end, with_newlines(f"\n\n{indent}{text}", nl)))
-    edits.append(shared.keep_note_edit(src.text, shared.piece_start(ctx.plan, old.statement.start_point[0] + 1),
-                                       old.route, ctx.config, nl))
+    edits.append(note)
     module = "./" + MODULE
     esm = typescript(s.path) or shared.is_esm(src.text, s.path)
     edits.append(shared.import_edit(page, esm, f"{{ {mount.adapter} }}", module))
+    edits += extra or []
     edits.sort(key=lambda e: e.start)
     after = apply_edits(src.text, edits)
     out = Wiring(route=old.route)
@@ -126,6 +139,8 @@ def wire(ctx: WireContext, page: Page, old: Route, mount: Mount, kind: str) -> W
         out.files.update(cut_out.files)
         out.reasons.update(cut_out.reasons)
         out.mounted = cut_out.mounted
+        if cut_note:
+            out.why(s.path, cut_note)
         out.why(s.path, f"line {s.line}: the Zendesk JWT route {old.route or ''} -> the OpenID provider at "
                         f"{ctx.config.issuer_path} ({kind}) [{ctx.plan.view.profile}.yaml]".replace("  ", " "))
     else:
@@ -196,11 +211,10 @@ def _same(page: Page, text: str, function: bool = False) -> ts.Node | None:
     stack = [doc.root]
     while stack:
         n = stack.pop()
-        if n.end_byte - n.start_byte == len(text.encode()) and page.text(n) == text and \
-                (not function or n.type in routes.FUNCTIONS or n.type == "method_definition"):
-            if function or n.parent is None or n.parent.type in ("program", "statement_block", "class_body",
-                                                                 "switch_case"):
-                return n
+        wanted = n.type in routes.FUNCTIONS or n.type == "method_definition" if function else \
+            n.parent is None or n.parent.type in ("program", "statement_block", "class_body", "switch_case")
+        if wanted and n.end_byte - n.start_byte == len(text.encode()) and page.text(n) == text:
+            return n
         stack.extend(n.named_children)
     return None
 

@@ -16,7 +16,7 @@ import tree_sitter as ts
 
 from migrate.extract.treesitter import Doc
 from migrate.generate.backends import WireContext, Wiring, WiringError
-from migrate.generate.changes import Edit, SourceFile, apply_edits, with_newlines
+from migrate.generate.changes import Edit, apply_edits, with_newlines
 from migrate.generate.config import Config
 from migrate.generate.page import Page
 from migrate.generate.render import render
@@ -195,7 +195,7 @@ def _config_object(page: Page) -> ts.Node | None:
         if node.type in ("lexical_declaration", "variable_declaration"):
             for d in node.named_children:
                 name, value = d.child_by_field_name("name"), d.child_by_field_name("value")
-                if name is not None and re.search(r"config", page.text(name), re.I) and value is not None:
+                if name is not None and re.search(r"config", page.text(name), re.IGNORECASE) and value is not None:
                     candidates.append(value)
         elif node.type == "expression_statement" and node.named_children and \
                 node.named_children[0].type == "assignment_expression" and \

@@ -134,27 +134,31 @@ def declared_inside(page: Page, fn: ts.Node) -> set[str]:
     return out
 
 
-def _before(page: Page, fn: ts.Node, at: int) -> list[ts.Node]:
+def _before(page: Page, fn: ts.Node, at: int, through: ts.Node | None = None) -> list[ts.Node]:
     """The statements that run before the signing call: those before it in each block from the
-    handler's body down to the call's (a try block's included)."""
+    handler's body down to the call's (a try block's included, and the branch `through` that is the
+    route: a Worker's `if (url.pathname === '/zendesk/jwt') {...}`)."""
     body = fn.child_by_field_name("body")
     if body is None or body.type != "statement_block":
         return []
     out = []
     block: ts.Node | None = body
+    entered = through is None  # outside the route's branch only declarations count (not its routing)
     while block is not None:
         inner = None
         for st in block.named_children:
             if st.end_byte <= at:
-                if st.type != "comment":
+                if st.type != "comment" and (entered or st.type in ("lexical_declaration", "variable_declaration")):
                     out.append(st)
             elif st.start_byte <= at:
                 inner = next((b for b in walk(st) if b.type == "statement_block" and b.start_byte <= at < b.end_byte
                               and b.parent is not None and b.parent.type not in FUNCTIONS), None)
                 # only blocks that always run on the way (try, a bare block), not a branch's
                 if inner is not None and inner.parent is not None and inner.parent.type not in (
-                        "try_statement", "statement_block"):
+                        "try_statement", "statement_block") and inner.parent != through:
                     inner = None
+                if inner is not None and inner.parent == through:
+                    entered = True
                 break
         block = inner
     return out
@@ -185,8 +189,8 @@ class Carried:
     other: list[str] = field(default_factory=list)  # first lines of what else ran (for a TODO)
 
 
-def carried(page: Page, fn: ts.Node, at: int, needed_text: str) -> Carried:
-    before = _before(page, fn, at)
+def carried(page: Page, fn: ts.Node, at: int, needed_text: str, through: ts.Node | None = None) -> Carried:
+    before = _before(page, fn, at, through)
     out = Carried()
     checks = [st for st in before if is_check(page, st)]
     out.checks = checks
@@ -238,28 +242,29 @@ class ClaimsCode:
 
 def claims_code(page: Page, plan: BackendPlan, fn: ts.Node, at: int, *, request: int = 0,
                 rebind: dict[str, str] | None = None, default_param: str = "req",
-                null_checks: bool = False) -> ClaimsCode:
+                null_checks: bool = False, through: ts.Node | None = None) -> ClaimsCode:
     """The claims function of the old handler `fn`: its `request`-th parameter is what the provider
     hands over; `rebind` maps other names to expressions of it (Express: res -> req.res). With
-    `null_checks`, the handler's early-return checks become `return null` (nobody signed in)."""
+    `null_checks`, the handler's early-return checks become `return null` (nobody signed in).
+    `through`: the `if` branch that is the route inside the handler (its statements run first)."""
     grammar = grammar_of(page.src.path)
     ps = params(page, fn)
     param = page.text(ps[request]) if len(ps) > request else default_param
     bound_by_param = set(param_names(page, ps[request])) if len(ps) > request else set()
     rebind = dict(rebind or {})
     exprs = "\n".join(m.expression.text for m in plan.claims)
-    c = carried(page, fn, at, exprs)
+    c = carried(page, fn, at, exprs, through)
     lines = list(c.locals)
     if null_checks:
         lines = []
-        for st in _before(page, fn, at):
+        for st in _before(page, fn, at, through):
             if page.text(st) in c.locals or page.text(st) in c.check_locals:
                 lines.append(page.text(st))
             elif st in c.checks:
                 cond = " ".join(page.text(st.child_by_field_name("condition")).split())
                 lines.append(f"if {cond} return null;  // the old route's check: not signed in")
     lines = [" ".join(line.split()) for line in lines]
-    carried_names = {n for st in _before(page, fn, at) if page.text(st) in set(c.locals) | set(c.check_locals)
+    carried_names = {n for st in _before(page, fn, at, through) if page.text(st) in set(c.locals) | set(c.check_locals)
                      and st.type in ("lexical_declaration", "variable_declaration") for n in _decl_names(page, st)}
     inside = declared_inside(page, fn)
     read = set()

@@ -1,4 +1,4 @@
-"""PHP: firebase/php-jwt; Laravel and plain PHP.  PHP files are pages too."""
+"""PHP: firebase/php-jwt; Symfony, Laravel and plain PHP.  PHP files are pages too."""
 
 import re
 
@@ -11,6 +11,9 @@ LANGUAGE = Language(
     gate=(),
     libraries=("php-jwt",),
     frameworks=(
+        # Symfony first: Laravel apps use Symfony components too, but never its Route or its controller base.
+        Framework("symfony", re.compile(r"Symfony\\Component\\Routing\\(Annotation|Attribute)\\Route\b|"
+                                        r"Symfony\\Bundle\\FrameworkBundle\\Controller\\AbstractController\b")),
         Framework("laravel", re.compile(r"Illuminate\\|extends\s+Controller\b|Route::")),
         Framework("php", re.compile(r"")),
     ),

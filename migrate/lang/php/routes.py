@@ -5,6 +5,9 @@
   groups around it (``Route::prefix('api')->group(...)``, ``Route::group(['prefix' => 'api'],
   ...)``) and routes/api.php's own ``/api``.  ``Route::match(['get', 'post'], ...)`` takes the
   methods it lists, ``Route::any`` any method.
+- Symfony: the controller method's ``#[Route('/zendesk/jwt', methods: ['GET'])]`` attribute or
+  ``@Route("/zendesk/jwt", methods={"GET"})`` annotation, under its class's own ``#[Route('/prefix')]``
+  / ``@Route("/prefix")``; no ``methods`` is any method.
 - Plain PHP: the script is the route, its path under the web root (public/, public_html/,
   htdocs/, www/, web/): public/zendesk-jwt.php answers ``* /zendesk-jwt.php``.
 
@@ -18,6 +21,7 @@ that signs as a ``route-handler`` ("ZendeskController@token") and the inventory 
 from __future__ import annotations
 
 import posixpath
+import re
 from dataclasses import dataclass
 
 from tree_sitter import Node
@@ -222,13 +226,85 @@ def find(regs: list[Registration], key: str) -> Registration | None:
 
 
 def closure_route(path: str, doc: Doc, at: int) -> Registration | None:
-    """The registration whose closure holds byte ``at`` (the innermost), in a routes file."""
+    """The registration written around byte ``at``: the innermost Laravel route closure holding it
+    (in a routes file), or the Symfony route attribute / annotation of the controller method holding
+    it."""
     best = None
     for r in registrations(path, doc):
         c = r.closure
         if c is not None and c.start_byte <= at < c.end_byte and (best is None or best.closure.start_byte <= c.start_byte):
             best = r
-    return best
+    return best if best is not None else symfony_route(doc, at)
+
+
+# --- Symfony ----------------------------------------------------------------------------------------
+
+_SYMFONY_ROUTE = re.compile(r"Symfony\\Component\\Routing\\(?:Annotation|Attribute)\\Route\b")
+_ANNOTATION = re.compile(r"@Route\(\s*(?:path\s*=\s*)?\"([^\"]*)\"([^)]*)\)")
+
+
+def _docblock(doc: Doc, node: Node) -> str:
+    prev = node.prev_named_sibling
+    return doc.text(prev) if prev is not None and prev.type == "comment" and doc.text(prev).startswith("/**") else ""
+
+
+def _attribute_route(doc: Doc, node: Node) -> tuple[str, str] | None:
+    """(path, methods) of a declaration's ``#[Route(...)]`` attribute, or of its ``@Route(...)``
+    annotation."""
+    for lst in (c for c in node.named_children if c.type == "attribute_list"):
+        for attr in (a for g in lst.named_children for a in g.named_children if a.type == "attribute"):
+            name = attr.named_children[0] if attr.named_children else None
+            if name is None or doc.text(name).rsplit("\\", 1)[-1] != "Route":
+                continue
+            args = next((c for c in attr.named_children if c.type == "arguments"), None)
+            path, methods = None, "*"
+            for arg in args.named_children if args is not None else []:
+                kids = arg.named_children
+                key = doc.text(kids[0]) if len(kids) == 2 and kids[0].type == "name" else None
+                value = kids[-1] if kids else None
+                if key in (None, "path") and path is None and value is not None and value.type == "string":
+                    path = _string(doc, value)
+                elif key == "methods" and value is not None:
+                    listed = [_string(doc, e.named_children[0]) for e in _array(doc, value) if e.named_children] \
+                        if value.type == "array_creation_expression" else [_string(doc, value)]
+                    methods = ",".join(m.upper() for m in listed if m) or "*"
+            if path is not None:
+                return path, methods
+    found = _ANNOTATION.search(_docblock(doc, node))
+    if found is None:
+        return None
+    listed = re.search(r"methods\s*=\s*\{([^}]*)\}|methods\s*=\s*\"(\w+)\"", found.group(2))
+    methods = ",".join(re.findall(r"\w+", (listed.group(1) or listed.group(2)).upper())) if listed else "*"
+    return found.group(1), methods or "*"
+
+
+def symfony_method(doc: Doc, at: int) -> tuple[Node, Node] | None:
+    """(class, method) of the Symfony controller method holding byte ``at`` that carries a route."""
+    method = cls = None
+    n = doc.root.descendant_for_byte_range(at, at)
+    while n is not None:
+        if n.type == "method_declaration":
+            method = n
+        if n.type == "class_declaration" and cls is None:
+            cls = n
+        n = n.parent
+    if method is None or cls is None or _attribute_route(doc, method) is None:
+        return None
+    return cls, method
+
+
+def symfony_route(doc: Doc, at: int) -> Registration | None:
+    """The route of the Symfony controller method holding byte ``at`` (in a file that imports
+    Symfony's Route), with its class's prefix."""
+    if not _SYMFONY_ROUTE.search(doc.data.decode("utf-8", "surrogateescape")):
+        return None
+    found = symfony_method(doc, at)
+    if found is None:
+        return None
+    cls, method = found
+    path, methods = _attribute_route(doc, method)  # type: ignore[misc]
+    prefix = _attribute_route(doc, cls)
+    return Registration(method, None, method, route(methods, (prefix[0] if prefix else "") + "/" + path))
 
 
 def handler_key(doc: Doc, node: Node) -> str | None:

@@ -1,0 +1,157 @@
+"""A Symfony 5.4 site migrated by `migrate generate`, run for real (Debian's
+php-symfony-framework-bundle and php-symfony-security-bundle, served by `php -S` through the
+site's public/index.php) and driven by the independent relying party.
+
+tests/generated/php/sites/symfony is a small MicroKernel app with a stateless firewall (the shop's
+session cookie names the customer); ZendeskController::jwt carries `#[Route('/zendesk/jwt', methods:
+['GET'])]`, calls `$this->denyAccessUnlessGranted('ROLE_USER')` and reads the customer through an
+autowired service. Generate (default mode) writes GenesysOidcController beside it; the patched app
+signs alice in through code + PKCE + nonce with the ID token verified by the served JWKS, while
+/zendesk/jwt still answers. After `--cutover` the action is gone and the provider still serves.
+Composer is not used: vendor/autoload.php loads Debian's Symfony (as `composer install` would).
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import httpx
+import pytest
+from provider_fixtures import signing_key  # noqa: F401 (fixture used by name)
+from relying_party import ALICE, Host, authorize, provider_env, redeem, signed_in_code, verify_id_token
+from test_rb_sinatra_run import free_port, serve
+
+from migrate.extract.treesitter import Doc
+from migrate.generate import config as cfg
+from migrate.generate.run import generate
+
+SITE = Path(__file__).resolve().parent / "php" / "sites" / "symfony"
+DEPLOYMENT = "5e0a7c43-8f8e-4d11-9a54-1b2c3d4e5f60"
+PHP = shutil.which("php")
+DEBIAN_SYMFONY = Path("/usr/share/php/Symfony/Bundle")
+AUTOLOAD = """<?php
+// What `composer install` provides, from Debian's packages: Symfony 5.4, the app's classes, and the
+// site's own JWT package (only what the old action calls).
+require_once '/usr/share/php/Symfony/Bundle/FrameworkBundle/autoload.php';
+require_once '/usr/share/php/Symfony/Bundle/SecurityBundle/autoload.php';
+spl_autoload_register(function (string $class): void {
+    if (strncmp($class, 'App\\\\', 4) === 0) {
+        $file = __DIR__ . '/../src/' . str_replace('\\\\', '/', substr($class, 4)) . '.php';
+        if (is_file($file)) {
+            require $file;
+        }
+    }
+});
+if (!class_exists('Firebase\\\\JWT\\\\JWT')) {
+    eval('namespace Firebase\\\\JWT; final class JWT { public static function encode(array $p, string $k, string $a): string { return "zendesk." . base64_encode(json_encode($p)) . ".sig"; } }');
+}
+"""
+ROUTER = """<?php
+// php -S: every request goes to the front controller, as the web server's rewrite rule does.
+$_SERVER['SCRIPT_FILENAME'] = $_SERVER['DOCUMENT_ROOT'] . '/index.php';
+$_SERVER['SCRIPT_NAME'] = '/index.php';
+require $_SERVER['DOCUMENT_ROOT'] . '/index.php';
+"""
+
+
+def _has_symfony() -> bool:
+    return PHP is not None and (DEBIAN_SYMFONY / "FrameworkBundle" / "autoload.php").is_file() and \
+        (DEBIAN_SYMFONY / "SecurityBundle" / "autoload.php").is_file()
+
+
+pytestmark = pytest.mark.skipif(not _has_symfony(), reason="Debian's php-symfony-framework-bundle and "
+                                                             "php-symfony-security-bundle are not installed "
+                                                             "(make's PHP_INSTALL)")
+
+
+def _migrate(site: Path, cutover: bool):
+    config = cfg.load(site, region="eu-west-1", deployment_id=DEPLOYMENT, issuer="https://shop.example.com/oidc")
+    result = generate(site, config, cutover=cutover)
+    for change in result.changes.changes:
+        if change.after is not None and change.path.endswith(".php"):
+            doc = Doc.parse("php", change.after.encode())
+            assert doc.first_error() is None, change.path
+            lint = subprocess.run([PHP, "-l"], input=change.after, capture_output=True, text=True, timeout=30)
+            assert lint.returncode == 0, (change.path, lint.stdout)
+    result.changes.apply()
+    return result
+
+
+@pytest.fixture(scope="module")
+def migrated(tmp_path_factory):
+    work = tmp_path_factory.mktemp("symfony-site")
+    site, cut = work / "site", work / "cut"
+    shutil.copytree(SITE, site)
+    mp = pytest.MonkeyPatch()
+    mp.setenv("MIGRATE_SECRETS_DIR", str(work / "secrets"))
+    try:
+        default = _migrate(site, cutover=False)
+        again = generate(site, cfg.load(site, region="eu-west-1", deployment_id=DEPLOYMENT,
+                                         issuer="https://shop.example.com/oidc"))
+        shutil.copytree(site, cut)
+        cutover = _migrate(cut, cutover=True)
+    finally:
+        mp.undo()
+    for root in (site, cut):
+        (root / "vendor").mkdir()
+        (root / "vendor" / "autoload.php").write_text(AUTOLOAD)
+    (work / "router.php").write_text(ROUTER)
+    return {"site": site, "cut": cut, "default": default, "again": again, "cutover": cutover, "work": work}
+
+
+def _started(migrated, which: str, signing_key):  # noqa: F811
+    key, key_file = signing_key
+    port = free_port()
+    env = provider_env(key_file, ZENDESK_SECRET="zendesk-shared-secret", APP_SECRET="test-app-secret",
+                       APP_ENV="prod", GENESYS_OIDC_STORE_DIR=str(migrated["work"] / f"store-{which}"))
+    env["GENESYS_OIDC_ISSUER"] = env["GENESYS_OIDC_ISSUER"].replace("{port}", str(port))
+    root = migrated[which]
+    command = [PHP, "-S", f"127.0.0.1:{port}", "-t", "public", str(migrated["work"] / "router.php")]
+    return serve(command, root, env, port, root.parent / f"{which}.log"), key
+
+
+def test_generate_keeps_the_action_and_adds_the_controller_beside_it(migrated):
+    (outcome,) = migrated["default"].outcomes
+    assert outcome.status == "wired" and outcome.route == "GET /zendesk/jwt", outcome.text
+    assert "provider mounted at src/Controller/GenesysOidcController.php:" in outcome.text
+    old = (migrated["site"] / "src/Controller/ZendeskController.php").read_text()
+    note = old.index("// TODO(migrate:ZG220)")
+    assert note < old.index("#[Route('/zendesk/jwt'") < old.index("public function jwt(")
+    again = migrated["again"]
+    assert again.changes.empty and [o.status for o in again.outcomes] == ["kept"]
+    assert [o.status for o in migrated["cutover"].outcomes] == ["cut"]
+    cut = (migrated["cut"] / "src/Controller/ZendeskController.php").read_text()
+    assert "function jwt(" not in cut and "use Firebase\\JWT\\JWT;" not in cut and "use App\\Shop\\Customers;" not in cut
+    assert "function home(" in cut and "use Symfony\\Component\\Routing\\Annotation\\Route;" in cut
+
+
+def test_migrated_symfony_app_signs_alice_in_and_the_old_route_still_answers(migrated, signing_key):  # noqa: F811
+    started, key = _started(migrated, "site", signing_key)
+    with started as origin, httpx.Client(timeout=20, follow_redirects=False) as http:
+        host = Host(origin=origin, issuer=f"{origin}/oidc", key=key)
+        discovery = http.get(f"{host.issuer}/.well-known/openid-configuration")
+        assert discovery.status_code == 200 and discovery.json()["issuer"] == host.issuer
+        auth = signed_in_code(http, host)
+        response = redeem(http, host, auth.code, auth.verifier)  # server to server: no session cookie
+        assert response.status_code == 200, response.text
+        claims = verify_id_token(http, host, response.json()["id_token"])
+        assert claims["nonce"] == auth.nonce
+        assert {k: claims[k] for k in ("sub", "name", "email")} == {k: ALICE[k] for k in ("sub", "name", "email")}
+        assert "scope" not in claims
+        # nobody signed in: denyAccessUnlessGranted, carried from the old action, refuses
+        assert authorize(http, host, session=None).response.status_code == 401
+        old = http.get(f"{origin}/zendesk/jwt", headers={"Cookie": "session=alice"})
+        assert old.status_code == 200 and old.json()["jwt"].startswith("zendesk."), old.text
+
+
+def test_after_cutover_the_provider_serves_and_the_zendesk_route_is_gone(migrated, signing_key):  # noqa: F811
+    started, key = _started(migrated, "cut", signing_key)
+    with started as origin, httpx.Client(timeout=20, follow_redirects=False) as http:
+        host = Host(origin=origin, issuer=f"{origin}/oidc", key=key)
+        auth = signed_in_code(http, host)
+        response = redeem(http, host, auth.code, auth.verifier)
+        assert verify_id_token(http, host, response.json()["id_token"])["sub"] == ALICE["sub"]
+        assert http.get(f"{origin}/zendesk/jwt", headers={"Cookie": "session=alice"}).status_code == 404
+        assert http.get(f"{origin}/").json() == {"shop": "open"}

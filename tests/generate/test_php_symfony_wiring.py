@@ -13,13 +13,12 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from wiring_support import DEPLOYMENT, ISSUER, after, assert_parses
 
 from migrate.generate import config as cfg
 from migrate.generate.run import generate
 from migrate.lang.php import LANGUAGE
 from migrate.scan import scan
-
-from wiring_support import DEPLOYMENT, ISSUER, after, assert_parses
 
 PHP = shutil.which("php")
 CONTROLLER = "src/Controller/GenesysOidcController.php"

@@ -11,13 +11,12 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from wiring_support import DEPLOYMENT, ISSUER, after, assert_parses
 
 from migrate.generate import config as cfg
 from migrate.generate.run import generate
 from migrate.lang.ruby import LANGUAGE
 from migrate.scan import scan
-
-from wiring_support import DEPLOYMENT, ISSUER, after, assert_parses
 
 PAYLOAD = "{ external_id: current_user[:id].to_s, name: current_user[:name], exp: Time.now.to_i + 300 }"
 

@@ -18,7 +18,15 @@ from pathlib import Path
 import httpx
 import pytest
 from provider_fixtures import signing_key  # noqa: F401 (fixture used by name)
-from relying_party import ALICE, Host, authorize, provider_env, redeem, signed_in_code, verify_id_token
+from relying_party import (
+    ALICE,
+    Host,
+    authorize,
+    provider_env,
+    redeem,
+    signed_in_code,
+    verify_id_token,
+)
 from test_rb_sinatra_run import RACKUP, RUBY, free_port, migrate_site, serve
 
 from migrate.generate import config as cfg

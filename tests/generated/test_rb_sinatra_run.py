@@ -13,7 +13,6 @@ provider still serves.
 from __future__ import annotations
 
 import contextlib
-import os
 import shutil
 import socket
 import subprocess
@@ -24,7 +23,15 @@ from pathlib import Path
 import httpx
 import pytest
 from provider_fixtures import signing_key  # noqa: F401 (fixture used by name)
-from relying_party import ALICE, Host, authorize, provider_env, redeem, signed_in_code, verify_id_token
+from relying_party import (
+    ALICE,
+    Host,
+    authorize,
+    provider_env,
+    redeem,
+    signed_in_code,
+    verify_id_token,
+)
 
 from migrate.extract.treesitter import Doc
 from migrate.generate import config as cfg

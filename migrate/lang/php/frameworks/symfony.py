@@ -248,7 +248,7 @@ def wire(ctx: WireContext) -> Wiring:
         guards = _annotations(_docblock(script, cls)) + _annotations(_docblock(script, method))
     else:
         guards = [t for n, t in _attributes(script, cls) + _attributes(script, method) if n in _GUARDS]
-    params, request, dropped = _params(script, method)
+    params, request, _ = _params(script, method)
     bound = {request} | {v for p in params for v in notes.variables(p)}
     body, refuse, unbound = _body(script, ctx, method, request, bound, bool(guards))
     code = "\n".join(guards + params + body)

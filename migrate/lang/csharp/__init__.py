@@ -1,5 +1,6 @@
 """C#: JWT.Net and System.IdentityModel.Tokens.Jwt; ASP.NET Core (controllers and minimal APIs) and
-ASP.NET on .NET Framework (System.Web: WebForms, MVC 5)."""
+ASP.NET on .NET Framework (System.Web: WebForms, MVC 5, .ashx generic handlers, whose code may sit
+in the .ashx itself below its directive)."""
 
 import re
 
@@ -7,8 +8,10 @@ from migrate.lang import Framework, Language
 
 LANGUAGE = Language(
     name="csharp",
-    extensions={".cs": "csharp"},
+    extensions={".cs": "csharp", ".ashx": "csharp"},
     needles=(b"wt", b"WT"),
+    # RouteConfig: MVC 5's MapRoute registrations give a conventionally routed action its URL.
+    extra_needles=(b"MapRoute",),
     gate=(),
     libraries=("jwt.net", "system.identitymodel"),
     # System.Web first: a file that says so is a .NET Framework one; anything else is taken for

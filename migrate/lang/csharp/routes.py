@@ -12,12 +12,26 @@
   ZendeskEndpoints.Jwt"), marks a method that signs as a ``route-handler`` ("ZendeskEndpoints.Jwt")
   and the inventory joins the two (``link``).
 
+ASP.NET on .NET Framework (System.Web), read by the systemweb wiring:
+
+- An MVC 5 action (a controller of a file using System.Web.Mvc): ``[Route("zendesk/jwt")]``
+  under the class's ``[RoutePrefix("zendesk")]`` (``~/`` leaves the prefix out) when attribute
+  routing names it; else the first ``routes.MapRoute(...)`` of RouteConfig that reaches the
+  controller and action (``{controller}/{action}`` in its URL or as its defaults), the way MVC
+  builds the action's URL.  Scan sees RouteConfig as ``route`` markers ("MapRoute<TAB>[url,
+  defaults]") and the action as a ``route-handler`` ("mvc:GET:Zendesk.Jwt"); ``link`` joins them
+  in file and line order, MVC's default ``{controller}/{action}/{id}`` when no MapRoute is seen.
+- A generic handler: ``ProcessRequest(HttpContext)`` of an IHttpHandler in ``ZendeskJwt.ashx.cs``
+  (the code-behind) or in ``ZendeskJwt.ashx`` itself answers ``* /ZendeskJwt.ashx``, its path
+  under the scanned folder (``handler:Class`` route-handler markers, joined by ``link``).
+
 Generate's aspnetcore wiring finds the endpoint it replaces with ``endpoint`` and reports its
-``route``.
+``route``; the systemweb wiring reads ``mvc_action`` / ``handler`` the same way.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -264,6 +278,13 @@ def _matches(ref: str, key: str) -> int | None:
 def of(doc: Doc, at: int) -> tuple[str | None, str | None]:
     """(route, handler key): the route of the endpoint holding byte ``at`` (an action, a mapped
     lambda, a method this file maps), else the key of its method for ``link``."""
+    mvc = mvc_action(doc, at)
+    if mvc is not None:
+        r = mvc_attribute_route(doc, *mvc)
+        return (r, None) if r is not None else (None, mvc_key(doc, *mvc))
+    h = handler(doc, at)
+    if h is not None:
+        return None, HANDLER_KEY + doc.text(h[1].child_by_field_name("name"))
     found = endpoint(doc, at)
     if found is not None:
         return found.route, None
@@ -278,18 +299,31 @@ def of(doc: Doc, at: int) -> tuple[str | None, str | None]:
 # --- scan: the markers and the join --------------------------------------------------------------
 
 def route_markers(doc: Doc) -> list[Marker]:
-    """The file's Map calls of method groups as ``route`` markers: "GET /x<TAB>Class.Method"."""
+    """The file's Map calls of method groups as ``route`` markers: "GET /x<TAB>Class.Method", and
+    its MVC 5 MapRoute registrations: "MapRoute<TAB>[url, defaults]"."""
     return [Marker("route", call.start_point[0] + 1, call.start_point[1] + 1, f"{r}\t{ref}")
-            for call, r, ref in method_groups(doc)]
+            for call, r, ref in method_groups(doc)] + \
+        [Marker("route", m.line, m.column, f"{MAPROUTE}\t{json.dumps([m.url, m.defaults])}") for m in map_routes(doc)]
 
 
 def link(handlers: list[tuple[str, Marker]], routes: list[tuple[str, Marker]]) -> dict[tuple[str, int, int], str]:
     """The route of each marked method some Map call names: (path, line, column) -> route."""
     out = {}
+    registered = sorted((rpath, rm.line, rm.text.split("\t", 1)[1]) for rpath, rm in routes
+                        if rm.kind == "route" and rm.text.startswith(MAPROUTE + "\t"))
+    mvc = [MvcRoute(*json.loads(text), line) for _, line, text in registered]
     for path, m in handlers:
+        if m.text.startswith(MVC_KEY):
+            out[(path, m.line, m.column)] = conventional_route(mvc, m.text)
+            continue
+        if m.text.startswith(HANDLER_KEY):
+            r = handler_route(path)
+            if r is not None:
+                out[(path, m.line, m.column)] = r
+            continue
         ranked = []
         for rpath, rm in routes:
-            if rm.kind == "route" and "\t" in rm.text:
+            if rm.kind == "route" and "\t" in rm.text and not rm.text.startswith(MAPROUTE + "\t"):
                 r, ref = rm.text.split("\t", 1)
                 rank = _matches(ref, m.text)
                 if rank is not None:
@@ -297,3 +331,209 @@ def link(handlers: list[tuple[str, Marker]], routes: list[tuple[str, Marker]]) -
         if ranked:
             out[(path, m.line, m.column)] = min(ranked)[3]
     return out
+
+
+# --- ASP.NET MVC 5 and generic handlers (System.Web) ---------------------------------------------
+
+MAPROUTE = "MapRoute"
+MVC_KEY = "mvc:"  # route-handler text of a conventionally routed MVC 5 action: "mvc:GET:Zendesk.Jwt"
+HANDLER_KEY = "handler:"  # ... of an IHttpHandler's ProcessRequest: "handler:ZendeskJwt"
+_MVC5 = re.compile(r"^\s*using\s+System\.Web\.Mvc\s*;|\bSystem\.Web\.Mvc\.(Async)?Controller\b", re.M)
+_HANDLERS = re.compile(r"^(System\.Web\.)?(IHttpHandler|IHttpAsyncHandler|HttpTaskAsyncHandler)$")
+_PARAM = re.compile(r"\{\*?(\w+)(?::[^}=?:]+)*(?:=[^}]*)?\??\}")
+
+
+def is_mvc5(doc) -> bool:
+    """A file of ASP.NET MVC 5 (System.Web.Mvc), not ASP.NET Core."""
+    return _MVC5.search(doc.text(doc.root)) is not None
+
+
+def _method_and_class(doc, at: int) -> tuple[Node, Node] | None:
+    site = doc.root.descendant_for_byte_range(at, at + 1)
+    for anc in ancestors(site) if site is not None else ():
+        if anc.type in ("lambda_expression", "local_function_statement", "constructor_declaration",
+                        "anonymous_method_expression"):
+            return None
+        if anc.type == "method_declaration":
+            cls = next((a for a in ancestors(anc) if a.type in ("class_declaration", "record_declaration")), None)
+            return (anc, cls) if cls is not None else None
+    return None
+
+
+def mvc_action(doc, at: int) -> tuple[Node, Node] | None:
+    """(action, controller) of the MVC 5 action holding byte ``at``."""
+    found = _method_and_class(doc, at)
+    if found is None or not is_mvc5(doc):
+        return None
+    method, cls = found
+    return found if is_controller(doc, cls) and is_action(doc, method) else None
+
+
+def handler(doc, at: int) -> tuple[Node, Node] | None:
+    """(ProcessRequest, class) of the generic handler (IHttpHandler) holding byte ``at``."""
+    found = _method_and_class(doc, at)
+    if found is None:
+        return None
+    method, cls = found
+    if doc.text(method.child_by_field_name("name")) not in ("ProcessRequest", "ProcessRequestAsync"):
+        return None
+    bases = next((c for c in cls.named_children if c.type == "base_list"), None)
+    return found if bases is not None and any(_HANDLERS.match(re.sub(r"\s+", "", doc.text(b)))
+                                              for b in bases.named_children) else None
+
+
+def handler_route(path: str) -> str | None:
+    """"* /ZendeskJwt.ashx" of the handler in ZendeskJwt.ashx.cs (its code-behind) or ZendeskJwt.ashx."""
+    lower = path.lower()
+    if lower.endswith(".ashx.cs"):
+        return route("*", path[:-3])
+    return route("*", path) if lower.endswith(".ashx") else None
+
+
+def mvc_verbs(doc, method: Node) -> str:
+    """"GET", "GET,POST" or "*": [HttpGet], [HttpPost], [AcceptVerbs(HttpVerbs.Get | HttpVerbs.Post)]."""
+    verbs = []
+    for name, attr in attributes(doc, method):
+        if name.startswith("Http") and name[4:] in ("Get", "Post", "Put", "Delete", "Patch", "Head", "Options"):
+            verbs.append(name[4:].upper())
+        elif name == "AcceptVerbs":
+            for _, value in attribute_args(doc, attr):
+                for n in (value, *walk(value)):
+                    if n.type == "member_access_expression":
+                        verbs.append(doc.text(n.child_by_field_name("name")).upper())
+                    elif n.type in _STRINGS:
+                        verbs.append((string_value(doc, n) or "").upper())
+    return ",".join(dict.fromkeys(v for v in verbs if v)) or "*"
+
+
+def _names(doc, method: Node, cls: Node) -> tuple[str, str]:
+    """(controller, action) as MVC names them: the class without Controller, [ActionName] or the method."""
+    action = next((_literal(doc, a) for n, a in attributes(doc, method) if n == "ActionName"), None)
+    controller = doc.text(cls.child_by_field_name("name")).removesuffix("Controller")
+    return controller, action or doc.text(method.child_by_field_name("name"))
+
+
+def mvc_attribute_route(doc, method: Node, cls: Node) -> str | None:
+    """"GET /zendesk/jwt" of ``[RoutePrefix("zendesk")]`` + ``[Route("jwt")]`` (attribute routing),
+    None when neither the action nor its controller has a [Route]."""
+    own = next((_literal(doc, a) for n, a in attributes(doc, method) if n == "Route"), None)
+    default = next((_literal(doc, a) for n, a in attributes(doc, cls) if n == "Route"), None)
+    template = own if own is not None else default
+    if template is None:
+        return None
+    prefix = next((_literal(doc, a) for n, a in attributes(doc, cls) if n == "RoutePrefix"), None)
+    if template.startswith("~/"):
+        full = template[2:]
+    else:
+        full = "/".join(p.strip("/") for p in (prefix, template) if p and p.strip("/"))
+    controller, action = _names(doc, method, cls)
+    segments = full.split("/")
+    while segments and _PARAM.fullmatch(segments[-1]) and not re.match(r"\{(controller|action)\b", segments[-1]) \
+            and ("?" in segments[-1] or "=" in segments[-1] or segments[-1].startswith("{*")):
+        segments.pop()  # optional trailing parameters: the action answers without them
+    full = re.sub(r"\{controller(=[^}]*)?\}", controller, "/".join(segments))
+    full = re.sub(r"\{action(=[^}]*)?\}", action, full)
+    return route(mvc_verbs(doc, method), full)
+
+
+def mvc_key(doc, method: Node, cls: Node) -> str:
+    controller, action = _names(doc, method, cls)
+    return f"{MVC_KEY}{mvc_verbs(doc, method)}:{controller}.{action}"
+
+
+@dataclass(frozen=True)
+class MvcRoute:
+    """A ``MapRoute`` registration: its URL pattern and its literal defaults (None: not a literal,
+    such as UrlParameter.Optional)."""
+
+    url: str
+    defaults: dict[str, str | None]
+    line: int
+    column: int = 0
+    call: Node | None = None
+
+
+def _area(doc, node: Node) -> bool:
+    cls = next((a for a in ancestors(node) if a.type == "class_declaration"), None)
+    bases = next((c for c in cls.named_children if c.type == "base_list"), None) if cls is not None else None
+    return bases is not None and "AreaRegistration" in doc.text(bases)
+
+
+def map_routes(doc) -> list[MvcRoute]:
+    """The file's ``routes.MapRoute(name, url, defaults, ...)`` registrations, in order (an area's
+    own are left out: they reach the area's controllers)."""
+    out = []
+    for n in walk(doc.root):
+        fn = n.child_by_field_name("function") if n.type == "invocation_expression" else None
+        if fn is None or fn.type != "member_access_expression" or doc.text(fn.child_by_field_name("name")) != MAPROUTE:
+            continue
+        args = n.child_by_field_name("arguments")
+        positional, named = [], {}
+        for a in args.named_children if args is not None else ():
+            if a.type != "argument" or not a.named_children:
+                continue
+            label = a.child_by_field_name("name")
+            if label is not None:
+                named[doc.text(label)] = a.named_children[-1]
+            else:
+                positional.append(a.named_children[-1])
+        url = named.get("url", positional[1] if len(positional) > 1 else None)
+        defaults = named.get("defaults", positional[2] if len(positional) > 2 else None)
+        if url is None or url.type not in _STRINGS or _area(doc, n):
+            continue
+        values: dict[str, str | None] = {}
+        if defaults is not None and defaults.type == "anonymous_object_creation_expression":
+            kids = defaults.children
+            for i, k in enumerate(kids):
+                if k.type == "identifier" and i + 2 < len(kids) and kids[i + 1].type == "=":
+                    v = kids[i + 2]
+                    values[doc.text(k)] = string_value(doc, v) if v.type in _STRINGS else None
+        out.append(MvcRoute(string_value(doc, url) or "", values, n.start_point[0] + 1, n.start_point[1] + 1, n))
+    return out
+
+
+def _reaches(r: MvcRoute, controller: str, action: str) -> str | None:
+    """The URL ``r`` gives the action, None when it does not reach it (or needs a value it has not)."""
+    params = _PARAM.findall(r.url)
+    want = {"controller": controller, "action": action}
+    for key, value in want.items():
+        if key not in params and (r.defaults.get(key) or "").lower() != value.lower():
+            return None
+    if any(p not in want and p not in r.defaults and not re.search(r"\{\*" + p + r"\}|\{" + p + r"\?\}", r.url)
+           for p in params):
+        return None  # a required parameter the action has no value for
+
+    def omissible(segment: str) -> bool:
+        m = _PARAM.fullmatch(segment)
+        if m is None:
+            return False
+        name = m.group(1)
+        if name in want:
+            return (r.defaults.get(name) or "").lower() == want[name].lower()
+        return True
+
+    segments = [s for s in r.url.strip("/").split("/") if s]
+    while segments and omissible(segments[-1]):
+        segments.pop()
+    out = []
+    for segment in segments:
+        def value(m: re.Match) -> str:
+            name = m.group(1)
+            return want.get(name) or r.defaults.get(name) or "\0"
+        filled = _PARAM.sub(value, segment)
+        if "\0" in filled:
+            return None
+        out.append(filled)
+    return "/" + "/".join(out)
+
+
+def conventional_route(registered: list[MvcRoute], key: str) -> str:
+    """The route of a conventionally routed action ("mvc:GET:Zendesk.Jwt"): the URL of the first
+    registration that reaches it, or MVC's default /Controller/Action when none is seen."""
+    verbs, name = key.removeprefix(MVC_KEY).split(":", 1)
+    controller, action = name.rsplit(".", 1)
+    for r in registered:
+        url = _reaches(r, controller, action)
+        if url is not None:
+            return route(verbs, url)
+    return route(verbs, f"/{controller}/{action}")

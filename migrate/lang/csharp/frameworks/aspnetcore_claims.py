@@ -311,12 +311,24 @@ def claims_function(plan: BackendPlan, scope: Scope, checks: tuple[Check, ...] =
     if refuse is not None:
         prelude += _wrapped_todo(refuse)
         prelude.append(f"if ({scope.ctx}.User.Identity?.IsAuthenticated != true) return null;")
-    for c, mv in guards:
-        prelude.append(f"if ({_one_line(mv.text)}) return null;  // {c.comment}")
+    # A check reading locals of the old handler comes right after the last of them is declared.
+    waiting = list(guards)
+    ready: set[str] = set()
+
+    def checks_ready() -> None:
+        for c, mv in list(waiting):
+            if set(mv.locals) <= ready:
+                if not any(line.startswith(f"if ({_one_line(mv.text)}) return null;") for line in prelude):
+                    prelude.append(f"if ({_one_line(mv.text)}) return null;  // {c.comment}")
+                waiting.remove((c, mv))
+
+    checks_ready()
     for n in declared:
         prelude.append(f"var {n} = {_reindent(movable[n].text, '')};")  # type: ignore[union-attr]
+        ready.add(n)
         if n in visitors:
             prelude.append(f"if ({n} == null) return null;  // nobody signed in")
+        checks_ready()
     if not prelude:
         body = "\n".join("    " + line if line else line for line in "\n".join(lines).split("\n"))
         return Claims(f"{scope.ctx} => new Dictionary<string, object>\n{{\n{body}\n}}", usings, stuck)

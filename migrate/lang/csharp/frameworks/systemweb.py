@@ -44,6 +44,8 @@ from migrate.generate.positions import comment_start
 from migrate.generate.render import render
 from migrate.lang.csharp.frameworks.aspnetcore_claims import Scope, claims_function
 from migrate.lang.csharp.frameworks.aspnetcore_files import CsFile, drop_unused_usings
+from migrate.lang.csharp.frameworks import systemweb_endpoints as endpoints
+from migrate.lang.csharp.frameworks.systemweb_endpoints import Endpoint
 
 PROVIDER_FILE = "GenesysOidcHandler.cs"
 CLAIMS_FILE = "GenesysOidcClaims.cs"
@@ -62,6 +64,9 @@ _PAGE_REWRITES = {
     "Application": "{ctx}.Application",
 }
 _CONFIG_NAMES = ("Web.config", "web.config", "Web.Config")
+# Controller members with no HttpContext equivalent.
+_MVC_MEMBERS = frozenset({"Url", "ModelState", "ControllerContext", "TempData", "ViewData", "ViewBag", "RouteData",
+                          "Profile", "ValueProvider"})
 
 
 def web_config(root: Path, rel_dir: str) -> str | None:
@@ -101,8 +106,9 @@ def _members(f: CsFile, cls: ts.Node | None) -> set[str]:
     return members(f, cls) if cls is not None else set()
 
 
-def _claims_file(ctx: WireContext, f: CsFile) -> tuple[str, bool]:
-    """GenesysOidcClaims.cs, and whether a claim could not be carried (ZG222)."""
+def _claims_file(ctx: WireContext, f: CsFile, ep: Endpoint | None = None) -> tuple[str, bool]:
+    """GenesysOidcClaims.cs, and whether a claim could not be carried (ZG222). ``ep``: the action or
+    handler holding the signing code, whose guard comes first in the claims."""
     from migrate.lang.csharp.frameworks.aspnetcore import _locals
 
     plan, config = ctx.plan, ctx.config
@@ -110,19 +116,26 @@ def _claims_file(ctx: WireContext, f: CsFile) -> tuple[str, bool]:
     at = f.byte_at(s.line, s.column)
     method, cls = _enclosing(f, at)
     params = method.child_by_field_name("parameters") if method is not None else None
-    stuck = {f.text(p.child_by_field_name("name")) for p in (params.named_children if params is not None else ())
-             if p.type == "parameter"}
+    parameters = [p for p in (params.named_children if params is not None else ()) if p.type == "parameter"]
+    # ProcessRequest(HttpContext context): the request is the provider's.
+    requests = {f.text(p.child_by_field_name("name")) for p in parameters
+                if re.sub(r"\s+", "", f.text(p.child_by_field_name("type"))) in ("HttpContext", "System.Web.HttpContext")}
+    stuck = {f.text(p.child_by_field_name("name")) for p in parameters} - requests
     bases = next((c for c in cls.named_children if c.type == "base_list"), None) if cls is not None else None
     page = bases is not None and _PAGE_BASES.search(f.text(bases)) is not None
     members = _members(f, cls)
     rewrites = {k: v for k, v in _PAGE_REWRITES.items() if page and k not in members}
+    rewrites.update({name: "{ctx}" for name in requests})
+    if ep is not None and ep.kind == "action":
+        members |= _MVC_MEMBERS - set(rewrites)
     body = method.child_by_field_name("body") if method is not None else None
     scope = Scope("context", f"{s.function or 'the signing code'}", rewrites, _locals(f, body, at),
                   (stuck | members) - set(rewrites))
-    fn = claims_function(plan, scope, refuse=(
+    refuse = None if ep is not None and ep.guarded else (
         "nothing in the old code said who is signed in: only authenticated users (HttpContext.User) are signed "
-        "in here; write the site's own login check here if it keeps the visitor elsewhere (the session)"),
-        null_checks=True)
+        "in here; write the site's own login check here if it keeps the visitor elsewhere (the session)")
+    fn = claims_function(plan, scope, checks=tuple(ep.checks) if ep is not None else (), refuse=refuse,
+                         null_checks=True)
     code = fn.text.split("=>", 1)[1]
     code = re.sub(r"\bHttpContext\s*\.\s*Current\b", "context", code)
     if code.startswith("\n{"):
@@ -132,13 +145,20 @@ def _claims_file(ctx: WireContext, f: CsFile) -> tuple[str, bool]:
         expr = code.strip().split("\n")
         body_lines = [f"return {expr[0]}", *expr[1:]]
         body_lines[-1] += ";"
-    namespaces = [f.text(n.child_by_field_name("name")) for n in _walk_namespaces(f.root)]
+    namespaces = []
+    for n in _walk_namespaces(f.root):
+        parts = f.text(n.child_by_field_name("name")).split(".")
+        # Code in Shop.Handlers sees the types of Shop: so must the claims.
+        namespaces += [".".join(parts[:i]) for i in range(1, len(parts) + 1)]
+    namespaces = list(dict.fromkeys(namespaces))
     usings = [f.text(u) for u in f.root.named_children if u.type == "using_directive"
               if not re.search(r"\bJWT\b|IdentityModel", f.text(u))]
     usings += [u for u in ("using System;", "using System.Collections.Generic;", "using System.Web;",
                            *(f"using {n};" for n in fn.usings), *(f"using {n};" for n in namespaces if n))
                if u not in usings]
     where = f"{posixpath.basename(s.path)} ({s.function or 'the signing code'})"
+    if ep is not None and ep.todos:
+        body_lines = [f"// TODO(migrate:ZG107): {t}" for t in ep.todos] + body_lines
     text = ("\n".join(usings) + "\n\nnamespace GenesysOidc\n{\n"
             "    /// <summary>\n"
             "    /// The signed-in visitor's ID-token claims for the OpenID provider (GenesysOidcHandler), computed\n"
@@ -161,19 +181,23 @@ def _walk_namespaces(root: ts.Node):
                 yield from _walk_namespaces(body)
 
 
-def _provider_files(ctx: WireContext, f: CsFile, out: Wiring) -> tuple[str, str]:
+def _provider_files(ctx: WireContext, f: CsFile, out: Wiring, ep: Endpoint | None = None) -> tuple[str, str]:
     s = ctx.plan.signer
     here = posixpath.dirname(s.path)
+    project = _old_project(ctx.root, here)
+    web = web_config(ctx.root, here)
+    if project is None and s.path.lower().endswith(".ashx") and web is not None:
+        # A web site with its code in the .ashx: what is not in a page compiles from App_Code.
+        here = posixpath.join(posixpath.dirname(web), "App_Code")
     claims_path = posixpath.join(here, CLAIMS_FILE) if here else CLAIMS_FILE
     provider_path = posixpath.join(here, PROVIDER_FILE) if here else PROVIDER_FILE
-    text, stuck = _claims_file(ctx, f)
+    text, stuck = _claims_file(ctx, f, ep)
     out.new_files[claims_path] = with_newlines(text, f.nl)
     out.why(claims_path, "new: GenesysOidcClaims, the claims the Zendesk token code signed, for the OpenID provider"
                          + (" (TODO(migrate:ZG222): some could not be carried)" if stuck else ""))
     out.new_files[provider_path] = with_newlines(render(TEMPLATE, issuer_path=ctx.config.issuer_path), f.nl)
     out.why(provider_path, "new: the OpenID provider as an IHttpHandler (discovery, JWKS, authorize, token, "
                            "userinfo; RS256, PKCE, nonce; no package) [templates/csharp/systemweb]")
-    project = _old_project(ctx.root, here)
     if project is not None:
         updated = project_with_compile(ctx.source(project).text, posixpath.dirname(project),
                                        [provider_path, claims_path])
@@ -313,28 +337,45 @@ def wire(ctx: WireContext) -> Wiring:
     if web is None:
         raise WiringError(f"framework not recognised: no Web.config with <system.web> at or above {s.path}")
     f = CsFile(ctx.source(s.path))
+    ep = endpoints.find(ctx, f)
+    out = Wiring(route=ep.route if ep is not None else s.route)
+
+    def current(rel: str) -> str:
+        return out.files.get(rel, ctx.source(rel).text)
+
     if ctx.cutover and ctx.kept:
-        return _cutover(ctx, f)
-    if ctx.cutover:
+        if ep is None:
+            return _cutover(ctx, f)
+        endpoints.cutover(ctx, f, ep, out, current)
+        return out
+    if ctx.cutover and ep is None:
         raise WiringError(f"{s.path}:{s.line}: the Zendesk token code in {s.function or 'this file'} is not a "
                           "route the provider can take the place of; run `migrate generate` first (the provider "
                           "goes beside it), then `--cutover`")
-    out = Wiring(route=s.route)
     line = (s.span or (s.line, 0))[0]
     lines = f.src.text.split("\n")
     if line > 1 and is_note(lines[line - 2]):
         return out
-    _provider_files(ctx, f, out)
-    out.files[s.path] = with_newlines(apply_edits(f.src.text, [_note_above(f, line, keep_note(s.route, config))]),
-                                      f.nl)
-    out.why(s.path, f"line {line}: the Zendesk token code {s.function or ''} stays until cut-over "
-                    "(TODO(migrate:ZG220); `migrate generate --cutover` removes it)".replace("  ", " "))
+    _provider_files(ctx, f, out, ep)
+    what = {"action": f"action {ep.route}", "handler": f"handler {ep.route}"}[ep.kind] if ep is not None else \
+        f"code {s.function or ''}".rstrip()
+    if not ctx.cutover:
+        out.files[s.path] = with_newlines(apply_edits(f.src.text, [_note_above(f, line, keep_note(out.route, config))]),
+                                          f.nl)
+        out.why(s.path, f"line {line}: the Zendesk token {what} stays until cut-over "
+                        "(TODO(migrate:ZG220); `migrate generate --cutover` removes it)")
     updated = web_config_with_handler(ctx.source(web).text, config.issuer_path)
     if updated is not None:
         out.files[web] = updated
         out.why(web, f"the OpenID provider (GenesysOidc.GenesysOidcHandler) mapped at {config.issuer_path}/*, "
                      "anonymous callers let through to it")
-    out.mounted = f"{web}:{_line_of(out.files.get(web, ctx.source(web).text), HANDLER_TYPE)}"
+    ignored = endpoints.ignore_route(ctx, config.issuer_path, current)
+    if ignored is not None:
+        out.files[ignored[0]] = ignored[1]
+        out.why(ignored[0], f"MVC's route table leaves {config.issuer_path}/* to the OpenID provider (IgnoreRoute)")
+    out.mounted = f"{web}:{_line_of(current(web), HANDLER_TYPE)}"
+    if ctx.cutover:  # never wired: the provider takes the endpoint's place in one step
+        endpoints.cutover(ctx, f, ep, out, current)  # type: ignore[arg-type]
     return out
 
 

@@ -105,7 +105,8 @@ $(MONO_STAMP): | $(BIN)/python
 # test_java_provider_run.py) build the generated provider into a small site with the go command and
 # with Maven. This first build downloads what they need into .venv/go-cache and .venv/m2 (for Go also
 # the module versions that the wiring writes into a site's go.mod, and the modules of the Go sites in
-# tests/generated/go/sites that the wiring tests migrate and build), so the builds inside the tests
+# tests/generated/go/sites and the Maven sites in tests/generated/java/sites that the wiring tests
+# migrate and build), so the builds inside the tests
 # run from those caches (Maven offline). Where go, or mvn and java, are missing or the module proxy
 # or Maven Central cannot be reached, the reason is printed here and those tests are skipped with it.
 GO_STAMP := $(VENV)/.go-warm
@@ -116,7 +117,7 @@ JAVA_HOST := tests/generated/java/hostapp
 $(GO_STAMP): $(GO_HOST)/go.mod $(GO_HOST)/go.sum migrate/lang/go/frameworks/gohttp.py $(wildcard tests/generated/go/sites/*/go.mod) | $(STAMP)
 	@$(BIN)/python tests/generated/toolchains.py warm go && touch $(GO_STAMP) || true
 
-$(JAVA_STAMP): $(JAVA_HOST)/pom.xml | $(STAMP)
+$(JAVA_STAMP): $(JAVA_HOST)/pom.xml $(wildcard tests/generated/java/sites/*/pom.xml) | $(STAMP)
 	@$(BIN)/python tests/generated/toolchains.py warm java && touch $(JAVA_STAMP) || true
 
 test: $(STAMP) $(NODE_STAMP) $(CHROMIUM) $(RUBY_STAMP) $(PHP_STAMP) $(GO_STAMP) $(JAVA_STAMP) $(MONO_STAMP)

@@ -191,17 +191,23 @@ def build_java_host(workdir: Path) -> Path:
     """The Spring Boot host app with the rendered controller in package hostapp, packaged; returns the jar.
 
     Offline first (the warm-up filled .venv/m2); online when something is missing there."""
-    mvn, _ = java_tools()
     shutil.copytree(JAVA_HOST, workdir, dirs_exist_ok=True, ignore=shutil.ignore_patterns("target"))
     controller = workdir / "src" / "main" / "java" / "hostapp" / "GenesysOidcController.java"
     # Rendered without a package line: the wiring writes the old controller's above the imports.
     controller.write_text("package hostapp;\n\n" + _render("java/spring/GenesysOidcController.java.j2"),
                           encoding="utf-8")
+    return package_maven(workdir, "hostapp.jar")
+
+
+def package_maven(workdir: Path, jar: str) -> Path:
+    """`mvn package` of the Maven project in workdir; returns target/<jar>. Offline first (the warm-up
+    filled .venv/m2); online when something is missing there."""
+    mvn, _ = java_tools()
     for offline in (True, False):
         done = _mvn(mvn, workdir, offline)
         output = done.stdout + done.stderr
         if done.returncode == 0:
-            return workdir / "target" / "hostapp.jar"
+            return workdir / "target" / jar
         if "COMPILATION ERROR" in output or not _RESOLUTION.search(output):
             raise BuildFailed(f"mvn package failed:\n{output}")
     output = re.sub(r"\x1b\[[0-9;]*m", "", output)
@@ -272,6 +278,10 @@ def warm(language: str) -> int:
             if language == "go":
                 build_go_provider_alone(Path(tmp) / "site", wiring_modules())
                 warm_go_sites(Path(tmp) / "sites")
+            else:  # the Java sites the wiring tests migrate and package (java-jwt...)
+                for site in sorted(p for p in (HERE / "java" / "sites").iterdir() if (p / "pom.xml").is_file()):
+                    shutil.copytree(site, Path(tmp) / "sites" / site.name)
+                    package_maven(Path(tmp) / "sites" / site.name, f"{site.name}.jar")
         except Unavailable as e:
             print(f"{e}: the {name} provider tests are skipped")
             return 1

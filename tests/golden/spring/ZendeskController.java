@@ -31,8 +31,6 @@ public class ZendeskController implements GenesysOidcController.Claims {
     @Override
     @PreAuthorize("hasRole('CUSTOMER')")
     public Map<String, Object> claims(HttpServletRequest request, Principal principal) {
-        // TODO(migrate:ZG107): Spring Security: Genesys calls /oidc/token, /jwks.json, /userinfo and /.well-known/** server-side:
-        // permit them without a login and exempt the token endpoint from CSRF (csrf.ignoringRequestMatchers("/oidc/token")).
         Customer customer = customers.findByUsername(principal.getName());
         Map<String, Object> claims = new LinkedHashMap<>();
         claims.put("sub", String.valueOf(customer.getId())); // external_id -> sub (zendesk-messaging.yaml:10)

@@ -1,7 +1,10 @@
 """Spring Boot: the controller method that signed the Zendesk JWT becomes the controller's
 `GenesysOidcController.Claims` implementation, built from the old method's own expressions and
 keeping its security annotations; GenesysOidcController (nimbus-jose-jwt) is written next to it
-and the build file gains com.nimbusds:nimbus-jose-jwt."""
+and the build file gains com.nimbusds:nimbus-jose-jwt.  A site with its own SecurityFilterChain also
+gets GenesysOidcSecurity (the provider's server-to-server endpoints permitted, no CSRF token on
+/token).  An endpoint nothing guarded (no security annotation, no rule of the site's chain, no check
+in the method) gets claims that say nobody is signed in until a login check guards them (ZG107)."""
 
 from __future__ import annotations
 
@@ -19,6 +22,9 @@ from migrate.generate.render import render
 from migrate.lang.java import routes
 
 PROVIDER = "GenesysOidcController"
+SECURITY = "GenesysOidcSecurity"
+# Security annotations that make a method (or every method of a class) need a signed-in user.
+_LOGIN_ANNOTATIONS = frozenset({"PreAuthorize", "Secured", "RolesAllowed", "PostAuthorize"})
 NIMBUS = ("com.nimbusds", "nimbus-jose-jwt", "10.10")
 _MAPPINGS = {*routes.MAPPINGS, "ResponseBody"}  # not guards: the endpoint's own routing
 
@@ -45,7 +51,15 @@ def wire(ctx: WireContext) -> Wiring:
                 out.files[build] = updated
                 out.why(build, "the Zendesk endpoint's JWT library removed: no Java file imports it any more")
         return out
-    text, package, wired, line = _rewrite(src, plan, config, security, jakarta, replace=ctx.cutover)
+    base = ctx.root / posixpath.dirname(build or s.path)
+    code = [ctx.source(p.relative_to(ctx.root).as_posix()).text for p in sorted(base.rglob("*.java"))
+            if p.name not in (f"{PROVIDER}.java", f"{SECURITY}.java")]
+    # The site's own SecurityFilterChain decides what needs a login; a chain for the provider's
+    # server-to-server endpoints goes beside it (Spring Security 6). Without one of the site's, a new
+    # chain would switch Spring Boot's default one off: the claims say what to permit instead.
+    own_chain = security and jakarta and any(re.search(r"\bSecurityFilterChain\s+\w+\s*\(", t) for t in code)
+    text, package, wired, line = _rewrite(src, plan, config, security and not own_chain, jakarta,
+                                          replace=ctx.cutover, rules=_url_rules(code))
     out = Wiring(route=wired, mounted=f"{s.path}:{line}")
     out.files[s.path] = text
     if ctx.cutover:
@@ -64,6 +78,16 @@ def wire(ctx: WireContext) -> Wiring:
     out.new_files[provider_path] = with_newlines(provider, src.newline)
     out.why(provider_path, "new: the OpenID provider (discovery, JWKS, authorize, token, userinfo; RS256, "
                            "PKCE, nonce) [templates/java/spring]")
+    if own_chain:
+        chain = render(f"java/spring/{SECURITY}.java.j2", issuer_path=config.issuer_path)
+        if package:
+            chain = f"package {package};\n\n{chain}"
+        chain_path = posixpath.join(posixpath.dirname(s.path), f"{SECURITY}.java")
+        out.new_files[chain_path] = with_newlines(chain, src.newline)
+        out.why(chain_path, f"new: Spring Security lets Genesys reach {config.issuer_path}/token, /jwks.json, "
+                            "/userinfo and the discovery document without a login session (no CSRF token on the "
+                            f"token endpoint); {config.issuer_path}/authorize stays under the site's own rules "
+                            "[templates/java/spring]")
     if build:
         updated = (pom if build.endswith(".xml") else gradle)(build_text)
         if updated is not None:
@@ -135,9 +159,43 @@ def gradle(text: str) -> str | None:
     return text[:m.end()] + (first.group(0) if first else "    ") + line + nl + text[m.end():]
 
 
+_RULE = re.compile(r"\.\s*(requestMatchers|antMatchers|mvcMatchers|regexMatchers|anyRequest)\s*\(((?:[^()]|\([^()]*\))*)\)"
+                   r"\s*\.\s*(\w+)\s*\(")
+_NO_LOGIN = frozenset({"permitAll", "anonymous"})
+
+
+def _url_rules(code: list[str]) -> list[tuple[list[str] | None, bool]]:
+    """The access rules of the site's SecurityFilterChains, in order: (Ant patterns, or None for
+    anyRequest(); whether they need a signed-in user)."""
+    out = []
+    for text in code:
+        for m in _RULE.finditer(text):
+            patterns = None if m.group(1) == "anyRequest" else re.findall(r'"([^"\n]*)"', m.group(2))
+            out.append((patterns, m.group(3) not in _NO_LOGIN))
+    return out
+
+
+def _ant(pattern: str, path: str) -> bool:
+    """Whether a Spring path pattern (/support/**, /api/*/jwt, /x) matches a path."""
+    rx = ""
+    for part in re.split(r"(\*\*|\*|\{[^}]*\})", pattern):
+        rx += ".*" if part == "**" else "[^/]*" if part == "*" or part.startswith("{") else re.escape(part)
+    return re.fullmatch(rx.replace("/.*", "(/.*)?"), path) is not None
+
+
+def _url_guarded(rules: list[tuple[list[str] | None, bool]], path: str) -> bool:
+    """Whether the first rule matching the path needs a signed-in user."""
+    for patterns, login in rules:
+        if patterns is None or any(_ant(p, path) for p in patterns):
+            return login
+    return False
+
+
 def _java_value(m: ClaimMapping) -> str:
     e, final = m.expression, m.expression.final
     text = " ".join(e.text.split())
+    if m.transform == "string" and text.startswith("String.valueOf(") and text.endswith(")"):
+        return text
     if m.transform == "string" and final.kind not in ("string", "template"):
         return f"String.valueOf({text})"
     if m.transform == "boolean" and final.kind != "bool":
@@ -213,8 +271,8 @@ def _member_range(j: Parsed, method: ts.Node) -> tuple[int, int]:
     return start, end
 
 
-def _rewrite(src: SourceFile, plan: BackendPlan, config, security: bool, jakarta: bool, replace: bool
-             ) -> tuple[str, str, str, int]:
+def _rewrite(src: SourceFile, plan: BackendPlan, config, security: bool, jakarta: bool, replace: bool,
+             rules: list[tuple[list[str] | None, bool]] = ()) -> tuple[str, str, str, int]:
     """The controller with the Claims method beside the endpoint (or in its place): its text, package,
     route and the Claims method's line."""
     issuer_path = config.issuer_path
@@ -231,7 +289,6 @@ def _rewrite(src: SourceFile, plan: BackendPlan, config, security: bool, jakarta
     if mapping is None:
         raise WiringError(f"{s.path}:{s.line}: the method {j.text(method.child_by_field_name('name'))} is not a "
                           f"request mapping (@GetMapping...); implement {PROVIDER}.Claims by hand")
-    old_path = next((string_value(j.doc, n) for n in walk(mapping) if n.type == "string_literal"), "")
     if not routes.is_controller(j.doc, cls):
         raise WiringError(f"{s.path}:{s.line}: {j.text(cls.child_by_field_name('name'))} is not a @Controller; "
                           f"implement {PROVIDER}.Claims by hand")
@@ -240,7 +297,9 @@ def _rewrite(src: SourceFile, plan: BackendPlan, config, security: bool, jakarta
         raise WiringError(f"{s.path}:{s.line}: {j.text(cls.child_by_field_name('name'))} has a claims method "
                           f"already; implement {PROVIDER}.Claims by hand")
     wired = routes.mapping_route(j.doc, method, cls, mapping)
+    old_path = wired.split(" ", 1)[1]
     guards = [j.text(a) for a in anns if j.text(a.child_by_field_name("name")) not in _MAPPINGS]
+    annotated = {j.text(a.child_by_field_name("name")).rsplit(".", 1)[-1] for a in anns + _annotations(j, cls)}
     start = j.line_start(method.start_byte)
     indent = j.text_[j.char(start):j.char(method.start_byte)]
     indent = indent if not indent.strip() else "    "
@@ -302,8 +361,19 @@ def _rewrite(src: SourceFile, plan: BackendPlan, config, security: bool, jakarta
     puts = [(f'claims.put("{m.target}", {_java_value(m)});', f"// {m.source} -> {m.target} ({m.origin})")
             for m in plan.claims]
     width = max((len(a) for a, _ in puts), default=0)
+    checked = bool(annotated & _LOGIN_ANNOTATIONS) or bool(checks) or _url_guarded(list(rules), old_path)
     if unbound:
         body = [*unbound, "return null; // nobody is signed in until the claims are written"]
+    elif not checked:
+        # Nothing said the endpoint needs a login: the claims say nobody until something does.
+        body = [f"// TODO(migrate:ZG107): the Zendesk endpoint {wired} had no login check (no @PreAuthorize, "
+                "no rule for it in the SecurityFilterChain,",
+                "// no check in the method): these claims say nobody is signed in until one guards them "
+                '(@PreAuthorize("isAuthenticated()")', "// or a rule); then set loginChecked to true.",
+                "boolean loginChecked = false;", f"if (!loginChecked) {{\n{step}return null;\n}}",
+                *binds, *code, "Map<String, Object> claims = new LinkedHashMap<>();",
+                *(f"{a.ljust(width)} {b}" for a, b in puts),
+                *(f"// TODO(migrate:{t.rule}): {t.text}" for t in plan.todos), "return claims;"]
     else:
         body = [*binds, *code, "Map<String, Object> claims = new LinkedHashMap<>();",
                 *(f"{a.ljust(width)} {b}" for a, b in puts),

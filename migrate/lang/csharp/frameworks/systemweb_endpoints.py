@@ -251,8 +251,12 @@ def _removed_lines(f: CsFile, text: str, node: ts.Node) -> tuple[int, int]:
     return start, end
 
 
+_GENERATED = ("GenesysOidcHandler.cs", "GenesysOidcClaims.cs")
+
+
 def _users(ctx: WireContext, skip: set[str], pattern: re.Pattern) -> list[str]:
-    return [rel for rel in site_files(ctx.root) if rel not in skip and pattern.search(ctx.source(rel).text)]
+    return [rel for rel in site_files(ctx.root) if rel not in skip and posixpath.basename(rel) not in _GENERATED
+            and pattern.search(ctx.source(rel).text)]
 
 
 def cutover(ctx: WireContext, f: CsFile, ep: Endpoint, out: Wiring, current) -> None:
@@ -297,6 +301,8 @@ def cutover(ctx: WireContext, f: CsFile, ep: Endpoint, out: Wiring, current) -> 
                 out.why(rel, f"deleted: the generic handler {owner} only served the Zendesk token route {ep.route}")
         _drop_items(ctx, out, current, files)
     _drop_packages(ctx, out, current)
+    if out.deleted:
+        _drop_gone_namespaces(ctx, out, current)
 
 
 def _drop_map_route(ctx: WireContext, out: Wiring, current, controller: str, action: str) -> None:
@@ -387,3 +393,27 @@ def _drop_packages(ctx: WireContext, out: Wiring, current) -> None:
             if new != text:
                 out.files[project] = new
                 out.why(project, f"reference to {pkg} removed: no code signs with it any more")
+
+
+def _drop_gone_namespaces(ctx: WireContext, out: Wiring, current) -> None:
+    """GenesysOidcClaims.cs without the using directives of namespaces only deleted files declared
+    (the handler's own, Shop.Handlers): they would not compile any more."""
+    code = [rel for rel in site_files(ctx.root, (".cs", ".ashx")) if rel not in out.deleted]
+    declared = set()
+    for rel in code:
+        declared |= set(re.findall(r"(?m)^\s*namespace\s+([\w.]+)", out.files.get(rel, current(rel))))
+    for rel in code:
+        if posixpath.basename(rel) != "GenesysOidcClaims.cs":
+            continue
+        text = out.files.get(rel, current(rel))
+
+        def keep(m: re.Match) -> str:
+            ns = m.group(1)
+            known = ns.split(".")[0] in ("System", "Microsoft") or any(d == ns or d.startswith(ns + ".")
+                                                                        for d in declared)
+            return m.group(0) if known else ""
+
+        new = re.sub(r"(?m)^[ \t]*using\s+([\w.]+)\s*;[ \t]*\r?\n", keep, text)
+        if new != text:
+            out.files[rel] = new
+            out.why(rel, "using directives of namespaces only the deleted Zendesk files declared removed")

@@ -1,0 +1,1 @@
+<%@ WebHandler Language="C#" CodeBehind="Login.ashx.cs" Class="Shop.Account.Login" %>

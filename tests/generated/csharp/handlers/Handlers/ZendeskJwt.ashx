@@ -1,0 +1,1 @@
+<%@ WebHandler Language="C#" CodeBehind="ZendeskJwt.ashx.cs" Class="Shop.Handlers.ZendeskJwt" %>

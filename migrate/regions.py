@@ -12,7 +12,7 @@ from migrate.data import data_dir
 class Region:
     name: str
     aws: str
-    env: str
+    env: str | None  # None: no source gives this region's Messenger environment code
     domain: str
     unconfirmed: str | None = None
 
@@ -44,7 +44,7 @@ def find(value: str) -> Region:
     for prefix in ("api.", "login.", "apps."):
         key = key.removeprefix(prefix)
     for r in regions():
-        if key in (r.aws, r.env, r.domain):
+        if key in (r.aws, r.env, r.domain) and key:
             return r
     choices = ", ".join(r.aws for r in regions())
     raise KeyError(f"unknown region {value!r}; use an AWS name ({choices}), a Messenger env code "

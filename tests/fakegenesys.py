@@ -45,9 +45,9 @@ def policy(domain: str, entity: str, *actions: str) -> dict:
 
 def full_policies() -> list[dict]:
     """What a role made for migrate (verify and deploy) grants, spelled as Genesys returns it."""
-    return [policy("webdeployments", "deployment", "view", "add", "edit"),
-            policy("webdeployments", "configuration", "view", "add", "edit"),
-            policy("integrations", "integration", "view", "add", "edit")]
+    return [policy("webdeployments", "deployment", "view", "add", "edit", "delete"),
+            policy("webdeployments", "configuration", "view", "add", "edit", "delete"),
+            policy("integrations", "integration", "view", "add", "edit", "delete")]
 
 
 def version(number: str, *, published: bool = True, auth: dict | None = None, status: str = "Active",

@@ -171,7 +171,7 @@ def test_discovery_uri_mismatch():
     assert status(by_name)["discovery-document"] == "ok"  # the issuer's own document is still checked
 
 
-def test_discovery_document_without_pkce_or_asymmetric_alg():
+def test_discovery_document_without_an_asymmetric_alg_fails():
     with fg.FakeGenesys() as fake:
         doc = fake.discovery_document()
         doc.update(code_challenge_methods_supported=["plain"], id_token_signing_alg_values_supported=["HS256"])
@@ -179,7 +179,24 @@ def test_discovery_document_without_pkce_or_asymmetric_alg():
         code, by_name, _ = checks(fake)
     assert code == 1
     message = by_name["discovery-document"]["message"]
-    assert "does not list S256" in message and "no asymmetric algorithm" in message and "only HS256" in message
+    assert "no asymmetric algorithm" in message and "only HS256" in message
+    assert "PKCE" not in message and "code_challenge" not in message  # PKCE is not what fails it
+
+
+def test_identity_provider_that_does_not_advertise_pkce_passes_with_a_note():
+    """Microsoft Entra ID's discovery document has no code_challenge_methods_supported, though it
+    supports S256; Genesys treats PKCE as optional (codeVerifier "required if PKCE flow is enabled")."""
+    with fg.FakeGenesys() as fake:
+        doc = fake.discovery_document()
+        del doc["code_challenge_methods_supported"]
+        fake.org.discovery = doc
+        r = run(fake)
+        code, by_name, data = checks(fake)
+    assert r.exit_code == 0 and code == 0, r.stdout
+    assert by_name["discovery-document"]["status"] == "ok"
+    assert by_name["discovery-document"]["message"].endswith("code flow, RS256")
+    assert any("does not advertise PKCE S256" in n and "optional" in n for n in data["notes"])
+    assert "note: the discovery document does not advertise PKCE S256" in r.stdout
 
 
 def test_discovery_document_issuer_mismatch_and_unreachable():

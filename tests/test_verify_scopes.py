@@ -73,13 +73,16 @@ def test_read_only_rights_pass_verify_and_name_what_deploy_misses():
         r = run(fake.url, "--for", "deploy")
         code, data = scopes_json(fake.url, "--for", "deploy")
     assert r.exit_code == 1 and code == 1
-    assert "6 permissions missing" in r.stdout
+    assert "9 permissions missing" in r.stdout
     assert re.search(r"^  webDeployments:deployment:add +create web deployments$", r.stdout, re.M)
     assert "division home-division-id" in r.stdout
     assert [m["permission"] for m in data["missing"]] == [
         "webDeployments:deployment:add", "webDeployments:deployment:edit", "webDeployments:configuration:add",
-        "webDeployments:configuration:edit", "integrations:integration:add", "integrations:integration:edit"]
+        "webDeployments:configuration:edit", "integrations:integration:add", "integrations:integration:edit",
+        # Terraform replaces a resource by deleting it (provider resource docs, "Permissions and Scopes")
+        "webDeployments:deployment:delete", "webDeployments:configuration:delete", "integrations:integration:delete"]
     assert all(m["operation"] for m in data["missing"])
+    assert re.search(r"^  webDeployments:configuration:delete +delete a Messenger configuration", r.stdout, re.M)
     granted = {p["permission"]: p["granted_by"] for p in data["permissions"] if p["status"] == "granted"}
     assert granted == {"webDeployments:deployment:view": ["Messenger Viewer"],
                        "webDeployments:configuration:view": ["Messenger Viewer"],
@@ -312,7 +315,9 @@ def test_permission_sets_are_data_with_an_operation_each():
     assert verify == ["webDeployments:deployment:view", "webDeployments:configuration:view",
                       "integrations:integration:view"]
     deploy = [r.permission for r in required("deploy")]
-    assert deploy[:3] == verify and len(deploy) == len(set(p.lower() for p in deploy)) == 9
+    assert deploy[:3] == verify and len(deploy) == len(set(p.lower() for p in deploy)) == 12
+    assert {"webDeployments:deployment:delete", "webDeployments:configuration:delete",
+            "integrations:integration:delete"} <= set(deploy)
     assert all(r.operation for r in required("deploy"))
     assert self_permission("authorization:role:view").operation
     assert "webdeployments:readonly" in scopes_for("verify")

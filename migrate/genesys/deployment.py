@@ -3,7 +3,8 @@
 One line per check, in order: the deployment exists and is Active; the configuration version it
 serves is published; that version turns authentication on with an integration; the integration
 exists and is active; with --issuer, the integration's discovery URI is the issuer's and the
-issuer's discovery document offers code flow, PKCE S256 and an asymmetric signing algorithm;
+issuer's discovery document offers code flow and an asymmetric signing algorithm (PKCE S256 is
+optional for Genesys: its absence is a note);
 with --site-origin, the page's origin is an allowed domain.
 """
 
@@ -292,8 +293,15 @@ def _discovery_document(doc: dict, issuer: str, url: str, report: DeploymentRepo
     grants = listed("grant_types_supported")
     if grants and "authorization_code" not in grants:
         problems.append("grant_types_supported does not list authorization_code")
-    if "S256" not in listed("code_challenge_methods_supported"):
-        problems.append("code_challenge_methods_supported does not list S256 (PKCE)")
+    methods = listed("code_challenge_methods_supported")
+    pkce = "S256" in methods
+    if not pkce:
+        # PKCE is optional for Genesys (codeVerifier "required if PKCE flow is enabled"), and Microsoft
+        # Entra ID supports S256 without advertising it: not a failure.
+        report.notes.append("the discovery document does not advertise PKCE S256 ("
+                            + (f"code_challenge_methods_supported: {', '.join(methods)}" if methods else
+                               "no code_challenge_methods_supported") + "); Genesys treats PKCE as optional and "
+                            "some identity providers (Microsoft Entra ID) support S256 without listing it")
     algs = listed("id_token_signing_alg_values_supported")
     asym = [a for a in algs if a in ASYMMETRIC]
     if not asym:
@@ -305,9 +313,9 @@ def _discovery_document(doc: dict, issuer: str, url: str, report: DeploymentRepo
     report.unconfirmed.append(ALG_UNCONFIRMED)
     if problems:
         return Check("discovery-document", FAIL, f"{url}: " + "; ".join(problems),
-                     "configure the identity provider for authorization-code flow with PKCE (S256) and RS256 ID tokens")
-    return Check("discovery-document", OK, f"reachable from here; code flow, S256, {', '.join(asym)}",
-                 None)
+                     "configure the identity provider for authorization-code flow and RS256 ID tokens")
+    return Check("discovery-document", OK, f"reachable from here; code flow, {'S256, ' if pkce else ''}"
+                 f"{', '.join(asym)}", None)
 
 
 def _origin(value: str) -> tuple[str | None, str, int | None]:

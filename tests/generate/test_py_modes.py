@@ -1,7 +1,8 @@
 """Python sites through generate's modes, on the stage API: the provider beside the kept Zendesk
 route, a second run that changes nothing, the cut-over that removes the route and only what it
-used; Django class-based views and views with URL parameters; the standalone provider where no
-framework wiring takes the signing code."""
+used (the module constants only it read, and python-jose or authlib in the manifest when no module
+imports them any more); Django class-based views and views with URL parameters; the standalone
+provider where no framework wiring takes the signing code."""
 
 from __future__ import annotations
 
@@ -266,3 +267,156 @@ def test_a_helper_outside_any_view_gets_the_standalone_provider(tmp_path, monkey
     finally:
         for name in ("genesys_oidc", "tokens"):
             sys.modules.pop(f"_standalone_{name}", None)
+
+
+# --- what a cut-over leaves behind ---------------------------------------------------------------
+
+JOSE_APP = """
+    import os
+    import time
+
+    from flask import Flask, jsonify
+    from flask_login import current_user, login_required
+    from jose import jwt
+
+    from settings import SHARED_KEY_ID
+
+    app = Flask(__name__)
+    app.secret_key = os.environ["SESSION_SECRET"]
+
+    # Zendesk Messaging settings (Admin Center > Account > Security)
+    ZENDESK_SECRET = os.environ["ZENDESK_SECRET"]
+    ZENDESK_TTL = 300
+    # The key id, also shown on the status page.
+    KEY_ID = SHARED_KEY_ID
+
+
+    @app.route("/zendesk/jwt")
+    @login_required
+    def zendesk_jwt():
+        claims = {"external_id": str(current_user.id), "name": current_user.name, "scope": "user",
+                  "exp": int(time.time()) + ZENDESK_TTL}
+        return jsonify(token=jwt.encode(claims, ZENDESK_SECRET, algorithm="HS256", headers={"kid": KEY_ID}))
+
+
+    @app.route("/health")
+    def health():
+        return "ok"
+"""
+
+
+@pytest.mark.parametrize("manifest, before, expected", [
+    ("requirements.txt", "Flask>=3\nFlask-Login>=0.6\npython-jose[cryptography]==3.3.0\n",
+     "Flask>=3\nFlask-Login>=0.6\nPyJWT[crypto]>=2.8\n"),
+    ("pyproject.toml", ('[project]\nname = "shop"\nversion = "1"\ndependencies = [\n  "flask>=3",\n'
+                        '  "python-jose[cryptography]>=3.3",  # Zendesk tokens\n]\n'),
+     '[project]\nname = "shop"\nversion = "1"\ndependencies = [\n  "flask>=3",\n  "PyJWT[crypto]>=2.8",\n]\n'),
+])
+def test_cutover_removes_the_constants_and_the_signing_library_only_the_route_used(tmp_path, manifest, before,
+                                                                                   expected):
+    site = write(tmp_path / "s", {manifest: before, "app.py": JOSE_APP,
+                                  "settings.py": 'SHARED_KEY_ID = "app_123"\n',
+                                  "status.py": "from app import KEY_ID\n\nSTATUS = {'key': KEY_ID}\n"})
+    first = run(site)
+    assert [o.status for o in first.outcomes] == ["wired"], [o.text for o in first.outcomes]
+    assert "python-jose" in after_text(first, manifest), "the kept route still needs its library"
+    first.changes.apply()
+    cut = run(site, cutover=True)
+    changed = after(cut)
+    compiles(changed)
+    app = changed["app.py"]
+    assert "ZENDESK_SECRET" not in app and "ZENDESK_TTL" not in app and "import time" not in app
+    assert "# Zendesk Messaging settings" not in app and "jose" not in app
+    # what the rest of the site reads stays: KEY_ID (status.py imports it), os (the session secret)
+    assert "    # The key id, also shown on the status page.\n    KEY_ID = SHARED_KEY_ID\n" in "    " + \
+        app.replace("\n", "\n    ")
+    assert 'app.secret_key = os.environ["SESSION_SECRET"]\n\n# The key id' in app
+    assert changed[manifest] == expected
+    assert any("python-jose removed" in r for r in cut.changes.summary)
+    cut.changes.apply()
+    assert run(site, cutover=True).changes.empty
+
+
+def after_text(result, path: str) -> str:
+    return after(result).get(path) or (result.changes.root / path).read_text()
+
+
+def test_cutover_keeps_the_signing_library_another_module_imports(tmp_path):
+    site = write(tmp_path / "s", {"requirements.txt": "Flask>=3\nFlask-Login>=0.6\npython-jose==3.3.0\n",
+                                  "app.py": JOSE_APP, "settings.py": 'SHARED_KEY_ID = "app_123"\n',
+                                  "webhooks.py": "from jose import jws\n\n\ndef verify(body, key):\n"
+                                                 "    return jws.verify(body, key, algorithms=['HS256'])\n"})
+    run(site).changes.apply()
+    cut = run(site, cutover=True)
+    changed = after(cut)
+    assert "jose" not in changed["app.py"]
+    assert "requirements.txt" not in changed, "webhooks.py still imports jose"
+
+
+def test_a_one_step_cutover_keeps_the_constants_the_claims_function_reads(tmp_path):
+    site = write(tmp_path / "s", {"requirements.txt": "flask\npyjwt\n", "app.py": """
+        import os
+
+        import jwt
+        from flask import Flask, jsonify
+        from flask_login import current_user, login_required
+
+        app = Flask(__name__)
+        ZENDESK_SECRET = os.environ["ZENDESK_SECRET"]
+        TENANT = "eu-"
+
+
+        @app.route("/zendesk/jwt")
+        @login_required
+        def zendesk_jwt():
+            token = jwt.encode({"external_id": TENANT + str(current_user.id), "scope": "user"}, ZENDESK_SECRET)
+            return jsonify(token=token)
+    """})
+    result = run(site, cutover=True)
+    app = after(result)["app.py"]
+    compiles({"app.py": app})
+    assert [o.status for o in result.outcomes] == ["cut"]
+    assert "ZENDESK_SECRET" not in app and "import os" not in app and "import jwt" not in app
+    assert 'TENANT = "eu-"' in app and '"sub": TENANT + str(current_user.id),' in app
+
+
+AUTHLIB_APP = """
+    from authlib.jose import jwt
+    from flask import Flask, jsonify
+    from flask_login import current_user, login_required
+
+    app = Flask(__name__)
+
+
+    @app.route("/zendesk/jwt")
+    @login_required
+    def zendesk_jwt():
+        token = jwt.encode({"alg": "HS256"}, {"external_id": str(current_user.id), "scope": "user"}, "k")
+        return jsonify(token=token.decode())
+"""
+POETRY = """
+    [tool.poetry]
+    name = "shop"
+
+    [tool.poetry.dependencies]
+    python = "^3.11"
+    flask = "^3.0"
+    Authlib = "^1.3"
+"""
+
+
+@pytest.mark.parametrize("sign_in_module, kept", [(None, False),
+                                                   ("from authlib.integrations.flask_client import OAuth\n", True)])
+def test_cutover_and_authlib_in_poetry(tmp_path, sign_in_module, kept):
+    files = {"pyproject.toml": POETRY, "app.py": AUTHLIB_APP}
+    if sign_in_module:
+        files["sso.py"] = sign_in_module  # the site's own sign-in still uses authlib
+    site = write(tmp_path / "s", files)
+    run(site).changes.apply()
+    cut = run(site, cutover=True)
+    changed = after(cut)
+    compiles(changed)
+    assert "authlib" not in changed["app.py"]
+    manifest = changed.get("pyproject.toml", (site / "pyproject.toml").read_text())
+    assert ("Authlib" in manifest) is kept
+    assert "PyJWT" in manifest and 'flask = "^3.0"' in manifest

@@ -89,15 +89,11 @@ FLASK_LOGIN = '''
 FLASK_LOGIN_AFTER = '''
     """Shop."""
 
-    import os
-
     from flask import Flask
     from flask_login import current_user, login_required
     import genesys_oidc
 
     app = Flask(__name__)
-    # TODO(migrate:ZG107): only the Zendesk token route used ZENDESK_SECRET; remove it with Zendesk
-    ZENDESK_SECRET = os.environ["ZENDESK_MESSAGING_SECRET"]
 
 
     # Genesys Cloud Messenger signs visitors in through the OpenID provider mounted below (it
@@ -442,8 +438,8 @@ class TestFlaskCodemod(CodemodTest):
     TRANSFORM = FlaskCodemod
 
     def test_route_becomes_claims_function_and_blueprint_behind_the_same_decorator(self):
-        # user = ... is kept (the claims read it); "true" becomes True; jwt, time and jsonify go;
-        # the secret's constant, now unused, gets a TODO rather than a silent removal.
+        # user = ... is kept (the claims read it); "true" becomes True; jwt, time and jsonify go,
+        # and so do the secret's constant only the route read and `os`, which only they used.
         self.assertCodemod(FLASK_LOGIN, FLASK_LOGIN_AFTER, **planned(FLASK_LOGIN))
 
     def test_app_factory_early_exit_and_payload_helper(self):

@@ -3,7 +3,7 @@ decorator on the Zendesk token route) migrated by `migrate generate` and served 
 server (`flask run`) on 127.0.0.1: the provider's blueprint is registered beside the kept route,
 behind the same decorator; the relying party signs alice in through it (code + PKCE + nonce, the ID
 token verified by the served JWKS) while the Zendesk route still answers. After --cutover the
-route is gone and the provider still signs alice in."""
+route and the settings only it read are gone, and the provider still signs alice in."""
 
 from __future__ import annotations
 
@@ -87,9 +87,11 @@ def test_flask_cutover_removes_the_route_and_the_provider_still_signs_in(flask_s
     code = code_of(app)
     assert "/zendesk/jwt" not in code and "import jwt" not in code and "ZG220" not in app
     assert "def login():" in app and "def genesys_claims():" in app  # nothing else goes
+    # the settings only the route read go with it: the site starts without them
+    assert "ZENDESK_SECRET" not in app and "ZENDESK_KEY_ID" not in app and "import os" in app
     assert [o.status for o in flask_site.cutover.outcomes] == ["cut"]
     key, key_file = signing_key
-    with _serve(flask_site.cut, key_file, **ZENDESK) as origin, httpx.Client(timeout=10) as http:
+    with _serve(flask_site.cut, key_file) as origin, httpx.Client(timeout=10) as http:
         alice = _session(origin, "alice")
         claims, _ = signs_in(http, origin, key, session=alice)
         assert claims["sub"] == ALICE["sub"]

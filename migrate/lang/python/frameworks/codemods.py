@@ -22,7 +22,7 @@ import posixpath
 import re
 import textwrap
 import tomllib
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -261,6 +261,9 @@ class ViewCodemod(ImportsCodemod):
         self.dead: dict[cst.CSTNode, list[str]] = {}  # module statements only the view used
         self.unbound: dict[str, str] = {}  # names the claims read that cannot be rebound -> why
         self.rebind_text: list[str] = []  # their ZG222 TODOs, once written
+        # Whether another module of the site reads a name (a constant is kept for it); set by wire_module.
+        self.read_elsewhere: Callable[[str], bool] = lambda name: False
+        self._removed: set[int] = set()  # ids of the dead statements in the updated module
 
     # -- errors and positions ----------------------------------------------------------------
 
@@ -354,12 +357,33 @@ class ViewCodemod(ImportsCodemod):
 
     def leave_SimpleStatementLine(self, original: cst.SimpleStatementLine,
                                   updated: cst.SimpleStatementLine) -> cst.SimpleStatementLine:
-        names = self.dead.get(original)
-        if not names:
+        if original in self.dead:
+            self._removed.add(id(updated))  # taken out in leave_Module, its blank lines handed on
+        return updated
+
+    def leave_Module(self, original: cst.Module, updated: cst.Module) -> cst.Module:
+        if not self._removed:
             return updated
-        text = (f"# {TODO}: only the Zendesk token {'view' if self.FRAMEWORK == 'django' else 'route'} "
-                f"used {', '.join(names)}; remove {'it' if len(names) == 1 else 'them'} with Zendesk")
-        return updated.with_changes(leading_lines=[*updated.leading_lines, cst.EmptyLine(comment=cst.Comment(text))])
+        names = {n.lower() for ns in self.dead.values() for n in ns} | {"zendesk"}
+        body: list[cst.BaseStatement] = []
+        blank, comments = False, []  # what a removed statement leaves to the one after it
+        for stmt in updated.body:
+            if id(stmt) in self._removed:
+                lines = list(stmt.leading_lines)
+                blank = blank or bool(lines and lines[0].comment is None)
+                comments += [line for line in lines if line.comment is not None
+                             and not any(n in line.comment.value.lower() for n in names)]
+                continue
+            if blank or comments:
+                lines = list(stmt.leading_lines)
+                run = 0
+                while run < len(lines) and lines[run].comment is None:
+                    run += 1
+                head = lines[:run] or ([cst.EmptyLine()] if blank and body else [])
+                stmt = stmt.with_changes(leading_lines=[*head, *comments, *lines[run:]])
+                blank, comments = False, []
+            body.append(stmt)
+        return updated.with_changes(body=body)
 
     # -- finding the view ----------------------------------------------------------------------
 
@@ -549,7 +573,9 @@ class ViewCodemod(ImportsCodemod):
                 view.guards.append(d)
 
     def _dead_constants(self, module: cst.Module, fn: cst.FunctionDef | cst.ClassDef) -> None:
-        """Module-level assignments read only by the removed view (ZENDESK_SECRET = os.environ[...])."""
+        """Module-level assignments read only by the removed view (ZENDESK_SECRET = os.environ[...]):
+        they go with it, and the imports only they used.  A name the claims function or the guard
+        written in the view's place reads, or another module of the site, stays."""
         inside = {id(n) for n in walk(fn)}
         parts = (fn.params, fn.body) if isinstance(fn, cst.FunctionDef) else (*fn.bases, fn.body)
         read_in_view = {n.value for part in parts for n in walk(part) if isinstance(n, cst.Name)}
@@ -557,6 +583,9 @@ class ViewCodemod(ImportsCodemod):
         for n in walk(module):
             if isinstance(n, cst.Name) and id(n) not in inside:
                 elsewhere[n.value] = elsewhere.get(n.value, 0) + 1
+        written = (self.view.code if self.view else "") + " " + (self.guard or "")
+        for name in {n for n in read_in_view if re.search(rf"(?<![\w.]){re.escape(n)}\b", written)}:
+            elsewhere[name] = elsewhere.get(name, 0) + 1  # the replacement reads it
         for stmt in module.body:
             if not isinstance(stmt, cst.SimpleStatementLine) or len(stmt.body) != 1:
                 continue
@@ -565,8 +594,10 @@ class ViewCodemod(ImportsCodemod):
                 continue
             targets = [t.target for t in small.targets] if isinstance(small, cst.Assign) else [small.target]
             names = [t.value for t in targets if isinstance(t, cst.Name)]
-            if names and all(n in read_in_view and elsewhere.get(n, 0) == 1 for n in names):
+            if names and all(n in read_in_view and elsewhere.get(n, 0) == 1 for n in names) and \
+                    not any(self.read_elsewhere(n) for n in names):
                 self.dead[stmt] = names
+                RemoveImportsVisitor.remove_unused_import_by_node(self.context, stmt)
 
     # -- writing the replacement -------------------------------------------------------------
 
@@ -919,7 +950,7 @@ def add_dependency(ctx: WireContext, out: Wiring, framework: str) -> None:
     found = [p for p in (nearest(ctx.root, folder, "requirements.txt"), nearest(ctx.root, folder, "pyproject.toml")) if p]
     found.sort(key=lambda p: (framework not in ctx.source(p).text.lower(), p.endswith(".toml")))
     for path in found:
-        text = ctx.source(path).text
+        text = out.files.get(path) or ctx.source(path).text  # a cut-over may have changed it already
         if path.endswith("requirements.txt"):
             updated = requirements(text)
             if updated is None:
@@ -953,6 +984,8 @@ def wire_module(ctx: WireContext, framework: str, codemod_class: type[ViewCodemo
     codemod = codemod_class(CodemodContext(filename=s.path), line=s.line, column=s.column, claims=plan.claims,
                             todos=plan.todos, issuer_path=config.issuer_path, library=s.library,
                             path=s.path, mode=mode, note=keep_note(route, config), **options)  # type: ignore[arg-type]
+    if mode != "beside":
+        codemod.read_elsewhere = _reader(ctx)
     out = Wiring()
     out.files[s.path] = run_codemod(codemod, src)
     view = codemod.view
@@ -961,6 +994,13 @@ def wire_module(ctx: WireContext, framework: str, codemod_class: type[ViewCodemo
     if mode == "remove":
         out.why(s.path, f"line {s.line}: the Zendesk JWT {what}, kept until cut-over, is removed (the OpenID "
                         f"provider at {config.issuer_path} took its place)")
+    if codemod.dead:
+        names = [n for ns in codemod.dead.values() for n in ns]
+        out.why(s.path, f"  {', '.join(names)}: removed, only the Zendesk token "
+                        f"{'view' if framework == 'django' else 'route'} read {'it' if len(names) == 1 else 'them'}")
+    if mode != "beside":
+        drop_library(ctx, out)
+    if mode == "remove":
         return out, codemod
     if mode == "beside":
         out.why(s.path, f"line {s.line}: Zendesk JWT {what} kept until cut-over (TODO(migrate:ZG220)); "
@@ -976,6 +1016,96 @@ def wire_module(ctx: WireContext, framework: str, codemod_class: type[ViewCodemo
     out.why(provider, "new: the OpenID provider (discovery, JWKS, authorize, token, userinfo; RS256, PKCE, "
                       f"nonce) [templates/python/{framework}.py.j2]")
     return out, codemod
+
+
+def _reader(ctx: WireContext) -> Callable[[str], bool]:
+    """Whether a module of the site other than the signer's names `name` (it may import it)."""
+    s = ctx.plan.signer
+    others: list[str] | None = None
+
+    def read(name: str) -> bool:
+        nonlocal others
+        if others is None:
+            others = [ctx.source(p).text for p in python_files(ctx.root, "*.py") if p != s.path]
+        pattern = re.compile(rf"(?<![\w.]){re.escape(name)}\b")
+        return any(pattern.search(text) for text in others)
+
+    return read
+
+
+# The signing libraries a cut-over takes out of the manifest when no module imports them any more:
+# library -> (its import name, its distribution names).  PyJWT stays: the provider signs with it.
+_SIGNING_PACKAGES = {"python-jose": ("jose", ("python-jose", "python-jose-cryptodome")),
+                     "authlib": ("authlib", ("authlib",))}
+
+
+def drop_library(ctx: WireContext, out: Wiring) -> None:
+    """The cut-over's signing library out of requirements.txt / pyproject.toml, when neither the
+    rewritten module nor any other module of the site imports it."""
+    s = ctx.plan.signer
+    if s.library not in _SIGNING_PACKAGES:
+        return
+    module, packages = _SIGNING_PACKAGES[s.library]
+    imports = re.compile(rf"^\s*(?:from\s+{module}(?:\.[\w.]+)?\s+import\b|import\s+{module}\b)", re.MULTILINE)
+    if imports.search(out.files.get(s.path, "")):
+        return
+    for path in python_files(ctx.root, "*.py"):
+        if path != s.path and imports.search(out.files.get(path) or ctx.source(path).text):
+            return
+    folder = posixpath.dirname(s.path)
+    for path in (nearest(ctx.root, folder, "requirements.txt"), nearest(ctx.root, folder, "pyproject.toml")):
+        if path is None:
+            continue
+        text = out.files.get(path) or ctx.source(path).text
+        updated = (without_requirement if path.endswith(".txt") else without_dependency)(text, packages)
+        if updated is not None:
+            out.files[path] = updated
+            out.why(path, f"{s.library} removed: only the Zendesk token route used it")
+
+
+def without_requirement(text: str, packages: Sequence[str]) -> str | None:
+    """requirements.txt without the lines of `packages` (None when it has none)."""
+    lines = text.splitlines(keepends=True)
+    kept = [line for line in lines if line.lstrip().startswith(("#", "-")) or not (mm := _REQ.match(line))
+            or _norm(mm.group("name")) not in packages]
+    return "".join(kept) if len(kept) != len(lines) else None
+
+
+def without_dependency(text: str, packages: Sequence[str]) -> str | None:
+    """pyproject.toml without `packages` in [project] dependencies or [tool.poetry.dependencies]
+    (None when they are not there, or the file is not TOML)."""
+    try:
+        tomllib.loads(text)
+    except tomllib.TOMLDecodeError:
+        return None
+    names = "|".join(re.escape(p).replace(r"\-", "[-_.]") for p in packages)
+    item = rf"""(['"])(?:{names})(?![\w.-])[^'"]*\1"""  # "python-jose[cryptography]>=3.3"
+
+    def in_array(array: str) -> str:
+        array = re.sub(rf"(?im)^[ \t]*{item}[ \t]*,?[ \t]*(#[^\n]*)?\r?\n", "", array)  # a line of its own
+        array = re.sub(rf"(?i),[ \t]*{item}(?=[ \t]*\])", "", array)  # the last of a one-line array
+        array = re.sub(rf"(?i){item}[ \t]*,[ \t]*", "", array)
+        return re.sub(rf"(?i)\[[ \t]*{item}[ \t]*\]", "[]", array)
+
+    out = text
+    project = re.search(r"(?m)^[ \t]*\[project\][^\n]*\n(?:(?![ \t]*\[)[^\n]*\n?)*", out)
+    if project:
+        deps = re.search(r"(?m)^[ \t]*dependencies[ \t]*=[ \t]*\[(?:[^\]\"']|\"[^\"]*\"|'[^']*')*\]",
+                         project.group(0))
+        if deps:
+            at = project.start() + deps.start()
+            out = out[:at] + in_array(deps.group(0)) + out[at + len(deps.group(0)):]
+    poetry = re.search(r"(?m)^[ \t]*\[tool\.poetry\.dependencies\][^\n]*\n(?:(?![ \t]*\[)[^\n]*\n?)*", out)
+    if poetry:
+        table = re.sub(rf"(?im)^[ \t]*[\"']?(?:{names})[\"']?[ \t]*=[^\n]*\r?\n", "", poetry.group(0))
+        out = out[:poetry.start()] + table + out[poetry.end():]
+    if out == text:
+        return None
+    try:
+        tomllib.loads(out)
+    except tomllib.TOMLDecodeError:
+        return None
+    return out
 
 
 def mode_of(ctx: WireContext) -> str:

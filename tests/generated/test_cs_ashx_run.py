@@ -38,7 +38,7 @@ from migrate.generate.run import generate
 from migrate.scan import scan
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "csharp"))
-import aspnet_site as aspnet  # noqa: E402
+import aspnet_site as aspnet
 
 SITE = aspnet.HERE / "handlers"
 HANDLER = "Handlers/ZendeskJwt.ashx"

@@ -40,7 +40,7 @@ from migrate.generate.run import generate
 from migrate.scan import scan
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "csharp"))
-import aspnet_site as aspnet  # noqa: E402
+import aspnet_site as aspnet
 
 SITE = aspnet.HERE / "mvc"
 MVC = ("System.Web.Mvc.dll", "System.Web.Routing.dll")
@@ -267,3 +267,27 @@ def test_after_cutover_the_old_route_is_gone_and_sign_in_works(http, cut_host):
     response = redeem(http, cut_host, auth.code, auth.verifier)
     assert response.status_code == 200, response.text
     assert verify_id_token(http, cut_host, response.json()["id_token"])["sub"] == "42"
+
+
+# --- attribute routing ---------------------------------------------------------------------------
+
+def test_an_attribute_routed_action_migrated_still_builds(tmp_path, monkeypatch):
+    """[RoutePrefix("api/zendesk")] + [Route("jwt")]: the route scan and generate read, and the
+    migrated site compiles (MVC 5's two attributes from a stand-in: Mono's MVC 3 has none)."""
+    site = tmp_path / "site"
+    shutil.copytree(SITE, site)
+    zendesk = site / "Controllers" / "ZendeskController.cs"
+    zendesk.write_text(zendesk.read_text()
+                       .replace("    public class ZendeskController", '    [RoutePrefix("api/zendesk")]\n'
+                                                                      "    public class ZendeskController")
+                       .replace("        [HttpGet]\n", '        [HttpGet]\n        [Route("jwt")]\n'))
+    (signer,) = [s for s in scan(str(site), jobs=1).inventory.signers if s.purpose == "zendesk"]
+    assert signer.signer.route == "GET /api/zendesk/jwt"
+    monkeypatch.setenv("MIGRATE_SECRETS_DIR", str(tmp_path / "secrets"))
+    result = generate(site, _load(site))
+    (outcome,) = result.outcomes
+    assert outcome.status == "wired" and outcome.route == "GET /api/zendesk/jwt"
+    result.changes.apply()
+    assert "the Zendesk token route GET /api/zendesk/jwt is kept" in zendesk.read_text()
+    aspnet.build(site, MVC, (aspnet.HERE / "stubs" / "MvcAttributeRouting.cs",))
+    assert (site / "bin" / "Shop.dll").stat().st_size > 0

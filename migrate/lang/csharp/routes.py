@@ -338,7 +338,7 @@ def link(handlers: list[tuple[str, Marker]], routes: list[tuple[str, Marker]]) -
 MAPROUTE = "MapRoute"
 MVC_KEY = "mvc:"  # route-handler text of a conventionally routed MVC 5 action: "mvc:GET:Zendesk.Jwt"
 HANDLER_KEY = "handler:"  # ... of an IHttpHandler's ProcessRequest: "handler:ZendeskJwt"
-_MVC5 = re.compile(r"^\s*using\s+System\.Web\.Mvc\s*;|\bSystem\.Web\.Mvc\.(Async)?Controller\b", re.M)
+_MVC5 = re.compile(r"^\s*using\s+System\.Web\.Mvc\s*;|\bSystem\.Web\.Mvc\.(Async)?Controller\b", re.MULTILINE)
 _HANDLERS = re.compile(r"^(System\.Web\.)?(IHttpHandler|IHttpAsyncHandler|HttpTaskAsyncHandler)$")
 _PARAM = re.compile(r"\{\*?(\w+)(?::[^}=?:]+)*(?:=[^}]*)?\??\}")
 

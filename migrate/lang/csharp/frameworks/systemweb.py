@@ -42,9 +42,9 @@ from migrate.generate.backends import (
 from migrate.generate.changes import Edit, apply_edits, with_newlines
 from migrate.generate.positions import comment_start
 from migrate.generate.render import render
+from migrate.lang.csharp.frameworks import systemweb_endpoints as endpoints
 from migrate.lang.csharp.frameworks.aspnetcore_claims import Scope, claims_function
 from migrate.lang.csharp.frameworks.aspnetcore_files import CsFile, drop_unused_usings
-from migrate.lang.csharp.frameworks import systemweb_endpoints as endpoints
 from migrate.lang.csharp.frameworks.systemweb_endpoints import Endpoint
 
 PROVIDER_FILE = "GenesysOidcHandler.cs"

@@ -349,7 +349,7 @@ def _drop_items(ctx: WireContext, out: Wiring, current, deleted: list[str]) -> N
     for rel in deleted:
         item = (posixpath.relpath(rel, base) if base else rel).replace("/", "\\")
         new = re.sub(rf"^[ \t]*<(Compile|Content)\s+Include=\"{re.escape(item)}\"\s*(/>|>.*?</\1>)[ \t]*\r?\n", "", new,
-                     flags=re.M | re.S | re.I)
+                     flags=re.MULTILINE | re.DOTALL | re.IGNORECASE)
     if new != text:
         out.files[project] = new
         out.why(project, "the deleted Zendesk token files are no longer compiled")
@@ -380,16 +380,16 @@ def _drop_packages(ctx: WireContext, out: Wiring, current) -> None:
     for pkg in unused:
         if config is not None:
             text = out.files.get(config, current(config))
-            new = re.sub(rf"^[ \t]*<package\s+id=\"{re.escape(pkg)}\"[^>]*/>[ \t]*\r?\n", "", text, flags=re.M | re.I)
+            new = re.sub(rf"^[ \t]*<package\s+id=\"{re.escape(pkg)}\"[^>]*/>[ \t]*\r?\n", "", text, flags=re.MULTILINE | re.IGNORECASE)
             if new != text:
                 out.files[config] = new
                 out.why(config, f"package {pkg} removed: no code signs with it any more")
         if project is not None:
             text = out.files.get(project, current(project))
             new = re.sub(rf"^[ \t]*<Reference\s+Include=\"{re.escape(pkg)}(,[^\"]*)?\"\s*(/>|>.*?</Reference>)[ \t]*\r?\n",
-                         "", text, flags=re.M | re.S | re.I)
+                         "", text, flags=re.MULTILINE | re.DOTALL | re.IGNORECASE)
             new = re.sub(rf"^[ \t]*<PackageReference\s+Include=\"{re.escape(pkg)}\"[^>]*?(/>|>.*?</PackageReference>)"
-                         r"[ \t]*\r?\n", "", new, flags=re.M | re.S | re.I)
+                         r"[ \t]*\r?\n", "", new, flags=re.MULTILINE | re.DOTALL | re.IGNORECASE)
             if new != text:
                 out.files[project] = new
                 out.why(project, f"reference to {pkg} removed: no code signs with it any more")

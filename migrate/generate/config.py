@@ -27,6 +27,10 @@ class Config:
     redirect_uri: str
     mappings: tuple[Path, ...] = ()
     login_url: str | None = None  # where AuthProvider's reAuthenticate sends the visitor
+    # --idp: the site's own identity provider signs the visitor in (migrate/generate/idp.py);
+    # idp_issuer is exactly the `iss` it writes (issuer holds it without a trailing slash).
+    idp: str | None = None
+    idp_issuer: str | None = None
 
     @property
     def issuer_path(self) -> str:
@@ -52,12 +56,12 @@ def _file_settings(root: Path) -> dict:
         raise ConfigError(f"{where}: not valid YAML ({getattr(exc, 'problem', None) or exc})") from None
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: must be a mapping like `region: eu-west-1`")
-    known = {"region", "deployment_id", "issuer", "client_id", "redirect_uri", "mapping", "login_url"}
+    known = {"idp", "idp_issuer", "region", "deployment_id", "issuer", "client_id", "redirect_uri", "mapping", "login_url"}
     bad = next((k for k in data if not isinstance(k, str)), None)
     if bad is not None:
         raise ConfigError(f"{path}: {bad!r} is not a setting name (known: {', '.join(sorted(known))})")
     data = {k.replace("-", "_"): v for k, v in data.items()}
-    for name in ("region", "deployment_id", "issuer", "client_id", "redirect_uri", "login_url"):
+    for name in ("idp", "idp_issuer", "region", "deployment_id", "issuer", "client_id", "redirect_uri", "login_url"):
         if isinstance(data.get(name), (dict, list)):
             raise ConfigError(f"{path}: {name} must be a single value")
     maps = data.get("mapping")
@@ -70,7 +74,8 @@ def _file_settings(root: Path) -> dict:
     return data
 
 
-def load(root: Path, *, region: str | None = None, deployment_id: str | None = None, issuer: str | None = None,
+def load(root: Path, *, idp: str | None = None, idp_issuer: str | None = None,
+         region: str | None = None, deployment_id: str | None = None, issuer: str | None = None,
          client_id: str | None = None, redirect_uri: str | None = None,
          mappings: tuple[Path, ...] = (), login_url: str | None = None) -> Config:
     file = _file_settings(root)
@@ -80,6 +85,12 @@ def load(root: Path, *, region: str | None = None, deployment_id: str | None = N
         return str(value).strip() if value is not None else None
 
     region_v, deployment_v, issuer_v = pick("region", region), pick("deployment_id", deployment_id), pick("issuer", issuer)
+    idp_v, idp_issuer_v = pick("idp", idp), pick("idp_issuer", idp_issuer)
+    if idp_v or idp_issuer_v:
+        from migrate.generate.idp import settle
+
+        idp_v, idp_issuer_v = settle(idp_v, idp_issuer_v, pick("redirect_uri", redirect_uri))
+        issuer_v = idp_issuer_v
     missing = [f"--{n.replace('_', '-')}" for n, v in
                (("region", region_v), ("deployment_id", deployment_v), ("issuer", issuer_v)) if not v]
     if missing:
@@ -110,5 +121,13 @@ def load(root: Path, *, region: str | None = None, deployment_id: str | None = N
     login = pick("login_url", login_url) or None
     if login is not None and not (login.startswith("/") or urlsplit(login).scheme in ("http", "https")):
         raise ConfigError(f"--login-url {login!r} must be a path like /login or an absolute URL")
-    return Config(reg, deployment_v.lower(), issuer_v, pick("client_id", client_id) or "genesys-messenger",  # type: ignore[union-attr]
+    conf = Config(reg, deployment_v.lower(), issuer_v, pick("client_id", client_id) or "genesys-messenger",  # type: ignore[union-attr]
                   redirect, all_maps, login)
+    if idp_v:
+        from dataclasses import replace as _with
+
+        from migrate.generate.idp import default_client_id
+
+        conf = _with(conf, idp=idp_v, idp_issuer=idp_issuer_v,
+                     client_id=pick("client_id", client_id) or default_client_id(idp_v))
+    return conf

@@ -27,6 +27,11 @@ def generate(
     redirect_uri: Annotated[str | None, typer.Option(help="Redirect URI (default: the issuer's origin + /).")] = None,
     login_url: Annotated[str | None, typer.Option(help="The site's sign-in page, for AuthProvider's reAuthenticate (default: reload).")] = None,
     mapping: Annotated[list[Path] | None, typer.Option(help="Extra claim mapping YAML (repeatable).")] = None,
+    idp: Annotated[str | None, typer.Option(
+        "--idp", help="Sign in at the site's identity provider instead of a new provider: okta, entra, auth0, "
+        "keycloak, cognito, google or oidc.")] = None,
+    idp_issuer: Annotated[str | None, typer.Option(
+        "--idp-issuer", help="That provider's issuer, e.g. https://dev-123456.okta.com/oauth2/default.")] = None,
     patch_file: Annotated[Path | None, typer.Option(help="Write the diff here instead of stdout.")] = None,
     apply: Annotated[bool, typer.Option("--apply", help="Write the changes (atomically) instead of showing them.")] = False,
     cutover: Annotated[bool, typer.Option(
@@ -49,7 +54,8 @@ def generate(
         raise fail("--patch-file goes with --format text", "the JSON report carries the diff in \"diff\"")
     try:
         conf = cfg.load(path, region=region, deployment_id=deployment_id, issuer=issuer, client_id=client_id,
-                        redirect_uri=redirect_uri, mappings=tuple(mapping or ()), login_url=login_url)
+                        redirect_uri=redirect_uri, mappings=tuple(mapping or ()), login_url=login_url,
+                        idp=idp, idp_issuer=idp_issuer)
         result = run(path, conf, cutover=cutover)
     except (cfg.ConfigError, MappingError, GenerateError) as exc:
         raise fail(str(exc)) from None
@@ -61,7 +67,13 @@ def generate(
 
         if terraform.exists() and not terraform.is_dir():
             raise fail(f"--terraform {terraform}: not a folder")
-        tf_set, inside = tf.change_set(path, terraform, tf.render_files(conf, result.genesys))
+        if conf.idp:  # the IdP's client beside the Genesys side
+            from migrate.generate import idp as idp_path
+
+            files = idp_path.terraform_files(conf, result.genesys)
+        else:
+            files = tf.render_files(conf, result.genesys)
+        tf_set, inside = tf.change_set(path, terraform, files)
         if inside:  # part of the site's diff, paths relative to the site
             changes = replace(result.changes, changes=result.changes.changes + tf_set.changes,
                               summary=result.changes.summary + tuple(

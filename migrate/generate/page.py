@@ -432,6 +432,10 @@ def guard_changes(page: Page) -> list[Change]:
 # --- widget calls -----------------------------------------------------------------------------
 
 def _plugin(config: Config) -> str:
+    if config.idp:  # the site's own identity provider signs the visitor in
+        from migrate.generate.idp import plugin
+
+        return plugin(config)
     return render("page/authprovider.js.j2", authorize_url=f"{config.issuer}/authorize",
                   client_id=config.client_id, redirect_uri=config.redirect_uri, login_url=config.login_url,
                   scope="openid profile email")

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from migrate import lang
 from migrate.generate import backends, mapping, reparse
+from migrate.generate import idp as idp_path
 from migrate.generate.changes import ChangeSet, Edit, FileChange, SourceFile, apply_edits
 from migrate.generate.config import Config
 from migrate.generate.genesys_side import GenesysSide, genesys_side
@@ -71,7 +72,12 @@ def generate(root: Path, config: Config, jobs: int | None = 1, cutover: bool = F
     # Bottom-up, so that a signer's recorded line still holds after a later one in its file changed.
     for b in sorted(plan.backends, key=lambda b: (b.signer.path, -b.signer.line)):
         others = [v.signer for v in inv.signers if v.signer.path == b.signer.path and v.purpose != "zendesk"]
-        outcome = _backend(b, root, config, latest, cutover, rewritten, new_files, deleted, reasons, others)
+        if config.idp and not (cutover and "kept" in b.signer.hints):
+            # The site's own IdP signs the visitor in: no provider, the Zendesk route is kept (a cut-over
+            # removes only a route kept by an earlier run).
+            outcome = idp_path.keep_route(b, config, latest, rewritten, reasons)
+        else:
+            outcome = _backend(b, root, config, latest, cutover, rewritten, new_files, deleted, reasons, others)
         outcomes.append(outcome)
 
     # The page is switched to the AuthProvider only when every widget signer has a provider in
@@ -122,7 +128,10 @@ def generate(root: Path, config: Config, jobs: int | None = 1, cutover: bool = F
             raise GenerateError(f"{c.path}: the migrated file would not parse ({problem}); nothing was shown or "
                                 "written. Please report it with the shape of that code")
     summary = tuple(f"{c.path}: {r}" for c in changes for r in c.reasons)
-    return Result(plan, ChangeSet(root, tuple(changes), summary), genesys_side(config), tuple(notes),
+    if not config.idp:
+        notes += idp_path.proposal(inv)
+    side = idp_path.genesys_side(config, idp_path.zendesk_claims(plan)) if config.idp else genesys_side(config)
+    return Result(plan, ChangeSet(root, tuple(changes), summary), side, tuple(notes),
                   tuple(sorted(outcomes, key=lambda o: (o.path, o.line))))
 
 

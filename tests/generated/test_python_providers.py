@@ -2,7 +2,7 @@
 
 Each template is rendered into a temporary directory and imported; the sites in
 python/oidc_sites.py mount it the way the wiring does. Flask and Django are served over a real
-socket on 127.0.0.1 (werkzeug), FastAPI through its TestClient. Every test drives the provider
+socket on 127.0.0.1 by werkzeug, FastAPI by uvicorn. Every test drives the provider
 over HTTP, verifies ID tokens with PyJWT against the served JWKS, and runs against the framework
 that matters: all three where the adapter is involved, the shared core once where it is not.
 """
@@ -14,10 +14,10 @@ import importlib.util
 import json
 import logging
 import secrets
+import socket
 import sys
 import threading
 import time
-import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import parse_qs, quote_plus, urlsplit
@@ -38,7 +38,6 @@ FRAMEWORKS = ["flask", "django", "fastapi"]
 CLIENT_ID = "genesys-messenger"
 CLIENT_SECRET = secrets.token_urlsafe(32)
 WRONG_SECRET = CLIENT_SECRET[:-1] + ("A" if CLIENT_SECRET[-1] != "A" else "B")  # one character off
-FASTAPI_BASE = "http://127.0.0.1"  # the TestClient's base URL (no socket)
 MAX_REQUESTS = 5000  # the test server refuses more than this: no test can loop on it
 SETTINGS = ["GENESYS_OIDC_ISSUER", "GENESYS_OIDC_CLIENT_ID", "GENESYS_OIDC_CLIENT_SECRET",
             "GENESYS_OIDC_PRIVATE_KEY_FILE", "GENESYS_OIDC_REDIRECT_URIS"]
@@ -153,6 +152,45 @@ def wsgi_server():
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
+
+
+class AsgiMount:
+    """The ASGI app uvicorn runs: the FastAPI site of the test; requests are counted and capped."""
+
+    def __init__(self):
+        self.app = None
+        self.requests = 0
+
+    async def __call__(self, scope, receive, send):
+        self.requests += 1
+        if self.app is None or self.requests > MAX_REQUESTS:
+            await send({"type": "http.response.start", "status": 503,
+                        "headers": [(b"content-type", b"text/plain")]})
+            await send({"type": "http.response.body", "body": b"no site mounted, or too many requests"})
+            return
+        await self.app(scope, receive, send)
+
+
+@pytest.fixture(scope="module")
+def asgi_server():
+    uvicorn = pytest.importorskip("uvicorn", reason="uvicorn (the test extra) serves the FastAPI sites")
+    mount = AsgiMount()
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    server = uvicorn.Server(uvicorn.Config(mount, lifespan="off", log_level="warning", access_log=False))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.02)
+    try:
+        yield mount, f"http://127.0.0.1:{sock.getsockname()[1]}"
+    finally:
+        mount.app = None
+        server.should_exit = True
+        thread.join(timeout=5)
+        sock.close()
 
 
 # -- sites ----------------------------------------------------------------------------------------
@@ -274,31 +312,23 @@ def built_sites():
 
 
 @pytest.fixture
-def make_site(modules, keys, wsgi_server, built_sites):
+def make_site(modules, keys, wsgi_server, asgi_server, built_sites):
     """make_site(framework, guard="login"): a running site with the provider mounted at /oidc,
     a fresh clock, no claims calls yet and a client without cookies."""
-    mount, server_base = wsgi_server
+    servers = {"wsgi": wsgi_server, "asgi": asgi_server}
 
     def make(framework: str, guard: str = "login") -> Site:
-        base = FASTAPI_BASE if framework == "fastapi" else server_base
+        mount, base = servers["asgi" if framework == "fastapi" else "wsgi"]
         if (framework, guard) not in built_sites:
             clock, calls = Clock(), []
             build = getattr(oidc_sites, f"{framework}_app")
             with pytest.MonkeyPatch.context() as patch:  # settings are read while the app is built
                 set_env(patch, base, keys)
                 app = build(modules[framework], guard=guard, clock=clock, claims_calls=calls)
-            if framework == "fastapi":
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore")  # starlette's note that it prefers httpx2
-                    from fastapi.testclient import TestClient
-                client = TestClient(app, base_url=base, follow_redirects=False)
-                client.timeout = httpx.Timeout(5.0)
-            else:
-                client = httpx.Client(base_url=base, timeout=5.0, follow_redirects=False)
+            client = httpx.Client(base_url=base, timeout=5.0, follow_redirects=False)
             built_sites[framework, guard] = app, client, clock, calls
         app, client, clock, calls = built_sites[framework, guard]
-        if framework != "fastapi":
-            mount.app = app
+        mount.app = app
         client.cookies.clear()  # signed out
         clock.t = time.time()
         calls.clear()
@@ -307,7 +337,8 @@ def make_site(modules, keys, wsgi_server, built_sites):
     try:
         yield make
     finally:
-        mount.app = None
+        for mount, _ in servers.values():
+            mount.app = None
 
 
 @pytest.fixture(params=FRAMEWORKS)

@@ -42,5 +42,6 @@ def test_the_provider_is_commonjs_with_every_adapter(provider_js):
                           env={"NODE_PATH": str(NODE_MODULES), "PATH": "/usr/bin:/bin"})
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["createOidcProvider", "createNodeHandler", "createNextApiHandler",
-                                   "createKoaMiddleware", "createFastifyPlugin", "createLambdaHandler",
+                                   "createKoaMiddleware", "createFastifyPlugin", "createHapiRoutes",
+                                   "createHapiPlugin", "createNestHandler", "createLambdaHandler",
                                    "createWorkerHandler"]

@@ -1,6 +1,6 @@
 """JavaScript and TypeScript: jsonwebtoken, jose, WebCrypto HMAC, jwt-simple, njwt, jsrsasign;
-Express, Koa, Fastify, Next.js (App Router and Pages Router API routes), Cloudflare Workers and AWS
-Lambda handlers (anything else gets the standalone provider)."""
+Express, Koa, Fastify, hapi, Next.js (App Router and Pages Router API routes), Cloudflare Workers
+and AWS Lambda handlers (anything else gets the standalone provider)."""
 
 import re
 
@@ -26,6 +26,9 @@ LANGUAGE = Language(
                                              r"""export\s+default\s+(?:async\s+)?function\s*[\w$]*\s*\(\s*req\w*\b|"""
                                              # `export default withSession(handler)`
                                              r"""^export\s+default\s+[\w$.]+\(\s*[\w$]+\s*\);?[ \t]*$""", re.MULTILINE)),
+        # hapi: a file that imports it, or hands routes their `h` toolkit (a route module of a hapi server).
+        Framework("hapi", re.compile(r"""require\(\s*['"](?:@hapi/hapi|hapi)['"]\s*\)|from\s+['"](?:@hapi/hapi|hapi)['"]|"""
+                                     r"""\bh\.(?:response|authenticated|continue)\b|\brequest\.auth\.credentials\b""")),
         Framework("koa", re.compile(r"""require\(\s*['"](?:koa|@koa/router|koa-router)['"]\s*\)|"""
                                     r"""from\s+['"](?:koa|@koa/router|koa-router)['"]""")),
         # A file that imports Fastify, or a plugin registering routes on the instance it is handed.

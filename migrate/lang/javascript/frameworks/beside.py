@@ -206,13 +206,14 @@ def _line_of(text: str, marker: str) -> int | None:
 
 
 def _same(page: Page, text: str, function: bool = False) -> ts.Node | None:
-    """The node of the re-parsed file whose text is `text` (a statement, or a function)."""
+    """The node of the re-parsed file whose text is `text` (a statement, an element of an array of
+    routes, or a function)."""
     doc: Doc = page.scripts[0]
     stack = [doc.root]
     while stack:
         n = stack.pop()
         wanted = n.type in routes.FUNCTIONS or n.type == "method_definition" if function else \
-            n.parent is None or n.parent.type in ("program", "statement_block", "class_body", "switch_case")
+            n.parent is None or n.parent.type in ("program", "statement_block", "class_body", "switch_case", "array")
         if wanted and n.end_byte - n.start_byte == len(text.encode()) and page.text(n) == text:
             return n
         stack.extend(n.named_children)

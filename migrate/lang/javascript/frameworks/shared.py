@@ -382,8 +382,8 @@ def _dump(data: dict, like: str) -> str:
 
 def add_jose(ctx: WireContext, out, rel_dir: str) -> None:
     pkg = package_json(ctx, rel_dir)
-    if pkg:
-        updated = with_jose(ctx.source(pkg).text)
+    if pkg:  # on top of what the wiring already changed in it (a dependency the cut-over removed)
+        updated = with_jose(out.files.get(pkg) or ctx.source(pkg).text)
         if updated is not None:
             out.files[pkg] = updated
             out.why(pkg, f"dependency jose {JOSE_VERSION} for the OpenID provider")

@@ -320,3 +320,33 @@ def test_texts_stay_as_written_around_the_note(tmp_path):
     note = next(i for i, line in enumerate(lines) if "TODO(migrate:ZG220)" in line)
     assert "".join(lines[:note] + lines[note + 1:]) == zendesk
     assert lines[note].startswith("        // TODO") and lines[note + 1] == "        [Authorize]\n"
+
+
+def test_cutover_of_a_service_method_nothing_calls_drops_the_package(tmp_path):
+    """WebForms: the kept signing method of a service class goes, and JWT.Net with it (packages.config
+    and the project's reference) once no code uses it."""
+    service = ("using System;\nusing System.Collections.Generic;\nusing System.Web;\nusing JWT;\nusing JWT.Algorithms;\n"
+               "using JWT.Serializers;\n\nnamespace Shop\n{\n    public class TokenService\n    {\n"
+               "        public string Create()\n        {\n"
+               + SIGN % (("HttpContext.Current.User.Identity.Name",) * 2)
+               + "            return token;\n        }\n\n        public string Other() { return \"x\"; }\n    }\n}\n")
+    project = ('<?xml version="1.0" encoding="utf-8"?>\n<Project ToolsVersion="15.0" '
+               'xmlns="http://schemas.microsoft.com/developer/msbuild/2003">\n  <ItemGroup>\n'
+               '    <Reference Include="System.Web" />\n'
+               '    <Reference Include="JWT, Version=10.0.0.0, Culture=neutral, PublicKeyToken=6f98bca0f40f2ecf">\n'
+               '      <HintPath>packages\\JWT.10.1.1\\lib\\net462\\JWT.dll</HintPath>\n    </Reference>\n'
+               '  </ItemGroup>\n  <ItemGroup>\n    <Compile Include="TokenService.cs" />\n  </ItemGroup>\n</Project>\n')
+    packages = ('<?xml version="1.0" encoding="utf-8"?>\n<packages>\n'
+                '  <package id="JWT" version="10.1.1" targetFramework="net48" />\n'
+                '  <package id="Newtonsoft.Json" version="13.0.3" targetFramework="net48" />\n</packages>\n')
+    root = site(tmp_path, {"Web.config": WEB_CONFIG, "TokenService.cs": service, "Shop.csproj": project,
+                           "packages.config": packages})
+    run(root).changes.apply()
+    cut = run(root, cutover=True)
+    assert [o.status for o in cut.outcomes] == ["cut"]
+    texts = after(cut)
+    assert "Create()" not in texts["TokenService.cs"] and "Other()" in texts["TokenService.cs"]
+    assert "using JWT" not in texts["TokenService.cs"]
+    assert texts["packages.config"] == packages.replace(
+        '  <package id="JWT" version="10.1.1" targetFramework="net48" />\n', "")
+    assert "JWT" not in texts["Shop.csproj"] and '<Compile Include="GenesysOidcHandler.cs" />' in texts["Shop.csproj"]

@@ -438,4 +438,5 @@ def _cutover(ctx: WireContext, f: CsFile) -> Wiring:
     out.files[s.path] = drop_unused_usings(text, text[:start] + text[end:])
     out.why(s.path, f"line {method.start_point[0] + 1}: Zendesk token method {name} removed: the OpenID provider "
                     "beside it signs visitors in")
+    endpoints.drop_packages(ctx, out, lambda rel: out.files.get(rel, ctx.source(rel).text))
     return out

@@ -300,7 +300,7 @@ def cutover(ctx: WireContext, f: CsFile, ep: Endpoint, out: Wiring, current) -> 
                 out.deleted.add(rel)
                 out.why(rel, f"deleted: the generic handler {owner} only served the Zendesk token route {ep.route}")
         _drop_items(ctx, out, current, files)
-    _drop_packages(ctx, out, current)
+    drop_packages(ctx, out, current)
     if out.deleted:
         _drop_gone_namespaces(ctx, out, current)
 
@@ -355,7 +355,7 @@ def _drop_items(ctx: WireContext, out: Wiring, current, deleted: list[str]) -> N
         out.why(project, "the deleted Zendesk token files are no longer compiled")
 
 
-def _drop_packages(ctx: WireContext, out: Wiring, current) -> None:
+def drop_packages(ctx: WireContext, out: Wiring, current) -> None:
     """packages.config entries and project references of JWT libraries no code uses any more."""
     from migrate.lang.csharp.frameworks.systemweb import _old_project
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -12,6 +12,9 @@ from migrate.regions import Region, find
 CONFIG_FILE = "migrate.yaml"
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
 _LOCAL = ("localhost", "127.0.0.1", "::1")
+# Max Refresh Token Lifetime of the "OpenID Connect Messenger Configuration" integration: 15 minutes
+# to 90 days (help.mypurecloud.com); 24 h is the refresh-token lifetime Genesys is quoted with.
+REFRESH_MIN, REFRESH_MAX, REFRESH_DEFAULT = 15 * 60, 90 * 24 * 3600, 24 * 3600
 
 
 class ConfigError(ValueError):
@@ -22,11 +25,14 @@ class ConfigError(ValueError):
 class Config:
     region: Region
     deployment_id: str
-    issuer: str
+    issuer: str | None  # None: not given; only a site that signs no one in to the widget goes without
     client_id: str
-    redirect_uri: str
+    redirect_uri: str | None  # None only without an issuer
     mappings: tuple[Path, ...] = ()
     login_url: str | None = None  # where AuthProvider's reAuthenticate sends the visitor
+    configuration_id: str | None = None  # the Messenger configuration the deployment uses today
+    allow_session_upgrade: bool = False  # anonymous conversations may become authenticated
+    refresh_lifetime: int = REFRESH_DEFAULT  # seconds: the integration's Max Refresh Token Lifetime
     # --idp: the site's own identity provider signs the visitor in (migrate/generate/idp.py);
     # idp_issuer is exactly the `iss` it writes (issuer holds it without a trailing slash).
     idp: str | None = None
@@ -34,11 +40,11 @@ class Config:
 
     @property
     def issuer_path(self) -> str:
-        return urlsplit(self.issuer).path.rstrip("/") or "/"
+        return urlsplit(self.issuer or "").path.rstrip("/") or "/"
 
     @property
     def origin(self) -> str:
-        parts = urlsplit(self.issuer)
+        parts = urlsplit(self.issuer or "")
         return f"{parts.scheme}://{parts.netloc}"
 
 
@@ -56,12 +62,14 @@ def _file_settings(root: Path) -> dict:
         raise ConfigError(f"{where}: not valid YAML ({getattr(exc, 'problem', None) or exc})") from None
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: must be a mapping like `region: eu-west-1`")
-    known = {"idp", "idp_issuer", "region", "deployment_id", "issuer", "client_id", "redirect_uri", "mapping", "login_url"}
+    known = {"idp", "idp_issuer", "region", "deployment_id", "issuer", "client_id", "redirect_uri", "mapping", "login_url",
+             "configuration_id", "allow_session_upgrade", "refresh_lifetime", "environment"}
     bad = next((k for k in data if not isinstance(k, str)), None)
     if bad is not None:
         raise ConfigError(f"{path}: {bad!r} is not a setting name (known: {', '.join(sorted(known))})")
     data = {k.replace("-", "_"): v for k, v in data.items()}
-    for name in ("idp", "idp_issuer", "region", "deployment_id", "issuer", "client_id", "redirect_uri", "login_url"):
+    for name in ("idp", "idp_issuer", "region", "deployment_id", "issuer", "client_id", "redirect_uri", "login_url", "configuration_id",
+                 "allow_session_upgrade", "refresh_lifetime", "environment"):
         if isinstance(data.get(name), (dict, list)):
             raise ConfigError(f"{path}: {name} must be a single value")
     maps = data.get("mapping")
@@ -77,7 +85,11 @@ def _file_settings(root: Path) -> dict:
 def load(root: Path, *, idp: str | None = None, idp_issuer: str | None = None,
          region: str | None = None, deployment_id: str | None = None, issuer: str | None = None,
          client_id: str | None = None, redirect_uri: str | None = None,
-         mappings: tuple[Path, ...] = (), login_url: str | None = None) -> Config:
+         mappings: tuple[Path, ...] = (), login_url: str | None = None, configuration_id: str | None = None,
+         allow_session_upgrade: bool | None = None, refresh_lifetime: int | str | None = None,
+         environment: str | None = None) -> Config:
+    """The settings; --issuer may be missing here: generate asks for it once it sees the site signs
+    visitors in to the widget (a site that does not gets anonymous Messenger)."""
     file = _file_settings(root)
 
     def pick(name: str, flag: str | None) -> str | None:
@@ -91,29 +103,44 @@ def load(root: Path, *, idp: str | None = None, idp_issuer: str | None = None,
 
         idp_v, idp_issuer_v = settle(idp_v, idp_issuer_v, pick("redirect_uri", redirect_uri))
         issuer_v = idp_issuer_v
-    missing = [f"--{n.replace('_', '-')}" for n, v in
-               (("region", region_v), ("deployment_id", deployment_v), ("issuer", issuer_v)) if not v]
+    missing = [f"--{n.replace('_', '-')}" for n, v in (("region", region_v), ("deployment_id", deployment_v)) if not v]
     if missing:
         raise ConfigError(f"missing {', '.join(missing)}: give it as a flag or in {CONFIG_FILE} at the root "
-                          "(e.g. `issuer: https://shop.example.com/oidc`)")
+                          "(e.g. `region: eu-west-1`)")
     try:
         reg = find(region_v)  # type: ignore[arg-type]
     except KeyError as exc:
         raise ConfigError(str(exc.args[0])) from None
+    env_v = pick("environment", environment)
+    if env_v:
+        if not re.fullmatch(r"[a-z0-9-]+", env_v):
+            raise ConfigError(f"--environment {env_v!r} is not a Messenger environment code (like prod-euw1)")
+        reg = replace(reg, env=env_v)
+    elif reg.env is None:
+        raise ConfigError(f"the Messenger environment code of {reg.name} ({reg.aws}) is in no source this tool "
+                          "trusts: copy it from the deployment's snippet (Admin > Message > Messenger Deployments, "
+                          "the `environment:` value) and give it as --environment or `environment:` in "
+                          f"{CONFIG_FILE}")
     if not _UUID.match(deployment_v):  # type: ignore[arg-type]
         raise ConfigError(f"--deployment-id {deployment_v!r} is not a UUID (Admin > Message > Messenger Deployments)")
-    parts = urlsplit(issuer_v)
-    if parts.scheme not in ("https", "http") or not parts.netloc:
-        raise ConfigError(f"--issuer {issuer_v!r} must be an absolute URL like https://shop.example.com/oidc")
-    if parts.scheme == "http" and parts.hostname not in _LOCAL:
-        raise ConfigError(f"--issuer {issuer_v!r} uses http: OpenID providers must use https (http only for localhost)")
-    if parts.query or parts.fragment:
-        raise ConfigError(f"--issuer {issuer_v!r} must not have a query or fragment")
-    issuer_v = issuer_v.rstrip("/")  # type: ignore[union-attr]
-    redirect = pick("redirect_uri", redirect_uri) or f"{parts.scheme}://{parts.netloc}/"
-    r = urlsplit(redirect)
-    if r.scheme not in ("https", "http") or not r.netloc or r.fragment:
-        raise ConfigError(f"--redirect-uri {redirect!r} must be an absolute URL without a fragment")
+    conf_v = pick("configuration_id", configuration_id) or None
+    if conf_v is not None and not _UUID.match(conf_v):
+        raise ConfigError(f"--configuration-id {conf_v!r} is not a UUID (Admin > Message > Messenger Configurations, "
+                          "the configuration the deployment uses)")
+    redirect = None
+    if issuer_v:
+        parts = urlsplit(issuer_v)
+        if parts.scheme not in ("https", "http") or not parts.netloc:
+            raise ConfigError(f"--issuer {issuer_v!r} must be an absolute URL like https://shop.example.com/oidc")
+        if parts.scheme == "http" and parts.hostname not in _LOCAL:
+            raise ConfigError(f"--issuer {issuer_v!r} uses http: OpenID providers must use https (http only for localhost)")
+        if parts.query or parts.fragment:
+            raise ConfigError(f"--issuer {issuer_v!r} must not have a query or fragment")
+        issuer_v = issuer_v.rstrip("/")
+        redirect = pick("redirect_uri", redirect_uri) or f"{parts.scheme}://{parts.netloc}/"
+        r = urlsplit(redirect)
+        if r.scheme not in ("https", "http") or not r.netloc or r.fragment:
+            raise ConfigError(f"--redirect-uri {redirect!r} must be an absolute URL without a fragment")
     file_maps = file.get("mapping") or []
     file_maps = [file_maps] if isinstance(file_maps, str) else list(file_maps)
     base = root if root.is_dir() else root.parent
@@ -121,8 +148,12 @@ def load(root: Path, *, idp: str | None = None, idp_issuer: str | None = None,
     login = pick("login_url", login_url) or None
     if login is not None and not (login.startswith("/") or urlsplit(login).scheme in ("http", "https")):
         raise ConfigError(f"--login-url {login!r} must be a path like /login or an absolute URL")
-    conf = Config(reg, deployment_v.lower(), issuer_v, pick("client_id", client_id) or "genesys-messenger",  # type: ignore[union-attr]
-                  redirect, all_maps, login)
+    upgrade = allow_session_upgrade if allow_session_upgrade is not None else file.get("allow_session_upgrade", False)
+    if not isinstance(upgrade, bool):
+        raise ConfigError(f"{CONFIG_FILE}: allow_session_upgrade must be true or false")
+    lifetime = _lifetime(refresh_lifetime if refresh_lifetime is not None else file.get("refresh_lifetime"))
+    conf = Config(reg, deployment_v.lower(), issuer_v or None, pick("client_id", client_id) or "genesys-messenger",  # type: ignore[union-attr]
+                  redirect, all_maps, login, conf_v.lower() if conf_v else None, upgrade, lifetime)
     if idp_v:
         from dataclasses import replace as _with
 
@@ -131,3 +162,21 @@ def load(root: Path, *, idp: str | None = None, idp_issuer: str | None = None,
         conf = _with(conf, idp=idp_v, idp_issuer=idp_issuer_v,
                      client_id=pick("client_id", client_id) or default_client_id(idp_v))
     return conf
+
+
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def _lifetime(value: int | str | None) -> int:
+    """Seconds from 86400, "86400", "24h", "30m" or "7d", within what Genesys accepts."""
+    if value is None:
+        return REFRESH_DEFAULT
+    text = str(value).strip().lower()
+    m = re.fullmatch(r"(\d+)\s*([smhd]?)", text)
+    if m is None or isinstance(value, bool):
+        raise ConfigError(f"--refresh-lifetime {value!r} must be seconds or a duration like 24h, 30m, 7d")
+    seconds = int(m.group(1)) * _UNITS[m.group(2) or "s"]
+    if not REFRESH_MIN <= seconds <= REFRESH_MAX:
+        raise ConfigError(f"--refresh-lifetime {value!r}: Genesys accepts 15 minutes to 90 days "
+                          "(Max Refresh Token Lifetime of the OpenID Connect Messenger Configuration)")
+    return seconds

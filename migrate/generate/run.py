@@ -11,7 +11,7 @@ from migrate.generate import backends, mapping, reparse
 from migrate.generate import idp as idp_path
 from migrate.generate.changes import ChangeSet, Edit, FileChange, SourceFile, apply_edits
 from migrate.generate.config import Config
-from migrate.generate.genesys_side import GenesysSide, genesys_side
+from migrate.generate.genesys_side import GenesysSide, genesys_side, missing_issuer
 from migrate.generate.page import page_changes
 from migrate.generate.plan import BackendPlan, Plan, make_plan
 from migrate.extract import language_for
@@ -61,6 +61,9 @@ def generate(root: Path, config: Config, jobs: int | None = 1, cutover: bool = F
 
     texts = {v.signer.path: source(v.signer.path).text for v in inv.signers if v.purpose == "zendesk"}
     plan = make_plan(config, inv, profiles, texts)
+    why = missing_issuer(plan, config)  # a site that signs no one in to the widget needs no provider
+    if why is not None:
+        raise GenerateError(why)
     edits: dict[str, list[Edit]] = defaultdict(list)
     reasons: dict[str, list[str]] = defaultdict(list)
     rewritten: dict[str, str] = {}  # whole-file results (backend wiring)
@@ -130,7 +133,7 @@ def generate(root: Path, config: Config, jobs: int | None = 1, cutover: bool = F
     summary = tuple(f"{c.path}: {r}" for c in changes for r in c.reasons)
     if not config.idp:
         notes += idp_path.proposal(inv)
-    side = idp_path.genesys_side(config, idp_path.zendesk_claims(plan)) if config.idp else genesys_side(config)
+    side = idp_path.genesys_side(config, idp_path.zendesk_claims(plan)) if config.idp else genesys_side(config, plan)
     return Result(plan, ChangeSet(root, tuple(changes), summary), side, tuple(notes),
                   tuple(sorted(outcomes, key=lambda o: (o.path, o.line))))
 

@@ -448,7 +448,8 @@ def _config_version(m: Any) -> ConfigVersion:
     auth = None if a is None else AuthSettings(enabled=bool(a.enabled), integration_id=a.integration_id,
                                                allow_session_upgrade=a.allow_session_upgrade)
     return ConfigVersion(id=m.id or "", name=m.name, version=m.version, status=m.status,
-                         date_published=_iso(m.date_published), date_modified=_iso(m.date_modified), auth=auth)
+                         date_published=_iso(m.date_published), date_modified=_iso(m.date_modified), auth=auth,
+                         languages=tuple(m.languages or ()), default_language=m.default_language)
 
 
 # ---------------------------------------------------------------------------------------------

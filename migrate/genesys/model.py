@@ -80,6 +80,8 @@ class ConfigVersion:
     date_published: str | None  # ISO-8601, None for a draft
     date_modified: str | None
     auth: AuthSettings | None
+    languages: tuple[str, ...] = ()
+    default_language: str | None = None
 
     @property
     def is_draft(self) -> bool:
@@ -99,3 +101,17 @@ class Integration:
 @dataclass(frozen=True)
 class IntegrationConfig:
     properties: dict  # non-secret settings (credentials are never copied)
+
+
+@dataclass(frozen=True)
+class Existing:
+    """The Messenger setup a deployment has today, as generate keeps it (read with verify rights)."""
+
+    deployment_id: str
+    deployment_name: str
+    allow_all_domains: bool
+    allowed_domains: tuple[str, ...]
+    configuration_id: str | None
+    configuration_name: str | None = None
+    languages: tuple[str, ...] = ()
+    default_language: str | None = None

@@ -32,6 +32,17 @@ def generate(
         "keycloak, cognito, google or oidc.")] = None,
     idp_issuer: Annotated[str | None, typer.Option(
         "--idp-issuer", help="That provider's issuer, e.g. https://dev-123456.okta.com/oauth2/default.")] = None,
+    configuration_id: Annotated[str | None, typer.Option(
+        help="The Messenger configuration the deployment uses (UUID), for --terraform to import; read from the "
+        "deployment when GENESYSCLOUD_OAUTHCLIENT_ID / _SECRET are set.")] = None,
+    allow_session_upgrade: Annotated[bool | None, typer.Option(
+        "--allow-session-upgrade", help="Let an anonymous conversation become authenticated when the visitor "
+        "signs in (allowSessionUpgrade).", show_default=False)] = None,
+    refresh_lifetime: Annotated[str | None, typer.Option(
+        help="Max Refresh Token Lifetime of the integration: seconds or 30m, 24h, 7d (15 min to 90 days; "
+        "default 24h).")] = None,
+    environment: Annotated[str | None, typer.Option(
+        help="Messenger environment code, for a region whose code is unconfirmed (EU Sovereign).")] = None,
     patch_file: Annotated[Path | None, typer.Option(help="Write the diff here instead of stdout.")] = None,
     apply: Annotated[bool, typer.Option("--apply", help="Write the changes (atomically) instead of showing them.")] = False,
     cutover: Annotated[bool, typer.Option(
@@ -55,7 +66,9 @@ def generate(
     try:
         conf = cfg.load(path, region=region, deployment_id=deployment_id, issuer=issuer, client_id=client_id,
                         redirect_uri=redirect_uri, mappings=tuple(mapping or ()), login_url=login_url,
-                        idp=idp, idp_issuer=idp_issuer)
+                        idp=idp, idp_issuer=idp_issuer, configuration_id=configuration_id,
+                        allow_session_upgrade=allow_session_upgrade, refresh_lifetime=refresh_lifetime,
+                        environment=environment)
         result = run(path, conf, cutover=cutover)
     except (cfg.ConfigError, MappingError, GenerateError) as exc:
         raise fail(str(exc)) from None
@@ -67,6 +80,9 @@ def generate(
 
         if terraform.exists() and not terraform.is_dir():
             raise fail(f"--terraform {terraform}: not a folder")
+        from migrate.cli.verify_cmd import keep_existing
+
+        result = replace(result, genesys=keep_existing(result.genesys, conf))
         if conf.idp:  # the IdP's client beside the Genesys side
             from migrate.generate import idp as idp_path
 

@@ -285,3 +285,39 @@ def _url_ok(value: str) -> bool:
     except ValueError:
         return False
     return parts.scheme in ("http", "https") and bool(parts.hostname)
+
+
+# ---------------------------------------------------------------------------------------------
+# generate --terraform: the setup the deployment has today
+
+
+def keep_existing(side, conf):
+    """The Genesys side with what deployment `conf.deployment_id` uses today, read with the `verify`
+    client when GENESYSCLOUD_OAUTHCLIENT_ID / _SECRET are set; without them the configuration id
+    must be given. Raises a usage error (exit 2) when neither is possible."""
+    from migrate.genesys.client import Deadline, GenesysError, connect, limits_from_env, resolve_host
+    from migrate.genesys.existing import read_existing
+    from migrate.genesys.model import Credentials
+
+    client_id, secret = os.environ.get(ID_ENV), os.environ.get(SECRET_ENV)
+    if not (client_id and secret):
+        if side.configuration_id:
+            return side
+        raise fail(f"--terraform imports the Messenger configuration deployment {conf.deployment_id} uses, and "
+                   "needs its id", f"give --configuration-id UUID (Admin > Message > Messenger Configurations), or "
+                   f"set {ID_ENV} and {SECRET_ENV} (a client with verify rights) to read it from the deployment")
+    try:
+        limits = limits_from_env()
+        host = resolve_host(conf.region.aws, os.environ.get(HOST_ENV))
+        session = connect(Credentials(client_id.strip(), secret), host, Deadline(limits.budget), limits)
+        existing = read_existing(session, conf.deployment_id)
+    except GenesysError as exc:
+        raise fail(f"reading deployment {conf.deployment_id}: {exc.message}",
+                   exc.hint or "give --configuration-id instead, with the credentials unset") from None
+    if side.configuration_id and existing.configuration_id and side.configuration_id != existing.configuration_id:
+        err.print(f"warning: deployment {conf.deployment_id} uses configuration {existing.configuration_id}, not "
+                  f"--configuration-id {side.configuration_id}: the Terraform imports the one given", markup=False)
+    if not (side.configuration_id or existing.configuration_id):
+        raise fail(f"deployment {conf.deployment_id} has no Messenger configuration",
+                   "select one on the deployment, or give --configuration-id")
+    return side.with_existing(existing)

@@ -24,6 +24,7 @@ from multiprocessing import get_context
 from migrate import files, lang
 from migrate.extract import extract
 from migrate.extract.base import Source
+from migrate.extract.idp import detect as detect_idps
 from migrate.model import Expr, FileError, FileFacts, Marker, Signer, WidgetCall
 
 # A pool costs ~50 ms to start; smaller trees are faster in-process.
@@ -63,6 +64,8 @@ class Inventory:
     signers: tuple[SignerView, ...]
     errors: tuple[FileError, ...]
     stats: dict = field(default_factory=dict)
+    # The identity providers the site signs in at (migrate/extract/idp.py), the likeliest first.
+    idps: tuple = ()
 
     def file(self, path: str) -> FileFacts | None:
         return next((f for f in self.files if f.path == path), None)
@@ -148,10 +151,10 @@ def collect(root: str, jobs: int | None = None, max_bytes: int = files.DEFAULT_M
             errors.extend(f.errors)
     facts.sort(key=lambda f: f.path)
     errors.sort(key=lambda e: (e.path, e.line or 0))
-    return assemble(root, facts, errors, {
-        "files": len(candidates), "parsed": len(facts),
-        "seconds": round(time.perf_counter() - started, 3),
-    })
+    inv = assemble(root, facts, errors, {"files": len(candidates), "parsed": len(facts)})
+    idps = detect_idps(root)  # configuration files too, which the extractors do not read
+    inv.stats["seconds"] = round(time.perf_counter() - started, 3)
+    return dataclasses.replace(inv, idps=idps)
 
 
 # --- site stage -------------------------------------------------------------------------

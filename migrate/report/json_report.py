@@ -48,7 +48,15 @@ def to_dict(result: ScanResult) -> dict:
         "errors": [{"path": e.path, "message": e.message, **({"line": e.line} if e.line else {})}
                    for e in inv.errors],
         "stats": dict(inv.stats),
+        **({"identity_providers": idps(inv)} if getattr(inv, "idps", ()) else {}),
     }
+
+
+def idps(inv) -> list[dict]:
+    """The identity providers the site signs in at: names and where, never a secret value."""
+    return [{"kind": f.kind, "name": f.name, "issuer": f.issuer,
+             "evidence": [{"path": e.path, "line": e.line, "what": e.what} for e in f.evidence]}
+            for f in inv.idps]
 
 
 def render(result: ScanResult) -> str:

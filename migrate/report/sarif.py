@@ -6,6 +6,7 @@ import hashlib
 import json
 
 from migrate import __version__, rules
+from migrate.report import json_report
 from migrate.scan import ScanResult
 
 _LEVEL = {"error": "error", "warning": "warning", "info": "note"}
@@ -62,6 +63,8 @@ def to_dict(result: ScanResult) -> dict:
             }},
             "invocations": [{"executionSuccessful": True, "toolExecutionNotifications": notifications}],
             "results": results,
+            **({"properties": {"identityProviders": json_report.idps(result.inventory)}}
+               if getattr(result.inventory, "idps", ()) else {}),
         }],
     }
 

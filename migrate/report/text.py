@@ -46,7 +46,18 @@ def render(result: ScanResult, color: bool = False) -> str:
                 out.print(f"    {name:<7} {escape(how)}")
             if s.secret:
                 out.print(f"    secret  {s.secret.source}: {escape(s.secret.expression)}")
-    if inv.widgets or signers:
+    idps = getattr(inv, "idps", ())
+    if idps:
+        out.print("[bold]Identity provider[/] (the site signs in there; `migrate generate --idp` lets Messenger "
+                  "sign in there too, with no provider on the site)")
+        for found in idps:
+            issuer = f"  issuer {escape(found.issuer)}" if found.issuer else ""
+            out.print(f"  {found.kind}  {escape(found.name)}{issuer}")
+            for e in found.evidence[:5]:
+                out.print(f"    {escape(e.path)}:{e.line}  {escape(e.what)}")
+            if len(found.evidence) > 5:
+                out.print(f"    ... and {len(found.evidence) - 5} more")
+    if inv.widgets or signers or idps:
         out.print()
 
     for path, group in groupby(result.findings, key=lambda f: f.path):

@@ -1,5 +1,5 @@
 """Following values through a file, for every tree-sitter signer extractor (C#, Java, Go, Ruby,
-PHP).
+PHP, JavaScript/TypeScript).
 
 Each language describes its grammar in a ``Grammar``: which nodes open a scope or a class,
 which nodes assign a name and which read one, what a literal is worth, which calls only
@@ -33,7 +33,6 @@ NodeKey = tuple[int, int, str]
 
 # How many names deep a value is followed (x = y; y = clock + 300).
 DEPTH = 3
-_KEY_HOPS = 4 * DEPTH  # names and wrappers followed from a signing key to its source
 _MAX_CALLERS = 8  # call sites looked at when a key parameter is followed into its callers
 _LITERALS = frozenset({"int", "float", "string", "bool", "null"})
 Value = int | float | str | bool | None
@@ -50,15 +49,36 @@ class Assign:
     A name starting with "." is a member of the object a method runs on (``this.x`` is ".x").
     ``end`` is the byte from which the value is in effect; ``assigned`` tells an assignment
     from a declaration (a constructor's assignments to bare names set fields); ``scope`` is
-    filled in by ``Values``: the scope the name is local to, None for a class member.
+    the scope the name is local to: the grammar may choose it (``var`` belongs to the function,
+    ``let`` to its block), else ``Values`` fills in the nearest one; None for a class member.
+
+    A name without a value (a parameter, a destructured name, an import) has ``value`` None:
+    it still hides the names of the scopes around it.  ``hidden_until``: reads from ``end`` up
+    to this byte are the assignment's own text, which does not see it (without it: reads in
+    the target or the value).  ``origin``: the module an imported name comes from;
+    ``parameter``: the name is a parameter of the function that is its scope.
     """
 
     name: str
     target: Node
-    value: Node
+    value: Node | None
     end: int
     assigned: bool = False
     scope: Node | None = None
+    hidden_until: int | None = None
+    origin: str | None = None
+    parameter: bool = False
+
+
+@dataclass(frozen=True)
+class KeyStep:
+    """A call or object that only carries key material (``inner``): ``shown`` keeps it in the
+    key's expression (a decoder, a key constructor), else it is looked through (a text
+    encoder); ``traits`` are what it does to the material (``{b64: k}`` decodes it)."""
+
+    inner: Node
+    shown: bool = True
+    traits: frozenset[str] = frozenset()
 
 
 class Grammar:
@@ -73,6 +93,23 @@ class Grammar:
     wrappers: frozenset[str] = frozenset()  # nodes that only wrap one expression
     assignment_types: frozenset[str] = frozenset()  # nodes ``assignments`` reads
     unordered_root = False  # file-level declarations are visible before their text
+    closed_classes = True  # locals of the scopes around a class are not seen inside it
+    bare_fields = True  # a bare name not found in scope reads a field of the class around it
+    # The latest preceding assignment in any scope in reach wins (the innermost scope on a
+    # tie), not the innermost scope's: needed where a bare assignment is given the function
+    # as its scope while the name it writes was declared in a block of it.
+    latest_wins = False
+    # Functions run after the code around them: inside one of these, a name not assigned
+    # before is the one assigned further down in the innermost scope around it.
+    later_in: frozenset[str] = frozenset()
+    depth = DEPTH  # names followed by ``expr``
+    key_hops = 4 * DEPTH  # names and wrappers followed from a signing key to its source
+    # A key's last hop is read as an expression (names substituted) with the depth left, and
+    # the keys its callers pass continue that depth.
+    key_as_expr = False
+    opaque: frozenset[str] = frozenset()  # values a name is not resolved to (functions, classes)
+    sealed: frozenset[str] = frozenset()  # nodes whose insides are not substituted
+    longest: int | None = 200  # longest substituted text shown
 
     # --- literals and names
 
@@ -111,6 +148,43 @@ class Grammar:
             node = node.named_children[-1]
         return node
 
+    def field_read(self, found: list[Assign]) -> Assign:
+        """Which of a class member's assignments a read sees."""
+        return found[-1]
+
+    # --- expressions
+
+    def origin(self, values: Values, node: Node) -> frozenset[str]:
+        """Traits a node has by where its name comes from (a config module's export)."""
+        return frozenset()
+
+    def substitutes(self, node: Node, kind: ExprKind) -> bool:
+        """Whether the names inside ``node`` are substituted into its text."""
+        return kind not in _LITERALS
+
+    def inline_reference(self, doc: Doc, node: Node) -> str | None:
+        """The name a node inside a substituted text reads, when it is replaced by its value."""
+        return self.reference(doc, node)
+
+    def inlines(self, doc: Doc, value: Node) -> bool:
+        """Whether a value is worth writing in place of its name."""
+        return True
+
+    def bracket(self, doc: Doc, name: Node, value: Node) -> bool:
+        """Whether ``value`` written in place of ``name`` needs parentheses."""
+        return self.literal(doc, value)[0] == "binary" and not _left_operand(doc, name, value)
+
+    def made(self, text: str, line: int, column: int, kind: ExprKind = "other", value: Value = None,
+             resolved: Expr | None = None, extra: frozenset[str] = frozenset(),
+             drop: frozenset[str] = frozenset()) -> Expr:
+        """The Expr for a text: traits, offset (see ``build`` and ``offset``)."""
+        e = build(self.language, text, line, column, kind, value, resolved, extra, drop)
+        offset = self.offset(text, e.traits) if e.offset == 0.0 else None
+        if resolved is not None and resolved.offset is not None and e.offset is not None:
+            # `expires.Unix()`: the clock is in what the name holds, so is the offset.
+            offset = resolved.offset
+        return e if offset is None or offset == e.offset else dataclasses.replace(e, offset=float(offset))
+
     # --- functions and their callers
 
     def parameters(self, doc: Doc, scope: Node) -> Iterable[str]:
@@ -129,6 +203,14 @@ class Grammar:
         """Call sites of the function named ``name`` in the file."""
         return iter(())
 
+    def callers(self, values: Values, scope: Node) -> list[Node]:
+        """Calls of the function ``scope`` elsewhere in the file: by its name."""
+        fn = self.scope_name(values.doc, scope)
+        if not fn or fn.startswith("/"):
+            return []
+        return [call for call in self.calls_to(values.doc, values.root, fn)
+                if not scope.start_byte <= call.start_byte < scope.end_byte]  # not itself
+
     def argument(self, doc: Doc, call: Node, position: int, name: str) -> Node | None:
         """What a call passes for the parameter ``name`` at ``position``."""
         return None
@@ -139,6 +221,14 @@ class Grammar:
         """The wrapped key when ``node`` only converts, decodes or wraps one (``[]byte(k)``,
         ``new SymmetricSecurityKey(k)``)."""
         return None
+
+    def key_step(self, values: Values, node: Node) -> KeyStep | None:
+        """What a key wrapper carries, and whether it is shown (see ``KeyStep``)."""
+        inner = self.key_inner(values, node)
+        return None if inner is None else KeyStep(inner)
+
+    def unwrap_key(self, node: Node) -> Node:
+        return self.unwrap(node)
 
     def offset(self, text: str, found: frozenset[str]) -> float | None:
         """Seconds after now for clock idioms the shared tables do not read; None: theirs."""
@@ -172,22 +262,31 @@ def _inside(node: Node, outer: Node) -> bool:
     return outer.start_byte <= node.start_byte and node.end_byte <= outer.end_byte
 
 
-def _short(text: str) -> str:
-    return text if len(text) <= 200 else text[:197] + "..."
-
-
 class Values:
-    """The names of one file, grouped by scope, and the expressions built from them."""
+    """The names of one file, grouped by scope, and the expressions built from them.
 
-    def __init__(self, doc: Doc, grammar: Grammar):
+    ``nodes``: the file's nodes of some types, by type in source order, when the extractor
+    already gathered them (one query for everything it reads); ``find`` then reads them."""
+
+    def __init__(self, doc: Doc, grammar: Grammar, nodes: dict[str, list[Node]] | None = None,
+                 indexed: frozenset[str] = frozenset()):
         self.doc = doc
         self.g = grammar
         self.root = doc.root
+        self._nodes = nodes
+        self._node_types = indexed
         self._names: dict[tuple[Node, str], list[Assign]] | None = None
         self._members: dict[tuple[Node, str], list[Assign]] = {}
         self._globals: dict[str, list[Assign]] = defaultdict(list)
+        self._targets: dict[NodeKey, Assign] | None = None
 
     def find(self, types: Iterable[str]) -> list[Node]:
+        types = frozenset(types)
+        if self._nodes is not None and types <= self._node_types:
+            if len(types) == 1:
+                return self._nodes.get(next(iter(types)), [])
+            found = [n for t in types for n in self._nodes.get(t, ())]
+            return sorted(found, key=lambda n: (n.start_byte, -n.end_byte))
         return find(self.g.grammar, self.root, types)
 
     # --- scopes --------------------------------------------------------------------------
@@ -212,10 +311,15 @@ class Values:
         return next((a for a in ancestors(node) if a.type in self.g.classes), None)
 
     def _chain(self, node: Node) -> Iterator[Node]:
-        """The scopes whose locals ``node`` sees, innermost first (not past a class)."""
+        """The scopes whose locals ``node`` sees, innermost first (not past a class unless the
+        language's classes are open)."""
         scope = self._owner(node)
-        while scope.type not in self.g.classes:
-            yield scope
+        while True:
+            if scope.type in self.g.classes:
+                if self.g.closed_classes:
+                    return
+            else:
+                yield scope
             if scope == self.root or not self.g.sees_outer(scope):
                 return
             scope = self._owner(scope)
@@ -249,7 +353,7 @@ class Values:
         return self._names
 
     def _add(self, a: Assign) -> None:
-        owner = self._owner(a.target)
+        owner = a.scope if a.scope is not None else self._owner(a.target)
         member = a.name.startswith(".")
         if member or owner.type in self.g.classes:
             cls = owner if owner.type in self.g.classes else self._class_of(a.target)
@@ -257,7 +361,9 @@ class Values:
                 self._members.setdefault((cls, a.name.lstrip(".")), []).append(a)
             return
         assert self._names is not None
-        self._names.setdefault((owner, a.name), []).append(Assign(a.name, a.target, a.value, a.end, a.assigned, owner))
+        if a.scope is None:
+            a = Assign(a.name, a.target, a.value, a.end, a.assigned, owner, a.hidden_until, a.origin, a.parameter)
+        self._names.setdefault((owner, a.name), []).append(a)
         if self.g.global_name(a.name):
             self._globals[a.name].append(a)
         # ``_secret = config["x"]`` in a constructor sets a field for every other method.
@@ -266,36 +372,82 @@ class Values:
             if cls is not None:
                 self._members.setdefault((cls, a.name), []).append(a)
 
+    @staticmethod
+    def _sees(a: Assign, at: Node, here: int) -> bool:
+        """Whether a read at ``at`` is not the assignment's own text."""
+        if a.hidden_until is not None:
+            return not a.end <= here < a.hidden_until
+        return a.target != at and (a.value is None or not _inside(at, a.value))
+
     def lookup(self, name: str, at: Node) -> Assign | None:
         """The assignment of ``name`` that ``at`` reads: the nearest preceding one in the
         same scope, else in the scopes around it the language lets it see; then the members of
-        the classes around it; then the names visible everywhere in the file."""
+        the classes around it; then the names visible everywhere in the file.  A name without
+        a value (a parameter) is an answer too: it hides the names around it."""
         names = self.names
+        here = at.start_byte
         if not name.startswith("."):
-            scope = self._owner(at)
-            while scope.type not in self.g.classes:
-                unordered = scope == self.root and (self.g.unordered_root or self.g.global_name(name))
-                best: Assign | None = None
-                for a in names.get((scope, name), ()):
-                    if (unordered or a.end <= at.start_byte) and a.target != at and not _inside(at, a.value):
-                        best = a
-                if best is not None:
-                    return best
-                if scope == self.root:
-                    break
-                if not self.g.sees_outer(scope):
-                    if not self.g.global_name(name):
-                        return None
-                    scope = self.root
-                    continue
-                scope = self._owner(scope)
-        if self._members:
+            if self.g.latest_wins:
+                found = self._latest(name, at)
+                if found is not None:
+                    return found
+            else:
+                scope = self._owner(at)
+                while scope.type not in self.g.classes:
+                    unordered = scope == self.root and (self.g.unordered_root or self.g.global_name(name))
+                    best: Assign | None = None
+                    for a in names.get((scope, name), ()):
+                        if (unordered or a.end <= here) and self._sees(a, at, here):
+                            best = a
+                    if best is not None:
+                        return best
+                    if scope == self.root:
+                        break
+                    if not self.g.sees_outer(scope):
+                        if not self.g.global_name(name):
+                            return None
+                        scope = self.root
+                        continue
+                    scope = self._owner(scope)
+        if self._members and (self.g.bare_fields or name.startswith(".")):
             member = name.lstrip(".")
             for cls in ancestors(at):
-                if cls.type in self.g.classes and (found := self._members.get((cls, member))):
-                    return found[-1]
-        spread = [a for a in self._globals.get(name, ()) if not _inside(at, a.value)]
+                if cls.type in self.g.classes and (found_members := self._members.get((cls, member))):
+                    return self.g.field_read(found_members)
+        spread = [a for a in self._globals.get(name, ()) if a.value is None or not _inside(at, a.value)]
         return spread[-1] if spread else None
+
+    def _latest(self, name: str, at: Node) -> Assign | None:
+        """``latest_wins``: the preceding assignment in effect last among the scopes in reach,
+        else (inside a function) the first one further down in the innermost scope around."""
+        names = self.names
+        here = at.start_byte
+        best: Assign | None = None
+        rank = (-1, -1)
+        later: list[Assign] = []
+        for scope in self._chain(at):
+            for a in names.get((scope, name), ()):
+                if not self._sees(a, at, here):
+                    continue
+                if a.end <= here:
+                    if (a.end, scope.start_byte) > rank:
+                        best, rank = a, (a.end, scope.start_byte)
+                else:
+                    later.append(a)
+        if best is not None or not later or not self.g.later_in:
+            return best
+        fn = next((a for a in ancestors(at) if a.type in self.g.later_in), None)
+        if fn is None:
+            return None
+        later = [a for a in later if not fn.start_byte <= a.end < fn.end_byte]
+        return min(later, key=lambda a: (a.scope.end_byte - a.scope.start_byte, a.end),  # type: ignore[union-attr]
+                   default=None)
+
+    def declared(self, target: Node) -> Assign | None:
+        """The assignment whose target is ``target`` (a declared name)."""
+        if self._targets is None:
+            self._targets = {key_of(a.target): a for found in self.names.values() for a in found}
+        return self._targets.get(key_of(target))
 
     def definition(self, node: Node) -> Assign | None:
         """The assignment a bare reference reads."""
@@ -306,7 +458,7 @@ class Values:
     def assigned(self, node: Node) -> Node | None:
         """The value a bare reference was last assigned."""
         a = self.definition(node)
-        return None if a is None else self.g.unwrap(a.value)
+        return None if a is None or a.value is None else self.g.unwrap(a.value)
 
     def follow(self, node: Node, hops: int = DEPTH) -> Node:
         """``node`` after following names (to find a payload literal)."""
@@ -330,49 +482,52 @@ class Values:
         """An Expr for ``node`` with traits, literal value and one-step resolution: what a name
         holds, or the text with its names substituted.  ``extra`` traits are added and ``drop``
         traits removed all the way down (a date the library converts is not local-time math)."""
-        node = self.g.unwrap(node)
-        kind, value = self.g.literal(self.doc, node)
+        g = self.g
+        node = g.unwrap(node)
+        kind, value = g.literal(self.doc, node)
         resolved: Expr | None = None
-        if depth < DEPTH:
-            name = self.g.reference(self.doc, node)
+        if depth < g.depth:
+            name = g.reference(self.doc, node)
             if name is not None:
                 a = self.lookup(name, node)
-                if a is not None:
+                if a is not None and a.value is not None and g.unwrap(a.value).type not in g.opaque:
                     resolved = self.expr(a.value, extra, drop, depth + 1)
-            elif kind not in _LITERALS:
+            elif g.substitutes(node, kind):
                 sub = self.substituted(node, depth)
                 if sub != self.doc.text(node):
                     line, col = self.doc.pos(node)
-                    resolved = self.made(_short(sub), line, col, kind, None, None, extra, drop)
+                    resolved = self.made(self._shown(sub), line, col, kind, None, None, extra, drop)
         line, col = self.doc.pos(node)
-        return self.made(self.doc.text(node), line, col, kind, value, resolved, extra, drop)
+        return self.made(self.doc.text(node), line, col, kind, value, resolved, extra | g.origin(self, node), drop)
+
+    def _shown(self, text: str) -> str:
+        most = self.g.longest
+        return text if most is None or len(text) <= most else text[:most - 3] + "..."
 
     def made(self, text: str, line: int, column: int, kind: ExprKind = "other", value: Value = None,
              resolved: Expr | None = None, extra: frozenset[str] = frozenset(),
              drop: frozenset[str] = frozenset()) -> Expr:
-        e = build(self.g.language, text, line, column, kind, value, resolved, extra, drop)
-        offset = self.g.offset(text, e.traits) if e.offset == 0.0 else None
-        if resolved is not None and resolved.offset is not None and e.offset is not None:
-            # `expires.Unix()`: the clock is in what the name holds, so is the offset.
-            offset = resolved.offset
-        return e if offset is None or offset == e.offset else dataclasses.replace(e, offset=float(offset))
+        return self.g.made(text, line, column, kind, value, resolved, extra, drop)
 
     def substituted(self, node: Node, depth: int = 0) -> str:
         """The text of ``node`` with each name replaced by the value it holds."""
-        doc = self.doc
+        doc, g = self.doc, self.g
         cuts: list[tuple[int, int, str]] = []
         stack = list(reversed(node.children))
         while stack:
             n = stack.pop()
-            name = self.g.reference(doc, n)
+            if n.type in g.sealed:
+                continue
+            name = g.inline_reference(doc, n)
             if name is not None:
                 a = self.lookup(name, n)
-                if a is not None and depth < DEPTH:
-                    value = self.g.unwrap(a.value)
-                    text = self.substituted(value, depth + 1)
-                    if self.g.literal(doc, value)[0] == "binary" and not _left_operand(doc, n, value):
-                        text = f"({text})"
-                    cuts.append((n.start_byte, n.end_byte, text))
+                if a is not None and depth < g.depth:
+                    value = g.unwrap(a.value) if a.value is not None else None
+                    if value is not None and g.inlines(doc, value):
+                        text = self.substituted(value, depth + 1)
+                        if g.bracket(doc, n, value):
+                            text = f"({text})"
+                        cuts.append((n.start_byte, n.end_byte, text))
                     continue
             stack.extend(reversed(n.children))
         if not cuts:
@@ -399,54 +554,69 @@ class Values:
 
     # --- keys ----------------------------------------------------------------------------
 
-    def key(self, node: Node, hop: bool = True) -> Expr:
+    def key(self, node: Node, hop: bool = True, depth: int = 0) -> Expr:
         """A signing key as passed, linked through names and wrappers (``[]byte(k)``,
         ``Base64.decode64(k)``, ``new SymmetricSecurityKey(k)``...) down to the secret itself,
         and, from a parameter of the function around it, once into what the function's callers
         in this file pass: a literal one caller hands over is a committed secret."""
-        hops = [self.g.unwrap(node)]
-        seen = {key_of(hops[0])}
-        for _ in range(_KEY_HOPS):
-            cur = hops[-1]
+        g = self.g
+        cur = g.unwrap_key(node)
+        hops: list[tuple[Node, frozenset[str]]] = []  # shown nodes, with what they do to the key
+        seen = {key_of(cur)}
+        while depth < g.key_hops:
             a = self.definition(cur)
-            nxt = a.value if a is not None else self.g.key_inner(self, cur)
-            if nxt is None:
+            step = KeyStep(a.value) if a is not None and a.value is not None else g.key_step(self, cur)
+            if step is None:
                 break
-            nxt = self.g.unwrap(nxt)
+            nxt = g.unwrap_key(step.inner)
             if key_of(nxt) in seen:
                 break
             seen.add(key_of(nxt))
-            hops.append(nxt)
-        passed = self._passed(hops[-1]) if hop else []
-        e = traits.through_callers(self.key(arg, hop=False) for arg in passed[:_MAX_CALLERS])
-        for n in reversed(hops):
-            kind, value = self.g.literal(self.doc, n)
-            line, col = self.doc.pos(n)
-            e = self.made(self.doc.text(n), line, col, kind, value, e)
+            if step.shown:
+                hops.append((cur, step.traits))
+            cur, depth = nxt, depth + 1
+        passed = self.passed(cur) if hop else []
+        further = depth + 1 if g.key_as_expr else 0
+        e = traits.through_callers(self.key(arg, False, further) for arg, _ in passed[:_MAX_CALLERS])
+        if e is None and g.key_as_expr:
+            e = self.expr(cur, depth=depth)
+        else:
+            e = self._hop(cur, e, frozenset())
+        for n, extra in reversed(hops):
+            e = self._hop(n, e, extra)
         return e
 
-    def _passed(self, node: Node) -> list[Node]:
+    def _hop(self, n: Node, resolved: Expr | None, extra: frozenset[str]) -> Expr:
+        kind, value = self.g.literal(self.doc, n)
+        line, col = self.doc.pos(n)
+        return self.made(self.doc.text(n), line, col, kind, value, resolved, extra | self.g.origin(self, n))
+
+    def passed(self, node: Node) -> list[tuple[Node, Node]]:
         """For a parameter of the function around ``node``: the argument each call of that
-        function elsewhere in the file passes for it."""
+        function elsewhere in the file passes for it, with the call."""
         name = self.g.reference(self.doc, node)
-        if name is None or name.startswith(".") or self.lookup(name, node) is not None:
+        if name is None or name.startswith("."):
             return []
-        for scope in self._chain(node):
-            params = self.g.positional(self.doc, scope) if scope != self.root else []
-            if name in params:
-                break
+        a = self.lookup(name, node)
+        if a is not None:
+            if not a.parameter or a.scope is None:
+                return []
+            scope = a.scope
+            params = self.g.positional(self.doc, scope)
+            if name not in params:
+                return []
         else:
-            return []
-        fn = self.g.scope_name(self.doc, scope)
-        if not fn or fn.startswith("/"):
-            return []
+            for scope in self._chain(node):
+                params = self.g.positional(self.doc, scope) if scope != self.root else []
+                if name in params:
+                    break
+            else:
+                return []
         position, out = params.index(name), []
-        for call in self.g.calls_to(self.doc, self.root, fn):
-            if scope.start_byte <= call.start_byte < scope.end_byte:
-                continue  # the function calling itself
+        for call in self.g.callers(self, scope):
             arg = self.g.argument(self.doc, call, position, name)
             if arg is not None:
-                out.append(arg)
+                out.append((arg, call))
         return out
 
 

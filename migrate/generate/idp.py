@@ -380,7 +380,8 @@ def genesys_side(config, zendesk_claims: set[str]):
     values = {f.name: getattr(base, f.name) for f in dataclasses.fields(base)}
     values.update(discovery_uri=discovery_uri(config.idp_issuer), issuer=config.idp_issuer,
                   allowed_domains=tuple(h for h in [urlsplit(config.redirect_uri).hostname or ""] if h),
-                  secret_file=Path("the IdP client's secret"), idp=details)
+                  secret_file=Path("the idp_client_secret output" if idp.resource else
+                                   f"the client secret {idp.name} shows"), idp=details)
     return cls(**values)
 
 
@@ -397,7 +398,7 @@ def terraform_context(config, side) -> dict:
     issuer = urlsplit(config.idp_issuer)
     path = issuer.path.rstrip("/")
     ctx: dict = {
-        "name": d.name, "issuer": d.issuer, "issuer_q": _hcl(d.issuer),
+        "idp_name": d.name, "issuer": d.issuer, "issuer_q": _hcl(d.issuer),
         "redirect_uri": _hcl(d.redirect_uri), "discovery_uri": _hcl(side.discovery_uri),
         "client_id": _hcl(config.client_id), "label": _hcl("Genesys Messenger"),
         "grant_types": "[" + ", ".join(_hcl(g) for g in GRANT_TYPES) + "]",
@@ -431,9 +432,41 @@ def terraform_files(config, side) -> dict[str, str]:
     from migrate.generate import terraform as tf
 
     files = dict(tf.render_files(config, side))
-    if side.idp.resource:
-        files["idp.tf"] = render(f"idp/{side.idp.kind}.tf.j2", **terraform_context(config, side))
+    d = side.idp
+    if not d.resource:
+        files["README.md"] = files.get("README.md", "") + render("idp/README-manual.md.j2", idp_name=d.name,
+                                                                 steps=_client_steps(d))
+        return files
+    files["idp.tf"] = render(f"idp/{d.kind}.tf.j2", **terraform_context(config, side))
+    # One apply for both sides: the Genesys credential takes the client id and secret from the IdP's
+    # resource, so the secret never passes through a variable or a shell.
+    ref = f"{d.resource}.genesys_messenger"
+    client_ref, secret_ref = _OUTPUTS[d.kind]
+    main = files.get("main.tf", "")
+    main = re.sub(r"(clientId\s*=\s*)" + re.escape(_hcl(config.client_id)), lambda m: m.group(1) + client_ref, main)
+    main = re.sub(r"(clientSecret\s*=\s*)var\.oidc_client_secret\b", lambda m: m.group(1) + secret_ref, main)
+    files["main.tf"] = main
+    if "var.oidc_client_secret" not in "".join(files.values()).replace('variable "oidc_client_secret"', ""):
+        files["variables.tf"] = re.sub(r'variable "oidc_client_secret" \{.*?\n\}\n\n?', "",
+                                       files.get("variables.tf", ""), flags=re.S)
+        files["README.md"] = re.sub(r"^\| `oidc_client_secret` \|.*\n", "", files.get("README.md", ""), flags=re.M)
+    files["README.md"] = files.get("README.md", "") + render(
+        "idp/README.md.j2", idp_name=d.name, resource=d.resource, ref=ref, kind=d.kind,
+        client_unset=d.client_id_unset, unset=UNSET_CLIENT_ID)
     return files
+
+
+# The client id and secret of each IdP's resource, as Terraform expressions.
+_OUTPUTS = {
+    "okta": ("okta_app_oauth.genesys_messenger.client_id", "okta_app_oauth.genesys_messenger.client_secret"),
+    "entra": ("azuread_application.genesys_messenger.client_id",
+              "azuread_application_password.genesys_messenger.value"),
+    "auth0": ("auth0_client.genesys_messenger.client_id", "auth0_client_credentials.genesys_messenger.client_secret"),
+    "keycloak": ("keycloak_openid_client.genesys_messenger.client_id",
+                 "keycloak_openid_client.genesys_messenger.client_secret"),
+    "cognito": ("aws_cognito_user_pool_client.genesys_messenger.id",
+                "aws_cognito_user_pool_client.genesys_messenger.client_secret"),
+}
 
 
 # --- detection -> proposal ------------------------------------------------------------------------

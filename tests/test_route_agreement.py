@@ -21,6 +21,14 @@ from migrate.scan import scan
 from conftest import FIXTURES
 
 SITES = sorted(p.name for p in (FIXTURES / "sites").iterdir() if p.is_dir())
+# The sites the runtime tests migrate and run (tests/generated/<language>/...): every framework has one.
+GENERATED = Path(__file__).parent / "generated"
+RUN_SITES = sorted([*GENERATED.glob("*/sites/*"), *(GENERATED / "csharp" / n for n in ("webforms", "mvc", "handlers"))])
+# ... but the one that shows the standalone provider mounted by hand: no framework to agree on.
+RUN_SITES = [p for p in RUN_SITES if p != GENERATED / "python" / "sites" / "wsgi"]
+# Where the token may have no route at all: an AWS Lambda handler is reached through API Gateway's
+# configuration, and a WebForms page renders the token a service signs into the page itself.
+NO_ROUTE_IN_CODE = {"lambda_handler", "systemweb"}
 DEPLOYMENT = "5e0a7c43-8f8e-4d11-9a54-1b2c3d4e5f60"
 ISSUER = "https://shop.example.com/oidc"
 
@@ -30,9 +38,10 @@ def _secrets(tmp_path, monkeypatch):
     monkeypatch.setenv("MIGRATE_SECRETS_DIR", str(tmp_path / "secrets"))
 
 
-def routes(root: Path) -> list[tuple[str, str | None, str | None]]:
+def routes(root: Path, frameworks: list[str] | None = None) -> list[tuple[str, str | None, str | None]]:
     """(signer path, the route scan reports, the route the wiring wired) per Zendesk signer that
-    generate wires; the wiring's route is None when it refused (WiringError)."""
+    generate wires; the wiring's route is None when it refused (WiringError).  ``frameworks``
+    collects the framework of each."""
     root = root.resolve()
     inv = scan(str(root), jobs=1).inventory
     config = cfg.load(root, region="eu-west-1", deployment_id=DEPLOYMENT, issuer=ISSUER)
@@ -48,6 +57,8 @@ def routes(root: Path) -> list[tuple[str, str | None, str | None]]:
     out = []
     for b in plan.backends:
         assert b.framework in backends.FRAMEWORKS, (b.signer.path, b.framework)
+        if frameworks is not None:
+            frameworks.append(b.framework)
         try:
             wired = backends.wire(b.framework, backends.WireContext(root, config, b, source)).route
         except backends.WiringError:
@@ -97,6 +108,24 @@ def test_every_framework_has_a_fixture_site():
                   "laravel", "php"}
     assert frameworks <= set(backends.FRAMEWORKS)
     assert set(SITES) == set(EXPECTED)
+
+
+@pytest.mark.parametrize("root", RUN_SITES, ids=lambda p: f"{p.parent.parent.name}/{p.name}")
+def test_run_site_route_is_the_route_generate_wires(root):
+    frameworks: list[str] = []
+    found = routes(root, frameworks)
+    assert found, f"{root}: no Zendesk signer for generate to wire"
+    for (path, scanned, wired), framework in zip(found, frameworks):
+        if framework not in NO_ROUTE_IN_CODE:
+            assert scanned is not None, f"{path}: scan found no route"
+        assert wired == scanned, f"{path}: scan reports {scanned}, generate wired {wired}"
+
+
+def test_every_framework_generate_wires_has_a_site_that_runs():
+    frameworks: list[str] = []
+    for root in [*RUN_SITES, *(FIXTURES / "sites" / n for n in SITES)]:
+        routes(root, frameworks)
+    assert set(backends.FRAMEWORKS) - set(frameworks) == set()
 
 
 @pytest.mark.parametrize("name", SITES)

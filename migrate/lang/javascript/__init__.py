@@ -1,6 +1,6 @@
 """JavaScript and TypeScript: jsonwebtoken, jose, WebCrypto HMAC, jwt-simple, njwt, jsrsasign;
-Express, Koa, Fastify, hapi, Next.js (App Router and Pages Router API routes), Cloudflare Workers
-and AWS Lambda handlers (anything else gets the standalone provider)."""
+Express, Koa, Fastify, hapi, NestJS controllers, Next.js (App Router and Pages Router API routes),
+Cloudflare Workers and AWS Lambda handlers (anything else gets the standalone provider)."""
 
 import re
 
@@ -26,6 +26,8 @@ LANGUAGE = Language(
                                              r"""export\s+default\s+(?:async\s+)?function\s*[\w$]*\s*\(\s*req\w*\b|"""
                                              # `export default withSession(handler)`
                                              r"""^export\s+default\s+[\w$.]+\(\s*[\w$]+\s*\);?[ \t]*$""", re.MULTILINE)),
+        # NestJS: a controller (or a service: no route, the standalone provider) importing its decorators.
+        Framework("nestjs", re.compile(r"""from\s+['"]@nestjs/common['"]|require\(\s*['"]@nestjs/common['"]\s*\)""")),
         # hapi: a file that imports it, or hands routes their `h` toolkit (a route module of a hapi server).
         Framework("hapi", re.compile(r"""require\(\s*['"](?:@hapi/hapi|hapi)['"]\s*\)|from\s+['"](?:@hapi/hapi|hapi)['"]|"""
                                      r"""\bh\.(?:response|authenticated|continue)\b|\brequest\.auth\.credentials\b""")),

@@ -12,7 +12,9 @@ Two shapes reach a signing call:
   preHandler, handler })``, ``server.route({ method, path, options, handler })``;
 - a Next.js Pages Router API route: ``pages/api/<path>.js`` whose default export (``export
   default function handler(req, res)``) holds the call: any method, the file's path;
-- a Cloudflare Worker's ``fetch(request, env)`` branch ``if (url.pathname === '/path')``.
+- a Cloudflare Worker's ``fetch(request, env)`` branch ``if (url.pathname === '/path')``;
+- a NestJS controller's method: ``@Controller('zendesk')`` on the class, ``@Get('jwt')`` on the
+  method (the application's global prefix, set in main.ts, is not part of it).
 
 An AWS Lambda handler (``export const handler = async (event) => ...``) has no route in its code
 (API Gateway maps one to it): ``lambda_handler`` finds the exported handler, with no route.
@@ -231,8 +233,8 @@ def nextjs(path: str, doc: Doc, at: int) -> NextRoute | None:
 
 def of(path: str, doc: Doc, at: int) -> str | None:
     """The route that reaches the signing call at byte ``at`` (what ``Signer.route`` holds)."""
-    found = nextjs(path, doc, at) or pages_api(path, doc, at) or express(doc, at) or options_route(doc, at) \
-        or worker(doc, at)
+    found = nextjs(path, doc, at) or pages_api(path, doc, at) or nest(doc, at) or express(doc, at) \
+        or options_route(doc, at) or worker(doc, at)
     return found.route if found is not None else None
 
 
@@ -491,3 +493,101 @@ def _method_test(doc: Doc, cond: Node) -> str:
                 if doc.text(a).endswith(".method") and b.type == "string":
                     return string_value(doc, b) or "*"
     return "*"
+
+
+# --- NestJS controllers ----------------------------------------------------------------------------
+
+# Nest's request-mapping decorators: the method they map (All: any).
+NEST_METHODS = {"Get": "GET", "Post": "POST", "Put": "PUT", "Patch": "PATCH", "Delete": "DELETE",
+                "Head": "HEAD", "Options": "OPTIONS", "All": "*", "Search": "SEARCH"}
+
+
+@dataclass(frozen=True)
+class NestRoute:
+    statement: Node  # the class's file-level statement (`export class ...` with its decorators)
+    cls: Node  # the class declaration
+    name: str  # ZendeskController
+    method: Node  # the method_definition (holds the signing call)
+    decorators: tuple[Node, ...]  # the method's decorators, in order
+    class_decorators: tuple[Node, ...]  # the class's decorators (@Controller among them)
+    mapping: Node  # the method's @Get(...) / @Post(...)
+    route: str  # "GET /zendesk/jwt"
+
+
+def decorator_call(doc: Doc, decorator: Node) -> tuple[str, list[Node]] | None:
+    """(name, arguments) of `@Name(...)`; (name, []) of a bare `@Name`."""
+    inner = next((c for c in decorator.named_children if c.type != "comment"), None)
+    if inner is None:
+        return None
+    if inner.type == "call_expression":
+        fn = inner.child_by_field_name("function")
+        name = doc.text(fn).rsplit(".", 1)[-1] if fn is not None else ""
+        return name, _args(inner)
+    return doc.text(inner).rsplit(".", 1)[-1], []
+
+
+def _nest_path(doc: Doc, args: list[Node]) -> str | None:
+    """The path of `@Get('jwt')`, `@Get(['jwt', ...])` (the first), `@Controller({ path: 'x' })`;
+    '' when there is none; None when it is not a literal."""
+    if not args:
+        return ""
+    node = _unwrap(args[0])
+    if node.type == "object":
+        value = _property(doc, node, ("path",), nested=False)
+        if value is None:
+            return ""
+        node = _unwrap(value)
+    if node.type == "array":
+        node = next((c for c in node.named_children if c.type != "comment"), node)
+    return string_value(doc, node) if node.type in ("string", "template_string") else None
+
+
+def method_decorators(method: Node) -> list[Node]:
+    """The decorators written right above a class member (siblings before it in the class body)."""
+    out = []
+    n = method.prev_named_sibling
+    while n is not None and n.type in ("decorator", "comment"):
+        if n.type == "decorator":
+            out.append(n)
+        n = n.prev_named_sibling
+    return list(reversed(out))
+
+
+def nest(doc: Doc, at: int) -> NestRoute | None:
+    """The NestJS controller method holding byte ``at``: a method with a request-mapping decorator
+    in a class decorated with ``@Controller(...)``."""
+    n: Node | None = doc.root.descendant_for_byte_range(at, at)
+    method = None
+    while n is not None:
+        if n.type == "method_definition":
+            method = n
+        if n.type in ("class_declaration", "class") and method is not None and method.parent is not None \
+                and method.parent.parent == n:
+            break
+        n = n.parent
+    if n is None or method is None:
+        return None
+    cls = n
+    statement = cls.parent if cls.parent is not None and cls.parent.type == "export_statement" else cls
+    class_decorators = [c for c in statement.children if c.type == "decorator"] + \
+        ([c for c in cls.children if c.type == "decorator"] if statement is not cls else [])
+    prefix = None
+    for d in class_decorators:
+        call = decorator_call(doc, d)
+        if call is not None and call[0] == "Controller":
+            prefix = _nest_path(doc, call[1])
+    if prefix is None:
+        return None
+    decorators = method_decorators(method)
+    for d in decorators:
+        call = decorator_call(doc, d)
+        if call is None or call[0] not in NEST_METHODS:
+            continue
+        path = _nest_path(doc, call[1])
+        if path is None:
+            return None
+        name = cls.child_by_field_name("name")
+        return NestRoute(statement, cls, doc.text(name) if name is not None else "", method, tuple(decorators),
+                         tuple(class_decorators), d,
+                         route(NEST_METHODS[call[0]], f"/{prefix.strip('/')}/{path.strip('/')}".rstrip("/") or "/"))
+    return None

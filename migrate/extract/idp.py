@@ -298,6 +298,11 @@ def detect(root: str) -> tuple[IdpFound, ...]:
     if "oidc" in issuers and (known := _kind_of_url(issuers["oidc"])) and known != "oidc":
         found.setdefault(known, []).extend(found.pop("oidc"))
         issuers.setdefault(known, issuers.pop("oidc"))
+    # A generic OpenID library next to one known IdP's URL (mozilla-django-oidc with a Keycloak
+    # endpoint) is that IdP.
+    url_only = [k for k, ev in found.items() if k != "oidc" and all(e.what.startswith("issuer URL") for e in ev)]
+    if "oidc" in found and "oidc" not in issuers and len(url_only) == 1:
+        found[url_only[0]].extend(found.pop("oidc"))
     # URLs alone (a link to accounts.google.com) are not a sign-in: keep a kind only with more.
     result = [IdpFound(k, NAMES[k], issuers.get(k), tuple(sorted(ev, key=lambda e: (e.path, e.line))))
               for k, ev in found.items() if any(not e.what.startswith("issuer URL") for e in ev)]

@@ -1,4 +1,4 @@
-"""Java: jjwt, auth0 java-jwt and nimbus (also in JSP scriptlets); Spring Boot."""
+"""Java: jjwt, auth0 java-jwt and nimbus (also in JSP scriptlets); Spring Boot and Jakarta REST (JAX-RS)."""
 
 import re
 
@@ -10,7 +10,8 @@ LANGUAGE = Language(
     needles=(b"wt", b"WT"),
     gate=(),
     libraries=("jjwt", "java-jwt", "nimbus"),
-    frameworks=(Framework("spring", re.compile(r"org\.springframework")),),
+    frameworks=(Framework("spring", re.compile(r"org\.springframework")),
+                Framework("jaxrs", re.compile(r"\b(jakarta|javax)\.ws\.rs\b"))),
     now="Instant.now().getEpochSecond()",
     now_plus_5_min="Instant.now().getEpochSecond() + 300",
     to_string="String.valueOf({})",

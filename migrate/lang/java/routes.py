@@ -1,10 +1,13 @@
-"""The routes of Spring controllers, read the same way by scan and generate.
+"""The routes of Spring controllers and Jakarta REST (JAX-RS) resources, read the same way by scan and
+generate.
 
 A controller method (in a ``@RestController`` / ``@Controller`` class) is routed by its mapping
 annotation: ``@GetMapping("/zendesk/jwt")``, ``@PostMapping(path = "/x")``, ``@RequestMapping(value
 = "/x", method = RequestMethod.POST)`` (any method without ``method``), under the class's own
-``@RequestMapping("/api")`` prefix.  Generate's spring wiring finds the method and its mapping
-with the same functions and reports the same ``route``.
+``@RequestMapping("/api")`` prefix.  A JAX-RS resource method is routed by its HTTP method
+annotation (``@GET``, ``@POST``...) and its ``@Path`` under the ``@Path`` of its class.  Generate's
+spring and jaxrs wirings find the method and its mapping with the same functions and report the
+same ``route``.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from migrate.extract.treesitter import Doc, string_value, walk
 MAPPINGS = {"GetMapping": "GET", "PostMapping": "POST", "PutMapping": "PUT", "PatchMapping": "PATCH",
             "DeleteMapping": "DELETE", "RequestMapping": None}
 CONTROLLERS = frozenset({"RestController", "Controller"})
+JAXRS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"})  # with @Path on the class
 
 
 def route(method: str, path: str) -> str:
@@ -60,11 +64,16 @@ def _name(doc: Doc, annotation: Node) -> str:
 
 def mapping(doc: Doc, method: Node) -> Node | None:
     """The method's request mapping annotation (@GetMapping...), or None."""
-    return next((a for a in annotations(method) if _name(doc, a) in MAPPINGS), None)
+    return next((a for a in annotations(method) if _name(doc, a) in MAPPINGS or _name(doc, a) in JAXRS), None)
 
 
 def is_controller(doc: Doc, cls: Node) -> bool:
-    return any(_name(doc, a) in CONTROLLERS for a in annotations(cls))
+    """A Spring controller, or a JAX-RS root resource (@Path on the class)."""
+    return any(_name(doc, a) in CONTROLLERS or _name(doc, a) == "Path" for a in annotations(cls))
+
+
+def is_jaxrs(doc: Doc, annotation: Node) -> bool:
+    return _name(doc, annotation) in JAXRS
 
 
 def _element(doc: Doc, annotation: Node, keys: tuple[str, ...]) -> Node | None:
@@ -88,7 +97,12 @@ def _path(doc: Doc, annotation: Node | None) -> str:
 
 
 def mapping_route(doc: Doc, method: Node, cls: Node | None, annotation: Node) -> str:
-    """"GET /api/zendesk/jwt": the mapping's method and path under the class's @RequestMapping."""
+    """"GET /api/zendesk/jwt": the mapping's method and path under the class's @RequestMapping (JAX-RS:
+    the HTTP method annotation, the method's @Path under the class's @Path)."""
+    if is_jaxrs(doc, annotation):
+        own = next((a for a in annotations(method) if _name(doc, a) == "Path"), None)
+        base = next((a for a in annotations(cls) if _name(doc, a) == "Path"), None) if cls is not None else None
+        return route(_name(doc, annotation), _path(doc, base).rstrip("/") + "/" + _path(doc, own).lstrip("/"))
     verb = MAPPINGS[_name(doc, annotation)]
     if verb is None:
         value = _element(doc, annotation, ("method",))

@@ -13,7 +13,7 @@ import re
 
 import tree_sitter as ts
 
-from migrate.extract.treesitter import string_value, walk
+from migrate.extract.treesitter import walk
 from migrate.generate.backends import KEEP_RULE, REBIND_RULE, WireContext, Wiring, WiringError, keep_note, nearest
 from migrate.generate.changes import Edit, SourceFile, apply_edits, with_newlines
 from migrate.generate.plan import BackendPlan, ClaimMapping
@@ -224,7 +224,8 @@ def _locals(j: Parsed, method: ts.Node, before: int, used: str) -> list[ts.Node]
 
 
 _REFUSES = re.compile(r"UNAUTHORIZED|FORBIDDEN|\b40[13]\b|ResponseStatusException|AccessDenied|"
-                      r"AuthenticationException|sendError|sendRedirect|redirect:")
+                      r"AuthenticationException|sendError|sendRedirect|redirect:|NotAuthorizedException|"
+                      r"ForbiddenException")  # the last two: JAX-RS
 _STRING_OR_COMMENT = re.compile(r'//[^\n]*|/\*.*?\*/|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'', re.S)
 _NAME = re.compile(r"(?<![\w.@])([a-z_]\w*)(?!\s*\()")
 

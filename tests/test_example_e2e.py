@@ -175,3 +175,26 @@ def test_scan_of_the_migrated_site_then_of_the_cut_over_site(migrated):
     assert [f for f in result.findings if f.severity in ("error", "warning")] == []
     assert not [v for v in result.inventory.signers if v.purpose == "zendesk"]
     assert "jsonwebtoken" not in (site / "package.json").read_text()
+
+
+def test_a_certified_relying_party_signs_in_through_the_migrated_site(migrated):
+    """panva's openid-client (OpenID Certified RP) against the migrated example: discovery, code +
+    PKCE + nonce + state, the ID token validated by the library, userinfo, and the refusals."""
+    from generated.certified_rp import drive
+
+    _site, port, issuer, secret = migrated
+    base = f"http://127.0.0.1:{port}"
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar), _NoRedirect)
+    form = urllib.parse.urlencode({"email": "ada@example.com", "password": "lovelace"}).encode()
+    with pytest.raises(urllib.error.HTTPError):  # 302 once signed in
+        opener.open(base + "/login", data=form, timeout=5)
+    cookie = "; ".join(f"{c.name}={c.value}" for c in jar)
+    seen = drive(issuer, client_id="genesys-messenger", client_secret=secret, redirect_uri=base + "/",
+                 headers={"Cookie": cookie})
+    assert seen["issuer"] == issuer and seen["authorize_status"] == 302
+    assert seen["claims"]["sub"] == "4217" and seen["claims"]["email"] == "ada@example.com"
+    assert seen["userinfo"]["sub"] == "4217"
+    assert seen["code_reused"] == "invalid_grant" and seen["wrong_verifier"] == "invalid_grant"
+    assert seen["wrong_nonce"] is not None  # the library refuses an ID token for another nonce
+    assert "S256" in seen["discovery"]["code_challenge_methods_supported"]

@@ -13,9 +13,11 @@ is not a literal, or a setting with no equivalent, is a TODO that shows the valu
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from pathlib import Path
 
 from migrate.generate.plan import Plan
+from migrate.model import WidgetCall
 from migrate.widgetapi import lookup
 
 _HEX = re.compile(r"#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})")
@@ -40,6 +42,11 @@ class Setting:
     where: str  # path:line
     todo: str | None = None
     note: str | None = None
+
+    @property
+    def file(self) -> str:
+        """The file it came from, without the line: the line moves once the page is migrated."""
+        return self.where.rsplit(":", 1)[0]
 
     @property
     def source(self) -> str:
@@ -77,13 +84,59 @@ def _pixels(value) -> int | None:
     return int(m.group(1)) if m else None
 
 
+_KEPT_HEAD = "TODO(migrate:ZG107)"
+_KEPT_CODE = re.compile(r"^(\s*)// ?((?:(?:window|self|globalThis)\.)?zESettings\b|(?:var|let|const)\s+zESettings\b|"
+                        r"(?:window\.)?zE\s*\()")
+
+
+def kept_calls(root: str | Path, paths: list[str]) -> list[tuple[str, WidgetCall]]:
+    """The zESettings and locale calls an earlier run commented out (page.py keeps them under a
+    TODO(migrate:ZG107) with their values), read again so that a second run carries the same settings."""
+    from migrate.extract.base import Source
+    from migrate.extract.widgets import extract
+
+    out = []
+    for path in paths:
+        try:
+            text = (Path(root) / path).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+        if _KEPT_HEAD not in text:
+            continue
+        lines = text.split("\n")
+        i = 0
+        while i < len(lines):
+            m = _KEPT_CODE.match(lines[i]) if any(_KEPT_HEAD in x for x in lines[max(0, i - 40):i]) else None
+            if m is None:
+                i += 1
+                continue
+            start, code = i, []
+            while i < len(lines) and re.match(r"^\s*//", lines[i]):
+                code.append(re.sub(r"^\s*// ?", "", lines[i]))
+                i += 1
+            for c in extract(Source.of(path, "javascript", "\n".join(code))).calls:
+                if c.api == "zESettings" or (c.api, c.command) in _LOCALE_CALLS:
+                    out.append((path, replace(c, line=c.line + start)))
+    return out
+
+
 def carried(plan: Plan) -> list[Setting]:
-    """Every widget setting of the plan, carried or a TODO, in page order."""
+    """Every widget setting of the plan, carried or a TODO, in page order; settings an earlier run
+    commented out and Messenger Launcher calls it wrote count too (a second run says the same)."""
     out: list[Setting] = []
     launcher: list[Setting] = []
-    for p in sorted(plan.calls, key=lambda p: (p.path, p.call.line, p.call.column)):
-        c = p.call
-        where = f"{p.path}:{c.line}"
+    inv = plan.inventory
+    calls = [(p.path, p.call) for p in plan.calls]
+    calls += kept_calls(inv.root, sorted({f.path for f in inv.files}))
+    calls += [(w.path, c) for w in inv.widgets for c in w.calls
+              if c.api == "Genesys" and c.command in ("Launcher.show", "Launcher.hide")]
+    for path, c in sorted(calls, key=lambda pc: (pc[0], pc[1].line, pc[1].column)):
+        where = f"{path}:{c.line}"
+        if c.api == "Genesys":
+            launcher.append(Setting("messenger.launcher_button.visibility", "OnDemand", f"Genesys command {c.command}",
+                                    "", where, note="Launcher.show / Launcher.hide act only on a launcher hidden "
+                                    "until business logic shows it"))
+            continue
         raw = c.args[-1] if c.args else ""
         if c.api == "zESettings" and c.command:
             out.append(_zesetting(c.command, raw, where))

@@ -72,7 +72,7 @@ class _Config:
 
     def _src(self, field: str) -> str:
         s = self.by_field[field]
-        return f"{s.key}{' = ' + s.raw if s.raw else ''} ({s.where})"
+        return f"{s.key}{' = ' + s.raw if s.raw else ''} ({s.file})"
 
     def body(self) -> tuple[list[str], list[str]]:
         side, by = self.side, self.by_field
@@ -80,14 +80,15 @@ class _Config:
         ignore: list[str] = ["name"]
         existing = side.existing
         lang = side.default_language
-        lines.append("  name             = var.configuration_name")
         if lang:
-            lines.append(_comment(f"From {self._src('default_language')}: added to the languages the "
+            lines.append(_comment(f"Languages: from {self._src('default_language')}, added to the languages the "
                                   "configuration has.", "  "))
-            lines += [f"  languages        = distinct(concat(var.existing_languages, [{hcl_string(lang)}]))",
+            lines += ["  name             = var.configuration_name",
+                      f"  languages        = distinct(concat(var.existing_languages, [{hcl_string(lang)}]))",
                       f"  default_language = {hcl_string(lang)}"]
         else:
-            lines += ["  languages        = var.existing_languages",
+            lines += ["  name             = var.configuration_name",
+                      "  languages        = var.existing_languages",
                       "  default_language = var.existing_default_language"]
             ignore += ["languages", "default_language"]
         ignore += list(_CONFIG_TOP)
@@ -141,7 +142,7 @@ class _Config:
                 code = (s.field or "").split(".")[1]
                 code = lang or (existing.default_language if existing and existing.default_language else "en-us") \
                     if code == "*" else code
-                lines += [_comment(f"From {s.key} = {s.raw} ({s.where})", "  "),
+                lines += [_comment(f"From {s.key} = {s.raw} ({s.file})", "  "),
                           _comment("custom_i18n_labels {", "  "),
                           _comment(f"  language = {hcl_string(code)}", "  "),
                           _comment("  localized_labels {", "  "),
@@ -152,7 +153,7 @@ class _Config:
         if todos:
             lines += ["", _comment("TODO(migrate:ZG107): Zendesk settings with no equivalent here, with their "
                                    "values:", "  ")]
-            lines += [_comment(f"  {s.key} = {s.raw} ({s.where}): {s.todo}", "  ") for s in todos]
+            lines += [_comment(f"  {s.key} = {s.raw} ({s.file}): {s.todo}", "  ") for s in todos]
 
         if side.authenticated:
             auth = [("enabled", "true"), ("integration_id", "genesyscloud_integration.messenger_oidc.id")]

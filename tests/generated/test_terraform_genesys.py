@@ -1,8 +1,13 @@
-"""The Genesys side as Terraform: rendered HCL is `terraform fmt` clean, matches the golden files,
-names the provider's documented attributes and keeps the client secret out of the files.
+"""The Genesys side as Terraform: it imports the existing configuration and deployment and changes
+only what the migration needs (everything else in ignore_changes), pins the provider, sets the Max
+Refresh Token Lifetime, carries the widget's settings with their Zendesk keys, keeps the client
+secret out of the files, and is `terraform fmt` clean.
 
-`terraform validate` needs the provider downloaded by `terraform init` (registry access), so it is not
-run here; `terraform fmt` parses every file and checks the style rules offline."""
+`terraform validate` needs the provider downloaded by `terraform init` (registry access), so it is
+not run here; `terraform fmt -check` parses every file and checks the style rules offline. Where
+terraform is not installed (Debian has no package), the structural check below still runs: braces
+and brackets balance, and within each run of `name = value` lines the equals signs line up, which
+is what `terraform fmt` enforces."""
 
 import os
 import re
@@ -14,16 +19,19 @@ from conftest import GOLDEN
 
 from migrate.generate import config as cfg
 from migrate.generate.genesys_side import genesys_side
-from migrate.generate.terraform import FILES, change_set, hcl_string, render_files
+from migrate.generate.terraform import FILES, PROVIDER_VERSION, change_set, hcl_string, render_files
+from migrate.genesys.model import Existing
 
 DEPLOYMENT = "5e0a7c43-8f8e-4d11-9a54-1b2c3d4e5f60"
+CONFIGURATION = "c0f1a2b3-2222-4222-8222-000000000003"
 TERRAFORM = shutil.which("terraform")
 
 
 @pytest.fixture
 def files(tmp_path, monkeypatch):
     monkeypatch.setenv("MIGRATE_SECRETS_DIR", "/etc/migrate/shop.example.com")
-    conf = cfg.load(tmp_path, region="eu-west-1", deployment_id=DEPLOYMENT, issuer="https://shop.example.com/oidc")
+    conf = cfg.load(tmp_path, region="eu-west-1", deployment_id=DEPLOYMENT, issuer="https://shop.example.com/oidc",
+                    configuration_id=CONFIGURATION, refresh_lifetime="7d")
     return render_files(conf, genesys_side(conf))
 
 
@@ -32,16 +40,62 @@ def _terraform(*args, cwd):
     return subprocess.run([TERRAFORM, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=60)
 
 
+def fmt_problems(text: str) -> list[str]:
+    """What `terraform fmt` would change, as far as this check sees: unbalanced brackets, indentation
+    that is not two spaces per open block, `=` not aligned within a run of one-line attributes (a
+    blank line, a comment, a block or a multi-line value ends a run)."""
+    problems: list[str] = []
+    depth, balance, run = 0, 0, []
+
+    def flush():
+        if len({col for _, col in run}) > 1:
+            problems.append(f"lines {run[0][0]}-{run[-1][0]}: '=' not aligned")
+        run.clear()
+
+    for n, line in enumerate(text.split("\n"), 1):
+        body = line.strip()
+        if not body or body.startswith("#"):
+            flush()
+            continue
+        want = 2 * (depth - (1 if body[0] in "}])" else 0))
+        if len(line) - len(line.lstrip(" ")) != want:
+            problems.append(f"line {n}: indented {len(line) - len(line.lstrip(' '))}, not {want}")
+        m = re.match(r"^\s*[\w\"().-]+\s*=(?!=)", line)
+        if m and not body.endswith(("{", "[", "(")):
+            run.append((n, m.end()))
+        else:
+            flush()
+        net = sum(body.count(c) for c in "{[(") - sum(body.count(c) for c in "}])")
+        balance += net
+        depth += (net > 0) - (net < 0)  # `jsonencode({` opens one level, as fmt indents it
+    flush()
+    if balance:
+        problems.append(f"unbalanced by {balance}")
+    return problems
+
+
+def _write(files, folder):
+    folder.mkdir(exist_ok=True)
+    for name, text in files.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    return folder
+
+
 @pytest.mark.skipif(TERRAFORM is None, reason="terraform is not installed")
 def test_terraform_fmt_accepts_the_files(files, tmp_path):
-    out = tmp_path / "tf"
-    out.mkdir()
-    for name, text in files.items():
-        (out / name).write_text(text, encoding="utf-8")
+    out = _write(files, tmp_path / "tf")
     r = _terraform("fmt", "-check", "-diff", "-no-color", ".", cwd=out)
     assert r.returncode == 0, r.stdout + r.stderr
     (out / "broken.tf").write_text('resource "x" "y" {\n  a = \n')  # fmt does parse: a syntax error fails
     assert _terraform("fmt", "-check", "-no-color", ".", cwd=out).returncode != 0
+
+
+def test_structural_check_passes_and_can_fail(files):
+    for name in ("main.tf", "variables.tf"):
+        assert fmt_problems(files[name]) == [], name
+    assert fmt_problems('resource "x" "y" {\n  a = 1\n  bb = 2\n}\n')  # not aligned
+    assert fmt_problems('resource "x" "y" {\n   a = 1\n}\n')  # three spaces
+    assert fmt_problems('resource "x" "y" {\n  a = 1\n')  # unbalanced
 
 
 def test_matches_golden(files, update_golden):
@@ -54,17 +108,40 @@ def test_matches_golden(files, update_golden):
         assert files[name] == golden.read_text(encoding="utf-8"), f"{name} differs from {golden}"
 
 
-def test_resources_and_documented_attributes(files):
+def test_existing_configuration_and_deployment_are_imported_and_kept(files):
     main = files["main.tf"]
     for resource in ("genesyscloud_integration_credential", "genesyscloud_integration",
                      "genesyscloud_webdeployments_configuration", "genesyscloud_webdeployments_deployment"):
         assert f'resource "{resource}"' in main
-    assert 'source = "mypurecloud/genesyscloud"' in main and 'aws_region = "eu-west-1"' in main
+    imports = re.findall(r'import \{\n  to = (\S+)\n  id = "([^"]+)"\n\}', main)
+    assert imports == [("genesyscloud_webdeployments_configuration.messenger", CONFIGURATION),
+                       ("genesyscloud_webdeployments_deployment.messenger", DEPLOYMENT)]
+    conf = main[main.index('resource "genesyscloud_webdeployments_configuration"'):]
+    conf = conf[:conf.index("\n}\n")]
+    ignored = re.search(r"ignore_changes = \[(.*?)\n    \]", conf, re.S).group(1).split()
+    ignored = [i.rstrip(",") for i in ignored]
+    # What the migration does not change stays as it is in Genesys.
+    for kept in ("languages", "default_language", "messenger", "position", "cobrowse", "support_center",
+                 "custom_i18n_labels", "journey_events", "video", "name"):
+        assert kept in ignored, kept
+    assert "authentication_settings" not in ignored
+    dep = main[main.index('resource "genesyscloud_webdeployments_deployment"'):]
+    assert 'allowed_domains = distinct(concat(var.existing_allowed_domains, ["shop.example.com"]))' in dep
+    dep_ignored = re.search(r"ignore_changes = \[(.*?)\n    \]", dep, re.S).group(1)
+    for kept in ("name", "flow_id", "description", "allow_all_domains"):
+        assert f"{kept}," in dep_ignored
+    assert "allowed_domains" not in dep_ignored
+    assert "inbound_message_flow_id" not in main + files["variables.tf"]  # the flow it has is kept
+
+
+def test_provider_pinned_and_refresh_lifetime_set(files):
+    main = files["main.tf"]
+    assert f'version = "{PROVIDER_VERSION}"' in main and 'source  = "mypurecloud/genesyscloud"' in main
+    assert re.search(r"maxRefreshTokenLifetime = 604800\n", main)  # --refresh-lifetime 7d
     auth = re.search(r"authentication_settings \{(.*?)\}", main, re.S).group(1)
     assert "enabled        = true" in auth and "integration_id = genesyscloud_integration.messenger_oidc.id" in auth
-    assert 'allowed_domains = ["shop.example.com"]' in main
+    assert "allow_session_upgrade" not in auth  # only when asked
     assert '"https://shop.example.com/oidc/.well-known/openid-configuration"' in main
-    assert f'id = "{DEPLOYMENT}"' in main  # the existing deployment is imported, not a new one made
     assert main.count("unconfirmed") >= 4
 
 
@@ -93,3 +170,23 @@ def test_change_set_inside_and_outside_the_site(files, tmp_path):
     outside.apply()
     again, _ = change_set(site, tmp_path / "ops", files)
     assert again.empty and again.diff() == ""
+
+
+def test_what_was_read_from_the_org_fills_the_defaults(tmp_path, monkeypatch):
+    monkeypatch.setenv("MIGRATE_SECRETS_DIR", str(tmp_path / "s"))
+    conf = cfg.load(tmp_path, region="eu-west-1", deployment_id=DEPLOYMENT, issuer="https://shop.example.com/oidc",
+                    allow_session_upgrade=True)
+    side = genesys_side(conf).with_existing(Existing(
+        DEPLOYMENT, "Shop", False, ("https://shop.example.com", "help.example.com"), CONFIGURATION,
+        "Shop Messenger", ("en-us", "fr"), "en-us"))
+    files = render_files(conf, side)
+    variables = files["variables.tf"]
+    assert 'default     = ["https://shop.example.com", "help.example.com"]' in variables
+    assert 'default     = "Shop"' in variables and 'default     = "Shop Messenger"' in variables
+    assert f'id = "{CONFIGURATION}"' in files["main.tf"]  # the configuration id came from the deployment
+    assert re.search(r"allow_session_upgrade = true", files["main.tf"])
+    assert fmt_problems(files["main.tf"]) == [] and fmt_problems(variables) == []
+    everything = side.with_existing(Existing(DEPLOYMENT, "Shop", True, (), CONFIGURATION))
+    dep = render_files(conf, everything)["main.tf"]
+    dep = dep[dep.index('resource "genesyscloud_webdeployments_deployment"'):]
+    assert "allowed_domains =" not in dep and "allowed_domains," in dep  # all domains allowed: left so

@@ -22,29 +22,30 @@ variable "oidc_credential_key" {
 }
 
 variable "deployment_name" {
-  description = "The current name of Messenger deployment 5e0a7c43-8f8e-4d11-9a54-1b2c3d4e5f60 (Admin > Message > Messenger Deployments)."
+  description = "The deployment's name; kept as it is in Genesys (ignore_changes), any value passes."
   type        = string
-}
-
-variable "inbound_message_flow_id" {
-  description = "Id of the inbound message flow the deployment uses today."
-  type        = string
+  default     = "Messenger deployment (name kept)"
 }
 
 variable "configuration_name" {
-  description = "Name of the Messenger configuration."
+  description = "The configuration's name; kept as it is in Genesys (ignore_changes), any value passes."
   type        = string
-  default     = "Authenticated Messenger"
+  default     = "Messenger configuration (name kept)"
 }
 
-variable "languages" {
-  description = "Languages of the Messenger configuration."
+variable "existing_allowed_domains" {
+  description = "The allowed domains the deployment has today: the site's domains are added to them."
+  type        = list(string)
+}
+
+variable "existing_languages" {
+  description = "The configuration's languages; kept as they are in Genesys (ignore_changes)."
   type        = list(string)
   default     = ["en-us"]
 }
 
-variable "default_language" {
-  description = "Default language of the Messenger configuration."
+variable "existing_default_language" {
+  description = "The configuration's default language; kept as it is in Genesys unless the site's locale sets it."
   type        = string
   default     = "en-us"
 }

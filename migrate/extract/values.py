@@ -158,6 +158,12 @@ class Grammar:
         """Traits a node has by where its name comes from (a config module's export)."""
         return frozenset()
 
+    def unvalued(self, values: Values, a: Assign, node: Node) -> Expr | None:
+        """What a name without a value in this file (``a``, an import) read at ``node`` stands
+        for, when the language can say (Python: ``from app.settings import KEY`` is
+        app.settings.KEY)."""
+        return None
+
     def substitutes(self, node: Node, kind: ExprKind) -> bool:
         """Whether the names inside ``node`` are substituted into its text."""
         return kind not in _LITERALS
@@ -492,6 +498,8 @@ class Values:
                 a = self.lookup(name, node)
                 if a is not None and a.value is not None and g.unwrap(a.value).type not in g.opaque:
                     resolved = self.expr(a.value, extra, drop, depth + 1)
+                elif a is not None and a.value is None:
+                    resolved = g.unvalued(self, a, node)
             elif g.substitutes(node, kind):
                 sub = self.substituted(node, depth)
                 if sub != self.doc.text(node):
@@ -581,6 +589,8 @@ class Values:
         if e is None and g.key_as_expr:
             e = self.expr(cur, depth=depth)
         else:
+            if e is None and (a := self.definition(cur)) is not None and a.value is None:
+                e = g.unvalued(self, a, cur)
             e = self._hop(cur, e, frozenset())
         for n, extra in reversed(hops):
             e = self._hop(n, e, extra)

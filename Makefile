@@ -91,7 +91,7 @@ $(PHP_STAMP): | $(BIN)/python
 # in its skip message.
 MONO_STAMP := $(VENV)/.mono-installed
 MONO_INSTALL := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
-                mono-mcs mono-xsp4 libmono-system-web4.0-cil ca-certificates-mono
+                mono-mcs mono-xsp4 libmono-system-web4.0-cil libmono-system-web-mvc3.0-cil ca-certificates-mono
 
 $(MONO_STAMP): | $(BIN)/python
 	@if ! command -v apt-get >/dev/null 2>&1 || { [ -n "$(SUDO)" ] && ! command -v sudo >/dev/null 2>&1; }; then \
@@ -99,6 +99,20 @@ $(MONO_STAMP): | $(BIN)/python
 	else \
 	  { $(MONO_INSTALL) || { $(SUDO) apt-get update -q && $(MONO_INSTALL); }; } && touch $(MONO_STAMP) \
 	    || echo "installing Debian's Mono failed: the System.Web site test is skipped"; \
+	fi
+
+# Debian's redis-server, for the tests that run several processes of one provider sharing their
+# codes and refresh tokens (tests/generated/redis_server.py starts it on 127.0.0.1 and stops it).
+# Where it cannot be installed those tests are skipped, with the reason in their skip message.
+REDIS_STAMP := $(VENV)/.redis-installed
+REDIS_INSTALL := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends redis-server
+
+$(REDIS_STAMP): | $(BIN)/python
+	@if ! command -v apt-get >/dev/null 2>&1 || { [ -n "$(SUDO)" ] && ! command -v sudo >/dev/null 2>&1; }; then \
+	  echo "Debian's redis-server cannot be installed here: the shared-store tests are skipped"; \
+	else \
+	  { $(REDIS_INSTALL) || { $(SUDO) apt-get update -q && $(REDIS_INSTALL); }; } && touch $(REDIS_STAMP) \
+	    || echo "installing Debian's redis-server failed: the shared-store tests are skipped"; \
 	fi
 
 # The Go and Spring Boot provider tests (tests/generated/test_go_provider_run.py and
@@ -120,7 +134,7 @@ $(GO_STAMP): $(GO_HOST)/go.mod $(GO_HOST)/go.sum migrate/lang/go/frameworks/goht
 $(JAVA_STAMP): $(JAVA_HOST)/pom.xml $(wildcard tests/generated/java/sites/*/pom.xml) | $(STAMP)
 	@$(BIN)/python tests/generated/toolchains.py warm java && touch $(JAVA_STAMP) || true
 
-test: $(STAMP) $(NODE_STAMP) $(CHROMIUM) $(RUBY_STAMP) $(PHP_STAMP) $(GO_STAMP) $(JAVA_STAMP) $(MONO_STAMP)
+test: $(STAMP) $(NODE_STAMP) $(CHROMIUM) $(RUBY_STAMP) $(PHP_STAMP) $(GO_STAMP) $(JAVA_STAMP) $(MONO_STAMP) $(REDIS_STAMP)
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)

@@ -133,13 +133,13 @@ def _controller(ctx: WireContext, page: Page, found: routes.NestRoute, at: int) 
         body += _lines(page, check, None if own_res else res)
     refusing = not guards and not checks and not _global_guard(ctx)
     if refusing:
-        guards = [f"// TODO(migrate:ZG107): the old route had no login check: {REFUSE} refuses everyone until "
-                  "the site's own guard takes its place", f"@UseGuards({REFUSE})"]
+        guards = [(f"// TODO(migrate:ZG107): the old route had no login check: {REFUSE} refuses everyone until "
+                   "the site's own guard takes its place"), f"@UseGuards({REFUSE})"]
     names = ", ".join(p.name for p in context)  # type: ignore[misc]
     body.append(f"return {HANDLER}({req}, {res}, {{ {names} }});" if names else f"return {HANDLER}({req}, {res});")
     claims = _claims(page, ctx.plan, found, at, context)
-    out = [f"// Genesys Cloud Messenger signs visitors in through this OpenID provider at {ctx.config.issuer_path}"
-           f"{' (it replaces the Zendesk token route ' + found.route + ')' if ctx.cutover else ''};",
+    replaces = f" (it replaces the Zendesk token route {found.route})" if ctx.cutover else ""
+    out = [f"// Genesys Cloud Messenger signs visitors in through this OpenID provider at {ctx.config.issuer_path}{replaces};",
            "// Genesys redeems the codes it issues. The app module lists the controller.",
            f"const {HANDLER} = {ADAPTER}({{", f"  claims: {claims},", "});", ""]
     if refusing:
@@ -227,8 +227,8 @@ def _claims(page: Page, plan, found: routes.NestRoute, at: int, context: list[Pa
     read = "\n".join([m.expression.text for m in plan.claims] + code.body)
     if re.search(r"(?<![\w$.])this\b", read) and not code.unbound:
         entries = [b for b in code.body if b not in ("return {", "};")]
-        code.body = [f"// TODO(migrate:{REBIND_RULE}): the claims below read `this` (the controller's services), "
-                     "which the provider's request does not carry;",
+        code.body = [(f"// TODO(migrate:{REBIND_RULE}): the claims below read `this` (the controller's services), "
+                      "which the provider's request does not carry;"),
                      "// look the signed-in user up from the request instead. Until then nobody is signed in.",
                      *[f"//   {e.strip()}" for e in entries], "return null;"]
         code.is_async = False
@@ -331,6 +331,10 @@ def _cut(ctx: WireContext, page: Page, found: routes.NestRoute) -> Wiring:
     text = page.src.text
     first = found.decorators[0] if found.decorators else found.method
     edits = [shared.removal(text, page.offset(first.start_byte), page.offset(found.method.end_byte))]
+    gone = edits[0]
+    if text[gone.end:].lstrip(" \t").startswith("}") and text[:gone.start].endswith("\n\n"):
+        # the last member: the blank line that set it apart from the one before goes too
+        edits[0] = Edit(gone.start - 1 - (text[:gone.start].endswith("\r\n\r\n")), gone.end, "")
     removed = text[edits[0].start:edits[0].end]
     after = apply_edits(text, edits)
     after, modules = shared.unused_imports(after, shared.grammar_of(s.path), removed)

@@ -40,13 +40,18 @@ def wire(ctx: WireContext, why: str) -> Wiring:
     module = posixpath.join(posixpath.dirname(s.path), MODULE)
     lines = src.text.split("\n")
     first = s.span[0] if s.span else s.line
+    fn = _function(page, at)
+    method = fn is not None and fn.type == "method_definition" and fn.start_point[0] + 1 == first
+    if method and routes.method_decorators(fn):  # a class method: its note and claims go above its decorators
+        first = routes.method_decorators(fn)[0].start_point[0] + 1
     out = Wiring(route=routes.of(s.path, page.scripts[0], at) or s.route)
     out.todo = f"{s.path}:{first}: {why}"
     if first > 1 and is_note(lines[first - 2], MOUNT_RULE):  # an earlier run wrote it
         out.todo = f"{s.path}:{first - 1}: {why}"
         return out
-    fn = _function(page, at)
     claims = _claims(page, plan, fn, at, typescript)
+    if method:  # a method of the class beside the signing one (a function declaration cannot be there)
+        claims[0] = re.sub(r"^(async )?function ", r"\1", claims[0])
     indent = re.match(r"[ \t]*", lines[first - 1]).group()  # type: ignore[union-attr]
     above = first  # the claims go above the comment block describing the piece
     while above > 1 and lines[above - 2].strip().startswith(("//", "/*", "*")):
@@ -58,7 +63,8 @@ def wire(ctx: WireContext, why: str) -> Wiring:
     note = f"{indent}// {mount_note('./' + MODULE, config, why)}{nl}"
     start = sum(len(line) + 1 for line in lines[:above - 1])
     piece = sum(len(line) + 1 for line in lines[:first - 1])
-    out.files[s.path] = apply_edits(src.text, [Edit(start, start, text), Edit(piece, piece, note)])
+    edits = [Edit(start, start, text + note)] if start == piece else [Edit(start, start, text), Edit(piece, piece, note)]
+    out.files[s.path] = apply_edits(src.text, edits)
     note_line = first + len(block)
     out.todo = f"{s.path}:{note_line}: {why}"
     out.why(s.path, f"line {note_line}: the OpenID provider is not mounted ({why}): mount {MODULE} at "
@@ -85,7 +91,7 @@ def _claims(page: Page, plan, fn, at: int, typescript: bool) -> list[str]:
     name = shared.param_name(page, ps[0]) if ps else None
     if fn is not None and (not ps or (name and _REQUEST.match(name)) or name is None):
         code = shared.claims_code(page, plan, fn, at, default_param="req: any" if typescript else "req")
-        param = code.param
+        param = _undecorated(page, ps[0]) if ps else code.param
         body = code.body
         if code.is_async:
             return [f"async function {CLAIMS}({param}) {{", *[f"  {b}" for b in body], "}"]
@@ -105,3 +111,11 @@ def _claims(page: Page, plan, fn, at: int, typescript: bool) -> list[str]:
         lines = ["return {", *entries, "};"]
     is_async = any(re.search(r"\bawait\b", b) for b in lines)
     return [f"{'async ' if is_async else ''}function {CLAIMS}({param}) {{", *[f"  {b}" for b in lines], "}"]
+
+
+def _undecorated(page: Page, p) -> str:
+    """A parameter as written without its decorators (`@Req() req: Request` -> `req: Request`)."""
+    rest = [c for c in p.children if c.type != "decorator"]
+    if not rest or len(rest) == len(p.children):
+        return page.text(p)
+    return page.src.text[page.offset(rest[0].start_byte):page.offset(p.end_byte)]

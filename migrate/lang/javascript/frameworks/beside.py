@@ -160,7 +160,8 @@ def provider_files(ctx: WireContext, out: Wiring, path: str, nl: str) -> None:
     module = posixpath.join(folder, MODULE)
     out.new_files[module] = with_newlines(render("node/oidc-provider-web.cjs.j2", issuer_path=ctx.config.issuer_path), nl)
     out.why(module, "new: the OpenID provider (discovery, JWKS, authorize, token, userinfo; RS256, PKCE, nonce) "
-                    "with adapters for Node http, Koa, Fastify, Next.js API routes, Lambda and Workers [templates/node]")
+                    "with adapters for Node http, Koa, Fastify, hapi, NestJS, Next.js API routes, Lambda and Workers "
+                    "[templates/node]")
     if typescript(path):
         types = posixpath.join(folder, TYPES)
         out.new_files[types] = with_newlines(render("node/oidc-provider-web.d.cts.j2"), nl)

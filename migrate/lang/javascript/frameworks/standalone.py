@@ -1,9 +1,9 @@
 """A JavaScript/TypeScript signer whose server generate cannot wire (a plain Node http handler, a
 framework it does not know, signing in a helper outside any route): the provider module is written
 next to the signer (templates/node/oidc-provider-web.cjs.j2, with adapters for Node http, Koa,
-Fastify, Next.js API routes and Lambda), the claims function goes right above the signing code (so
-the names its expressions read stay in scope), and a ZG221 note says where to mount it. No code
-is removed."""
+Fastify, hapi, NestJS, Next.js API routes and Lambda), the claims function goes right above the
+signing code (so the names its expressions read stay in scope; a method of the class beside a
+signing method), and a ZG221 note says where to mount it. No code is removed."""
 
 from __future__ import annotations
 
@@ -72,7 +72,8 @@ def wire(ctx: WireContext, why: str) -> Wiring:
                     f"it carries the old claims [{plan.view.profile}.yaml]")
     out.new_files[module] = with_newlines(render("node/oidc-provider-web.cjs.j2", issuer_path=config.issuer_path), nl)
     out.why(module, "new: the OpenID provider (discovery, JWKS, authorize, token, userinfo; RS256, PKCE, nonce) "
-                    "with adapters for Node http, Koa, Fastify, Next.js API routes and Lambda [templates/node]")
+                    "with adapters for Node http, Koa, Fastify, hapi, NestJS, Next.js API routes and Lambda "
+                    "[templates/node]")
     shared.add_jose(ctx, out, posixpath.dirname(s.path))
     return out
 

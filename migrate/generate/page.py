@@ -199,8 +199,51 @@ def _line(page: Page, byte: int) -> int:
     return page.src.data.count(b"\n", 0, byte) + 1
 
 
-def loader_change(page: Page, loader: Loader, config: Config) -> Change | None:
-    """The Zendesk loader, in whatever form it is written, as the Messenger snippet in that form."""
+# --- sign-out paths ---------------------------------------------------------------------------
+
+_SIGN_OUT = re.compile(r"^/?(?:[\w.-]+/)*(?:log[-_]?out|sign[-_]?out|log[-_]?off|sign[-_]?off)/?$", re.I)
+_QUOTED = re.compile(r"""["'`](/?[\w./-]{3,80})["'`]""")
+_CODE_SUFFIXES = (".js", ".mjs", ".cjs", ".ts", ".tsx", ".jsx", ".py", ".rb", ".php", ".go", ".java", ".kt", ".cs",
+                  ".html", ".htm", ".erb", ".ejs", ".hbs", ".handlebars", ".jinja", ".j2", ".twig", ".vue", ".svelte",
+                  ".cshtml", ".jsp", ".pug", ".yaml", ".yml", ".xml", ".config")
+_SKIP_DIRS = {"node_modules", ".git", "vendor", "dist", "build", ".venv", "venv", "__pycache__", "target", "bin", "obj"}
+
+
+def signout_paths(root: str) -> dict[str, list[str]]:
+    """The site's sign-out URL paths (routes, links, form actions, redirects naming /logout,
+    /users/sign_out, /account/signout...) -> where each was seen (path:line)."""
+    import os
+    from pathlib import Path
+
+    found: dict[str, list[str]] = {}
+    base = Path(root)
+    for folder, dirs, files in os.walk(base):
+        dirs[:] = sorted(d for d in dirs if d not in _SKIP_DIRS and not d.startswith("."))
+        for name in sorted(files):
+            if not name.endswith(_CODE_SUFFIXES):
+                continue
+            path = Path(folder) / name
+            try:
+                if path.stat().st_size > 512_000:
+                    continue
+                text = path.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError):
+                continue
+            for m in _QUOTED.finditer(text):
+                value = m.group(1)
+                if "/" not in value or not _SIGN_OUT.match(value):
+                    continue
+                url = "/" + value.strip("/")
+                rel = path.relative_to(base).as_posix()
+                found.setdefault(url, []).append(f"{rel}:{text.count(chr(10), 0, m.start()) + 1}")
+    return found
+
+
+def loader_change(page: Page, loader: Loader, config: Config,
+                  signout: dict[str, list[str]] | None = None) -> Change | None:
+    """The Zendesk loader, in whatever form it is written, as the Messenger snippet in that form;
+    with `signout` (an authenticated site's sign-out paths), the hook that logs Messenger out
+    first follows a snippet element."""
     at = page.byte_at(loader.line, loader.column)
     where = f"({config.region.aws}, {config.region.env}) [regions.yaml]"
     label = f"line {loader.line}: the Zendesk loader"
@@ -213,8 +256,14 @@ def loader_change(page: Page, loader: Loader, config: Config) -> Change | None:
             body = next((c for c in node.named_children if c.type == "raw_text"), None)
             if body is not None and at >= body.start_byte:
                 break  # the loader is built by the script's code
-            return Change(_element_edits(page, node, config), loader.line,
-                          line + f"Zendesk loader -> Genesys Messenger snippet {where}", label, swallows)
+            said = line + f"Zendesk loader -> Genesys Messenger snippet {where}"
+            if signout:
+                seen = "; ".join(f"{url} ({', '.join(at[:2])}{', ...' if len(at) > 2 else ''})"
+                                 for url, at in sorted(signout.items()))
+                said += (f"; sign-out links and forms to {seen} call Auth.logout first: Messenger keeps its "
+                         "tokens in localStorage until then [templates/page/signout-hook.html.j2]")
+            return Change(_element_edits(page, node, config, sorted(signout or ())), loader.line, said, label,
+                          swallows)
     string = _string_at(page, at)
     if string is None:
         return None
@@ -238,8 +287,10 @@ def loader_change(page: Page, loader: Loader, config: Config) -> Change | None:
                   f"and configuration set just before it {where}", label, swallows) if edits else None
 
 
-def _element_edits(page: Page, node: ts.Node, config: Config) -> list[Edit]:
+def _element_edits(page: Page, node: ts.Node, config: Config, signout: list[str] | None = None) -> list[Edit]:
     snippet = render("page/messenger-snippet.html.j2", **_bootstrap(config))
+    if signout:
+        snippet = snippet.rstrip("\n") + "\n" + render("page/signout-hook.html.j2", paths=signout)
     edits = [page.edit(node, _indented(snippet, page.indent(node)))]
     # The "Start/End of Zendesk Widget script" comments around it go too.
     start, end = page.offset(node.start_byte), page.offset(node.end_byte)
@@ -628,11 +679,17 @@ def page_changes(plan: Plan, source: Callable[[str], SourceFile], config: Config
     calls: dict[str, list[CallPlan]] = defaultdict(list)
     for p in plan.calls:
         calls[p.path].append(p)
+    signout: dict[str, list[str]] = {}
+    if config.issuer is not None and plan.loaders:
+        from migrate.generate.genesys_side import sign_in_sites
+
+        if sign_in_sites(plan):  # an anonymous Messenger has no session to end
+            signout = signout_paths(plan.inventory.root)
     for path in sorted(set(loaders) | set(calls)):
         page = Page.parse(source(path))
         changes: list[Change] = []
         for loader in loaders.get(path, ()):
-            found = loader_change(page, loader, config)
+            found = loader_change(page, loader, config, signout)
             if found is not None:
                 changes.append(found)
             else:

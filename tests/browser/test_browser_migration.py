@@ -148,7 +148,7 @@ def test_migrated_page_signs_the_visitor_in_to_messenger(migrated, tmp_path):
         stub = page["stub"]
         assert stub["config"] == {"environment": "prod-euw1", "deploymentId": DEPLOYMENT_ID}
         assert stub["registered"] == ["AuthProvider"]
-        assert stub["commands"] == ["getAuthCode", "reAuthenticate"]
+        assert stub["commands"] == ["getAuthCode", "signIn", "reAuthenticate"]
         assert stub["ready"] == 1
 
     # Signed out, Messenger stays anonymous.

@@ -166,7 +166,7 @@ def test_guarded_code_runs_once_genesys_is_there(guarded_site, tmp_path):
     record = run_script(tmp_path, chat, [["Messenger.closed", None]],
                         "if (chatAvailable()) openChat();")
     assert record["plugins"] == ["AuthProvider"]
-    assert record["commands"] == ["getAuthCode", "reAuthenticate"]
+    assert record["commands"] == ["getAuthCode", "signIn", "reAuthenticate"]
     assert record["calls"].count(["command", "Messenger.open"]) == 2
     assert ["subscribe", "Messenger.closed"] in record["calls"]
     assert record["elements"]["chat"]["hidden"] is True

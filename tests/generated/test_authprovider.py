@@ -65,7 +65,7 @@ def run_plugin(plugin: Path, **options) -> dict:
 def test_resolved_code_is_redeemed_as_genesys_would(tmp_path, host, http):
     record = run_plugin(render_plugin(tmp_path, host), calls=2, session="alice")
     assert record["registered"] == [["registerPlugin", "AuthProvider"]]
-    assert record["commands"] == ["getAuthCode", "reAuthenticate"]
+    assert record["commands"] == ["getAuthCode", "signIn", "reAuthenticate"]
     assert record["ready"] == 1
 
     first, second = (r["resolved"] for r in record["results"])

@@ -19,6 +19,28 @@ class StaleFile(RuntimeError):
     """A file changed between the diff and --apply: nothing was written."""
 
 
+class UnsafeTarget(StaleFile):
+    """A change would write outside the project or through a symbolic link: nothing was written."""
+
+
+def safe_target(root: Path, rel: str) -> Path:
+    """The file ``rel`` names inside ``root``, refusing a path that leaves the project (absolute,
+    ``..``) or passes through a symbolic link (a link could point anywhere, and replacing a linked
+    file with a regular one would silently unlink it)."""
+    parts = rel.split("/")
+    if not rel or rel.startswith("/") or "\\" in rel or any(p in ("", ".", "..") for p in parts):
+        raise UnsafeTarget(f"refusing to write {rel!r}: not a plain path inside the project")
+    base = root.resolve()
+    here = base
+    for part in parts:
+        here = here / part
+        if here.is_symlink():
+            raise UnsafeTarget(f"refusing to write {rel}: {here.relative_to(base)} is a symbolic link")
+    if not here.resolve().is_relative_to(base):
+        raise UnsafeTarget(f"refusing to write {rel}: it resolves outside the project")
+    return here
+
+
 @dataclass(frozen=True)
 class SourceFile:
     path: str  # relative, forward slashes
@@ -99,9 +121,10 @@ class ChangeSet:
         return "".join(_diff(c) for c in sorted(self.changes, key=lambda c: c.path))
 
     def apply(self) -> list[str]:
-        """Write every change, or nothing when any file changed since it was read."""
+        """Write every change, or nothing: nothing when any file changed since it was read or a
+        target is unsafe; and when a write fails half-way, the files already written are put back."""
         for c in self.changes:
-            target = self.root / c.path
+            target = safe_target(self.root, c.path)
             if c.new:
                 if target.exists():
                     raise StaleFile(f"{c.path} appeared since the diff was made; run generate again")
@@ -112,16 +135,29 @@ class ChangeSet:
                     raise StaleFile(f"{c.path} cannot be read any more ({exc.strerror})") from None
                 if now != c.before:
                     raise StaleFile(f"{c.path} changed since the diff was made; run generate again and review")
-        written = []
-        for c in self.changes:
-            if not c.changed:
-                continue
-            if c.after is None:
-                (self.root / c.path).unlink()
+        written: list[FileChange] = []
+        try:
+            for c in self.changes:
+                if not c.changed:
+                    continue
+                if c.after is None:
+                    (self.root / c.path).unlink()
+                else:
+                    _atomic_write(self.root / c.path, c.after, bom=bool(c.before and c.before.bom))
+                written.append(c)
+        except OSError as exc:
+            self._put_back(written)
+            raise StaleFile(f"{c.path} cannot be written ({exc.strerror}); the {len(written)} file(s) "
+                            "written before it were put back") from None
+        return [c.path for c in written]
+
+    def _put_back(self, written: list[FileChange]) -> None:
+        for c in reversed(written):
+            target = self.root / c.path
+            if c.before is None:
+                target.unlink(missing_ok=True)
             else:
-                _atomic_write(self.root / c.path, c.after, bom=bool(c.before and c.before.bom))
-            written.append(c.path)
-        return written
+                _atomic_write(target, c.before.text, bom=c.before.bom)
 
 
 def _atomic_write(target: Path, text: str, bom: bool) -> None:

@@ -4,7 +4,8 @@ the provider is a hapi plugin registered on the server beside the kept route, /a
 the route's own auth; the relying party signs alice in through it (code + PKCE + nonce, the ID
 token verified by the served JWKS) while the Zendesk route still answers. After --cutover the
 route's element of the array, its import and jsonwebtoken are gone, and the provider still signs
-alice in."""
+alice in. A second shop (sites/hapi-checks) builds its server at the top of the file and checks the
+login inside the handler: the provider's routes carry that check as /authorize's guard."""
 
 from __future__ import annotations
 
@@ -67,3 +68,29 @@ def test_hapi_cutover_removes_the_route_and_the_provider_still_signs_in(hapi, si
         claims, _ = signs_alice_in(http, origin, key)
         assert claims["sub"] == "42"
         assert http.get(f"{origin}/zendesk/jwt", headers={"Cookie": "session=alice"}).status_code == 404
+
+
+# --- a server built at the top of the file, its login check inside the handler ----------------------
+
+@pytest.fixture(scope="module")
+def checks(tmp_path_factory):
+    mp = pytest.MonkeyPatch()
+    try:
+        yield migrate("hapi-checks", tmp_path_factory.mktemp("hapi-checks"), mp)
+    finally:
+        mp.undo()
+
+
+def test_the_handlers_login_check_guards_authorize(checks, signing_key):  # noqa: F811
+    server = (checks.default / "server.js").read_text()
+    assert "server.route(createHapiRoutes({\n  auth: { mode: 'try', strategy: 'session' },\n" \
+           "  guard: async (request, h) => {  // the old route's login check\n" \
+           "    const { customer } = request.auth.credentials;\n    if (!customer) {\n" in server
+    key, key_file = signing_key
+    with serve(checks.default, ["server.js"], key_file) as origin, httpx.Client(timeout=10) as http:
+        claims, _ = signs_alice_in(http, origin, key)
+        assert claims["sub"] == "42" and claims["email"] == ALICE["email"]
+        nobody = authorize(http, Host(origin, f"{origin}/oidc", key), session=None)
+        assert nobody.response.status_code == 401 and nobody.response.headers["x-guard"] == "refused"
+        assert http.get(f"{origin}/zendesk/jwt", headers={"Cookie": "session=alice"}).status_code == 200
+    assert "/zendesk/jwt" not in (checks.cut / "server.js").read_text()

@@ -100,7 +100,7 @@ _LIBRARIES: tuple[tuple[str, re.Pattern[str], str], ...] = tuple(
 _SOCIALITE = re.compile(r"Socialite::driver\(\s*['\"]([\w-]+)['\"]|socialiteproviders/([\w-]+)")
 _SPRING = re.compile(r"spring\.security\.oauth2\.client\.(?:provider|registration)\.([\w-]+)\.([\w-]+)"
                      r"(?:\s*[=:]\s*(\S+))?")
-_SPRING_YAML = re.compile(r"^(\s*)(provider|registration):\s*$", re.M)
+_SPRING_YAML = re.compile(r"^(\s*)(provider|registration):\s*$", re.MULTILINE)
 _ALIASES = {"okta": "okta", "azure": "entra", "azuread": "entra", "azure-ad": "entra", "microsoft": "entra",
             "entra": "entra", "auth0": "auth0", "keycloak": "keycloak", "cognito": "cognito", "google": "google",
             "oidc": "oidc", "openid": "oidc"}
@@ -129,9 +129,9 @@ _URLS = tuple((kind, re.compile(rx)) for kind, rx in (
     ("google", r"https://accounts\.google\.com\b"),
 ))
 
-_SECRET_NAME = re.compile(r"SECRET|PASSWORD|PASSWD|PRIVATE|TOKEN|(?<!CLOAK)_KEY\b|API_KEY|secret|password", re.I)
+_SECRET_NAME = re.compile(r"SECRET|PASSWORD|PASSWD|PRIVATE|TOKEN|(?<!CLOAK)_KEY\b|API_KEY|secret|password", re.IGNORECASE)
 _ASSIGN = re.compile(r"""^\s*(?:export\s+)?["']?([A-Za-z_][\w.-]*)["']?\s*[=:]\s*["']?([^"'\s#,]*)""")
-_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
+_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.IGNORECASE)
 _HOST = re.compile(r"^(?:https?://)?([\w-]+(?:\.[\w-]+)+)(/[\w./-]*)?$")
 
 
@@ -254,7 +254,7 @@ def _spring_yaml(rel: str, text: str) -> list[tuple[str, Evidence, str | None]]:
     out = []
     for m in _SPRING_YAML.finditer(text):
         indent = len(m.group(1))
-        for child in re.finditer(r"^( +)([\w-]+):\s*$", text[m.end():], re.M):
+        for child in re.finditer(r"^( +)([\w-]+):\s*$", text[m.end():], re.MULTILINE):
             if len(child.group(1)) <= indent:
                 break
             if len(child.group(1)) != indent + 2 and len(child.group(1)) != indent + 4:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -32,7 +32,7 @@ UNSET_CLIENT_ID = "SET-THE-IDP-CLIENT-ID"
 GRANT_TYPES = ("authorization_code", "refresh_token")
 # What Genesys reads from the ID token (help.mypurecloud.com, authenticated web messaging attributes).
 GENESYS_CLAIMS = ("sub", "email", "name")
-_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
+_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -448,8 +448,8 @@ def terraform_files(config, side) -> dict[str, str]:
     files["main.tf"] = main
     if "var.oidc_client_secret" not in "".join(files.values()).replace('variable "oidc_client_secret"', ""):
         files["variables.tf"] = re.sub(r'variable "oidc_client_secret" \{.*?\n\}\n\n?', "",
-                                       files.get("variables.tf", ""), flags=re.S)
-        files["README.md"] = re.sub(r"^\| `oidc_client_secret` \|.*\n", "", files.get("README.md", ""), flags=re.M)
+                                       files.get("variables.tf", ""), flags=re.DOTALL)
+        files["README.md"] = re.sub(r"^\| `oidc_client_secret` \|.*\n", "", files.get("README.md", ""), flags=re.MULTILINE)
     files["README.md"] = files.get("README.md", "") + render(
         "idp/README.md.j2", idp_name=d.name, resource=d.resource, ref=ref, kind=d.kind,
         client_unset=d.client_id_unset, unset=UNSET_CLIENT_ID)
@@ -489,7 +489,7 @@ def zendesk_claims(plan) -> set[str]:
     return {name for b in plan.backends for name in b.signer.claims}
 
 
-__all__ = ["KINDS", "IDPS", "settle", "plugin", "keep_route", "genesys_side", "terraform_files", "proposal"]
+__all__ = ["IDPS", "KINDS", "genesys_side", "keep_route", "plugin", "proposal", "settle", "terraform_files"]
 
 
 def default_client_id(kind: str) -> str:

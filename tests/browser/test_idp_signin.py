@@ -21,7 +21,14 @@ from pathlib import Path
 
 import jwt
 import pytest
-from test_browser_migration import CHROMIUM, DEPLOYMENT_ID, HERE, NODE_MODULES, _free_port, pytestmark  # noqa: F401
+from test_browser_migration import (
+    CHROMIUM,
+    DEPLOYMENT_ID,
+    HERE,
+    NODE_MODULES,
+    _free_port,
+    pytestmark,
+)
 from typer.testing import CliRunner
 
 from migrate.cli import app
@@ -85,7 +92,7 @@ def _handler(site: Path):
 
 
 def _get(url: str) -> dict:
-    with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 (loopback)
+    with urllib.request.urlopen(url, timeout=5) as response:
         return json.loads(response.read())
 
 
@@ -96,7 +103,7 @@ def _redeem(discovery: dict, client_id: str, secret: str, code: str, redirect_ur
                                    "code_verifier": verifier}).encode()
     request = urllib.request.Request(discovery["token_endpoint"], data=body, method="POST", headers={
         "Authorization": "Basic " + basic.decode(), "Content-Type": "application/x-www-form-urlencoded"})
-    with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310 (loopback)
+    with urllib.request.urlopen(request, timeout=5) as response:
         return json.loads(response.read())
 
 

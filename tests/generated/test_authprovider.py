@@ -171,3 +171,57 @@ def test_messenger_snippet_loads_the_regional_bootstrap(tmp_path):
     assert result["appended"] == [{"tag": "script", "async": 1, "charset": "utf-8",
                                    "src": "https://apps.mypurecloud.ie/genesys-bootstrap/genesys.min.js"}]
     assert result["queue"] == [["command", "Messenger.open"]]  # calls before the bootstrap loads are kept
+
+
+# --- session upgrade: the signIn command -----------------------------------------------------------
+
+SIGNIN_RUNNER = r"""
+'use strict';
+const fs = require('fs');
+const vm = require('vm');
+const [pluginFile, session] = process.argv.slice(1);
+const realFetch = globalThis.fetch;
+globalThis.fetch = async (url, init = {}) => {
+  const headers = new Headers(init.headers || {});
+  if (session) headers.set('Cookie', `session=${session}`);
+  return realFetch(url, { ...init, headers, signal: AbortSignal.timeout(5000) });
+};
+const navigation = [];
+globalThis.window = globalThis;
+Object.defineProperty(globalThis, 'location', {
+  value: { assign: (url) => navigation.push({ assign: url }), reload: () => navigation.push({ reload: true }) },
+});
+const record = { published: [], navigation };
+let commands = {};
+globalThis.Genesys = (verb, name, factory) => factory({
+  registerCommand: (command, handler) => { commands[command] = handler; },
+  publish: (event, data) => record.published.push([event, data]),
+  subscribe: () => {},
+  ready: () => {},
+});
+setTimeout(() => { process.stderr.write('timed out\n'); process.exit(2); }, 10000).unref();
+vm.runInThisContext(fs.readFileSync(pluginFile, 'utf8'), { filename: pluginFile });
+commands.signIn({
+  resolve: () => { record.outcome = 'resolved'; done(); },
+  reject: (error) => { record.outcome = 'rejected:' + error.code; done(); },
+});
+function done() { setTimeout(() => process.stdout.write(JSON.stringify(record)), 10); }
+"""
+
+
+@pytest.mark.parametrize("session, outcome, event, navigation", [
+    ("alice", "resolved", "signedIn", []),
+    (None, "rejected:login_required", "signInFailed", [{"assign": LOGIN_URL}]),
+])
+def test_sign_in_for_a_session_upgrade(tmp_path, host, session, outcome, event, navigation):
+    """MessagingService.stepUpConversation calls AuthProvider.signIn: signed in to the site, the
+    plugin says signedIn (Messenger then asks getAuthCode); not signed in, signInFailed and the
+    site's login."""
+    plugin = render_plugin(tmp_path, host)
+    done = subprocess.run([NODE, "-e", SIGNIN_RUNNER, str(plugin), session or ""], capture_output=True, text=True,
+                          timeout=20)
+    assert done.returncode == 0, done.stderr
+    record = json.loads(done.stdout)
+    assert record["outcome"] == outcome
+    assert [e for e, _ in record["published"]] == [event]
+    assert record["navigation"] == navigation

@@ -94,6 +94,10 @@ def test_shipped_rules_cover_the_three_profiles():
     ("profile: zendesk-messaging\nclaims:\n  ? [a]\n  : {to: sub}\n", ":3: claims"),
     ("profile: zendesk-messaging\nclaims:\n  email: {drop: [x]}\n", ":3: claims.email.drop"),
     ("profile: [x]\n", ":1: profile"),
+    # a claim name is written into code: no quotes, newlines or escapes can reach it
+    ("profile: zendesk-messaging\nclaims:\n  plan: {to: \"a'b\"}\n", ":3: claims.plan.to"),
+    ("profile: zendesk-messaging\nclaims:\n  plan: {to: \"x\\ny\"}\n", ":3: claims.plan.to"),
+    ("profile: zendesk-messaging\nclaims:\n  plan: {to: [sub, \"`rm`\"]}\n", ":3: claims.plan.to"),
 ])
 def test_invalid_mapping_names_file_line_and_key(tmp_path, body, where):
     f = tmp_path / "m.yaml"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -9,6 +10,9 @@ from migrate.data import data_dir
 
 TRANSFORMS = ("string", "boolean", "number")
 _KEYS = {"to", "transform", "drop"}
+# ID-token claim names generate writes into code: plain names, or namespaced ones (a URL without
+# quotes, spaces or escapes), so that no language's string literal can be broken out of.
+CLAIM_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.:/-]{0,127}")
 
 
 class MappingError(ValueError):
@@ -77,6 +81,10 @@ def _rules(path: Path, section, where: str) -> dict[str, ClaimRule]:
                 targets = (to.value,)
             if not all(t and isinstance(t, str) for t in targets):
                 raise _fail(path, to, f"{key}.to", "must name a claim")
+            bad = next((t for t in targets if not CLAIM_NAME.fullmatch(t)), None)
+            if bad is not None:  # the name is written into generated code in every language
+                raise _fail(path, to, f"{key}.to", f"{bad!r} is not a claim name (letters, digits and _ . : / - "
+                                                   "only, starting with a letter or _, at most 128)")
         transform = fields["transform"].value if "transform" in fields else None
         if transform is not None and transform not in TRANSFORMS:
             raise _fail(path, fields["transform"], f"{key}.transform",

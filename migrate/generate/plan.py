@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from migrate import lang
 from migrate.generate.config import Config
-from migrate.generate.mapping import Profile
+from migrate.generate.mapping import CLAIM_NAME, Profile
 from migrate.inventory import Inventory, SignerView
 from migrate.model import Expr, Loader, Signer, WidgetCall
 from migrate.widgetapi import lookup
@@ -89,7 +89,10 @@ def map_claims(signer: Signer, profile: Profile) -> tuple[tuple[ClaimMapping, ..
             todos.append(Todo("ZG107", f"the payload spreads `{expr.text}`: map the claims it holds by hand"))
             continue
         rule = profile.claim(name)
-        if rule is None:
+        if rule is None and not CLAIM_NAME.fullmatch(name):
+            # Kept claims are written into code by name: one that is not a plain name is not carried.
+            todos.append(Todo("ZG107", f"claim {name[:40]!r} is not a plain claim name; map it by hand"))
+        elif rule is None:
             mapped.setdefault(name, ClaimMapping(name, name, expr, None, "kept: no rule"))
             todos.append(Todo("ZG107", f"claim {name!r} has no Genesys use (Messenger reads sub, name, email); "
                                        "kept in the ID token"))

@@ -207,3 +207,16 @@ def test_a_deleted_file_is_a_diff_git_applies_and_apply_removes_it(tmp_path):
     assert check.returncode == 0, check.stderr.decode()
     assert change.apply() == ["zendesk-jwt.php"]
     assert not (tmp_path / "zendesk-jwt.php").exists() and (tmp_path / "keep.php").exists()
+
+
+def test_a_claim_whose_name_is_not_plain_is_not_written_into_code(tmp_path, monkeypatch):
+    monkeypatch.setenv("MIGRATE_SECRETS_DIR", str(tmp_path / "secrets"))
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "server.js").write_text(KEPT.format(note="the token route").replace(
+        "scope: 'user',", "scope: 'user', 'x\\'); require(\"fs\"); (\\'': 1,"))
+    result = generate(site, _config(site))
+    (backend,) = result.plan.backends
+    assert not [m for m in backend.claims if "require" in m.target]
+    assert any(t.rule == "ZG107" and "not a plain claim name" in t.text for t in backend.todos)
+    assert all('require("fs")' not in (c.after or "") for c in result.changes.changes if c.path != "server.js")

@@ -8,70 +8,23 @@ from dataclasses import dataclass, field
 from tree_sitter import Node
 
 from migrate.extract.base import runs_in_browser
-from migrate.extract.signer import Draft, build
-from migrate.extract.treesitter import ancestors, piece_lines, string_value, walk
-from migrate.lang.javascript import ROUTE_METHODS
-from migrate.lang.javascript.scope import FUNCTIONS, args_of, enclosing, inside, parameters, unwrap
+from migrate.extract.signer import Draft
+from migrate.extract.treesitter import piece_lines, walk
+from migrate.lang.javascript.scope import (
+    FUNCTIONS,
+    JsGrammar,
+    args_of,
+    enclosing,
+    function_name,
+    inside,
+    parameters,
+    unwrap,
+)
 from migrate.lang.javascript.values import JsFile
 from migrate.model import Expr, Signer
 
-_ROUTE_METHODS = ROUTE_METHODS
 _JSON_METHODS = frozenset({"json", "jsonp"})
 _TEXT_METHODS = frozenset({"send", "end", "text", "write", "html", "body"})
-
-
-def _route(f: JsFile, fn: Node) -> str | None:
-    """``app.get('/zendesk/jwt', auth, (req, res) => ...)`` -> '/zendesk/jwt' (also through
-    one wrapper such as ``asyncHandler(async (req, res) => ...)``)."""
-    node = fn
-    for _ in range(2):
-        args = node.parent
-        if args is None or args.type != "arguments" or args.parent is None:
-            return None
-        call = args.parent
-        callee = call.child_by_field_name("function")
-        if callee is not None and callee.type == "member_expression" and \
-                f.text(callee.child_by_field_name("property")) in _ROUTE_METHODS:
-            first = args_of(call)
-            return string_value(f.doc, first[0]) if first and first[0].type == "string" else None
-        node = call
-    return None
-
-
-def _name_of(f: JsFile, fn: Node) -> str | None:
-    name = fn.child_by_field_name("name")
-    if name is not None:
-        return f.text(name)
-    parent = fn.parent
-    while parent is not None and parent.type == "parenthesized_expression":
-        parent = parent.parent
-    if parent is None:
-        return None
-    if parent.type == "variable_declarator":
-        return f.text(parent.child_by_field_name("name"))
-    if parent.type == "pair":
-        return f.text(parent.child_by_field_name("key")).strip("'\"")
-    if parent.type == "assignment_expression":
-        return f.text(parent.child_by_field_name("left"))
-    if parent.type in ("public_field_definition", "field_definition"):
-        return f.text(parent.child_by_field_name("name") or parent.child_by_field_name("property"))
-    return _route(f, fn)
-
-
-def function_name(f: JsFile, node: Node) -> str | None:
-    """The nearest enclosing function, method or route that has a name."""
-    for a in ancestors(node):
-        if a.type in FUNCTIONS:
-            name = _name_of(f, a)
-            if name:
-                return name
-    return None
-
-
-def parameter_names(f: JsFile, node: Node) -> frozenset[str]:
-    """Parameters of every enclosing function (a secret may come from an outer one)."""
-    return frozenset(f.text(p) for a in ancestors(node) if a.type in FUNCTIONS
-                     for p in parameters(a))
 
 
 class Site:
@@ -81,18 +34,11 @@ class Site:
     def __init__(self, f: JsFile):
         self.f = f
         self.browser = runs_in_browser(f.src.text, page=False)
-        self._calls: dict[str, list[Node]] | None = None
 
     def calls_to(self, name: str) -> list[Node]:
         """Calls of a function or method by its (last) name."""
-        if self._calls is None:
-            self._calls = {}
-            for n in self.f.nodes("call_expression"):
-                callee = n.child_by_field_name("function")
-                if callee is not None and callee.type == "member_expression":
-                    callee = callee.child_by_field_name("property")
-                self._calls.setdefault(self.f.text(callee), []).append(n)
-        return self._calls.get(name, [])
+        assert isinstance(self.f.g, JsGrammar)
+        return self.f.g.calls(self.f, name)
 
 
 # --- response --------------------------------------------------------------------------------
@@ -133,7 +79,7 @@ class _Token:
             self.names.add(self.f.text(parent.child_by_field_name("left")))
         elif hops < 1 and (parent.type == "return_statement" or parent.type == "arrow_function"):
             fn = region if region.type in FUNCTIONS else None
-            name = _name_of(self.f, fn) if fn is not None else None
+            name = function_name(self.f.doc, fn) if fn is not None else None
             if name:
                 self._add_calls(name.rsplit(".", 1)[-1], fn, hops + 1)
 
@@ -262,10 +208,9 @@ def signer(site: Site, parts: Parts, route: str | None = None) -> Signer:
                   algorithm_expr=parts.algorithm_expr, browser=site.browser,
                   span=piece_lines("javascript", parts.call), route=route,
                   response=response(site, parts.token, parts.callback),
-                  function=function_name(f, parts.call))
-    draft.line, draft.column = f.pos(parts.call)
+                  function=f.function_name(parts.call))
     if parts.key is not None:
-        draft.key, draft.parameters = f.key(parts.key), parameter_names(f, parts.call)
+        draft.key = f.key(parts.key)
         # Report the key where the signing call receives it, not where a constant is declared.
         draft.key_at = f.pos(parts.key)
-    return build(f.src.path, f.language, draft)
+    return f.signer(f.src.path, draft)

@@ -45,7 +45,7 @@ class Imports:
         """The role of an identifier: bound here, or a library global nothing shadows."""
         name = f.text(node)
         role = self.names.get(name)
-        if role is None and name in self.globals and f.scope.binding(name, node) is None:
+        if role is None and name in self.globals and f.binding(name, node) is None:
             return self.globals[name]
         return role
 

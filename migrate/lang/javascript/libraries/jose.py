@@ -19,7 +19,7 @@ _TIME_SETTERS = {"setIssuedAt": "iat", "setExpirationTime": "exp", "setNotBefore
 # jose's relative time strings ("2h", "+5 minutes", "30s ago"), see jose lib/secs.
 _JOSE_SPAN = re.compile(
     r"([+-])? ?(\d+|\d+\.\d+) ?(seconds?|secs?|s|minutes?|mins?|m|hours?|hrs?|h|days?|d|weeks?|w|"
-    r"years?|yrs?|y)(?: (ago|from now))?", re.I)
+    r"years?|yrs?|y)(?: (ago|from now))?", re.IGNORECASE)
 _SPAN_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "y": 31557600}
 _MS_OFFSET = re.compile(r"Date\.now\(\)\s*\+\s*([\d_]+(?:\s*\*\s*[\d_]+)*)")
 
@@ -59,14 +59,14 @@ def _builder_calls(f: JsFile, top: Node) -> tuple[list[tuple[str, Node]], Node |
         decl = decl.parent
     if decl is None or decl.type != "variable_declarator":
         return [], None
-    binding = f.scope.declared(decl)
-    if binding is None:
+    binding = f.declared(decl.child_by_field_name("name") or decl)
+    if binding is None or binding.scope is None:
         return [], None
     calls: list[tuple[str, Node]] = []
     token = None
     for n in walk(binding.scope):
         if n.type == "identifier" and n.start_byte >= decl.end_byte and \
-                f.text(n) == binding.name and f.scope.binding(binding.name, n) == binding:
+                f.text(n) == binding.name and f.lookup(binding.name, n) is binding:
             more, outer = _chain(f, n)
             calls += more
             if any(method == "sign" for method, _ in more):

@@ -38,7 +38,7 @@ def _json_source(f: JsFile, node: Node) -> Node:
             return start
         if node.type != "identifier":
             return start
-        init = f.scope.value(node)
+        init = f.value(node)
         if init is None:
             return start
         node = unwrap(init, awaits=True)

@@ -39,14 +39,14 @@ def _variable_calls(f: JsFile, top: Node) -> tuple[list[tuple[str, Node]], Node 
         decl = decl.parent
     if decl is None or decl.type != "variable_declarator":
         return [], None
-    binding = f.scope.declared(decl)
-    if binding is None:
+    binding = f.declared(decl.child_by_field_name("name") or decl)
+    if binding is None or binding.scope is None:
         return [], None
     calls: list[tuple[str, Node]] = []
     token = None
     for n in walk(binding.scope):
         if n.type == "identifier" and n.start_byte >= decl.end_byte and \
-                f.text(n) == binding.name and f.scope.binding(binding.name, n) == binding:
+                f.text(n) == binding.name and f.lookup(binding.name, n) is binding:
             more, outer = _chain(f, n)
             calls += more
             if token is None and any(method in _FINISHERS for method, _ in more):

@@ -4,7 +4,10 @@ A Zendesk widget call with no Genesys Messenger equivalent: it needs a decision.
 ## What it does
 Looks up every widget call and `zESettings` key in the widget-API table
 (`mappings/widget-api.yaml`) and reports those marked `todo` (runtime locale, unread count,
-z-index ...) and those the table does not know.
+z-index ...) and those the table does not know. `zESettings` values the Messenger
+configuration holds (colour, position, offset, launcher label) are not reported when they are
+written out in the page: `migrate generate` carries them there. One computed per visitor (a
+server template's value) or changed at run time still is.
 
 ## Why is this bad?
 Nothing should vanish in a migration. These calls do something on the Zendesk page that
@@ -26,8 +29,18 @@ Set `languages` / `defaultLanguage` in the Messenger configuration; count
 - Genesys Cloud: Messenger JavaScript SDK commands and events, developer.genesys.cloud.
 """
 
+import re
+
 from migrate.rules import Rule
 from migrate.widgetapi import lookup
+
+# A value written out in the page (not one a server template or the script computes per visitor):
+# the configuration can hold it.
+_FIXED = re.compile(r"""'[^'<{$]*'|"[^"<{$]*"|-?\d+(?:\.\d+)?(?:px)?|true|false""")
+
+
+def _fixed(call) -> bool:
+    return bool(call.args) and bool(_FIXED.fullmatch(call.args[0].strip()))
 
 _ZENDESK = ("messenger", "webWidget", "zE", "zESettings", "$zopim")
 
@@ -44,8 +57,8 @@ def check(rule, inv):
                               "each setting by hand (Messenger configuration or Genesys commands)")
                 continue
             entry = lookup(c.api, c.command)
-            if entry is not None and entry.genesys:
-                continue
+            if entry is not None and (entry.genesys or (entry.config and c.api == "zESettings" and _fixed(c))):
+                continue  # a Messenger command, or a fixed setting generate carries to the configuration
             reason = entry.todo if entry else "not in the widget-API table; decide what replaces it"
             yield rule.at(w.path, c.line, c.column, f"{c.api} {c.command}: no Genesys equivalent ({reason})")
 

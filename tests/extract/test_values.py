@@ -1,4 +1,5 @@
-"""Values followed the same way in every tree-sitter language (C#, Java, Go, Ruby, PHP):
+"""Values followed the same way in every tree-sitter language (C#, Java, Go, Ruby, PHP,
+JavaScript/TypeScript):
 keys through their wrappers and into the callers of the function around them, names
 substituted into the text of an expression.  Read through the public extraction stage."""
 
@@ -63,6 +64,16 @@ PARAMETER_IN_CLOSURE = {
         \treturn signFor("s3cr3t-value")
         }
         """),
+    "javascript": ("src/token.js", """\
+        const jwt = require('jsonwebtoken');
+
+        function signFor(secret) {
+          const build = (id) => jwt.sign({ external_id: id, exp: Math.floor(Date.now() / 1000) + 300 }, secret);
+          return build('1');
+        }
+
+        module.exports = () => signFor('s3cr3t-value');
+        """),
 }
 
 
@@ -121,6 +132,11 @@ DECODED_KEY = {
             }
         }
         """),
+    "javascript": ("src/token.js", "Buffer.from(", """\
+        const jwt = require('jsonwebtoken');
+        const key = Buffer.from(process.env.ZENDESK_SECRET, 'base64');
+        module.exports = () => jwt.sign({ external_id: '1' }, key);
+        """),
     "java": ("src/main/java/ZendeskToken.java", "Decoders.BASE64.decode(", """\
         import io.jsonwebtoken.Jwts;
         import io.jsonwebtoken.io.Decoders;
@@ -171,3 +187,82 @@ def test_substituted_names_keep_the_arithmetic() -> None:
     exp, nbf = s.claims["exp"], s.claims["nbf"]
     assert exp.resolved is not None and exp.resolved.text == "time.Now().Unix() + 60 + (4 * 60)"
     assert nbf.resolved is not None and nbf.resolved.text == "2 * (time.Now().Unix() + 60)"
+
+
+def test_a_text_encoder_is_looked_through_and_a_key_constructor_shown() -> None:
+    """JavaScript: ``new TextEncoder().encode(k)`` passes the secret's own bytes (not shown),
+    ``createSecretKey(..)`` makes a key of it (shown, before the source)."""
+    s = one("src/token.ts", "typescript", """\
+        import { SignJWT } from 'jose';
+        import { createSecretKey } from 'crypto';
+
+        const secret = process.env.ZENDESK_SECRET!;
+        const key = createSecretKey(new TextEncoder().encode(secret));
+
+        export async function token(): Promise<string> {
+          return new SignJWT({ external_id: '1' }).setProtectedHeader({ alg: 'HS256' }).sign(key);
+        }
+        """)
+    assert s.secret is not None and s.secret.source == "env", s.secret
+    hops = s.secret.expression.split(" = ")
+    assert hops[0] == "key" and hops[1].startswith("createSecretKey(") and hops[2] == "secret", hops
+    assert not any(h.startswith("new TextEncoder") for h in hops), hops
+
+
+JS_SCOPES = """\
+    const jwt = require('jsonwebtoken');
+
+    function token(user) {
+      let ttl = 3600;
+      if (user.kiosk) {
+        const ttl = 60;
+        audit(ttl);
+      }
+      ttl = 300;
+      const exp = Math.floor(Date.now() / 1000) + ttl;
+      return jwt.sign({ external_id: String(user.id), exp }, KEY);
+    }
+
+    const KEY = process.env.ZENDESK_SECRET;
+    """
+
+
+def test_javascript_scopes_a_reassignment_to_the_function_and_a_const_to_its_block() -> None:
+    """``ttl = 300`` (the function's) is read after ``let ttl`` (the body's); the block's own
+    ``const ttl`` is not; ``KEY``, declared further down, is seen from inside the function."""
+    s = one("src/token.js", "javascript", JS_SCOPES)
+    exp = s.claims["exp"]
+    assert exp.resolved is not None and exp.resolved.resolved is not None, exp
+    assert exp.resolved.resolved.text == "Math.floor(Date.now() / 1000) + 300", exp
+    assert s.secret is not None and s.secret.source == "env", s.secret
+
+
+def test_a_javascript_parameter_hides_a_module_name() -> None:
+    """A parameter has no value, yet it hides the module's name of the same spelling."""
+    s = one("src/token.js", "javascript", """\
+        const jwt = require('jsonwebtoken');
+        const key = 'module-s3cret';
+        function sign(user, key) {
+          return jwt.sign({ external_id: user.id }, key);
+        }
+        module.exports = sign;
+        """)
+    assert s.secret is not None and s.secret.source == "parameter", s.secret
+    assert s.secret.expression == "key"
+
+
+def test_a_key_parameter_is_followed_into_a_call_on_an_instance_not_past_a_spread() -> None:
+    """The callers of a method are found through the instance a constant holds; a call that
+    spreads its arguments says nothing about the parameter."""
+    code = """\
+        const jwt = require('jsonwebtoken');
+        class Tokens {
+          issue(user, key) { return jwt.sign({ external_id: user.id }, key); }
+        }
+        const tokens = new Tokens();
+        module.exports = (...args) => tokens.issue(%s);
+        """
+    s = one("src/tokens.js", "javascript", code % "args[0], 'instance-s3cret'")
+    assert s.secret is not None and s.secret.source == "literal", s.secret
+    s = one("src/tokens.js", "javascript", code % "...args, 'spread-s3cret'")
+    assert s.secret is not None and s.secret.source == "parameter", s.secret

@@ -56,6 +56,16 @@ def test_migrate_yaml_and_flags_win(tmp_path):
     ({"issuer": "http://shop.example.com/oidc"}, "http only for localhost"),
     ({"deployment_id": "not-a-uuid"}, "is not a UUID"),
     ({"region": "mars-1"}, "unknown region"),
+    # values that reach generated code in every language are plain
+    ({"issuer": "https://shop.example.com/oidc*/;require('fs')/*"}, "its path must be plain segments"),
+    ({"issuer": "https://shop.example.com/a/../oidc"}, "its path must be plain segments"),
+    ({"issuer": "https://shop.example.com/oi%22dc"}, "its path must be plain segments"),
+    ({"issuer": "https://../oidc"}, "is not a host name"),
+    ({"issuer": "https://user@shop.example.com/oidc"}, "is not a host name"),
+    ({"login_url": "//evil.example/login"}, "must be a path like /login"),
+    ({"login_url": "/login\"onload=\"x"}, "must be a path like /login"),
+    ({"redirect_uri": "http://shop.example.com/"}, "http only for localhost"),
+    ({"client_id": "genesys'); drop"}, "--client-id"),
 ])
 def test_bad_values_are_explained(tmp_path, kw, message):
     args = {"region": "eu-west-1", "deployment_id": DEPLOYMENT, "issuer": "https://s.example.com/oidc", **kw}

@@ -12,6 +12,11 @@ from migrate.regions import Region, find
 CONFIG_FILE = "migrate.yaml"
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
 _LOCAL = ("localhost", "127.0.0.1", "::1")
+# Values that reach generated code in every language are plain: a host name, a URL path of plain
+# segments, a client id without quotes or spaces.
+_HOST = re.compile(r"(?=.{1,253}$)(?!-)[A-Za-z0-9-]{1,63}(?<!-)(?:\.(?!-)[A-Za-z0-9-]{1,63}(?<!-))*|\[[0-9A-Fa-f:.]+\]")
+_PATH_SEGMENT = re.compile(r"[A-Za-z0-9._~-]+")
+_CLIENT_ID = re.compile(r"[A-Za-z0-9._:@-]{1,128}")
 # Max Refresh Token Lifetime of the "OpenID Connect Messenger Configuration" integration: 15 minutes
 # to 90 days (help.mypurecloud.com); 24 h is the refresh-token lifetime Genesys is quoted with.
 REFRESH_MIN, REFRESH_MAX, REFRESH_DEFAULT = 15 * 60, 90 * 24 * 3600, 24 * 3600
@@ -136,23 +141,40 @@ def load(root: Path, *, idp: str | None = None, idp_issuer: str | None = None,
             raise ConfigError(f"--issuer {issuer_v!r} uses http: OpenID providers must use https (http only for localhost)")
         if parts.query or parts.fragment:
             raise ConfigError(f"--issuer {issuer_v!r} must not have a query or fragment")
+        host = parts.netloc.rsplit("@", 1)[-1]
+        host = host if host.startswith("[") else host.split(":", 1)[0]
+        if "@" in parts.netloc or not _HOST.fullmatch(host) or (parts.port is None and parts.netloc.endswith(":")):
+            raise ConfigError(f"--issuer {issuer_v!r}: {host!r} is not a host name")
+        segments = [seg for seg in parts.path.split("/") if seg]
+        if any(not _PATH_SEGMENT.fullmatch(seg) or seg in (".", "..") for seg in segments) or "//" in parts.path:
+            raise ConfigError(f"--issuer {issuer_v!r}: its path must be plain segments like /oidc (letters, digits, "
+                              ". _ ~ -), the path the provider is mounted at")
         issuer_v = issuer_v.rstrip("/")
         redirect = pick("redirect_uri", redirect_uri) or f"{parts.scheme}://{parts.netloc}/"
         r = urlsplit(redirect)
         if r.scheme not in ("https", "http") or not r.netloc or r.fragment:
             raise ConfigError(f"--redirect-uri {redirect!r} must be an absolute URL without a fragment")
+        if r.scheme == "http" and r.hostname not in _LOCAL:
+            raise ConfigError(f"--redirect-uri {redirect!r} uses http: only https (http only for localhost)")
+        if any(c in redirect for c in "\"'<>`\\ \t\r\n"):
+            raise ConfigError(f"--redirect-uri {redirect!r} must be a plain URL (no quotes, spaces or backslashes)")
     file_maps = file.get("mapping") or []
     file_maps = [file_maps] if isinstance(file_maps, str) else list(file_maps)
     base = root if root.is_dir() else root.parent
     all_maps = tuple(base / m for m in file_maps) + tuple(mappings)
     login = pick("login_url", login_url) or None
-    if login is not None and not (login.startswith("/") or urlsplit(login).scheme in ("http", "https")):
-        raise ConfigError(f"--login-url {login!r} must be a path like /login or an absolute URL")
+    if login is not None and (not (login.startswith("/") or urlsplit(login).scheme in ("http", "https"))
+                              or login.startswith(("//", "/\\")) or any(c in login for c in "\"'<>`\\ \t\r\n")):
+        # "//evil.example" is another site's address in a browser, not a path
+        raise ConfigError(f"--login-url {login!r} must be a path like /login or an absolute http(s) URL")
     upgrade = allow_session_upgrade if allow_session_upgrade is not None else file.get("allow_session_upgrade", False)
     if not isinstance(upgrade, bool):
         raise ConfigError(f"{CONFIG_FILE}: allow_session_upgrade must be true or false")
     lifetime = _lifetime(refresh_lifetime if refresh_lifetime is not None else file.get("refresh_lifetime"))
-    conf = Config(reg, deployment_v.lower(), issuer_v or None, pick("client_id", client_id) or "genesys-messenger",  # type: ignore[union-attr]
+    client = pick("client_id", client_id) or "genesys-messenger"
+    if not _CLIENT_ID.fullmatch(client):
+        raise ConfigError(f"--client-id {client!r} must be letters, digits and . _ : @ - (at most 128)")
+    conf = Config(reg, deployment_v.lower(), issuer_v or None, client,  # type: ignore[union-attr]
                   redirect, all_maps, login, conf_v.lower() if conf_v else None, upgrade, lifetime)
     if idp_v:
         from dataclasses import replace as _with

@@ -183,6 +183,6 @@ def test_anonymous_site_settings_reach_the_configuration(tmp_path, monkeypatch):
                                capture_output=True, text=True, timeout=60,
                                env={"PATH": "/usr/local/bin:/usr/bin:/bin", "TF_CLI_CONFIG_FILE": "/dev/null"})
         assert check.returncode == 0, check.stdout + check.stderr
-    from test_terraform_genesys import fmt_problems
+    from generated.test_terraform_genesys import fmt_problems
 
     assert fmt_problems(main) == []

@@ -177,12 +177,12 @@ def test_discovery_document(http, host):
     assert doc["jwks_uri"] == f"{host.issuer}/jwks.json"
     assert doc["userinfo_endpoint"] == f"{host.issuer}/userinfo"
     assert doc["response_types_supported"] == ["code"]
-    assert doc["grant_types_supported"] == ["authorization_code"]
+    assert doc["grant_types_supported"] == ["authorization_code", "refresh_token"]
     assert doc["subject_types_supported"] == ["public"]
     assert doc["id_token_signing_alg_values_supported"] == ["RS256"]
     assert doc["code_challenge_methods_supported"] == ["S256"]
     assert sorted(doc["token_endpoint_auth_methods_supported"]) == ["client_secret_basic", "client_secret_post"]
-    assert doc["scopes_supported"] == ["openid", "profile", "email"]
+    assert doc["scopes_supported"] == ["openid", "profile", "email", "offline_access"]
     assert {"sub", "name", "email", "nonce", "auth_time"} <= set(doc["claims_supported"])
 
 
@@ -360,10 +360,12 @@ def test_json_mode_refuses_cross_site_requests(http, host):
     assert auth.response.status_code == 200 and auth.response.json()["code"]
 
 
-def test_codes_are_files_named_by_hash_in_the_store(http, host, workdir):
+def test_codes_are_files_named_by_hash_in_a_private_store(http, host, workdir):
     auth = signed_in_code(http, host)
-    stored = "".join(p.read_text() for p in (workdir / "store").rglob("code-*.json"))
-    assert auth.code not in stored and auth.code not in " ".join(p.name for p in (workdir / "store").rglob("*"))
+    store = workdir / "store"
+    stored = "".join(p.read_text() for p in store.rglob("*.json"))
+    assert stored and auth.code not in stored and auth.code not in " ".join(p.name for p in store.rglob("*"))
+    assert store.stat().st_mode & 0o777 == 0o700
 
 
 # --- settings refusals (`php genesys-oidc-provider.php` checks them) ------------------------------

@@ -99,6 +99,13 @@ def generate(
         else:
             tf_changes = tf_set
     diff = result.changes.diff()
+    if apply:
+        from migrate.generate.genesys_side import SecretsProblem
+
+        try:
+            result.genesys.preflight(path)  # before anything is written or reported as applied
+        except SecretsProblem as exc:
+            raise fail(str(exc), "nothing was written") from None
     if format is Format.json:
         typer.echo(json.dumps({
             "changes": [{"path": c.path, "new": c.new, "deleted": c.deleted, "reasons": list(c.reasons)}

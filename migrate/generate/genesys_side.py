@@ -199,6 +199,38 @@ class GenesysSide:
         ]
         return "\n".join(lines + list(f"note: {n}" for n in self.notes)) + "\n"
 
+    def preflight(self, project: Path) -> None:
+        """Refuse, before anything is written, a secrets folder or file that would leak the client
+        secret or the signing key: inside the project (it would be committed), writable by others,
+        a symbolic link, or an existing file others can read.  Raises SecretsProblem."""
+        if not self.authenticated or self.secret_file is None or self.key_file is None:
+            return
+        folder = self.secret_file.parent
+        if folder.is_symlink():
+            raise SecretsProblem(f"the secrets folder {folder} is a symbolic link; give a real folder "
+                                 "(MIGRATE_SECRETS_DIR) outside the project")
+        if folder.resolve().is_relative_to(project.resolve()):
+            raise SecretsProblem(f"the secrets folder {folder} is inside the project, where it would be committed; "
+                                 "set MIGRATE_SECRETS_DIR to a folder outside it")
+        for parent in [folder, *folder.parents]:
+            if parent.exists():
+                st = parent.stat()
+                if st.st_mode & 0o002 and not st.st_mode & 0o1000:  # world-writable without the sticky bit
+                    raise SecretsProblem(f"{parent} can be written by anyone: the secrets could be swapped there; "
+                                         "set MIGRATE_SECRETS_DIR to a private folder")
+                if parent == folder and (st.st_uid != os.getuid() or st.st_mode & 0o077):
+                    raise SecretsProblem(f"the secrets folder {folder} is not private to you (mode "
+                                         f"{oct(st.st_mode & 0o777)}); `chmod 700` it or choose another")
+                break
+        for file in (self.secret_file, self.key_file):
+            if file.is_symlink():
+                raise SecretsProblem(f"{file} is a symbolic link; remove it and run again (a new one is made)")
+            if file.exists():
+                st = file.stat()
+                if not file.is_file() or st.st_uid != os.getuid() or st.st_mode & 0o077:
+                    raise SecretsProblem(f"{file} exists but is not a private file of yours (mode "
+                                         f"{oct(st.st_mode & 0o777)}); `chmod 600` it if it is yours, or delete it")
+
     def materialize(self) -> list[str]:
         """Create the client secret and the RS256 key when they do not exist yet (0600)."""
         if not self.authenticated or self.secret_file is None or self.key_file is None:
@@ -218,6 +250,10 @@ class GenesysSide:
             _write_private(self.key_file, pem)
             made.append(str(self.key_file))
         return made
+
+
+class SecretsProblem(RuntimeError):
+    """The secrets folder or an existing secret is not safe to use: nothing was written."""
 
 
 def _write_private(path: Path, text: str) -> None:

@@ -362,6 +362,9 @@ def _side_class():
             ]
             return "\n".join(lines) + "\n"
 
+        def preflight(self, project) -> None:
+            return None  # nothing is written on this machine (below)
+
         def materialize(self) -> list[str]:
             return []  # the IdP holds the client secret; nothing is created on this machine
 

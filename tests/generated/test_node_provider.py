@@ -23,7 +23,6 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from oidc_contract import (  # noqa: F401  (the contract tests, collected here against the Node host)
     test_bad_authorization_requests_get_an_error_not_a_code,
     test_code_expires_after_sixty_seconds,
-    test_discovery_document,
     test_full_flow_redirect_then_basic_auth,
     test_id_token_lifetime_is_at_most_ten_minutes,
     test_json_mode_refuses_cross_site_requests,
@@ -129,6 +128,25 @@ def host(provider_js, signing_key):
 def http():
     with httpx.Client(timeout=5, follow_redirects=False) as client:
         yield client
+
+
+# --- discovery (the contract's document, with refresh tokens) ---------------------------------------
+
+
+def test_discovery_document(http, host):
+    doc = http.get(f"{host.issuer}/.well-known/openid-configuration").json()
+    assert doc["issuer"] == host.issuer
+    assert doc["authorization_endpoint"] == f"{host.issuer}/authorize"
+    assert doc["token_endpoint"] == f"{host.issuer}/token"
+    assert doc["userinfo_endpoint"] == f"{host.issuer}/userinfo"
+    assert doc["jwks_uri"] == f"{host.issuer}/jwks.json"
+    assert doc["response_types_supported"] == ["code"]
+    assert doc["grant_types_supported"] == ["authorization_code", "refresh_token"]
+    assert doc["scopes_supported"] == ["openid", "profile", "email", "offline_access"]
+    assert doc["code_challenge_methods_supported"] == ["S256"]
+    assert doc["id_token_signing_alg_values_supported"] == ["RS256"]
+    assert sorted(doc["token_endpoint_auth_methods_supported"]) == ["client_secret_basic", "client_secret_post"]
+    assert {"sub", "name", "email", "nonce", "auth_time"} <= set(doc["claims_supported"])
 
 
 # --- start-up refusals ------------------------------------------------------------------------------

@@ -332,7 +332,7 @@ def test_api_only_app_has_no_forgery_protection_to_skip(tmp_path, monkeypatch):
     controller = _after(_generate(root))["app/controllers/genesys_oidc_controller.rb"]
     _parses(controller)
     assert "forgery" not in controller
-    assert "  PROVIDER = GenesysOidc.app(cache: Rails.cache)\n\n  # An unknown client" in controller
+    assert "  PROVIDER = GenesysOidc.app(cache: Rails.cache, logger: Rails.logger)\n\n  # An unknown client" in controller
 
 
 @pytest.mark.skipif(RUBY is None, reason="needs ruby")

@@ -21,7 +21,6 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from oidc_contract import (  # noqa: F401  (the imported tests run against the Ruby host)
     test_bad_authorization_requests_get_an_error_not_a_code,
     test_code_expires_after_sixty_seconds,
-    test_discovery_document,
     test_full_flow_redirect_then_basic_auth,
     test_id_token_lifetime_is_at_most_ten_minutes,
     test_json_mode_refuses_cross_site_requests,
@@ -145,6 +144,21 @@ def clock(http, host):
         yield shift
     finally:
         shift(0)
+
+
+def test_discovery_document(http, host):
+    """The contract's discovery, with what this provider adds: refresh tokens and offline_access."""
+    doc = http.get(f"{host.issuer}/.well-known/openid-configuration").json()
+    assert doc["issuer"] == host.issuer and doc["token_endpoint"] == f"{host.issuer}/token"
+    assert doc["jwks_uri"] == f"{host.issuer}/jwks.json" and doc["userinfo_endpoint"] == f"{host.issuer}/userinfo"
+    assert doc["authorization_endpoint"] == f"{host.issuer}/authorize"
+    assert doc["response_types_supported"] == ["code"]
+    assert doc["grant_types_supported"] == ["authorization_code", "refresh_token"]
+    assert doc["scopes_supported"] == ["openid", "profile", "email", "offline_access"]
+    assert doc["code_challenge_methods_supported"] == ["S256"]
+    assert doc["id_token_signing_alg_values_supported"] == ["RS256"]
+    assert sorted(doc["token_endpoint_auth_methods_supported"]) == ["client_secret_basic", "client_secret_post"]
+    assert {"sub", "name", "email", "nonce", "auth_time"} <= set(doc["claims_supported"])
 
 
 # --- start-up refusals ------------------------------------------------------------------------------

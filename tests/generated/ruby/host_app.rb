@@ -5,7 +5,8 @@
 # GENESYS_OIDC_ISSUER may contain "{port}": WEBrick listens on 127.0.0.1, port 0, first, then the
 # port is filled in and the provider is created. It prints "listening <port>" when ready.
 # Test-only extras: the signed-in user comes from a "session" cookie or an X-Test-Session header,
-# and POST /test/clock?offset=<seconds> shifts the provider's clock.
+# the time they signed in (when the site knows it) from X-Test-Signed-In-At, and
+# POST /test/clock?offset=<seconds> shifts the provider's clock.
 
 require 'json'
 require 'uri'
@@ -35,7 +36,9 @@ end
 
 claims = lambda do |request|
   user = current_user(request)
-  user && { sub: user[:id].to_s, name: user[:name], email: user[:email], email_verified: true }
+  signed_in_at = request.get_header('HTTP_X_TEST_SIGNED_IN_AT')
+  user && { sub: user[:id].to_s, name: user[:name], email: user[:email], email_verified: true,
+            auth_time: signed_in_at&.to_i }
 end
 
 class Site

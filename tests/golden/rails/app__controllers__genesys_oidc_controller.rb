@@ -7,10 +7,11 @@ require Rails.root.join('lib', 'genesys_oidc').to_s
 # routed under /oidc in config/routes.rb; the protocol is in lib/genesys_oidc.rb.
 class GenesysOidcController < ApplicationController
   # Read the settings when the controller loads (at boot when eager loading): a missing one stops start-up.
-  # Codes go to Rails.cache so any Puma worker or server can redeem them: in production it must be a
-  # store they share (config.cache_store = :redis_cache_store, :mem_cache_store, a :file_store on one
-  # host); with :null_store (the test default) they stay in this process's memory.
-  PROVIDER = GenesysOidc.app(cache: Rails.cache)
+  # Codes and refresh tokens go to Redis with GENESYS_OIDC_STORE_URL, else to Rails.cache, so any Puma
+  # worker or server can redeem them: it must be a store they share (config.cache_store =
+  # :redis_cache_store, :mem_cache_store, a :file_store on one host); with :null_store or :memory_store
+  # they stay in this process's memory, and the log says so at start-up.
+  PROVIDER = GenesysOidc.app(cache: Rails.cache, logger: Rails.logger)
 
   skip_forgery_protection only: %i[token userinfo]
   # An unknown client or unregistered redirect URI is refused before the login check, never redirected.

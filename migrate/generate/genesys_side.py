@@ -24,11 +24,16 @@ INTEGRATION = "OpenID Connect Messenger Configuration"
 
 
 def secrets_dir(config: Config) -> Path:
+    return secrets_folder(config.issuer)
+
+
+def secrets_folder(issuer: str | None) -> Path:
+    """Where the client secret and the signing key live: outside the project, one folder per issuer host."""
     base = os.environ.get("MIGRATE_SECRETS_DIR")
     if base:
         return Path(base)
     home = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
-    return home / "migrate" / (urlsplit(config.issuer or "").hostname or "provider")
+    return home / "migrate" / (urlsplit(issuer or "").hostname or "provider")
 
 
 def sign_in_sites(plan: Plan) -> list[str]:
@@ -241,19 +246,23 @@ class GenesysSide:
             _write_private(self.secret_file, secrets.token_urlsafe(48) + "\n")
             made.append(str(self.secret_file))
         if not self.key_file.exists():
-            from cryptography.hazmat.primitives import serialization
-            from cryptography.hazmat.primitives.asymmetric import rsa
-
-            key = rsa.generate_private_key(public_exponent=65537, key_size=3072)
-            pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                    serialization.NoEncryption()).decode("ascii")
-            _write_private(self.key_file, pem)
+            _write_private(self.key_file, new_signing_key())
             made.append(str(self.key_file))
         return made
 
 
 class SecretsProblem(RuntimeError):
     """The secrets folder or an existing secret is not safe to use: nothing was written."""
+
+
+def new_signing_key() -> str:
+    """A fresh RS256 signing key, PEM (PKCS#8)."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=3072)
+    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                             serialization.NoEncryption()).decode("ascii")
 
 
 def _write_private(path: Path, text: str) -> None:

@@ -13,14 +13,13 @@ import textwrap
 from pathlib import Path
 
 import pytest
-
-from migrate.lang.go.frameworks.gohttp import go_mod
-
 from conftest import FIXTURES, GOLDEN
 from wiring_support import DEPLOYMENT, ISSUER, after, assert_parses, generate_site
 
 from migrate.generate import config as cfg
 from migrate.generate.run import generate
+from migrate.lang.go.frameworks.gohttp import MODULES as GO_MODULES
+from migrate.lang.go.frameworks.gohttp import go_mod, go_sum
 
 PAGE = """\
 <!doctype html>
@@ -158,8 +157,25 @@ def test_go_mod_gains_the_modules(site):
     mod = _after(result)["go.mod"]
     assert "\tgithub.com/go-jose/go-jose/v4 v4.1.9\n" in mod and "\tgithub.com/golang-jwt/jwt/v5 v5.2.1\n" in mod
     assert mod.count("golang-jwt") == 1
+    assert "\tgithub.com/redis/go-redis/v9 v9.17.3\n" in mod
+    assert "\tgithub.com/cespare/xxhash/v2 v2.3.0 // indirect\n" in mod
+    assert "\ngo 1.24.0\n" in mod  # go-jose v4.1.9 builds with Go 1.24 or later
     reasons = next(c.reasons for c in result.changes.changes if c.path == "go.mod")
-    assert any("go mod tidy" in r for r in reasons)
+    assert any("go-redis" in r for r in reasons)
+
+
+def test_go_sum_records_the_provider_modules(site):
+    result = _generate(site)
+    gosum = next(c for c in result.changes.changes if c.path == "go.sum")
+    assert gosum.new
+    lines = _after(result)["go.sum"].splitlines()
+    for module, version in GO_MODULES:
+        assert any(line.startswith(f"{module} {version} h1:") for line in lines), module
+        assert any(line.startswith(f"{module} {version}/go.mod h1:") for line in lines), module
+    assert lines == sorted(lines, key=lambda ln: ln.split(" ")[:2])
+    assert go_sum("\n".join(lines) + "\n") is None  # a second run adds nothing
+    kept = go_sum("example.com/other v1.0.0 h1:abc=\n")
+    assert kept.startswith("example.com/other v1.0.0 h1:abc=\n")
 
 
 def test_provider_package_next_to_the_app(site):
@@ -309,14 +325,21 @@ def test_unguarded_handler_gets_a_guard_that_refuses_and_a_shared_handler_stays(
     assert 'http.HandleFunc("/zendesk/jwt"' not in cut and 'http.HandleFunc("/legacy/zendesk/jwt", zendeskToken)' in cut
 
 
+_INDIRECT = ("\tgithub.com/cespare/xxhash/v2 v2.3.0 // indirect\n"
+             "\tgithub.com/dgryski/go-rendezvous v0.0.0-20200823014737-9f7001d12a5f // indirect\n")
+
+
 def test_go_mod_single_requires_become_one_block_and_present_modules_stay():
     text = "module m\n\ngo 1.22\n\nrequire github.com/golang-jwt/jwt/v5 v5.2.0\n"
     out = go_mod(text)
-    assert out == ("module m\n\ngo 1.22\n\nrequire (\n\tgithub.com/go-jose/go-jose/v4 v4.1.9\n"
-                   "\tgithub.com/golang-jwt/jwt/v5 v5.2.0\n)\n")
+    assert out == ("module m\n\ngo 1.24.0\n\nrequire (\n\tgithub.com/go-jose/go-jose/v4 v4.1.9\n"
+                   "\tgithub.com/golang-jwt/jwt/v5 v5.2.0\n\tgithub.com/redis/go-redis/v9 v9.17.3\n"
+                   + _INDIRECT + ")\n")
     assert go_mod(out) is None
     assert go_mod("module m\n") == ("module m\n\nrequire (\n\tgithub.com/go-jose/go-jose/v4 v4.1.9\n"
-                                    "\tgithub.com/golang-jwt/jwt/v5 v5.3.1\n)\n")
+                                    "\tgithub.com/golang-jwt/jwt/v5 v5.3.1\n\tgithub.com/redis/go-redis/v9 v9.17.3\n"
+                                    + _INDIRECT + ")\n")
+    assert "\ngo 1.25\n" in go_mod("module m\n\ngo 1.25\n")  # a newer Go stays
 
 
 def test_method_handler_registered_through_its_receiver(tmp_path, monkeypatch):
@@ -443,7 +466,7 @@ def test_route_inside_a_chi_sub_router_is_left_with_a_note(tmp_path, monkeypatch
     after = _after(result)
     (outcome,) = result.outcomes
     assert outcome.status == "standalone" and "registered inside r.Route(...)" in outcome.text
-    assert {c.path for c in result.changes.changes if c.new} == {"genesysoidc/genesysoidc.go", "genesys_claims.go"}
+    assert {c.path for c in result.changes.changes if c.new} == {"genesysoidc/genesysoidc.go", "genesys_claims.go", "go.sum"}
     # nothing removed: the TODO where to mount it sits right above the handler
     main, before = after["main.go"], (site / "main.go").read_text()
     note = next(line for line in main.split("\n") if "TODO(migrate:ZG221)" in line)

@@ -32,20 +32,21 @@ ENV_NAMES = {
 }
 ROUTES = {
     ("/.well-known/openid-configuration", "MethodGet"): "discovery",
-    ("/jwks.json", "MethodGet"): "jwks",
+    ("/jwks.json", "MethodGet"): "jwksDocument",
     ("/authorize", "MethodGet"): "authorize",
     ("/token", "MethodPost"): "token",
     ("/userinfo", "MethodGet"): "userinfo",
 }
 DISCOVERY_VALUES = {
     "response_types_supported": {"code"},
-    "grant_types_supported": {"authorization_code"},
+    "grant_types_supported": {"authorization_code", "refresh_token"},
     "subject_types_supported": {"public"},
     "id_token_signing_alg_values_supported": {"RS256"},
     "code_challenge_methods_supported": {"S256"},
     "token_endpoint_auth_methods_supported": {"client_secret_basic", "client_secret_post"},
-    "scopes_supported": {"openid", "profile", "email"},
+    "scopes_supported": {"openid", "profile", "email", "offline_access"},
 }
+OPTIONAL_ENV_NAMES = {"GENESYS_OIDC_STORE_URL", "GENESYS_OIDC_REFRESH_TTL", "GENESYS_OIDC_NEXT_PRIVATE_KEY_FILE"}
 _DURATIONS = {"time.Second": 1, "time.Minute": 60, "time.Hour": 3600}
 
 
@@ -79,6 +80,9 @@ class Go:
         for n in walk(self.doc.root):
             if n.type in ("function_declaration", "method_declaration"):
                 name = self.text(n.child_by_field_name("name"))
+                receiver = n.child_by_field_name("receiver")
+                if receiver is not None and "*Provider" not in self.text(receiver):  # the stores' methods
+                    name = re.sub(r"[^\w]", "", self.text(receiver).split()[-1]) + "." + name
                 assert name not in found, f"{name} declared twice"
                 found[name] = n
         return found
@@ -152,7 +156,7 @@ def check_routes(go: Go) -> list[str]:
 def check_settings(go: Go) -> list[str]:
     problems = []
     names = {v.strip('"') for k, v in go.constants.items() if k.endswith("Variable")}
-    if names != ENV_NAMES:
+    if names != ENV_NAMES | OPTIONAL_ENV_NAMES:
         problems.append(f"settings names {sorted(names)}")
     load = go.body("LoadSettings")
     read = set(re.findall(r"get\((\w+Variable)\)", load))
@@ -162,6 +166,8 @@ def check_settings(go: Go) -> list[str]:
         problems.append("missing settings are not named in the start-up error")
     if 'u.Scheme == "http" && !(u.Hostname() == "localhost" || u.Hostname() == "127.0.0.1")' not in load:
         problems.append("http issuers are not limited to localhost")
+    if "if r.Scheme == \"http\" && !loopback(r.Hostname())" not in load:
+        problems.append("http redirect URIs are not limited to loopback hosts")
     if "panic(err)" not in go.body("Handler"):
         problems.append("a settings error does not stop start-up")
     if go.constants.get("MinimumKeySize") != "2048" or "key.N.BitLen() < MinimumKeySize" not in go.body("readPrivateKey"):
@@ -183,14 +189,16 @@ def check_discovery(go: Go) -> list[str]:
 
 def check_keys(go: Go) -> list[str]:
     problems = []
-    new = go.body("New")
-    if 'jose.JSONWebKey{Key: &settings.PrivateKey.PublicKey, Algorithm: "RS256", Use: "sig"}' not in new:
+    new, public = go.body("New"), go.body("publicJWK")
+    if 'jose.JSONWebKey{Key: &key.PublicKey, Algorithm: "RS256", Use: "sig"}' not in public or \
+            "jwk := publicJWK(settings.PrivateKey)" not in new:
         problems.append("the JWK is not the RS256 public key")
-    if "thumbprint, err := jwk.Thumbprint(crypto.SHA256)" not in new or \
-            "jwk.KeyID = base64.RawURLEncoding.EncodeToString(thumbprint)" not in new or "keyID: jwk.KeyID" not in new:
+    if "thumbprint, err := jwk.Thumbprint(crypto.SHA256)" not in public or \
+            "jwk.KeyID = base64.RawURLEncoding.EncodeToString(thumbprint)" not in public or "keyID: jwk.KeyID" not in new:
         problems.append("kid is not the RFC 7638 thumbprint")
-    if "jose.JSONWebKeySet{Keys: []jose.JSONWebKey{p.jwk}}" not in go.body("jwks"):
-        problems.append("jwks does not publish the JWK")
+    if "keys = append(keys, publicJWK(settings.NextKey))" not in new or "jwks: jose.JSONWebKeySet{Keys: keys}" not in new \
+            or "writeJSON(w, http.StatusOK, p.jwks)" not in go.body("jwksDocument"):
+        problems.append("jwks does not publish the current and next keys")
     sign = go.body("sign")
     if "jwt.NewWithClaims(jwt.SigningMethodRS256, claims)" not in sign or 'token.Header["kid"] = p.keyID' not in sign:
         problems.append("ID tokens are not RS256 with the thumbprint kid")
@@ -204,16 +212,18 @@ def check_authorize(go: Go) -> list[str]:
         problems.append("an unregistered redirect URI is not refused with 400 before any redirect")
     if "if known == uri" not in go.body("registered"):
         problems.append("redirect URIs are not compared exactly")
-    if 'q.Get("code_challenge_method") != "S256"' not in body:
-        problems.append("S256 is not required")
+    if 'q.Get("code_challenge_method") != "S256" || !challengeFormat.MatchString(challenge)' not in body:
+        problems.append("S256 with a 43-character challenge is not required")
+    if "len(q.Get(\"state\")) > MaxParameterLength || len(q.Get(\"nonce\")) > MaxParameterLength" not in body:
+        problems.append("state and nonce are not bounded")
     if not re.search(r'if claims == nil \|\| subject == "" \{ refuse\("login_required"', body):
         problems.append("no login_required without a signed-in user")
-    if "claims := p.userClaims(r)" not in body or "claims: claims" not in body or \
+    if "claims := p.userClaims(r)" not in body or "Claims: user" not in body or \
             "return p.claims(r)" not in go.body("userClaims"):
         problems.append("the code is not bound to the user's claims")
     if "defer func() { if failure := recover(); failure != nil {" not in go.body("userClaims"):
         problems.append("a failing claims function does not count as no user")
-    if "challenge: challenge" not in body or 'nonce: q.Get("nonce")' not in body or "expiresAt: now.Add(CodeLifetime)" not in body:
+    if "Challenge: challenge" not in body or 'Nonce: q.Get("nonce")' not in body or "ExpiresAt: now.Add(CodeLifetime)" not in body:
         problems.append("the code is not bound to challenge, nonce and lifetime")
     return problems
 
@@ -238,26 +248,33 @@ def check_client_auth(go: Go) -> list[str]:
 
 
 def check_redemption(go: Go) -> list[str]:
-    body, problems = go.body("token"), []
-    if "g, found := p.codes[code] delete(p.codes, code)" not in body:
+    body, problems = go.body("redeemCode"), []
+    if 'data, err := p.store.Take(ctx, storeKey("code", code))' not in body:
         problems.append("codes are not single-use")
-    if "if !found || !now.Before(g.expiresAt) { writeError(w, http.StatusBadRequest, \"invalid_grant\"" not in body:
+    if "if !now.Before(g.ExpiresAt) { writeError(w, http.StatusBadRequest, \"invalid_grant\"" not in body:
         problems.append("unknown or expired codes are not invalid_grant")
-    if 'g.clientID != clientID || r.PostForm.Get("redirect_uri") != g.redirectURI' not in body:
+    if 'g.ClientID != clientID || r.PostForm.Get("redirect_uri") != g.RedirectURI' not in body:
         problems.append("client and redirect URI are not compared at the token endpoint")
-    if 'digest := sha256.Sum256([]byte(r.PostForm.Get("code_verifier")))' not in body or \
-            "!secretEquals(base64.RawURLEncoding.EncodeToString(digest[:]), g.challenge)" not in body:
+    if "digest := sha256.Sum256([]byte(verifier))" not in body or "!verifierFormat.MatchString(verifier) ||" not in body \
+            or "!secretEquals(base64.RawURLEncoding.EncodeToString(digest[:]), g.Challenge)" not in body:
         problems.append("the verifier is not checked with S256")
-    if 'w.Header().Set("Cache-Control", "no-store")' not in body:
+    if 'w.Header().Set("Cache-Control", "no-store")' not in go.body("token"):
         problems.append("the token response is cacheable")
+    if 'p.revoke(ctx, storeKey("code-used", code))' not in body:
+        problems.append("a replayed code does not revoke its tokens")
+    if 'p.revoke(ctx, storeKey("refresh-used", presented))' not in go.body("refresh") or \
+            'p.store.Take(ctx, storeKey("refresh", presented))' not in go.body("refresh"):
+        problems.append("refresh tokens are not rotated with reuse detection")
+    if "r.Body = http.MaxBytesReader(w, r.Body, MaxTokenBody)" not in go.body("token"):
+        problems.append("the /token body is not bounded")
     return problems
 
 
 def check_id_token(go: Go) -> list[str]:
     sign, problems = go.body("sign"), []
-    for needed in ('claims["iss"] = p.settings.Issuer', 'claims["aud"] = g.clientID', 'claims["iat"] = now.Unix()',
-                   'claims["exp"] = now.Add(TokenLifetime).Unix()', 'claims["auth_time"] = g.authTime.Unix()',
-                   'claims["nonce"] = g.nonce', 'token.Header["typ"] = "JWT"'):
+    for needed in ('claims["iss"] = p.settings.Issuer', 'claims["aud"] = f.ClientID', 'claims["iat"] = now.Unix()',
+                   'claims["exp"] = now.Add(TokenLifetime).Unix()', 'claims["auth_time"] = f.AuthTime',
+                   'claims["nonce"] = nonce', 'token.Header["typ"] = "JWT"'):
         if needed not in sign:
             problems.append(f"ID token lacks {needed}")
     return problems
@@ -268,17 +285,21 @@ def check_lifetimes(go: Go) -> list[str]:
     if go.seconds("CodeLifetime") > 60:
         problems.append("codes live more than 60 s")
     if go.seconds("TokenLifetime") > 600:
-        problems.append("tokens live more than 600 s")
-    if "now := p.now()" not in go.body("token") or "now := p.now()" not in go.body("authorize"):
+        problems.append("ID tokens live more than 600 s")
+    if go.seconds("AccessTokenLifetime") != 900:
+        problems.append("access tokens do not live 15 minutes")
+    if go.seconds("DefaultRefreshLifetime") != 86400:
+        problems.append("refresh tokens do not live 24 hours by default")
+    if "now := p.now()" not in go.body("redeemCode") or "now := p.now()" not in go.body("authorize"):
         problems.append("the injectable clock is not used")
     return problems
 
 
 def check_userinfo(go: Go) -> list[str]:
     body = go.body("userinfo")
-    if 'p.tokens[strings.TrimSpace(strings.TrimPrefix(authorization, "Bearer "))]' not in body or \
-            "if !found || !p.now().Before(access.expiresAt) {" not in body:
-        return ["userinfo does not require a live access token"]
+    if 'storeKey("access", strings.TrimSpace(strings.TrimPrefix(authorization, "Bearer ")))' not in body or \
+            "!p.now().Before(access.ExpiresAt) {" not in body or "p.store.Get(ctx, familyKey(access.Family))" not in body:
+        return ["userinfo does not require a live access token of a live sign-in"]
     return []
 
 
@@ -366,17 +387,28 @@ MUTATIONS = [
      "clientID, clientSecret = formDecoded(clientID), formDecoded(clientSecret)", "_ = formDecoded"),
     ("invalid_client with 400", "client auth", 'writeError(w, http.StatusUnauthorized, "invalid_client"',
      'writeError(w, http.StatusBadRequest, "invalid_client"'),
-    ("codes reusable", "redemption", "\tdelete(p.codes, code) // single use: a replayed code stays dead\n", ""),
-    ("expired codes redeemed", "redemption", "if !found || !now.Before(g.expiresAt) {", "if !found {"),
-    ("plain verifier", "redemption", "!secretEquals(base64.RawURLEncoding.EncodeToString(digest[:]), g.challenge)",
-     '!secretEquals(r.PostForm.Get("code_verifier"), g.challenge)'),
-    ("token response cacheable", "redemption", '\tw.Header().Set("Cache-Control", "no-store")\n', ""),
-    ("no nonce", "id token", '\t\tclaims["nonce"] = g.nonce\n', "\t\t_ = g.nonce\n"),
+    ("codes reusable", "redemption", 'p.store.Take(ctx, storeKey("code", code))', 'p.store.Get(ctx, storeKey("code", code))'),
+    ("expired codes redeemed", "redemption", "if !now.Before(g.ExpiresAt) {", "if false {"),
+    ("plain verifier", "redemption", "!secretEquals(base64.RawURLEncoding.EncodeToString(digest[:]), g.Challenge)",
+     '!secretEquals(verifier, g.Challenge)'),
+    ("any verifier", "redemption", "!verifierFormat.MatchString(verifier) ||", "false ||"),
+    ("replayed code keeps its tokens", "redemption", '\t\tp.revoke(ctx, storeKey("code-used", code))\n', ""),
+    ("refresh reuse keeps the family", "redemption", '\t\tp.revoke(ctx, storeKey("refresh-used", presented))', "\t\t_ = presented"),
+    ("unbounded body", "redemption", "\tr.Body = http.MaxBytesReader(w, r.Body, MaxTokenBody) // before anything reads it\n", ""),
+    ("token response cacheable", "redemption", '\tw.Header().Set("Cache-Control", "no-store")\n\tw.Header().Set("Pragma"',
+     '\tw.Header().Set("Pragma"'),
+    ("any challenge", "authorize", "|| !challengeFormat.MatchString(challenge)", "|| len(challenge) < 43"),
+    ("unbounded state", "authorize", 'len(q.Get("state")) > MaxParameterLength || ', ""),
+    ("http redirect URIs anywhere", "settings", 'if r.Scheme == "http" && !loopback(r.Hostname())', "if false"),
+    ("no next key", "keys", "\t\tkeys = append(keys, publicJWK(settings.NextKey))\n", "\t\t_ = keys\n"),
+    ("access tokens an hour", "lifetimes", "const AccessTokenLifetime = 15 * time.Minute",
+     "const AccessTokenLifetime = 60 * time.Minute"),
+    ("no nonce", "id token", '\t\tclaims["nonce"] = nonce\n', "\t\t_ = nonce\n"),
     ("exp an hour", "id token", 'claims["exp"] = now.Add(TokenLifetime).Unix()', 'claims["exp"] = now.Add(time.Hour).Unix()'),
     ("codes live two minutes", "lifetimes", "const CodeLifetime = 60 * time.Second", "const CodeLifetime = 120 * time.Second"),
     ("tokens live an hour", "lifetimes", "const TokenLifetime = 5 * time.Minute", "const TokenLifetime = 60 * time.Minute"),
     ("system clock", "lifetimes", "\tnow := p.now()\n\tcode := r.PostForm", "\tnow := time.Now()\n\tcode := r.PostForm"),
-    ("userinfo without expiry", "userinfo", "if !found || !p.now().Before(access.expiresAt) {", "if !found {"),
+    ("userinfo without expiry", "userinfo", "|| !p.now().Before(access.ExpiresAt) {", "{"),
 ]
 
 

@@ -89,6 +89,7 @@ def build_go_host(workdir: Path) -> Path:
         shutil.copy(GO_HOST / name, workdir / name)
     (workdir / "genesysoidc").mkdir(exist_ok=True)
     (workdir / "genesysoidc" / "genesysoidc.go").write_text(_render("go/genesysoidc.go.j2"), encoding="utf-8")
+    shutil.copy(HERE / "go" / "store_test.go", workdir / "genesysoidc" / "store_test.go")
     env = go_env()
     try:
         fetched = subprocess.run([go, "mod", "download"], cwd=workdir, env=env, capture_output=True, text=True,
@@ -102,7 +103,31 @@ def build_go_host(workdir: Path) -> Path:
                            text=True, timeout=BUILD_TIMEOUT)
     if built.returncode != 0:
         raise BuildFailed(f"go build failed:\n{built.stdout}{built.stderr}")
+    vet_clean(go, workdir, "./genesysoidc")
     return binary
+
+
+def go_test(workdir: Path, package: str = "./genesysoidc") -> subprocess.CompletedProcess:
+    """`go test` of a package of a built host app (the provider's own tests: tests/generated/go/*_test.go)."""
+    go = go_binary()
+    if go is None:
+        raise Unavailable("go is not installed")
+    return subprocess.run([go, "test", "-count=1", package], cwd=workdir, env=go_env(), capture_output=True,
+                          text=True, timeout=BUILD_TIMEOUT)
+
+
+def vet_clean(go: str, workdir: Path, package: str) -> None:
+    """`go vet` and `gofmt -l` of a package say nothing, or BuildFailed."""
+    vet = subprocess.run([go, "vet", package], cwd=workdir, env=go_env(), capture_output=True, text=True,
+                         timeout=BUILD_TIMEOUT)
+    if vet.returncode != 0 or vet.stdout.strip() or vet.stderr.strip():
+        raise BuildFailed(f"go vet {package} is not clean:\n{vet.stdout}{vet.stderr}")
+    gofmt = Path(go).parent / "gofmt"
+    if gofmt.exists():
+        listed = subprocess.run([str(gofmt), "-l", package.removeprefix("./")], cwd=workdir, capture_output=True,
+                                text=True, timeout=60)
+        if listed.stdout.strip():
+            raise BuildFailed(f"gofmt would change {listed.stdout.strip()}")
 
 
 def wiring_modules() -> tuple[tuple[str, str], ...]:

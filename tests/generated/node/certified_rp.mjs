@@ -67,9 +67,14 @@ out.wrong_nonce = await refused(client.authorizationCodeGrant(config, new URL(c.
   pkceCodeVerifier: c.verifier, expectedNonce: client.randomNonce(), expectedState: c.state,
 }, { redirect_uri: input.redirect_uri }));
 out.refresh_token = Boolean(tokens.refresh_token);
-if (input.refresh && tokens.refresh_token) {
-  const refreshed = await client.refreshTokenGrant(config, tokens.refresh_token);
-  out.refreshed = { sub: refreshed.claims()?.sub ?? null, rotated: refreshed.refresh_token !== tokens.refresh_token };
-  out.refresh_reused = await refused(client.refreshTokenGrant(config, tokens.refresh_token));
+// A provider may revoke what a reused code issued (RFC 6749 4.1.2): refresh from a sign-in of its own.
+out.access_after_code_reuse = await refused(client.fetchUserInfo(config, tokens.access_token, out.claims.sub));
+const d = input.refresh && tokens.refresh_token ? await grant(await authorize()) : null;
+if (d && d.refresh_token) {
+  const refreshed = await client.refreshTokenGrant(config, d.refresh_token);
+  out.refreshed = { sub: refreshed.claims()?.sub ?? null, rotated: refreshed.refresh_token !== d.refresh_token };
+  out.refresh_reused = await refused(client.refreshTokenGrant(config, d.refresh_token));
+  out.rotated_after_reuse = refreshed.refresh_token
+    ? await refused(client.refreshTokenGrant(config, refreshed.refresh_token)) : null;
 }
 console.log(JSON.stringify(out));

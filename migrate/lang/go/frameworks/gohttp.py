@@ -30,7 +30,31 @@ from migrate.generate.render import render
 from migrate.lang.go import routes
 
 PACKAGE = "genesysoidc"
-MODULES = (("github.com/go-jose/go-jose/v4", "v4.1.9"), ("github.com/golang-jwt/jwt/v5", "v5.3.1"))
+MODULES = (("github.com/go-jose/go-jose/v4", "v4.1.9"), ("github.com/golang-jwt/jwt/v5", "v5.3.1"),
+           ("github.com/redis/go-redis/v9", "v9.17.3"))
+# What go-redis brings, as `go mod tidy` records it (go.mod's indirect requirements).
+INDIRECT = (("github.com/cespare/xxhash/v2", "v2.3.0"),
+            ("github.com/dgryski/go-rendezvous", "v0.0.0-20200823014737-9f7001d12a5f"))
+# go-jose v4.1.9 needs Go 1.24: an older `go` line would make `go build` ask for `go mod tidy`.
+GO_VERSION = "1.24.0"
+# The checksums of those modules' build list, as `go mod tidy` writes them to go.sum (so the site builds
+# with -mod=readonly, and `go mod verify` checks what the module proxy served).
+GO_SUM = """\
+github.com/bsm/ginkgo/v2 v2.12.0 h1:Ny8MWAHyOepLGlLKYmXG4IEkioBysk6GpaRTLC8zwWs=
+github.com/bsm/ginkgo/v2 v2.12.0/go.mod h1:SwYbGRRDovPVboqFv0tPTcG1sN61LM1Z4ARdbAV9g4c=
+github.com/bsm/gomega v1.27.10 h1:yeMWxP2pV2fG3FgAODIY8EiRE3dy0aeFYt4l7wh6yKA=
+github.com/bsm/gomega v1.27.10/go.mod h1:JyEr/xRbxbtgWNi8tIEVPUYZ5Dzef52k01W3YH0H+O0=
+github.com/cespare/xxhash/v2 v2.3.0 h1:UL815xU9SqsFlibzuggzjXhog7bL6oX9BbNZnL2UFvs=
+github.com/cespare/xxhash/v2 v2.3.0/go.mod h1:VGX0DQ3Q6kWi7AoAeZDth3/j3BFtOZR5XLFGgcrjCOs=
+github.com/dgryski/go-rendezvous v0.0.0-20200823014737-9f7001d12a5f h1:lO4WD4F/rVNCu3HqELle0jiPLLBs70cWOduZpkS1E78=
+github.com/dgryski/go-rendezvous v0.0.0-20200823014737-9f7001d12a5f/go.mod h1:cuUVRXasLTGF7a8hSLbxyZXjz+1KgoB3wDUb6vlszIc=
+github.com/go-jose/go-jose/v4 v4.1.9 h1:pKfeQkig1NmgK4hJrZYXLEYURXfoJB61Larw0uIW4gY=
+github.com/go-jose/go-jose/v4 v4.1.9/go.mod h1:x4oUasVrzR7071A4TnHLGSPpNOm2a21K9Kf04k1rs08=
+github.com/golang-jwt/jwt/v5 v5.3.1 h1:kYf81DTWFe7t+1VvL7eS+jKFVWaUnK9cB1qbwn63YCY=
+github.com/golang-jwt/jwt/v5 v5.3.1/go.mod h1:fxCRLWMO43lRc8nhHWY6LGqRcf+1gQWArsqaEUEa5bE=
+github.com/redis/go-redis/v9 v9.17.3 h1:fN29NdNrE17KttK5Ndf20buqfDZwGNgoUr9qjl1DQx4=
+github.com/redis/go-redis/v9 v9.17.3/go.mod h1:u410H11HMLoB+TP67dz8rL9s6QW2j76l0//kSOd3370=
+"""
 
 
 def wire(ctx: WireContext) -> Wiring:
@@ -82,12 +106,33 @@ def wire(ctx: WireContext) -> Wiring:
                                                  src.newline)
     out.why(provider_path, "new: the OpenID provider (discovery, JWKS, authorize, token, userinfo; RS256, "
                            "PKCE, nonce) [templates/go]")
-    updated = go_mod(mod_text)
+    add_modules(ctx, gomod, out)
+    return out
+
+
+def add_modules(ctx: WireContext, gomod: str, out: Wiring) -> None:
+    """go.mod requiring the provider's modules and go.sum holding their checksums (created if missing)."""
+    updated = go_mod(ctx.source(gomod).text)
     if updated is not None:
         out.files[gomod] = updated
-        out.why(gomod, "modules " + ", ".join(f"{m} {v}" for m, v in MODULES)
-                + " for the OpenID provider (run `go mod tidy` to update go.sum)")
-    return out
+        out.why(gomod, "modules " + ", ".join(f"{m} {v}" for m, v in MODULES) + " for the OpenID provider")
+    gosum = posixpath.join(posixpath.dirname(gomod), "go.sum")
+    exists = (ctx.root / gosum).is_file()
+    summed = go_sum(ctx.source(gosum).text if exists else None)
+    if summed is not None:
+        (out.files if exists else out.new_files)[gosum] = summed
+        out.why(gosum, "the checksums of the OpenID provider's modules")
+
+
+def go_sum(text: str | None) -> str | None:
+    """go.sum with the provider modules' checksums added (None when it has them all)."""
+    lines = (text or "").splitlines()
+    missing = [line for line in GO_SUM.splitlines() if line not in lines]
+    if not missing:
+        return None
+    nl = "\r\n" if text and "\r\n" in text else "\n"
+    merged = sorted({line for line in lines if line.strip()} | set(missing), key=lambda ln: ln.split(" ")[:2])
+    return nl.join(merged) + nl
 
 
 def drop_unused_requires(ctx: WireContext, gomod: str, mod_text: str, changed: dict[str, str]) -> str | None:
@@ -109,14 +154,27 @@ def drop_unused_requires(ctx: WireContext, gomod: str, mod_text: str, changed: d
     return out if out != mod_text else None
 
 
+def _version(text: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in re.findall(r"\d+", text))
+
+
 def go_mod(text: str) -> str | None:
-    """go.mod requiring golang-jwt v5 and go-jose v4 (None when it already does)."""
-    missing = [(m, v) for m, v in MODULES if not re.search(rf"^\s*(require\s+)?{re.escape(m)}\s", text, re.M)]
-    if not missing:
-        return None
+    """go.mod requiring golang-jwt v5, go-jose v4 and go-redis v9 (and what they bring), on a Go that they
+    build with (None when it already does)."""
+    original = text
+    go_line = re.search(r"^go[ \t]+(\S+)", text, re.M)
+    if go_line and _version(go_line.group(1)) < _version(GO_VERSION):
+        text = text[:go_line.start(1)] + GO_VERSION + text[go_line.end(1):]
+
+    def required(m: str) -> bool:
+        return bool(re.search(rf"^\s*(require\s+)?{re.escape(m)}\s", text, re.M))
+    missing = [(m, v) for m, v in MODULES if not required(m)]
+    indirect = [(m, v) for m, v in INDIRECT if not required(m)]
+    if not missing and not indirect:
+        return text if text != original else None
     nl = "\r\n" if "\r\n" in text else "\n"
     block = re.search(r"^require \($(.*?)^\)", text, re.M | re.S)
-    lines = [f"\t{m} {v}" for m, v in missing]
+    lines = [f"\t{m} {v}" for m, v in missing] + [f"\t{m} {v} // indirect" for m, v in indirect]
     if block:
         body = [ln for ln in block.group(1).split(nl) if ln.strip()] + lines
         direct = sorted((ln for ln in body if "// indirect" not in ln), key=str.strip)
@@ -130,7 +188,9 @@ def go_mod(text: str) -> str | None:
             end = m.end() + len(nl) if text[m.end():m.end() + len(nl)] == nl else m.end()
             text = text[:m.start()] + text[end:]
         start = single[0].start()
-        return text[:start] + "require (" + nl + nl.join(sorted(body, key=str.strip)) + nl + ")" + nl + text[start:]
+        body = sorted((ln for ln in body if "// indirect" not in ln), key=str.strip) + \
+            [ln for ln in body if "// indirect" in ln]
+        return text[:start] + "require (" + nl + nl.join(body) + nl + ")" + nl + text[start:]
     return text.rstrip() + nl + nl + "require (" + nl + nl.join(lines) + nl + ")" + nl
 
 

@@ -12,7 +12,7 @@ from migrate.generate.changes import Edit, apply_edits, with_newlines
 from migrate.generate.positions import Parsed
 from migrate.generate.render import render
 from migrate.lang.go import routes
-from migrate.lang.go.frameworks.gohttp import PACKAGE, _fix_imports, claims_func, go_mod
+from migrate.lang.go.frameworks.gohttp import PACKAGE, _fix_imports, add_modules, claims_func
 
 CLAIMS = "GenesysClaims"
 
@@ -66,8 +66,5 @@ def wire(ctx: WireContext, why: str) -> Wiring:
     out.why(s.path, f"line {line}: TODO(migrate:{MOUNT_RULE}): where to mount the OpenID provider ({why})")
     gomod = nearest(ctx.root, here, "go.mod")
     if gomod is not None:
-        updated = go_mod(ctx.source(gomod).text)
-        if updated is not None:
-            out.files[gomod] = updated
-            out.why(gomod, "modules for the OpenID provider (run `go mod tidy` to update go.sum)")
+        add_modules(ctx, gomod, out)
     return out

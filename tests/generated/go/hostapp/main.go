@@ -46,10 +46,12 @@ type customer struct {
 	DisplayName   string
 	Email         string
 	EmailVerified bool
+	SignedInAt    time.Time // zero: the site does not say when the customer signed in
 }
 
+// alice signed in when the site started; the site does not know when bob did.
 var customers = map[string]*customer{
-	"alice": {ID: 42, DisplayName: "Alice Example", Email: "alice@example.com", EmailVerified: true},
+	"alice": {ID: 42, DisplayName: "Alice Example", Email: "alice@example.com", EmailVerified: true, SignedInAt: time.Now()},
 	"bob":   {ID: "b-7", DisplayName: "Bob Example", Email: "bob@example.com", EmailVerified: true},
 }
 
@@ -81,12 +83,16 @@ func currentCustomer(r *http.Request) *customer {
 }
 
 func claimsOf(c *customer) map[string]any {
-	return map[string]any{
+	claims := map[string]any{
 		"sub":            fmt.Sprint(c.ID), // panics when nobody is signed in, as generated claims code may
 		"name":           c.DisplayName,
 		"email":          c.Email,
 		"email_verified": c.EmailVerified,
 	}
+	if !c.SignedInAt.IsZero() {
+		claims["auth_time"] = c.SignedInAt // the provider's auth_time, not a claim of its own
+	}
+	return claims
 }
 
 // claims is what the wiring passes for net/http and chi sites.

@@ -13,6 +13,7 @@ import hashlib
 import importlib.util
 import json
 import logging
+import re
 import secrets
 import socket
 import sys
@@ -925,3 +926,286 @@ def test_rendered_module_is_self_contained_and_clean(framework):
     factory = {"flask": "create_blueprint", "django": "urls", "fastapi": "create_router"}[framework]
     definition = functions[factory]
     assert [arg.arg for arg in definition.args.args] == ["claims", "guard", "now"]
+
+
+# -- sessions that last: offline_access, refresh, rotation, revocation ----------------------------
+
+OFFLINE = "openid profile email offline_access"
+
+
+def refresh(site: Site, token: str, auth: str = "basic", **extra) -> httpx.Response:
+    form = {"grant_type": "refresh_token", "refresh_token": token, **extra}
+    if auth == "post":
+        form.update(client_id=CLIENT_ID, client_secret=CLIENT_SECRET)
+        return site.client.post("/oidc/token", data=form)
+    return site.client.post("/oidc/token", data=form, auth=(CLIENT_ID, CLIENT_SECRET))
+
+
+def userinfo_status(site: Site, access_token: str) -> int:
+    return site.client.get("/oidc/userinfo", headers={"Authorization": "Bearer " + access_token}).status_code
+
+
+def test_refresh_rotates_and_a_reused_refresh_token_revokes_the_sign_in(site):
+    site.clock.advance(-700)  # signed in "700 s ago": tokens are verified against the real time
+    first = site.redeem(site.code(scope=OFFLINE)).json()
+    assert first["refresh_token"] and first["expires_in"] == 900
+    signed_in = jwt.decode(first["id_token"], options={"verify_signature": False})
+
+    site.clock.advance(600)
+    renewed = refresh(site, first["refresh_token"])
+    assert renewed.status_code == 200, renewed.text
+    assert renewed.headers["cache-control"] == "no-store"
+    second = renewed.json()
+    assert second["refresh_token"] != first["refresh_token"]  # rotated
+    claims = verify_id_token(site, second["id_token"])
+    assert claims["sub"] == "1042" and claims["name"] == "Alice Example"
+    assert claims["auth_time"] == signed_in["auth_time"]  # still the sign-in's time
+    assert claims["iat"] == int(site.clock()) and "nonce" not in claims
+    assert userinfo_status(site, second["access_token"]) == 200
+
+    # The rotated-out token comes back: someone copied it. The whole sign-in ends.
+    assert_error(refresh(site, first["refresh_token"]), 400, "invalid_grant")
+    assert_error(refresh(site, second["refresh_token"], auth="post"), 400, "invalid_grant")
+    assert userinfo_status(site, second["access_token"]) == 401
+    assert userinfo_status(site, first["access_token"]) == 401
+
+
+def test_a_reused_code_revokes_the_tokens_issued_from_it(site):
+    flow = site.code(scope=OFFLINE)
+    tokens = site.redeem(flow).json()
+    assert userinfo_status(site, tokens["access_token"]) == 200
+    assert_error(site.redeem(flow), 400, "invalid_grant")
+    assert userinfo_status(site, tokens["access_token"]) == 401
+    assert_error(refresh(site, tokens["refresh_token"]), 400, "invalid_grant")
+
+
+def test_refresh_needs_the_client_and_cannot_widen_the_scope(make_site):
+    site = make_site("flask")
+    site.login()
+    tokens = site.redeem(site.code(scope="openid offline_access")).json()
+    response = site.client.post("/oidc/token", data={"grant_type": "refresh_token",
+                                                     "refresh_token": tokens["refresh_token"]},
+                                auth=(CLIENT_ID, WRONG_SECRET))
+    assert_error(response, 401, "invalid_client")
+    assert_error(refresh(site, tokens["refresh_token"], scope="openid email offline_access"), 400, "invalid_scope")
+    assert_error(refresh(site, "not-a-refresh-token"), 400, "invalid_grant")
+
+
+def test_the_refresh_lifetime_is_genesys_oidc_refresh_ttl(core, keys):
+    module, _, clock = core
+    environ = {
+        "GENESYS_OIDC_ISSUER": "https://shop.example.com/oidc", "GENESYS_OIDC_CLIENT_ID": CLIENT_ID,
+        "GENESYS_OIDC_CLIENT_SECRET": CLIENT_SECRET, "GENESYS_OIDC_PRIVATE_KEY_FILE": str(keys.good),
+        "GENESYS_OIDC_REDIRECT_URIS": "https://shop.example.com/", "GENESYS_OIDC_REFRESH_TTL": "3600",
+    }
+    provider = module.Provider(now=clock, environ=environ)
+    tokens = core_tokens(provider, {"sub": "7"}, scope="openid offline_access")
+    client = {"client_id": [CLIENT_ID], "client_secret": [CLIENT_SECRET], "grant_type": ["refresh_token"]}
+    clock.advance(3000)
+    renewed = provider.token(dict(client, refresh_token=[tokens["refresh_token"]]), None)
+    assert renewed.status == 200, renewed.body
+    clock.advance(601)  # an hour after the sign-in, even though this token is new
+    late = provider.token(dict(client, refresh_token=[renewed.body["refresh_token"]]), None)
+    assert (late.status, late.body["error"]) == (400, "invalid_grant")
+
+    default = module.Provider(now=clock, environ=dict(environ, GENESYS_OIDC_REFRESH_TTL=""))
+    assert default.settings.refresh_ttl == 86400
+    for bad in ["0", "-5", "1h", str(91 * 86400)]:
+        with pytest.raises(module.ConfigurationError, match="GENESYS_OIDC_REFRESH_TTL"):
+            module.Provider(now=clock, environ=dict(environ, GENESYS_OIDC_REFRESH_TTL=bad))
+
+
+def core_tokens(provider, claims, scope="openid", **query) -> dict:
+    verifier, challenge = pkce()
+    params = {"response_type": ["code"], "client_id": [CLIENT_ID],
+              "redirect_uri": ["https://shop.example.com/"], "scope": [scope], "state": ["s"],
+              "code_challenge": [challenge], "code_challenge_method": ["S256"]}
+    params.update({name: [value] for name, value in query.items()})
+    reply = provider.authorize(params, True, lambda: claims)
+    assert reply.status == 200, reply.body
+    form = {"grant_type": ["authorization_code"], "code": [reply.body["code"]],
+            "redirect_uri": ["https://shop.example.com/"], "code_verifier": [verifier],
+            "client_id": [CLIENT_ID], "client_secret": [CLIENT_SECRET]}
+    token = provider.token(form, None)
+    assert token.status == 200, token.body
+    return token.body
+
+
+# -- requests from other sites, sizes, what goes where --------------------------------------------
+
+@pytest.mark.parametrize("fetch_site", ["cross-site", "same-site"])
+@pytest.mark.parametrize("json_response", [False, True], ids=["redirect", "json"])
+def test_browser_requests_from_other_sites_get_no_code(site, fetch_site, json_response):
+    params, _ = authorize_params(site)
+    headers = {"Sec-Fetch-Site": fetch_site, "Accept": "application/json" if json_response else "text/html"}
+    response = site.client.get("/oidc/authorize", params=params, headers=headers)
+    body = assert_error(response, 403, "access_denied")
+    assert "code" not in body and "location" not in response.headers
+
+
+@pytest.mark.parametrize("fetch_site, json_response", [("same-origin", True), ("none", False), ("none", True)])
+def test_same_origin_and_typed_in_requests_get_a_code(make_site, fetch_site, json_response):
+    site = make_site("django")
+    site.login()
+    params, _ = authorize_params(site)
+    headers = {"Sec-Fetch-Site": fetch_site, "Accept": "application/json" if json_response else "text/html"}
+    response = site.client.get("/oidc/authorize", params=params, headers=headers)
+    assert response.status_code == (200 if json_response else 302), response.text
+
+
+@pytest.mark.parametrize("name", ["state", "nonce"])
+def test_state_and_nonce_are_at_most_512_characters(site, name):
+    assert site.code(**{name: "s" * 512}).code  # the longest accepted
+    params, _ = authorize_params(site, **{name: "s" * 513})
+    response = site.authorize(params, json_response=True)
+    assert_error(response, 400, "invalid_request")
+    assert "code" not in response.json()
+
+
+def test_verifier_length_is_checked_as_rfc_7636_says(make_site):
+    site = make_site("fastapi")
+    site.login()
+    for verifier in ["v" * 42, "v" * 129]:
+        challenge = b64url(hashlib.sha256(verifier.encode()).digest())  # a well-formed challenge
+        flow = site.code(code_challenge=challenge)
+        assert_error(site.redeem(flow, code_verifier=verifier), 400, "invalid_grant")
+    verifier = "v" * 43
+    flow = site.code(code_challenge=b64url(hashlib.sha256(verifier.encode()).digest()))
+    assert site.redeem(flow, code_verifier=verifier).status_code == 200
+
+
+def test_secrets_and_codes_in_the_token_url_are_refused(site):
+    flow = site.code()
+    response = site.client.post("/oidc/token", params={"client_secret": CLIENT_SECRET, "code": flow.code},
+                                data={"grant_type": "authorization_code", "redirect_uri": flow.redirect_uri,
+                                      "code_verifier": flow.verifier, "client_id": CLIENT_ID})
+    assert_error(response, 400, "invalid_request")
+    assert site.redeem(flow).status_code == 200  # the code was not touched
+
+
+def _raw_token_request(base: str, declared: int, sent: bytes) -> bytes:
+    """POST /oidc/token declaring `declared` bytes and sending `sent`, then wait (5 s at most) for
+    an answer: a provider that reads the whole body before answering never answers in time."""
+    host, port = urlsplit(base).hostname, urlsplit(base).port
+    with socket.create_connection((host, port), timeout=5) as sock:
+        sock.sendall(b"POST /oidc/token HTTP/1.1\r\nHost: %s:%d\r\n" % (host.encode(), port)
+                     + b"Content-Type: application/x-www-form-urlencoded\r\n"
+                     + b"Content-Length: %d\r\nConnection: close\r\n\r\n" % declared + sent)
+        answer = b""
+        try:
+            while b"\r\n\r\n" not in answer:
+                chunk = sock.recv(4096)
+                if not chunk:
+                    break
+                answer += chunk
+        except socket.timeout:
+            pass
+        return answer
+
+
+@pytest.mark.parametrize("framework", FRAMEWORKS)
+def test_an_oversized_token_body_is_refused_before_it_is_read(make_site, framework):
+    site = make_site(framework)
+    answer = _raw_token_request(site.base, 100 * 1024 * 1024, b"grant_type=authorization_code&" + b"x" * 1000)
+    assert re.match(rb"HTTP/1\.[01] 413 ", answer), answer[:200]
+    # A body within the declared length but over the limit: refused too, before authentication.
+    response = site.client.post("/oidc/token", content=b"grant_type=x&pad=" + b"x" * 20000,
+                                headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert_error(response, 413, "invalid_request")
+
+
+# -- sign-in time: auth_time, max_age, prompt -----------------------------------------------------
+
+def test_auth_time_max_age_and_prompt(core):
+    _, provider, clock = core
+    signed_in = {"sub": "7", "auth_time": clock() - 120}
+    assert core_id_token(provider, signed_in)["auth_time"] == int(clock() - 120)
+    assert core_tokens(provider, dict(signed_in), max_age="300")["id_token"]
+    for query in [{"max_age": "60"}, {"prompt": "login"}]:
+        reply, _ = core_code_with(provider, dict(signed_in), **query)
+        assert (reply.status, reply.body["error"]) == (401, "login_required")
+    fresh = {"sub": "7", "auth_time": clock() - 10}
+    assert core_tokens(provider, fresh, prompt="login")["id_token"]
+    unknown = {"sub": "7"}  # the site does not say when: a recent sign-in cannot be proven
+    reply, _ = core_code_with(provider, unknown, max_age="3600")
+    assert reply.body["error"] == "login_required"
+    for query in [{"prompt": "none login"}, {"max_age": "soon"}]:
+        reply, _ = core_code_with(provider, dict(fresh), **query)
+        assert (reply.status, reply.body["error"]) == (400, "invalid_request")
+    assert core_tokens(provider, dict(fresh), prompt="none")["id_token"]
+
+
+def core_code_with(provider, claims, **query):
+    verifier, challenge = pkce()
+    params = {"response_type": ["code"], "client_id": [CLIENT_ID],
+              "redirect_uri": ["https://shop.example.com/"], "scope": ["openid"], "state": ["s"],
+              "code_challenge": [challenge], "code_challenge_method": ["S256"]}
+    params.update({name: [value] for name, value in query.items()})
+    return provider.authorize(params, True, lambda: claims), verifier
+
+
+def test_django_gives_the_users_last_login_as_auth_time(make_site):
+    site = make_site("django")
+    site.client.get("/login", params={"user": "alice", "since": "1700000000"})
+    claims = verify_id_token(site, site.redeem(site.code()).json()["id_token"])
+    assert claims["auth_time"] == 1700000000
+
+
+# -- keys -----------------------------------------------------------------------------------------
+
+def test_the_jwks_carries_the_next_key_ahead_of_the_switch(modules, keys, monkeypatch, tmp_path):
+    module = modules["flask"]
+    next_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    next_file = tmp_path / "next.pem"
+    next_file.write_bytes(next_key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                                 serialization.NoEncryption()))
+    environ = {
+        "GENESYS_OIDC_ISSUER": "https://shop.example.com/oidc", "GENESYS_OIDC_CLIENT_ID": CLIENT_ID,
+        "GENESYS_OIDC_CLIENT_SECRET": CLIENT_SECRET, "GENESYS_OIDC_PRIVATE_KEY_FILE": str(keys.good),
+        "GENESYS_OIDC_REDIRECT_URIS": "https://shop.example.com/",
+        "GENESYS_OIDC_NEXT_PRIVATE_KEY_FILE": str(next_file),
+    }
+    provider = module.Provider(now=Clock(), environ=environ)
+    current, upcoming = provider.jwks().body["keys"]
+    assert current["kid"] == module.public_jwk(keys.private)["kid"]
+    assert upcoming["kid"] == module.public_jwk(next_key)["kid"] and "d" not in upcoming
+    token = core_tokens(provider, {"sub": "7"})["id_token"]
+    assert jwt.get_unverified_header(token)["kid"] == current["kid"]  # still signed by the current key
+
+    # After the switch the old next key signs, and tokens verify with the key published before.
+    switched = module.Provider(now=Clock(), environ=dict(
+        environ, GENESYS_OIDC_PRIVATE_KEY_FILE=str(next_file), GENESYS_OIDC_NEXT_PRIVATE_KEY_FILE=""))
+    token = core_tokens(switched, {"sub": "7"})["id_token"]
+    jwt.decode(token, jwt.PyJWK(upcoming), algorithms=["RS256"], audience=CLIENT_ID)
+
+    with pytest.raises(module.ConfigurationError, match="GENESYS_OIDC_NEXT_PRIVATE_KEY_FILE.*1024 bits"):
+        module.Provider(now=Clock(), environ=dict(environ, GENESYS_OIDC_NEXT_PRIVATE_KEY_FILE=str(keys.rsa1024)))
+
+
+def test_plain_http_redirect_uris_only_for_loopback_hosts(core, keys):
+    module, _, clock = core
+    environ = {
+        "GENESYS_OIDC_ISSUER": "https://shop.example.com/oidc", "GENESYS_OIDC_CLIENT_ID": CLIENT_ID,
+        "GENESYS_OIDC_CLIENT_SECRET": CLIENT_SECRET, "GENESYS_OIDC_PRIVATE_KEY_FILE": str(keys.good),
+    }
+    for uri in ["http://localhost:8080/", "http://127.0.0.1/cb", "http://[::1]:3000/"]:
+        module.Provider(now=clock, environ=dict(environ, GENESYS_OIDC_REDIRECT_URIS=uri))
+    for uri in ["http://shop.example.com/", "http://10.0.0.5/", "http://localhost.evil.example/"]:
+        with pytest.raises(module.ConfigurationError, match="https"):
+            module.Provider(now=clock, environ=dict(environ, GENESYS_OIDC_REDIRECT_URIS=uri))
+
+
+def test_the_in_process_store_says_so_at_start_up(core, keys, caplog):
+    module, _, clock = core
+    environ = {
+        "GENESYS_OIDC_ISSUER": "https://shop.example.com/oidc", "GENESYS_OIDC_CLIENT_ID": CLIENT_ID,
+        "GENESYS_OIDC_CLIENT_SECRET": CLIENT_SECRET, "GENESYS_OIDC_PRIVATE_KEY_FILE": str(keys.good),
+        "GENESYS_OIDC_REDIRECT_URIS": "https://shop.example.com/",
+    }
+    with caplog.at_level(logging.WARNING):
+        provider = module.Provider(now=clock, environ=environ)
+    assert isinstance(provider.store, module.MemoryStore)
+    assert "GENESYS_OIDC_STORE_URL" in caplog.text and "memory" in caplog.text
+    with pytest.raises(module.ConfigurationError, match="GENESYS_OIDC_STORE_URL") as raised:
+        module.Provider(now=clock, environ=dict(environ, GENESYS_OIDC_STORE_URL="http://user:pw@cache/"))
+    assert "pw" not in str(raised.value)  # the URL's password is never shown

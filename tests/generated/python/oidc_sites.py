@@ -93,16 +93,19 @@ def configure_django() -> None:
 
 
 class SessionUser:
-    """Just what django.contrib.auth's login_required looks at."""
+    """Just what django.contrib.auth's login_required looks at, and its last_login."""
 
-    def __init__(self, name):
+    def __init__(self, name, since=None):
+        from datetime import datetime, timezone
+
         self.username = name
         self.is_authenticated = name in USERS
+        self.last_login = datetime.fromtimestamp(since, timezone.utc) if since else None
 
 
 def django_session_user(get_response):
     def middleware(request):
-        request.user = SessionUser(request.session.get("user"))
+        request.user = SessionUser(request.session.get("user"), request.session.get("since"))
         return get_response(request)
     return middleware
 
@@ -115,6 +118,8 @@ def django_app(module, *, guard: str, clock, claims_calls: list):
 
     def login(request):
         request.session["user"] = request.GET["user"]
+        if "since" in request.GET:  # when the user signed in, as django.contrib.auth records it
+            request.session["since"] = int(request.GET["since"])
         return HttpResponse("signed in")
 
     def echo(request):  # a site view without csrf_exempt: shows the CSRF check is on

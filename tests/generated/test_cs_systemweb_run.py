@@ -294,3 +294,17 @@ def test_the_old_zendesk_token_still_renders_until_cutover(http, host, alice):
     claims = jwt.decode(token, ZENDESK_SECRET, algorithms=["HS256"])
     assert claims["external_id"] == "42" and claims["scope"] == "user"
     assert "Genesys('registerPlugin', 'AuthProvider'" in page.text
+
+
+def test_a_certified_relying_party_signs_in_through_the_migrated_site(host, alice):
+    """panva's openid-client (OpenID Certified RP): discovery, code + PKCE + nonce + state, the ID
+    token validated by the library, userinfo, refresh with rotation, and the refusals."""
+    from certified_rp import drive
+
+    seen = drive(host.issuer, client_id=CLIENT_ID, client_secret=CLIENT_SECRET, redirect_uri="https://shop.example.com/",
+                 headers=alice, scope="openid profile email offline_access", refresh=True)
+    assert seen["issuer"] == host.issuer and seen["authorize_status"] == 302
+    assert seen["claims"]["sub"] == "42" and seen["userinfo"]["email"] == "alice@example.com"
+    assert seen["code_reused"] == "invalid_grant" and seen["wrong_verifier"] == "invalid_grant"
+    assert seen["wrong_nonce"] is not None
+    assert seen["refreshed"] == {"sub": "42", "rotated": True} and seen["refresh_reused"] == "invalid_grant"

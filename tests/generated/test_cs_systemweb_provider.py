@@ -29,7 +29,6 @@ from relying_party import (
     Host,
     authorize,
     basic_auth,
-    pkce_pair,
     provider_env,
     redeem,
     rfc7638_thumbprint,

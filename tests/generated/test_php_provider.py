@@ -77,13 +77,17 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def running_php(provider: Path, key_file: Path, key: rsa.RSAPrivateKey, workdir: Path, **overrides: str | None):
+def running_php(provider: Path, key_file: Path, key: rsa.RSAPrivateKey, workdir: Path, log: Path | None = None,
+                **overrides: str | None):
     """`php -S 127.0.0.1:PORT router.php`, stopped on exit whatever happens."""
     port = free_port()
     env = php_env(provider, key_file, workdir, **overrides)
     env["GENESYS_OIDC_ISSUER"] = env["GENESYS_OIDC_ISSUER"].replace("{port}", str(port))
+    err = open(log, "wb") if log else subprocess.PIPE  # noqa: SIM115 (closed below)
     proc = subprocess.Popen([PHP, "-S", f"127.0.0.1:{port}", str(HARNESS / "router.php")], env=env,
-                            cwd=str(workdir), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                            cwd=str(workdir), stdout=subprocess.DEVNULL, stderr=err)
+    if log:
+        err.close()
     try:
         origin = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + START_TIMEOUT
@@ -93,7 +97,8 @@ def running_php(provider: Path, key_file: Path, key: rsa.RSAPrivateKey, workdir:
                     break
             except OSError:
                 if proc.poll() is not None or time.monotonic() > deadline:
-                    raise AssertionError(f"php -S did not start: {proc.stderr.read().decode(errors='replace')}")
+                    said = log.read_text(errors="replace") if log else proc.stderr.read().decode(errors="replace")
+                    raise AssertionError(f"php -S did not start: {said}")
                 time.sleep(0.05)
         yield Host(origin=origin, issuer=f"{origin}/oidc", key=key)
     finally:
@@ -104,7 +109,8 @@ def running_php(provider: Path, key_file: Path, key: rsa.RSAPrivateKey, workdir:
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait(timeout=5)
-        proc.stderr.close()
+        if proc.stderr:
+            proc.stderr.close()
 
 
 def settings_check(provider: Path, key_file: Path | None, workdir: Path, **overrides: str | None):

@@ -136,3 +136,46 @@ def test_without_a_shared_store_the_settings_check_says_so(setup):
     done = settings_check(provider, key_file, work)
     assert done.returncode == 0, done.stderr
     assert "GENESYS_OIDC_STORE_URL" in done.stderr
+
+
+@pytest.mark.parametrize("uri", ["http://shop.example.com/", "http://localhost.example.com/cb"])
+def test_http_redirect_uris_are_refused_off_loopback(setup, uri):
+    work, provider, key, key_file = setup
+    done = settings_check(provider, key_file, work, GENESYS_OIDC_REDIRECT_URIS=uri)
+    assert done.returncode != 0 and "GENESYS_OIDC_REDIRECT_URIS" in done.stderr and "https" in done.stderr
+
+
+def test_http_redirect_uris_on_loopback_are_accepted(setup):
+    work, provider, key, key_file = setup
+    done = settings_check(provider, key_file, work,
+                          GENESYS_OIDC_REDIRECT_URIS="http://127.0.0.1:8080/cb, http://localhost/cb, http://[::1]/cb")
+    assert done.returncode == 0, done.stderr
+
+
+@pytest.mark.parametrize("ttl", ["soon", "59", "7776001"])
+def test_a_refresh_lifetime_genesys_cannot_match_is_refused(setup, ttl):
+    work, provider, key, key_file = setup
+    done = settings_check(provider, key_file, work, GENESYS_OIDC_REFRESH_TTL=ttl)
+    assert done.returncode != 0 and "GENESYS_OIDC_REFRESH_TTL" in done.stderr
+
+
+def test_a_redis_store_url_that_is_not_redis_is_refused_without_repeating_it(setup, http):
+    work, provider, key, key_file = setup
+    with running_php(provider, key_file, key, work, GENESYS_OIDC_STORE_URL="http://user:hunter2@cache.example/") as host:
+        auth = http.get(f"{host.issuer}/authorize", params={
+            "response_type": "code", "client_id": CLIENT_ID, "redirect_uri": REDIRECT_URI, "scope": "openid",
+            "state": "s", "code_challenge": pkce_pair()[1], "code_challenge_method": "S256"},
+            headers={"Cookie": "session=alice"})
+        assert auth.status_code == 500 and "code=" not in auth.headers.get("location", "")
+        assert "hunter2" not in auth.text
+
+
+def test_the_file_store_says_at_first_use_that_it_serves_one_server(setup, http, tmp_path):
+    work, provider, key, key_file = setup
+    store, log = tmp_path / "store", tmp_path / "php.log"
+    with running_php(provider, key_file, key, work, log=log, GENESYS_OIDC_STORE_DIR=str(store)) as host:
+        signed_in_code(http, host)
+        signed_in_code(http, host)
+    said = log.read_text()
+    assert said.count("GENESYS_OIDC_STORE_URL") == 1 and str(store) in said  # once, when the store is made
+    assert store.is_dir() and store.stat().st_mode & 0o777 == 0o700

@@ -1,7 +1,8 @@
 <?php
 // A small plain-PHP site that serves the rendered provider the way the generated front controller
 // does:  php -S 127.0.0.1:PORT router.php  with GENESYS_OIDC_PROVIDER_FILE naming the rendered file.
-// Test-only extras: the signed-in user comes from a "session" cookie, and
+// Test-only extras: the signed-in user comes from a "session" cookie, the time they signed in (when
+// the site knows it) from an X-Test-Signed-In-At header, and
 // POST /test/clock?offset=<seconds> shifts the provider's clock (kept in a file, as every request
 // is a fresh PHP run).
 
@@ -27,8 +28,10 @@ $user = null;
 $handled = genesys_oidc_handle(
     $path,
     function () use (&$user): ?array {
+        $signedInAt = isset($_SERVER['HTTP_X_TEST_SIGNED_IN_AT']) ? (int) $_SERVER['HTTP_X_TEST_SIGNED_IN_AT'] : null;
         return $user === null ? null
-            : ['sub' => (string) $user['id'], 'name' => $user['name'], 'email' => $user['email'], 'email_verified' => true];
+            : ['sub' => (string) $user['id'], 'name' => $user['name'], 'email' => $user['email'], 'email_verified' => true,
+               'auth_time' => $signedInAt];
     },
     function () use (&$user): bool {  // the site's own login check: loads the session user (or none)
         header('X-Guard: ran');

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -615,3 +619,68 @@ def test_every_python_library_has_one_module_and_no_api_is_claimed_twice() -> No
     mods = libraries.all_libraries()
     assert sorted(m.NAME for m in mods) == sorted(LANGUAGE.libraries)
     assert sum(len(m.APIS) for m in mods) == len(libraries.apis())
+
+
+# --- large and hostile files ---------------------------------------------------------------------
+
+NOISE_SIGNER = """import time
+import jwt as pyjwt
+from django.conf import settings
+
+SECRET = settings.ZENDESK_SECRET
+
+
+def claims_for(user):
+    return {"external_id": str(user.pk), "scope": "user", "exp": int(time.time()) + 300}
+
+
+def zendesk_token(request):
+    return pyjwt.encode(claims_for(request.user), SECRET, headers={"kid": settings.ZENDESK_KID})
+
+
+def view(request):
+    return JsonResponse({"jwt": zendesk_token(request)})
+"""
+NOISE = "".join(f"\n\ndef total_{i}(items):\n    return sum(i.price for i in items)\n" for i in range(200))
+
+
+def test_same_signer_with_or_without_unrelated_definitions_around_it() -> None:
+    small = extract(Source.of("v.py", "python", NOISE_SIGNER)).signers
+    big = extract(Source.of("v.py", "python", NOISE + NOISE_SIGNER)).signers
+    assert len(small) == len(big) == 1
+    assert big[0].line == small[0].line + NOISE.count("\n")
+    assert {k: e.text for k, e in big[0].claims.items()} == {k: e.text for k, e in small[0].claims.items()}
+    assert big[0].response == small[0].response == "text"  # a view taking request returns it
+    assert big[0].secret is not None and big[0].secret.source == "config"
+
+
+def test_deeply_nested_brackets_are_reported_and_the_rest_is_read(tmp_path: Path) -> None:
+    """1,500 nested lists: CPython refuses them, the scan reports that statement and reads the
+    signer after it; the process never dies on it."""
+    (tmp_path / "tokens.py").write_text(
+        "# jwt: the chat token is signed below\n"
+        "import jwt\n"
+        "NESTED = " + "[" * 1500 + "]" * 1500 + "\n"
+        "\n"
+        "def chat_token(user, key):\n"
+        "    return jwt.encode({'external_id': str(user.pk), 'scope': 'user'}, key)\n")
+    run = subprocess.run([sys.executable, "-m", "migrate", "scan", str(tmp_path), "--format", "json"],
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode in (0, 1), run.stderr[-2000:]
+    report = json.loads(run.stdout)
+    assert [(e["path"], e["line"]) for e in report["errors"]] == [("tokens.py", 3)]
+    found = report["signers"] + report["ignored_signers"]
+    assert [(s["path"], s["line"]) for s in found] == [("tokens.py", 6)]
+
+
+def test_a_parameter_hides_the_module_name_it_shares() -> None:
+    signer = only("""
+        import os
+        import jwt
+
+        key = os.environ["ZENDESK_SECRET"]
+
+        def make(user, key):
+            return jwt.encode({"external_id": user.ref}, key)
+    """)
+    assert signer.secret is not None and signer.secret.source == "parameter"

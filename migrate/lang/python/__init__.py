@@ -1,4 +1,4 @@
-"""Python: PyJWT, python-jose and authlib, read with libcst; Flask, Django and FastAPI."""
+"""Python: PyJWT, python-jose and authlib, read with tree-sitter; Flask, Django and FastAPI."""
 
 import re
 

@@ -1,207 +1,106 @@
 """One parsed Python module and the questions the signer extractor asks of it.
 
-Parents, positions, qualified names (``import jwt as pyjwt`` still reads as ``jwt``) and
-where a local name was last assigned.  Built once per file, in one iterative walk.
+The values of names (``migrate.extract.values`` with the Python grammar), what imported names
+stand for (``imports``), the calls and functions of the module, and later reads of a name.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
-from dataclasses import dataclass
+from functools import cached_property
 
-import libcst as cst
-from libcst.metadata import (
-    MetadataWrapper,
-    PositionProvider,
-    QualifiedName,
-    QualifiedNameSource,
-    ScopeProvider,
-)
+import tree_sitter as ts
 
-Scope = cst.FunctionDef | cst.ClassDef | cst.Module
+from migrate.extract.treesitter import Doc, query
+from migrate.extract.values import Node, Values, child, find
+from migrate.lang.python.dialect import PythonGrammar
+from migrate.lang.python.imports import Imports
 
-# Nodes that never hold an expression: not worth descending into.
-_LEAVES = (cst.BaseParenthesizableWhitespace, cst.Newline, cst.EmptyLine, cst.Comment,
-           cst.TrailingWhitespace, cst.Comma, cst.Dot, cst.Semicolon, cst.Colon, cst.AssignEqual,
-           cst.LeftParen, cst.RightParen, cst.LeftSquareBracket, cst.RightSquareBracket,
-           cst.LeftCurlyBrace, cst.RightCurlyBrace)
-
-
-@dataclass(frozen=True)
-class Assignment:
-    statement: cst.CSTNode  # the Assign / AnnAssign / NamedExpr
-    value: cst.BaseExpression
-    scope: Scope
-
-
-def target_key(node: cst.CSTNode) -> str | None:
-    """``name`` for a bare name, ``self.attr`` for an instance attribute, else None."""
-    if isinstance(node, cst.Name):
-        return node.value
-    if (isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name)
-            and node.value.value in ("self", "cls")):
-        return "self." + node.attr.value
-    return None
-
-
-def callee(call: cst.Call) -> str | None:
-    """The last name of what is called: ``jsonify`` for ``flask.jsonify(...)``."""
-    f = call.func
-    if isinstance(f, cst.Name):
-        return f.value
-    if isinstance(f, cst.Attribute):
-        return f.attr.value
-    return None
+GRAMMAR = PythonGrammar()
+_SCOPES = frozenset({"function_definition", "class_definition"})
+_NESTED = frozenset({"function_definition", "class_definition", "lambda"})
 
 
 class Index:
-    def __init__(self, module: cst.Module):
-        self.module = module
-        # The module was just parsed and is not shared: no need for the defensive deep copy.
-        # Qualified names are asked of the scopes for the few nodes that need them: that is
-        # several times cheaper than QualifiedNameProvider, which names every node.
-        wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
-        meta = wrapper.resolve_many([PositionProvider, ScopeProvider])
-        self._ranges = meta[PositionProvider]
-        self._scopes = meta[ScopeProvider]
-        self.parent: dict[cst.CSTNode, cst.CSTNode] = {}
-        self.calls: list[cst.Call] = []
-        self.refs: dict[str, list[cst.Name]] = defaultdict(list)
-        self.functions: dict[str, list[cst.FunctionDef]] = defaultdict(list)
-        self._assigns: dict[str, list[Assignment]] = defaultdict(list)
-        self._walk()
+    def __init__(self, doc: Doc):
+        self.doc = doc
+        self.root = doc.root
+        self.values = Values(doc, GRAMMAR)
+        self.imports = Imports(doc)
 
-    # --- building -------------------------------------------------------------------------
+    @cached_property
+    def calls(self) -> list[Node]:
+        """Every call of the module, in source order."""
+        return find("python", self.root, ("call",))
 
-    def _walk(self) -> None:
-        stack: list[cst.CSTNode] = [self.module]
-        while stack:
-            node = stack.pop()
-            kids = [k for k in node.children if not isinstance(k, _LEAVES)]
-            for k in kids:
-                self.parent[k] = node
-            stack.extend(reversed(kids))  # pre-order, so every list below is in source order
-            if isinstance(node, cst.Call):
-                self.calls.append(node)
-            elif isinstance(node, cst.Name):
-                self.refs[node.value].append(node)
-            elif isinstance(node, cst.FunctionDef):
-                self.functions[node.name.value].append(node)
-            elif isinstance(node, cst.Assign):
-                for t in node.targets:
-                    self._record(t.target, node.value, node)
-            elif isinstance(node, (cst.AnnAssign, cst.NamedExpr)) and node.value is not None:
-                self._record(node.target, node.value, node)
+    @cached_property
+    def _functions(self) -> dict[str, list[Node]]:
+        out: dict[str, list[Node]] = defaultdict(list)
+        for fn in find("python", self.root, ("function_definition",)):
+            out[self.doc.text(child(fn, "name"))].append(fn)
+        return out
 
-    def _record(self, target: cst.CSTNode, value: cst.BaseExpression, stmt: cst.CSTNode) -> None:
-        key = target_key(target)
-        if key is None:
-            return
-        scope = self.enclosing(stmt, cst.ClassDef) if key.startswith("self.") else self.scope(stmt)
-        if scope is not None:
-            self._assigns[key].append(Assignment(stmt, value, scope))
+    def functions(self, name: str) -> list[Node]:
+        return self._functions.get(name, [])
 
-    # --- positions and text ---------------------------------------------------------------
-
-    def pos(self, node: cst.CSTNode) -> tuple[int, int]:
-        """1-based line and column."""
-        start = self._ranges[node].start
-        return start.line, start.column + 1
-
-    def end(self, node: cst.CSTNode) -> tuple[int, int]:
-        end = self._ranges[node].end
-        return end.line, end.column + 1
-
-    def code(self, node: cst.CSTNode) -> str:
-        return self.module.code_for_node(node)
-
-    def qualified(self, node: cst.CSTNode) -> set[str]:
-        return {q.name for q in self._names(node)}
-
-    def imported(self, node: cst.CSTNode) -> str | None:
-        """The dotted name an imported name stands for (``from app.settings import KEY``)."""
-        for q in self._names(node):
-            if q.source is QualifiedNameSource.IMPORT:
-                return q.name.lstrip(".")
-        return None
-
-    def _names(self, node: cst.CSTNode) -> set[QualifiedName]:
-        scope = self._scopes.get(node)
-        return scope.get_qualified_names_for(node) if scope is not None else set()
-
-    # --- scopes ---------------------------------------------------------------------------
-
-    def enclosing(self, node: cst.CSTNode, kind: type) -> cst.CSTNode | None:
-        n = self.parent.get(node)
-        while n is not None and not isinstance(n, kind):
-            n = self.parent.get(n)
+    def function(self, node: Node) -> Node | None:
+        """The def around ``node`` (lambdas are not functions here)."""
+        n = node.parent
+        while n is not None and n.type != "function_definition":
+            n = n.parent
         return n
 
-    def scope(self, node: cst.CSTNode) -> Scope:
-        found = self.enclosing(node, (cst.FunctionDef, cst.ClassDef))
-        return found if found is not None else self.module  # type: ignore[return-value]
+    def scope(self, node: Node) -> Node:
+        """The def or class around ``node``, else the module."""
+        n = node.parent
+        while n is not None and n.type not in _SCOPES:
+            n = n.parent
+        return n if n is not None else self.root
 
-    def scopes(self, node: cst.CSTNode) -> Iterator[Scope]:
-        """Innermost first.  A class body is visible only to code written directly in it."""
-        sc = self.scope(node)
-        yield sc
-        while sc is not self.module:
-            sc = self.scope(sc)
-            if not isinstance(sc, cst.ClassDef):
-                yield sc
-
-    def function(self, node: cst.CSTNode) -> cst.FunctionDef | None:
-        return self.enclosing(node, cst.FunctionDef)  # type: ignore[return-value]
-
-    def assigned(self, target: cst.CSTNode) -> Assignment | None:
-        """The assignment a name (or ``self.attr``) read at ``target`` most likely holds.
-
-        Same scope: the nearest assignment that ends before the read.  Enclosing scopes
-        (module constants read inside a function): their last assignment, since the
-        function runs after the module body.
-        """
-        key = target_key(target)
-        candidates = self._assigns.get(key or "")
-        if not candidates:
-            return None
-        if key.startswith("self."):  # type: ignore[union-attr]
-            cls = self.enclosing(target, cst.ClassDef)
-            return next((a for a in candidates if a.scope is cls), None)
-        at = self.pos(target)
-        for depth, sc in enumerate(self.scopes(target)):
-            mine = [a for a in candidates if a.scope is sc]
-            if depth == 0:
-                mine = [a for a in mine if self.end(a.statement) <= at]
-            if mine:
-                return mine[-1]
-        return None
-
-    def reads_after(self, name: str, stmt: cst.CSTNode) -> list[cst.Name]:
-        """Reads of ``name`` in the scope of ``stmt`` after it, up to its next reassignment."""
-        scope, start = self.scope(stmt), self.end(stmt)
-        out: list[cst.Name] = []
-        stop: tuple[int, int] | None = None
-        for ref in self.refs.get(name, ()):
-            at = self.pos(ref)
-            if at < start or self.scope(ref) is not scope or (stop is not None and at >= stop):
+    def reads_after(self, name: str, after: int, scope: Node) -> list[Node]:
+        """Reads of the plain name ``name`` written directly in ``scope`` from byte ``after`` on,
+        up to the statement that assigns it again (whose right-hand side still reads the old
+        value)."""
+        cursor = ts.QueryCursor(query("python", "(identifier) @n"))
+        cursor.set_byte_range(after, scope.end_byte)
+        out: list[Node] = []
+        stop: int | None = None
+        data = name.encode("utf-8")
+        for ref in cursor.captures(scope).get("n", []):
+            if ref.start_byte < after or (stop is not None and ref.start_byte >= stop):
                 continue
-            holder = self.parent.get(ref)
-            if isinstance(holder, cst.AssignTarget):
-                # reassigned: its right-hand side still reads the old value, later code does not
-                stop = self.end(self.parent[holder])
+            if self.doc.data[ref.start_byte:ref.end_byte] != data or self.scope(ref) != scope:
+                continue
+            holder = ref.parent
+            if holder is not None and holder.type == "assignment" and child(holder, "left") == ref:
+                stop = _statement_end(holder)
+                continue
+            if GRAMMAR.reference(self.doc, ref) is None and not _read_target(ref):
                 continue
             out.append(ref)
+        out.sort(key=lambda n: n.start_byte)
         return out
 
-    def returns(self, fn: cst.FunctionDef) -> list[cst.Return]:
+    def returns(self, fn: Node) -> list[Node]:
         """``return`` statements of ``fn`` itself (not of functions nested in it)."""
-        out: list[cst.Return] = []
-        stack: list[cst.CSTNode] = [fn.body]
-        while stack:
-            node = stack.pop()
-            if isinstance(node, cst.Return):
-                out.append(node)
-            elif not isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda, _LEAVES)):
-                stack.extend(reversed(node.children))
+        out = []
+        for ret in find("python", fn, ("return_statement",)):
+            n = ret.parent
+            while n is not None and n != fn and n.type not in _NESTED:
+                n = n.parent
+            if n == fn:
+                out.append(ret)
         return out
+
+
+def _statement_end(assignment: Node) -> int:
+    """The end of ``a = b = value`` around one of its assignments."""
+    while assignment.parent is not None and assignment.parent.type == "assignment":
+        assignment = assignment.parent
+    return assignment.end_byte
+
+
+def _read_target(ref: Node) -> bool:
+    """``d |= {...}``: an augmented assignment reads the name too."""
+    holder = ref.parent
+    return holder is not None and holder.type == "augmented_assignment" and child(holder, "left") == ref

@@ -1,40 +1,49 @@
-"""Parse Python with libcst, and still read the rest of a file that has a syntax error.
+"""Parse Python with tree-sitter, judged by CPython's own parser.
 
-libcst has no error recovery: one bad statement loses the whole file.  So the top-level
-statement that holds the error is blanked out (line breaks kept, so every position
-stays true) and the file is parsed again, a few times at most.
+tree-sitter reads anything, and never crashes on absurd nesting; CPython's parser (``ast``,
+C, fast) says whether the file is Python at all.  A top-level statement CPython refuses is
+blanked out (line breaks kept, so every position stays true) and the file is judged again, a
+few times at most: the first error is reported, the statements around it are still read, and
+a file that stays broken is not read for signers.
 """
 
 from __future__ import annotations
 
 import ast
 import re
+import warnings
 
-import libcst as cst
+from migrate.extract.treesitter import Doc
 
 _REPAIRS = 3  # broken top-level statements skipped before giving up on the file
 # Lines at the left margin that continue the statement above them, or are no statement.
 _NOT_A_START = re.compile(r"\s|#|[)\]}]|(?:else|elif|except|finally)\b")
 
 
-def parse(text: str) -> tuple[cst.Module | None, tuple[int, int] | None]:
-    """The module (None when it could not be read) and the first syntax error's line/column."""
+def parse(text: str) -> tuple[Doc | None, tuple[int, int] | None]:
+    """The parsed module (None when it could not be read) and the first syntax error's
+    line/column."""
     text = _encodable(text)
     lines = text.splitlines(keepends=True)
     first: tuple[int, int] | None = None
     for _ in range(_REPAIRS + 1):
-        try:
-            return cst.parse_module("".join(lines)), first
-        except cst.ParserSyntaxError as err:
-            where = _locate("".join(lines)) or (err.raw_line, err.raw_column + 1)
-            first = first or where
-            if not _blank_statement(lines, where[0]):
-                break
+        joined = "".join(lines)
+        where = _locate(joined)
+        if where is None:
+            return Doc.parse("python", joined.encode("utf-8")), first
+        if where == (0, 0):  # CPython cannot judge it (a NUL byte): tree-sitter's recovery it is
+            doc = Doc.parse("python", joined.encode("utf-8"))
+            return doc, first or doc.first_error()
+        first = first or where
+        if not _blank_statement(lines, where[0]):
+            break
     return None, first
 
 
 def _encodable(text: str) -> str:
-    """Lone surrogates (undecodable bytes) cannot reach the parser; one '?' each keeps columns."""
+    """Lone surrogates (undecodable bytes) cannot reach the parser; one '?' each keeps columns.
+    A byte order mark is no character of the code."""
+    text = text.removeprefix("\ufeff")
     try:
         text.encode("utf-8")
         return text
@@ -43,14 +52,17 @@ def _encodable(text: str) -> str:
 
 
 def _locate(text: str) -> tuple[int, int] | None:
-    """Where CPython's own parser sees the error: libcst names the token after it."""
+    """Where CPython's parser sees the first error; None when there is none, (0, 0) when it
+    cannot tell."""
     try:
-        ast.parse(text)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # invalid escape sequences are the code's business
+            ast.parse(text)
     except SyntaxError as err:
-        return (err.lineno, err.offset or 1) if err.lineno else None
+        return (err.lineno, err.offset or 1) if err.lineno else (0, 0)
     except (ValueError, RecursionError, MemoryError):  # NUL bytes, absurd nesting
-        return None
-    return None  # newer syntax than this Python knows: libcst's position it is
+        return (0, 0)
+    return None
 
 
 def _starts_statement(line: str) -> bool:

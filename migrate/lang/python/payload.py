@@ -1,381 +1,196 @@
-"""What a Python signing call is handed: claim and header mappings, values and keys.
+"""What a Python signing call is handed: claim and header mappings.
 
-Values become ``Expr`` through ``traits.expr`` so that rules read the same vocabulary in
-every language.  Local names are followed one assignment at a time; inside composite
-expressions they are replaced by what they hold (``now + 300`` reads as
-``int(time.time()) + 300``), so the idiom tables see the clock.
+Single values are the shared engine's (``Values.expr``: names followed, their values
+substituted into the text, so the idiom tables see the clock in ``now + 300``).  Mappings are
+read here: dict literals, ``dict(...)``, ``**spread``, the variable holding one with the
+changes written to it before the call (``d["k"] = v``, ``d.update(...)``, ``d |= {...}``...),
+a same-module function returning one, and a filtered copy of one.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from migrate.extract.values import Node, child, children
+from migrate.lang.python.dialect import arguments, callee, string_of, target_name
+from migrate.lang.python.index import Index
+from migrate.model import UNKNOWN_CLAIM, Expr
 
-import libcst as cst
-
-from migrate.extract import traits
-from migrate.lang.python.index import Index, callee, target_key
-from migrate.model import UNKNOWN_CLAIM, Expr, ExprKind
-
-# How far names are followed: enough for real code, and a bound for cycles (x = f(x)).
-_DEPTH = 3  # assignments followed from one value
 _MAP_DEPTH = 6  # variables, spreads and builder functions followed for one mapping
-_MAX_CALLERS = 8  # call sites looked at when a key parameter is followed into its callers
 UNKNOWN = UNKNOWN_CLAIM  # claim name for what cannot be read (**spread, a parameter)
-
-# Calls that hand the key on unchanged or merely re-encoded: the key's origin is their argument.
-_KEY_DECODERS = {"b64decode", "urlsafe_b64decode", "standard_b64decode", "decodebytes",
-                 "b32decode"}
-_KEY_CASTS = {"bytes", "str", "bytearray"}
-_KEY_METHODS = {"encode", "decode", "strip", "rstrip"}
-# datetime values: PyJWT, python-jose and authlib turn them into integer seconds themselves.
-_DATETIME_CALLS = {"now", "utcnow", "fromtimestamp", "utcfromtimestamp", "astimezone", "datetime",
-                   "timedelta"}
-_NEEDS_PARENS = (cst.BinaryOperation, cst.BooleanOperation, cst.Comparison, cst.IfExp,
-                 cst.UnaryOperation, cst.Lambda)
 Mapping = dict[str, Expr]
-
-
-def literal(node: cst.CSTNode) -> tuple[ExprKind, int | float | str | bool | None]:
-    """What a node is, and its value when it is a literal."""
-    if isinstance(node, cst.Integer):
-        return "int", node.evaluated_value
-    if isinstance(node, cst.Float):
-        return "float", node.evaluated_value
-    if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)):
-        if isinstance(node, cst.ConcatenatedString) and _has_fstring(node):
-            return "template", None
-        return "string", string_value(node)
-    if isinstance(node, cst.FormattedString):
-        return "template", None
-    if (isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Minus)
-            and isinstance(node.expression, (cst.Integer, cst.Float))):
-        number = node.expression
-        return ("int" if isinstance(number, cst.Integer) else "float"), -number.evaluated_value
-    if isinstance(node, cst.Name):
-        constants: dict[str, tuple[ExprKind, bool | None]] = {
-            "True": ("bool", True), "False": ("bool", False), "None": ("null", None)}
-        return constants.get(node.value, ("name", None))
-    kinds: dict[type, ExprKind] = {cst.Attribute: "member", cst.Call: "call", cst.Dict: "object",
-                                   cst.BinaryOperation: "binary"}
-    return kinds.get(type(node), "other"), None
-
-
-def string_value(node: cst.SimpleString | cst.ConcatenatedString) -> str | None:
-    """The text of a string literal; None when Python itself would refuse it (a NUL byte)."""
-    try:
-        value = node.evaluated_value
-    except (SyntaxError, ValueError):
-        return None
-    return value.decode("utf-8", "replace") if isinstance(value, bytes) else value
-
-
-def _has_fstring(node: cst.ConcatenatedString) -> bool:
-    stack: list[cst.BaseExpression] = [node]
-    while stack:
-        n = stack.pop()
-        if isinstance(n, cst.FormattedString):
-            return True
-        if isinstance(n, cst.ConcatenatedString):
-            stack += [n.left, n.right]
-    return False
-
-
-def string_of(node: cst.CSTNode) -> str | None:
-    kind, value = literal(node)
-    return value if kind == "string" else None  # type: ignore[return-value]
-
-
-class _Swap(cst.CSTTransformer):
-    """Replace chosen nodes (by identity) with others."""
-
-    def __init__(self, swaps: dict[cst.CSTNode, cst.BaseExpression]):
-        super().__init__()
-        self.swaps = swaps
-
-    def leave_Name(self, original: cst.Name, updated: cst.Name) -> cst.BaseExpression:
-        return self.swaps.get(original, updated)
-
-    def leave_Attribute(self, original: cst.Attribute,
-                        updated: cst.Attribute) -> cst.BaseExpression:
-        return self.swaps.get(original, updated)
-
-
-def _reads(node: cst.CSTNode) -> list[cst.CSTNode]:
-    """Names (and ``self.attr``) read inside an expression; not attribute names or keywords."""
-    out: list[cst.CSTNode] = []
-    stack = [node]
-    while stack:
-        n = stack.pop()
-        if isinstance(n, (cst.Name, cst.Attribute)) and target_key(n) is not None:
-            out.append(n)
-        elif isinstance(n, cst.Attribute):
-            stack.append(n.value)
-        elif isinstance(n, cst.Arg):
-            stack.append(n.value)
-        elif not isinstance(n, (cst.Lambda, cst.BaseComp)):
-            stack.extend(n.children)
-    return out
 
 
 class Reader:
     def __init__(self, idx: Index):
         self.idx = idx
+        self.values = idx.values
+        self.doc = idx.doc
 
-    # --- single values --------------------------------------------------------------------
+    def expr(self, node: Node) -> Expr:
+        return self.values.expr(node)
 
-    def expr(self, node: cst.BaseExpression, depth: int = _DEPTH) -> Expr:
-        kind, value = literal(node)
-        line, col = self.idx.pos(node)
-        text, resolved = self.idx.code(node), None
-        if depth > 0 and kind in ("name", "member"):
-            resolved = self._resolve(node, depth, self.expr)
-        elif depth > 0 and kind in ("call", "binary", "template", "other"):
-            text = self.idx.code(self._substituted(node, depth))
-        extra = {"date-object"} if _is_datetime(node) else set()
-        return traits.expr("python", text, line, col, kind, value, resolved, extra)
-
-    def key(self, node: cst.BaseExpression, depth: int = _DEPTH + 1, hopped: bool = False) -> Expr:
-        """A signing key as a chain: the argument, then where its value comes from; a
-        parameter once through the same-file calls of its function.
-
-        Only for ``traits.secret``, which masks every literal in it.
-        """
-        kind, value = literal(node)
-        line, col = self.idx.pos(node)
-        inner = None
-        if depth > 0 and kind in ("name", "member"):
-            inner = self._resolve(node, depth, lambda n, d: self.key(n, d, hopped))
-            if inner is None and not hopped and isinstance(node, cst.Name):
-                passed = self._passed(node)[:_MAX_CALLERS]
-                inner = traits.through_callers(self.key(a, depth - 1, True) for a in passed)
-        elif depth > 0 and isinstance(node, cst.Call):
-            source = _key_source(node)
-            inner = self.key(source, depth - 1, hopped) if source is not None else None
-        return traits.expr("python", self.idx.code(node), line, col, kind, value, inner)
-
-    def _passed(self, name: cst.Name) -> list[cst.BaseExpression]:
-        """For a parameter of the function around ``name``: the argument each same-file call
-        of that function passes for it (``self.f(..)`` / ``obj.f(..)`` for a method)."""
-        fn = self.idx.function(name)
-        if fn is None:
-            return []
-        p = fn.params
-        positional = [x.name.value for x in (*p.posonly_params, *p.params)]
-        keyword = positional + [x.name.value for x in p.kwonly_params]
-        if name.value not in keyword:
-            return []
-        method = isinstance(self.idx.scope(fn), cst.ClassDef)
-        shift = 1 if method and positional[:1] in (["self"], ["cls"]) else 0
-        position = positional.index(name.value) - shift if name.value in positional else None
-        out = []
-        for call in self.idx.calls:
-            if callee(call) != fn.name.value or self._within(call, fn) or \
-                    isinstance(call.func, cst.Attribute) != method:
-                continue
-            arg = _argument(call, name.value, position)
-            if arg is not None:
-                out.append(arg)
-        return out
-
-    def _within(self, node: cst.CSTNode, outer: cst.CSTNode) -> bool:
-        n = self.idx.parent.get(node)
-        while n is not None and n is not outer:
-            n = self.idx.parent.get(n)
-        return n is outer
-
-    def _resolve(self, node: cst.CSTNode, depth: int,
-                 build: Callable[[cst.BaseExpression, int], Expr]) -> Expr | None:
-        found = self.idx.assigned(node)
-        if found is not None:
-            return build(found.value, depth - 1)
-        dotted = self.idx.imported(node) if isinstance(node, cst.Name) else None
-        if dotted:  # `from app.settings import KEY` reads as app.settings.KEY (config)
-            line, col = self.idx.pos(node)
-            return traits.expr("python", dotted, line, col, "member")
-        return None
-
-    def _substituted(self, node: cst.BaseExpression, depth: int) -> cst.BaseExpression:
-        swaps: dict[cst.CSTNode, cst.BaseExpression] = {}
-        for read in _reads(node):
-            found = self.idx.assigned(read)
-            if found is None:
-                continue
-            value = self._substituted(found.value, depth - 1) if depth > 1 else found.value
-            if isinstance(value, _NEEDS_PARENS) and not value.lpar:
-                value = value.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
-            swaps[read] = value
-        return node.visit(_Swap(swaps)) if swaps else node  # type: ignore[return-value]
-
-    # --- mappings (payloads and headers) ---------------------------------------------------
-
-    def mapping(self, node: cst.BaseExpression, until: cst.CSTNode,
-                depth: int = _MAP_DEPTH) -> Mapping | None:
-        """The entries of a dict as it stands when ``until`` runs; None when unreadable."""
+    def mapping(self, node: Node, until: int, depth: int = _MAP_DEPTH) -> Mapping | None:
+        """The entries of a dict as it stands when the code at byte ``until`` runs; None when
+        unreadable."""
         if depth < 0:
             return None
-        if isinstance(node, cst.Dict):
+        node = self.values.g.unwrap(node)
+        if node.type == "dictionary":
             return self._dict(node, depth)
-        if isinstance(node, cst.Call) and _is_name(node.func, "dict"):
+        if node.type == "call" and _is_name(self.doc.text(child(node, "function")), child(node, "function"), "dict"):
             return self._dict_call(node, depth)
-        if target_key(node) is not None:
+        if target_name(self.doc, node) is not None:
             return self._variable(node, until, depth)
-        if isinstance(node, cst.Call):
+        if node.type == "call":
             return self._returned(node, depth)
-        source = _filtered_copy(node)
+        source = _filtered_copy(self.doc, node)
         if source is not None:  # {k: v for k, v in payload.items() if v}: the same claims, some dropped
             return self.mapping(source, until, depth - 1)
         return None
 
-    def _dict(self, node: cst.Dict, depth: int) -> Mapping:
+    def _dict(self, node: Node, depth: int) -> Mapping:
         out: Mapping = {}
-        for el in node.elements:
-            if isinstance(el, cst.DictElement):
-                out[self._claim_name(el.key)] = self.expr(el.value)
-            else:
-                self._spread(out, el.value, node, depth)
+        for el in node.named_children:
+            if el.type == "pair":
+                key, value = child(el, "key"), child(el, "value")
+                if key is not None and value is not None:
+                    out[self._claim_name(key)] = self.expr(value)
+            elif el.type == "dictionary_splat" and el.named_child_count:
+                self._spread(out, el.named_children[0], node.start_byte, depth)
         return out
 
-    def _dict_call(self, node: cst.Call, depth: int) -> Mapping:
+    def _dict_call(self, node: Node, depth: int) -> Mapping:
         out: Mapping = {}
-        for arg in node.args:
-            if arg.keyword is not None:
-                out[arg.keyword.value] = self.expr(arg.value)
+        for arg in arguments(node):
+            if arg.type == "keyword_argument":
+                value = child(arg, "value")
+                if value is not None:
+                    out[self.doc.text(child(arg, "name"))] = self.expr(value)
             else:
-                self._spread(out, arg.value, node, depth)
+                self._spread(out, _splatted(arg), node.start_byte, depth)
         return out
 
-    def _spread(self, out: Mapping, value: cst.BaseExpression, at: cst.CSTNode, depth: int) -> None:
+    def _spread(self, out: Mapping, value: Node, at: int, depth: int) -> None:
         inner = self.mapping(value, at, depth - 1)
         if inner is None:
             out[UNKNOWN] = self.expr(value)
         else:
             out.update(inner)
 
-    def _claim_name(self, key: cst.BaseExpression) -> str:
-        text = string_of(key)
-        if text is None and isinstance(key, cst.Name):  # {EXP_CLAIM: ...} with EXP_CLAIM = "exp"
-            found = self.idx.assigned(key)
-            text = string_of(found.value) if found is not None else None
-        return text if text is not None else self.idx.code(key)
+    def _claim_name(self, key: Node) -> str:
+        text = string_of(self.doc, key)
+        if text is None and key.type == "identifier":  # {EXP_CLAIM: ...} with EXP_CLAIM = "exp"
+            value = self.values.assigned(key)
+            text = string_of(self.doc, value) if value is not None else None
+        return text if text is not None else self.doc.text(key)
 
-    def _variable(self, node: cst.BaseExpression, until: cst.CSTNode,
-                  depth: int) -> Mapping | None:
-        found = self.idx.assigned(node)
-        if found is None:
+    def _variable(self, node: Node, until: int, depth: int) -> Mapping | None:
+        a = self.values.definition(node)
+        if a is None or a.value is None:
             return None
-        out = self.mapping(found.value, found.statement, depth - 1)
-        if out is not None and isinstance(node, cst.Name):
-            self._mutate(out, node.value, found.statement, until, depth)
+        out = self.mapping(a.value, a.target.start_byte, depth - 1)
+        if out is not None and node.type == "identifier":
+            scope = self.idx.scope(a.target)
+            self._mutate(out, self.doc.text(node), a.end, scope, until, depth)
         return out
 
-    def _mutate(self, out: Mapping, name: str, start: cst.CSTNode, until: cst.CSTNode,
-                depth: int) -> None:
+    def _mutate(self, out: Mapping, name: str, start: int, scope: Node, until: int, depth: int) -> None:
         """Apply the changes written between ``start`` and ``until``: ``d["k"] = v``,
         ``d.update(...)``, ``d.setdefault(...)``, ``d |= {...}``, ``d.pop("k")``, ``del d["k"]``."""
-        stop = self.idx.pos(until)
-        for ref in self.idx.reads_after(name, start):
-            if self.idx.pos(ref) >= stop:
+        for ref in self.idx.reads_after(name, start, scope):
+            if ref.start_byte >= until:
                 break
-            holder = self.idx.parent.get(ref)
-            if isinstance(holder, cst.Subscript):
+            holder = ref.parent
+            if holder is None:
+                continue
+            if holder.type == "subscript" and child(holder, "value") == ref:
                 self._subscript(out, holder)
-            elif isinstance(holder, cst.Attribute) and holder.value is ref:
-                call = self.idx.parent.get(holder)
-                if isinstance(call, cst.Call) and call.func is holder:
-                    self._method(out, holder.attr.value, call, depth)
-            elif isinstance(holder, cst.AugAssign) and isinstance(holder.operator, cst.BitOrAssign):
-                self._spread(out, holder.value, holder, depth)
+            elif holder.type == "attribute" and child(holder, "object") == ref:
+                call = holder.parent
+                if call is not None and call.type == "call" and child(call, "function") == holder:
+                    self._method(out, self.doc.text(child(holder, "attribute")), call, depth)
+            elif holder.type == "augmented_assignment" and child(holder, "left") == ref \
+                    and self.doc.text(child(holder, "operator")) == "|=":
+                right = child(holder, "right")
+                if right is not None:
+                    self._spread(out, right, holder.start_byte, depth)
 
-    def _subscript(self, out: Mapping, sub: cst.Subscript) -> None:
-        if len(sub.slice) != 1 or not isinstance(sub.slice[0].slice, cst.Index):
+    def _subscript(self, out: Mapping, sub: Node) -> None:
+        index = children(sub, "subscript")
+        if len(index) != 1 or index[0].type == "slice":
             return
-        name = self._claim_name(sub.slice[0].slice.value)
-        holder = self.idx.parent.get(sub)
-        if isinstance(holder, cst.AssignTarget):
-            out[name] = self.expr(self.idx.parent[holder].value)  # type: ignore[attr-defined]
-        elif isinstance(holder, cst.Del):
+        name = self._claim_name(index[0])
+        holder = sub.parent
+        if holder is not None and holder.type == "assignment" and child(holder, "left") == sub:
+            value = child(holder, "right")
+            while value is not None and value.type == "assignment":
+                value = child(value, "right")
+            if value is not None:
+                out[name] = self.expr(value)
+        elif holder is not None and holder.type == "delete_statement":
             out.pop(name, None)
 
-    def _method(self, out: Mapping, method: str, call: cst.Call, depth: int) -> None:
-        args = call.args
+    def _method(self, out: Mapping, method: str, call: Node, depth: int) -> None:
+        args = arguments(call)
         if method == "update":
             for arg in args:
-                if arg.keyword is not None:
-                    out[arg.keyword.value] = self.expr(arg.value)
+                if arg.type == "keyword_argument":
+                    value = child(arg, "value")
+                    if value is not None:
+                        out[self.doc.text(child(arg, "name"))] = self.expr(value)
                 else:
-                    self._spread(out, arg.value, call, depth)
+                    self._spread(out, _splatted(arg), call.start_byte, depth)
         elif method == "setdefault" and len(args) == 2:
-            out.setdefault(self._claim_name(args[0].value), self.expr(args[1].value))
+            key, value = _positional(args[0]), _positional(args[1])
+            out.setdefault(self._claim_name(key), self.expr(value))
         elif method == "pop" and args:
-            out.pop(self._claim_name(args[0].value), None)
+            out.pop(self._claim_name(_positional(args[0])), None)
 
-    def _returned(self, call: cst.Call, depth: int) -> Mapping | None:
+    def _returned(self, call: Node, depth: int) -> Mapping | None:
         """A payload built by a function of this module: ``jwt.encode(build_claims(user), ...)``."""
-        name = callee(call)
-        if isinstance(call.func, cst.Attribute) and target_key(call.func) is None:
+        f = child(call, "function")
+        if f is not None and f.type == "attribute" and target_name(self.doc, f) is None:
             return None  # obj.method(): not something this module defines
-        for fn in reversed(self.idx.functions.get(name or "", ())):
+        for fn in reversed(self.idx.functions(callee(self.doc, call) or "")):
             for ret in reversed(self.idx.returns(fn)):
-                if ret.value is not None:
-                    found = self.mapping(ret.value, ret, depth - 1)
+                value = next((c for c in ret.named_children if c.type != "comment"), None)
+                if value is not None:
+                    found = self.mapping(value, ret.start_byte, depth - 1)
                     if found is not None:
                         return found
         return None
 
 
-def _argument(call: cst.Call, keyword: str, position: int | None) -> cst.BaseExpression | None:
-    """The argument a call passes for a parameter, by keyword or by position (a ``*args``
-    before that position makes the position unknowable)."""
-    index = 0
-    for arg in call.args:
-        if arg.keyword is not None:
-            if arg.keyword.value == keyword:
-                return arg.value
-        elif arg.star:
-            if position is not None and index <= position:
-                return None
-        else:
-            if index == position:
-                return arg.value
-            index += 1
-    return None
+def _is_name(text: str, node: Node | None, name: str) -> bool:
+    return node is not None and node.type == "identifier" and text == name
 
 
-def _is_name(node: cst.CSTNode, name: str) -> bool:
-    return isinstance(node, cst.Name) and node.value == name
+def _splatted(arg: Node) -> Node:
+    """``x`` for ``*x`` / ``**x``, else the argument itself."""
+    if arg.type in ("list_splat", "dictionary_splat") and arg.named_child_count:
+        return arg.named_children[0]
+    return arg
 
 
-def _is_datetime(node: cst.CSTNode) -> bool:
-    """``datetime.now(timezone.utc) + timedelta(minutes=5)``: a datetime, not a number."""
-    stack = [node]
-    while stack:
-        n = stack.pop()
-        if isinstance(n, cst.BinaryOperation) and isinstance(n.operator, (cst.Add, cst.Subtract)):
-            stack += [n.left, n.right]
-        elif isinstance(n, cst.Call) and callee(n) in _DATETIME_CALLS:
-            return True
-    return False
+def _positional(arg: Node) -> Node:
+    return child(arg, "value") or arg if arg.type == "keyword_argument" else arg
 
 
-def _key_source(call: cst.Call) -> cst.BaseExpression | None:
-    """The value a decoding or re-encoding call hands on: ``b64decode(SECRET)`` -> ``SECRET``."""
-    name = callee(call)
-    if name in _KEY_DECODERS or (name in _KEY_CASTS and isinstance(call.func, cst.Name)):
-        return call.args[0].value if call.args else None
-    if name in _KEY_METHODS and isinstance(call.func, cst.Attribute):
-        return call.func.value
-    return None
-
-
-def _filtered_copy(node: cst.BaseExpression) -> cst.BaseExpression | None:
+def _filtered_copy(doc, node: Node) -> Node | None:
     """``X`` in ``{k: v for k, v in X.items() if ...}``, a copy of X that may leave keys out."""
-    if not isinstance(node, cst.DictComp) or node.for_in.inner_for_in is not None:
+    if node.type != "dictionary_comprehension":
         return None
-    it, target = node.for_in.iter, node.for_in.target
-    if not (isinstance(it, cst.Call) and isinstance(it.func, cst.Attribute) and it.func.attr.value == "items"
-            and not it.args and isinstance(target, cst.Tuple) and len(target.elements) == 2):
+    clauses = [c for c in node.named_children if c.type == "for_in_clause"]
+    body = child(node, "body")
+    if len(clauses) != 1 or body is None or body.type != "pair":
         return None
-    names = [e.value.value if isinstance(e.value, cst.Name) else None for e in target.elements]
-    key = node.key.value if isinstance(node.key, cst.Name) else None
-    value = node.value.value if isinstance(node.value, cst.Name) else None
-    return it.func.value if names == [key, value] and key is not None else None
+    target, it = child(clauses[0], "left"), child(clauses[0], "right")
+    f = child(it, "function") if it is not None and it.type == "call" else None
+    if f is None or f.type != "attribute" or doc.text(child(f, "attribute")) != "items" or arguments(it):
+        return None
+    if target is None or target.type not in ("pattern_list", "tuple_pattern") or target.named_child_count != 2:
+        return None
+    names = [doc.text(e) if e.type == "identifier" else None for e in target.named_children]
+    key, value = child(body, "key"), child(body, "value")
+    key_name = doc.text(key) if key is not None and key.type == "identifier" else None
+    value_name = doc.text(value) if value is not None and value.type == "identifier" else None
+    return child(f, "object") if names == [key_name, value_name] and key_name is not None else None

@@ -12,27 +12,27 @@ import re
 from collections import deque
 from dataclasses import dataclass, field, replace
 
-import libcst as cst
-
 from migrate.extract.traits import mask
-from migrate.lang.python.index import Index, callee
-from migrate.lang.python.payload import string_value
+from migrate.extract.values import Node, child, key_of
+from migrate.lang.python.dialect import callee, decorators, route_path
+from migrate.lang.python.index import Index
 from migrate.model import Marker
 
 _FASTAPI = re.compile(r"^[ \t]*(?:from|import)[ \t]+fastapi\b", re.M)
-_ROUTE_METHODS = {"route", "get", "post", "put", "patch", "delete", "api_route"}
 _TEMPLATE = {"render_template", "render_template_string", "stream_template", "render",
              "render_to_response", "render_to_string", "TemplateResponse"}
 _JSON = {"jsonify", "dumps", "JsonResponse", "JSONResponse", "ORJSONResponse", "UJSONResponse"}
 _TEXT = {"HttpResponse", "PlainTextResponse", "HTMLResponse", "Response", "make_response",
          "StreamingHttpResponse"}
 _PLAIN_CLASSES = {"PlainTextResponse", "HTMLResponse"}
+_SEQUENCES = frozenset({"list", "tuple", "set", "expression_list"})
+_TUPLES = frozenset({"tuple", "expression_list"})
 _MAX_HOPS = 4  # names and helper functions followed from the signing call
 
 
 @dataclass(frozen=True)
 class _Flow:
-    node: cst.CSTNode  # an expression that holds the token
+    node: Node  # an expression that holds the token
     nested: bool = False  # ... inside a dict or list
     raw: bool = True  # ... possibly still bytes
     hops: int = 0
@@ -44,56 +44,55 @@ class Outcome:
     markers: list[Marker] = field(default_factory=list)
 
 
-def route_path(fn: cst.FunctionDef) -> str | None:
-    """``/x`` for a function decorated with ``@app.route('/x')``, ``@router.get('/x')``..."""
-    for dec in fn.decorators:
-        call = dec.decorator
-        if not (isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute)
-                and call.func.attr.value in _ROUTE_METHODS):
-            continue
-        for arg in call.args:
-            if arg.keyword is None or arg.keyword.value in ("rule", "path"):
-                return string_value(arg.value) if isinstance(arg.value, cst.SimpleString) else None
-    return None
-
-
-def _is_view(fn: cst.FunctionDef) -> bool:
+def _is_view(idx: Index, fn: Node) -> bool:
     """A route, or a Django view (function or method taking ``request``)."""
-    if route_path(fn) is not None:
+    doc = idx.doc
+    if route_path(doc, fn) is not None:
         return True
-    names = [p.name.value for p in fn.params.params if p.name.value not in ("self", "cls")]
+    names = []
+    for p in (child(fn, "parameters").named_children if child(fn, "parameters") is not None else []):
+        if p.type in ("list_splat_pattern", "dictionary_splat_pattern", "keyword_separator"):
+            break  # the positional parameters end here
+        if p.type == "positional_separator":
+            continue
+        name = p if p.type == "identifier" else child(p, "name") if p.type != "typed_parameter" else \
+            (p.named_children[0] if p.named_child_count else None)
+        if name is not None and name.type == "identifier" and doc.text(name) not in ("self", "cls"):
+            names.append(doc.text(name))
     return bool(names) and names[0] == "request"
 
 
-def _response_class(fn: cst.FunctionDef) -> str | None:
+def _response_class(idx: Index, fn: Node) -> str | None:
     """``PlainTextResponse`` for ``@app.get("/x", response_class=PlainTextResponse)``."""
-    for dec in fn.decorators:
-        if not isinstance(dec.decorator, cst.Call):
+    doc = idx.doc
+    for dec in decorators(fn):
+        if dec.type != "call":
             continue
-        for arg in dec.decorator.args:
-            if arg.keyword is not None and arg.keyword.value == "response_class":
-                value = arg.value
-                if isinstance(value, cst.Attribute):
-                    return value.attr.value
-                return value.value if isinstance(value, cst.Name) else None
+        for arg in (child(dec, "arguments").named_children if child(dec, "arguments") is not None else []):
+            if arg.type == "keyword_argument" and doc.text(child(arg, "name")) == "response_class":
+                value = child(arg, "value")
+                if value is not None and value.type == "attribute":
+                    return doc.text(child(value, "attribute"))
+                return doc.text(value) if value is not None and value.type == "identifier" else None
     return None
 
 
 class Tracer:
     def __init__(self, idx: Index, text: str):
         self.idx = idx
+        self.doc = idx.doc
         self.fastapi = bool(_FASTAPI.search(text))
 
-    def trace(self, call: cst.Call, bytes_token: bool) -> Outcome:
+    def trace(self, call: Node, bytes_token: bool) -> Outcome:
         """Where the token made by ``call`` goes.  ``bytes_token``: the library may return bytes."""
         out = Outcome()
         work = deque([_Flow(call, raw=bytes_token)])
-        seen: set[cst.CSTNode] = set()
+        seen: set[tuple[int, int, str]] = set()
         while work:
             flow = work.popleft()
-            if flow.node in seen:
+            if key_of(flow.node) in seen:
                 continue
-            seen.add(flow.node)
+            seen.add(key_of(flow.node))
             kind = self._follow(flow, work, out)
             if out.response is None:
                 out.response = kind
@@ -104,35 +103,46 @@ class Tracer:
         while (outer := self._wrapping(flow, out)) is not None:
             flow = outer
         node = flow.node
-        par = self.idx.parent.get(node)
-        if isinstance(par, cst.Arg) and par.value is node:
-            return self._consumer(self.idx.parent[par], par, flow.nested)  # type: ignore[arg-type]
-        if isinstance(par, cst.Return) and par.value is node:
+        par = node.parent
+        if par is None:
+            return None
+        arg = _argument(node)
+        if arg is not None:
+            return self._consumer(arg[0], arg[1], flow.nested)
+        if par.type == "return_statement":
             return self._returned(par, flow, work)
-        if isinstance(par, (cst.Assign, cst.AnnAssign)) and par.value is node:
+        if par.type == "assignment" and child(par, "right") == node:
             self._assigned(par, flow, work)
         return None
 
     def _wrapping(self, flow: _Flow, out: Outcome) -> _Flow | None:
         """The expression around the token when it still is the token, or holds it."""
         node = flow.node
-        par = self.idx.parent.get(node)
-        if isinstance(par, cst.Attribute) and par.value is node and par.attr.value == "decode":
-            call = self.idx.parent.get(par)
-            if isinstance(call, cst.Call) and call.func is par:
+        par = node.parent
+        if par is None:
+            return None
+        doc = self.doc
+        if par.type == "parenthesized_expression":
+            return replace(flow, node=par)
+        if par.type == "attribute" and child(par, "object") == node and doc.text(child(par, "attribute")) == "decode":
+            call = par.parent
+            if call is not None and call.type == "call" and child(call, "function") == par:
                 return replace(flow, node=call, raw=False)
-        elif isinstance(par, cst.DictElement) and par.value is node:
-            return replace(flow, node=self.idx.parent[par], nested=True)
-        elif isinstance(par, cst.Element):
-            seq = self.idx.parent[par]
+        elif par.type == "pair" and child(par, "value") == node and par.parent is not None:
+            return replace(flow, node=par.parent, nested=True)
+        elif par.type in _SEQUENCES:
             # `return token, 200` is Flask's (body, status); any other sequence nests the token
-            pair = isinstance(seq, cst.Tuple) and isinstance(self.idx.parent.get(seq), cst.Return)
-            return replace(flow, node=seq, nested=flow.nested or not pair)
-        elif isinstance(par, cst.FormattedStringExpression) and par.expression is node and flow.raw:
-            self._mark(self.idx.enclosing(par, cst.FormattedString) or par, out)
-        elif isinstance(par, cst.Arg) and par.value is node:
-            call = self.idx.parent[par]
-            name = callee(call)  # type: ignore[arg-type]
+            holder = par.parent
+            while holder is not None and holder.type == "parenthesized_expression":
+                holder = holder.parent
+            pair = par.type in _TUPLES and holder is not None and holder.type == "return_statement"
+            return replace(flow, node=par, nested=flow.nested or not pair)
+        elif par.type == "interpolation" and child(par, "expression") == node and flow.raw:
+            string = par.parent
+            self._mark(string if string is not None else par, out)
+        elif (arg := _argument(node)) is not None:
+            call, _ = arg
+            name = callee(doc, call)
             if name == "str" and flow.raw:
                 self._mark(call, out)
                 return replace(flow, node=call, raw=False)
@@ -140,51 +150,65 @@ class Tracer:
                 return replace(flow, node=call, nested=True)
         return None
 
-    def _consumer(self, call: cst.Call, arg: cst.Arg, nested: bool) -> str | None:
-        name = callee(call)
+    def _consumer(self, call: Node, keyword: bool, nested: bool) -> str | None:
+        name = callee(self.doc, call)
         if name in _TEMPLATE:
             return "template"
-        if name == "jsonify" and arg.keyword is not None:
+        if name == "jsonify" and keyword:
             return "object"  # jsonify(token=token)
-        drf = any(q.startswith("rest_framework.") for q in self.idx.qualified(call.func))
+        drf = any(q.startswith("rest_framework.") for q in self.idx.imports.qualified(child(call, "function")))
         if name in _JSON or (name == "Response" and drf):  # DRF's Response renders JSON
             return "object" if nested else "json-string"
         if name in _TEXT and not nested:
             return "text"
         return None
 
-    def _returned(self, ret: cst.Return, flow: _Flow, work: deque[_Flow]) -> str | None:
+    def _returned(self, ret: Node, flow: _Flow, work: deque[_Flow]) -> str | None:
         fn = self.idx.function(ret)
         if fn is None:
             return None
-        if _is_view(fn):
+        if _is_view(self.idx, fn):
             if flow.nested:
                 return "object"
             # FastAPI serialises a returned str as JSON, quotes included; Flask sends it as is.
-            plain = _response_class(fn) in _PLAIN_CLASSES
-            return "json-string" if self.fastapi and route_path(fn) and not plain else "text"
+            plain = _response_class(self.idx, fn) in _PLAIN_CLASSES
+            return "json-string" if self.fastapi and route_path(self.doc, fn) and not plain else "text"
         if flow.hops < _MAX_HOPS:  # a helper: follow the token to where it is called
-            name = fn.name.value
+            name = self.doc.text(child(fn, "name"))
             for call in self.idx.calls:
-                if callee(call) == name and self.idx.function(call) is not fn:
+                if callee(self.doc, call) == name and self.idx.function(call) != fn:
                     work.append(replace(flow, node=call, hops=flow.hops + 1))
         return None
 
-    def _assigned(self, stmt: cst.Assign | cst.AnnAssign, flow: _Flow, work: deque[_Flow]) -> None:
+    def _assigned(self, stmt: Node, flow: _Flow, work: deque[_Flow]) -> None:
         if flow.hops >= _MAX_HOPS:
             return
-        if isinstance(stmt, cst.Assign):
-            targets = [t.target for t in stmt.targets]
-        else:
-            targets = [stmt.target]
+        targets, top = [child(stmt, "left")], stmt
+        while top.parent is not None and top.parent.type == "assignment" and child(top.parent, "right") == top:
+            top = top.parent
+            targets.append(child(top, "left"))
         for target in targets:
             nested = flow.nested
-            if isinstance(target, cst.Subscript):  # context["jwt"] = token
-                target, nested = target.value, True
-            if isinstance(target, cst.Name):
-                for ref in self.idx.reads_after(target.value, stmt):
+            if target is not None and target.type == "subscript":  # context["jwt"] = token
+                target, nested = child(target, "value"), True
+            if target is not None and target.type == "identifier":
+                scope = self.idx.scope(target)
+                for ref in self.idx.reads_after(self.doc.text(target), top.end_byte, scope):
                     work.append(_Flow(ref, nested, flow.raw, flow.hops + 1))
 
-    def _mark(self, node: cst.CSTNode, out: Outcome) -> None:
-        line, col = self.idx.pos(node)
-        out.markers.append(Marker("bytes-token-str", line, col, mask(self.idx.code(node))))
+    def _mark(self, node: Node, out: Outcome) -> None:
+        line, col = self.doc.pos(node)
+        out.markers.append(Marker("bytes-token-str", line, col, mask(self.doc.text(node))))
+
+
+def _argument(node: Node) -> tuple[Node, bool] | None:
+    """(the call, passed by keyword) when ``node`` is an argument of a call."""
+    par = node.parent
+    keyword = False
+    if par is not None and par.type == "keyword_argument" and child(par, "value") == node:
+        par, keyword = par.parent, True
+    elif par is not None and par.type in ("list_splat", "dictionary_splat"):
+        par = par.parent
+    if par is None or par.type != "argument_list" or par.parent is None or par.parent.type != "call":
+        return None
+    return par.parent, keyword

@@ -8,6 +8,10 @@
   (``path("api/", include("shop.urls"))``); the method is the view's ``require_GET`` /
   ``require_http_methods([...])`` decorator, any method without one.
 
+Scan reads views with tree-sitter, generate's wirings with libcst (imported only when they call
+in): both readings end in the same functions (``_route_of``, ``_django_method``,
+``_class_view_method``), so scan and generate cannot disagree on a route.
+
 Django's patterns live in other files than the view, so scan reads them as ``route`` and
 ``route-include`` markers (``url_markers``), marks each view that signs as a ``route-handler``
 (``handler_marker``), and the inventory joins the two (``link``); generate's django wiring reads
@@ -18,12 +22,18 @@ from __future__ import annotations
 
 import ast
 import posixpath
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
-import libcst as cst
-
+from migrate.extract.treesitter import Doc
+from migrate.extract.values import Node, child, find
+from migrate.lang.python.dialect import arguments, decorators, is_fstring, simple_string, strings
+from migrate.lang.python.imports import dotted as _ts_dotted
 from migrate.model import Marker
+
+if TYPE_CHECKING:
+    import libcst as cst
 
 # The decorators that register a route, per framework (the wirings' own sets).
 FLASK = frozenset({"route", "get", "post", "put", "patch", "delete"})
@@ -35,6 +45,7 @@ _ANY_METHOD = frozenset({"route", "api_route"})
 _URL_FUNCTIONS = frozenset({"path", "re_path", "url"})
 # Django's method decorators (django.views.decorators.http).
 _DJANGO_METHODS = {"require_GET": "GET", "require_POST": "POST", "require_safe": "GET,HEAD"}
+_HTTP_METHODS = frozenset({"get", "post", "put", "patch", "delete", "head", "options"})
 
 
 def route(method: str, path: str) -> str:
@@ -45,7 +56,40 @@ def route(method: str, path: str) -> str:
     return f"{method.upper()} {path}"
 
 
+def _route_of(verb: str, path: str | None, methods: list[str] | None, framework: str | None,
+              prefix_of: Callable[[tuple[str, ...]], str | None]) -> str | None:
+    """"POST /api/zendesk/jwt" for ``@bp.route("/zendesk/jwt", methods=["POST"])`` on a
+    blueprint made with ``url_prefix="/api"`` (``prefix_of(keywords)`` reads that prefix)."""
+    if path is None:
+        return None
+    method = verb.upper()
+    if verb in _ANY_METHOD:
+        method = ",".join(m.upper() for m in methods) if methods else "GET"
+    prefix = prefix_of(PREFIX_KEYWORDS.get(framework, PREFIX_KEYWORDS[None])) or ""
+    return route(method, prefix.rstrip("/") + "/" + path.lstrip("/"))
+
+
+def _django_method(read: Iterable[tuple[str, bool, list[str] | None]]) -> str:
+    """The method a Django view answers, from its decorators, each read as (dotted name, whether
+    it is a call, the strings its first argument lists)."""
+    for name, call, listed in read:
+        last = name.rsplit(".", 1)[-1]
+        if last in _DJANGO_METHODS and not call:
+            return _DJANGO_METHODS[last]
+        if last == "require_http_methods" and call and listed:
+            return ",".join(m.upper() for m in listed)
+    return "*"
+
+
+def _class_view_method(name: str) -> str:
+    return name.upper() if name.lower() in _HTTP_METHODS else "*"
+
+
+# --- generate: libcst trees ------------------------------------------------------------------------
+
 def _string(node: cst.CSTNode | None) -> str | None:
+    import libcst as cst
+
     if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)):
         try:
             value = node.evaluated_value
@@ -57,6 +101,8 @@ def _string(node: cst.CSTNode | None) -> str | None:
 
 def _strings(node: cst.CSTNode | None) -> list[str] | None:
     """["GET", "POST"] for a list, tuple or set of string literals."""
+    import libcst as cst
+
     if not isinstance(node, (cst.List, cst.Tuple, cst.Set)):
         return None
     out = [_string(e.value) for e in node.elements]
@@ -64,6 +110,8 @@ def _strings(node: cst.CSTNode | None) -> list[str] | None:
 
 
 def _dotted(node: cst.CSTNode) -> str | None:
+    import libcst as cst
+
     if isinstance(node, cst.Name):
         return node.value
     if isinstance(node, cst.Attribute):
@@ -72,13 +120,11 @@ def _dotted(node: cst.CSTNode) -> str | None:
     return None
 
 
-# --- Flask and FastAPI ---------------------------------------------------------------------------
-
 @dataclass(frozen=True)
 class Decorated:
     """A view's route decorator, and the route it registers."""
 
-    decorator: cst.Decorator
+    decorator: Any  # the libcst Decorator
     object: str  # the code of `app` / `bp` / `router`
     path: str | None  # as written in the decorator
     route: str | None  # "GET /zendesk/jwt", with the object's constructor prefix
@@ -87,41 +133,34 @@ class Decorated:
 def decorated(fn: cst.FunctionDef, module: cst.Module, framework: str | None,
               names: frozenset[str] | None = None) -> Decorated | None:
     """The first decorator of ``fn`` that registers it as a route (``names``: the framework's)."""
+    import libcst as cst
+
     names = DECORATORS.get(framework or "", FLASK | FASTAPI) if names is None else names
     for d in fn.decorators:
         dec = d.decorator
         if not (isinstance(dec, cst.Call) and isinstance(dec.func, cst.Attribute) and dec.func.attr.value in names):
             continue
-        verb = dec.func.attr.value
         obj = module.code_for_node(dec.func.value)
         path = next((_string(a.value) for a in dec.args
                      if (a.keyword is None or a.keyword.value in ("rule", "path")) and
                      isinstance(a.value, cst.SimpleString)), None)
-        if path is None:
-            return Decorated(d, obj, None, None)
-        method = verb.upper()
-        if verb in _ANY_METHOD:
-            listed = next((_strings(a.value) for a in dec.args if a.keyword is not None and
-                           a.keyword.value == "methods"), None)
-            method = ",".join(m.upper() for m in listed) if listed else "GET"
-        prefix = object_prefix(module, obj, PREFIX_KEYWORDS.get(framework, PREFIX_KEYWORDS[None])) or ""
-        return Decorated(d, obj, path, route(method, prefix.rstrip("/") + "/" + path.lstrip("/")))
+        methods = next((_strings(a.value) for a in dec.args
+                        if a.keyword is not None and a.keyword.value == "methods"), None)
+        return Decorated(d, obj, path, _route_of(dec.func.attr.value, path, methods, framework,
+                                                 lambda keywords, obj=obj: object_prefix(module, obj, keywords)))
     return None
-
-
-def _walk(node: cst.CSTNode) -> Iterable[cst.CSTNode]:
-    stack = [node]
-    while stack:
-        n = stack.pop()
-        yield n
-        stack.extend(reversed(n.children))
 
 
 def object_prefix(module: cst.Module, obj: str, keywords: Iterable[str]) -> str | None:
     """The prefix the route object was made with in this module: ``bp = Blueprint(...,
     url_prefix="/api")`` -> "/api"."""
+    import libcst as cst
+
     wanted = tuple(keywords)
-    for n in _walk(module):
+    stack: list[cst.CSTNode] = [module]
+    while stack:
+        n = stack.pop()
+        stack.extend(reversed(n.children))
         if isinstance(n, cst.Assign) and isinstance(n.value, cst.Call) and \
                 any(isinstance(t.target, cst.Name) and t.target.value == obj for t in n.targets):
             for a in n.value.args:
@@ -130,37 +169,118 @@ def object_prefix(module: cst.Module, obj: str, keywords: Iterable[str]) -> str 
     return None
 
 
-# --- Django --------------------------------------------------------------------------------------
-
 def django_method(fn: cst.FunctionDef) -> str:
     """GET for ``@require_GET``, "GET,POST" for ``@require_http_methods(["GET", "POST"])``, * else."""
+    import libcst as cst
+
+    read = []
     for d in fn.decorators:
         dec = d.decorator
-        name = _dotted(dec.func if isinstance(dec, cst.Call) else dec) or ""
-        last = name.rsplit(".", 1)[-1]
-        if last in _DJANGO_METHODS and not isinstance(dec, cst.Call):
-            return _DJANGO_METHODS[last]
-        if last == "require_http_methods" and isinstance(dec, cst.Call) and dec.args:
-            listed = _strings(dec.args[0].value)
-            if listed:
-                return ",".join(m.upper() for m in listed)
-    return "*"
-
-
-_HTTP_METHODS = frozenset({"get", "post", "put", "patch", "delete", "head", "options"})
+        call = isinstance(dec, cst.Call)
+        listed = _strings(dec.args[0].value) if isinstance(dec, cst.Call) and dec.args else None
+        read.append((_dotted(dec.func if isinstance(dec, cst.Call) else dec) or "", call, listed))
+    return _django_method(read)
 
 
 def class_view_method(fn: cst.FunctionDef) -> str:
     """The method a class-based view's method answers: GET for ``def get(self, request)``."""
-    name = fn.name.value.lower()
-    return name.upper() if name in _HTTP_METHODS else "*"
+    return _class_view_method(fn.name.value)
 
 
-def class_view_marker(cls: cst.ClassDef, fn: cst.FunctionDef, line: int, column: int) -> Marker:
+# --- scan: tree-sitter trees -----------------------------------------------------------------------
+
+def of(doc: Doc, fn: Node | None, framework: str | None) -> str | None:
+    """The route of a Flask / FastAPI view (its decorator); Django's come from ``link``."""
+    if fn is None:
+        return None
+    names = DECORATORS.get(framework or "", FLASK | FASTAPI)
+    for dec in decorators(fn):
+        f = child(dec, "function") if dec.type == "call" else None
+        if f is None or f.type != "attribute" or doc.text(child(f, "attribute")) not in names:
+            continue
+        obj = doc.text(child(f, "object"))
+        path: str | None = None
+        methods: list[str] | None = None
+        path_read = methods_read = False
+        for a in arguments(dec):
+            keyword = doc.text(child(a, "name")) if a.type == "keyword_argument" else None
+            value = child(a, "value") if a.type == "keyword_argument" else a
+            if not path_read and keyword in (None, "rule", "path") and _simple(doc, value):
+                path, path_read = simple_string(doc, value), True
+            elif keyword == "methods" and not methods_read:
+                methods, methods_read = strings(doc, value), True
+        return _route_of(doc.text(child(f, "attribute")), path, methods, framework,
+                         lambda keywords, obj=obj: _prefix_of(doc, obj, keywords))
+    return None
+
+
+def _prefix_of(doc: Doc, obj: str, keywords: Iterable[str]) -> str | None:
+    """``object_prefix`` read from a tree-sitter tree."""
+    wanted = tuple(keywords)
+    for n in find("python", doc.root, ("assignment",)):
+        if n.parent is not None and n.parent.type == "assignment":
+            continue  # read with the outermost of a = b = value
+        targets, value = [], n
+        while value is not None and value.type == "assignment":
+            targets.append(child(value, "left"))
+            value = child(value, "right")
+        if value is None or value.type != "call" or not any(
+                t is not None and t.type == "identifier" and doc.text(t) == obj for t in targets):
+            continue
+        for a in arguments(value):
+            if a.type == "keyword_argument" and doc.text(child(a, "name")) in wanted \
+                    and _simple(doc, v := child(a, "value")):
+                return simple_string(doc, v) or ""
+    return None
+
+
+def _simple(doc: Doc, node: Node | None) -> bool:
+    """One string literal, not an f-string (what libcst calls a SimpleString)."""
+    return node is not None and node.type == "string" and not is_fstring(doc, node)
+
+
+def _view_method(doc: Doc, fn: Node) -> str:
+    read = []
+    for dec in decorators(fn):
+        call = dec.type == "call"
+        args = arguments(dec) if call else []
+        first = args[0] if args else None
+        if first is not None and first.type == "keyword_argument":
+            first = child(first, "value")
+        target = child(dec, "function") if call else dec
+        name = _ts_dotted(doc, target) if target is not None and target.type in ("identifier", "attribute") else None
+        read.append((".".join(name) if name else "", call, strings(doc, first)))
+    return _django_method(read)
+
+
+def handler_marker(doc: Doc, fn: Node, line: int, column: int) -> Marker:
+    """A view that signs, for the inventory to find its pattern: "name<TAB>method"."""
+    return Marker("route-handler", line, column, f"{doc.text(child(fn, 'name'))}\t{_view_method(doc, fn)}")
+
+
+def class_view_marker(doc: Doc, cls: Node, fn: Node, line: int, column: int) -> Marker:
     """A class-based view's method that signs, for the inventory to find the pattern routing to its
     class (``views.ZendeskJwtView.as_view()``): "ClassName<TAB>METHOD"."""
-    return Marker("route-handler", line, column, f"{cls.name.value}\t{class_view_method(fn)}")
+    method = _class_view_method(doc.text(child(fn, "name")))
+    return Marker("route-handler", line, column, f"{doc.text(child(cls, 'name'))}\t{method}")
 
+
+def link(handlers: list[tuple[str, Marker]], routes: list[tuple[str, Marker]]) -> dict[tuple[str, int, int], str]:
+    """The route of each marked view: (path, line, column) of its signer -> "METHOD /path"."""
+    by_file: dict[str, list[Marker]] = {}
+    for path, m in routes:
+        by_file.setdefault(path, []).append(m)
+    urls = {path: _from_markers(ms) for path, ms in by_file.items()}
+    out = {}
+    for path, m in handlers:
+        view, _, method = m.text.partition("\t")
+        found = resolve(path, view, urls)
+        if found is not None:
+            out[(path, m.line, m.column)] = route(method or "*", found[2])
+    return out
+
+
+# --- Django's URL patterns (read with CPython's ast) -------------------------------------------------
 
 def module_name(path: str) -> str:
     """The dotted name a file of the scanned tree has when the tree is on the import path:
@@ -331,33 +451,4 @@ def _prefix(urls_path: str, urls: dict[str, list[UrlPattern]], seen: set[str]) -
                 return _prefix(path, urls, seen) + p.path
     return ""
 
-
-# --- scan: the markers and the join --------------------------------------------------------------
-
-def handler_marker(fn: cst.FunctionDef, line: int, column: int) -> Marker:
-    """A view that signs, for the inventory to find its pattern: "name<TAB>method"."""
-    return Marker("route-handler", line, column, f"{fn.name.value}\t{django_method(fn)}")
-
-
-def link(handlers: list[tuple[str, Marker]], routes: list[tuple[str, Marker]]) -> dict[tuple[str, int, int], str]:
-    """The route of each marked view: (path, line, column) of its signer -> "METHOD /path"."""
-    by_file: dict[str, list[Marker]] = {}
-    for path, m in routes:
-        by_file.setdefault(path, []).append(m)
-    urls = {path: _from_markers(ms) for path, ms in by_file.items()}
-    out = {}
-    for path, m in handlers:
-        view, _, method = m.text.partition("\t")
-        found = resolve(path, view, urls)
-        if found is not None:
-            out[(path, m.line, m.column)] = route(method or "*", found[2])
-    return out
-
-
-def of(fn: cst.FunctionDef | None, module: cst.Module, framework: str | None) -> str | None:
-    """The route of a Flask / FastAPI view (its decorator); Django's come from ``link``."""
-    if fn is None:
-        return None
-    found = decorated(fn, module, framework)
-    return found.route if found is not None else None
 

@@ -1,8 +1,9 @@
-"""Python signing calls, read with libcst, for the libraries in
+"""Python signing calls, read with tree-sitter, for the libraries in
 ``migrate.lang.python.libraries`` (PyJWT, python-jose, authlib).
 
-Calls are matched by qualified name, so ``import jwt as pyjwt``, ``from jwt import encode
-as sign`` and ``from jose import jwt as jose_jwt`` are found and a local ``encode`` is not.
+Calls are matched by qualified name (``imports``), so ``import jwt as pyjwt``, ``from jwt
+import encode as sign`` and ``from jose import jwt as jose_jwt`` are found and a local
+``encode`` is not.  Values are followed by the shared engine (``migrate.extract.values``).
 """
 
 from __future__ import annotations
@@ -11,23 +12,23 @@ import dataclasses
 import re
 from types import ModuleType
 
-import libcst as cst
-
 from migrate.extract.base import Found, Source
-from migrate.extract.signer import Draft, build
+from migrate.extract.signer import Draft
+from migrate.extract.treesitter import Doc
+from migrate.extract.values import Node, child
 from migrate.lang.python import LANGUAGE, libraries, routes
-from migrate.lang.python.focus import focus
-from migrate.lang.python.index import Index, target_key
+from migrate.lang.python.dialect import arguments, target_name
+from migrate.lang.python.index import Index
 from migrate.lang.python.parse import parse
 from migrate.lang.python.payload import UNKNOWN, Mapping, Reader
-from migrate.lang.python.response import Tracer, route_path
+from migrate.lang.python.response import Tracer
 from migrate.model import Expr, Marker, Signer
 
 _KEYWORDS = {"payload": "payload", "claims": "payload", "key": "key", "algorithm": "algorithm",
              "headers": "headers", "header": "headers"}
 _METHODS = {"encode", "sign"}  # attribute calls worth a qualified-name lookup
 _APIS = libraries.apis()
-# Scope and position metadata are the costly part: only files that import a library pay for them.
+# Only files that import a library are read closely.
 _MODULES = "|".join(map(re.escape, libraries.imports()))
 _IMPORT = re.compile(rf"(?:^|[;:])\ufeff?[ \t]*(?:from[ \t]+(?:{_MODULES})\b"
                      rf"|import[ \t]+[^\n#]*\b(?:{_MODULES})\b)", re.M)
@@ -36,22 +37,23 @@ _ALG_NAME = re.compile(r"^(?:[HRE]S|PS)\d{3}$|^EdDSA$|^none$", re.I)
 
 def extract(src: Source) -> Found:
     found = Found()
-    relevant = _IMPORT.search(src.text) is not None
-    module, error = parse(focus(src.text) if relevant else src.text)
+    doc, error = parse(src.text)
     found.syntax_error(src, error)
-    if module is not None and relevant:
-        _Extractor(src, Index(module)).run(found)
+    if doc is not None and _IMPORT.search(src.text) is not None:
+        _Extractor(src, doc).run(found)
     if "urlpatterns" in src.text:  # Django URL patterns: the routes of views in other modules
         found.markers.extend(routes.url_markers(src.path, src.text))
     return found
 
 
 class _Extractor:
-    def __init__(self, src: Source, idx: Index):
+    def __init__(self, src: Source, doc: Doc):
         self.src = src
-        self.idx = idx
-        self.reader = Reader(idx)
-        self.tracer = Tracer(idx, src.text)
+        self.doc = doc
+        self.idx = Index(doc)
+        self.values = self.idx.values
+        self.reader = Reader(self.idx)
+        self.tracer = Tracer(self.idx, src.text)
         self.framework = LANGUAGE.recognise(src.text)
 
     def run(self, found: Found) -> None:
@@ -59,67 +61,71 @@ class _Extractor:
             api = self._api(call)
             if api is not None:
                 signer, markers = self._signer(call, *api)
-                found.signers.append(signer)
+                found.signers.append(self._route(call, signer, found))
                 found.markers.extend(markers)
-                self._route(call, signer, found)
 
-    def _route(self, call: cst.Call, signer: Signer, found: Found) -> None:
+    def _route(self, call: Node, signer: Signer, found: Found) -> Signer:
         """The route of the view holding the call: its decorator (Flask, FastAPI), or a marker the
         inventory joins with the site's urls.py patterns (a Django view, a module-level function)."""
         fn = self.idx.function(call)
-        route = routes.of(fn, self.idx.module, self.framework)
+        route = routes.of(self.doc, fn, self.framework)
         if route is not None:
-            found.signers[-1] = dataclasses.replace(signer, route=route)
-        elif fn is not None and self.framework == "django" and isinstance(self.idx.parent.get(fn), cst.Module):
-            found.markers.append(routes.handler_marker(fn, signer.line, signer.column))
-        elif fn is not None and self.framework == "django":
+            return dataclasses.replace(signer, route=route)
+        if fn is None or self.framework != "django":
+            return signer
+        owner = _holder(fn)
+        if owner is not None and owner.type == "module":
+            found.markers.append(routes.handler_marker(self.doc, fn, signer.line, signer.column))
+        elif owner is not None and owner.type == "block" and owner.parent is not None \
+                and owner.parent.type == "class_definition":
             # A class-based view's method: urls.py routes to ``ClassName.as_view()``.
-            cls = self.idx.parent.get(self.idx.parent.get(fn))
-            if isinstance(cls, cst.ClassDef) and isinstance(self.idx.parent.get(cls), cst.Module):
-                found.markers.append(routes.class_view_marker(cls, fn, signer.line, signer.column))
+            cls = owner.parent
+            outer = _holder(cls)
+            if outer is not None and outer.type == "module":
+                found.markers.append(routes.class_view_marker(self.doc, cls, fn, signer.line, signer.column))
+        return signer
 
-    def _api(self, call: cst.Call) -> tuple[ModuleType, tuple[str, ...]] | None:
-        func = call.func
-        if isinstance(func, cst.Attribute) and func.attr.value not in _METHODS:
+    def _api(self, call: Node) -> tuple[ModuleType, tuple[str, ...]] | None:
+        func = child(call, "function")
+        if func is None:
             return None
-        for name in self.idx.qualified(func):
+        if func.type == "attribute" and self.doc.text(child(func, "attribute")) not in _METHODS:
+            return None
+        for name in self.idx.imports.qualified(func):
             if name in _APIS:
                 return _APIS[name]
         # jwt_obj = JsonWebToken(["HS256"]); jwt_obj.encode(...)
-        if isinstance(func, cst.Attribute) and target_key(func.value):
-            made = self.idx.assigned(func.value)
-            if made is not None and isinstance(made.value, cst.Call):
-                for name in self.idx.qualified(made.value.func):
+        obj = child(func, "object") if func.type == "attribute" else None
+        if obj is not None and target_name(self.doc, obj):
+            made = self.values.assigned(obj)
+            if made is not None and made.type == "call":
+                for name in self.idx.imports.qualified(child(made, "function")):
                     if name + ".encode" in _APIS:
                         return _APIS[name + ".encode"]
         return None
 
-    def _signer(self, call: cst.Call, library: ModuleType,
-                params: tuple[str, ...]) -> tuple[Signer, list[Marker]]:
-        args = _bind(call, params)
+    def _signer(self, call: Node, library: ModuleType, params: tuple[str, ...]) -> tuple[Signer, list[Marker]]:
+        args = _bind(self.doc, call, params)
         header = self._mapping(args.get("headers"), call)
         algorithm, algorithm_expr = self._algorithm(library, args.get("algorithm"), header)
-        draft = Draft(call, library.NAME, header=header, algorithm=algorithm,
-                      algorithm_expr=algorithm_expr)
+        draft = Draft(call, library.NAME, header=header, algorithm=algorithm, algorithm_expr=algorithm_expr)
         key = args.get("key")
         if key is not None:
-            draft.key, draft.parameters = self.reader.key(key), self._parameters(call)
+            draft.key = self.values.key(key)
         outcome = self.tracer.trace(call, library.RETURNS_BYTES)
-        draft.line, draft.column = self.idx.pos(call)
         draft.claims = self._mapping(args.get("payload"), call)
         draft.span, draft.response = self._span(call), outcome.response
-        draft.function = self._function(call)
-        return build(self.src.path, "python", draft), outcome.markers
+        draft.function = self.values.function_name(call)
+        return self.values.signer(self.src.path, draft), outcome.markers
 
-    def _mapping(self, node: cst.BaseExpression | None, call: cst.Call) -> Mapping:
+    def _mapping(self, node: Node | None, call: Node) -> Mapping:
         if node is None:
             return {}
-        found = self.reader.mapping(node, call)
+        found = self.reader.mapping(node, call.start_byte)
         # An unreadable mapping (a parameter, model.dict()) may hold anything: say so.
         return found if found is not None else {UNKNOWN: self.reader.expr(node)}
 
-    def _algorithm(self, library: ModuleType, node: cst.BaseExpression | None,
-                   header: Mapping) -> tuple[str | None, Expr | None]:
+    def _algorithm(self, library: ModuleType, node: Node | None, header: Mapping) -> tuple[str | None, Expr | None]:
         expr = self.reader.expr(node) if node is not None else None
         if library.HEADER_ALG_WINS and "alg" in header:  # PyJWT lets headers["alg"] win
             expr = header["alg"]
@@ -133,44 +139,35 @@ class _Extractor:
             return last.upper(), expr
         return None, expr
 
-    def _parameters(self, call: cst.Call) -> frozenset[str]:
-        fn = self.idx.function(call)
-        if fn is None:
-            return frozenset()
-        p = fn.params
-        every = [*p.posonly_params, *p.params, *p.kwonly_params]
-        every += [s for s in (p.star_arg, p.star_kwarg) if isinstance(s, cst.Param)]
-        return frozenset(x.name.value for x in every)
-
-    def _span(self, call: cst.Call) -> tuple[int, int]:
+    def _span(self, call: Node) -> tuple[int, int]:
         """Lines of the module- or class-level statement holding the call."""
-        piece: cst.CSTNode = call
-        node = self.idx.parent.get(call)
-        while node is not None and not isinstance(node, cst.Module) and not (
-                isinstance(node, cst.IndentedBlock) and isinstance(self.idx.parent.get(node), cst.ClassDef)):
-            piece = node
-            node = self.idx.parent.get(node)
-        return self.idx.pos(piece)[0], self.idx.end(piece)[0]
-
-    def _function(self, call: cst.Call) -> str | None:
-        fn = self.idx.function(call)
-        if fn is None:
-            return None
-        return route_path(fn) or fn.name.value
+        piece, node = call, call.parent
+        while node is not None and node.type != "module" and not (
+                node.type == "block" and node.parent is not None and node.parent.type == "class_definition"):
+            piece, node = node, node.parent
+        return piece.start_point[0] + 1, piece.end_point[0] + 1
 
 
-def _bind(call: cst.Call, params: tuple[str, ...]) -> dict[str, cst.BaseExpression]:
+def _holder(definition: Node) -> Node | None:
+    """What a def or class is written in (its decorators looked past)."""
+    holder = definition.parent
+    if holder is not None and holder.type == "decorated_definition":
+        holder = holder.parent
+    return holder
+
+
+def _bind(doc: Doc, call: Node, params: tuple[str, ...]) -> dict[str, Node]:
     """Arguments by role, from positions and keywords; ``*args`` and ``**kwargs`` are skipped."""
-    out: dict[str, cst.BaseExpression] = {}
+    out: dict[str, Node] = {}
     position = 0
-    for arg in call.args:
-        if arg.keyword is not None:
-            role = _KEYWORDS.get(arg.keyword.value)
-            if role is not None:
-                out[role] = arg.value
-        elif not arg.star:
+    for arg in arguments(call):
+        if arg.type == "keyword_argument":
+            role = _KEYWORDS.get(doc.text(child(arg, "name")))
+            value = child(arg, "value")
+            if role is not None and value is not None:
+                out[role] = value
+        elif arg.type not in ("list_splat", "dictionary_splat"):
             if position < len(params):
-                out[params[position]] = arg.value
+                out[params[position]] = arg
             position += 1
     return out
-

@@ -35,6 +35,12 @@ TEMPLATES = [{
 DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3",
                          "NAME": os.environ.get("SHOP_DATABASE", BASE_DIR / "db.sqlite3")}}
 USE_TZ = True
+
+# The shop's cache: Redis when the servers share one (sessions, rate limits...), else Django's
+# per-process default.
+if os.environ.get("SHOP_REDIS_URL"):
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                          "LOCATION": os.environ["SHOP_REDIS_URL"]}}
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
 

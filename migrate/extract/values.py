@@ -20,6 +20,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import tree_sitter as ts
 
@@ -42,8 +43,7 @@ def key_of(node: Node) -> NodeKey:
     return (node.start_byte, node.end_byte, node.type)
 
 
-@dataclass(frozen=True)
-class Assign:
+class Assign(NamedTuple):
     """``name = value``: a local, a constant, a field, a property default...
 
     A name starting with "." is a member of the object a method runs on (``this.x`` is ".x").
@@ -319,16 +319,16 @@ class Values:
     def _chain(self, node: Node) -> Iterator[Node]:
         """The scopes whose locals ``node`` sees, innermost first (not past a class unless the
         language's classes are open)."""
-        scope = self._owner(node)
-        while True:
-            if scope.type in self.g.classes:
-                if self.g.closed_classes:
+        g, root = self.g, self.root
+        for a in ancestors(node):
+            if a.type in g.classes:
+                if g.closed_classes:
                     return
-            else:
-                yield scope
-            if scope == self.root or not self.g.sees_outer(scope):
-                return
-            scope = self._owner(scope)
+            elif a.type in g.scopes:
+                yield a
+                if a == root or not g.sees_outer(a):
+                    return
+        yield root
 
     def function_name(self, node: Node) -> str | None:
         scope = self.scope_of(node)
@@ -432,8 +432,14 @@ class Values:
         rank = (-1, -1)
         later: list[Assign] = []
         for scope in self._chain(at):
-            for a in names.get((scope, name), ()):
-                if not self._sees(a, at, here):
+            found = names.get((scope, name))
+            if not found:
+                continue
+            for a in found:
+                if a.hidden_until is not None:
+                    if a.end <= here < a.hidden_until:
+                        continue
+                elif a.target == at or (a.value is not None and _inside(at, a.value)):
                     continue
                 if a.end <= here:
                     if (a.end, scope.start_byte) > rank:
@@ -520,16 +526,19 @@ class Values:
     def substituted(self, node: Node, depth: int = 0) -> str:
         """The text of ``node`` with each name replaced by the value it holds."""
         doc, g = self.doc, self.g
+        if depth >= g.depth:  # no name is followed this deep
+            return doc.text(node)
         cuts: list[tuple[int, int, str]] = []
-        stack = list(reversed(node.children))
+        stack = list(reversed(node.named_children))  # names are named nodes
+        sealed, inline = g.sealed, g.inline_reference
         while stack:
             n = stack.pop()
-            if n.type in g.sealed:
+            if n.type in sealed:
                 continue
-            name = g.inline_reference(doc, n)
+            name = inline(doc, n)
             if name is not None:
                 a = self.lookup(name, n)
-                if a is not None and depth < g.depth:
+                if a is not None:
                     value = g.unwrap(a.value) if a.value is not None else None
                     if value is not None and g.inlines(doc, value):
                         text = self.substituted(value, depth + 1)
@@ -537,7 +546,7 @@ class Values:
                             text = f"({text})"
                         cuts.append((n.start_byte, n.end_byte, text))
                     continue
-            stack.extend(reversed(n.children))
+            stack.extend(reversed(n.named_children))
         if not cuts:
             return doc.text(node)
         out, last = [], node.start_byte

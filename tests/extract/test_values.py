@@ -1,4 +1,4 @@
-"""Values followed the same way in every tree-sitter language (C#, Java, Go, Ruby, PHP,
+"""Values followed the same way in every tree-sitter language (C#, Java, Go, Ruby, PHP, Python,
 JavaScript/TypeScript):
 keys through their wrappers and into the callers of the function around them, names
 substituted into the text of an expression.  Read through the public extraction stage."""
@@ -77,6 +77,19 @@ PARAMETER_IN_CLOSURE = {
 }
 
 
+PARAMETER_IN_CLOSURE["python"] = ("chat/tokens.py", """\
+    import jwt
+
+    def sign(secret):
+        def make(user):
+            return jwt.encode({"external_id": user.ref, "scope": "user"}, secret, algorithm="HS256")
+        return make
+
+    def issue(user):
+        return sign("s3cr3t-value")(user)
+    """)
+
+
 @pytest.mark.parametrize("language", sorted(PARAMETER_IN_CLOSURE))
 def test_a_key_parameter_used_in_a_closure_is_followed_into_the_callers(language: str) -> None:
     path, code = PARAMETER_IN_CLOSURE[language]
@@ -150,6 +163,19 @@ DECODED_KEY = {
         }
         """),
 }
+
+
+DECODED_KEY["python"] = ("chat/tokens.py", "base64.b64decode(", """\
+    import base64
+    import os
+
+    import jwt
+
+    KEY = base64.b64decode(os.environ["ZENDESK_SECRET"])
+
+    def chat_token(user):
+        return jwt.encode({"external_id": user.ref, "scope": "user"}, KEY, algorithm="HS256")
+    """)
 
 
 @pytest.mark.parametrize("language", sorted(DECODED_KEY))

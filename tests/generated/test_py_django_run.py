@@ -23,7 +23,7 @@ from provider_fixtures import signing_key  # noqa: F401 (fixture used by name)
 from relying_party import ALICE, Host, authorize
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "python"))
-from py_sites import ZENDESK, free_port, migrate, serve, signs_in, site_env
+from py_sites import ZENDESK, certified_sign_in, free_port, migrate, serve, signs_in, site_env
 
 PROFILE = ("sub", "name", "email", "email_verified")
 PASSWORD = secrets.token_urlsafe(12)
@@ -130,3 +130,11 @@ def test_django_cutover_removes_the_view_and_the_provider_still_signs_in(django_
         claims, _ = signs_in(http, origin, key, session=None, headers={"Cookie": f"sessionid={sid}"})
         assert claims["sub"] == ALICE["sub"]
         assert http.get(f"{origin}/zendesk/jwt", headers={"Cookie": f"sessionid={sid}"}).status_code == 404
+
+
+def test_a_certified_relying_party_signs_alice_in_and_renews_her_session(django_site, signing_key):  # noqa: F811
+    migrated, env = django_site
+    _, key_file = signing_key
+    with _serve(migrated.default, key_file, env) as origin:
+        seen = certified_sign_in(origin, f"sessionid={_session(origin)}")
+        assert {k: seen["claims"][k] for k in PROFILE} == {k: ALICE[k] for k in PROFILE}

@@ -18,7 +18,7 @@ from provider_fixtures import signing_key  # noqa: F401 (fixture used by name)
 from relying_party import ALICE, Host, authorize
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "python"))
-from py_sites import ZENDESK, free_port, migrate, serve, signs_in, site_env
+from py_sites import ZENDESK, certified_sign_in, free_port, migrate, serve, signs_in, site_env
 
 pytest.importorskip("uvicorn", reason="uvicorn (the test extra) serves the FastAPI site")
 
@@ -93,3 +93,10 @@ def test_fastapi_cutover_removes_the_route_and_the_provider_still_signs_in(fasta
         claims, _ = signs_in(http, origin, key, session=alice)
         assert claims["sub"] == ALICE["sub"]
         assert http.get(f"{origin}/zendesk/jwt", headers={"Cookie": f"session={alice}"}).status_code == 404
+
+
+def test_a_certified_relying_party_signs_alice_in_and_renews_her_session(fastapi_site, signing_key):  # noqa: F811
+    _, key_file = signing_key
+    with _serve(fastapi_site.default, key_file, **ZENDESK) as origin:
+        seen = certified_sign_in(origin, f"session={_session(origin, 'alice')}")
+        assert {k: seen["claims"][k] for k in PROFILE} == {k: ALICE[k] for k in PROFILE}

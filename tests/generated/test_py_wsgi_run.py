@@ -21,7 +21,7 @@ from provider_fixtures import signing_key  # noqa: F401 (fixture used by name)
 from relying_party import ALICE, Host, authorize
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "python"))
-from py_sites import SITES, ZENDESK, apply, free_port, run_generate, serve, signs_in, site_env
+from py_sites import SITES, ZENDESK, apply, certified_sign_in, free_port, run_generate, serve, signs_in, site_env
 
 PROFILE = ("sub", "name", "email", "email_verified")
 # What the site's developer adds to app.py, as the ZG221 note and genesys_oidc's docstring say: the
@@ -98,3 +98,13 @@ def test_the_mounted_provider_signs_alice_in_and_the_zendesk_route_still_answers
         assert old.status_code == 200, old.text
         token = jwt.decode(old.json()["token"], ZENDESK["ZENDESK_SECRET"], algorithms=["HS256"])
         assert token["external_id"] == "42" and token["scope"] == "user"
+
+
+def test_a_certified_relying_party_signs_alice_in_and_renews_her_session(wsgi_site, signing_key):  # noqa: F811
+    site, _, _ = wsgi_site
+    _, key_file = signing_key
+    port = free_port()
+    with serve([sys.executable, "serve.py"], site, site_env(key_file, port, PORT=str(port), **ZENDESK), port) as origin:
+        login = httpx.post(f"{origin}/login", data={"username": "alice"}, timeout=10)
+        seen = certified_sign_in(origin, f"session={login.cookies['session']}")
+        assert {k: seen["claims"][k] for k in PROFILE} == {k: ALICE[k] for k in PROFILE}

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
-from relying_party import Host, provider_env, redeem, signed_in_code, verify_id_token
+from relying_party import CLIENT_ID, CLIENT_SECRET, REDIRECT_URI, Host, provider_env, redeem, signed_in_code, verify_id_token
 
 from migrate.generate import config as cfg
 from migrate.generate import reparse
@@ -134,3 +134,27 @@ def signs_in(http: httpx.Client, origin: str, key, **params) -> tuple[dict, http
     claims = verify_id_token(http, host, response.json()["id_token"])
     assert claims["nonce"] == auth.nonce
     return claims, auth.response
+
+
+def certified_sign_in(origin: str, cookie: str, secret: str = CLIENT_SECRET) -> dict:
+    """panva's openid-client (an OpenID Certified relying party, certified_rp.py) through the
+    provider at origin/oidc with the visitor's session cookie: discovery, code + PKCE + nonce +
+    state, the ID token validated by the library, userinfo, refresh with rotation, and the
+    refusals (a reused code, a wrong verifier or nonce, a reused refresh token). Returns what it saw,
+    checked against what every provider owes it."""
+    from certified_rp import drive
+
+    seen = drive(f"{origin}/oidc", client_id=CLIENT_ID, client_secret=secret, redirect_uri=REDIRECT_URI,
+                 headers={"Cookie": cookie}, scope="openid profile email offline_access", refresh=True)
+    assert seen["issuer"] == f"{origin}/oidc" and seen["authorize_status"] == 302
+    assert "refresh_token" in seen["discovery"]["grant_types_supported"]
+    assert "offline_access" in seen["discovery"]["scopes_supported"]
+    assert seen["discovery"]["code_challenge_methods_supported"] == ["S256"]
+    assert seen["token_type"].lower() == "bearer" and seen["expires_in"] == 900
+    assert seen["userinfo"]["sub"] == seen["claims"]["sub"]
+    assert seen["code_reused"] == "invalid_grant" and seen["wrong_verifier"] == "invalid_grant"
+    assert seen["wrong_nonce"] is not None  # the library refused the ID token
+    assert seen["refresh_token"] is True
+    assert seen["refreshed"] == {"sub": seen["claims"]["sub"], "rotated": True}
+    assert seen["refresh_reused"] == "invalid_grant"
+    return seen

@@ -728,3 +728,25 @@ def test_pyproject_poetry_and_nothing_to_do():
                                                                              "extras": ["crypto"]}
     assert pyproject('[project]\ndependencies = ["pyjwt[crypto]"]\n')[0] is None
     assert pyproject('[tool.black]\n')[0] is None
+
+
+def test_a_claim_name_with_a_line_break_stays_inside_its_string_and_comment():
+    """A mapping's `to:` reaches the claims function as a dict key and in its comment: a newline
+    in it must not end the comment and start a statement."""
+    import ast
+    import dataclasses
+
+    injected = "nick\nimport os; os.system('id')  #"
+    plan = planned(FLASK_LOGIN)
+    plan["claims"] = [dataclasses.replace(plan["claims"][1], target=injected), *plan["claims"][2:]]
+    plan["todos"] = [*plan["todos"], "note\rimport sys"]
+    text = CodemodTest.make_fixture_data(FLASK_LOGIN)
+    after = run_codemod(FlaskCodemod(CodemodContext(), **plan, path="app.py"), SourceFile("app.py", text))
+    tree = ast.parse(after)
+    calls = [n for n in ast.walk(tree) if isinstance(n, ast.Attribute) and n.attr == "system"]
+    imports = [n for n in ast.walk(tree) if isinstance(n, (ast.Import, ast.ImportFrom))
+               and any(a.name in ("os", "sys") for a in n.names)]
+    assert calls == [] and imports == [], after
+    (claims,) = [n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == "genesys_claims"]
+    returned = claims.body[-1].value
+    assert injected in [k.value for k in returned.keys]  # the claim keeps its name, as a string

@@ -94,6 +94,12 @@ def transformed(claim: Claim, code: str) -> str:
     return code
 
 
+def one_line(text: str) -> str:
+    """`text` fit for a `#` comment: a line break or other control character (from a mapping's
+    names or the site's code) is written escaped, so it cannot end the comment and start code."""
+    return "".join(c if c.isprintable() else json.dumps(c)[1:-1] for c in text)
+
+
 def todo_lines(todos: Sequence[Todo | str]) -> list[str]:
     return [t if isinstance(t, str) else f"TODO(migrate:{t.rule}): {t.text}" for t in todos]
 
@@ -658,9 +664,10 @@ class ViewCodemod(ImportsCodemod):
                             + f"{i}return None\n").body[0]
             assert isinstance(fn, cst.FunctionDef)
             return fn
-        entries = [f"{i}{i}{json.dumps(t)}: {view.values[c.target]},  # {c.source} -> {t} ({c.origin})"
+        entries = [f"{i}{i}{json.dumps(t)}: {view.values[c.target]},  "
+                   f"# {one_line(c.source)} -> {one_line(t)} ({one_line(c.origin)})"
                    for c in self.claims for t in [c.target]]
-        entries += [f"{i}{i}# {t}" for t in self.todos]
+        entries += [f"{i}{i}# {one_line(t)}" for t in self.todos]
         code = (f"def {CLAIMS_FUNCTION}({self.claims_params(view)}):\n"
                 + "".join(f"{i}{line}\n" if line else "\n" for check in self.check_lines for line in check.split("\n"))
                 + f"{i}return {{\n" + "".join(e + "\n" for e in entries) + f"{i}}}\n")

@@ -5,9 +5,11 @@
 // GENESYS_OIDC_ISSUER may contain "{port}": the app listens on 127.0.0.1, port 0, first, then
 // fills in the port and creates the provider. It prints "listening <port>" when ready.
 // Test-only extras: the signed-in user comes from a "session" cookie or an X-Test-Session
-// header, and POST /test/clock?offset=<seconds> shifts the provider's clock.
+// header, X-Test-Auth-Time gives the sign-in time, and POST /test/clock?offset=<seconds> shifts the
+// provider's clock.
 
 const path = require('path');
+const { Readable } = require('stream');
 const express = require('express');
 
 // A TypeScript provider (genesys-oidc-provider.ts) is loaded through tsx, as `tsx server.ts` runs it.
@@ -43,15 +45,17 @@ const webRequests = new WeakMap(); // web Request -> [express req, res]
 
 function webRoutes(provider) {
   const router = express.Router();
-  const mount = (method, route, name) => router[method](route, express.raw({ type: () => true, limit: '64kb' }),
+  // The body stays a stream, as Next.js hands it over: the provider decides how much to read.
+  const mount = (method, route, name) => router[method](route,
     (req, res, next) => {
       const url = `${req.protocol}://${req.get('host')}${req.originalUrl}`;
       const headers = new Headers();
       for (const [key, value] of Object.entries(req.headers)) {
         if (value !== undefined) headers.set(key, [].concat(value).join(', '));
       }
-      const hasBody = method === 'post' && Buffer.isBuffer(req.body) && req.body.length > 0;
-      const request = new Request(url, { method: req.method, headers, body: hasBody ? req.body : undefined });
+      const request = method === 'post'
+        ? new Request(url, { method: req.method, headers, body: Readable.toWeb(req), duplex: 'half' })
+        : new Request(url, { method: req.method, headers });
       webRequests.set(request, [req, res]);
       provider[name](request).then(async (response) => {
         res.status(response.status);
@@ -68,9 +72,14 @@ function webRoutes(provider) {
   return router;
 }
 
+// X-Test-Auth-Time: when the site says its user signed in (seconds), for max_age and prompt=login.
 function userClaims(req) {
+  const authTime = req.get('x-test-auth-time');
   return req.user
-    ? { sub: String(req.user.id), name: req.user.name, email: req.user.email, email_verified: true }
+    ? {
+      sub: String(req.user.id), name: req.user.name, email: req.user.email, email_verified: true,
+      ...(authTime ? { auth_time: Number(authTime) } : {}),
+    }
     : null;
 }
 

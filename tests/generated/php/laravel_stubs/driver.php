@@ -4,6 +4,7 @@
 declare(strict_types=1);
 
 require __DIR__ . '/illuminate.php';
+require __DIR__ . '/cache.php';
 [, $dir, $action, $json] = $argv;
 require $dir . '/Controller.php';
 require $dir . '/GenesysOidcController.php';

@@ -4,6 +4,7 @@ namespace App\Http\Controllers;
 
 use Illuminate\Http\Request;
 use Illuminate\Http\Response;
+use Illuminate\Support\Facades\Cache;
 
 require_once __DIR__ . '/genesys-oidc-provider.php';
 
@@ -12,8 +13,10 @@ require_once __DIR__ . '/genesys-oidc-provider.php';
  * /oidc (see the Route::prefix group in the routes file). The protocol itself is
  * genesys-oidc-provider.php next to this file: the same provider as for plain PHP, with the same
  * GENESYS_OIDC_* settings (see there; set them in the server's environment, as `php artisan
- * config:cache` stops .env from being read at run time). Codes live in its file store under the system temporary
- * directory (GENESYS_OIDC_STORE_DIR): every server that answers the issuer must share it.
+ * config:cache` stops .env from being read at run time). Codes, refresh tokens and replay records
+ * live in Redis with GENESYS_OIDC_STORE_URL, else in the app's default cache store (Cache::store():
+ * redis, memcached, database or dynamodb are shared by every server; file by one host's only), else,
+ * with the array or null store, in the provider's private file store on this server.
  *
  * /authorize runs behind the site's own middleware and gets the signed-in user's claims from
  * the action that calls authorize() below; the other endpoints are public (Genesys calls /token
@@ -85,9 +88,21 @@ class GenesysOidcController
             $claims ?? static fn () => null,
             null,  // the route's middleware is the guard
             null,
-            $request
+            $request,
+            self::store()
         );
         abort_if($response === null, 404);
         return new Response($response['body'], $response['status'], $response['headers']);
+    }
+
+    // The app's cache, unless it keeps nothing between requests (array) or nothing at all (null).
+    private static function store(): ?\GenesysOidcStore
+    {
+        $cache = Cache::store();
+        $inner = $cache->getStore();
+        if ($inner instanceof \Illuminate\Cache\ArrayStore || $inner instanceof \Illuminate\Cache\NullStore) {
+            return null;
+        }
+        return new \GenesysOidcCacheStore($cache);
     }
 }

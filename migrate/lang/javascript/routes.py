@@ -25,6 +25,8 @@ replace exactly the registration or handler these functions return.
 
 from __future__ import annotations
 
+import weakref
+
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -317,7 +319,19 @@ def options_route(doc: Doc, at: int) -> RouteObject | None:
     return None
 
 
+_ROUTE_CALLS: weakref.WeakKeyDictionary[Doc, list[Node]] = weakref.WeakKeyDictionary()
+
+
 def _route_calls(doc: Doc) -> list[Node]:
+    """The ``X.route({...})`` / ``X.route([...])`` calls of a file, found once per parse (every
+    signer of the file asks)."""
+    found = _ROUTE_CALLS.get(doc)
+    if found is None:
+        found = _ROUTE_CALLS[doc] = _find_route_calls(doc) if b"route" in doc.data else []
+    return found
+
+
+def _find_route_calls(doc: Doc) -> list[Node]:
     out = []
     for n in walk(doc.root):
         if n.type != "call_expression":

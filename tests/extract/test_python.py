@@ -665,7 +665,7 @@ def test_deeply_nested_brackets_are_reported_and_the_rest_is_read(tmp_path: Path
         "def chat_token(user, key):\n"
         "    return jwt.encode({'external_id': str(user.pk), 'scope': 'user'}, key)\n")
     run = subprocess.run([sys.executable, "-m", "migrate", "scan", str(tmp_path), "--format", "json"],
-                         capture_output=True, text=True, timeout=120)
+                         capture_output=True, text=True, timeout=120, check=False)
     assert run.returncode in (0, 1), run.stderr[-2000:]
     report = json.loads(run.stdout)
     assert [(e["path"], e["line"]) for e in report["errors"]] == [("tokens.py", 3)]

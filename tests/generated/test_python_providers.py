@@ -1209,3 +1209,41 @@ def test_the_in_process_store_says_so_at_start_up(core, keys, caplog):
     with pytest.raises(module.ConfigurationError, match="GENESYS_OIDC_STORE_URL") as raised:
         module.Provider(now=clock, environ=dict(environ, GENESYS_OIDC_STORE_URL="http://user:pw@cache/"))
     assert "pw" not in str(raised.value)  # the URL's password is never shown
+
+
+# -- the WSGI mount (standalone.py.j2) ------------------------------------------------------------
+
+class _Unread:
+    """A wsgi.input that must not be read."""
+
+    def read(self, *args):
+        raise AssertionError("the body was read")
+
+
+def test_the_wsgi_mount_bounds_the_token_body_and_refuses_other_sites(tmp_path, keys, monkeypatch):
+    module = render_module(tmp_path, "standalone", name="genesys_oidc_standalone")
+    try:
+        set_env(monkeypatch, "https://shop.example.com", keys)
+        app = module.mount(lambda environ, start: [b"site"], claims=lambda environ: {"sub": "7"})
+        answers = []
+
+        def call(**environ):
+            base = {"REQUEST_METHOD": "GET", "SCRIPT_NAME": "", "wsgi.input": _Unread()}
+            body = b"".join(app({**base, **environ}, lambda status, headers: answers.append(status)))
+            return answers[-1], json.loads(body) if body.startswith(b"{") else body
+
+        status, body = call(REQUEST_METHOD="POST", PATH_INFO="/oidc/token", CONTENT_LENGTH=str(100 * 1024 * 1024),
+                            CONTENT_TYPE="application/x-www-form-urlencoded")
+        assert status.startswith("413") and body["error"] == "invalid_request"
+        params, _ = authorize_params(Site("wsgi", None, "https://shop.example.com", Clock()))
+        query = "&".join(f"{name}={quote_plus(value)}" for name, value in params.items())
+        for fetch_site in ["cross-site", "same-site"]:
+            status, body = call(PATH_INFO="/oidc/authorize", QUERY_STRING=query, HTTP_SEC_FETCH_SITE=fetch_site)
+            assert status.startswith("403") and "code" not in body
+        status, _ = call(PATH_INFO="/oidc/authorize", QUERY_STRING=query, HTTP_SEC_FETCH_SITE="none")
+        assert status.startswith("302")
+        status, body = call(REQUEST_METHOD="POST", PATH_INFO="/oidc/token", QUERY_STRING="client_secret=x",
+                            CONTENT_LENGTH="0")
+        assert status.startswith("400") and body["error"] == "invalid_request"
+    finally:
+        sys.modules.pop("genesys_oidc_standalone", None)

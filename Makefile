@@ -54,11 +54,12 @@ $(CHROMIUM): | $(BIN)/python
 # Debian's ruby with ruby-jwt, rack, webrick and ActiveSupport, for the Ruby provider test
 # (tests/generated/test_ruby_provider.py runs the generated provider core under ruby); Sinatra and
 # Rails 6.1 (ruby-railties: 17 small packages, about 5 seconds to install) for the migrated apps that
-# tests/generated/test_rb_sinatra_run.py and test_rb_rails_run.py boot with rackup. Where they cannot
+# tests/generated/test_rb_sinatra_run.py and test_rb_rails_run.py boot with rackup; the redis gem
+# (ruby-redis) for the provider's GENESYS_OIDC_STORE_URL store (test_rb_production.py). Where they cannot
 # be installed the tests are skipped, with the reason in their skip message.
-RUBY_STAMP := $(VENV)/.ruby-installed
+RUBY_STAMP := $(VENV)/.ruby-installed-redis
 RUBY_INSTALL := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
-                ruby ruby-jwt ruby-rack ruby-webrick ruby-activesupport ruby-sinatra ruby-railties
+                ruby ruby-jwt ruby-rack ruby-webrick ruby-activesupport ruby-sinatra ruby-railties ruby-redis
 
 $(RUBY_STAMP): | $(BIN)/python
 	@if ! command -v apt-get >/dev/null 2>&1 || { [ -n "$(SUDO)" ] && ! command -v sudo >/dev/null 2>&1; }; then \
@@ -71,11 +72,14 @@ $(RUBY_STAMP): | $(BIN)/python
 # Debian's php-cli (with its openssl extension), for the PHP provider tests
 # (tests/generated/test_php_provider.py serves the generated provider with `php -S`), and Symfony 5.4's
 # framework and security bundles (36 small packages, about 20 seconds to install) for the migrated
-# Symfony site of tests/generated/test_php_symfony_run.py. Where they cannot be installed those tests
+# Symfony site of tests/generated/test_php_symfony_run.py; phpredis (php-redis) for the provider's
+# GENESYS_OIDC_STORE_URL store and Laravel 8's cache over it (php-illuminate-cache, php-illuminate-redis)
+# for test_php_production.py and test_php_laravel_cache.py. Where they cannot be installed those tests
 # are skipped, with the reason in their skip message.
-PHP_STAMP := $(VENV)/.php-installed
+PHP_STAMP := $(VENV)/.php-installed-redis
 PHP_INSTALL := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q php-cli \
-               php-symfony-framework-bundle php-symfony-security-bundle
+               php-symfony-framework-bundle php-symfony-security-bundle php-redis \
+               php-illuminate-cache php-illuminate-redis
 
 $(PHP_STAMP): | $(BIN)/python
 	@if ! command -v apt-get >/dev/null 2>&1 || { [ -n "$(SUDO)" ] && ! command -v sudo >/dev/null 2>&1; }; then \

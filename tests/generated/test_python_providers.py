@@ -1247,3 +1247,22 @@ def test_the_wsgi_mount_bounds_the_token_body_and_refuses_other_sites(tmp_path, 
         assert status.startswith("400") and body["error"] == "invalid_request"
     finally:
         sys.modules.pop("genesys_oidc_standalone", None)
+
+
+def test_a_store_that_does_not_answer_is_a_503_not_a_crash(core, keys, caplog):
+    module, _, clock = core
+    with socket.socket() as sock:  # a port where nothing listens
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    pytest.importorskip("redis", reason="redis-py (the test extra)")
+    provider = module.Provider(now=clock, environ={
+        "GENESYS_OIDC_ISSUER": "https://shop.example.com/oidc", "GENESYS_OIDC_CLIENT_ID": CLIENT_ID,
+        "GENESYS_OIDC_CLIENT_SECRET": CLIENT_SECRET, "GENESYS_OIDC_PRIVATE_KEY_FILE": str(keys.good),
+        "GENESYS_OIDC_REDIRECT_URIS": "https://shop.example.com/",
+        "GENESYS_OIDC_STORE_URL": f"redis://:hunter2@127.0.0.1:{port}/0"})
+    reply, _ = core_code_with(provider, {"sub": "7"})
+    assert (reply.status, reply.body["error"]) == (503, "temporarily_unavailable")
+    form = {"grant_type": ["authorization_code"], "code": ["x"], "client_id": [CLIENT_ID],
+            "client_secret": [CLIENT_SECRET]}
+    assert provider.token(form, None).status == 503
+    assert "hunter2" not in caplog.text and "GENESYS_OIDC_STORE_URL" in caplog.text

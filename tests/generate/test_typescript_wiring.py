@@ -259,6 +259,22 @@ def _express_ts_signs_in(site: Path, old_route: int) -> None:
             assert {k: claims[k] for k in ("sub", "name", "email", "email_verified")} == {
                 "sub": "1042", "name": "Robin Trail", "email": "robin@example.com", "email_verified": True}
             assert http.get(f"{origin}/api/zendesk/token").status_code == old_route
+            cookie = "; ".join(f"{name}={value}" for name, value in http.cookies.items())
+            _certified_rp_signs_in(f"{origin}/oidc", {"Cookie": cookie}, "1042")
+
+
+def _certified_rp_signs_in(issuer: str, headers: dict[str, str], sub: str) -> None:
+    """panva's openid-client (OpenID Certified RP) through the running site: discovery, code + PKCE +
+    nonce, the ID token validated by the library, userinfo, refresh with rotation, and the refusals."""
+    from generated.certified_rp import drive
+
+    seen = drive(issuer, client_id=CLIENT_ID, client_secret=CLIENT_SECRET, redirect_uri=REDIRECT,
+                 headers=headers, scope="openid profile email offline_access", refresh=True)
+    assert seen["issuer"] == issuer and seen["claims"]["sub"] == sub and seen["userinfo"]["sub"] == sub
+    assert "refresh_token" in seen["discovery"]["grant_types_supported"]
+    assert seen["refreshed"] == {"sub": sub, "rotated": True} and seen["refresh_reused"] == "invalid_grant"
+    assert seen["code_reused"] == "invalid_grant" and seen["wrong_verifier"] == "invalid_grant"
+    assert seen["wrong_nonce"] is not None
 
 
 def test_express_ts_applies_type_checks_and_runs_then_cuts_over(express_ts):
@@ -410,6 +426,7 @@ def test_nextjs_applies_type_checks_and_its_routes_run(nextjs):
             claims = _code_flow(http, origin, key, headers={"X-Test-Session": json.dumps(session)})
             assert {k: claims[k] for k in ("sub", "name", "email", "email_verified")} == {
                 "sub": "7", "name": "Sam Ridge", "email": "sam@example.com", "email_verified": True}
+            _certified_rp_signs_in(f"{origin}/oidc", {"X-Test-Session": json.dumps(session)}, "7")
             # nobody signed in: the old route's check answers login_required, and no code
             nobody = http.get(f"{origin}/oidc/authorize", headers={"Accept": "application/json"}, params={
                 "response_type": "code", "client_id": CLIENT_ID, "redirect_uri": REDIRECT, "scope": "openid",

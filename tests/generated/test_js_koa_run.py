@@ -11,9 +11,10 @@ import json
 
 import httpx
 import pytest
+from certified_rp import drive
 from js_sites import migrate, serve, signs_alice_in
 from provider_fixtures import signing_key  # noqa: F401 (fixture used by name)
-from relying_party import ALICE, Host, authorize
+from relying_party import ALICE, CLIENT_ID, CLIENT_SECRET, REDIRECT_URI, Host, authorize
 
 
 @pytest.fixture(scope="module")
@@ -64,3 +65,17 @@ def test_koa_cutover_removes_the_route_and_the_provider_still_signs_in(koa, sign
         claims, _ = signs_alice_in(http, origin, key)
         assert claims["sub"] == "42"
         assert http.get(f"{origin}/zendesk/jwt", headers={"Cookie": "session=alice"}).status_code == 404
+
+
+def test_a_certified_relying_party_signs_in_and_refreshes_through_the_koa_site(koa, signing_key):  # noqa: F811
+    """panva's openid-client through the Koa middleware: discovery, code + PKCE + nonce, the ID token
+    validated by the library, userinfo, refresh with rotation and reuse refused, the refusals."""
+    _key, key_file = signing_key
+    with serve(koa.default, ["server.js"], key_file) as origin:
+        seen = drive(f"{origin}/oidc", client_id=CLIENT_ID, client_secret=CLIENT_SECRET, redirect_uri=REDIRECT_URI,
+                     headers={"Cookie": "session=alice"}, scope="openid profile email offline_access", refresh=True)
+    assert seen["claims"]["sub"] == ALICE["sub"] and seen["userinfo"]["sub"] == ALICE["sub"]
+    assert seen["expires_in"] == 900
+    assert seen["refreshed"] == {"sub": ALICE["sub"], "rotated": True} and seen["refresh_reused"] == "invalid_grant"
+    assert seen["code_reused"] == "invalid_grant" and seen["wrong_verifier"] == "invalid_grant"
+    assert seen["wrong_nonce"] is not None

@@ -253,10 +253,12 @@ def test_project_file_gains_the_package_in_its_own_style(controller_site):
     result = _generate(controller_site)
     before = (controller_site / "Shop.csproj").read_text()
     after = _after(result)["Shop.csproj"]
-    line = '    <PackageReference Include="System.IdentityModel.Tokens.Jwt" Version="8.3.0" />\n'
+    line = ('    <PackageReference Include="System.IdentityModel.Tokens.Jwt" Version="8.3.0" />\n'
+            '    <PackageReference Include="StackExchange.Redis" Version="2.8.16" />\n')
     assert after == before.replace('Version="8.0.1" />\n', 'Version="8.0.1" />\n' + line)
     reasons = next(c.reasons for c in result.changes.changes if c.path == "Shop.csproj")
-    assert any("System.IdentityModel.Tokens.Jwt 8.3.0" in r for r in reasons)
+    assert any("System.IdentityModel.Tokens.Jwt 8.3.0" in r and "StackExchange.Redis 2.8.16" in r
+               and "GENESYS_OIDC_STORE_URL" in r for r in reasons)
 
 
 def test_provider_is_rendered_next_to_program_cs(controller_site):
@@ -331,8 +333,11 @@ def test_minimal_api_route_is_replaced_in_place_at_cutover(minimal_site):
     assert "using System.IdentityModel.Tokens.Jwt;" not in program
     assert "using Microsoft.IdentityModel.Tokens;" not in program
     assert "using System.Security.Claims;" in program  # still used
-    # the package is there already: the project file is left alone
-    assert "Shop.Minimal.csproj" not in _after(result)
+    # System.IdentityModel.Tokens.Jwt is there already: only the Redis client is added
+    before = (minimal_site / "Shop.Minimal.csproj").read_text()
+    added = _after(result)["Shop.Minimal.csproj"].replace(before[:before.rindex("/>") + 3], "", 1)
+    assert added.startswith('    <PackageReference Include="StackExchange.Redis" Version="2.8.16" />\n')
+    assert _after(result)["Shop.Minimal.csproj"].count("System.IdentityModel.Tokens.Jwt") == 1
 
 
 ENDPOINTS = """\
@@ -724,7 +729,7 @@ def test_project_file_keeps_tabs_and_crlf_and_moves_identitymodel_up():
     assert out == text.replace("7.1.2", "8.3.0").replace(
         "\t\t</PackageReference>\r\n",
         "\t\t</PackageReference>\r\n\t\t<PackageReference Include=\"System.IdentityModel.Tokens.Jwt\" "
-        "Version=\"8.3.0\" />\r\n")
+        "Version=\"8.3.0\" />\r\n\t\t<PackageReference Include=\"StackExchange.Redis\" Version=\"2.8.16\" />\r\n")
     assert project_with_package(out) is None, "already there: nothing to do"
 
 
@@ -733,7 +738,18 @@ def test_project_file_without_packages_gets_an_item_group():
             "  </PropertyGroup>\n\n</Project>\n")
     assert project_with_package(text) == text.replace(
         "</PropertyGroup>\n\n", "</PropertyGroup>\n\n  <ItemGroup>\n    <PackageReference "
-        "Include=\"System.IdentityModel.Tokens.Jwt\" Version=\"8.3.0\" />\n  </ItemGroup>\n\n")
+        "Include=\"System.IdentityModel.Tokens.Jwt\" Version=\"8.3.0\" />\n    <PackageReference "
+        "Include=\"StackExchange.Redis\" Version=\"2.8.16\" />\n  </ItemGroup>\n\n")
+
+
+def test_project_file_with_the_redis_client_already_keeps_its_version():
+    text = ("<Project Sdk=\"Microsoft.NET.Sdk.Web\">\n  <ItemGroup>\n"
+            "    <PackageReference Include=\"StackExchange.Redis\" Version=\"2.9.11\" />\n"
+            "  </ItemGroup>\n</Project>\n")
+    out = project_with_package(text)
+    assert out == text.replace("2.9.11\" />\n", "2.9.11\" />\n    <PackageReference "
+                               "Include=\"System.IdentityModel.Tokens.Jwt\" Version=\"8.3.0\" />\n")
+    assert project_with_package(out) is None
 
 
 def test_signing_usings_stay_while_something_uses_them():

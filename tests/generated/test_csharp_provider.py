@@ -31,6 +31,7 @@ ENV_NAMES = {
     "GENESYS_OIDC_ISSUER", "GENESYS_OIDC_CLIENT_ID", "GENESYS_OIDC_CLIENT_SECRET",
     "GENESYS_OIDC_PRIVATE_KEY_FILE", "GENESYS_OIDC_REDIRECT_URIS",
 }
+OPTIONAL_ENV_NAMES = {"GENESYS_OIDC_STORE_URL", "GENESYS_OIDC_REFRESH_TTL", "GENESYS_OIDC_NEXT_PRIVATE_KEY_FILE"}
 ROUTES = {
     ("MapGet", "/.well-known/openid-configuration"),
     ("MapGet", "/jwks.json"),
@@ -48,16 +49,17 @@ DISCOVERY_KEYS = {
     "issuer", "authorization_endpoint", "token_endpoint", "jwks_uri", "userinfo_endpoint",
     "response_types_supported", "grant_types_supported", "subject_types_supported",
     "id_token_signing_alg_values_supported", "code_challenge_methods_supported",
-    "token_endpoint_auth_methods_supported", "scopes_supported", "claims_supported",
+    "token_endpoint_auth_methods_supported", "scopes_supported", "claims_supported", "prompt_values_supported",
 }
 DISCOVERY_VALUES = {
     "response_types_supported": {"code"},
-    "grant_types_supported": {"authorization_code"},
+    "grant_types_supported": {"authorization_code", "refresh_token"},
     "subject_types_supported": {"public"},
     "id_token_signing_alg_values_supported": {"RS256"},
     "code_challenge_methods_supported": {"S256"},
     "token_endpoint_auth_methods_supported": {"client_secret_basic", "client_secret_post"},
-    "scopes_supported": {"openid", "profile", "email"},
+    "scopes_supported": {"openid", "profile", "email", "offline_access"},
+    "prompt_values_supported": {"none", "login"},
 }
 
 
@@ -448,10 +450,11 @@ def check_settings(src: CSharp) -> list[str]:
     problems = []
     reached = src.reach(src.method("AddGenesysOidc"))
     names = {s for s in src.strings(None) if s.startswith("GENESYS_OIDC_")}
-    if names != ENV_NAMES:
-        problems.append(f"settings named {sorted(names)}, expected {sorted(ENV_NAMES)}")
-    if not ENV_NAMES <= src.strings(reached):
-        problems.append(f"AddGenesysOidc does not read {sorted(ENV_NAMES - src.strings(reached))}")
+    if names != ENV_NAMES | OPTIONAL_ENV_NAMES:
+        problems.append(f"settings named {sorted(names)}, expected {sorted(ENV_NAMES | OPTIONAL_ENV_NAMES)}")
+    if not ENV_NAMES | OPTIONAL_ENV_NAMES <= src.strings(reached):
+        problems.append(f"AddGenesysOidc does not read "
+                        f"{sorted(ENV_NAMES | OPTIONAL_ENV_NAMES - src.strings(reached))}")
     text = " ".join(src.text(n) for n in reached)
     if "Environment.GetEnvironmentVariable" not in text:
         problems.append("settings must come from the environment")
@@ -463,18 +466,28 @@ def check_settings(src: CSharp) -> list[str]:
         if not ENV_NAMES <= src.strings(src.reach(c)):
             problems.append(f"the missing-settings message does not cover "
                             f"{sorted(ENV_NAMES - src.strings(src.reach(c)))}")
-    throws = [n for n in src.nodes("throw_statement", reached) + src.nodes("throw_expression", reached)
-              if "InvalidOperationException" in src.text(n)]
+    throws = [n for cond, body in src.ifs(reached) if "problems.Count" in src.text(cond)
+              for n in src.nodes("throw_statement", [body]) if "InvalidOperationException" in src.text(n)]
     if not throws:
         problems.append("missing or invalid settings do not stop start-up")
     registered = [src.text(a) for c in src.calls(reached, "AddSingleton") for a in src.args(c)]
-    if len(registered) != 3 or "new CodeStore()" not in registered:
+    if len(registered) != 3 or not any("new CodeStore(" in r for r in registered):
         problems.append(f"AddGenesysOidc must register the settings, the signing key and the code store, "
                         f"found {registered}")
-    localhost = [cond for cond, _ in src.ifs(reached) if "Uri.UriSchemeHttp" in src.text(cond)
-                 and {"localhost", "127.0.0.1"} <= src.strings([cond])]
+    localhost = [cond for cond, _ in src.ifs([src.method("IssuerProblem")]) if "Uri.UriSchemeHttp" in src.text(cond)
+                 and {"localhost", "127.0.0.1"} <= src.strings(src.reach(cond))]
     if not localhost or "Uri.UriSchemeHttps" not in text:
         problems.append("http issuers must be limited to localhost and 127.0.0.1")
+    redirects = [body for cond, body in src.ifs(reached) if "Uri.UriSchemeHttps" in src.text(cond)
+                 and "Uri.UriSchemeHttp " in src.text(cond) + " "
+                 and {"localhost", "127.0.0.1"} <= src.strings(src.reach(cond))
+                 and any("RedirectUrisVariable" in src.text(c) for c in src.calls([body], "Add"))]
+    if not redirects:
+        problems.append("http redirect URIs must be limited to loopback hosts")
+    ttl = [cond for cond, body in src.ifs(reached) if "MinimumRefreshLifetime" in src.text(cond)
+           and "MaximumRefreshLifetime" in src.text(cond) and src.calls([body], "Add")]
+    if not ttl:
+        problems.append("GENESYS_OIDC_REFRESH_TTL must be checked against the range Genesys accepts")
     minimum = _int_constant(src, "MinimumKeySize")
     size_checks = [cond for cond, _ in src.ifs(reached) if re.fullmatch(
         r"\w+\.KeySize < (MinimumKeySize|\d+)", _squash(src.text(cond)))]
@@ -491,7 +504,7 @@ def check_settings(src: CSharp) -> list[str]:
 def check_authorize(src: CSharp) -> list[str]:
     problems = []
     reached = src.endpoint("MapGet", "/authorize")
-    authorize = next((n for n in reached if n.type == "method_declaration" and "IssueCode" in src.text(n)), None)
+    authorize = next((n for n in reached if n.type == "method_declaration" and "IssueCodeAsync" in src.text(n)), None)
     if authorize is None:
         return ["the authorize route issues no code"]
     redirects = [c for c in src.nodes("invocation_expression", [authorize])
@@ -514,6 +527,7 @@ def check_authorize(src: CSharp) -> list[str]:
     login = [(cond, body) for cond, body in src.ifs([authorize]) if "login_required" in src.strings([body])]
     if not login:
         problems.append("no login_required refusal")
+    nobody = []
     for cond, body in login:
         # Refused when there are no claims OR no subject: one of the two is not enough.
         parts = src.disjuncts(cond)
@@ -522,11 +536,13 @@ def check_authorize(src: CSharp) -> list[str]:
         no_subject = [n for _, n in parts if n.type == "invocation_expression"
                       and src.callee(n) in ("IsNullOrEmpty", "IsNullOrWhiteSpace")
                       and "sub" in src.strings(src.reach(n))]
-        if not no_user or not no_subject:
-            problems.append("login_required must answer both no claims and an empty sub")
+        if no_user and no_subject:
+            nobody.append(cond)
         if not any(src.status_401(c) for c in src.nodes("invocation_expression", [body])):
             problems.append("login_required must answer 401 to a JSON request")
-    issue = src.calls([authorize], "IssueCode")
+    if not nobody:
+        problems.append("login_required must answer both no claims and an empty sub")
+    issue = src.calls([authorize], "IssueCodeAsync")
     guards = [c for c, _ in registered + pkce + login]
     if not issue or any(g.start_byte > issue[0].start_byte for g in guards):
         problems.append("the code must be issued after the client, redirect URI, PKCE and login checks")
@@ -536,7 +552,8 @@ def check_authorize(src: CSharp) -> list[str]:
         for part in ("clientId", "redirectUri", "challenge", "nonce", "+ CodeLifetime"):
             if part not in bound:
                 problems.append(f"the code is not bound to {part.strip('+ ')}")
-        if not any(src.calls(src.reach(a), "claims") for g in grant for a in src.args(g)):
+        if not any(src.calls(src.reach(a), "claims") for g in grant for a in src.args(g)
+                   if src.calls([a], "UserClaims")):
             problems.append("the code is not bound to the user's claims")
     if not src.calls(src.reach(authorize), "clock"):
         problems.append("authorize must use the injected clock")
@@ -547,7 +564,7 @@ def check_authorize(src: CSharp) -> list[str]:
 
 def _token(src: CSharp) -> tuple[list[ts.Node], ts.Node | None]:
     reached = src.endpoint("MapPost", "/token")
-    method = next((n for n in reached if n.type == "method_declaration" and "TakeCode" in src.text(n)), None)
+    method = next((n for n in reached if n.type == "method_declaration" and "TakeCodeAsync" in src.text(n)), None)
     return reached, method
 
 
@@ -588,11 +605,13 @@ def check_code_redemption(src: CSharp) -> list[str]:
     reached, token = _token(src)
     if token is None:
         return ["the token route redeems no code"]
-    take = src.methods.get("TakeCode", [])
-    if not take or not src.calls(take, "TryRemove"):
-        problems.append("TakeCode must remove the code (single use, a replay stays dead)")
+    take = src.methods.get("TakeCodeAsync", [])
+    if not take or not [c for c in src.calls(take, "TakeAsync") if "code:" in src.strings([c])]:
+        problems.append("TakeCodeAsync must take the code from the store (single use, a replay stays dead)")
+    problems += _atomic_takes(src)
     conditions = {
-        "an unknown, expired or used code": lambda cond: re.search(r"\bnow >=? \w+\.ExpiresAt", src.text(cond)),
+        "an unknown, expired or used code": lambda cond: re.search(
+            r"\bnow >=? (DateTimeOffset\.FromUnixTimeSeconds\()?\w+\.ExpiresAt", src.text(cond)),
         "a redirect_uri mismatch": lambda cond: "RedirectUri" in src.text(cond),
         "a wrong code_verifier": lambda cond: any(src.calls(src.reach(m), "HashData")
                                                   for c in src.nodes("invocation_expression", [cond])
@@ -602,7 +621,7 @@ def check_code_redemption(src: CSharp) -> list[str]:
     for what, matches in conditions.items():
         if not any(matches(cond) and "invalid_grant" in src.strings([body]) for cond, body in src.ifs([token])):
             problems.append(f"{what} must answer invalid_grant")
-    take_calls = src.calls([token], "TakeCode")
+    take_calls = src.calls([token], "TakeCodeAsync")
     refusals = [cond for cond, body in src.ifs([token]) if "invalid_grant" in src.strings([body])]
     if take_calls and any(c.start_byte < take_calls[0].start_byte for c in refusals):
         problems.append("the code must be taken before it is checked, so a failed try burns it")
@@ -626,10 +645,13 @@ def check_id_token(src: CSharp) -> list[str]:
     if "exp" in claims and ("TokenLifetime" not in src.text(claims["exp"])
                             or src.text(claims.get("iat")) not in src.text(claims["exp"])):
         problems.append("exp must be iat + TokenLifetime")
-    nonce = [a for a in src.nodes("assignment_expression", [token] if token else [])
+    issue = [m for m in src.methods.get("IssueAsync", [])]
+    nonce = [a for a in src.nodes("assignment_expression", issue)
              if src.text(a.child_by_field_name("left")).endswith('["nonce"]')
-             and src.text(a.child_by_field_name("right")).endswith(".Nonce")]
-    if not nonce:
+             and src.text(a.child_by_field_name("right")) == "nonce"]
+    bound = [c for c in src.calls([token] if token else [], "IssueAsync")
+             if any(src.text(a) == "grant.Nonce" for a in src.args(c))]
+    if not nonce or not bound:
         problems.append("the ID token does not carry the nonce bound to the code")
     writes = src.calls(reached, "WriteToken")
     if not writes or not any("JwtHeader" in src.text(c) and "Credentials" in src.text(c) for c in writes):
@@ -651,8 +673,11 @@ def check_lifetimes(src: CSharp) -> list[str]:
         problems.append(f"ID tokens must live 10 min at most (TokenLifetime = {token})")
     reached, _ = _token(src)
     response = src.initializer_with(reached, "expires_in")
-    if "TokenLifetime" not in src.text(response.get("expires_in")):
-        problems.append("expires_in must be TokenLifetime")
+    access = _lifetime_seconds(src, "AccessTokenLifetime")
+    if access != 900:
+        problems.append(f"access tokens must live 15 minutes (AccessTokenLifetime = {access})")
+    if "AccessTokenLifetime" not in src.text(response.get("expires_in")):
+        problems.append("expires_in must be AccessTokenLifetime")
     if "no-store" not in src.strings(reached):
         problems.append("token responses must be Cache-Control: no-store")
     return problems
@@ -661,12 +686,12 @@ def check_lifetimes(src: CSharp) -> list[str]:
 def check_userinfo(src: CSharp) -> list[str]:
     reached = src.endpoint("MapGet", "/userinfo")
     problems = []
-    if "Bearer " not in src.strings(reached) or not src.calls(reached, "FindAccessToken"):
+    if "Bearer " not in src.strings(reached) or not src.calls(reached, "FindAccessTokenAsync"):
         problems.append("userinfo must take a Bearer access token issued by this provider")
     if not any(src.status_401(c) for c in src.nodes("invocation_expression", reached)):
         problems.append("userinfo without a valid token must answer 401")
     issued, _ = _token(src)
-    if not src.calls(issued, "IssueAccessToken"):
+    if not src.calls(issued, "IssueAccessTokenAsync"):
         problems.append("the token endpoint issues no access token")
     return problems
 
@@ -677,11 +702,206 @@ def check_clock(src: CSharp) -> list[str]:
     default = [d for d in src.nodes("variable_declarator", [m]) if src.text(d.child_by_field_name("name")) == "clock"]
     if not default or not re.search(r"\bnow \?\?", src.text(default[0])):
         problems.append("the clock must be the now argument, the system clock by default")
+    # The in-process store expires entries on the real clock, as Redis does.
+    memory = [c for c in src.nodes("class_declaration") if src.text(c.child_by_field_name("name")) == "MemoryStore"]
     wall = [n for n in src.nodes("member_access_expression")
             if re.fullmatch(r"DateTime(Offset)?\.(UtcNow|Now)", src.text(n))
-            and not (default and default[0].start_byte <= n.start_byte < default[0].end_byte)]
+            and not (default and default[0].start_byte <= n.start_byte < default[0].end_byte)
+            and not any(m.start_byte <= n.start_byte < m.end_byte for m in memory)]
     if wall:
         problems.append(f"the system clock is read directly at line {src.doc.pos(wall[0])[0]}")
+    return problems
+
+
+def _class(src: CSharp, name: str) -> ts.Node | None:
+    return next((c for c in src.nodes("class_declaration") if src.text(c.child_by_field_name("name")) == name), None)
+
+
+def _class_method(src: CSharp, cls: str, name: str) -> ts.Node | None:
+    owner = _class(src, cls)
+    return next((m for m in src.methods.get(name, []) if owner is not None
+                 and owner.start_byte <= m.start_byte < owner.end_byte), None)
+
+
+def _atomic_takes(src: CSharp) -> list[str]:
+    """Each store's take removes what it returns: in one step where the store can (memory: under its
+    lock, Redis: GETDEL), read-then-remove where it cannot (IDistributedCache)."""
+    problems = []
+    memory = _class_method(src, "MemoryStore", "TakeAsync")
+    if memory is None or not [c for c in src.calls([memory], "Remove") if src.receiver(c) == "_entries"] \
+            or not src.nodes("lock_statement", [memory]):
+        problems.append("the in-process store's take must remove the entry under its lock")
+    redis = _class_method(src, "RedisStore", "TakeAsync")
+    if redis is None or not src.calls([redis], "StringGetDeleteAsync"):
+        problems.append("the Redis store's take must be GETDEL (atomic)")
+    cache = _class_method(src, "DistributedCacheStore", "TakeAsync")
+    if cache is None or not src.calls([cache], "RemoveAsync"):
+        problems.append("the IDistributedCache store's take must remove the entry")
+    return problems
+
+
+def check_store(src: CSharp) -> list[str]:
+    """Redis from GENESYS_OIDC_STORE_URL, else the application's shared IDistributedCache, else a
+    bounded in-process store that warns at start-up, naming the variable."""
+    problems = []
+    add = src.method("AddGenesysOidc")
+    select = src.methods.get("SelectStore", [])
+    if not select or not any("SelectStore" in src.text(c) for c in src.calls(src.reach(add), "AddSingleton")):
+        return ["AddGenesysOidc must register the store SelectStore chooses"]
+    select = select[0]
+    made = [src.text(n.child_by_field_name("type")) for n in src.nodes("object_creation_expression", [select])]
+    if made != ["RedisStore", "DistributedCacheStore", "MemoryStore"]:
+        problems.append(f"the stores must be tried as Redis, IDistributedCache, memory; found {made}")
+    redis = [body for cond, body in src.ifs([select]) if "StoreUrl" in src.text(cond)
+             and any(src.text(n.child_by_field_name("type")) == "RedisStore"
+                     for n in src.nodes("object_creation_expression", [body]))]
+    if not redis:
+        problems.append("the Redis store must be chosen by GENESYS_OIDC_STORE_URL")
+    shared = [cond for cond, _ in src.ifs([select]) if "MemoryDistributedCache" in src.text(cond)]
+    if not shared:
+        problems.append("an in-memory IDistributedCache is not a shared store")
+    warnings = [c for c in src.calls([select], "LogWarning") if "GENESYS_OIDC_STORE_URL" in src.strings(src.reach(c))]
+    if not warnings:
+        problems.append("the in-process store must warn at start-up, naming GENESYS_OIDC_STORE_URL")
+    memory = _class_method(src, "MemoryStore", "SetAsync")
+    if memory is None or not re.search(r"_entries\.Count >= _capacity", src.text(memory)):
+        problems.append("the in-process store must be bounded")
+    elif src.calls([memory], "Clear") or not src.calls([memory], "MinBy"):
+        problems.append("a full in-process store drops the expired entries and then the closest to expiry, "
+                        "never everyone's")
+    ctor = next((m for m in src.methods.get("MemoryStore", []) if m.type == "constructor_declaration"), None)
+    created = [n for n in src.nodes("object_creation_expression", [select])
+               if src.text(n.child_by_field_name("type")) == "MemoryStore"]
+    if (_int_constant(src, "MaxStoredEntries") or 0) <= 0 or ctor is None \
+            or "_capacity = capacity" not in src.text(ctor) \
+            or not created or [src.text(a) for a in src.args(created[0])] != ["MaxStoredEntries"]:
+        problems.append("MaxStoredEntries must bound the in-process store")
+    return problems
+
+
+def check_refresh(src: CSharp) -> list[str]:
+    """offline_access and the refresh_token grant: rotation (each refresh token taken once),
+    reuse of a code or refresh token revokes the family, the sign-in's renewal deadline."""
+    problems = []
+    _, token = _token(src)
+    refresh = src.methods.get("RefreshAsync", [])
+    if not refresh or not src.calls([token] if token else [], "RefreshAsync"):
+        return ["the token endpoint must answer grant_type=refresh_token"]
+    refresh = refresh[0]
+    for method, prefix in (("TakeRefreshTokenAsync", "refresh"), ("TakeCodeAsync", "code")):
+        found = src.methods.get(method, [])
+        if not found:
+            problems.append(f"no {method}")
+            continue
+        if not [c for c in src.calls(found, "TakeAsync") if f"{prefix}:" in src.strings([c])]:
+            problems.append(f"{method} must take (not read) the {prefix} record: used once")
+        reuse = [body for cond, body in src.ifs(found) if re.fullmatch(r"\w+ is null", _squash(src.text(cond)))
+                 and [c for c in src.calls([body], "GetAsync") if f"{prefix}-used:" in src.strings([c])]
+                 and src.calls(src.reach(body), "RevokeAsync")]
+        if not reuse:
+            problems.append(f"a {prefix} presented again must revoke its family")
+        if not [c for c in src.calls(found, "SetAsync") if f"{prefix}-used:" in src.strings([c])]:
+            problems.append(f"a used {prefix} must be remembered")
+    if not src.calls([refresh], "IsRevokedAsync") or not src.calls(src.methods.get("FindAccessTokenAsync", []),
+                                                                  "IsRevokedAsync"):
+        problems.append("a revoked family's refresh and access tokens must be refused")
+    if not [cond for cond, body in src.ifs([refresh]) if "Until" in src.text(cond) and "now" in src.text(cond)
+            and "invalid_grant" in src.strings([body])]:
+        problems.append("a refresh token past the sign-in's renewal deadline must be refused")
+    issue = src.methods.get("IssueAsync", [])
+    offline = [body for cond, body in src.ifs(issue) if "offline_access" in src.strings([cond])
+               and src.calls([body], "IssueRefreshTokenAsync")]
+    if not offline:
+        problems.append("refresh tokens must be issued for offline_access only")
+    if not [c for c in src.calls([token] if token else [], "IssueAsync") if "RefreshLifetime" in src.text(c)]:
+        problems.append("a sign-in must be renewable until GENESYS_OIDC_REFRESH_TTL after it")
+    return problems
+
+
+def check_browser_requests(src: CSharp) -> list[str]:
+    """Sec-Fetch-Site: the JSON mode for this site's own fetch only; the redirect mode refuses
+    navigations another site started."""
+    problems = []
+    reached = src.endpoint("MapGet", "/authorize")
+    check = src.methods.get("FromThisSite", [])
+    if not check:
+        return ["authorize must read Sec-Fetch-Site"]
+    strings = src.strings(src.reach(*check))
+    if not {"Sec-Fetch-Site", "same-origin", "cross-site", "same-site"} <= strings:
+        problems.append("Sec-Fetch-Site must refuse cross-site and same-site requests")
+    branches = src.nodes("conditional_expression", check)
+    if not branches or not all({"cross-site", "same-site"} <= src.strings([b.child_by_field_name("alternative")])
+                               for b in branches):
+        problems.append("the redirect mode must refuse cross-site and same-site navigations")
+    refusals = [body for cond, body in src.ifs(reached) if src.calls([cond], "FromThisSite")
+                and any("StatusCodes.Status403Forbidden" == src.text(a) for c in src.calls([body], "Error")
+                        for a in src.args(c))]
+    if not refusals:
+        problems.append("a request from another site must get a 403, never a code")
+    return problems
+
+
+def check_limits(src: CSharp) -> list[str]:
+    problems = []
+    authorize = next((n for n in src.endpoint("MapGet", "/authorize") if n.type == "method_declaration"
+                      and "IssueCodeAsync" in src.text(n)), None)
+    limit = _int_constant(src, "MaxParameterLength")
+    if limit is None or limit > 512:
+        problems.append(f"state and nonce must be limited to 512 characters at most (MaxParameterLength = {limit})")
+    bounded = [cond for cond, _ in src.ifs([authorize] if authorize else [])
+               if "MaxParameterLength" in src.text(cond) and "state" in src.text(cond) and "nonce" in src.text(cond)]
+    if not bounded:
+        problems.append("authorize must refuse an oversized state or nonce")
+    _, token = _token(src)
+    body = token.child_by_field_name("body") if token else None
+    size = [cond for cond, _ in src.ifs([body] if body else []) if "ContentLength" in src.text(cond)
+            and "MaxTokenBodyBytes" in src.text(cond)]
+    secrets = src.calls([body] if body else [], "SecretEquals")
+    if not size or not secrets or size[0].start_byte > secrets[0].start_byte:
+        problems.append("the token body size must be checked before client authentication")
+    if (_int_constant(src, "MaxTokenBodyBytes") or 1 << 30) > 64 * 1024 and "16 * 1024" not in src.text(
+            src.fields.get("MaxTokenBodyBytes")):
+        problems.append("MaxTokenBodyBytes must be small")
+    query = [cond for cond, _ in src.ifs([body] if body else []) if "BodyOnly" in src.text(cond)
+             and "Query" in src.text(cond)]
+    body_only = src.fields.get("BodyOnly")
+    if not query or not {"client_secret", "code", "code_verifier", "refresh_token"} <= src.strings([body_only]):
+        problems.append("/token must refuse secrets, codes and tokens in the query string")
+    return problems
+
+
+def check_sign_in_age(src: CSharp) -> list[str]:
+    problems = []
+    authorize = next((n for n in src.endpoint("MapGet", "/authorize") if n.type == "method_declaration"
+                      and "IssueCodeAsync" in src.text(n)), None)
+    aged = [cond for cond, body in src.ifs([authorize] if authorize else []) if "login_required" in src.strings([body])
+            and "maxAge" in src.text(cond) and "login" in src.strings([cond]) and "authTime" in src.text(cond)]
+    if not aged:
+        problems.append("max_age and prompt=login must be checked against the sign-in time")
+    if not src.calls([authorize] if authorize else [], "SignInTime") or \
+            "auth_time" not in src.strings(src.methods.get("SignInTime", [])):
+        problems.append("auth_time must be the site's sign-in time where it tells it")
+    issue = src.calls([authorize] if authorize else [], "IssueCodeAsync")
+    if issue and "authTime" not in src.text(issue[0]):
+        problems.append("the code must carry the sign-in time")
+    return problems
+
+
+def check_next_key(src: CSharp) -> list[str]:
+    problems = []
+    ctor = next((m for m in src.methods.get("SigningKey", []) if m.type == "constructor_declaration"), None)
+    if ctor is None:
+        return ["no SigningKey constructor"]
+    added = [c for c in src.calls([ctor], "Add") if any(
+        [src.text(x) for x in src.args(p)] == ["next"] for p in src.calls([c], "PublicJwkOf"))]
+    published = {src.text(n.child_by_field_name("right")) for n in src.property_assignments.get("PublicJwks", [])}
+    if not added or src.receiver(added[0]) not in published:
+        problems.append("the JWKS must carry the next key's public JWK")
+    if "GENESYS_OIDC_NEXT_PRIVATE_KEY_FILE" not in src.strings(src.reach(src.method("LoadSettings"))):
+        problems.append("the next key must come from GENESYS_OIDC_NEXT_PRIVATE_KEY_FILE")
+    jwks = src.endpoint("MapGet", "/jwks.json")
+    if not any(src.text(n) == "key.PublicJwks" for n in src.nodes("member_access_expression", jwks)):
+        problems.append("jwks.json must serve every published key")
     return problems
 
 
@@ -699,6 +919,12 @@ CHECKS: dict[str, Callable[[CSharp], list[str]]] = {
     "lifetimes": check_lifetimes,
     "userinfo": check_userinfo,
     "clock": check_clock,
+    "store": check_store,
+    "refresh": check_refresh,
+    "browser requests": check_browser_requests,
+    "limits": check_limits,
+    "sign-in age": check_sign_in_age,
+    "next key": check_next_key,
 }
 
 
@@ -769,13 +995,19 @@ MUTATIONS = [
     ("signing key with a fixed kid", "JWKS and kid",
      "new RsaSecurityKey(rsa) { KeyId = keyId }", 'new RsaSecurityKey(rsa) { KeyId = "key-1" }'),
     ("published kid not the thumbprint", "JWKS and kid",
-     '["kid"] = KeyId,', '["kid"] = "key-1",'),
+     '["kid"] = keyId,', '["kid"] = "key-1",'),
     ("HS256", "JWKS and kid",
      "SecurityAlgorithms.RsaSha256", "SecurityAlgorithms.HmacSha256"),
     ("1024-bit keys accepted", "settings",
      "public const int MinimumKeySize = 2048;", "public const int MinimumKeySize = 1024;"),
     ("http issuer anywhere", "settings",
-     '(uri.Host == "localhost" || uri.Host == "127.0.0.1")', "true"),
+     'private static bool IsLoopback(Uri uri) => uri.Host is "localhost" or "127.0.0.1" or "[::1]";',
+     "private static bool IsLoopback(Uri uri) => true;"),
+    ("http redirect URIs anywhere", "settings",
+     "else if (parsed.Scheme != Uri.UriSchemeHttps && !(parsed.Scheme == Uri.UriSchemeHttp && IsLoopback(parsed)))",
+     "else if (false)"),
+    ("any refresh lifetime", "settings",
+     "|| seconds < MinimumRefreshLifetime.TotalSeconds || seconds > MaximumRefreshLifetime.TotalSeconds)", ")"),
     ("missing settings not named", "settings",
      'problems.Add("missing " + string.Join(", ", missing));', ""),
     ("one setting dropped", "settings",
@@ -807,32 +1039,85 @@ MUTATIONS = [
     ("invalid_client with 400", "client authentication",
      'return Error("invalid_client", "client authentication failed", StatusCodes.Status401Unauthorized);',
      'return Error("invalid_client", "client authentication failed");'),
-    ("codes reusable", "code redemption",
-     "_codes.TryRemove(code, out var grant) ? grant : null", "_codes.TryGetValue(code, out var grant) ? grant : null"),
+    ("codes read, not taken", "code redemption",
+     'var grant = Read<CodeGrant>(await _store.TakeAsync("code:" + digest));',
+     'var grant = Read<CodeGrant>(await _store.GetAsync("code:" + digest));'),
+    ("in-process take without removal", "code redemption",
+     "return Task.FromResult(_entries.Remove(key, out var entry)", "return Task.FromResult(_entries.TryGetValue(key, out var entry)"),
+    ("Redis take not atomic", "code redemption",
+     "(string?)await Database.StringGetDeleteAsync(Prefix + key);", "(string?)await Database.StringGetAsync(Prefix + key);"),
     ("expired codes redeemed", "code redemption",
-     "if (grant is null || now >= grant.ExpiresAt)", "if (grant is null)"),
+     "if (grant is null || now >= DateTimeOffset.FromUnixTimeSeconds(grant.ExpiresAt))", "if (grant is null)"),
     ("redirect URI not compared at the token endpoint", "code redemption",
      'if (!string.Equals(One(form["redirect_uri"]), grant.RedirectUri, StringComparison.Ordinal))', "if (false)"),
     ("plain PKCE", "code redemption",
      "SecretEquals(Base64UrlEncoder.Encode(SHA256.HashData(Encoding.ASCII.GetBytes(verifier))), challenge)",
      "SecretEquals(verifier, challenge)"),
     ("no nonce", "ID token",
-     'idClaims["nonce"] = grant.Nonce;', ""),
+     'idClaims["nonce"] = nonce;', ""),
+    ("nonce not carried to the ID token", "ID token",
+     "grant.AuthTime, grant.Family, (now + settings.RefreshLifetime).ToUnixTimeSeconds()), grant.Nonce, now);",
+     "grant.AuthTime, grant.Family, (now + settings.RefreshLifetime).ToUnixTimeSeconds()), null, now);"),
     ("exp not from the token lifetime", "ID token",
      '["exp"] = issuedAt + (long)TokenLifetime.TotalSeconds,', '["exp"] = issuedAt + 3600,'),
     ("no auth_time", "ID token",
-     '["auth_time"] = grant.AuthTime.ToUnixTimeSeconds(),', ""),
+     '["auth_time"] = session.AuthTime,', ""),
     ("codes live two minutes", "lifetimes",
      "TimeSpan.FromSeconds(60)", "TimeSpan.FromSeconds(120)"),
     ("tokens live an hour", "lifetimes",
      "TimeSpan.FromMinutes(5)", "TimeSpan.FromMinutes(60)"),
+    ("access tokens live an hour", "lifetimes",
+     "TimeSpan.FromMinutes(15)", "TimeSpan.FromMinutes(60)"),
+    ("expires_in from the ID token", "lifetimes",
+     '["expires_in"] = (long)AccessTokenLifetime.TotalSeconds,', '["expires_in"] = (long)TokenLifetime.TotalSeconds,'),
     ("token response cacheable", "lifetimes",
      'context.Response.Headers["Cache-Control"] = "no-store";\n            context.Response.Headers["Pragma"]',
      'context.Response.Headers["Pragma"]'),
     ("userinfo without a token", "userinfo",
-     'store.FindAccessToken(authorization.Substring("Bearer ".Length).Trim(), clock())', "null"),
+     'await store.FindAccessTokenAsync(authorization.Substring("Bearer ".Length).Trim(), clock())', "null"),
     ("system clock in the token endpoint", "clock",
-     "var now = clock();", "var now = DateTimeOffset.UtcNow;"),
+     "var grant = await store.TakeCodeAsync(code);\n            var now = clock();",
+     "var grant = await store.TakeCodeAsync(code);\n            var now = DateTimeOffset.UtcNow;"),
+    ("Redis ignored", "store",
+     "return new RedisStore(settings.StoreUrl);", "return new MemoryStore(MaxStoredEntries);"),
+    ("an in-memory IDistributedCache taken for a shared one", "store",
+     "if (cache is not null && cache is not MemoryDistributedCache)", "if (cache is not null)"),
+    ("the in-process store is silent", "store",
+     'log.LogWarning("{Warning}", warning);', 'log.LogDebug("{Warning}", warning);'),
+    ("a full store forgets everyone", "store",
+     "_entries.Remove(_entries.MinBy(e => e.Value.Expires).Key);", "_entries.Clear();"),
+    ("an unbounded store", "store",
+     "public MemoryStore(int capacity) => _capacity = capacity;",
+     "public MemoryStore(int capacity) => _capacity = int.MaxValue;"),
+    ("refresh tokens not rotated", "refresh",
+     'var session = Read<Session>(await _store.TakeAsync("refresh:" + digest));',
+     'var session = Read<Session>(await _store.GetAsync("refresh:" + digest));'),
+    ("a reused refresh token revokes nothing", "refresh",
+     'var family = await _store.GetAsync("refresh-used:" + digest);', 'string? family = null;'),
+    ("a replayed code revokes nothing", "refresh",
+     'var family = await _store.GetAsync("code-used:" + digest);', 'string? family = null;'),
+    ("revoked families still refresh", "refresh",
+     "if (session is null || await store.IsRevokedAsync(session.Family))", "if (session is null)"),
+    ("refresh past the sign-in's deadline", "refresh",
+     "if (now >= DateTimeOffset.FromUnixTimeSeconds(session.Until))", "if (false)"),
+    ("refresh tokens without offline_access", "refresh",
+     'if (session.Scope.Split(\' \').Contains("offline_access") && until > now)', "if (until > now)"),
+    ("redirect mode open to other sites", "browser requests",
+     ': site is not ("cross-site" or "same-site");', ": true;"),
+    ("no Sec-Fetch-Site check", "browser requests",
+     "if (!FromThisSite(context.Request))", "if (false)"),
+    ("long state and nonce", "limits",
+     "public const int MaxParameterLength = 512;", "public const int MaxParameterLength = 65536;"),
+    ("no body limit", "limits",
+     "if (request.ContentLength > MaxTokenBodyBytes)", "if (false)"),
+    ("secrets in the query string", "limits",
+     "if (BodyOnly.Any(name => request.Query.ContainsKey(name)))", "if (false)"),
+    ("prompt=login ignored", "sign-in age",
+     "|| (prompts.Contains(\"login\") && issuedAt - authTime > LoginPromptAge))", ")"),
+    ("auth_time is the code's time", "sign-in age",
+     "var authTime = SignInTime(user, issuedAt);", "var authTime = issuedAt;"),
+    ("no next key", "next key",
+     "jwks.Add(PublicJwkOf(next).Jwk);", ""),
 ]
 
 

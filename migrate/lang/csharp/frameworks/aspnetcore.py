@@ -51,6 +51,8 @@ from migrate.lang.csharp.frameworks.aspnetcore_claims import (
 from migrate.lang.csharp.frameworks.aspnetcore_files import (
     PACKAGE,
     PACKAGE_VERSION,
+    REDIS_PACKAGE,
+    REDIS_PACKAGE_VERSION,
     CsFile,
     attribute_args,
     attributes,
@@ -642,7 +644,8 @@ def wire(ctx: WireContext) -> Wiring:
         updated = project_with_package(ctx.source(project).text)
         if updated is not None:
             out.files[project] = updated
-            out.why(project, f"package {PACKAGE} {PACKAGE_VERSION} for the OpenID provider")
+            out.why(project, f"packages {PACKAGE} {PACKAGE_VERSION} and {REDIS_PACKAGE} {REDIS_PACKAGE_VERSION} "
+                             "(GENESYS_OIDC_STORE_URL) for the OpenID provider")
     return out
 
 

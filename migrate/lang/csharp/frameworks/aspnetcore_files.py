@@ -17,6 +17,9 @@ from migrate.lang.csharp import routes
 
 PACKAGE = "System.IdentityModel.Tokens.Jwt"
 PACKAGE_VERSION = "8.3.0"
+# The provider's Redis client, for GENESYS_OIDC_STORE_URL (codes shared by every server process).
+REDIS_PACKAGE = "StackExchange.Redis"
+REDIS_PACKAGE_VERSION = "2.8.16"
 # Packages the provider's package depends on: an older direct reference would be a NuGet
 # downgrade (NU1605, an error by default), so they move up with it.
 _SAME_FAMILY = re.compile(r"^Microsoft\.IdentityModel\.(Tokens|JsonWebTokens|Logging|Abstractions)$", re.I)
@@ -212,13 +215,16 @@ def _version(v: str) -> tuple[int, ...]:
 
 
 def project_with_package(text: str) -> str | None:
-    """The project file with a PackageReference to System.IdentityModel.Tokens.Jwt (None: already there).
+    """The project file with PackageReferences to System.IdentityModel.Tokens.Jwt and
+    StackExchange.Redis (None: both already there).
 
-    Older direct references to the Microsoft.IdentityModel packages it depends on move up to the
-    same version. Indentation and line endings follow the file."""
+    Older direct references to the Microsoft.IdentityModel packages the first depends on move up
+    to the same version. Indentation and line endings follow the file."""
     nl = "\r\n" if "\r\n" in text else "\n"
     body = text.replace("\r\n", "\n")
-    if re.search(rf"<PackageReference\s[^>]*Include\s*=\s*\"{re.escape(PACKAGE)}\"", body, re.I):
+    wanted = [(name, version) for name, version in ((PACKAGE, PACKAGE_VERSION), (REDIS_PACKAGE, REDIS_PACKAGE_VERSION))
+              if not re.search(rf"<PackageReference\s[^>]*Include\s*=\s*\"{re.escape(name)}\"", body, re.I)]
+    if not wanted:
         return None
 
     def bump(m: re.Match) -> str:
@@ -226,29 +232,30 @@ def project_with_package(text: str) -> str | None:
             return f"{m.group(1)}{m.group(3)}{PACKAGE_VERSION}{m.group(5)}"
         return m.group(0)
 
-    body = re.sub(r"(<PackageReference\s[^>]*Include\s*=\s*\"([^\"]+)\"[^>]*?)(Version\s*=\s*\")([^\"]+)(\")",
-                  bump, body)
+    if (PACKAGE, PACKAGE_VERSION) in wanted:
+        body = re.sub(r"(<PackageReference\s[^>]*Include\s*=\s*\"([^\"]+)\"[^>]*?)(Version\s*=\s*\")([^\"]+)(\")",
+                      bump, body)
     refs = list(re.finditer(r"^([ \t]*)<PackageReference\b[^>]*?(/>|>.*?</PackageReference>)[ \t]*\n",
                             body, re.M | re.S))
     if refs:
         last = refs[-1]
-        line = f"{last.group(1)}<PackageReference Include=\"{PACKAGE}\" Version=\"{PACKAGE_VERSION}\" />\n"
-        body = body[:last.end()] + line + body[last.end():]
+        lines = "".join(f"{last.group(1)}<PackageReference Include=\"{name}\" Version=\"{version}\" />\n"
+                        for name, version in wanted)
+        body = body[:last.end()] + lines + body[last.end():]
     else:
         close = body.rfind("</Project>")
         if close < 0:
             return None
         unit = re.search(r"^([ \t]+)<", body, re.M)
         ind = unit.group(1) if unit else "  "
-        group = (f"{ind}<ItemGroup>\n{ind}{ind}<PackageReference Include=\"{PACKAGE}\" "
-                 f"Version=\"{PACKAGE_VERSION}\" />\n{ind}</ItemGroup>\n")
+        group = f"{ind}<ItemGroup>\n" + "".join(
+            f"{ind}{ind}<PackageReference Include=\"{name}\" Version=\"{version}\" />\n" for name, version in wanted) \
+            + f"{ind}</ItemGroup>\n"
         prefix = body[:close]
         if re.search(r"\n[ \t]*\n$", prefix):  # the file separates its groups by a blank line
             group += "\n"
         body = prefix + group + body[close:]
     return body.replace("\n", nl) if nl != "\n" else body
-
-
 
 
 def project_without_package(text: str, package: str) -> str | None:

@@ -12,34 +12,24 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
-import subprocess
 import time
 from pathlib import Path
 
 import httpx
 import pytest
-from redis_server import redis_url  # noqa: F401 (fixture used by name)
 from relying_party import (
     CLIENT_ID,
     REDIRECT_URI,
-    basic_auth,
     pkce_pair,
     redeem,
     rsa_pem,
     signed_in_code,
-    verify_id_token,
 )
 from test_php_provider import PHP, render_provider, running_php, settings_check
 
 pytestmark = pytest.mark.skipif(PHP is None, reason="php is not installed (apt-get install php-cli)")
 
 NOBODY = 65534
-
-
-def _has_phpredis() -> bool:
-    return PHP is not None and subprocess.run([PHP, "-r", "exit(extension_loaded('redis') ? 0 : 1);"],
-                                              capture_output=True, timeout=30).returncode == 0
 
 
 @pytest.fixture(scope="module")
@@ -132,7 +122,7 @@ def test_the_default_store_is_made_private_and_still_works(setup, http, tmp_path
 
 
 def test_without_a_shared_store_the_settings_check_says_so(setup):
-    work, provider, key, key_file = setup
+    work, provider, _, key_file = setup
     done = settings_check(provider, key_file, work)
     assert done.returncode == 0, done.stderr
     assert "GENESYS_OIDC_STORE_URL" in done.stderr
@@ -140,13 +130,13 @@ def test_without_a_shared_store_the_settings_check_says_so(setup):
 
 @pytest.mark.parametrize("uri", ["http://shop.example.com/", "http://localhost.example.com/cb"])
 def test_http_redirect_uris_are_refused_off_loopback(setup, uri):
-    work, provider, key, key_file = setup
+    work, provider, _, key_file = setup
     done = settings_check(provider, key_file, work, GENESYS_OIDC_REDIRECT_URIS=uri)
     assert done.returncode != 0 and "GENESYS_OIDC_REDIRECT_URIS" in done.stderr and "https" in done.stderr
 
 
 def test_http_redirect_uris_on_loopback_are_accepted(setup):
-    work, provider, key, key_file = setup
+    work, provider, _, key_file = setup
     done = settings_check(provider, key_file, work,
                           GENESYS_OIDC_REDIRECT_URIS="http://127.0.0.1:8080/cb, http://localhost/cb, http://[::1]/cb")
     assert done.returncode == 0, done.stderr
@@ -154,7 +144,7 @@ def test_http_redirect_uris_on_loopback_are_accepted(setup):
 
 @pytest.mark.parametrize("ttl", ["soon", "899", "7776001"])
 def test_a_refresh_lifetime_genesys_cannot_match_is_refused(setup, ttl):
-    work, provider, key, key_file = setup
+    work, provider, _, key_file = setup
     done = settings_check(provider, key_file, work, GENESYS_OIDC_REFRESH_TTL=ttl)
     assert done.returncode != 0 and "GENESYS_OIDC_REFRESH_TTL" in done.stderr
 

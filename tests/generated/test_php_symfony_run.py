@@ -20,8 +20,13 @@ from pathlib import Path
 import httpx
 import pytest
 from provider_fixtures import signing_key  # noqa: F401 (fixture used by name)
+from certified_rp import drive
+from redis_server import redis_url  # noqa: F401 (fixture used by name)
 from relying_party import (
     ALICE,
+    CLIENT_ID,
+    CLIENT_SECRET,
+    REDIRECT_URI,
     Host,
     authorize,
     provider_env,
@@ -109,15 +114,16 @@ def migrated(tmp_path_factory):
     return {"site": site, "cut": cut, "default": default, "again": again, "cutover": cutover, "work": work}
 
 
-def _started(migrated, which: str, signing_key):  # noqa: F811
+def _started(migrated, which: str, signing_key, log: str | None = None, **overrides):  # noqa: F811
     key, key_file = signing_key
     port = free_port()
+    settings = {"GENESYS_OIDC_STORE_DIR": str(migrated["work"] / f"store-{which}"), **overrides}
     env = provider_env(key_file, ZENDESK_SECRET="zendesk-shared-secret", APP_SECRET="test-app-secret",
-                       APP_ENV="prod", GENESYS_OIDC_STORE_DIR=str(migrated["work"] / f"store-{which}"))
+                       APP_ENV="prod", **settings)
     env["GENESYS_OIDC_ISSUER"] = env["GENESYS_OIDC_ISSUER"].replace("{port}", str(port))
     root = migrated[which]
     command = [PHP, "-S", f"127.0.0.1:{port}", "-t", "public", str(migrated["work"] / "router.php")]
-    return serve(command, root, env, port, root.parent / f"{which}.log"), key
+    return serve(command, root, env, port, root.parent / f"{log or which}.log"), key
 
 
 def test_generate_keeps_the_action_and_adds_the_controller_beside_it(migrated):
@@ -163,3 +169,30 @@ def test_after_cutover_the_provider_serves_and_the_zendesk_route_is_gone(migrate
         assert verify_id_token(http, host, response.json()["id_token"])["sub"] == ALICE["sub"]
         assert http.get(f"{origin}/zendesk/jwt", headers={"Cookie": "session=alice"}).status_code == 404
         assert http.get(f"{origin}/").json() == {"shop": "open"}
+
+
+def _has_phpredis() -> bool:
+    return PHP is not None and subprocess.run([PHP, "-r", "exit(extension_loaded('redis') ? 0 : 1);"],
+                                              capture_output=True, timeout=30).returncode == 0
+
+
+@pytest.mark.skipif(not _has_phpredis(), reason="phpredis is not installed (apt-get install php-redis)")
+def test_two_servers_of_the_migrated_app_share_one_redis(migrated, signing_key, redis_url):  # noqa: F811
+    """Two `php -S` servers of the Symfony app, one Redis (GENESYS_OIDC_STORE_URL): a code from one is
+    redeemed at the other once; the certified relying party signs in and refreshes across them."""
+    shared = {"GENESYS_OIDC_STORE_URL": redis_url, "GENESYS_OIDC_STORE_DIR": None}
+    one, key = _started(migrated, "site", signing_key, log="one", **shared)
+    two, _ = _started(migrated, "site", signing_key, log="two", **shared)
+    with one as first, two as second, httpx.Client(timeout=20, follow_redirects=False) as http:
+        a, b = Host(origin=first, issuer=f"{first}/oidc", key=key), Host(origin=second, issuer=f"{second}/oidc", key=key)
+        auth = signed_in_code(http, a, scope="openid profile email offline_access")
+        response = redeem(http, b, auth.code, auth.verifier)
+        assert response.status_code == 200, response.text
+        assert verify_id_token(http, b, response.json()["id_token"])["sub"] == ALICE["sub"]
+        for host in (a, b):
+            assert redeem(http, host, auth.code, auth.verifier).json()["error"] == "invalid_grant"
+        seen = drive(a.issuer, client_id=CLIENT_ID, client_secret=CLIENT_SECRET, redirect_uri=REDIRECT_URI,
+                     headers={"Cookie": "session=alice"}, scope="openid profile email offline_access", refresh=True)
+        assert seen["claims"]["sub"] == ALICE["sub"] and seen["userinfo"]["sub"] == ALICE["sub"]
+        assert seen["code_reused"] == "invalid_grant" and seen["wrong_verifier"] == "invalid_grant"
+        assert seen["wrong_nonce"] and seen["refreshed"]["rotated"] and seen["refresh_reused"] == "invalid_grant"

@@ -18,8 +18,12 @@ from pathlib import Path
 import httpx
 import pytest
 from provider_fixtures import signing_key  # noqa: F401 (fixture used by name)
+from certified_rp import drive
 from relying_party import (
     ALICE,
+    CLIENT_ID,
+    CLIENT_SECRET,
+    REDIRECT_URI,
     Host,
     authorize,
     provider_env,
@@ -67,15 +71,15 @@ def migrated(tmp_path_factory):
     return {"site": site, "cut": cut, "default": default, "again": again, "cutover": cutover}
 
 
-def _started(migrated, which: str, signing_key):  # noqa: F811
+def _started(migrated, which: str, signing_key, log: str | None = None, **overrides):  # noqa: F811
     key, key_file = signing_key
     port = free_port()
     env = provider_env(key_file, ZENDESK_SECRET="zendesk-shared-secret", ZENDESK_KEY_ID="app_123",
-                       RAILS_ENV="production", SECRET_KEY_BASE="test-secret-key-base-" + "0" * 40)
+                       RAILS_ENV="production", SECRET_KEY_BASE="test-secret-key-base-" + "0" * 40, **overrides)
     env["GENESYS_OIDC_ISSUER"] = env["GENESYS_OIDC_ISSUER"].replace("{port}", str(port))
     root = migrated[which]
     command = [RACKUP, "-s", "webrick", "-o", "127.0.0.1", "-p", str(port), "config.ru"]
-    return serve(command, root, env, port, root.parent / f"{which}.log"), key
+    return serve(command, root, env, port, root.parent / f"{log or which}.log"), key
 
 
 def test_generate_keeps_the_action_and_routes_the_provider_beside_it(migrated):
@@ -119,3 +123,35 @@ def test_after_cutover_the_provider_serves_and_the_zendesk_route_is_gone(migrate
         response = redeem(http, host, auth.code, auth.verifier)
         assert verify_id_token(http, host, response.json()["id_token"])["sub"] == ALICE["sub"]
         assert http.get(f"{origin}/zendesk/jwt", headers={"Cookie": "session=alice"}).status_code == 404
+
+
+def test_with_a_per_process_cache_the_provider_says_so(migrated, signing_key):  # noqa: F811
+    started, key = _started(migrated, "site", signing_key, log="memory")
+    with started as origin, httpx.Client(timeout=20, follow_redirects=False) as http:
+        assert http.get(f"{origin}/oidc/jwks.json").status_code == 200  # the controller is loaded
+    said = (migrated["site"].parent / "memory.log").read_text()
+    assert "GENESYS_OIDC_STORE_URL" in said and "memory" in said
+
+
+def test_two_servers_sharing_rails_cache_redeem_a_code_once(migrated, signing_key, tmp_path):  # noqa: F811
+    """Two servers of the app whose Rails.cache is one host's file store: a code issued by one is
+    redeemed at the other, once; the certified relying party signs in and refreshes through them."""
+    shared = {"SHOP_CACHE_DIR": str(tmp_path / "cache")}
+    one, key = _started(migrated, "site", signing_key, log="one", **shared)
+    two, _ = _started(migrated, "site", signing_key, log="two", **shared)
+    with one as first, two as second, httpx.Client(timeout=20, follow_redirects=False) as http:
+        a, b = Host(origin=first, issuer=f"{first}/oidc", key=key), Host(origin=second, issuer=f"{second}/oidc", key=key)
+        auth = signed_in_code(http, a, scope="openid profile email offline_access")
+        response = redeem(http, b, auth.code, auth.verifier)
+        assert response.status_code == 200, response.text
+        tokens = response.json()
+        assert verify_id_token(http, b, tokens["id_token"])["sub"] == ALICE["sub"]
+        for host in (a, b):
+            assert redeem(http, host, auth.code, auth.verifier).json()["error"] == "invalid_grant"
+        seen = drive(b.issuer, client_id=CLIENT_ID, client_secret=CLIENT_SECRET, redirect_uri=REDIRECT_URI,
+                     headers={"Cookie": "session=alice"}, scope="openid profile email offline_access", refresh=True)
+        assert seen["claims"]["sub"] == ALICE["sub"] and seen["userinfo"]["sub"] == ALICE["sub"]
+        assert seen["code_reused"] == "invalid_grant" and seen["wrong_verifier"] == "invalid_grant"
+        assert seen["wrong_nonce"] and seen["refreshed"]["rotated"] and seen["refresh_reused"] == "invalid_grant"
+    assert list((tmp_path / "cache").rglob("*")), "the codes went through Rails.cache"
+    assert "GENESYS_OIDC_STORE_URL" not in (migrated["site"].parent / "one.log").read_text()

@@ -23,8 +23,13 @@ from pathlib import Path
 import httpx
 import pytest
 from provider_fixtures import signing_key  # noqa: F401 (fixture used by name)
+from certified_rp import drive
+from redis_server import redis_url  # noqa: F401 (fixture used by name)
 from relying_party import (
     ALICE,
+    CLIENT_ID,
+    CLIENT_SECRET,
+    REDIRECT_URI,
     Host,
     authorize,
     provider_env,
@@ -120,14 +125,14 @@ def migrated(request, tmp_path_factory):
             "cutover": cutover}
 
 
-def _started(migrated, which: str, signing_key):  # noqa: F811
+def _started(migrated, which: str, signing_key, log: str | None = None, **overrides):  # noqa: F811
     key, key_file = signing_key
     port = free_port()
-    env = provider_env(key_file, ZENDESK_SECRET="zendesk-shared-secret", ZENDESK_KEY_ID="app_123")
+    env = provider_env(key_file, ZENDESK_SECRET="zendesk-shared-secret", ZENDESK_KEY_ID="app_123", **overrides)
     env["GENESYS_OIDC_ISSUER"] = env["GENESYS_OIDC_ISSUER"].replace("{port}", str(port))
     root = migrated[which]
     command = [RACKUP, "-s", "webrick", "-o", "127.0.0.1", "-p", str(port), "config.ru"]
-    return serve(command, root, env, port, root.parent / f"{which}.log"), key
+    return serve(command, root, env, port, root.parent / f"{log or which}.log"), key
 
 
 def test_generate_wires_beside_the_kept_route_and_a_second_run_changes_nothing(migrated):
@@ -181,3 +186,32 @@ def test_after_cutover_the_provider_serves_and_the_zendesk_route_is_gone(migrate
         assert verify_id_token(http, host, response.json()["id_token"])["sub"] == ALICE["sub"]
         old = http.get(f"{origin}/zendesk/jwt", headers={"Cookie": "session=alice"})
         assert old.status_code == 404 and "json" not in old.headers.get("content-type", "")
+
+
+def _has_redis_gem() -> bool:
+    return RUBY is not None and subprocess.run([RUBY, "-e", "require 'redis'"], capture_output=True,
+                                               timeout=30).returncode == 0
+
+
+@pytest.mark.skipif(not _has_redis_gem(), reason="the redis gem is not installed (apt-get install ruby-redis)")
+def test_two_servers_of_the_migrated_app_share_one_redis(migrated, signing_key, redis_url):  # noqa: F811
+    """Two rackup servers of the same app (two instances behind a load balancer), one Redis: a code
+    issued by one is redeemed at the other, once; the certified relying party signs in, refreshes
+    and sees its refusals across them."""
+    one, key = _started(migrated, "site", signing_key, log="one", GENESYS_OIDC_STORE_URL=redis_url)
+    two, _ = _started(migrated, "site", signing_key, log="two", GENESYS_OIDC_STORE_URL=redis_url)
+    with one as first, two as second, httpx.Client(timeout=10, follow_redirects=False) as http:
+        a, b = Host(origin=first, issuer=f"{first}/oidc", key=key), Host(origin=second, issuer=f"{second}/oidc", key=key)
+        auth = signed_in_code(http, a, scope="openid profile email offline_access")
+        response = redeem(http, b, auth.code, auth.verifier)
+        assert response.status_code == 200, response.text
+        assert verify_id_token(http, b, response.json()["id_token"])["nonce"] == auth.nonce
+        for host in (a, b):
+            replay = redeem(http, host, auth.code, auth.verifier)
+            assert replay.status_code == 400 and replay.json()["error"] == "invalid_grant"
+        seen = drive(a.issuer, client_id=CLIENT_ID, client_secret=CLIENT_SECRET, redirect_uri=REDIRECT_URI,
+                     headers={"Cookie": "session=alice"}, scope="openid profile email offline_access", refresh=True)
+        assert seen["claims"]["sub"] == ALICE["sub"] and seen["userinfo"]["sub"] == ALICE["sub"]
+        assert seen["code_reused"] == "invalid_grant" and seen["wrong_verifier"] == "invalid_grant"
+        assert seen["wrong_nonce"] and seen["refreshed"]["rotated"] and seen["refresh_reused"] == "invalid_grant"
+    assert "memory" not in (migrated["site"].parent / "one.log").read_text()  # no in-process warning

@@ -12,6 +12,7 @@ module Shop
     config.secret_key_base = ENV.fetch('SECRET_KEY_BASE', 'development-only-secret-key-base')
     config.hosts.clear
     config.logger = Logger.new($stdout, level: :warn)
-    config.cache_store = :memory_store
+    # One host's servers share a file cache; a lone server keeps it in memory.
+    config.cache_store = ENV['SHOP_CACHE_DIR'] ? [:file_store, ENV['SHOP_CACHE_DIR']] : :memory_store
   end
 end

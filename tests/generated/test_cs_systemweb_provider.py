@@ -324,6 +324,9 @@ def test_auth_time_is_the_sites_sign_in_time_and_max_age_and_prompt_are_honoured
     assert "code" in authorize(http, host, session="alice-stale", max_age="7200").location
     assert "code" in authorize(http, host, session="alice-fresh", prompt="login", max_age="60").location
     assert "code" in authorize(http, host, session="alice", prompt="none").location
+    # A sign-in of unknown age fails what asks for a recent one.
+    for params in ({"max_age": "7200"}, {"prompt": "login"}):
+        assert authorize(http, host, session="alice", **params).location.get("error") == ["login_required"]
     both = authorize(http, host, session="alice", prompt="none login")
     assert both.location.get("error") == ["invalid_request"]
     assert authorize(http, host, session=None, prompt="none").location.get("error") == ["login_required"]

@@ -878,6 +878,8 @@ def check_sign_in_age(src: CSharp) -> list[str]:
             and "maxAge" in src.text(cond) and "login" in src.strings([cond]) and "authTime" in src.text(cond)]
     if not aged:
         problems.append("max_age and prompt=login must be checked against the sign-in time")
+    elif src.text(aged[0]).count("signedIn is null") < 2:
+        problems.append("max_age and prompt=login must fail when the sign-in time is unknown")
     if not src.calls([authorize] if authorize else [], "SignInTime") or \
             "auth_time" not in src.strings(src.methods.get("SignInTime", [])):
         problems.append("auth_time must be the site's sign-in time where it tells it")
@@ -1113,9 +1115,12 @@ MUTATIONS = [
     ("secrets in the query string", "limits",
      "if (BodyOnly.Any(name => request.Query.ContainsKey(name)))", "if (false)"),
     ("prompt=login ignored", "sign-in age",
-     "|| (prompts.Contains(\"login\") && issuedAt - authTime > LoginPromptAge))", ")"),
+     "|| (prompts.Contains(\"login\") && (signedIn is null || issuedAt - authTime > LoginPromptAge)))", ")"),
     ("auth_time is the code's time", "sign-in age",
-     "var authTime = SignInTime(user, issuedAt);", "var authTime = issuedAt;"),
+     "var signedIn = SignInTime(user, issuedAt);", "DateTimeOffset? signedIn = issuedAt;"),
+    ("an unknown sign-in time passes max_age", "sign-in age",
+     "(maxAge >= 0 && (signedIn is null || (issuedAt - authTime).TotalSeconds > maxAge))",
+     "(maxAge >= 0 && (issuedAt - authTime).TotalSeconds > maxAge)"),
     ("no next key", "next key",
      "jwks.Add(PublicJwkOf(next).Jwk);", ""),
 ]

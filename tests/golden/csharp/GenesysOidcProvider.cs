@@ -343,12 +343,13 @@ namespace GenesysOidc
                     StatusCodes.Status401Unauthorized);
             }
             // auth_time: the sign-in time when the site tells it, else now (the session confirmed).
-            // This provider shows no login page: a sign-in older than asked for is login_required,
-            // and the site's login sends the visitor back.
+            // This provider shows no login page: a sign-in older than asked for, or of unknown age,
+            // is login_required, and the site's login sends the visitor back.
             var issuedAt = clock();
-            var authTime = SignInTime(user, issuedAt);
-            if ((maxAge >= 0 && (issuedAt - authTime).TotalSeconds > maxAge)
-                || (prompts.Contains("login") && issuedAt - authTime > LoginPromptAge))
+            var signedIn = SignInTime(user, issuedAt);
+            var authTime = signedIn ?? issuedAt;
+            if ((maxAge >= 0 && (signedIn is null || (issuedAt - authTime).TotalSeconds > maxAge))
+                || (prompts.Contains("login") && (signedIn is null || issuedAt - authTime > LoginPromptAge)))
             {
                 return Refuse(context, redirectUri, state, "login_required", "a more recent sign-in is required",
                     StatusCodes.Status401Unauthorized);
@@ -387,12 +388,13 @@ namespace GenesysOidc
                 : site is not ("cross-site" or "same-site");
         }
 
-        // The site's auth_time claim (DateTime, DateTimeOffset, Unix seconds), never in the future.
-        private static DateTimeOffset SignInTime(IDictionary<string, object> user, DateTimeOffset now)
+        // The site's auth_time claim (DateTime, DateTimeOffset, Unix seconds), never in the future;
+        // null when the site does not tell it.
+        private static DateTimeOffset? SignInTime(IDictionary<string, object> user, DateTimeOffset now)
         {
             if (!user.TryGetValue("auth_time", out var value) || value is null)
             {
-                return now;
+                return null;
             }
             DateTimeOffset at;
             if (value is DateTimeOffset offset)
@@ -410,7 +412,7 @@ namespace GenesysOidc
             }
             else
             {
-                return now;
+                return null;
             }
             return at > now ? now : at;
         }

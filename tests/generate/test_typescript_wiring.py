@@ -273,6 +273,7 @@ def _certified_rp_signs_in(issuer: str, headers: dict[str, str], sub: str) -> No
     assert seen["issuer"] == issuer and seen["claims"]["sub"] == sub and seen["userinfo"]["sub"] == sub
     assert "refresh_token" in seen["discovery"]["grant_types_supported"]
     assert seen["refreshed"] == {"sub": sub, "rotated": True} and seen["refresh_reused"] == "invalid_grant"
+    assert seen["rotated_after_reuse"] == "invalid_grant" and seen["access_after_code_reuse"] is not None
     assert seen["code_reused"] == "invalid_grant" and seen["wrong_verifier"] == "invalid_grant"
     assert seen["wrong_nonce"] is not None
 

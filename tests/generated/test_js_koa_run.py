@@ -77,5 +77,6 @@ def test_a_certified_relying_party_signs_in_and_refreshes_through_the_koa_site(k
     assert seen["claims"]["sub"] == ALICE["sub"] and seen["userinfo"]["sub"] == ALICE["sub"]
     assert seen["expires_in"] == 900
     assert seen["refreshed"] == {"sub": ALICE["sub"], "rotated": True} and seen["refresh_reused"] == "invalid_grant"
+    assert seen["rotated_after_reuse"] == "invalid_grant" and seen["access_after_code_reuse"] is not None
     assert seen["code_reused"] == "invalid_grant" and seen["wrong_verifier"] == "invalid_grant"
     assert seen["wrong_nonce"] is not None

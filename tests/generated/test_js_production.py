@@ -485,5 +485,7 @@ def test_a_certified_relying_party_signs_in_and_refreshes(host):
     assert seen["expires_in"] == 900 and seen["refresh_token"] is True
     assert seen["refreshed"] == {"sub": ALICE["sub"], "rotated": True}
     assert seen["refresh_reused"] == "invalid_grant"
+    assert seen["rotated_after_reuse"] == "invalid_grant"  # the reuse revoked the whole sign-in
+    assert seen["access_after_code_reuse"] is not None  # ...and the reused code what it had issued
     assert seen["code_reused"] == "invalid_grant" and seen["wrong_verifier"] == "invalid_grant"
     assert seen["wrong_nonce"] is not None

@@ -26,9 +26,9 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from oidc_contract import (  # noqa: F401  (the imported tests run against the Spring Boot site)
     test_bad_authorization_requests_get_an_error_not_a_code,
     test_code_expires_after_sixty_seconds,
-    test_discovery_document,
     test_full_flow_redirect_then_basic_auth,
     test_id_token_lifetime_is_at_most_ten_minutes,
+    test_json_mode_refuses_cross_site_requests,
     test_json_mode_then_post_auth,
     test_jwks_kid_is_the_rfc7638_thumbprint,
     test_missing_client_credentials_are_invalid_client,
@@ -41,8 +41,36 @@ from oidc_contract import (  # noqa: F401  (the imported tests run against the S
     test_without_nonce_the_token_has_none,
     test_wrong_verifier_is_refused_and_kills_the_code,
 )
+from production_checks import (  # noqa: F401  (the imported tests run against the Spring Boot site)
+    refresh,
+    signed_in_tokens,
+    test_a_certified_relying_party_signs_in_refreshes_and_is_refused,
+    test_a_replayed_code_revokes_the_tokens_issued_from_it,
+    test_a_verifier_outside_rfc_7636_is_refused_even_when_it_hashes_to_the_challenge,
+    test_access_tokens_last_fifteen_minutes_and_refresh_needs_offline_access,
+    test_auth_time_is_the_sites_sign_in_time,
+    test_authorize_answers_are_not_stored_by_caches,
+    test_browser_requests_from_another_site_get_no_code,
+    test_discovery_advertises_refresh_and_offline_access,
+    test_max_age_and_prompt,
+    test_refresh_needs_the_client,
+    test_refresh_rotates_and_a_reused_refresh_token_revokes_the_family,
+    test_state_and_nonce_are_bounded,
+    test_the_challenge_must_be_an_s256_digest,
+    test_token_body_is_bounded_before_client_authentication,
+    test_token_refuses_codes_and_secrets_in_the_url,
+)
 from provider_fixtures import clock, signing_key  # noqa: F401 (fixtures used by name)
-from relying_party import CLIENT_SECRET, Host, provider_env, redeem, rsa_pem, signed_in_code
+from relying_party import (
+    CLIENT_SECRET,
+    Host,
+    provider_env,
+    redeem,
+    rfc7638_thumbprint,
+    rsa_pem,
+    signed_in_code,
+    verify_id_token,
+)
 from toolchains import (
     BuildFailed,
     Unavailable,
@@ -57,6 +85,7 @@ START_TIMEOUT = 120  # seconds for Spring Boot to start on a busy 2-core machine
 HOST_SECONDS = "600"  # the module's site never outlives this
 JVM = ["-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xss512k", "-Xmx256m"]  # quick start, small heap
 _logs = itertools.count()
+LOGS: dict[str, Path] = {}  # a running site's origin -> its output
 
 
 @pytest.fixture(scope="module")
@@ -96,6 +125,7 @@ def running_host(jar: Path, key_file: Path, key: rsa.RSAPrivateKey, **overrides:
                 if attempt == 2 or "already in use" not in str(e):
                     raise
         origin = f"http://127.0.0.1:{listening}"
+        LOGS[origin] = log
         yield Host(origin=origin, issuer=f"{origin}/oidc", key=key)
 
 
@@ -175,6 +205,12 @@ REFUSALS = {
     "PKCS#1 key": ({"key": "pkcs1"}, ["GENESYS_OIDC_PRIVATE_KEY_FILE", "PKCS#1", "openssl pkcs8 -topk8 -nocrypt"]),
     "not PEM": ({"key": "not-pem"}, ["GENESYS_OIDC_PRIVATE_KEY_FILE", "PEM"]),
     "no key file": ({"key": "absent"}, ["GENESYS_OIDC_PRIVATE_KEY_FILE"]),
+    "refresh TTL not seconds": ({"GENESYS_OIDC_REFRESH_TTL": "a day"},
+                                ["GENESYS_OIDC_REFRESH_TTL must be a positive number of seconds"]),
+    "weak next key": ({"next": "rsa-1024"}, ["GENESYS_OIDC_NEXT_PRIVATE_KEY_FILE", "2048"]),
+    "http redirect URI": ({"GENESYS_OIDC_REDIRECT_URIS": "https://shop.example.com/, http://shop.example.com/cb"},
+                          ["GENESYS_OIDC_REDIRECT_URIS", "http only for loopback hosts"]),
+    "unreachable store": ({"GENESYS_OIDC_STORE_URL": "redis://127.0.0.1:1/0"}, ["GENESYS_OIDC_STORE_URL"]),
 }
 
 
@@ -187,6 +223,8 @@ def refusals(jar, signing_key, tmp_path_factory) -> dict[str, str]:
         overrides = dict(overrides)
         kind = overrides.pop("key", None)
         key_file = _key_file(keys, kind) if kind else signing_key[1]
+        if "next" in overrides:
+            overrides["GENESYS_OIDC_NEXT_PRIVATE_KEY_FILE"] = str(_key_file(keys, overrides.pop("next")))
         return start_refused(jar, key_file, **overrides)
 
     with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
@@ -202,3 +240,59 @@ def test_bad_settings_stop_start_up_naming_them(refusals, case):
     if case == "missing settings":
         assert "GENESYS_OIDC_ISSUER" not in output.split("missing ", 1)[1].splitlines()[0]
 
+
+
+# --- the settings of a second site: refresh lifetime, next key, loopback redirect URIs -------------------
+
+
+@pytest.fixture(scope="module")
+def next_key(tmp_path_factory):
+    key, pem = rsa_pem()
+    path = tmp_path_factory.mktemp("next") / "next.pem"
+    path.write_bytes(pem)
+    return key, path
+
+
+@pytest.fixture(scope="module")
+def tuned(jar, signing_key, next_key):
+    key, key_file = signing_key
+    with running_host(jar, key_file, key, GENESYS_OIDC_REFRESH_TTL="120",
+                      GENESYS_OIDC_NEXT_PRIVATE_KEY_FILE=str(next_key[1]),
+                      GENESYS_OIDC_REDIRECT_URIS="https://shop.example.com/, http://127.0.0.1:8080/cb, "
+                                                 "http://localhost/cb, http://[::1]/cb") as site:
+        yield site
+
+
+def test_refresh_lifetime_is_genesys_oidc_refresh_ttl(http, tuned):
+    def shift(seconds: int) -> None:
+        http.post(f"{tuned.origin}/test/clock", params={"offset": seconds}).raise_for_status()
+
+    try:
+        tokens = signed_in_tokens(http, tuned)
+        shift(100)
+        rotated = refresh(http, tuned, tokens["refresh_token"])
+        assert rotated.status_code == 200, rotated.text
+        shift(121)  # the sign-in's lifetime runs from the sign-in, not from the last rotation
+        late = refresh(http, tuned, rotated.json()["refresh_token"])
+        assert late.status_code == 400 and late.json()["error"] == "invalid_grant"
+    finally:
+        shift(0)
+
+
+def test_the_jwks_carries_the_next_key(http, tuned, next_key):
+    keys = http.get(f"{tuned.issuer}/jwks.json").json()["keys"]
+    assert [k["kid"] for k in keys] == [rfc7638_thumbprint(tuned.key), rfc7638_thumbprint(next_key[0])]
+    assert all("d" not in k for k in keys)
+    auth = signed_in_code(http, tuned)
+    token = redeem(http, tuned, auth.code, auth.verifier).json()["id_token"]
+    assert verify_id_token(http, tuned, token)["sub"] == "42"  # still signed with the current key
+
+
+@pytest.mark.parametrize("uri", ["http://127.0.0.1:8080/cb", "http://localhost/cb", "http://[::1]/cb"])
+def test_http_redirect_uris_are_taken_for_loopback_hosts(http, tuned, uri):
+    assert signed_in_code(http, tuned, redirect_uri=uri).code
+
+
+def test_the_in_process_store_says_so_at_start_up(host):
+    text = LOGS[host.origin].read_text()
+    assert "WARNING" in text and "GENESYS_OIDC_STORE_URL" in text and "memory" in text

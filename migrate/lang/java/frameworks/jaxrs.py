@@ -24,6 +24,7 @@ from migrate.generate.positions import Parsed
 from migrate.generate.render import render
 from migrate.lang.java import routes
 from migrate.lang.java.frameworks.spring import (
+    JEDIS,
     NIMBUS,
     _annotations,
     _cut,
@@ -106,7 +107,7 @@ def wire(ctx: WireContext) -> Wiring:
         updated = (pom if build.endswith(".xml") else gradle)(build_text)
         if updated is not None:
             out.files[build] = updated
-            out.why(build, f"dependency {':'.join(NIMBUS)} for the OpenID provider")
+            out.why(build, f"dependencies {':'.join(NIMBUS)} and {':'.join(JEDIS)} for the OpenID provider")
     return out
 
 

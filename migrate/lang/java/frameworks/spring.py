@@ -26,6 +26,9 @@ SECURITY = "GenesysOidcSecurity"
 # Security annotations that make a method (or every method of a class) need a signed-in user.
 _LOGIN_ANNOTATIONS = frozenset({"PreAuthorize", "Secured", "RolesAllowed", "PostAuthorize"})
 NIMBUS = ("com.nimbusds", "nimbus-jose-jwt", "10.10")
+# The Redis client of GENESYS_OIDC_STORE_URL (the version Spring Boot 3.5 manages).
+JEDIS = ("redis.clients", "jedis", "6.0.0")
+DEPENDENCIES = (NIMBUS, JEDIS)
 _MAPPINGS = {*routes.MAPPINGS, "ResponseBody"}  # not guards: the endpoint's own routing
 
 
@@ -92,7 +95,7 @@ def wire(ctx: WireContext) -> Wiring:
         updated = (pom if build.endswith(".xml") else gradle)(build_text)
         if updated is not None:
             out.files[build] = updated
-            out.why(build, f"dependency {':'.join(NIMBUS)} for the OpenID provider")
+            out.why(build, f"dependencies {':'.join(NIMBUS)} and {':'.join(JEDIS)} for the OpenID provider")
     return out
 
 
@@ -119,9 +122,17 @@ def drop_unused_libraries(ctx: WireContext, build: str, text: str, changed: dict
 
 
 def pom(text: str) -> str | None:
-    """pom.xml with nimbus-jose-jwt in the project's dependencies (None when it is there)."""
-    if f"<artifactId>{NIMBUS[1]}</artifactId>" in text:
-        return None
+    """pom.xml with nimbus-jose-jwt and Jedis in the project's dependencies (None when they are there)."""
+    out = text
+    for dependency in DEPENDENCIES:
+        out = _pom_with(out, dependency)
+    return out if out != text else None
+
+
+def _pom_with(text: str, dependency: tuple[str, str, str]) -> str:
+    group, artifact, version = dependency
+    if f"<artifactId>{artifact}</artifactId>" in text:
+        return text
     nl = "\r\n" if "\r\n" in text else "\n"
     managed = re.search(r"<dependencyManagement>.*?</dependencyManagement>", text, re.S)
     ends = [m for m in re.finditer(r"^([ \t]*)</dependencies>", text, re.M)
@@ -132,26 +143,33 @@ def pom(text: str) -> str | None:
         dep = re.search(r"^([ \t]*)<dependency>", text[:end.start()], re.M)
         inner = dep.group(1) if dep else outer + "    "
         step = inner[len(outer):] or "    "
-        block = (f"{inner}<dependency>{nl}{inner}{step}<groupId>{NIMBUS[0]}</groupId>{nl}"
-                 f"{inner}{step}<artifactId>{NIMBUS[1]}</artifactId>{nl}{inner}{step}<version>{NIMBUS[2]}</version>{nl}"
+        block = (f"{inner}<dependency>{nl}{inner}{step}<groupId>{group}</groupId>{nl}"
+                 f"{inner}{step}<artifactId>{artifact}</artifactId>{nl}{inner}{step}<version>{version}</version>{nl}"
                  f"{inner}</dependency>{nl}")
         return text[:end.start()] + block + text[end.start():]
     project_end = text.rfind("</project>")
     if project_end < 0:
-        return None
-    block = (f"    <dependencies>{nl}        <dependency>{nl}            <groupId>{NIMBUS[0]}</groupId>{nl}"
-             f"            <artifactId>{NIMBUS[1]}</artifactId>{nl}            <version>{NIMBUS[2]}</version>{nl}"
+        return text
+    block = (f"    <dependencies>{nl}        <dependency>{nl}            <groupId>{group}</groupId>{nl}"
+             f"            <artifactId>{artifact}</artifactId>{nl}            <version>{version}</version>{nl}"
              f"        </dependency>{nl}    </dependencies>{nl}")
     return text[:project_end] + block + text[project_end:]
 
 
 def gradle(text: str) -> str | None:
-    """build.gradle(.kts) with nimbus-jose-jwt in `dependencies { }` (None when it is there)."""
-    if NIMBUS[1] in text:
-        return None
+    """build.gradle(.kts) with nimbus-jose-jwt and Jedis in `dependencies { }` (None when they are there)."""
+    out = text
+    for dependency in DEPENDENCIES:
+        out = _gradle_with(out, dependency)
+    return out if out != text else None
+
+
+def _gradle_with(text: str, dependency: tuple[str, str, str]) -> str:
+    if dependency[1] in text:
+        return text
     nl = "\r\n" if "\r\n" in text else "\n"
     kts = re.search(r'implementation\s*\(\s*"', text) is not None
-    line = (f'implementation("{":".join(NIMBUS)}")' if kts else f"implementation '{':'.join(NIMBUS)}'")
+    line = (f'implementation("{":".join(dependency)}")' if kts else f"implementation '{':'.join(dependency)}'")
     m = re.search(r"^dependencies\s*\{[ \t]*\r?\n", text, re.M)
     if m is None:
         return text.rstrip() + nl + nl + "dependencies {" + nl + "    " + line + nl + "}" + nl

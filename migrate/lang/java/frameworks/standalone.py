@@ -14,6 +14,7 @@ from migrate.generate.positions import Parsed
 from migrate.generate.render import render
 from migrate.lang.java import routes
 from migrate.lang.java.frameworks.spring import (
+    JEDIS,
     NIMBUS,
     _declared,
     _guard_ifs,
@@ -82,7 +83,7 @@ def wire(ctx: WireContext, why: str) -> Wiring:
         updated = (pom if build.endswith(".xml") else gradle)(build_text)
         if updated is not None:
             out.files[build] = updated
-            out.why(build, f"dependency {':'.join(NIMBUS)} for the OpenID provider")
+            out.why(build, f"dependencies {':'.join(NIMBUS)} and {':'.join(JEDIS)} for the OpenID provider")
     return out
 
 

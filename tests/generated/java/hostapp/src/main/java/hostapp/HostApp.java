@@ -11,14 +11,22 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
+import java.net.URI;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Callable;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.autoconfigure.security.servlet.UserDetailsServiceAutoConfiguration;
 import org.springframework.boot.context.event.ApplicationReadyEvent;
 import org.springframework.boot.web.context.WebServerApplicationContext;
+import org.springframework.cache.Cache;
+import org.springframework.cache.CacheManager;
+import org.springframework.cache.support.SimpleCacheManager;
+import org.springframework.cache.support.SimpleValueWrapper;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
 import org.springframework.context.event.EventListener;
 import org.springframework.security.authentication.UsernamePasswordAuthenticationToken;
 import org.springframework.security.config.annotation.method.configuration.EnableMethodSecurity;
@@ -32,6 +40,8 @@ import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.filter.OncePerRequestFilter;
+import redis.clients.jedis.JedisPooled;
+import redis.clients.jedis.params.SetParams;
 
 /**
  * A small Spring Boot site with Spring Security that serves the rendered GenesysOidcController the
@@ -42,7 +52,8 @@ import org.springframework.web.filter.OncePerRequestFilter;
  *
  * <p>The signed-in user comes from a "session" cookie or an X-Test-Session header (a stand-in for the
  * site's login session). Test-only extras: POST /test/clock?offset=seconds shifts the provider's
- * clock (a {@link Clock} bean, which the controller takes when there is one). It prints
+ * clock (a {@link Clock} bean, which the controller takes when there is one); with HOST_APP_CACHE=redis://...
+ * the site has a shared CacheManager of its own (a Redis cache, as a site's Spring cache would be). It prints
  * "listening PORT" when ready and exits by itself after HOST_APP_MAX_SECONDS.
  */
 @SpringBootApplication(exclude = UserDetailsServiceAutoConfiguration.class)
@@ -144,6 +155,84 @@ public class HostApp {
         Map<String, Object> shift(@RequestParam(defaultValue = "0") double offset) {
             clock.shift(Duration.ofMillis((long) (offset * 1000)));
             return Map.of("offset", offset);
+        }
+    }
+
+    /** A site's own shared cache: the "genesys-oidc" cache on Redis. */
+    @Configuration
+    @ConditionalOnProperty(name = "HOST_APP_CACHE")
+    static class SharedCache {
+        @Bean
+        CacheManager cacheManager() {
+            JedisPooled redis = new JedisPooled(URI.create(System.getenv("HOST_APP_CACHE")));
+            SimpleCacheManager manager = new SimpleCacheManager();
+            manager.setCaches(List.of(new RedisCache("genesys-oidc", redis)));
+            return manager;
+        }
+    }
+
+    static final class RedisCache implements Cache {
+        private final String name;
+        private final JedisPooled redis;
+
+        RedisCache(String name, JedisPooled redis) {
+            this.name = name;
+            this.redis = redis;
+        }
+
+        private String key(Object key) {
+            return "site-cache:" + name + ":" + key;
+        }
+
+        @Override
+        public String getName() {
+            return name;
+        }
+
+        @Override
+        public Object getNativeCache() {
+            return redis;
+        }
+
+        @Override
+        public ValueWrapper get(Object key) {
+            String value = redis.get(key(key));
+            return value == null ? null : new SimpleValueWrapper(value);
+        }
+
+        @Override
+        public <T> T get(Object key, Class<T> type) {
+            ValueWrapper found = get(key);
+            return found == null ? null : type.cast(found.get());
+        }
+
+        @Override
+        public <T> T get(Object key, Callable<T> valueLoader) {
+            throw new UnsupportedOperationException("not used");
+        }
+
+        @Override
+        public void put(Object key, Object value) {
+            redis.set(key(key), String.valueOf(value));
+        }
+
+        @Override
+        public ValueWrapper putIfAbsent(Object key, Object value) {
+            if ("OK".equals(redis.set(key(key), String.valueOf(value), SetParams.setParams().nx()))) {
+                return null;
+            }
+            ValueWrapper there = get(key);
+            return there == null ? new SimpleValueWrapper("") : there;
+        }
+
+        @Override
+        public void evict(Object key) {
+            redis.del(key(key));
+        }
+
+        @Override
+        public void clear() {
+            // not used
         }
     }
 

@@ -2,6 +2,7 @@ package hostapp;
 
 import jakarta.servlet.http.HttpServletRequest;
 import java.security.Principal;
+import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.springframework.security.access.prepost.PreAuthorize;
@@ -23,6 +24,9 @@ public class SupportController implements GenesysOidcController.Claims {
     private record Customer(Object id, String displayName) {
     }
 
+    /** When alice signed in: the site started; the site does not know when bob did. */
+    static final Instant ALICE_SIGNED_IN = Instant.now();
+
     private static final Map<String, Customer> CUSTOMERS = Map.of(
             "alice@example.com", new Customer(42, "Alice Example"),
             "bob@example.com", new Customer("b-7", "Bob Example"));
@@ -40,6 +44,9 @@ public class SupportController implements GenesysOidcController.Claims {
         claims.put("name", customer.displayName());
         claims.put("email", principal.getName());
         claims.put("email_verified", true);
+        if ("alice@example.com".equals(principal.getName())) {
+            claims.put("auth_time", ALICE_SIGNED_IN); // the provider's auth_time, not a claim of its own
+        }
         return claims;
     }
 }

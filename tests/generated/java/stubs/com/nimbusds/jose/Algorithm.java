@@ -1,5 +1,0 @@
-package com.nimbusds.jose;
-
-public class Algorithm {
-    public Algorithm(String name) { }
-}

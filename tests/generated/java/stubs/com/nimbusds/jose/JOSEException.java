@@ -1,5 +1,0 @@
-package com.nimbusds.jose;
-
-public class JOSEException extends Exception {
-    public JOSEException(String message) { super(message); }
-}

@@ -1,4 +1,0 @@
-package com.nimbusds.jose;
-
-public interface JWSSigner {
-}

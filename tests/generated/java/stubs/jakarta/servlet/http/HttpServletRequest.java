@@ -1,8 +1,0 @@
-package jakarta.servlet.http;
-
-import java.security.Principal;
-
-public interface HttpServletRequest {
-    String getHeader(String name);
-    Principal getUserPrincipal();
-}

@@ -1,4 +1,0 @@
-package org.springframework.http;
-
-public interface HttpStatusCode {
-}

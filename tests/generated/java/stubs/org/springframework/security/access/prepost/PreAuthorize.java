@@ -1,5 +1,0 @@
-package org.springframework.security.access.prepost;
-
-public @interface PreAuthorize {
-    String value();
-}

@@ -1,7 +1,0 @@
-package org.springframework.security.core;
-
-import java.security.Principal;
-
-public interface Authentication extends Principal {
-    Object getPrincipal();
-}

@@ -1,4 +1,0 @@
-package org.springframework.security.core.annotation;
-
-public @interface AuthenticationPrincipal {
-}

@@ -1,4 +1,0 @@
-package org.springframework.stereotype;
-
-public @interface Repository {
-}

@@ -1,6 +1,0 @@
-package org.springframework.web.bind.annotation;
-
-public @interface RequestHeader {
-    String value() default "";
-    boolean required() default true;
-}

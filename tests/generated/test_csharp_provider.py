@@ -524,6 +524,9 @@ def check_authorize(src: CSharp) -> list[str]:
             if "code_challenge_method" in src.text(cond) and '!= "S256"' in src.text(cond)]
     if not pkce:
         problems.append("authorize must require code_challenge_method=S256")
+    elif not any(src.calls([cond], "IsS256Challenge") for cond, _ in pkce) \
+            or "value.Length == 43" not in src.text(src.methods.get("IsS256Challenge", [None])[0]):
+        problems.append("code_challenge must be 43 base64url characters (RFC 7636 S256)")
     login = [(cond, body) for cond, body in src.ifs([authorize]) if "login_required" in src.strings([body])]
     if not login:
         problems.append("no login_required refusal")
@@ -1025,6 +1028,8 @@ MUTATIONS = [
      'return Refuse(context, redirectUri, null, "invalid_request", "redirect_uri is not registered");'),
     ("no S256 requirement", "authorize",
      'One(query["code_challenge_method"]) != "S256" || ', ""),
+    ("any length of challenge", "authorize",
+     "value.Length == 43 && IsPkceValue(value)", "IsPkceValue(value)"),
     ("code without a signed-in user", "authorize",
      "if (user is null || string.IsNullOrEmpty(subject))", "if (user is null && subject == \"\")"),
     ("code not bound to the user's claims", "authorize",

@@ -314,7 +314,7 @@ namespace GenesysOidc
                 return Refuse(context, redirectUri, state, "invalid_scope", "scope must include openid");
             }
             var challenge = One(query["code_challenge"]);
-            if (One(query["code_challenge_method"]) != "S256" || challenge is null || !IsPkceValue(challenge))
+            if (One(query["code_challenge_method"]) != "S256" || challenge is null || !IsS256Challenge(challenge))
             {
                 return Refuse(context, redirectUri, state, "invalid_request",
                     "PKCE is required: code_challenge with code_challenge_method=S256");
@@ -673,6 +673,10 @@ namespace GenesysOidc
             && SecretEquals(Base64UrlEncoder.Encode(SHA256.HashData(Encoding.ASCII.GetBytes(verifier))), challenge);
 
         // RFC 7636 section 4.1: 43 to 128 characters of A-Z, a-z, 0-9, "-", ".", "_", "~".
+        // An S256 challenge is BASE64URL of 32 bytes: exactly 43 characters of A-Z, a-z, 0-9, "-", "_".
+        private static bool IsS256Challenge(string value) =>
+            value.Length == 43 && IsPkceValue(value) && value.IndexOfAny(new[] { '.', '~' }) < 0;
+
         private static bool IsPkceValue(string value) =>
             value.Length >= 43 && value.Length <= 128
             && value.All(c => c is (>= 'A' and <= 'Z') or (>= 'a' and <= 'z') or (>= '0' and <= '9')

@@ -376,3 +376,45 @@ def test_settings_refuse_plain_http_redirects_bad_lifetimes_and_stores(site, key
     text = response.text
     assert "http://shop.example.com/ must use https" in text and "127.0.0.1:3000" not in text
     assert "GENESYS_OIDC_REFRESH_TTL" in text and "GENESYS_OIDC_STORE_URL: must be a redis://" in text
+
+
+BOUNDED_STORE = """
+using System;
+using System.Reflection;
+using System.Threading;
+using GenesysOidc;
+
+public static class Probe
+{
+    public static void Main()
+    {
+        var type = typeof(GenesysOidcHandler).GetNestedType("MemoryStore", BindingFlags.NonPublic);
+        var store = (IGenesysOidcStore)Activator.CreateInstance(type, new object[] { 3 });
+        store.Set("soon", "1", TimeSpan.FromHours(1));
+        store.Set("later", "2", TimeSpan.FromHours(2));
+        store.Set("gone", "3", TimeSpan.FromMilliseconds(1));
+        Thread.Sleep(20);
+        store.Set("fourth", "4", TimeSpan.FromHours(3));  // full: the expired entry makes room
+        Console.WriteLine(string.Join(",", store.Get("soon"), store.Get("later"), store.Get("fourth")));
+        store.Set("fifth", "5", TimeSpan.FromHours(4));  // full again: the soonest to expire goes
+        Console.WriteLine(string.Join(",", store.Get("soon") ?? "-", store.Get("later"), store.Get("fourth"),
+            store.Get("fifth")));
+        Console.WriteLine(store.Take("later") + "," + (store.Take("later") ?? "-"));
+    }
+}
+"""
+
+
+def test_the_in_process_store_is_bounded_and_drops_the_soonest_to_expire_not_everyone(site, tmp_path):
+    import subprocess
+
+    source = tmp_path / "Probe.cs"
+    source.write_text(BOUNDED_STORE)
+    exe = tmp_path / "Probe.exe"
+    built = subprocess.run([aspnet.MCS, f"-r:{site / 'bin' / 'Shop.dll'}", "-r:System.Web.dll", f"-out:{exe}",
+                            str(source)], capture_output=True, text=True, timeout=120)
+    assert built.returncode == 0, built.stdout + built.stderr
+    run = subprocess.run([aspnet.MONO, str(exe)], capture_output=True, text=True, timeout=60,
+                         env={"MONO_PATH": str(site / "bin"), "PATH": "/usr/bin:/bin"})
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.split() == ["1,2,4", "-,2,4,5", "2,-"]

@@ -411,8 +411,8 @@ def test_the_in_process_store_is_bounded_and_drops_the_soonest_to_expire_not_eve
     source = tmp_path / "Probe.cs"
     source.write_text(BOUNDED_STORE)
     exe = tmp_path / "Probe.exe"
-    built = subprocess.run(check=False, args=[aspnet.MCS, f"-r:{site / 'bin' / 'Shop.dll'}", "-r:System.Web.dll", f"-out:{exe}",
-                            str(source)], capture_output=True, text=True, timeout=120)
+    built = subprocess.run([aspnet.MCS, f"-r:{site / 'bin' / 'Shop.dll'}", "-r:System.Web.dll", f"-out:{exe}",
+                            str(source)], check=False, capture_output=True, text=True, timeout=120)
     assert built.returncode == 0, built.stdout + built.stderr
     run = subprocess.run([aspnet.MONO, str(exe)], check=False, capture_output=True, text=True, timeout=60,
                          env={"MONO_PATH": str(site / "bin"), "PATH": "/usr/bin:/bin"})

@@ -138,6 +138,8 @@ class GenesysSide:
                 "GENESYS_OIDC_CLIENT_SECRET": f"the content of {self.secret_file}",
                 "GENESYS_OIDC_PRIVATE_KEY_FILE": str(self.key_file),
                 "GENESYS_OIDC_REDIRECT_URIS": self.redirect_uri,
+                "GENESYS_OIDC_REFRESH_TTL": str(self.refresh_lifetime),
+                "GENESYS_OIDC_STORE_URL": "redis://... when the site runs several processes",
             }
         return out
 
@@ -199,6 +201,9 @@ class GenesysSide:
             f"  GENESYS_OIDC_CLIENT_SECRET=\"$(cat {self.secret_file})\"",
             f"  GENESYS_OIDC_PRIVATE_KEY_FILE={self.key_file}",
             f"  GENESYS_OIDC_REDIRECT_URIS={self.redirect_uri}",
+            f"  GENESYS_OIDC_REFRESH_TTL={self.refresh_lifetime}   (the Max Refresh Token Lifetime above)",
+            "  GENESYS_OIDC_STORE_URL=redis://...   (when the site runs several processes or instances: codes and "
+            "refresh tokens must be shared; Django, Rails, Laravel, ASP.NET Core and Spring use their shared cache)",
             "Which signing algorithms, clock skew and JWKS caching Genesys applies to the ID token is not documented "
             "(unconfirmed); the provider uses RS256 with a kid, the standard choice.",
         ]

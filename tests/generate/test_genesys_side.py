@@ -119,3 +119,17 @@ def test_offset_and_launcher_text_have_equivalents():
     assert lookup("zESettings", "webWidget.offset.vertical").config == "position.bottom_space"
     assert lookup("zESettings", "webWidget.offset.mobile.horizontal").config is None  # per device: none
     assert "MessengerLauncherButtonText" in lookup("zESettings", "webWidget.launcher.chatLabel.*").config
+
+
+def test_the_provider_settings_carry_the_refresh_lifetime_genesys_is_given(tmp_path):
+    """The provider's refresh lifetime and the integration's Max Refresh Token Lifetime are one value."""
+    from migrate.generate import config as cfg
+    from migrate.generate.genesys_side import genesys_side
+
+    conf = cfg.load(tmp_path, region="eu-west-1", deployment_id="5e0a7c43-8f8e-4d11-9a54-1b2c3d4e5f60",
+                    issuer="https://shop.example.com/oidc", refresh_lifetime=3600)
+    side = genesys_side(conf)
+    env = side.to_dict()["provider_environment"]
+    assert env["GENESYS_OIDC_REFRESH_TTL"] == "3600"
+    assert "Max Refresh Token Lifetime  3600 seconds" in side.text()
+    assert "GENESYS_OIDC_REFRESH_TTL=3600" in side.text() and "GENESYS_OIDC_STORE_URL=redis://" in side.text()

@@ -25,6 +25,7 @@ import contextlib
 import gzip
 import json
 import select
+import socket
 import subprocess
 import time
 from pathlib import Path
@@ -465,6 +466,20 @@ def test_refresh_rotates_across_processes_and_reuse_revokes_everywhere(pair, htt
     assert refresh(http, one.host, first["refresh_token"]).json()["error"] == "invalid_grant"
     assert refresh(http, two.host, second.json()["refresh_token"]).json()["error"] == "invalid_grant"
     assert userinfo(http, one.host, second.json()["access_token"]).status_code == 401
+
+
+def test_an_unreachable_store_is_a_json_503_not_a_hang(provider, signing_key, http):  # noqa: F811
+    key, key_file = signing_key
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        url = f"redis://:store-password@127.0.0.1:{closed.getsockname()[1]}/0"
+    with started(provider, key_file, key, GENESYS_OIDC_STORE_URL=url) as running:
+        began = time.monotonic()
+        auth = authorize(http, running.host, as_json=True)
+        assert auth.response.status_code == 503 and auth.response.json() == {"error": "temporarily_unavailable"}
+        assert time.monotonic() - began < 8
+        said = running.stderr()
+    assert "the store does not answer" in said and "store-password" not in said
 
 
 def test_with_redis_start_up_does_not_warn_about_memory(pair):

@@ -44,7 +44,8 @@
 // which has no atomic take: a code is read then removed, so two servers redeeming the same code
 // in the same instant could both succeed (GENESYS_OIDC_STORE_URL closes that); otherwise this
 // process's memory, bounded, with a warning at start-up. Several server processes need one of
-// the first two.
+// the first two, or the application's own store, which comes first when registered
+// (services.AddSingleton<GenesysOidc.GenesysOidc.IGenesysOidcStore>(...)).
 //
 // Packages: System.IdentityModel.Tokens.Jwt (brings Microsoft.IdentityModel.Tokens), StackExchange.Redis.
 
@@ -155,9 +156,15 @@ namespace GenesysOidc
             return services;
         }
 
-        // GENESYS_OIDC_STORE_URL, else the application's shared IDistributedCache, else memory.
+        // The application's own IGenesysOidcStore, else GENESYS_OIDC_STORE_URL, else the
+        // application's shared IDistributedCache, else memory.
         private static IGenesysOidcStore SelectStore(IServiceProvider provider, Settings settings)
         {
+            var own = provider.GetService<IGenesysOidcStore>();
+            if (own is not null)
+            {
+                return own;
+            }
             var log = provider.GetService<ILoggerFactory>()?.CreateLogger("GenesysOidc");
             if (settings.StoreUrl is not null)
             {
@@ -1144,8 +1151,8 @@ namespace GenesysOidc
             {
                 lock (_entries)
                 {
-                    return Task.FromResult(_entries.TryGetValue(key, out var entry) && entry.Expires > DateTime.UtcNow
-                        ? entry.Value : null);
+                    return Task.FromResult<string?>(_entries.TryGetValue(key, out var entry)
+                        && entry.Expires > DateTime.UtcNow ? entry.Value : null);
                 }
             }
 
@@ -1153,8 +1160,8 @@ namespace GenesysOidc
             {
                 lock (_entries)
                 {
-                    return Task.FromResult(_entries.Remove(key, out var entry) && entry.Expires > DateTime.UtcNow
-                        ? entry.Value : null);
+                    return Task.FromResult<string?>(_entries.Remove(key, out var entry)
+                        && entry.Expires > DateTime.UtcNow ? entry.Value : null);
                 }
             }
         }

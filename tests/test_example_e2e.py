@@ -6,6 +6,7 @@ import base64
 import hashlib
 import http.cookiejar
 import json
+import re
 import os
 import secrets
 import shutil
@@ -190,11 +191,17 @@ def test_a_certified_relying_party_signs_in_through_the_migrated_site(migrated):
     with pytest.raises(urllib.error.HTTPError):  # 302 once signed in
         opener.open(base + "/login", data=form, timeout=5)
     cookie = "; ".join(f"{c.name}={c.value}" for c in jar)
+    chat = (_site / "public" / "chat.js").read_text()
+    scope = re.search(r"const SCOPE = (\"[^\"]+\")", chat)
+    assert scope, "the AuthProvider states the scope it asks for"
     seen = drive(issuer, client_id="genesys-messenger", client_secret=secret, redirect_uri=base + "/",
-                 headers={"Cookie": cookie})
+                 headers={"Cookie": cookie}, scope=json.loads(scope.group(1)), refresh=True)
     assert seen["issuer"] == issuer and seen["authorize_status"] == 302
     assert seen["claims"]["sub"] == "4217" and seen["claims"]["email"] == "ada@example.com"
     assert seen["userinfo"]["sub"] == "4217"
     assert seen["code_reused"] == "invalid_grant" and seen["wrong_verifier"] == "invalid_grant"
     assert seen["wrong_nonce"] is not None  # the library refuses an ID token for another nonce
     assert "S256" in seen["discovery"]["code_challenge_methods_supported"]
+    # the page asks for offline_access, so Genesys can renew its session without the visitor
+    assert seen["refresh_token"] and seen["refreshed"] == {"sub": "4217", "rotated": True}
+    assert seen["refresh_reused"] == "invalid_grant"

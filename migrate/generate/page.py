@@ -489,7 +489,9 @@ def _plugin(config: Config) -> str:
         return plugin(config)
     return render("page/authprovider.js.j2", authorize_url=f"{config.issuer}/authorize",
                   client_id=config.client_id, redirect_uri=config.redirect_uri, login_url=config.login_url,
-                  scope="openid profile email")
+                  # offline_access: the provider then issues a refresh token, which Genesys uses to
+                  # renew its session (genesys.md §8: the official samples ask for it)
+                  scope="openid profile email offline_access")
 
 
 _AUTH_REASON = "-> AuthProvider plugin [templates/page/authprovider.js.j2]"

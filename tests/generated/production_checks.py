@@ -195,10 +195,11 @@ def test_max_age_and_prompt(http, host, clock):
     stale = authorize(http, host, max_age="600")
     assert stale.location["error"] == ["login_required"] and "code" not in stale.location
     assert authorize(http, host, max_age="800").code
+    assert authorize(http, host, prompt="login").location["error"] == ["login_required"]  # not just signed in
     clock(0)
     unknown = authorize(http, host, session="bob", max_age="3600")  # the site does not say when bob signed in
     assert unknown.location["error"] == ["login_required"]
-    assert authorize(http, host, prompt="login").location["error"] == ["login_required"]
+    assert authorize(http, host, prompt="login", session="bob").location["error"] == ["login_required"]
     assert authorize(http, host, prompt="none").code
     assert authorize(http, host, prompt="none", session=None).location["error"] == ["login_required"]
     assert authorize(http, host, prompt="none login").location["error"] == ["invalid_request"]

@@ -62,6 +62,15 @@ const AccessTokenLifetime = 15 * time.Minute
 // otherwise; match it with the integration's Max Refresh Token Lifetime.
 const DefaultRefreshLifetime = 24 * time.Hour
 
+// MinRefreshTTL and MaxRefreshTTL bound GENESYS_OIDC_REFRESH_TTL, in seconds: the range Genesys accepts.
+const (
+	MinRefreshTTL = 900
+	MaxRefreshTTL = 7776000
+)
+
+// FreshSignIn is how recent a sign-in must be for prompt=login.
+const FreshSignIn = 60 * time.Second
+
 // MinimumKeySize is the smallest RSA key accepted, in bits.
 const MinimumKeySize = 2048
 
@@ -69,7 +78,7 @@ const MinimumKeySize = 2048
 const MaxParameterLength = 512
 
 // MaxTokenBody bounds the /token body, read before the client is authenticated.
-const MaxTokenBody = 64 << 10
+const MaxTokenBody = 16 << 10
 
 // MaxMemoryEntries bounds the in-process store; past it the entry nearest its expiry goes first.
 const MaxMemoryEntries = 10000
@@ -159,8 +168,9 @@ func LoadSettings() (*Settings, error) {
 	}
 	if ttl := strings.TrimSpace(os.Getenv(RefreshTTLVariable)); ttl != "" {
 		seconds, err := strconv.Atoi(ttl)
-		if err != nil || seconds <= 0 {
-			return nil, fmt.Errorf("genesys oidc provider cannot start: %s must be a positive number of seconds", RefreshTTLVariable)
+		if err != nil || seconds < MinRefreshTTL || seconds > MaxRefreshTTL {
+			return nil, fmt.Errorf("genesys oidc provider cannot start: %s must be a number of seconds from %d to %d",
+				RefreshTTLVariable, MinRefreshTTL, MaxRefreshTTL)
 		}
 		settings.RefreshLifetime = time.Duration(seconds) * time.Second
 	}
@@ -620,11 +630,6 @@ func (p *Provider) authorize(w http.ResponseWriter, r *http.Request) {
 		refuse("invalid_request", "prompt=none cannot be combined with another prompt")
 		return
 	}
-	if strings.Contains(prompts, " login ") {
-		// The provider shows no sign-in page of its own: the site's sign-in must be done again first.
-		refuse("login_required", "prompt=login: sign in on the site again")
-		return
-	}
 	maxAge := int64(-1)
 	if value := q.Get("max_age"); value != "" {
 		parsed, err := strconv.ParseInt(value, 10, 64)
@@ -650,6 +655,11 @@ func (p *Provider) authorize(w http.ResponseWriter, r *http.Request) {
 	authTime := authTimeOf(claims["auth_time"])
 	if maxAge >= 0 && (authTime == 0 || now.Unix()-authTime > maxAge) {
 		refuse("login_required", "the sign-in is older than max_age")
+		return
+	}
+	if strings.Contains(prompts, " login ") && (authTime == 0 || now.Unix()-authTime > int64(FreshSignIn/time.Second)) {
+		// The provider shows no sign-in page of its own: the site's sign-in must have just happened.
+		refuse("login_required", "prompt=login: sign in on the site again")
 		return
 	}
 	if authTime == 0 {

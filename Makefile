@@ -13,7 +13,10 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
+# A .venv made before the distribution was renamed holds it as "migrate": that one goes first, so
+# the two do not share (and later remove) the same commands.
 $(STAMP): pyproject.toml | $(BIN)/python
+	@$(BIN)/python -m pip uninstall --quiet --yes migrate 2>/dev/null || true
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
@@ -26,6 +29,10 @@ demo: $(STAMP)
 	@echo
 	@echo "== 2. migrate generate examples/shop: the Genesys side, as a diff (nothing is written) =="
 	MIGRATE_SECRETS_DIR=$(CURDIR)/.venv/demo-secrets $(BIN)/migrate generate examples/shop $(DEMO_FLAGS)
+	@echo
+	@echo "== migrate is installed in $(CURDIR)/$(BIN). To run it as \`migrate\` in this shell: =="
+	@echo "export PATH=\"$(CURDIR)/$(BIN):\$$PATH\""
+	@echo "== or for every shell, from this clone: pipx install --editable $(CURDIR) =="
 
 # npm packages the generated JavaScript needs when the tests run it under node.
 $(NODE_STAMP): tests/node/package.json tests/node/package-lock.json

@@ -8,6 +8,11 @@ from migrate.scan import ScanResult
 
 FORMATS = ("text", "json", "sarif", "github")
 
+# The distribution's name on PyPI ("migrate" there is an unrelated project) and its page, which
+# reports that name a tool (SARIF's informationUri) link to.
+DISTRIBUTION = "zendesk-genesys-migrate"
+HOMEPAGE = f"https://pypi.org/project/{DISTRIBUTION}/"
+
 
 def render(result: ScanResult, fmt: str, color: bool = False) -> str:
     import importlib

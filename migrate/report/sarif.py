@@ -6,7 +6,7 @@ import hashlib
 import json
 
 from migrate import __version__, rules
-from migrate.report import json_report
+from migrate.report import HOMEPAGE, json_report
 from migrate.scan import ScanResult
 
 _LEVEL = {"error": "error", "warning": "warning", "info": "note"}
@@ -58,7 +58,7 @@ def to_dict(result: ScanResult) -> dict:
             "tool": {"driver": {
                 "name": "migrate",
                 "version": __version__,
-                "informationUri": "https://pypi.org/project/migrate/",
+                "informationUri": HOMEPAGE,
                 "rules": [_rule(r) for r in catalog],
             }},
             "invocations": [{"executionSuccessful": True, "toolExecutionNotifications": notifications}],

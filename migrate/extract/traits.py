@@ -366,27 +366,102 @@ def expr(language: str, text: str, line: int, column: int, kind: ExprKind = "oth
 
 # --- secrets --------------------------------------------------------------------------------
 
-_STRING = re.compile(r"""(?P<q>"{3}|'{3}|["'`])(?:\\.|(?!(?P=q)).)*(?P=q)""", re.S)
 _NAME_ARG = re.compile(
     r"""(?:getenv|GetEnvironmentVariable|environ(?:\.get)?|\benv|ENV(?:\.fetch)?|\$_ENV|\$_SERVER|"""
     r"""config|getProperty|[Cc]onfiguration|LookupEnv|Getenv|credentials\.dig|GetValue<\w+>|"""
     r"""[gG]et_?[Ee]nv|getOrDefault|[Cc]onfig\w*\.get(?:<\w+>)?)"""
     r"""\s*[\(\[]\s*$""")
+_PLAIN_NAME = re.compile(r"[\"'][\w.:/-]{1,80}[\"']")
+_PAIRS = {"(": ")", "[": "]", "{": "}", "<": ">"}
+_HEREDOC = {
+    # Ruby <<~EOS, <<-EOS, <<EOS, <<~'EOS'; PHP <<<EOT, <<<"EOT", <<<'EOT' (nowdoc)
+    "ruby": re.compile(r"<<[~-]?(['\"]?)([A-Z_][A-Z0-9_]*)\1"),
+    "php": re.compile(r"<<<[ \t]*(['\"]?)([A-Za-z_][A-Za-z0-9_]*)\1[ \t]*\r?\n"),
+}
 
 
-def mask(text: str) -> str:
-    """Replace every string literal by "***", except names handed to an env/config lookup
-    and empty strings."""
-    out, last = [], 0
-    for m in _STRING.finditer(text):
-        out.append(text[last:m.start()])
-        if _NAME_ARG.search(text[:m.start()]) and re.fullmatch(r"[\"'][\w.:/-]{1,80}[\"']", m.group()):
-            out.append(m.group())
-        elif m.group() in ('""', "''", "``"):
-            out.append(m.group())  # empty: nothing to hide, and it shows there is no default
+def _quoted_end(text: str, i: int, quote: str, escapes: bool = True, doubled: bool = False,
+                opener: str | None = None) -> int:
+    """Index just past the literal whose body starts at ``i`` and ends with ``quote``: one
+    forward pass, no backtracking (a line of backslashes costs what its length costs).
+    ``opener``: a paired delimiter nests (Ruby's %Q{a {b} #{c}})."""
+    n = len(text)
+    depth = 0
+    while i < n:
+        c = text[i]
+        if escapes and c == "\\":
+            i += 2
+            continue
+        if opener is not None and c == opener:
+            depth += 1
+        elif opener is not None and c == quote and depth:
+            depth -= 1
+        elif text.startswith(quote, i):
+            if doubled and text.startswith(quote * 2, i):  # C# verbatim: "" is a quote
+                i += 2
+                continue
+            return i + len(quote)
+        i += 1
+    return n
+
+
+def _literal_at(text: str, i: int, language: str | None) -> int | None:
+    """End of the string literal that starts at ``i`` (in the language's own forms), or None."""
+    c = text[i]
+    if c in "\"'`":
+        if text.startswith(('"""', "'''"), i):
+            return _quoted_end(text, i + 3, text[i:i + 3], escapes=language != "csharp")
+        verbatim = language == "csharp" and i > 0 and text[i - 1] == "@"
+        raw = language == "go" and c == "`"  # (a Python raw string still ends only at an unescaped quote)
+        return _quoted_end(text, i + 1, c, escapes=not (verbatim or raw), doubled=verbatim)
+    if c == "%" and language == "ruby" and i + 1 < len(text):
+        j = i + 1
+        if text[j] in "qQwWiI":
+            j += 1
+        if j < len(text) and (text[j] in _PAIRS or (not text[j].isalnum() and not text[j].isspace()
+                                                    and text[j] not in "=%")):
+            close = _PAIRS.get(text[j], text[j])
+            return _quoted_end(text, j + 1, close, opener=text[j] if text[j] in _PAIRS else None)
+        return None
+    if c == "<" and language in _HEREDOC:
+        m = _HEREDOC[language].match(text, i)
+        if m is None:
+            return None
+        tag = m.group(2)
+        body = text.find("\n", m.end() - 1) + 1 if language == "ruby" else m.end()
+        if body <= 0:
+            return m.end()  # the opener alone (its body is on the lines below): the literal's stand-in
+        for line in re.finditer(r"[^\n]*(?:\n|$)", text[body:]):
+            if line.group().strip().rstrip(";,)").strip() == tag or line.group().lstrip().startswith(tag + ";"):
+                return body + line.end()
+            if not line.group():
+                break
+        return len(text)
+    return None
+
+
+def mask(text: str, language: str | None = None) -> str:
+    """Replace every string literal by "***" (in the language's own literal forms: quotes, triple
+    quotes, Ruby %q()/%Q{}, heredocs and nowdocs, C# verbatim strings, Go raw strings, Python
+    prefixes), except names handed to an env/config lookup and empty strings."""
+    out: list[str] = []
+    last = i = 0
+    n = len(text)
+    while i < n:
+        end = _literal_at(text, i, language) if text[i] in "\"'`%<" else None
+        if end is None:
+            i += 1
+            continue
+        literal = text[i:end]
+        out.append(text[last:i])
+        before = text[max(0, i - 120):i]
+        if _PLAIN_NAME.fullmatch(literal) and _NAME_ARG.search(before):
+            out.append(literal)
+        elif literal in ('""', "''", "``"):
+            out.append(literal)  # empty: nothing to hide, and it shows there is no default
         else:
             out.append('"***"')
-        last = m.end()
+        last = i = end
     out.append(text[last:])
     return "".join(out)
 
@@ -440,7 +515,8 @@ def secret(language: str, key: Expr, parameter_names: frozenset[str] = frozenset
     for e in chain:
         traits |= e.traits
     wrapped = final.kind == "call" and not traits & {"env", "config", "file"} and (
-        m := _LITERAL_IN_CONVERSION.fullmatch(mask(final.text))) is not None and _CONVERSION_WORD.search(m.group("callee"))
+        m := _LITERAL_IN_CONVERSION.fullmatch(mask(final.text, language))) is not None and \
+        _CONVERSION_WORD.search(m.group("callee"))
     if final.kind == "string" or wrapped or "literal-fallback" in traits:
         literal = final.kind == "string" or wrapped
         source = "literal" if literal else ("env" if "env" in traits else "config")
@@ -456,7 +532,7 @@ def secret(language: str, key: Expr, parameter_names: frozenset[str] = frozenset
         source = "call"
     else:
         source = "unknown"
-    text = " = ".join(mask(e.text) for e in chain) if len(chain) > 1 else mask(key.text)
+    text = " = ".join(mask(e.text, language) for e in chain) if len(chain) > 1 else mask(key.text, language)
     if final.kind == "string" or wrapped:
         traits.add("literal")
     if final.kind == "string" and final.value == "":

@@ -44,6 +44,8 @@ class RubyDialect(Dialect):
     def kind(self, doc: Doc, node: Node) -> ExprKind:
         if node.type == "string":
             return "template" if any(c.type == "interpolation" for c in node.children) else "string"
+        if node.type == "heredoc_beginning":  # <<~KEY: the body is written further down
+            return "string"
         if node.type == "call":
             plain = child(node, "arguments") is None and child(node, "block") is None
             return "member" if plain and child(node, "receiver") is not None else "call"

@@ -1,6 +1,16 @@
-"""The typer application and what every command shares (stderr console, exit codes)."""
+"""The typer application and what every command shares (stderr console, exit codes, colour,
+progress, the next step)."""
 
 from __future__ import annotations
+
+import os
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from enum import Enum
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -15,12 +25,53 @@ app = typer.Typer(
     help="Move a website's chat from Zendesk to Genesys Cloud: scan, explain, generate, verify.",
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,  # locals can hold secrets
-    add_completion=False,
+    add_completion=True,  # --install-completion / --show-completion (bash, zsh, fish, PowerShell)
     rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
 
 # Reports go to stdout; everything said to the person running the command goes here.
 err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+class ColorMode(str, Enum):
+    auto = "auto"
+    always = "always"
+    never = "never"
+
+
+_color = {"mode": ColorMode.auto}
+
+
+def use_color(stream=None) -> bool:
+    """Colour for what goes to ``stream`` (default stdout): --color always/never wins, then NO_COLOR
+    (any value, no-color.org), then FORCE_COLOR, then whether that stream is a terminal."""
+    mode = _color["mode"]
+    if mode is ColorMode.always:
+        return True
+    if mode is ColorMode.never or os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    stream = sys.stdout if stream is None else stream
+    return _is_terminal(stream) and os.environ.get("TERM") != "dumb"
+
+
+def _is_terminal(stream) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):
+        return False
+
+
+def set_color(mode: ColorMode) -> None:
+    """Apply a --color choice to this run (the root option and the commands that take it)."""
+    _color["mode"] = mode
+    colored = use_color(sys.stderr)
+    err.no_color = not colored
+    err._force_terminal = True if mode is ColorMode.always else None  # rich: None means "ask the stream"
+    if mode is ColorMode.never:
+        err._color_system = None
 
 
 def fail(message: str, hint: str | None = None, code: int = USAGE) -> typer.Exit:
@@ -29,15 +80,63 @@ def fail(message: str, hint: str | None = None, code: int = USAGE) -> typer.Exit
     return typer.Exit(code)
 
 
+def next_step(text: str) -> None:
+    """The last line of a command: what to do now."""
+    err.print(f"[bold]next:[/] {text}", markup=True, highlight=False)
+
+
+@contextmanager
+def progress(message: str, delay: float = 1.0) -> Iterator[None]:
+    """A spinner on stderr for work that takes longer than ``delay`` seconds; nothing at all when
+    stderr is not a terminal (logs and pipes get no control characters)."""
+    stream = sys.stderr
+    if not _is_terminal(stream) or os.environ.get("TERM") == "dumb":
+        yield
+        return
+    stop = threading.Event()
+    started = time.monotonic()
+    unicode = (getattr(stream, "encoding", "") or "").lower().replace("-", "") in ("utf8", "utf16")
+    frames = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏" if unicode else "|/-\\"
+
+    def spin() -> None:
+        if stop.wait(delay):
+            return
+        i = 0
+        while True:
+            stream.write(f"\r{frames[i % len(frames)]} {message} ({time.monotonic() - started:.0f} s)")
+            stream.flush()
+            i += 1
+            if stop.wait(0.1):
+                break
+        stream.write("\r\x1b[2K")  # leave the line as it was
+        stream.flush()
+
+    worker = threading.Thread(target=spin, daemon=True)
+    worker.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        worker.join()
+
+
 def _version(value: bool) -> None:
     if value:
         typer.echo(f"migrate {__version__}")
         raise typer.Exit()
 
 
+# `migrate --color never scan .` and `migrate scan . --color never` both work.
+Color = Annotated[ColorMode | None, typer.Option(
+    "--color", help="Colour: auto (when the output it goes to is a terminal and NO_COLOR is unset), always or "
+    "never.", case_sensitive=False, show_default=False)]
+
+
 @app.callback()
 def _root(
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
                                  help="Show the version and exit."),
+    color: Color = None,
 ) -> None:
     """Move a website's chat from Zendesk to Genesys Cloud."""
+    set_color(color or ColorMode.auto)

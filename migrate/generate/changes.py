@@ -10,6 +10,8 @@ from __future__ import annotations
 import codecs
 import difflib
 import os
+import re
+import subprocess
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -106,6 +108,37 @@ class FileChange:
     def changed(self) -> bool:
         return self.before is None or self.after is None or self.before.text != self.after
 
+    def new_line(self, n: int) -> int:
+        """Where the change's "line N" is in the new file. Most reasons name a line of the file as
+        it was (the Zendesk call they replace), a few a line of the new text (where the provider is
+        mounted): an old line that was changed, or that the unchanged text carries, is mapped to
+        the new file; a number that only names changed new text is kept."""
+        if self.before is None or self.after is None:
+            return n
+        old, new = _lines(self.before.text), _lines(self.after)
+        ops = difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes()
+
+        def block(i: int, side: int):
+            return next((op for op in ops if op[1 + 2 * side] <= i < op[2 + 2 * side]), None)
+
+        at_old, at_new = block(n - 1, 0), block(n - 1, 1)
+        if at_old is None or (at_old[0] == "equal" and at_new is not None and at_new[0] != "equal"):
+            return n
+        tag, i1, _, j1, j2 = at_old
+        if tag == "equal":
+            return j1 + (n - 1 - i1) + 1
+        return max(1, min(j1 + 1, len(new)))  # a changed line: the first line of what replaced it
+
+    def stat(self) -> tuple[int, int]:
+        """Lines added and removed."""
+        added = removed = 0
+        for line in _diff(self).splitlines():
+            if line.startswith("+") and not line.startswith("+++"):
+                added += 1
+            elif line.startswith("-") and not line.startswith("---"):
+                removed += 1
+        return added, removed
+
 
 @dataclass(frozen=True)
 class ChangeSet:
@@ -116,6 +149,24 @@ class ChangeSet:
     @property
     def empty(self) -> bool:
         return not any(c.changed for c in self.changes)
+
+    def described(self) -> tuple[str, ...]:
+        """The summary, its "line N" counted in the new files (where a reviewer finds them)."""
+        by_path = {c.path: c for c in self.changes}
+
+        def renumber(line: str) -> str:
+            m = _LINE_REF.match(line)
+            change = by_path.get(m.group(1)) if m else None
+            if change is None:
+                return line
+            return f"{m.group(1)}: line {change.new_line(int(m.group(2)))}:" + line[m.end():]
+
+        return tuple(renumber(line) for line in self.summary)
+
+    def uncommitted(self) -> list[str]:
+        """The files this change set touches that have uncommitted changes (git status), when the
+        project is a git work tree; [] when it is not one or git is missing."""
+        return uncommitted(self.root, [c.path for c in self.changes if c.changed])
 
     def diff(self) -> str:
         return "".join(_diff(c) for c in sorted(self.changes, key=lambda c: c.path))
@@ -158,6 +209,44 @@ class ChangeSet:
                 target.unlink(missing_ok=True)
             else:
                 _atomic_write(target, c.before.text, bom=c.before.bom)
+
+
+_LINE_REF = re.compile(r"^([^:\n]+): line (\d+):")
+
+
+def uncommitted(root: Path, paths: list[str]) -> list[str]:
+    """Of ``paths`` (relative to ``root``), those git reports as modified, added, deleted or
+    untracked-in-the-way; [] outside a git work tree."""
+    if not paths:
+        return []
+    try:
+        inside = subprocess.run(["git", "-C", str(root), "rev-parse", "--is-inside-work-tree"],
+                                capture_output=True, text=True, timeout=30)
+        if inside.returncode != 0 or inside.stdout.strip() != "true":
+            return []
+        status = subprocess.run(["git", "-C", str(root), "status", "--porcelain=v1", "-z", "--untracked-files=all",
+                                 "--", *paths], capture_output=True, timeout=60)
+    except (OSError, subprocess.SubprocessError):
+        return []
+    if status.returncode != 0:
+        return []
+    prefix = subprocess.run(["git", "-C", str(root), "rev-parse", "--show-prefix"], capture_output=True, text=True,
+                            timeout=30).stdout.strip()
+    entries = status.stdout.decode("utf-8", "surrogateescape").split("\0")
+    dirty, skip = [], False
+    for entry in entries:
+        if skip:  # the source of a rename
+            skip = False
+            continue
+        if len(entry) < 4:
+            continue
+        code, name = entry[:2], entry[3:]
+        if code[0] in "RC":
+            skip = True
+        rel = name[len(prefix):] if prefix and name.startswith(prefix) else name
+        dirty.append(rel)
+    wanted = set(paths)
+    return sorted(p for p in dict.fromkeys(dirty) if p in wanted)
 
 
 def _atomic_write(target: Path, text: str, bom: bool) -> None:

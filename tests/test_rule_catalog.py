@@ -17,10 +17,15 @@ CODE_RULES = {
     "ZG302": "genesys-secret-in-browser", "ZG303": "id-token-symmetric-alg",
     # added at the end of their families
     "ZG109": "settings-after-loader", "ZG217": "identity-from-request", "ZG218": "classic-chat-missing-exp",
-    "ZG219": "token-logged", "ZG220": "remove-after-cutover",
+    "ZG219": "token-logged", "ZG220": "remove-after-cutover", "ZG110": "settings-set-as-whole",
 }
 # TODOs that `migrate generate` writes into the code it produces.
-GENERATE_RULES = {"ZG221": "provider-not-mounted", "ZG222": "claim-not-rebound"}
+GENERATE_RULES = {"ZG221": "provider-not-mounted", "ZG222": "claim-not-rebound",
+                  # what ZG107 used to stand for besides "no Genesys equivalent", one meaning each
+                  "ZG111": "page-not-migrated", "ZG223": "route-without-login",
+                  "ZG224": "authorization-not-carried", "ZG225": "provider-reachability",
+                  "ZG226": "zendesk-code-left", "ZG227": "claim-without-genesys-use",
+                  "ZG228": "claims-not-mapped", "ZG229": "dependency-not-added"}
 TOKEN_ONLY_RULES = {
     "ZG214": "token-expired", "ZG215": "token-malformed", "ZG216": "signature-mismatch",
     "ZG304": "id-token-audience", "ZG305": "id-token-issuer", "ZG306": "id-token-missing-claim",
@@ -41,6 +46,15 @@ def test_token_rules_and_rules_that_serve_both():
 
 def test_generate_rules_are_found_by_generate():
     assert {r.id: r.name for r in all_rules() if r.where == ("generate",)} == GENERATE_RULES
+    # ZG110 is both: scan finds the assignment, generate leaves its TODO
+    assert {r.id for r in all_rules() if r.where == ("code", "generate")} == {"ZG110"}
+
+
+def test_new_rules_come_after_the_existing_ones_of_their_family():
+    ids = sorted(r.id for r in all_rules())
+    for family, last_before in (("ZG1", "ZG109"), ("ZG2", "ZG222")):
+        new = [i for i in ids if i.startswith(family) and i > last_before]
+        assert new == [f"{family}{n:02d}" for n in range(int(last_before[3:]) + 1, int(last_before[3:]) + 1 + len(new))]
 
 
 def test_one_module_per_rule_named_after_it():

@@ -1,5 +1,5 @@
 """ZG107 no-genesys-equivalent
-A Zendesk widget call with no Genesys Messenger equivalent: it needs a decision.
+A Zendesk widget call or setting with no Genesys Messenger equivalent: it needs a decision.
 
 ## What it does
 Looks up every widget call and `zESettings` key in the widget-API table
@@ -7,7 +7,9 @@ Looks up every widget call and `zESettings` key in the widget-API table
 z-index ...) and those the table does not know. `zESettings` values the Messenger
 configuration holds (colour, position, offset, launcher label) are not reported when they are
 written out in the page: `migrate generate` carries them there. One computed per visitor (a
-server template's value) or changed at run time still is.
+server template's value) or changed at run time still is. A `zESettings` object assigned as a
+whole from an expression is ZG110; the Genesys steps and Terraform that `migrate generate`
+writes name the settings they could not carry under this rule too.
 
 ## Why is this bad?
 Nothing should vanish in a migration. These calls do something on the Zendesk page that
@@ -51,11 +53,7 @@ def check(rule, inv):
             if c.api.split(":")[0] not in _ZENDESK:
                 continue
             if c.api == "zESettings" and not c.command:
-                source = c.args[0] if c.args else "an expression"
-                yield rule.at(w.path, c.line, c.column,
-                              f"zESettings is set from `{source}` as a whole: its keys cannot be read here; map "
-                              "each setting by hand (Messenger configuration or Genesys commands)")
-                continue
+                continue  # set as a whole from an expression: ZG110
             entry = lookup(c.api, c.command)
             if entry is not None and (entry.genesys or (entry.config and c.api == "zESettings" and _fixed(c))):
                 continue  # a Messenger command, or a fixed setting generate carries to the configuration

@@ -60,7 +60,11 @@ def _file_settings(root: Path) -> dict:
     import yaml
 
     try:
+        if path.stat().st_size > 1_000_000:
+            raise ConfigError(f"{path}: larger than 1 MB; a settings file is a few lines")
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except RecursionError:
+        raise ConfigError(f"{path}: nested too deeply to be a settings file") from None
     except (yaml.YAMLError, OSError, UnicodeDecodeError) as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{path}:{mark.line + 1}" if mark else str(path)
@@ -134,7 +138,11 @@ def load(root: Path, *, idp: str | None = None, idp_issuer: str | None = None,
                           "the configuration the deployment uses)")
     redirect = None
     if issuer_v:
-        parts = urlsplit(issuer_v)
+        try:
+            parts = urlsplit(issuer_v)
+            parts.port  # noqa: B018  (a bad port or IPv6 literal raises here, not later)
+        except ValueError as exc:
+            raise ConfigError(f"--issuer {issuer_v!r} is not a URL ({exc})") from None
         if parts.scheme not in ("https", "http") or not parts.netloc:
             raise ConfigError(f"--issuer {issuer_v!r} must be an absolute URL like https://shop.example.com/oidc")
         if parts.scheme == "http" and parts.hostname not in _LOCAL:
@@ -151,7 +159,11 @@ def load(root: Path, *, idp: str | None = None, idp_issuer: str | None = None,
                               ". _ ~ -), the path the provider is mounted at")
         issuer_v = issuer_v.rstrip("/")
         redirect = pick("redirect_uri", redirect_uri) or f"{parts.scheme}://{parts.netloc}/"
-        r = urlsplit(redirect)
+        try:
+            r = urlsplit(redirect)
+            r.port  # noqa: B018
+        except ValueError as exc:
+            raise ConfigError(f"--redirect-uri {redirect!r} is not a URL ({exc})") from None
         if r.scheme not in ("https", "http") or not r.netloc or r.fragment:
             raise ConfigError(f"--redirect-uri {redirect!r} must be an absolute URL without a fragment")
         if r.scheme == "http" and r.hostname not in _LOCAL:

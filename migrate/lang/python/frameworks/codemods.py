@@ -1144,6 +1144,8 @@ def run_codemod(codemod: VisitorBasedCodemodCommand, src: SourceFile) -> str:
         module = cst.parse_module(src.text)
     except cst.ParserSyntaxError as exc:
         raise WiringError(f"{src.path}:{exc.raw_line}: cannot be parsed ({exc.message}); wire the provider by hand") from None
+    except UnicodeError:  # bytes that are not UTF-8 (a Latin-1 comment): rewriting could corrupt them
+        raise WiringError(f"{src.path}: not UTF-8 text, so it is not rewritten; wire the provider by hand") from None
     return codemod.transform_module(module).code
 
 

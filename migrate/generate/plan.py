@@ -86,15 +86,15 @@ def map_claims(signer: Signer, profile: Profile) -> tuple[tuple[ClaimMapping, ..
     order = {r.source: i for i, r in enumerate(profile.claims)}
     for name, expr in sorted(signer.claims.items(), key=lambda kv: order.get(kv[0], len(order))):
         if name == "...":
-            todos.append(Todo("ZG107", f"the payload spreads `{expr.text}`: map the claims it holds by hand"))
+            todos.append(Todo("ZG228", f"the payload spreads `{expr.text}`: map the claims it holds by hand"))
             continue
         rule = profile.claim(name)
         if rule is None and not CLAIM_NAME.fullmatch(name):
             # Kept claims are written into code by name: one that is not a plain name is not carried.
-            todos.append(Todo("ZG107", f"claim {name[:40]!r} is not a plain claim name; map it by hand"))
+            todos.append(Todo("ZG228", f"claim {name[:40]!r} is not a plain claim name; map it by hand"))
         elif rule is None:
             mapped.setdefault(name, ClaimMapping(name, name, expr, None, "kept: no rule"))
-            todos.append(Todo("ZG107", f"claim {name!r} has no Genesys use (Messenger reads sub, name, email); "
+            todos.append(Todo("ZG227", f"claim {name!r} has no Genesys use (Messenger reads sub, name, email); "
                                        "kept in the ID token"))
         elif rule.drop:
             dropped.append(Dropped(name, rule.drop, rule.origin))

@@ -169,7 +169,7 @@ def _resolve(path: str, changes: list[Change]) -> tuple[list[Edit], list[str], l
             if any(_overlap(x, y) for x in a.edits for y in b.edits):
                 note = (f"{path}: left as it is: the change at line {a.line} ({a.label.split(': ', 1)[-1]}) and the "
                         f"one at line {b.line} ({b.label.split(': ', 1)[-1]}) overlap; migrate this file by hand "
-                        "(TODO(migrate:ZG107))")
+                        "(TODO(migrate:ZG111))")
                 return [], [], [note]
     reasons += [c.reason for c in kept if c.reason]
     return [e for c in kept for e in c.edits], sorted(reasons, key=_reason_line), []
@@ -546,7 +546,7 @@ def call_changes(page: Page, plans: list[CallPlan], config: Config) -> tuple[lis
                 if _string_at(page, page.byte_at(p.call.line, p.call.column)) is not None \
                 else "was not found again in the file"
             notes.append(f"{page.src.path}:{p.call.line}: {p.call.api} {p.call.command} {where}: left as it is; "
-                         "translate it by hand (TODO(migrate:ZG107))")
+                         "translate it by hand (TODO(migrate:ZG111))")
             continue
         stmt = page.statement(call)
         if p.action == "authprovider":
@@ -628,7 +628,9 @@ def settings_changes(page: Page, plans: list[CallPlan], config: Config) -> list[
                 mapped.append(f"{p.call.command} -> {entry.config}")
             else:
                 none.append(f"{p.call.command} ({entry.todo if entry and entry.todo else p.reason})")
-        head = ["TODO(migrate:ZG107): Zendesk widget settings, kept with their values: Messenger reads none."]
+        # An object set as a whole is ZG110 (its keys cannot be read); settings written out, ZG107.
+        rule = "ZG110" if whole and not mapped and not none else "ZG107"
+        head = [f"TODO(migrate:{rule}): Zendesk widget settings, kept with their values: Messenger reads none."]
         if whole:
             head.append(f"They come from `{whole[0]}` as a whole: set each one's equivalent in the Messenger "
                         "configuration by hand (colour: styles.primary_color; position and offset: position.alignment "
@@ -647,7 +649,7 @@ def settings_changes(page: Page, plans: list[CallPlan], config: Config) -> list[
         if auth:
             text += "\n" + indent + _indented(_plugin(config), indent)
         keys = ", ".join(p.call.command or f"(from {whole[0]})" for p in group)
-        said = f"line {line}: zESettings {keys} -> commented out with their values (TODO(migrate:ZG107))"
+        said = f"line {line}: zESettings {keys} -> commented out with their values (TODO(migrate:{rule}))"
         if mapped:
             said += "; Messenger configuration: " + ", ".join(mapped)
         if none:
@@ -696,7 +698,7 @@ def page_changes(plan: Plan, source: Callable[[str], SourceFile], config: Config
                 changes.append(found)
             else:
                 out.notes.append(f"{path}:{loader.line}: the Zendesk loader is built in a way not recognised here; "
-                                 "load the Messenger snippet there by hand (TODO(migrate:ZG107))")
+                                 "load the Messenger snippet there by hand (TODO(migrate:ZG111))")
         found_calls, notes = call_changes(page, calls.get(path, []), config)
         changes += found_calls
         out.notes += notes

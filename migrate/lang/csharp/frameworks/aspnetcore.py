@@ -104,12 +104,12 @@ def _authorize_guard(f: CsFile, attrs: list[ts.Node], anonymous: bool, what: str
             if label in (None, "Policy"):
                 policies.append(f.text(value))
             elif label in ("Roles", "AuthenticationSchemes"):
-                todos.append(f"ZG107: the old {what} had [Authorize({label} = {f.text(value)})]: the provider's "
+                todos.append(f"ZG224: the old {what} had [Authorize({label} = {f.text(value)})]: the provider's "
                              f"authorize endpoint gets the default policy; register a policy for it "
                              f"(AddAuthorization(o => o.AddPolicy(...))) and pass its name")
     distinct = list(dict.fromkeys(policies))
     if len(distinct) > 1:
-        todos.append(f"ZG107: the old {what} needed policies {', '.join(distinct)}; only {distinct[0]} is applied: "
+        todos.append(f"ZG224: the old {what} needed policies {', '.join(distinct)}; only {distinct[0]} is applied: "
                      "combine them into one policy")
     policy = distinct[0] if distinct else '""'
     return Guard(policy, todos, f"[Authorize{'(' + policy + ')' if distinct else ''}]")
@@ -234,7 +234,7 @@ class Route:
                                       "member_access_expression", "interpolated_string_expression"):
                         policies.append(self.f.text(value))
                     else:
-                        todos.append(f"ZG107: the old route had RequireAuthorization({self.f.text(value)}): "
+                        todos.append(f"ZG224: the old route had RequireAuthorization({self.f.text(value)}): "
                                      "register it as a named policy and pass its name as authorizationPolicy")
         if attrs and not anonymous:
             g = _authorize_guard(self.f, attrs, False, "route")
@@ -246,7 +246,7 @@ class Route:
             return Guard(None, todos, "no authorization", _unguarded(f"route had {why}"))
         distinct = list(dict.fromkeys(policies))
         if len(distinct) > 1:
-            todos.append(f"ZG107: the old route needed policies {', '.join(distinct)}; only {distinct[0]} is "
+            todos.append(f"ZG224: the old route needed policies {', '.join(distinct)}; only {distinct[0]} is "
                          "applied: combine them into one policy")
         policy = distinct[0] if distinct else '""'
         return Guard(policy, todos, f"RequireAuthorization({policy if distinct else ''})")
@@ -514,7 +514,7 @@ def _wire_action(ch: _Change, plan: BackendPlan, config: Config, f: CsFile, acti
 def _cut_action(ch: _Change, f: CsFile, path: str, action: Action, now: str) -> None:
     leftover = _left_over(action)
     if leftover is not None:
-        leftover = (f"// TODO(migrate:ZG107): {action.class_name} has {leftover}: its Zendesk token\n"
+        leftover = (f"// TODO(migrate:ZG226): {action.class_name} has {leftover}: its Zendesk token\n"
                     f"// action {action.name} {now}. The class can go.")
     ch.add(path, _removal(f, action, leftover))
     ch.out.why(path, f"line {action.method.start_point[0] + 1}: Zendesk token action {action.class_name}."
@@ -541,7 +541,7 @@ def _wire_route(ch: _Change, plan: BackendPlan, config: Config, f: CsFile, route
     fn = _claims(plan, scope, guard)
     receiver = route.receiver
     if s.path == program.path and receiver != program.app:
-        guard.todos.append(f"ZG107: the old route was mapped on {receiver}; the provider is mapped on {program.app} "
+        guard.todos.append(f"ZG225: the old route was mapped on {receiver}; the provider is mapped on {program.app} "
                            f"so that its token and JWKS endpoints stay out of {receiver}'s conventions")
         receiver = program.app
     mount = _mount(receiver, config, fn.text, guard, f"route {route.route() or route.path()}", keep)

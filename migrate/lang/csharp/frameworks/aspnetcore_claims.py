@@ -354,5 +354,5 @@ def _closure(names: set[str], movable: dict[str, Moved | None]) -> set[str]:
 
 def _wrapped_todo(text: str) -> list[str]:
     import textwrap
-    wrapped = textwrap.wrap(f"TODO(migrate:ZG107): {text}", 96, break_on_hyphens=False)
+    wrapped = textwrap.wrap(f"TODO(migrate:ZG223): {text}", 96, break_on_hyphens=False)
     return [f"// {wrapped[0]}", *(f"//   {line}" for line in wrapped[1:])]

@@ -158,7 +158,7 @@ def _claims_file(ctx: WireContext, f: CsFile, ep: Endpoint | None = None) -> tup
                if u not in usings]
     where = f"{posixpath.basename(s.path)} ({s.function or 'the signing code'})"
     if ep is not None and ep.todos:
-        body_lines = [f"// TODO(migrate:ZG107): {t}" for t in ep.todos] + body_lines
+        body_lines = [f"// TODO(migrate:ZG224): {t}" for t in ep.todos] + body_lines
     text = ("\n".join(usings) + "\n\nnamespace GenesysOidc\n{\n"
             "    /// <summary>\n"
             "    /// The signed-in visitor's ID-token claims for the OpenID provider (GenesysOidcHandler), computed\n"

@@ -620,7 +620,7 @@ def _mount(site: Site, plan: BackendPlan, config, import_path: str, replace: boo
     old_path = site.found.route.split(" ", 1)[1]  # with its group's prefix
     comment = (f"// Genesys Cloud Messenger signs visitors in through this OpenID provider ({'it replaces' if replace else 'it takes over from'} the\n"
                f"{indent}// Zendesk token route {old_path}); Genesys redeems the codes it issues.\n{indent}")
-    no_login = (f"// TODO(migrate:ZG107): the Zendesk route had no login check: nobody is signed in until the "
+    no_login = (f"// TODO(migrate:ZG223): the Zendesk route had no login check: nobody is signed in until the "
                 f"site's login middleware takes the place of genesysoidc.NoLogin\n{indent}")
     unguarded = not claims.guarded and not claims.unbound
     if kind == "echo":

@@ -252,7 +252,7 @@ def _rewrite(src: SourceFile, j: Parsed, endpoint: routes.Endpoint, plan: Backen
     elif not (allowed or checks):
         why = (f"its {', '.join(foreign)} does not run for {config.issuer_path}/authorize" if foreign else
                "no @RolesAllowed, no check in the method")
-        body = [f"// TODO(migrate:ZG107): the Zendesk endpoint {wired} had no login check the provider keeps ({why}):",
+        body = [f"// TODO(migrate:ZG223): the Zendesk endpoint {wired} had no login check the provider keeps ({why}):",
                 "// these claims say nobody is signed in until one guards them (@RolesAllowed on the endpoint, a "
                 "check here); then set loginChecked to true.",
                 "boolean loginChecked = false;", f"if (!loginChecked) {{\n{step}return null;\n}}", *claims]

@@ -4,7 +4,7 @@ keeping its security annotations; GenesysOidcController (nimbus-jose-jwt) is wri
 and the build file gains com.nimbusds:nimbus-jose-jwt.  A site with its own SecurityFilterChain also
 gets GenesysOidcSecurity (the provider's server-to-server endpoints permitted, no CSRF token on
 /token).  An endpoint nothing guarded (no security annotation, no rule of the site's chain, no check
-in the method) gets claims that say nobody is signed in until a login check guards them (ZG107)."""
+in the method) gets claims that say nobody is signed in until a login check guards them (ZG223)."""
 
 from __future__ import annotations
 
@@ -385,7 +385,7 @@ def _rewrite(src: SourceFile, plan: BackendPlan, config, security: bool, jakarta
         body = [*unbound, "return null; // nobody is signed in until the claims are written"]
     elif not checked:
         # Nothing said the endpoint needs a login: the claims say nobody until something does.
-        body = [f"// TODO(migrate:ZG107): the Zendesk endpoint {wired} had no login check (no @PreAuthorize, "
+        body = [f"// TODO(migrate:ZG223): the Zendesk endpoint {wired} had no login check (no @PreAuthorize, "
                 "no rule for it in the SecurityFilterChain,",
                 "// no check in the method): these claims say nobody is signed in until one guards them "
                 '(@PreAuthorize("isAuthenticated()")', "// or a rule); then set loginChecked to true.",
@@ -398,7 +398,7 @@ def _rewrite(src: SourceFile, plan: BackendPlan, config, security: bool, jakarta
                 *(f"{a.ljust(width)} {b}" for a, b in puts),
                 *(f"// TODO(migrate:{t.rule}): {t.text}" for t in plan.todos), "return claims;"]
     if security:
-        body[0:0] = [f"// TODO(migrate:ZG107): Spring Security: Genesys calls {issuer_path}/token, /jwks.json, "
+        body[0:0] = [f"// TODO(migrate:ZG225): Spring Security: Genesys calls {issuer_path}/token, /jwks.json, "
                      f"/userinfo and /.well-known/** server-side:",
                      f'// permit them without a login and exempt the token endpoint from CSRF '
                      f'(csrf.ignoringRequestMatchers("{issuer_path}/token")).']

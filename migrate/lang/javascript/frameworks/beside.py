@@ -25,7 +25,7 @@ from migrate.lang.javascript.frameworks import shared
 MODULE = "genesys-oidc-provider.cjs"
 TYPES = "genesys-oidc-provider.d.cts"
 TYPESCRIPT = (".ts", ".mts", ".cts", ".tsx")
-NO_GUARD = ("// TODO(migrate:ZG107): the old route had no login check: this guard refuses everyone until the "
+NO_GUARD = ("// TODO(migrate:ZG223): the old route had no login check: this guard refuses everyone until the "
             "site's own login check takes its place")
 
 

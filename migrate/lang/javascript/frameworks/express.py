@@ -77,7 +77,7 @@ def _guard(page: Page, reg: routes.Registration, code: shared.ClaimsCode, typesc
         guards.append(f"{asynchronous}({req}, {res}, {nxt}) => {{  // the old route's login check\n{inner}\n  }}")
     if not guards:
         return ("(_req, res) => {\n    res.status(401).json({ error: 'login_required' });\n  }",
-                "  // TODO(migrate:ZG107): the old route had no login check: this guard refuses everyone until the "
+                "  // TODO(migrate:ZG223): the old route had no login check: this guard refuses everyone until the "
                 "site's own login middleware takes its place\n")
     if len(guards) == 1:
         return guards[0], ""
@@ -152,7 +152,7 @@ def _leftover_handler(page: Page, reg: routes.Registration) -> Edit:
     start = page.offset(node.start_byte)
     line_start = page.src.text.rfind("\n", 0, start) + 1
     indent = page.src.text[line_start:start] if not page.src.text[line_start:start].strip() else ""
-    return Edit(line_start, line_start, f"{indent}// TODO(migrate:ZG107): the OpenID provider replaced the Zendesk token "
+    return Edit(line_start, line_start, f"{indent}// TODO(migrate:ZG226): the OpenID provider replaced the Zendesk token "
                                         f"route {reg.route} this handler served; remove it{page.src.newline}")
 
 

@@ -14,7 +14,7 @@ from migrate.lang.javascript.frameworks import beside, shared
 
 ADAPTER = "createLambdaHandler"
 HANDLER = "genesysOidcHandler"
-NO_CHECK = ("// TODO(migrate:ZG107): the old handler checked no login itself (the API's authorizer did): until the "
+NO_CHECK = ("// TODO(migrate:ZG223): the old handler checked no login itself (the API's authorizer did): until the "
             "site's own check takes the place of this one, nobody without an authorizer context is signed in")
 
 

@@ -133,7 +133,7 @@ def _controller(ctx: WireContext, page: Page, found: routes.NestRoute, at: int) 
         body += _lines(page, check, None if own_res else res)
     refusing = not guards and not checks and not _global_guard(ctx)
     if refusing:
-        guards = [(f"// TODO(migrate:ZG107): the old route had no login check: {REFUSE} refuses everyone until "
+        guards = [(f"// TODO(migrate:ZG223): the old route had no login check: {REFUSE} refuses everyone until "
                    "the site's own guard takes its place"), f"@UseGuards({REFUSE})"]
     names = ", ".join(p.name for p in context)  # type: ignore[misc]
     body.append(f"return {HANDLER}({req}, {res}, {{ {names} }});" if names else f"return {HANDLER}({req}, {res});")
@@ -146,7 +146,7 @@ def _controller(ctx: WireContext, page: Page, found: routes.NestRoute, at: int) 
         out += ["// Refuses: the Zendesk token route had no login check to carry over.",
                 f"class {REFUSE} {{", "  canActivate(): boolean {", "    return false;", "  }", "}", ""]
     if _global_guard(ctx):
-        out.append("// TODO(migrate:ZG107): the app's global guard runs here too: let discovery, /jwks.json, /token "
+        out.append("// TODO(migrate:ZG225): the app's global guard runs here too: let discovery, /jwks.json, /token "
                    "and /userinfo through (Genesys calls them without the visitor's session)")
     path = ctx.config.issuer_path.strip("/")
     out += [f"@Controller('{path}')", f"export class {CONTROLLER} {{",

@@ -134,7 +134,7 @@ def _claims_module(page: Page, plan: BackendPlan, config: Config, handler: ts.No
             needed += "\n" + condition
         else:
             first_line = text.strip().split("\n")[0]
-            kept.append(f"// TODO(migrate:ZG107): the old route also ran `{first_line}`; carry it over if the "
+            kept.append(f"// TODO(migrate:ZG226): the old route also ran `{first_line}`; carry it over if the "
                         "claims need it")
     lines = list(reversed(kept))
     entries = [f"  {_key(m.target)}: {_js(m)},  // {m.source} -> {m.target} ({m.origin})" for m in plan.claims]
@@ -253,6 +253,6 @@ def _without_handler(page: Page, export: ts.Node, config: Config, app_dir: str) 
     if not code.strip():
         moved = f"{app_dir}{config.issuer_path}/"
         text = text.rstrip() + ("\n\n" if text.strip() else "") + \
-            (f"// TODO(migrate:ZG107): this route's Zendesk token handler was replaced by the OpenID provider "
+            (f"// TODO(migrate:ZG226): this route's Zendesk token handler was replaced by the OpenID provider "
              f"under {moved}; nothing is left here, delete this file.\nexport {{}};\n")
     return with_newlines(text.lstrip("\r\n"), src.newline)

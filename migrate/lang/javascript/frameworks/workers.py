@@ -17,7 +17,7 @@ from migrate.lang.javascript.frameworks import beside, shared
 
 ADAPTER = "createWorkerHandler"
 NAME = "genesysOidc"
-NO_CHECK = ("// TODO(migrate:ZG107): the old route checked no login itself: until the site's own check takes the "
+NO_CHECK = ("// TODO(migrate:ZG223): the old route checked no login itself: until the site's own check takes the "
             "place of this one, nobody is signed in")
 
 

@@ -281,7 +281,7 @@ def _rewrite_routes(script: Script, stmt: ts.Node, authorize: str, fq_controller
     todo = ""
     if not middleware and not checked:  # a route nobody guarded: Laravel's own login check refuses no user
         middleware = ["'auth'"]
-        todo = ("TODO(migrate:ZG107): the Zendesk token route had no login check; 'auth' refuses visitors who "
+        todo = ("TODO(migrate:ZG223): the Zendesk token route had no login check; 'auth' refuses visitors who "
                 "are not signed in: use the site's own guard if it is another")
     old_route = re.search(r"Route::\w+\(\s*(['\"][^'\"]*['\"])", script.text(stmt))
     snippet = render("php/laravel/routes.php.j2", issuer_path=issuer_path,

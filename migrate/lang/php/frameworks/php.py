@@ -298,10 +298,10 @@ def _rewrite(script: Script, plan: BackendPlan, issuer_path: str, cut: bool = Fa
         for stmt in guard_locals + guard:
             lines += reindent(stmt, " " * 8)
         if not any(_STOPS.search(g) for g in guard):
-            lines.append("        // TODO(migrate:ZG107): the old endpoint refused nobody; add the site's login check")
+            lines.append("        // TODO(migrate:ZG223): the old endpoint refused nobody; add the site's login check")
         lines += ["        return true;", "    }"]
     else:
-        lines += ["    // TODO(migrate:ZG107): the old endpoint had no login check; until the site's own replaces this",
+        lines += ["    // TODO(migrate:ZG223): the old endpoint had no login check; until the site's own replaces this",
                   "    // guard, nobody is signed in here",
                   "    function (): bool {", "        http_response_code(401);", "        return false;", "    }"]
     lines += [");", "if (!$handled) {", "    http_response_code(404);", "}"]

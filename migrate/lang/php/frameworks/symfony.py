@@ -153,7 +153,7 @@ def _body(script: Script, ctx: WireContext, method: ts.Node, request: str, bound
     free = {m.target: _free(m.expression.text + "\n" + "\n".join(locals_), bound) for m in plan.claims}
     refuse = not guarded and not checks
     if refuse:
-        lines += [f"// TODO(migrate:ZG107): the Zendesk token route {s.route or ''} had no login check in its "
+        lines += [f"// TODO(migrate:ZG223): the Zendesk token route {s.route or ''} had no login check in its "
                   "controller; add the site's own".replace("  ", " "),
                   "// (#[IsGranted('ROLE_USER')], or the access_control rule of its path in security.yaml) and "
                   "hand the claims over:",
@@ -260,7 +260,7 @@ def wire(ctx: WireContext) -> Wiring:
                         replaces=reg.route, source=f"{klass}::{name}()", guards=guards, params=", ".join(params),
                         body=body)
     out.new_files[controller_path] = with_newlines(controller, src.newline)
-    behind = ", ".join(guards) or ("the action's own check" if not refuse else "a guard that refuses (ZG107)")
+    behind = ", ".join(guards) or ("the action's own check" if not refuse else "a guard that refuses (ZG223)")
     out.why(controller_path, f"new: the provider's Symfony controller under {config.issuer_path}, authorize() behind "
                              f"{behind}{', claims say nobody (ZG222)' if unbound else ''} [templates/php/symfony]")
     core = posixpath.join(directory, PROVIDER)

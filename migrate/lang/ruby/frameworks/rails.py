@@ -167,7 +167,7 @@ def _routes(src: SourceFile, route: str, snippet: Callable[[str], str]) -> tuple
             return with_newlines("".join(lines), src.newline), replaced, reg
         del lines[i:last + 1]  # inside a namespace or scope: the provider is routed at the top level instead
     end = max(i for i, line in enumerate(lines) if line.strip() == "end")
-    todo = ("  # TODO(migrate:ZG107): no single route to " + route + " was found here; remove the Zendesk "
+    todo = ("  # TODO(migrate:ZG226): no single route to " + route + " was found here; remove the Zendesk "
             "token route by hand\n") if not replaced else ""
     block = [("  " + line if line else line) + "\n"
              for line in snippet(replaced or f"'{route}'").split("\n")]
@@ -351,7 +351,7 @@ def _without_action(src: SourceFile, old: _Old) -> str:
         lines = _lines(text)
         row = _comment_above(lines, next(n for n in walk(rest.root) if n.type == "class").start_point[0])
         indent = re.match(r"[ \t]*", lines[row]).group(0)
-        lines.insert(row, f"{indent}# TODO(migrate:ZG107): {old.class_name} has no action left "
+        lines.insert(row, f"{indent}# TODO(migrate:ZG226): {old.class_name} has no action left "
                           "(GenesysOidcController replaces it); remove it\n")
         text = "".join(lines)
     if "JWT." not in text:

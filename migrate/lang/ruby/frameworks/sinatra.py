@@ -281,7 +281,7 @@ def wire(ctx: WireContext) -> Wiring:
     text = _with_require(text, newline, CORE)
     out.files[s.path] = with_newlines(text, newline)
     out.mounted = _mounted(s.path, out.files[s.path])
-    out.why(s.path, f"{config.issuer_path}/authorize behind {', '.join(guards) or 'a guard that refuses (ZG107)'}, "
+    out.why(s.path, f"{config.issuer_path}/authorize behind {', '.join(guards) or 'a guard that refuses (ZG223)'}, "
                     "with the route's claims")
     folder = posixpath.dirname(s.path)
     core_path = posixpath.join(folder, CORE)

@@ -407,17 +407,17 @@ def _new_controller(ctx: WireContext, old: _Old, app_root: str, replaces: str, n
     base = posixpath.join(app_root, "app/controllers/application_controller.rb")
     if (ctx.root / base).is_file():
         ivars |= set(re.findall(r"(@\w+)\s*(?:\|\||&&)?=(?!=)", ctx.source(base).text))
-    guard_todos = [f"{replaces} also ran `{b[:80]}`; carry it over for :authorize by hand" for b in old.blocks]
+    guard_todos = [("ZG226", f"{replaces} also ran `{b[:80]}`; carry it over for :authorize by hand") for b in old.blocks]
     checks = [line for c in old.checks for line in _reindent(notes.rebind(c, old.passed))]
     check_locals = [d for d in old.local if any(notes.mentions(d.split("=")[0].strip(), c) for c in old.checks)]
     refuse = not guards and not checks
     if refuse:
-        guard_todos.append(f"{replaces} had no login check; add the site's own (e.g. before_action "
+        guard_todos.append(("ZG223", f"{replaces} had no login check; add the site's own (e.g. before_action "
                            ":authenticate_user!, only: :authorize) and remove :genesys_oidc_login_required: until "
-                           "then nobody is signed in here")
+                           "then nobody is signed in here"))
     routes_path = routes.routes_file(plan.signer.path)
     if not (ctx.root / routes_path).is_file():
-        guard_todos.append(f"no {routes_path} was found: add the routes of templates/ruby/rails/routes.rb.j2")
+        guard_todos.append(("ZG225", f"no {routes_path} was found: add the routes of templates/ruby/rails/routes.rb.j2"))
 
     local = [notes.rebind(d, old.passed) for d in old.local]
     unbound = []

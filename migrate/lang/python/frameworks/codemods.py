@@ -12,7 +12,7 @@ the provider (a blueprint, a router, URL patterns) behind the view's own login g
 A name the claims read that the provider's request has no equivalent for (a URL parameter, a
 query argument, a value computed after the token) makes the claims function return None with a
 ``TODO(migrate:ZG222)``.  What a codemod cannot decide otherwise is either a `WiringError` with a
-one-line reason or a `# TODO(migrate:ZG107): ...` comment in the code.
+one-line reason or a `# TODO(migrate:ZGxxx): ...` comment in the code.
 """
 
 from __future__ import annotations
@@ -47,7 +47,9 @@ from migrate.lang.python import libraries, routes
 CLAIMS_FUNCTION = "genesys_claims"
 PROVIDER_MODULE = "genesys_oidc"
 PYJWT = "PyJWT[crypto]>=2.8"
-TODO = "TODO(migrate:ZG107)"
+TODO = "TODO(migrate:ZG223)"  # the old route had no login check
+NOT_CARRIED = "TODO(migrate:ZG224)"  # part of the old route's authorization is not carried
+REACH = "TODO(migrate:ZG225)"  # where the provider answers must be checked by hand
 REFUSE = f"{PROVIDER_MODULE}.refuse"  # the guard of a route that had none: nobody is signed in
 REBIND = f"TODO(migrate:{REBIND_RULE})"
 MODES = ("beside", "replace", "remove")
@@ -974,7 +976,7 @@ def add_dependency(ctx: WireContext, out: Wiring, framework: str) -> None:
         if table in ("[project] dependencies", "[tool.poetry.dependencies]"):
             out.why(s.path, f"{path} {table} already has PyJWT with cryptography, which the OpenID provider uses")
             return
-    out.why(s.path, f"{TODO}: no requirements.txt or pyproject.toml dependencies found: install {PYJWT} "
+    out.why(s.path, f"TODO(migrate:ZG229): no requirements.txt or pyproject.toml dependencies found: install {PYJWT} "
                     "for the OpenID provider")
 
 
@@ -1159,10 +1161,10 @@ def prefix_note(codemod: ViewCodemod, view: View, kind: str, keyword: str, verb:
     codemod.mount_prefix = issuer
     if own and issuer.startswith(own + "/"):
         codemod.mount_prefix = issuer[len(own):]
-        return (f"{TODO}: {obj}'s {keyword} {json.dumps(own)} is the start of the issuer's path {issuer}: check that "
+        return (f"{REACH}: {obj}'s {keyword} {json.dumps(own)} is the start of the issuer's path {issuer}: check that "
                 f"{obj} is {verb} without another prefix")
     if own:
-        return (f"{TODO}: {obj}'s {keyword} {json.dumps(own)} puts the provider at {own}{issuer}, not at the "
+        return (f"{REACH}: {obj}'s {keyword} {json.dumps(own)} puts the provider at {own}{issuer}, not at the "
                 f"issuer's path {issuer}: mount it on the app instead, or make the issuer end in {own}{issuer}")
-    return (f"{TODO}: if {obj} is a {kind} {verb} with a {keyword}, the provider's path starts with it, and "
+    return (f"{REACH}: if {obj} is a {kind} {verb} with a {keyword}, the provider's path starts with it, and "
             f"must be the issuer's path {issuer}")

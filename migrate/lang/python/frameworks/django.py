@@ -21,7 +21,9 @@ from migrate.generate.backends import WireContext, Wiring, WiringError
 from migrate.lang.python import routes
 from migrate.lang.python.frameworks.codemods import (
     CLAIMS_FUNCTION,
+    NOT_CARRIED,
     PROVIDER_MODULE,
+    REACH,
     REFUSE,
     TODO,
     ImportsCodemod,
@@ -145,7 +147,7 @@ class DjangoViewCodemod(ViewCodemod):
                 self.guard_imports.append(("django.contrib.auth.decorators", "login_required", None))
                 self.mixin_guard = "login_required"
             elif name in ("PermissionRequiredMixin", "UserPassesTestMixin", "AccessMixin"):
-                self.mixin_todo.append(f"{TODO}: {self.view_name}'s {name} is not carried to the provider's "
+                self.mixin_todo.append(f"{NOT_CARRIED}: {self.view_name}'s {name} is not carried to the provider's "
                                        "guard: add the same check to guard= by hand")
 
     mixin_guard: str | None = None
@@ -489,7 +491,7 @@ def _route(ctx: WireContext, urls: str) -> tuple[str, list[str]]:
             prefix = found.group(2).lstrip("^").rstrip("$")
             if not prefix or full.startswith(prefix):
                 return full[len(prefix):], []
-            return full, [f"{TODO}: {other} includes this module under {prefix!r}: the provider answers at "
+            return full, [f"{REACH}: {other} includes this module under {prefix!r}: the provider answers at "
                           f"/{prefix}{full}, and the issuer's path is {ctx.config.issuer_path}"]
     return full, []
 
@@ -521,7 +523,7 @@ def wire(ctx: WireContext) -> Wiring:
     out.route = old_route
     route, comments = _route(ctx, urls)
     if codemod.skipped:
-        comments.append(f"{TODO}: {', '.join(codemod.skipped)} (Django REST framework) do not apply to the "
+        comments.append(f"{NOT_CARRIED}: {', '.join(codemod.skipped)} (Django REST framework) do not apply to the "
                         "provider: its guard sees the session user only")
     comments += codemod.mixin_todo
     same = posixpath.dirname(urls) == views_dir

@@ -412,9 +412,9 @@ def _new_controller(ctx: WireContext, old: _Old, app_root: str, replaces: str, n
     check_locals = [d for d in old.local if any(notes.mentions(d.split("=")[0].strip(), c) for c in old.checks)]
     refuse = not guards and not checks
     if refuse:
-        guard_todos.append(("ZG223", f"{replaces} had no login check; add the site's own (e.g. before_action "
-                           ":authenticate_user!, only: :authorize) and remove :genesys_oidc_login_required: until "
-                           "then nobody is signed in here"))
+        guard_todos.append(("ZG223", (f"{replaces} had no login check; add the site's own (e.g. before_action "
+                                      ":authenticate_user!, only: :authorize) and remove :genesys_oidc_login_required: "
+                                      "until then nobody is signed in here")))
     routes_path = routes.routes_file(plan.signer.path)
     if not (ctx.root / routes_path).is_file():
         guard_todos.append(("ZG225", f"no {routes_path} was found: add the routes of templates/ruby/rails/routes.rb.j2"))

@@ -172,9 +172,9 @@ def _provider(ctx: WireContext, old: _Route) -> tuple[str, list[str]]:
     todos = [("ZG226", f"{old.route} also ran `{f.head}`; carry it over by hand") for f in filters
              if not f.global_ and not f.lines]
     if refuse:
-        todos.append(("ZG223", f"the Zendesk token route {old.route} had no login check; add the site's own here "
-                     "(e.g. `halt 401 unless current_user`) and hand the claims to authorize: until then nobody "
-                     "is signed in"))
+        todos.append(("ZG223", (f"the Zendesk token route {old.route} had no login check; add the site's own here "
+                                "(e.g. `halt 401 unless current_user`) and hand the claims to authorize: until then "
+                                "nobody is signed in")))
     entries = [f"{_key(m.target)} {_ruby(m)}, # {m.source} -> {m.target} ({m.origin})" for m in plan.claims]
     entries += [f"# TODO(migrate:{t.rule}): {t.text}" for t in plan.todos]
     guarded = "\n".join(line for f in carried for line in f.lines) + "\n" + \

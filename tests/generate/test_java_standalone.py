@@ -120,9 +120,10 @@ def test_a_name_the_request_cannot_give_makes_the_claims_say_nobody(site):
 
 
 def test_the_new_classes_compile(site, tmp_path):
-    jars = [next(M2.rglob(name), None) for name in ("tomcat-embed-core-*.jar", "nimbus-jose-jwt-10.10.jar")]
+    jars = [next(M2.rglob(name), None) for name in ("tomcat-embed-core-*.jar", "nimbus-jose-jwt-10.10.jar",
+                                                    "jedis-6.0.0.jar", "commons-pool2-2.*.jar")]
     if shutil.which("javac") is None or None in jars:
-        pytest.skip("javac or the servlet API and nimbus jars (Maven's cache under .venv/m2) are not here")
+        pytest.skip("javac or the servlet API, nimbus and Jedis jars (Maven's cache under .venv/m2) are not here")
     files = after(generate_site(site))
     out = tmp_path / "src"
     for rel in (f"{PKG}/GenesysOidcServlet.java", f"{PKG}/GenesysClaims.java"):

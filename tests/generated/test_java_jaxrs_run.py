@@ -10,7 +10,9 @@ from .venv/m2 first) and started on 127.0.0.1, and the relying party of relying_
 "alice" in through code + PKCE + nonce and verifies the ID token by the served JWKS, while the old
 endpoint still signs its Zendesk JWT. After `--cutover` (packaged once more) the provider serves and
 the endpoint, its imports and java-jwt are gone. The contract tests of oidc_contract.py that need no
-clock, no guard marker and no fixture user of their own run against the migrated site too.
+clock, no guard marker and no fixture user of their own run against the migrated site too, with
+the production checks of production_checks.py that need no clock (refresh, the review's findings,
+the certified relying party).
 Without mvn and java, or Maven Central, the tests skip with the reason.
 """
 
@@ -26,8 +28,8 @@ import jwt
 import pytest
 from oidc_contract import (  # noqa: F401  (the imported tests run against the migrated Jersey site)
     test_bad_authorization_requests_get_an_error_not_a_code,
-    test_discovery_document,
     test_id_token_lifetime_is_at_most_ten_minutes,
+    test_json_mode_refuses_cross_site_requests,
     test_json_mode_then_post_auth,
     test_jwks_kid_is_the_rfc7638_thumbprint,
     test_missing_client_credentials_are_invalid_client,
@@ -38,6 +40,20 @@ from oidc_contract import (  # noqa: F401  (the imported tests run against the m
     test_unsupported_grant_type,
     test_without_nonce_the_token_has_none,
     test_wrong_verifier_is_refused_and_kills_the_code,
+)
+from production_checks import (  # noqa: F401  (the checks that need no clock, against the migrated Jersey site)
+    test_a_certified_relying_party_signs_in_refreshes_and_is_refused,
+    test_a_replayed_code_revokes_the_tokens_issued_from_it,
+    test_a_verifier_outside_rfc_7636_is_refused_even_when_it_hashes_to_the_challenge,
+    test_authorize_answers_are_not_stored_by_caches,
+    test_browser_requests_from_another_site_get_no_code,
+    test_discovery_advertises_refresh_and_offline_access,
+    test_refresh_needs_the_client,
+    test_refresh_rotates_and_a_reused_refresh_token_revokes_the_family,
+    test_state_and_nonce_are_bounded,
+    test_the_challenge_must_be_an_s256_digest,
+    test_token_body_is_bounded_before_client_authentication,
+    test_token_refuses_codes_and_secrets_in_the_url,
 )
 from provider_fixtures import signing_key  # noqa: F401 (fixture used by name)
 from relying_party import ALICE, Host, authorize, provider_env, redeem, signed_in_code, verify_id_token

@@ -206,7 +206,8 @@ REFUSALS = {
     "not PEM": ({"key": "not-pem"}, ["GENESYS_OIDC_PRIVATE_KEY_FILE", "PEM"]),
     "no key file": ({"key": "absent"}, ["GENESYS_OIDC_PRIVATE_KEY_FILE"]),
     "refresh TTL not seconds": ({"GENESYS_OIDC_REFRESH_TTL": "a day"},
-                                ["GENESYS_OIDC_REFRESH_TTL must be a positive number of seconds"]),
+                                ["GENESYS_OIDC_REFRESH_TTL must be a number of seconds from 900 to 7776000"]),
+    "refresh TTL under 900 s": ({"GENESYS_OIDC_REFRESH_TTL": "120"}, ["GENESYS_OIDC_REFRESH_TTL"]),
     "weak next key": ({"next": "rsa-1024"}, ["GENESYS_OIDC_NEXT_PRIVATE_KEY_FILE", "2048"]),
     "http redirect URI": ({"GENESYS_OIDC_REDIRECT_URIS": "https://shop.example.com/, http://shop.example.com/cb"},
                           ["GENESYS_OIDC_REDIRECT_URIS", "http only for loopback hosts"]),
@@ -256,7 +257,7 @@ def next_key(tmp_path_factory):
 @pytest.fixture(scope="module")
 def tuned(jar, signing_key, next_key):
     key, key_file = signing_key
-    with running_host(jar, key_file, key, GENESYS_OIDC_REFRESH_TTL="120",
+    with running_host(jar, key_file, key, GENESYS_OIDC_REFRESH_TTL="900",
                       GENESYS_OIDC_NEXT_PRIVATE_KEY_FILE=str(next_key[1]),
                       GENESYS_OIDC_REDIRECT_URIS="https://shop.example.com/, http://127.0.0.1:8080/cb, "
                                                  "http://localhost/cb, http://[::1]/cb") as site:
@@ -269,10 +270,10 @@ def test_refresh_lifetime_is_genesys_oidc_refresh_ttl(http, tuned):
 
     try:
         tokens = signed_in_tokens(http, tuned)
-        shift(100)
+        shift(800)
         rotated = refresh(http, tuned, tokens["refresh_token"])
         assert rotated.status_code == 200, rotated.text
-        shift(121)  # the sign-in's lifetime runs from the sign-in, not from the last rotation
+        shift(901)  # the sign-in's lifetime runs from the sign-in, not from the last rotation
         late = refresh(http, tuned, rotated.json()["refresh_token"])
         assert late.status_code == 400 and late.json()["error"] == "invalid_grant"
     finally:

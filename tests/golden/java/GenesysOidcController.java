@@ -97,12 +97,17 @@ public class GenesysOidcController {
     public static final Duration ACCESS_TOKEN_LIFETIME = Duration.ofMinutes(15);
     /** How long a sign-in can be renewed unless GENESYS_OIDC_REFRESH_TTL says otherwise. */
     public static final Duration DEFAULT_REFRESH_LIFETIME = Duration.ofHours(24);
+    /** The range of GENESYS_OIDC_REFRESH_TTL, in seconds: what Genesys accepts. */
+    public static final long MIN_REFRESH_TTL = 900;
+    public static final long MAX_REFRESH_TTL = 7_776_000;
+    /** How recent a sign-in must be for prompt=login. */
+    public static final Duration FRESH_SIGN_IN = Duration.ofSeconds(60);
     /** The smallest RSA key accepted, in bits. */
     public static final int MINIMUM_KEY_SIZE = 2048;
     /** The longest state, nonce or scope /authorize takes. */
     public static final int MAX_PARAMETER_LENGTH = 512;
     /** The largest /token body read, before the client is authenticated. */
-    public static final int MAX_TOKEN_BODY = 64 * 1024;
+    public static final int MAX_TOKEN_BODY = 16 * 1024;
     /** The most entries the in-process store keeps; past it the entry nearest its expiry goes. */
     public static final int MAX_MEMORY_ENTRIES = 10_000;
 
@@ -297,8 +302,9 @@ public class GenesysOidcController {
                 } catch (NumberFormatException e) {
                     seconds = 0;
                 }
-                if (seconds <= 0) {
-                    throw refused(REFRESH_TTL_VARIABLE + " must be a positive number of seconds");
+                if (seconds < MIN_REFRESH_TTL || seconds > MAX_REFRESH_TTL) {
+                    throw refused(REFRESH_TTL_VARIABLE + " must be a number of seconds from " + MIN_REFRESH_TTL
+                            + " to " + MAX_REFRESH_TTL);
                 }
                 refresh = Duration.ofSeconds(seconds);
             }
@@ -537,8 +543,6 @@ public class GenesysOidcController {
                 refusal = "invalid_request";
             } else if (prompt.contains(" none ") && !"none".equals(prompt.trim())) {
                 refusal = "invalid_request";
-            } else if (prompt.contains(" login ")) {
-                refusal = "login_required"; // no sign-in page of its own: the site's sign-in must be done again
             } else if (query.get("max_age") != null) {
                 try {
                     maxAge = Long.parseLong(query.get("max_age"));
@@ -559,6 +563,11 @@ public class GenesysOidcController {
                 } else {
                     authTime = authTimeOf(claims.get("auth_time"));
                     if (maxAge >= 0 && (authTime == 0 || at.getEpochSecond() - authTime > maxAge)) {
+                        refusal = "login_required";
+                    }
+                    // no sign-in page of its own: for prompt=login the site's sign-in must have just happened
+                    if (prompt.contains(" login ")
+                            && (authTime == 0 || at.getEpochSecond() - authTime > FRESH_SIGN_IN.toSeconds())) {
                         refusal = "login_required";
                     }
                 }

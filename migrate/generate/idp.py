@@ -58,15 +58,16 @@ IDPS: dict[str, Idp] = {i.kind: i for i in (
         "api.mapped_claims_enabled, taking a user attribute such as employeeid",
         "azuread_application"),
     Idp("auth0", "Auth0", "https://dev-abc123.us.auth0.com/", True, "openid profile email offline_access",
-        "a post-login Action (auth0_action on the post-login trigger) calling api.idToken.setCustomClaim",
+        "a post-login Action (auth0_action, bound by auth0_trigger_action) calling api.idToken.setCustomClaim",
         "auth0_client"),
     Idp("keycloak", "Keycloak", "https://sso.example.com/realms/shop", False, "openid profile email offline_access",
         "a user-attribute protocol mapper (keycloak_openid_user_attribute_protocol_mapper) with "
-        "add_to_id_token", "keycloak_openid_client"),
+        "add_to_id_token, the attribute declared in the realm's user profile", "keycloak_openid_client"),
     Idp("cognito", "Amazon Cognito", "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbCdEf123", True,
         "openid profile email",  # Cognito issues refresh tokens to code-grant clients without offline_access
-        "a custom user-pool attribute (custom:external_id, in the client's read_attributes) or a pre token "
-        "generation Lambda that names it external_id", "aws_cognito_user_pool_client"),
+        "a custom user-pool attribute (custom:external_id, declared in the pool's schema and listed in the "
+        "client's read_attributes) or a pre token generation Lambda that names it external_id",
+        "aws_cognito_user_pool_client"),
     Idp("google", "Google", GOOGLE_ISSUER, True, "openid profile email",
         "none: Google ID tokens carry no custom claims; map Google's sub or email to the site's user id on "
         "the site, or through Genesys identity resolution", None,
@@ -117,8 +118,9 @@ def settle(kind: str | None, issuer: str | None, redirect_uri: str | None) -> tu
     if not redirect_uri:
         raise _error("missing --redirect-uri: with --idp, the page the IdP sends the visitor back to (it must load "
                      "the Messenger snippet), e.g. https://shop.example.com/")
-    # `iss` must match exactly: Auth0 writes its issuer with a trailing slash, the others without;
-    # any other provider is taken as given.
+    # `iss` must match exactly: Auth0 writes its issuer with a trailing slash (spring-projects/
+    # spring-boot#15324), the others without (their discovery documents); any other provider is taken
+    # as given.
     if kind == "auth0":
         issuer = issuer.rstrip("/") + "/"
     elif kind != "oidc":
@@ -131,7 +133,13 @@ def discovery_uri(issuer: str) -> str:
 
 
 def authorization_endpoint(kind: str, issuer: str) -> str | None:
-    """Where the page sends the visitor, when the IdP's URL layout fixes it; None: read from discovery."""
+    """Where the page sends the visitor, when the IdP's URL layout fixes it; None: read from discovery.
+
+    Sources: Okta /oauth2/v1/authorize (org server) and /oauth2/<id>/v1/authorize (support.okta.com,
+    "Custom scopes are not allowed for this request"); Entra ID /<tenant>/oauth2/v2.0/authorize (the
+    tenant's v2.0 discovery document); Auth0 /authorize (Authentication API); Keycloak
+    /realms/<realm>/protocol/openid-connect/auth (Keycloak "Securing Applications", OIDC endpoints);
+    Google https://accounts.google.com/o/oauth2/v2/auth (its discovery document)."""
     base = issuer.rstrip("/")
     parts = urlsplit(base)
     if kind == "okta":
@@ -274,18 +282,25 @@ def _client_steps(d: IdpDetails) -> list[str]:
     """What to register at the IdP, for the IdPs without a Terraform resource."""
     if d.kind == "google":
         return [
-            "  Google Cloud console > APIs & Services > Credentials > Create credentials > OAuth client ID:",
+            "  Google Cloud console > Google Auth Platform > Clients > Create client (formerly APIs & Services >",
+            "  Credentials > Create credentials > OAuth client ID; support.google.com/cloud/answer/15549257):",
             "    application type Web application;",
             f"    authorized redirect URI {d.redirect_uri}",
-            "    (the OAuth consent screen must list the scopes openid, profile and email);",
+            "    (the console asks to set up the Google Auth Platform app, its branding and audience, first);",
             "  copy the client id (generate again with --client-id) and the client secret (for Genesys).",
-            "  Google issues a refresh token with access_type=offline (the page asks for it), on the first consent.",
+            "  Google issues a refresh token with access_type=offline (the page asks for it), on the first consent",
+            "  only (developers.google.com/identity/protocols/oauth2/web-server); Google has no offline_access scope.",
+            "  Google's discovery document says its issuer is https://accounts.google.com but that ID tokens may",
+            "  carry iss accounts.google.com (developers.google.com/identity/openid-connect/reference): whether",
+            "  Genesys accepts that form is unconfirmed.",
         ]
     return [
         f"  register a confidential client at {d.issuer}:",
         f"    redirect URI {d.redirect_uri} (exactly), response type code,",
         f"    grant types {', '.join(GRANT_TYPES)}, client authentication client_secret_basic,",
-        f"    scopes {d.scope}; its ID token carries sub, email and name.",
+        f"    scopes {d.scope}; its ID token must carry sub, email and name (what Genesys reads).",
+        "  Check the provider's discovery document: its issuer must be exactly the --idp-issuer given, and",
+        "  scopes_supported should list offline_access (OpenID Connect Core 1.0 section 11) for refresh tokens.",
     ]
 
 
@@ -412,12 +427,14 @@ def terraform_context(config, side) -> dict:
     if d.kind == "okta":
         host = issuer.hostname or ""
         org, _, base_url = host.partition(".")
-        ctx.update(org_name=_hcl(org), base_url=_hcl(base_url),
-                   auth_server_id=_hcl(path.rsplit("/", 1)[-1]) if path else None)
+        ctx.update(org_name=_hcl(org), base_url=_hcl(base_url), host=host,
+                   okta_domain=base_url in _OKTA_DOMAINS,
+                   auth_server_id=_hcl(path.rsplit("/", 1)[-1]) if path else None,
+                   auth_server_default=path.rsplit("/", 1)[-1] == "default")
     elif d.kind == "entra":
         ctx.update(tenant_id=_hcl(path.strip("/").split("/")[0]))
     elif d.kind == "auth0":
-        ctx.update(domain=_hcl(issuer.netloc))
+        ctx.update(domain=_hcl(issuer.netloc), custom_domain=not (issuer.hostname or "").endswith(".auth0.com"))
     elif d.kind == "keycloak":
         base, _, realm = path.rpartition("/realms/")
         ctx.update(url=_hcl(f"{issuer.scheme}://{issuer.netloc}"), base_path=_hcl(base) if base else None,
@@ -458,6 +475,11 @@ def terraform_files(config, side) -> dict[str, str]:
         client_unset=d.client_id_unset, unset=UNSET_CLIENT_ID)
     return files
 
+
+# The domains an Okta org lives under; any other host is taken for a custom URL domain, which the
+# provider's org_name/base_url do not name (okta/terraform-provider-okta docs/index.md documents
+# "okta.com|oktapreview.com"; okta-emea.com, Okta's EU cell, is unconfirmed there).
+_OKTA_DOMAINS = ("okta.com", "oktapreview.com", "okta-emea.com")
 
 # The client id and secret of each IdP's resource, as Terraform expressions.
 _OUTPUTS = {

@@ -122,15 +122,29 @@ def test_terraform_for_each_idp_matches_its_golden(tmp_path, kind):
     assert "discoveryUri" not in tf_diff or ISSUERS[kind].rstrip("/") + "/.well-known/openid-configuration" in tf_diff
 
 
+# Issuers whose idp.tf takes another shape than the goldens': a custom domain, a non-default Okta
+# server, the org server, Keycloak under /auth.
+VARIANTS = {
+    "okta-custom": ("okta", "https://login.shop.example.com/oauth2/aus1a2b3c4d5e6f7g8h9"),
+    "okta-org": ("okta", "https://dev-482913.okta.com"),
+    "auth0-custom": ("auth0", "https://login.shop.example.com"),
+    "keycloak-auth": ("keycloak", "https://sso.shop.example.com/auth/realms/shop"),
+}
+
+
 @pytest.mark.skipif(shutil.which("terraform") is None, reason="terraform is not installed")
-def test_the_goldens_are_terraform_fmt_clean(tmp_path):
+def test_the_goldens_and_their_variants_are_terraform_fmt_clean(tmp_path):
+    out = tmp_path / "tf"
+    out.mkdir()
     for golden in sorted(GOLDEN.glob("*.tf")):
-        shutil.copy(golden, tmp_path / golden.name)
-    p = subprocess.run(["terraform", "fmt", "-check", "-diff", str(tmp_path)], check=False, capture_output=True,
+        shutil.copy(golden, out / golden.name)
+    for name, (kind, issuer) in VARIANTS.items():
+        (out / f"{name}.tf").write_text(terraform_for(tmp_path, kind, issuer), encoding="utf-8")
+    p = subprocess.run(["terraform", "fmt", "-check", "-diff", str(out)], check=False, capture_output=True,
                        text=True,
                        timeout=60)
     assert p.returncode == 0, p.stdout + p.stderr
-    assert len(list(tmp_path.glob("*.tf"))) == len(ISSUERS)
+    assert len(list(out.glob("*.tf"))) == len(ISSUERS) + len(VARIANTS)
 
 
 def test_no_provider_code_and_the_zendesk_route_is_kept(tmp_path):
@@ -242,3 +256,62 @@ def test_the_default_path_proposes_the_idp_it_found(tmp_path):
     assert f"--idp-issuer {ISSUERS['okta']}" in note and ".env.example:1" in note
     # It proposes, it does not switch: the provider is still generated.
     assert "oidc" in r.stdout.lower() and "TODO(migrate:ZG220)" in r.stdout
+
+
+# Provider releases whose schema the templates were checked against (the files name them next to
+# each resource); aws is pinned to its major version, the release of the commit read being unknown.
+PINS = {"okta": ("okta/okta", "6.12.0"), "entra": ("hashicorp/azuread", "3.9.0"),
+        "auth0": ("auth0/auth0", "1.55.0"), "keycloak": ("keycloak/keycloak", "5.9.0"),
+        "cognito": ("hashicorp/aws", "~> 6.0")}
+
+
+def terraform_for(tmp_path, kind: str, issuer: str | None = None) -> str:
+    site = make_site(tmp_path / f"site-{kind}")
+    r = run_idp(site, kind, "--configuration-id", CONFIGURATION, "--terraform", str(tmp_path / f"infra-{kind}"),
+                "--format", "json", issuer=issuer)
+    assert r.exit_code == 0, r.output
+    return idp_tf(json.loads(r.stdout)["terraform"]["diff"])
+
+
+@pytest.mark.parametrize("kind", sorted(ISSUERS))
+def test_each_resource_names_its_source_and_the_provider_is_pinned(tmp_path, kind):
+    text = terraform_for(tmp_path, kind)
+    source, version = PINS[kind]
+    assert re.search(r'source\s*=\s*"' + re.escape(source) + r'"\s*\n\s*version\s*=\s*"' + re.escape(version) + '"',
+                     text), text[:800]
+    lines = text.splitlines()
+    blocks = [i for i, line in enumerate(lines) if re.match(r'(resource|data) "', line)]
+    assert blocks
+    for at in blocks:
+        comments = []
+        i = at - 1
+        while i >= 0 and lines[i].startswith("#"):
+            comments.append(lines[i])
+            i -= 1
+        assert any("Source:" in c or "docs/" in c for c in comments), f"{lines[at]} has no source comment"
+
+
+def test_an_okta_custom_domain_and_a_non_default_server_are_called_out(tmp_path):
+    text = terraform_for(tmp_path, "okta", "https://login.shop.example.com/oauth2/aus1a2b3c4d5e6f7g8h9")
+    assert "login.shop.example.com is not under okta.com or oktapreview.com" in text
+    assert "okta_auth_server_policy_rule" in text and "(unconfirmed)" not in text.split("okta_auth_server_policy")[0]
+    default = terraform_for(tmp_path, "okta")
+    assert "is not under okta.com" not in default
+    assert "The one named default comes with an access policy" in default
+    assert "okta_auth_server_policy_rule" not in default
+
+
+def test_an_auth0_custom_domain_needs_the_provider_audience(tmp_path):
+    custom = terraform_for(tmp_path, "auth0", "https://login.shop.example.com")
+    assert "needs `audience` (AUTH0_AUDIENCE)" in custom
+    assert "needs `audience`" not in terraform_for(tmp_path, "auth0")
+
+
+def test_the_google_steps_name_the_console_and_the_legacy_issuer(tmp_path):
+    site = make_site(tmp_path / "site")
+    r = run_idp(site, "google")
+    assert r.exit_code == 0, r.output
+    assert "Google Auth Platform > Clients" in r.stderr + r.stdout
+    out = r.stderr + r.stdout
+    at = out.find("iss accounts.google.com")
+    assert at >= 0 and "unconfirmed" in out[at:at + 200]

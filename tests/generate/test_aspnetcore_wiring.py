@@ -203,7 +203,7 @@ def test_controller_action_goes_at_cutover_and_the_empty_controller_is_flagged(c
     assert "public IActionResult Jwt()" not in controller and "[HttpGet(\"jwt\")]" not in controller
     assert "JwtBuilder" not in controller
     assert "using JWT.Builder;" not in controller and "using JWT.Algorithms;" not in controller
-    assert "// TODO(migrate:ZG107): ZendeskController has nothing left but its constructor" in controller
+    assert "// TODO(migrate:ZG226): ZendeskController has nothing left but its constructor" in controller
     assert "public ZendeskController(IConfiguration configuration)" in controller
 
 
@@ -409,7 +409,7 @@ account.MapGet("/orders", () => "[]");
     _parses(program)
     assert "app.MapGenesysOidc(\"/oidc\", context => new Dictionary<string, object>" in program
     assert _mapping(program).endswith('authorizationPolicy: "Customers");')
-    assert "// TODO(migrate:ZG107): the old route was mapped on account; the provider is mapped on app" in program
+    assert "// TODO(migrate:ZG225): the old route was mapped on account; the provider is mapped on app" in program
     assert 'account.MapGet("/orders", () => "[]");' in program
 
 
@@ -444,7 +444,7 @@ def test_no_authorization_is_null_with_a_todo(tmp_path, monkeypatch, class_attri
     mapping = _mapping(program)
     assert mapping.endswith("authorizationPolicy: null);")
     # a guard that refuses whoever is not signed in, under a visible TODO
-    assert "    // TODO(migrate:ZG107): the old Zendesk token action had" in mapping
+    assert "    // TODO(migrate:ZG223): the old Zendesk token action had" in mapping
     assert "    if (ctx.User.Identity?.IsAuthenticated != true) return null;\n" in mapping
     assert mapping.index("IsAuthenticated != true") < mapping.index('["sub"]')
     _parses(program)
@@ -496,7 +496,7 @@ def test_roles_are_a_todo_on_top_of_the_default_policy(tmp_path, monkeypatch):
                        class_attributes='[Authorize(Roles = "Customer")]')
     program = _after(_generate(site))["Program.cs"]
     assert _mapping(program).endswith('authorizationPolicy: "");')
-    assert '// TODO(migrate:ZG107): the old action had [Authorize(Roles = "Customer")]' in program
+    assert '// TODO(migrate:ZG224): the old action had [Authorize(Roles = "Customer")]' in program
 
 
 # --- claims that cannot move ---------------------------------------------------------------------
@@ -604,7 +604,7 @@ def test_primary_constructor_parameters_stay_and_the_class_can_go(tmp_path, monk
 public class ZendeskController(CustomerDirectory customers) : ControllerBase
 {
 
-    // TODO(migrate:ZG107): ZendeskController has nothing left but its constructor: its Zendesk token
+    // TODO(migrate:ZG226): ZendeskController has nothing left but its constructor: its Zendesk token
     // action Jwt is now the OpenID provider mapped in Program.cs. The class can go.
 }
 """)

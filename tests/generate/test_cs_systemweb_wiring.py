@@ -179,7 +179,7 @@ def test_allow_anonymous_wins_and_an_unguarded_action_refuses_with_a_todo(tmp_pa
     zendesk = controller("        [AllowAnonymous]\n", cls_attributes="    [Authorize]\n")
     _, texts = agreed(mvc_site(tmp_path, zendesk))
     claims = claims_of(texts)
-    assert "TODO(migrate:ZG107): nothing in the old code said who is signed in" in claims
+    assert "TODO(migrate:ZG223): nothing in the old code said who is signed in" in claims
     assert "if (context.User.Identity?.IsAuthenticated != true) return null;" in claims
     assert "[Authorize] on the old action" not in claims
 

@@ -218,5 +218,5 @@ def test_a_claim_whose_name_is_not_plain_is_not_written_into_code(tmp_path, monk
     result = generate(site, _config(site))
     (backend,) = result.plan.backends
     assert not [m for m in backend.claims if "require" in m.target]
-    assert any(t.rule == "ZG107" and "not a plain claim name" in t.text for t in backend.todos)
+    assert any(t.rule == "ZG228" and "not a plain claim name" in t.text for t in backend.todos)
     assert all('require("fs")' not in (c.after or "") for c in result.changes.changes if c.path != "server.js")

@@ -192,7 +192,7 @@ func main() {
 }
 """)
     main, _ = _wired(site)
-    assert "// TODO(migrate:ZG107): the Zendesk route had no login check" in main
+    assert "// TODO(migrate:ZG223): the Zendesk route had no login check" in main
     assert "}, genesysoidc.NoLogin)\n" in main
     assert 'e.GET("/oidc/authorize", func(c echo.Context) error {' in main
 

@@ -313,7 +313,7 @@ def test_unguarded_handler_gets_a_guard_that_refuses_and_a_shared_handler_stays(
         """)
     main = _after(_generate(site))["main.go"]
     _parses(main)
-    assert "// TODO(migrate:ZG107): the Zendesk route had no login check: nobody is signed in until" in main
+    assert "// TODO(migrate:ZG223): the Zendesk route had no login check: nobody is signed in until" in main
     assert 'http.Handle("/oidc/", genesysoidc.Handler(func(req *http.Request) map[string]any {' in main
     assert "\t\tuser := currentUser(req)\n" in main and "}, genesysoidc.NoLogin))" in main
     # cut-over: still registered elsewhere, the old handler and its imports stay; its note goes

@@ -234,7 +234,7 @@ def test_an_endpoint_without_a_login_check_gets_claims_that_refuse(tmp_path, mon
     method = GUARDED.replace('@RolesAllowed({"CUSTOMER", "STAFF"})\n', annotations)
     _, _, texts = _wired(_site(tmp_path, monkeypatch, method))
     claims = _claims(texts[RESOURCE])
-    assert f"TODO(migrate:ZG107): the Zendesk endpoint GET /zendesk/jwt had no login check the provider keeps ({why})" \
+    assert f"TODO(migrate:ZG223): the Zendesk endpoint GET /zendesk/jwt had no login check the provider keeps ({why})" \
         in claims
     assert "        boolean loginChecked = false;\n        if (!loginChecked) {\n            return null;\n        }\n" \
         in claims

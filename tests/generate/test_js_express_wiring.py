@@ -41,7 +41,7 @@ def test_a_route_without_a_guard_gets_a_refusing_guard_that_parses(tmp_path):
         """.replace("\n        ", "\n"))
     server = after(generate_site(root))["server.js"]
     assert_parses("javascript", server)
-    assert "TODO(migrate:ZG107): the old route had no login check" in server
+    assert "TODO(migrate:ZG223): the old route had no login check" in server
     assert "guard: (_req, res) => {\n    res.status(401).json({ error: 'login_required' });\n  }," in server
     assert "guard: undefined" not in server
 
@@ -63,7 +63,7 @@ app.get('/zendesk/jwt', (req, res) => {{
     assert check.split("\n")[0] in guard and "return next();" in guard
     claims = server.split("  claims: ", 1)[1]
     assert claims.startswith("(req) => {\n    const user = req.session.user || req.user;\n    return {\n")
-    assert "TODO(migrate:ZG107): the old route had no login check" not in server
+    assert "TODO(migrate:ZG223): the old route had no login check" not in server
 
 
 def test_res_locals_is_rebound_and_an_unbindable_name_returns_no_user(tmp_path):

@@ -118,7 +118,7 @@ def test_route_without_auth_gets_a_guard_that_refuses_and_parses(tmp_path):
         """)
     server = after(generate_site(root))["server.js"]
     assert_parses("javascript", server)
-    assert "  // TODO(migrate:ZG107): the old route had no login check: this guard refuses everyone" in server
+    assert "  // TODO(migrate:ZG223): the old route had no login check: this guard refuses everyone" in server
     assert "  guard: (_request, h) => h.response({ error: 'login_required' }).code(401),\n" in server
     assert "auth:" not in server.split("createHapiRoutes({", 1)[1]
 
@@ -140,7 +140,7 @@ def test_server_default_strategy_guards_the_route_and_authorize(tmp_path):
     mount = server.split("server.route(createHapiRoutes({", 1)[1]
     assert mount.startswith("\n  pre: [{ method: loadCustomer, assign: 'customer' }],\n  claims: (request) => ({\n"
                             "    sub: String(request.pre.customer.id),")
-    assert "ZG107" not in server and "guard:" not in mount
+    assert "ZG223" not in server and "guard:" not in mount
 
 
 def test_named_handler_route_cut_over_in_one_step(tmp_path):

@@ -89,7 +89,7 @@ def test_koa_route_without_a_guard_gets_one_that_refuses_and_parses(tmp_path):
         """)
     server = after(generate_site(root))["server.js"]
     assert_parses("javascript", server)
-    assert "  // TODO(migrate:ZG107): the old route had no login check: this guard refuses everyone" in server
+    assert "  // TODO(migrate:ZG223): the old route had no login check: this guard refuses everyone" in server
     assert "  guard: (ctx) => {\n    ctx.status = 401;\n    ctx.body = { error: 'login_required' };\n  },\n" in server
     assert "guard: undefined" not in server
 
@@ -212,7 +212,7 @@ def test_fastify_route_object_with_methods_and_no_guard(tmp_path):
     server = after(result)["server.mjs"]
     assert_parses("javascript", server)
     assert "  guard: async (_request, reply) => reply.code(401).send({ error: 'login_required' }),\n" in server
-    assert "TODO(migrate:ZG107): the old route had no login check" in server
+    assert "TODO(migrate:ZG223): the old route had no login check" in server
     (outcome,) = result.outcomes
     assert outcome.route == "POST /api/zendesk/jwt" == _scanned_route(root)
 

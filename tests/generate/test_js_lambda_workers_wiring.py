@@ -40,7 +40,7 @@ def test_commonjs_lambda_without_a_check_relies_on_the_authorizer(tmp_path):
     assert_parses("javascript", module)
     assert "const { createLambdaHandler } = require('./genesys-oidc-provider.cjs');" in module
     assert "exports.genesysOidcHandler = createLambdaHandler({\n  claims: (event) => {\n" \
-           "    // TODO(migrate:ZG107): the old handler checked no login itself" in module
+           "    // TODO(migrate:ZG223): the old handler checked no login itself" in module
     assert "    if (!event.requestContext || !event.requestContext.authorizer) return null;\n" \
            "    const claims = event.requestContext.authorizer.claims;\n" in module
     (outcome,) = result.outcomes
@@ -70,7 +70,7 @@ def test_worker_without_a_login_check_refuses_and_its_fetch_becomes_async(tmp_pa
     assert_parses("javascript", module)
     assert "  async fetch(request, env) {\n    const oidcAnswer = await genesysOidc(request, env);\n" in module
     assert "ctx" not in module  # the fetch has no ctx: none is read
-    assert "claims: (request, env) => {\n    // TODO(migrate:ZG107): the old route checked no login itself" in module
+    assert "claims: (request, env) => {\n    // TODO(migrate:ZG223): the old route checked no login itself" in module
     assert "    return null;\n    const user = JSON.parse(request.headers.get('x-user'));" in module
     (outcome,) = result.outcomes
     (signer,) = [s for s in scan(str(root), jobs=1).inventory.signers if s.purpose == "zendesk"]

@@ -112,7 +112,7 @@ def test_route_without_a_guard_gets_one_that_refuses_and_parses(tmp_path):
     assert_parses("typescript", controller)
     assert "class GenesysOidcNoLogin {\n  canActivate(): boolean {\n    return false;\n  }\n}" in controller
     assert _authorize(controller).startswith(
-        "  // TODO(migrate:ZG107): the old route had no login check: GenesysOidcNoLogin refuses everyone until "
+        "  // TODO(migrate:ZG223): the old route had no login check: GenesysOidcNoLogin refuses everyone until "
         "the site's own guard takes its place\n  @UseGuards(GenesysOidcNoLogin)\n"
         "  async authorize(@Query('id') id: string, @Req() req: any, @Res() res: any)")
     assert "import { Controller, Get, Query, Post, Req, Res, UseGuards } from '@nestjs/common';" in controller
@@ -249,7 +249,7 @@ def test_a_global_guard_is_not_replaced_by_a_refusing_one(tmp_path):
     controller = after(generate_site(root))["src/zendesk.controller.ts"]
     assert_parses("typescript", controller)
     assert "GenesysOidcNoLogin" not in controller
-    assert "// TODO(migrate:ZG107): the app's global guard runs here too" in controller
+    assert "// TODO(migrate:ZG225): the app's global guard runs here too" in controller
 
 
 @pytest.mark.parametrize("why, files", [

@@ -81,7 +81,7 @@ def test_a_site_without_next_config_gets_one_with_the_rewrite(tmp_path):
     route = files["pages/api/oidc/[...oidc].js"]
     assert_parses("javascript", route)
     assert "  claims: (req) => ({\n    sub: String(req.session.user.id)," in route
-    assert "TODO(migrate:ZG107): the old route had no login check" in route  # refusing guard, parses
+    assert "TODO(migrate:ZG223): the old route had no login check" in route  # refusing guard, parses
     old = files["pages/api/zendesk/jwt.js"]
     assert old.index("TODO(migrate:ZG220)") < old.index("async function handler(req, res)")
 

@@ -151,7 +151,7 @@ def test_no_login_check_and_the_old_class_constants_say_nobody(tmp_path, monkeyp
     new = after(_generate(root))[CONTROLLER]
     route = _authorize(new)
     assert "public function authorize(Request $request): Response" in route  # $id is a route placeholder
-    assert "// TODO(migrate:ZG107): the Zendesk token route GET /zendesk/jwt had no login check" in route
+    assert "// TODO(migrate:ZG223): the Zendesk token route GET /zendesk/jwt had no login check" in route
     assert "TODO(migrate:ZG222): `(string) $id` reads `$id`" in route
     assert "TODO(migrate:ZG222): `self::GUEST` reads `self::GUEST`" in route
     assert route.rstrip().endswith("return $this->answer($request, '/authorize', null);")

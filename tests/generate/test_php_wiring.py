@@ -193,7 +193,7 @@ def test_plain_php_script_without_a_login_check_gets_a_todo(tmp_path, monkeypatc
     result = _generate(site)
     script = _after(result)["public/genesys-oidc.php"]
     _parses(script)
-    assert "TODO(migrate:ZG107): the old endpoint had no login check" in script
+    assert "TODO(migrate:ZG223): the old endpoint had no login check" in script
     # a guard that refuses everyone until the site's own replaces it
     assert "    function (): bool {\n        http_response_code(401);\n        return false;\n    }\n" in script
     assert "$id = $_GET['id'];" in script and "'sub' => (string) ($id)," in script
@@ -418,7 +418,7 @@ def test_laravel_templates_parse_alone():
                    uses=["use Illuminate\\Support\\Facades\\Auth;"], source="ZendeskController::token()"))
     _parses("<?php\n" + render("php/laravel/routes.php.j2", issuer_path="/oidc", old_route="'/zendesk/jwt'",
                                 authorize="[ZendeskController::class, 'genesysAuthorize']", middleware="'auth'",
-                                todo="TODO(migrate:ZG107): no login check"))
+                                todo="TODO(migrate:ZG223): no login check"))
     _parses(render("php/oidc-provider.php.j2", issuer_path="/oidc"))
 
 
@@ -613,7 +613,7 @@ def test_laravel_route_without_any_login_check_gets_auth_and_a_todo(laravel_site
         "Route::get('/zendesk/jwt', [ZendeskController::class, 'token']);\n")
     routes = _after(_generate(laravel_site))["routes/web.php"]
     _parses(routes)
-    assert "// TODO(migrate:ZG107): the Zendesk token route had no login check" in routes
+    assert "// TODO(migrate:ZG223): the Zendesk token route had no login check" in routes
     assert "Route::get('/authorize', [GenesysOidcController::class, 'signIn'])->middleware('auth');" in routes
 
 

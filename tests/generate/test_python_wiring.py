@@ -209,12 +209,12 @@ FLASK_BLUEPRINT_AFTER = '''
         return {
             "sub": str(session["uid"]),  # external_id -> sub (zendesk-messaging.yaml:10)
             "plan": session.get("plan"),  # plan -> plan (kept: no rule)
-            # TODO(migrate:ZG107): claim 'plan' has no Genesys use (Messenger reads sub, name, email); kept in the ID token
-            # TODO(migrate:ZG107): the payload spreads `session["extra"]`: map the claims it holds by hand
+            # TODO(migrate:ZG227): claim 'plan' has no Genesys use (Messenger reads sub, name, email); kept in the ID token
+            # TODO(migrate:ZG228): the payload spreads `session["extra"]`: map the claims it holds by hand
         }
 
 
-    # TODO(migrate:ZG107): chat's url_prefix "/api" is the start of the issuer's path /api/oidc:
+    # TODO(migrate:ZG225): chat's url_prefix "/api" is the start of the issuer's path /api/oidc:
     #   check that chat is registered without another prefix
     chat.register_blueprint(
         genesys_oidc.create_blueprint(
@@ -321,7 +321,7 @@ FASTAPI_SECURITY_AFTER = '''
         return me
 
 
-    # TODO(migrate:ZG107): if router is a router included with a prefix, the provider's path
+    # TODO(migrate:ZG225): if router is a router included with a prefix, the provider's path
     #   starts with it, and must be the issuer's path /oidc
     router.include_router(
         genesys_oidc.create_router(claims=genesys_claims, guard=genesys_user),
@@ -631,7 +631,7 @@ def test_no_guard_and_no_way_to_tell_refuses_everyone_with_a_todo():
             return {"token": jwt.encode({"external_id": session["uid"]}, "k")}
     '''
     after = rewrite(FlaskCodemod, before)
-    assert "# TODO(migrate:ZG107): the old route had no login guard: nobody is signed in until" in after
+    assert "# TODO(migrate:ZG223): the old route had no login guard: nobody is signed in until" in after
     assert "create_blueprint(claims=genesys_claims, guard=genesys_oidc.refuse)," in after
 
 
@@ -650,7 +650,7 @@ def test_fastapi_user_read_from_the_request_is_handed_on_with_a_todo():
     after = rewrite(FastAPICodemod, before)
     assert "def genesys_claims(request):\n    visitor = request.state.user\n" in after
     assert "def genesys_user(request: Request):\n    return request\n" in after
-    assert "# TODO(migrate:ZG107): the old route read the user from the request" in after
+    assert "# TODO(migrate:ZG223): the old route read the user from the request" in after
     assert "create_router(claims=genesys_claims, guard=genesys_user)" in after
 
 

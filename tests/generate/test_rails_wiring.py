@@ -161,7 +161,7 @@ def test_cutover_on_a_route_never_wired_replaces_it_in_one_step(site):
     after = _after(_generate(site, cutover=True))
     old = after["app/controllers/zendesk_controller.rb"]
     assert "def jwt" not in old and "JWT.encode" not in old and "# GET /zendesk/jwt" not in old and "ZG220" not in old
-    assert old.startswith("# TODO(migrate:ZG107): ZendeskController has no action left (GenesysOidcController "
+    assert old.startswith("# TODO(migrate:ZG226): ZendeskController has no action left (GenesysOidcController "
                           "replaces it); remove it\n")
     assert old.endswith("  ZENDESK_KEY_ID = ENV.fetch('ZENDESK_KEY_ID')\nend\n")
     routes = after["config/routes.rb"]
@@ -252,7 +252,7 @@ def test_before_actions_that_ran_before_the_action_guard_authorize(tmp_path, mon
         assert f"  before_action {guard}, only: :authorize\n" in controller
     # without a login check, a guard that refuses (login_required) and a TODO
     assert controller.count("only: :authorize\n") == len(guards) + 1 + (not guards)
-    assert ("TODO(migrate:ZG107): ZendeskController#jwt had no login check" in controller) == (not guards)
+    assert ("TODO(migrate:ZG223): ZendeskController#jwt had no login check" in controller) == (not guards)
     assert ("  before_action :genesys_oidc_login_required, only: :authorize\n" in controller) == (not guards)
     assert ("  def genesys_oidc_login_required\n    relay PROVIDER.authorize(request, nil)\n  end\n"
             in controller) == (not guards)
@@ -284,7 +284,7 @@ def test_unmapped_claim_is_kept_with_a_todo(tmp_path, monkeypatch):
     controller = _after(_generate(root))["app/controllers/genesys_oidc_controller.rb"]
     _parses(controller)
     assert "      tier: current_user.tier, # tier -> tier (kept: no rule)\n" in controller
-    assert "      # TODO(migrate:ZG107): claim 'tier' has no Genesys use" in controller
+    assert "      # TODO(migrate:ZG227): claim 'tier' has no Genesys use" in controller
 
 
 @pytest.mark.parametrize("cutover", [False, True])
@@ -308,7 +308,7 @@ def test_missing_route_gets_the_provider_and_cutover_says_so(tmp_path, monkeypat
     assert "TODO" not in after and "  scope '/oidc', controller: :genesys_oidc, format: false do\n" in after
     after = _after(_generate(root, cutover=True))["config/routes.rb"]
     _parses(after)
-    assert "# TODO(migrate:ZG107): no single route to zendesk#jwt was found here" in after
+    assert "# TODO(migrate:ZG226): no single route to zendesk#jwt was found here" in after
     assert "  scope '/oidc', controller: :genesys_oidc, format: false do\n" in after
 
 
@@ -457,7 +457,7 @@ def test_block_before_action_is_a_todo(tmp_path, monkeypatch):
     root = _small_site(tmp_path, monkeypatch, _action(before=before))
     controller = _after(_generate(root))["app/controllers/genesys_oidc_controller.rb"]
     _parses(controller)
-    assert ("  # TODO(migrate:ZG107): ZendeskController#jwt also ran `before_action { head :forbidden unless "
+    assert ("  # TODO(migrate:ZG226): ZendeskController#jwt also ran `before_action { head :forbidden unless "
             "current_user.customer? }`; carry it over for :authorize by hand\n") in controller
     assert "  before_action :authenticate_user!, only: :authorize\n" in controller
 

@@ -63,7 +63,7 @@ def test_classic_route_without_a_login_check_gets_a_refusing_guard(tmp_path, mon
     text = after(result)["app.rb"]
     assert_parses("ruby", text)
     route = _authorize_route(text)
-    assert "TODO(migrate:ZG107): the Zendesk token route GET /chat/token had no login check" in route
+    assert "TODO(migrate:ZG223): the Zendesk token route GET /chat/token had no login check" in route
     assert route.rstrip().endswith("GenesysOidc.app.authorize(request, nil)\nend")
     assert "#   sub: current_user[:id].to_s," in route  # the claims wait, commented, for the site's check
     # the old route is untouched, its note right above it

@@ -198,7 +198,7 @@ def test_cutover_of_an_endpoint_never_wired_makes_it_the_claims_with_its_express
     assert 'claims.put("email_verified", true);' in method
     assert '"scope"' not in method and "expiration" not in method
     # the site has its own SecurityFilterChain: the provider's server-to-server endpoints get theirs
-    assert "TODO(migrate:ZG107)" not in method
+    assert "TODO(migrate:ZG225)" not in method
     security = _after(_cutover(site))[SECURITY]
     assert security.startswith("package com.example.shop.web;\n\nimport ")
     assert '@Order(Ordered.HIGHEST_PRECEDENCE)' in security and ".csrf(csrf -> csrf.disable())" in security
@@ -405,7 +405,7 @@ def test_an_endpoint_without_a_login_check_gets_claims_that_refuse(tmp_path, mon
     _parses(controller)
     method = controller[controller.index("    @Override"):]
     assert (REFUSES in method) is not checked
-    assert ("TODO(migrate:ZG107): the Zendesk endpoint GET /api/chat-token had no login check" in method) \
+    assert ("TODO(migrate:ZG223): the Zendesk endpoint GET /api/chat-token had no login check" in method) \
         is not checked
     # the claims are all there, for when a login check guards them
     assert 'claims.put("sub", String.valueOf(principal.getName()));' in method and "        return claims;\n" in method

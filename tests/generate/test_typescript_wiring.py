@@ -402,7 +402,7 @@ def test_nextjs_src_app_and_relative_imports_move_with_the_claims(nextjs):
 def test_nextjs_cutover_in_one_step_removes_the_route_handler(nextjs):
     old = _after(_generate(nextjs, cutover=True))["app/api/zendesk/jwt/route.ts"]
     assert "export async function GET" not in old and "jsonwebtoken" not in old and "next-auth" not in old
-    assert "TODO(migrate:ZG107)" in old and "app/oidc/" in old
+    assert "TODO(migrate:ZG226)" in old and "app/oidc/" in old
 
 
 def test_nextjs_applies_type_checks_and_its_routes_run(nextjs):
@@ -477,7 +477,7 @@ def test_nextjs_arrow_handler_with_auth_keeps_the_other_exports(nextjs):
     assert "export async function claims(req: NextRequest): Promise<OidcClaims | null> {" in claims
     assert "  const session = await auth();\n  if (!session?.user?.email) return null;" in claims
     assert "const locale" not in claims  # not needed by the claims
-    assert "TODO(migrate:ZG107): the old route also ran `console.log(" in claims
+    assert "TODO(migrate:ZG226): the old route also ran `console.log(" in claims
     assert "sub: String(session.user.email),  // external_id -> sub" in claims
     old = after["app/api/zendesk/jwt/route.ts"]
     assert "export const GET" not in old and "SignJWT" not in old and "@/auth" not in old

@@ -127,7 +127,7 @@ def test_default_keeps_the_endpoint_and_adds_the_claims_the_provider_and_its_sec
     assert "    @PreAuthorize(\"hasRole('CUSTOMER')\")\n    public Map<String, Object> claims(" in controller
     new = {c.path for c in migrated["default"].changes.changes if c.new}
     assert {f"{WEB}/GenesysOidcController.java", f"{WEB}/GenesysOidcSecurity.java"} <= new
-    assert "TODO(migrate:ZG107): Spring Security" not in controller  # the new chain does what it asked
+    assert "TODO(migrate:ZG225): Spring Security" not in controller  # the new chain does what it asked
     again = migrated["again"]
     assert again.changes.empty and [o.status for o in again.outcomes] == ["kept"]
 

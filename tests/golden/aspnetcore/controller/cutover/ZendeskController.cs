@@ -18,6 +18,6 @@ public class ZendeskController : ControllerBase
         _configuration = configuration;
     }
 
-    // TODO(migrate:ZG107): ZendeskController has nothing left but its constructor: its Zendesk token
+    // TODO(migrate:ZG226): ZendeskController has nothing left but its constructor: its Zendesk token
     // action Jwt is now the OpenID provider mapped in Program.cs. The class can go.
 }

@@ -228,7 +228,9 @@ def test_crlf_and_bom_survive(shop):
 def test_patch_file_and_json(shop, tmp_path):
     patch = tmp_path / "out.patch"
     r = runner.invoke(app, ["generate", str(shop), *FLAGS, "--patch-file", str(patch)])
-    assert r.exit_code == 0 and r.stdout == "" and patch.read_text().startswith("diff --git")
+    text = patch.read_text()
+    assert r.exit_code == 0 and r.stdout == "" and text.startswith("# migrate patch 1")  # a header, then the diff
+    assert "\n\ndiff --git a/" in text
     j = runner.invoke(app, ["generate", str(shop), *FLAGS, "--format", "json"])
     data = json.loads(j.stdout)
     assert {c["path"] for c in data["changes"]} >= {"server.js", "public/chat.js", "views/index.html",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sys
 
-from migrate.cli import generate_cmd, keys_cmd, rules_cmd, scan_cmd, token_cmd, verify_cmd  # noqa: F401  (registers the commands)
+from migrate.cli import apply_cmd, generate_cmd, keys_cmd, rules_cmd, scan_cmd, token_cmd, verify_cmd  # noqa: F401  (registers the commands)
 from migrate.cli.app import USAGE, app, err
 
 __all__ = ["app", "main"]

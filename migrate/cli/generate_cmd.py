@@ -1,4 +1,5 @@
-"""`migrate generate PATH`: the Genesys side of the migration, as a reviewable diff (--apply writes it)."""
+"""`migrate generate PATH`: the Genesys side of the migration, as a reviewable patch (`migrate apply`
+writes the reviewed patch; --apply writes what it computes now)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from migrate.cli.app import OK, app, err, fail
+from migrate.cli.app import OK, Color, app, err, fail, next_step, progress, set_color, use_color
 
 
 class Format(str, Enum):
@@ -43,8 +44,15 @@ def generate(
         "default 24h).")] = None,
     environment: Annotated[str | None, typer.Option(
         help="Messenger environment code, for a region whose code is unconfirmed (EU Sovereign).")] = None,
-    patch_file: Annotated[Path | None, typer.Option(help="Write the diff here instead of stdout.")] = None,
-    apply: Annotated[bool, typer.Option("--apply", help="Write the changes (atomically) instead of showing them.")] = False,
+    patch_file: Annotated[Path | None, typer.Option(help="Write the patch here instead of stdout; with --apply: "
+                                                  "apply this reviewed patch, if it is what generate makes now.")] = None,
+    apply: Annotated[bool, typer.Option("--apply", help="Write the changes (atomically, all or nothing) and make the "
+                                        "provider's keys, instead of showing them.")] = False,
+    force_dirty: Annotated[bool, typer.Option(
+        "--force-dirty", help="With --apply: write even over files with uncommitted changes (git).")] = False,
+    html: Annotated[Path | None, typer.Option(
+        "--html", dir_okay=False, help="Also write a review page (one self-contained HTML file) here.")] = None,
+    color: Color = None,
     cutover: Annotated[bool, typer.Option(
         "--cutover", help="Once Messenger sign-in works: remove the Zendesk token routes kept beside the provider.")] = False,
     format: Annotated[Format, typer.Option("--format", "-f", help="Report format.")] = Format.text,
@@ -59,17 +67,29 @@ def generate(
     from migrate.generate.run import GenerateError
     from migrate.generate.run import generate as run
 
-    if apply and patch_file:
-        raise fail("give --patch-file or --apply, not both")
-    if patch_file and format is Format.json:
+    if color is not None:
+        set_color(color)
+    if patch_file and format is Format.json and not apply:
         raise fail("--patch-file goes with --format text", "the JSON report carries the diff in \"diff\"")
+    reviewed = None
+    if apply and patch_file:  # apply the reviewed patch: read it before anything else
+        from migrate.generate import patchfile as pf
+
+        try:
+            reviewed = pf.parse(patch_file.read_bytes().decode("utf-8", "surrogateescape"))
+        except OSError as exc:
+            raise fail(f"cannot read {patch_file}: {exc.strerror}", "--apply --patch-file F applies the reviewed "
+                       "patch F; without --apply, --patch-file writes one") from None
+        except pf.PatchError as exc:
+            raise fail(f"{patch_file}: {exc}", "nothing was written") from None
     try:
         conf = cfg.load(path, region=region, deployment_id=deployment_id, issuer=issuer, client_id=client_id,
                         redirect_uri=redirect_uri, mappings=tuple(mapping or ()), login_url=login_url,
                         idp=idp, idp_issuer=idp_issuer, configuration_id=configuration_id,
                         allow_session_upgrade=allow_session_upgrade, refresh_lifetime=refresh_lifetime,
                         environment=environment)
-        result = run(path, conf, cutover=cutover)
+        with progress("reading the site and planning the change"):
+            result = run(path, conf, cutover=cutover)
     except (cfg.ConfigError, MappingError, GenerateError) as exc:
         raise fail(str(exc)) from None
     tf_changes = None  # Terraform outside the site: a change set of its own
@@ -82,7 +102,8 @@ def generate(
             raise fail(f"--terraform {terraform}: not a folder")
         from migrate.cli.verify_cmd import keep_existing
 
-        result = replace(result, genesys=keep_existing(result.genesys, conf))
+        with progress("reading the deployment from Genesys Cloud"):
+            result = replace(result, genesys=keep_existing(result.genesys, conf))
         if conf.idp:  # the IdP's client beside the Genesys side
             from migrate.generate import idp as idp_path
 
@@ -98,10 +119,25 @@ def generate(
             result = replace(result, changes=changes)
         else:
             tf_changes = tf_set
+    inputs = _inputs(path, region=region, deployment_id=deployment_id, issuer=issuer, client_id=client_id,
+                     redirect_uri=redirect_uri, login_url=login_url, mapping=mapping, idp=idp, idp_issuer=idp_issuer,
+                     configuration_id=configuration_id, allow_session_upgrade=allow_session_upgrade,
+                     refresh_lifetime=refresh_lifetime, environment=environment, cutover=cutover,
+                     terraform=terraform)
+    keys_issuer = conf.issuer if result.genesys.authenticated and not conf.idp and conf.issuer else None
+    from migrate.generate import patchfile as pf
+
+    patch = pf.render(result.changes, inputs, keys_issuer)
     diff = result.changes.diff()
+    if html is not None:
+        _write_html(html, path, result, patch, tf_changes)
+    if reviewed is not None:
+        _apply_reviewed(reviewed, patch_file, patch, path, result, force_dirty)
     if apply:
+        from migrate.cli.apply_cmd import refuse_dirty
         from migrate.generate.genesys_side import SecretsProblem
 
+        refuse_dirty(result.changes, force_dirty)
         try:
             result.genesys.preflight(path)  # before anything is written or reported as applied
         except SecretsProblem as exc:
@@ -116,6 +152,8 @@ def generate(
             **({"terraform": {"root": str(tf_changes.root), "diff": tf_changes.diff()}} if tf_changes else {}),
         }, indent=2, ensure_ascii=False))
     if apply:
+        from migrate.generate.changes import StaleFile
+
         try:
             written = result.changes.apply()
         except StaleFile as exc:
@@ -136,18 +174,141 @@ def generate(
     elif format is Format.text:
         if patch_file:
             try:
-                patch_file.write_text(diff, encoding="utf-8", newline="")
+                patch_file.write_bytes(patch.encode("utf-8", "surrogateescape"))
             except OSError as exc:
                 raise fail(f"cannot write {patch_file}: {exc.strerror}") from None
-            err.print(f"wrote the diff to {patch_file} (apply with `git apply {patch_file}` or --apply)",
+            err.print(f"wrote the patch to {patch_file} (its header says what made it and why each hunk)",
                       markup=False)
         else:
-            typer.echo(diff, nl=False)
+            typer.echo(_colored(patch) if use_color() else patch, nl=False, color=use_color() or None)
     if format is Format.text:
-        _summary(result)
+        _summary(result, applied=apply)
         if tf_changes is not None and not apply:
             _terraform_section(tf_changes)
+    _next(path, result, apply=apply, patch_file=patch_file, keys_issuer=keys_issuer, json_out=format is Format.json)
     raise typer.Exit(OK)
+
+
+def _inputs(path: Path, **given) -> str:
+    """The command line that made the patch (flags as given, never a secret: none is a flag)."""
+    import shlex
+
+    from migrate.generate.config import CONFIG_FILE
+
+    words = ["migrate", "generate", str(path)]
+    for name, value in given.items():
+        flag = "--" + name.replace("_", "-")
+        if value is None or value is False:
+            continue
+        if value is True:
+            words.append(flag)
+        elif isinstance(value, list):
+            for v in value:
+                words += [flag, str(v)]
+        else:
+            words += [flag, str(value)]
+    line = " ".join(shlex.quote(w) for w in words)
+    if (path / CONFIG_FILE).is_file():
+        line += f" (and {CONFIG_FILE})"
+    return line
+
+
+def _colored(patch: str) -> str:
+    """The patch for a terminal: header dim, hunks cyan, removals red, additions green."""
+    out = []
+    for line in patch.splitlines(keepends=True):
+        body, end = line.rstrip("\n"), line[len(line.rstrip("\n")):]
+        if line.startswith("# "):
+            out.append(f"\x1b[2m{body}\x1b[0m{end}")
+        elif line.startswith(("diff --git", "--- ", "+++ ", "new file", "deleted file")):
+            out.append(f"\x1b[1m{body}\x1b[0m{end}")
+        elif line.startswith("@@"):
+            out.append(f"\x1b[36m{body}\x1b[0m{end}")
+        elif line.startswith("+"):
+            out.append(f"\x1b[32m{body}\x1b[0m{end}")
+        elif line.startswith("-"):
+            out.append(f"\x1b[31m{body}\x1b[0m{end}")
+        else:
+            out.append(line)
+    return "".join(out)
+
+
+def _apply_reviewed(reviewed, patch_file: Path, patch_now: str, path: Path, result, force_dirty: bool) -> None:
+    """--apply --patch-file F: F, as reviewed, when it is what generate makes now; then the keys."""
+    from migrate.cli.apply_cmd import refuse_dirty, write
+    from migrate.generate import patchfile as pf
+    from migrate.generate.changes import StaleFile
+    from migrate.generate.genesys_side import SecretsProblem
+
+    now = pf.parse(patch_now) if patch_now else None
+    expected = {(f.state, f.before, f.after, f.path) for f in reviewed.files}
+    made_now = {(f.state, f.before, f.after, f.path) for f in now.files} if now else set()
+    if expected != made_now:
+        differ = sorted({e[3] for e in expected ^ made_now})
+        raise fail(f"{patch_file} is not what generate makes now (it differs in {', '.join(differ[:5])})",
+                   f"review the new patch (`--patch-file` without --apply), or apply {patch_file} as it is with "
+                   f"`migrate apply {patch_file}`; nothing was written")
+    try:
+        changes = reviewed.change_set(path)
+    except (pf.PatchError, StaleFile) as exc:
+        raise fail(str(exc), "nothing was written") from None
+    refuse_dirty(changes, force_dirty)
+    try:
+        result.genesys.preflight(path)
+    except SecretsProblem as exc:
+        raise fail(str(exc), "nothing was written") from None
+    written = write(changes)
+    made = result.genesys.materialize()
+    for p in written:
+        err.print(f"wrote {p}", markup=False)
+    for p in made:
+        err.print(f"created {p} (mode 0600; its value is not shown)", markup=False)
+    _summary(result, applied=True)
+    next_step(f"review `git diff`, resolve the TODO(migrate:...) lines (`migrate scan {path}` lists what is left), "
+              f"install the new dependencies and commit; `git apply -R {patch_file}` takes it back")
+    raise typer.Exit(OK)
+
+
+def _next(path: Path, result, apply: bool, patch_file: Path | None, keys_issuer: str | None, json_out: bool) -> None:
+    if json_out and not apply:
+        return
+    if apply:
+        if result.changes.empty:
+            next_step(f"`migrate scan {path}` lists what is left to do by hand" if not _kept(result) else
+                      f"once Messenger sign-in works in production: `migrate generate {path} ... --cutover`")
+        else:
+            next_step(f"review `git diff`, resolve the TODO(migrate:...) lines (`migrate scan {path}` lists what "
+                      "is left), install the new dependencies and commit")
+        return
+    if result.changes.empty:
+        if _kept(result):
+            next_step(f"once Messenger sign-in works in production: `migrate generate {path} ... --cutover "
+                      "--patch-file cutover.patch`, review it, `migrate apply cutover.patch`")
+        return
+    if patch_file:
+        next_step(f"review {patch_file}, then `migrate apply {patch_file}` writes exactly it"
+                  + (" and makes the provider's keys" if keys_issuer else ""))
+    else:
+        next_step("save the patch with `--patch-file genesys.patch`, review it, then `migrate apply genesys.patch` "
+                  "writes exactly it" + (" and makes the provider's keys" if keys_issuer else ""))
+
+
+def _kept(result) -> int:
+    return sum(o.status == "kept" for o in result.outcomes)
+
+
+def _write_html(target: Path, path: Path, result, patch: str, tf_changes) -> None:
+    from migrate.report import html as page
+    from migrate.scan import scan as run_scan
+
+    with progress("scanning for the review page"):
+        findings = run_scan(str(path), [], [], jobs=1)
+    text = page.render_generate(path, result, findings, patch, _not_there_yet(result.genesys, False))
+    try:
+        target.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise fail(f"cannot write {target}: {exc.strerror}") from None
+    err.print(f"wrote the review page to {target}", markup=False)
 
 
 def _terraform_section(changes) -> None:
@@ -174,14 +335,19 @@ def _state(result) -> str:
     return "no Zendesk widget or token signer left to migrate"
 
 
-def _summary(result) -> None:
+def _summary(result, applied: bool = False) -> None:
     out = err
     if result.changes.empty:
         out.print(f"Nothing to change: {_state(result)}.", markup=False)
     else:
-        out.print("Changes, and the rule behind each:", markup=False)
-        for line in result.changes.summary:
+        out.print("Changes, and the rule behind each (line numbers in the new files):", markup=False)
+        for line in result.changes.described():
             out.print(f"  {line}", markup=False)
+        counts = []
+        for c in sorted((c for c in result.changes.changes if c.changed), key=lambda c: c.path):
+            added, removed = c.stat()
+            counts.append(f"{c.path} +{added} -{removed}" + (" (new)" if c.new else " (deleted)" if c.deleted else ""))
+        out.print("Per file: " + ", ".join(counts), markup=False)
     if result.outcomes:
         out.print("Sign-in, per Zendesk token signer:", markup=False)
         for o in result.outcomes:
@@ -189,4 +355,20 @@ def _summary(result) -> None:
     for note in result.notes:
         out.print(f"note: {note}", markup=False)
     out.print("", markup=False)
-    out.print(result.genesys.text(), markup=False, end="")
+    out.print(_not_there_yet(result.genesys, applied), markup=False, end="")
+
+
+def _not_there_yet(side, applied: bool) -> str:
+    """The Genesys steps; a secret file that does not exist yet is not named as if it did."""
+    text = side.text()
+    if applied or not side.authenticated:
+        return text
+    missing = [f for f in (side.secret_file, side.key_file) if isinstance(f, Path) and f.is_absolute()
+               and not f.exists()]
+    if not missing:
+        return text
+    if side.secret_file in missing:
+        text = text.replace(f"the content of {side.secret_file} (never shown here)",
+                            f"the content of {side.secret_file}, made by `migrate keys` (not there yet; never shown)")
+    return text + ("Not there yet: " + " and ".join(str(f) for f in missing) + "; `migrate apply` (or `migrate keys`) "
+                   "makes them.\n")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import codecs
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 import pathspec
@@ -60,20 +60,108 @@ class Candidate:
     language: str
 
 
-def walk(root: str) -> Iterator[Candidate | FileError]:
-    """Every file with a language we read, below root (or root itself when it is a file)."""
-    if not os.path.isdir(root):
-        name = os.path.basename(root)
-        lang = language_for(name)
-        if not os.path.isfile(root):
-            yield FileError(name, "not a regular file (fifo, socket or device); skipped")
-        elif lang is None:
-            yield FileError(name, "not a file type migrate reads (pages, templates, JS/TS, Python, C#, "
-                                  "Java, Go, Ruby, PHP); skipped")
-        else:
-            yield Candidate(root, name, lang)
+def walk(root: str, paths: Sequence[str] | None = None,
+         exclude: Sequence[str | Exclusion] = ()) -> Iterator[Candidate | FileError]:
+    """Every file with a language we read, below root (or root itself when it is a file).
+
+    With paths (folders and files inside root), only those, each once, with paths relative to
+    root; a folder's walk honours the .gitignore files from root down, a file named on its own is
+    read whatever they say.  exclude: gitignore-style patterns, relative to root, that drop
+    folders and files, named ones too (ValueError for a pattern that cannot be read)."""
+    spec = excluder(exclude)
+    if paths is None:
+        if os.path.isdir(root):
+            yield from _walk_folder(root, "", (), spec)
+        elif not _excluded(spec, os.path.basename(root), False):
+            yield from _one_file(root, os.path.basename(root))
         return
-    stack: list[tuple[str, str, tuple[tuple[str, pathspec.PathSpec], ...]]] = [(root, "", ())]
+    seen: set[tuple[str, str]] = set()
+    for path in paths:
+        path = os.path.abspath(path)
+        rel = os.path.relpath(path, root).replace(os.sep, "/")
+        rel = "" if rel == "." else rel
+        if rel == ".." or rel.startswith("../"):
+            raise ValueError(f"{path} is not inside {root}")
+        if os.path.isdir(path):
+            items = () if rel and _excluded(spec, rel, True) else \
+                _walk_folder(path, rel, _gitignores_above(root, rel), spec)
+        else:
+            items = () if _excluded(spec, rel, False) else _one_file(path, rel)
+        for item in items:
+            key = ("file", item.rel) if isinstance(item, Candidate) else (item.path, item.message)
+            if key not in seen:
+                seen.add(key)
+                yield item
+
+
+@dataclass(frozen=True, slots=True)
+class Exclusion:
+    """gitignore-style patterns read relative to a folder above the scan's root (a settings
+    file's): prefix is the root's path from that folder, "" or ending in "/"."""
+
+    spec: pathspec.PathSpec
+    prefix: str = ""
+
+    def __call__(self, rel: str, is_dir: bool) -> bool:
+        return self.spec.match_file(self.prefix + rel + ("/" if is_dir else ""))
+
+
+def exclusions(patterns: Sequence[str], prefix: str = "") -> Exclusion | None:
+    """Patterns as one gitignore spec (a later `!pattern` re-includes); ValueError names a bad one."""
+    patterns = [p for p in patterns if p.strip()]
+    if not patterns:
+        return None
+    for pattern in patterns:
+        try:
+            pathspec.GitIgnoreSpec.from_lines([pattern])
+        except (ValueError, re.error) as exc:
+            raise ValueError(f"exclude pattern {pattern!r} is not a gitignore pattern ({exc})") from None
+    return Exclusion(pathspec.GitIgnoreSpec.from_lines(patterns), prefix)
+
+
+def excluder(exclude: Sequence[str | Exclusion]) -> Callable[[str, bool], bool] | None:
+    """One test for every exclusion: plain strings are patterns relative to the root."""
+    tests = [e for e in exclude if isinstance(e, Exclusion)]
+    plain = exclusions([e for e in exclude if isinstance(e, str)])
+    if plain is not None:
+        tests.append(plain)
+    if not tests:
+        return None
+    return lambda rel, is_dir: any(t(rel, is_dir) for t in tests)
+
+
+def _excluded(excluded: Callable[[str, bool], bool] | None, rel: str, is_dir: bool) -> bool:
+    return excluded is not None and excluded(rel, is_dir)
+
+
+def _one_file(path: str, rel: str) -> Iterator[Candidate | FileError]:
+    lang = language_for(os.path.basename(path))
+    if not os.path.exists(path):
+        yield FileError(rel, "no such file; skipped")
+    elif not os.path.isfile(path):
+        yield FileError(rel, "not a regular file (fifo, socket or device); skipped")
+    elif lang is None:
+        yield FileError(rel, "not a file type migrate reads (pages, templates, JS/TS, Python, C#, "
+                             "Java, Go, Ruby, PHP); skipped")
+    else:
+        yield Candidate(path, rel, lang)
+
+
+def _gitignores_above(root: str, rel: str) -> tuple[tuple[str, pathspec.PathSpec], ...]:
+    """The .gitignore specs of root and of every folder between it and rel (rel's own excluded)."""
+    specs: tuple[tuple[str, pathspec.PathSpec], ...] = ()
+    parts = rel.split("/")[:-1] if rel else []
+    for depth in range(len(parts) + 1):
+        base = "/".join(parts[:depth])
+        spec = _gitignore(os.path.join(root, *parts[:depth]))
+        if spec is not None:
+            specs = specs + ((base, spec),)
+    return specs
+
+
+def _walk_folder(top: str, top_rel: str, specs: tuple[tuple[str, pathspec.PathSpec], ...],
+                 exclude: Callable[[str, bool], bool] | None) -> Iterator[Candidate | FileError]:
+    stack: list[tuple[str, str, tuple[tuple[str, pathspec.PathSpec], ...]]] = [(top, top_rel, specs)]
     while stack:
         directory, rel_dir, specs = stack.pop()
         try:
@@ -92,12 +180,12 @@ def walk(root: str) -> Iterator[Candidate | FileError]:
             except OSError:
                 is_dir = False
             if is_dir:
-                if entry.name in SKIP_DIRS or _ignored(specs, rel, True):
+                if entry.name in SKIP_DIRS or _ignored(specs, rel, True) or _excluded(exclude, rel, True):
                     continue
                 subdirs.append((entry.path, rel, specs))
                 continue
             lang = language_for(entry.name)
-            if lang is None or _ignored(specs, rel, False):
+            if lang is None or _ignored(specs, rel, False) or _excluded(exclude, rel, False):
                 continue
             problem = _not_regular(entry)
             if problem == "folder":

@@ -14,7 +14,7 @@ import re
 import signal
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -128,12 +128,14 @@ def _batches(items: list, size: int) -> Iterator[list]:
 
 
 def collect(root: str, jobs: int | None = None, max_bytes: int = files.DEFAULT_MAX_BYTES,
-            file_timeout: float = DEFAULT_FILE_TIMEOUT) -> Inventory:
+            file_timeout: float = DEFAULT_FILE_TIMEOUT, paths: Sequence[str] | None = None,
+            exclude: Sequence[str | files.Exclusion] = ()) -> Inventory:
+    """root, or only paths inside it (see files.walk), less what exclude names."""
     started = time.perf_counter()
     root = os.path.abspath(root)
     candidates: list[files.Candidate] = []
     errors: list[FileError] = []
-    for item in files.walk(root):
+    for item in files.walk(root, paths, exclude):
         (errors if isinstance(item, FileError) else candidates).append(item)
     jobs = jobs or os.cpu_count() or 1
     results: list[tuple[FileFacts | None, list[FileError]]] = []
@@ -152,12 +154,43 @@ def collect(root: str, jobs: int | None = None, max_bytes: int = files.DEFAULT_M
     facts.sort(key=lambda f: f.path)
     errors.sort(key=lambda e: (e.path, e.line or 0))
     inv = assemble(root, facts, errors, {"files": len(candidates), "parsed": len(facts)})
-    idps = detect_idps(root)  # configuration files too, which the extractors do not read
+    idps = _idps(root, paths, exclude)  # configuration files too, which the extractors do not read
     inv.stats["seconds"] = round(time.perf_counter() - started, 3)
     return dataclasses.replace(inv, idps=idps)
 
 
 # --- site stage -------------------------------------------------------------------------
+
+def _idps(root: str, paths: Sequence[str] | None, exclude: Sequence[str | files.Exclusion]) -> tuple:
+    """The identity providers of root, or of the paths scanned (evidence paths relative to root),
+    leaving out evidence in excluded files."""
+    excluded = files.excluder(exclude)
+    found: dict[str, object] = {}
+    seen: set[tuple[str, int]] = set()
+    for path in [root] if paths is None else paths:
+        prefix = ""
+        if paths is not None:
+            folder = path if os.path.isdir(path) else os.path.dirname(os.path.abspath(path))
+            prefix = os.path.relpath(folder, root).replace(os.sep, "/") + "/"
+            prefix = "" if prefix == "./" else prefix
+        for f in detect_idps(path):
+            evidence = []
+            for e in f.evidence:
+                e = dataclasses.replace(e, path=prefix + e.path)
+                if (e.path, e.line) not in seen and not (excluded and excluded(e.path, False)):
+                    seen.add((e.path, e.line))
+                    evidence.append(e)
+            if not evidence:
+                continue
+            if f.kind in found:  # the same IdP seen from another path
+                first = found[f.kind]
+                f = dataclasses.replace(first, issuer=first.issuer or f.issuer,
+                                        evidence=first.evidence + tuple(evidence))
+            else:
+                f = dataclasses.replace(f, evidence=tuple(evidence))
+            found[f.kind] = f
+    return tuple(found.values())
+
 
 def kind_of(calls: Iterable[WidgetCall]) -> WidgetKind | None:
     """A page's widget generation, from the API calls it makes (the loader does not tell)."""

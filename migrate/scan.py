@@ -22,8 +22,12 @@ class ScanResult:
 
 
 def scan(root: str, select: Sequence[str] = (), ignore: Sequence[str] = (), jobs: int | None = None,
-         max_bytes: int = files.DEFAULT_MAX_BYTES, file_timeout: float = DEFAULT_FILE_TIMEOUT) -> ScanResult:
-    """Scan a tree.  Raises ValueError for an unknown rule selector (before reading anything)."""
+         max_bytes: int = files.DEFAULT_MAX_BYTES, file_timeout: float = DEFAULT_FILE_TIMEOUT,
+         paths: Sequence[str] | None = None, exclude: Sequence[str | files.Exclusion] = ()) -> ScanResult:
+    """Scan a tree (or only paths inside it, less exclude: see files.walk).  Raises ValueError for
+    an unknown rule selector or exclude pattern (before reading anything)."""
     chosen = rules.selection(select, ignore)
-    inv = collect(root, jobs=jobs, max_bytes=max_bytes, file_timeout=file_timeout)
+    files.excluder(exclude)
+    inv = collect(root, jobs=jobs, max_bytes=max_bytes, file_timeout=file_timeout, paths=paths,
+                  exclude=exclude)
     return ScanResult(inv, tuple(rules.run(inv, chosen)))

@@ -1,7 +1,8 @@
-"""`migrate scan PATH`: what Zendesk widget and JWT code a tree holds, and what is wrong."""
+"""`migrate scan PATH...`: what Zendesk widget and JWT code a tree holds, and what is wrong."""
 
 from __future__ import annotations
 
+import os
 from enum import Enum
 from pathlib import Path
 from typing import Annotated
@@ -12,39 +13,121 @@ from migrate.cli.app import FINDINGS, OK, app, err, fail
 
 
 class Format(str, Enum):
-    text = "text"
+    concise = "concise"
+    full = "full"
+    text = "text"  # the full report's first name
     json = "json"
     sarif = "sarif"
     github = "github"
+    gitlab = "gitlab"
+    junit = "junit"
 
 
 def _ids(values: list[str] | None) -> list[str]:
     return [v.strip() for raw in values or [] for v in raw.split(",") if v.strip()]
 
 
+def _root(paths: list[str]) -> tuple[str, list[str] | None]:
+    """The folder report paths are relative to, and the paths to read inside it (None: all).
+
+    One folder is the root itself, as before.  Files, or several paths, are read relative to the
+    current folder when they are all inside it (what editors and pre-commit expect), else to the
+    folder they share."""
+    if len(paths) == 1 and os.path.isdir(paths[0]):
+        return paths[0], None
+    cwd = os.getcwd()
+    absolute = [os.path.abspath(p) for p in paths]
+    try:
+        common = os.path.commonpath([cwd, *absolute])
+    except ValueError:  # another drive
+        common = ""
+    if common == cwd:
+        return cwd, absolute
+    try:
+        common = os.path.commonpath(absolute)
+    except ValueError:
+        raise fail("the paths are on different drives", "scan them one at a time") from None
+    if not os.path.isdir(common):
+        common = os.path.dirname(common)
+    return common, absolute
+
+
 @app.command()
 def scan(
-    path: Annotated[Path, typer.Argument(exists=True, readable=True, help="Folder (or file) to scan.")],
-    format: Annotated[Format, typer.Option("--format", "-f", help="Report format.")] = Format.text,
+    paths: Annotated[list[Path], typer.Argument(exists=True, readable=True, show_default=False,
+                                                help="Folders and files to scan (one report).")],
+    output_format: Annotated[Format | None, typer.Option(
+        "--output-format", "--format", "-f", show_default=False,
+        help="Report format: full (default; text is the same), concise (path:line:col: ZGxxx message), "
+             "json, sarif, github, gitlab (Code Quality), junit.")] = None,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the report here, not stdout.")] = None,
     select: Annotated[list[str] | None, typer.Option(help="Only these rules (IDs, names or prefixes like ZG2; comma-separated or repeated).")] = None,
     ignore: Annotated[list[str] | None, typer.Option(help="Skip these rules (same forms as --select).")] = None,
-    exit_zero: Annotated[bool, typer.Option("--exit-zero", help="Exit 0 even when there are findings.")] = False,
+    exclude: Annotated[list[str] | None, typer.Option(
+        help="Skip files and folders matching this gitignore-style pattern (relative to the scanned "
+             "folder; repeated; added to the settings file's).")] = None,
+    exit_zero: Annotated[bool | None, typer.Option("--exit-zero/--no-exit-zero", show_default=False,
+                                                   help="Exit 0 even when there are findings.")] = None,
+    statistics: Annotated[bool, typer.Option("--statistics", help="Print how many findings each rule gave, not the findings.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print the findings only: no inventory, summary or notes.")] = False,
+    config: Annotated[Path | None, typer.Option(
+        exists=True, dir_okay=False, show_default=False,
+        help="Settings file (migrate.yaml with a scan: section, or pyproject.toml with [tool.migrate.scan]); "
+             "default: the nearest one above the scanned folder.")] = None,
+    no_config: Annotated[bool, typer.Option("--no-config", help="Read no settings file.")] = False,
     jobs: Annotated[int | None, typer.Option("--jobs", "-j", min=1, help="Parallel workers (default: one per CPU).")] = None,
-    max_file_size: Annotated[int, typer.Option(min=1, max=4096, help="Skip files larger than this many MB.")] = 8,
-    file_timeout: Annotated[float, typer.Option(min=0, max=86400, help="Seconds one file may take to analyse (0: no limit).")] = 20.0,
+    max_file_size: Annotated[int | None, typer.Option(min=1, max=4096, show_default=False,
+                                                      help="Skip files larger than this many MB (default 8).")] = None,
+    file_timeout: Annotated[float | None, typer.Option(min=0, max=86400, show_default=False,
+                                                       help="Seconds one file may take to analyse (0: no limit; default 20).")] = None,
 ) -> None:
-    """Inventory the Zendesk widget and JWT signing code under PATH, and report what is wrong."""
-    from migrate import report
+    """Inventory the Zendesk widget and JWT signing code under PATH..., and report what is wrong."""
+    from migrate import files, report
+    from migrate.cli import scan_config
     from migrate.scan import scan as run_scan
 
+    root, scan_paths = _root([str(p) for p in paths])
     try:
-        result = run_scan(str(path), _ids(select), _ids(ignore), jobs=jobs,
-                          max_bytes=max_file_size * 1024 * 1024, file_timeout=file_timeout)
+        if no_config:
+            settings = scan_config.ScanSettings()
+        else:
+            found = config or scan_config.find(Path(root))
+            settings = scan_config.load(found) if found else scan_config.ScanSettings()
+    except scan_config.ConfigError as exc:
+        raise fail(str(exc), "fix it, or run with --no-config") from None
+
+    fmt = output_format.value if output_format else settings.output_format or "full"
+    fmt = report.ALIASES.get(fmt, fmt)
+    if statistics and fmt not in ("full", "concise", "json"):
+        raise fail(f"--statistics prints counts as text or json, not {fmt}",
+                   "use --output-format full or json with it")
+    try:
+        excluded: list = [e for e in [files.exclusions(settings.exclude, scan_config.relative_prefix(
+            settings.folder, root))] if e is not None]
+        excluded += exclude or []
+        files.excluder(excluded)
+    except ValueError as exc:
+        where = f" ({settings.path})" if settings.path and settings.exclude else ""
+        raise fail(f"{exc}{where}") from None
+
+    chosen_select = _ids(select) if select is not None else list(settings.select or ())
+    chosen_ignore = _ids(ignore) if ignore is not None else list(settings.ignore or ())
+    size = max_file_size if max_file_size is not None else settings.max_file_size or 8
+    timeout = file_timeout if file_timeout is not None else \
+        settings.file_timeout if settings.file_timeout is not None else 20.0
+    try:
+        result = run_scan(root, chosen_select, chosen_ignore, jobs=jobs or settings.jobs,
+                          max_bytes=size * 1024 * 1024, file_timeout=timeout,
+                          paths=scan_paths, exclude=excluded)
     except ValueError as exc:
         raise fail(str(exc)) from None
-    text = report.render(result, format.value, color=output is None and format is Format.text
-                         and err.is_terminal)
+
+    color = output is None and fmt in ("full", "concise") and err.is_terminal
+    if statistics:
+        from migrate.report import statistics as stats_report
+        text = stats_report.render(result, "json" if fmt == "json" else "text", quiet=quiet)
+    else:
+        text = report.render(result, fmt, color=color and fmt == "full", quiet=quiet)
     if output is None:
         typer.echo(text, nl=False)
     else:
@@ -52,8 +135,10 @@ def scan(
             output.write_text(text, encoding="utf-8")
         except OSError as exc:
             raise fail(f"cannot write {output}: {exc.strerror}", "check the folder exists and is writable") from None
-        err.print(f"wrote the {format.value} report to {output}", markup=False)
-    if result.inventory.errors and format is not Format.text:
+        if not quiet:
+            err.print(f"wrote the {fmt} report to {output}", markup=False)
+    if result.inventory.errors and fmt not in ("full", "concise") and not quiet:
         err.print(f"{len(result.inventory.errors)} file(s) could not be read completely; see \"errors\"",
                   markup=False)
-    raise typer.Exit(OK if exit_zero or not result.failing else FINDINGS)
+    stop = exit_zero if exit_zero is not None else bool(settings.exit_zero)
+    raise typer.Exit(OK if stop or not result.failing else FINDINGS)

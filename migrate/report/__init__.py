@@ -1,4 +1,5 @@
-"""Scan reports: text (people), json (tools), sarif (code scanning), github (annotations)."""
+"""Scan reports: full text (people), concise (editors: path:line:col), json (tools), sarif (code
+scanning), github (annotations), gitlab (Code Quality) and junit (test reports); statistics."""
 
 from __future__ import annotations
 
@@ -6,17 +7,27 @@ from collections.abc import Callable
 
 from migrate.scan import ScanResult
 
-FORMATS = ("text", "json", "sarif", "github")
+FORMATS = ("full", "concise", "json", "sarif", "github", "gitlab", "junit")
+ALIASES = {"text": "full"}  # the name the full report had first
 
 # The distribution's name on PyPI ("migrate" there is an unrelated project) and its page, which
 # reports that name a tool (SARIF's informationUri) link to.
 DISTRIBUTION = "zendesk-genesys-migrate"
 HOMEPAGE = f"https://pypi.org/project/{DISTRIBUTION}/"
 
+_MODULES = {"full": "text", "json": "json_report"}
 
-def render(result: ScanResult, fmt: str, color: bool = False) -> str:
+
+def render(result: ScanResult, fmt: str, color: bool = False, quiet: bool = False) -> str:
+    """The report in fmt.  quiet: the findings only (full and concise leave out the inventory and
+    the summary line)."""
     import importlib
 
-    module = {"json": "json_report"}.get(fmt, fmt)
+    fmt = ALIASES.get(fmt, fmt)
+    module = _MODULES.get(fmt, fmt)
     renderer: Callable[..., str] = importlib.import_module(f"migrate.report.{module}").render
-    return renderer(result, color=color) if fmt == "text" else renderer(result)
+    if fmt == "full":
+        return renderer(result, color=color, quiet=quiet)
+    if fmt == "concise":
+        return renderer(result, quiet=quiet)
+    return renderer(result)

@@ -10,12 +10,13 @@ from migrate.report import HOMEPAGE, json_report
 from migrate.scan import ScanResult
 
 _LEVEL = {"error": "error", "warning": "warning", "info": "note"}
-_SECURITY = {"ZG105", "ZG212", "ZG302", "ZG301", "ZG303"}
+# Rules whose findings are security problems (code scanning and Code Quality rank them so).
+SECURITY = {"ZG105", "ZG212", "ZG302", "ZG301", "ZG303"}
 
 
 def _rule(r: rules.Rule) -> dict:
     tags = ["migration", "zendesk" if r.id.startswith(("ZG1", "ZG2")) else "genesys"]
-    if r.id in _SECURITY:
+    if r.id in SECURITY:
         tags.append("security")
     return {
         "id": r.id,
@@ -24,7 +25,7 @@ def _rule(r: rules.Rule) -> dict:
         "fullDescription": {"text": r.summary},
         "help": {"text": r.doc, "markdown": r.doc},
         "defaultConfiguration": {"level": _LEVEL[r.severity]},
-        "properties": {"tags": tags, **({"security-severity": "8.0"} if r.id in _SECURITY else {})},
+        "properties": {"tags": tags, **({"security-severity": "8.0"} if r.id in SECURITY else {})},
     }
 
 

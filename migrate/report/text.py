@@ -15,12 +15,48 @@ from migrate.scan import ScanResult
 _STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
 
 
-def render(result: ScanResult, color: bool = False) -> str:
+def render(result: ScanResult, color: bool = False, quiet: bool = False) -> str:
+    """quiet: the findings only, without the inventory, unread files and summary."""
     buf = io.StringIO()
     out = Console(file=buf, force_terminal=color, no_color=not color, width=200, soft_wrap=True,
                   highlight=False, emoji=False)
     inv = result.inventory
+    if not quiet:
+        _inventory(out, inv)
+    for path, group in groupby(result.findings, key=lambda f: f.path):
+        out.print(f"[bold underline]{escape(path)}[/]")
+        for f in group:
+            out.print(f"  {f'{f.line}:{f.column}':<8}[{_STYLE[f.severity]}]{f.severity:<8}[/]"
+                      f"[bold]{f.rule}[/] {f.name}  {escape(f.message)}")
+        out.print()
+    if quiet:
+        return buf.getvalue()
 
+    if inv.errors:
+        out.print("[bold]Not read[/] (the scan went on)")
+        for e in inv.errors:
+            out.print(f"  {escape(e.path)}: {escape(e.message)}")
+        out.print()
+
+    stats = inv.stats
+    tail = f"({stats.get('files', 0)} files looked at, {stats.get('parsed', 0)} parsed, {stats.get('seconds', 0)} s)"
+    out.print(summary(result, tail))
+    return buf.getvalue()
+
+
+def summary(result: ScanResult, tail: str = "") -> str:
+    """The last line: what was found, by severity, and in how many files."""
+    counts = Counter(f.severity for f in result.findings)
+    nfiles = len({f.path for f in result.findings})
+    parts = [f"{counts[s]} {s}{'s' if counts[s] != 1 and s != 'info' else ''}"
+             for s in ("error", "warning", "info") if counts[s]]
+    tail = f" {tail}" if tail else ""
+    if parts:
+        return f"Found {', '.join(parts)} in {nfiles} file{'s' if nfiles != 1 else ''}{tail}."
+    return f"No findings{tail}."
+
+
+def _inventory(out: Console, inv) -> None:
     if inv.widgets:
         out.print(f"[bold]Widgets[/] (site: {inv.site_kind or 'unknown'})")
         for w in inv.widgets:
@@ -59,28 +95,3 @@ def render(result: ScanResult, color: bool = False) -> str:
                 out.print(f"    ... and {len(found.evidence) - 5} more")
     if inv.widgets or signers or idps:
         out.print()
-
-    for path, group in groupby(result.findings, key=lambda f: f.path):
-        out.print(f"[bold underline]{escape(path)}[/]")
-        for f in group:
-            out.print(f"  {f'{f.line}:{f.column}':<8}[{_STYLE[f.severity]}]{f.severity:<8}[/]"
-                      f"[bold]{f.rule}[/] {f.name}  {escape(f.message)}")
-        out.print()
-
-    if inv.errors:
-        out.print("[bold]Not read[/] (the scan went on)")
-        for e in inv.errors:
-            out.print(f"  {escape(e.path)}: {escape(e.message)}")
-        out.print()
-
-    counts = Counter(f.severity for f in result.findings)
-    nfiles = len({f.path for f in result.findings})
-    parts = [f"{counts[s]} {s}{'s' if counts[s] != 1 and s != 'info' else ''}"
-             for s in ("error", "warning", "info") if counts[s]]
-    stats = inv.stats
-    tail = f"({stats.get('files', 0)} files looked at, {stats.get('parsed', 0)} parsed, {stats.get('seconds', 0)} s)"
-    if parts:
-        out.print(f"Found {', '.join(parts)} in {nfiles} file{'s' if nfiles != 1 else ''} {tail}.")
-    else:
-        out.print(f"No findings {tail}.")
-    return buf.getvalue()

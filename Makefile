@@ -142,7 +142,7 @@ JAVA_HOST := tests/generated/java/hostapp
 $(GO_STAMP): $(GO_HOST)/go.mod $(GO_HOST)/go.sum migrate/lang/go/frameworks/gohttp.py $(wildcard tests/generated/go/sites/*/go.mod) | $(STAMP)
 	@$(BIN)/python tests/generated/toolchains.py warm go && touch $(GO_STAMP) || true
 
-$(JAVA_STAMP): $(JAVA_HOST)/pom.xml migrate/lang/java/frameworks/spring.py $(wildcard tests/generated/java/sites/*/pom.xml) | $(STAMP)
+$(JAVA_STAMP): $(JAVA_HOST)/pom.xml tests/generated/java/servlethost/pom.xml migrate/lang/java/frameworks/spring.py $(wildcard tests/generated/java/sites/*/pom.xml) | $(STAMP)
 	@$(BIN)/python tests/generated/toolchains.py warm java && touch $(JAVA_STAMP) || true
 
 test: $(STAMP) $(NODE_STAMP) $(CHROMIUM) $(RUBY_STAMP) $(PHP_STAMP) $(GO_STAMP) $(JAVA_STAMP) $(MONO_STAMP) $(REDIS_STAMP)

@@ -224,6 +224,15 @@ def build_java_host(workdir: Path) -> Path:
     return package_maven(workdir, "hostapp.jar")
 
 
+def build_servlet_host(workdir: Path) -> Path:
+    """The embedded-Tomcat site with the rendered GenesysOidcServlet in package servlethost, packaged;
+    returns the jar."""
+    shutil.copytree(HERE / "java" / "servlethost", workdir, dirs_exist_ok=True, ignore=shutil.ignore_patterns("target"))
+    servlet = workdir / "src" / "main" / "java" / "servlethost" / "GenesysOidcServlet.java"
+    servlet.write_text("package servlethost;\n\n" + _render("java/servlet/GenesysOidcServlet.java.j2"), encoding="utf-8")
+    return package_maven(workdir, "servlethost.jar")
+
+
 def package_maven(workdir: Path, jar: str) -> Path:
     """`mvn package` of the Maven project in workdir; returns target/<jar>. Offline first (the warm-up
     filled .venv/m2); online when something is missing there."""
@@ -303,7 +312,8 @@ def warm(language: str) -> int:
             if language == "go":
                 build_go_provider_alone(Path(tmp) / "site", wiring_modules())
                 warm_go_sites(Path(tmp) / "sites")
-            else:  # the Java sites the wiring tests migrate and package (java-jwt...)
+            else:  # the servlet site, and the Java sites the wiring tests migrate and package (java-jwt...)
+                build_servlet_host(Path(tmp) / "servlethost")
                 for site in sorted(p for p in (HERE / "java" / "sites").iterdir() if (p / "pom.xml").is_file()):
                     shutil.copytree(site, Path(tmp) / "sites" / site.name)
                     package_maven(Path(tmp) / "sites" / site.name, f"{site.name}.jar")

@@ -474,7 +474,8 @@ def _options(*command: str) -> set[str]:
 
 
 def test_every_flag_the_guide_names_exists():
-    subs = ("scan", "rules", "check-token", "generate", "verify-scopes", "verify-deployment", "rotate-key")
+    subs = ("scan", "rules", "check-token", "generate", "apply", "keys", "verify-scopes", "verify-deployment",
+            "rotate-key")
     options = {s: _options(s) for s in subs}
     everywhere = set().union(*options.values()) | _options()
     # the text without the non-migrate command lines (git, openssl), whose flags are theirs

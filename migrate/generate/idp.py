@@ -349,8 +349,8 @@ def _side_class():
             ]
             if d.resource:
                 lines += [
-                    f"    redirect URI {d.redirect_uri} (exactly), response type code, grant types "
-                    f"{' + '.join(GRANT_TYPES)},",
+                    (f"    redirect URI {d.redirect_uri} (exactly), response type code, grant types "
+                     f"{' + '.join(GRANT_TYPES)},"),
                     f"    client authentication client_secret_basic, scopes {d.scope}.",
                 ]
             else:
@@ -372,8 +372,8 @@ def _side_class():
                 "     publish a new version.",
                 f"  3. Messenger Deployments: deployment {self.deployment_id} ({self.region}) uses that configuration;",
                 f"     allowed domains include {', '.join(self.allowed_domains)}.",
-                "Which signing algorithms, clock skew and JWKS caching Genesys applies to the ID token is not documented "
-                f"(unconfirmed); {d.name} signs with RS256 and publishes its keys in the discovery document's jwks_uri.",
+                ("Which signing algorithms, clock skew and JWKS caching Genesys applies to the ID token is not documented "
+                 f"(unconfirmed); {d.name} signs with RS256 and publishes its keys in the discovery document's jwks_uri."),
             ]
             return "\n".join(lines) + "\n"
 
@@ -505,9 +505,9 @@ def proposal(inventory) -> list[str]:
     first = found[0]
     where = ", ".join(f"{e.path}:{e.line}" for e in first.evidence[:3])
     issuer = first.issuer or IDPS[first.kind].example
-    return [f"the site signs in at {first.name} ({where}): Messenger can sign in there too, with no provider on "
-            f"the site: `migrate generate --idp {first.kind} --idp-issuer {issuer} --redirect-uri <page URL>` "
-            "(this run adds a provider, as asked)"]
+    return [(f"the site signs in at {first.name} ({where}): Messenger can sign in there too, with no provider on "
+             f"the site: `migrate generate --idp {first.kind} --idp-issuer {issuer} --redirect-uri <page URL>` "
+             "(this run adds a provider, as asked)")]
 
 
 def zendesk_claims(plan) -> set[str]:

@@ -14,6 +14,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from migrate import __version__
 
@@ -76,7 +77,8 @@ def set_color(mode: ColorMode) -> None:
 
 def fail(message: str, hint: str | None = None, code: int = USAGE) -> typer.Exit:
     """Say what went wrong in one line (and the next step), and return the Exit to raise."""
-    err.print(f"[bold red]error:[/] {message}" + (f" ({hint})" if hint else ""), markup=True)
+    # The message may quote user input ("[z-a].js"): only the prefix is markup.
+    err.print(f"[bold red]error:[/] {escape(message)}" + (f" ({escape(hint)})" if hint else ""), markup=True)
     return typer.Exit(code)
 
 

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from migrate.cli.app import FINDINGS, OK, app, err, fail
+from migrate.cli.app import FINDINGS, OK, Color, app, err, fail, next_step, progress, set_color, use_color
 
 
 class Format(str, Enum):
@@ -75,6 +75,9 @@ def scan(
         help="Settings file (migrate.yaml with a scan: section, or pyproject.toml with [tool.migrate.scan]); "
              "default: the nearest one above the scanned folder.")] = None,
     no_config: Annotated[bool, typer.Option("--no-config", help="Read no settings file.")] = False,
+    html: Annotated[Path | None, typer.Option(
+        "--html", dir_okay=False, help="Also write the findings as a self-contained review page (HTML).")] = None,
+    color: Color = None,
     jobs: Annotated[int | None, typer.Option("--jobs", "-j", min=1, help="Parallel workers (default: one per CPU).")] = None,
     max_file_size: Annotated[int | None, typer.Option(min=1, max=4096, show_default=False,
                                                       help="Skip files larger than this many MB (default 8).")] = None,
@@ -86,6 +89,8 @@ def scan(
     from migrate.cli import scan_config
     from migrate.scan import scan as run_scan
 
+    if color is not None:
+        set_color(color)
     root, scan_paths = _root([str(p) for p in paths])
     try:
         if no_config:
@@ -116,13 +121,14 @@ def scan(
     timeout = file_timeout if file_timeout is not None else \
         settings.file_timeout if settings.file_timeout is not None else 20.0
     try:
-        result = run_scan(root, chosen_select, chosen_ignore, jobs=jobs or settings.jobs,
-                          max_bytes=size * 1024 * 1024, file_timeout=timeout,
-                          paths=scan_paths, exclude=excluded)
+        with progress("scanning"):
+            result = run_scan(root, chosen_select, chosen_ignore, jobs=jobs or settings.jobs,
+                              max_bytes=size * 1024 * 1024, file_timeout=timeout,
+                              paths=scan_paths, exclude=excluded)
     except ValueError as exc:
         raise fail(str(exc)) from None
 
-    color = output is None and fmt in ("full", "concise") and err.is_terminal
+    color = output is None and fmt in ("full", "concise") and use_color()  # stdout's terminal, NO_COLOR, --color
     if statistics:
         from migrate.report import statistics as stats_report
         text = stats_report.render(result, "json" if fmt == "json" else "text", quiet=quiet)
@@ -140,5 +146,26 @@ def scan(
     if result.inventory.errors and fmt not in ("full", "concise") and not quiet:
         err.print(f"{len(result.inventory.errors)} file(s) could not be read completely; see \"errors\"",
                   markup=False)
+    if html is not None:
+        from migrate.report import html as page
+
+        try:
+            html.write_text(page.render_scan(root, result), encoding="utf-8")
+        except OSError as exc:
+            raise fail(f"cannot write {html}: {exc.strerror}") from None
+        if not quiet:
+            err.print(f"wrote the review page to {html}", markup=False)
+    if not quiet:
+        _next(root, result)
     stop = exit_zero if exit_zero is not None else bool(settings.exit_zero)
     raise typer.Exit(OK if stop or not result.failing else FINDINGS)
+
+
+def _next(root: str, result) -> None:
+    inv = result.inventory
+    zendesk = inv.widgets or any(v.purpose == "zendesk" for v in inv.signers)
+    if zendesk:
+        next_step(f"`migrate generate {root} --region ... --deployment-id ... --issuer ... --patch-file "
+                  "genesys.patch` shows the move as a patch to review (`migrate rules ZGxxx` explains a rule)")
+    elif result.failing:
+        next_step("`migrate rules ZGxxx` explains a rule; fix the findings and scan again")

@@ -155,7 +155,7 @@ def scan(
             raise fail(f"cannot write {html}: {exc.strerror}") from None
         if not quiet:
             err.print(f"wrote the review page to {html}", markup=False)
-    if not quiet:
+    if not quiet and err.is_terminal:  # people at a terminal; hooks and CI keep a clean stderr
         _next(root, result)
     stop = exit_zero if exit_zero is not None else bool(settings.exit_zero)
     raise typer.Exit(OK if stop or not result.failing else FINDINGS)

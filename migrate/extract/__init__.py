@@ -14,7 +14,7 @@ from collections.abc import Callable
 from migrate import lang
 from migrate.extract import flows
 from migrate.extract.base import Found, Source, runs_in_browser
-from migrate.model import FileError, FileFacts
+from migrate.model import FileError, FileFacts, Marker
 
 # Libraries the signer extractors recognise (each language package lists its own).
 LIBRARIES = lang.libraries()
@@ -109,7 +109,29 @@ def extract(src: Source) -> FileFacts:
     facts = found.freeze(src)
     if "migrate:" in src.text:
         facts = dataclasses.replace(facts, suppressions=suppressions(src.text))
+    if "TODO(migrate:" in src.text or ("GENESYS_OIDC_" in src.text and "openid-configuration" in src.text):
+        facts = dataclasses.replace(facts, markers=facts.markers + generated_markers(src.text))
     return facts
+
+
+_TODO = re.compile(r"TODO\(migrate:(ZG\d{3})\)[:\s]*(.*)")
+# What closes a comment on the TODO's own line (/* */, <!-- -->, <%# %>, {# #}).
+_CLOSER = re.compile(r"\s*(?:\*/|-->|%>|#\}|\*\}\})\s*$")
+
+
+def generated_markers(text: str) -> tuple[Marker, ...]:
+    """What `migrate generate` left in a file: each open `TODO(migrate:ZGxxx)` (kind ``todo``,
+    text "ZGxxx<TAB>what it says"), and ``genesys-oidc-provider`` on the provider it wrote (its
+    settings are GENESYS_OIDC_* variables and it serves a discovery document)."""
+    out = []
+    for number, line in enumerate(text.split("\n"), 1):
+        m = _TODO.search(line)
+        if m:
+            said = _CLOSER.sub("", m.group(2)).strip()
+            out.append(Marker("todo", number, m.start() + 1, f"{m.group(1)}\t{said[:200]}"))
+    if "GENESYS_OIDC_" in text and "openid-configuration" in text:
+        out.append(Marker("genesys-oidc-provider", 1, 1))
+    return tuple(out)
 
 
 _IGNORE = re.compile(r"migrate:\s*ignore(?:\[([A-Za-z0-9_, -]*)\])?")

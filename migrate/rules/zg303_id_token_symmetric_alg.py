@@ -34,7 +34,7 @@ from migrate.rules import Rule
 def check(rule, inv):
     for v in inv.signers:
         s = v.signer
-        if v.purpose == "genesys-id-token" and symmetric(s.algorithm):
+        if v.purpose in ("genesys-id-token", "openid-provider") and symmetric(s.algorithm):
             where = s.algorithm_expr or s
             yield rule.on(v, where.line, where.column,
                           f"the ID token for Genesys is signed with {s.algorithm}; sign it with RS256 and "

@@ -51,7 +51,7 @@ class SignerView:
     """A signer with what the site tells about it."""
 
     signer: Signer
-    purpose: str  # zendesk | genesys-id-token | other
+    purpose: str  # zendesk | genesys-id-token | openid-provider (the one generate wrote) | other
     profile: str | None  # zendesk-messaging | zendesk-classic-chat | zendesk-classic-hc
     reason: str  # why this purpose/profile, in words
 
@@ -425,6 +425,11 @@ def _link_flows(facts: list[FileFacts]) -> list[FileFacts]:
     return out
 
 
+# The provider `migrate generate` wrote (GENESYS_OIDC_* settings and a discovery document in one file).
+_PROVIDER = ("the site's OpenID provider for Genesys Messenger, written by `migrate generate`: it signs the RS256 "
+             "ID tokens Genesys redeems codes for; nothing to migrate")
+
+
 def assemble(root: str, facts: list[FileFacts], errors: list[FileError], stats: dict) -> Inventory:
     facts = _link_flows(_link_routes(facts))
     widgets = _widgets(facts)
@@ -436,8 +441,12 @@ def assemble(root: str, facts: list[FileFacts], errors: list[FileError], stats: 
     zendesk_pages = any(w.kind in ("messaging", "classic", "zopim") for w in widgets)
     views = []
     for f in facts:
+        provider = any(m.kind == "genesys-oidc-provider" for m in f.markers)
         for s in f.signers:
-            purpose, why = _purpose(s, site_calls, None if zendesk_pages else sdk)
+            if provider:
+                purpose, why = "openid-provider", _PROVIDER
+            else:
+                purpose, why = _purpose(s, site_calls, None if zendesk_pages else sdk)
             profile = None
             if purpose == "zendesk":
                 profile, why_profile = _profile(s, site, site_calls, classic_pages)

@@ -14,7 +14,7 @@ from typing import Annotated
 
 import typer
 
-from migrate.cli.app import FINDINGS, OK, USAGE, app, err
+from migrate.cli.app import FINDINGS, OK, USAGE, app, err, progress
 from migrate.cli.app import fail as _fail
 
 ID_ENV, SECRET_ENV = "GENESYSCLOUD_OAUTHCLIENT_ID", "GENESYSCLOUD_OAUTHCLIENT_SECRET"
@@ -103,7 +103,8 @@ def verify_scopes(
     from migrate.genesys.scopes import verify_scopes as run
 
     try:
-        report = run(lambda: connect(creds, host, deadline, limits), creds.client_id, purpose.value)
+        with progress(f"asking {host} what the client may do"):
+            report = run(lambda: connect(creds, host, deadline, limits), creds.client_id, purpose.value)
     except GenesysError as exc:
         raise _could_not_tell(exc) from None
     if format is Format.json:
@@ -222,8 +223,9 @@ def verify_deployment(
     from migrate.genesys.deployment import verify_deployment as run
 
     try:
-        session = connect(creds, host, deadline, limits)
-        report = run(session, deployment_id.strip(), issuer, site_origin)
+        with progress(f"checking deployment {deployment_id.strip()} at {host}"):
+            session = connect(creds, host, deadline, limits)
+            report = run(session, deployment_id.strip(), issuer, site_origin)
     except GenesysError as exc:
         if exc.kind == "grant":
             raise fail(exc.message, "this client is not a Client Credentials client; run migrate verify-scopes "

@@ -30,7 +30,7 @@ def _rule(r: rules.Rule) -> dict:
 
 
 def to_dict(result: ScanResult) -> dict:
-    catalog = [r for r in rules.all_rules() if "code" in r.where]  # what a scan can report
+    catalog = [r for r in rules.all_rules() if {"code", "generate"} & set(r.where)]  # what a scan can report
     index = {r.id: i for i, r in enumerate(catalog)}
     results = []
     for f in result.findings:

@@ -93,7 +93,9 @@ def load(path: Path) -> ScanSettings:
         raise ConfigError(f"{path}: {where} must be a table of sections (scan: ...)")
     unknown = sorted(str(k) for k in top if k != "scan")
     if unknown:
-        raise ConfigError(f"{path}: unknown section {unknown[0]!r} in {where}; the known one is 'scan'")
+        hint = " (scan options go under [tool.migrate.scan])" if name == "pyproject.toml" and \
+            unknown[0].replace("_", "-") in _KEYS else ""
+        raise ConfigError(f"{path}: unknown section {unknown[0]!r} in {where}; the known one is 'scan'{hint}")
     section = top.get("scan", {})
     if section is None:
         section = {}

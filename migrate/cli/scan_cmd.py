@@ -126,7 +126,8 @@ def scan(
                               max_bytes=size * 1024 * 1024, file_timeout=timeout,
                               paths=scan_paths, exclude=excluded)
     except ValueError as exc:
-        raise fail(str(exc)) from None
+        from_file = settings.path and ((select is None and settings.select) or (ignore is None and settings.ignore))
+        raise fail(f"{exc} (from {settings.path})" if from_file else str(exc)) from None
 
     color = output is None and fmt in ("full", "concise") and use_color()  # stdout's terminal, NO_COLOR, --color
     if statistics:

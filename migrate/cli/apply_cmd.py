@@ -37,6 +37,12 @@ def write(changes) -> list[str]:
         raise fail(str(exc), "nothing was written") from None
 
 
+def say_written(changes, written: list[str]) -> None:
+    gone = {c.path for c in changes.changes if c.deleted}
+    for p in written:
+        err.print(f"{'deleted' if p in gone else 'wrote'} {p}", markup=False)
+
+
 @app.command("apply")
 def apply(
     patch: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="The patch `migrate generate "
@@ -81,8 +87,7 @@ def apply(
         except SecretsProblem as exc:
             raise fail(str(exc), "nothing was written; or apply with --no-keys and run `migrate keys` later") from None
     written = write(changes)
-    for p in written:
-        err.print(f"wrote {p}", markup=False)
+    say_written(changes, written)
     if issuer:
         try:
             made, kept = make_keys(path, issuer)

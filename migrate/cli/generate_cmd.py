@@ -235,7 +235,7 @@ def _colored(patch: str) -> str:
 
 def _apply_reviewed(reviewed, patch_file: Path, patch_now: str, path: Path, result, force_dirty: bool) -> None:
     """--apply --patch-file F: F, as reviewed, when it is what generate makes now; then the keys."""
-    from migrate.cli.apply_cmd import refuse_dirty, write
+    from migrate.cli.apply_cmd import refuse_dirty, say_written, write
     from migrate.generate import patchfile as pf
     from migrate.generate.changes import StaleFile
     from migrate.generate.genesys_side import SecretsProblem
@@ -259,8 +259,7 @@ def _apply_reviewed(reviewed, patch_file: Path, patch_now: str, path: Path, resu
         raise fail(str(exc), "nothing was written") from None
     written = write(changes)
     made = result.genesys.materialize()
-    for p in written:
-        err.print(f"wrote {p}", markup=False)
+    say_written(changes, written)
     for p in made:
         err.print(f"created {p} (mode 0600; its value is not shown)", markup=False)
     _summary(result, applied=True)

@@ -116,7 +116,7 @@ def test_concurrent_redemptions_of_one_code_give_one_token(http, pair):
     for _ in range(5):
         auth = signed_in_code(http, a)
         with concurrent.futures.ThreadPoolExecutor(4) as pool:
-            answers = list(pool.map(lambda host: attempt(host, auth.code, auth.verifier), [a, b, a, b]))
+            answers = list(pool.map(lambda host, auth=auth: attempt(host, auth.code, auth.verifier), [a, b, a, b]))
         assert sorted(r.status_code for r in answers) == [200, 400, 400, 400]
 
 

@@ -7,19 +7,17 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 from collections import Counter
 from pathlib import Path
 
 import pytest
+from conftest import FIXTURES, ROOT
 from typer.testing import CliRunner
 
 from migrate.cli import app
 from migrate.generate import config as cfg
 from migrate.generate.run import generate
 from migrate.rules import all_rules
-
-from conftest import FIXTURES, ROOT
 
 runner = CliRunner()
 DEPLOYMENT = "5e0a7c43-8f8e-4d11-9a54-1b2c3d4e5f60"
@@ -127,10 +125,6 @@ def _apply(site: Path, result) -> None:
             target.write_text(c.after, encoding="utf-8")
 
 
-def _copy(src: Path, tmp_path: Path) -> Path:
-    return Path(shutil.copytree(src, tmp_path / src.name))
-
-
 @pytest.mark.parametrize("site", ["bakery", "shop", "flask", "rails", "spring", "gohttp"])
 def test_scan_counts_every_todo_generate_will_leave(site, bakery, tmp_path):
     root = {"bakery": bakery, "shop": ROOT / "examples" / "shop"}.get(site) or FIXTURES / "sites" / site
@@ -213,7 +207,7 @@ def test_the_provider_generate_wrote_is_the_sites_openid_provider(bakery):
     assert all(s["profile"] is None and "written by `migrate generate`" in s["reason"] for s in mine)
     assert not [f for f in report["findings"] if f["path"] == provider and "zendesk" in f.get("profile", "")]
     text = runner.invoke(app, ["scan", str(bakery)]).stdout
-    assert re.search(rf"{re.escape(provider)}:\d+ .* openid-provider$", text, re.M)
+    assert re.search(rf"{re.escape(provider)}:\d+ .* openid-provider$", text, re.MULTILINE)
 
 
 def test_a_symmetric_alg_in_the_generated_provider_is_still_zg303(bakery):

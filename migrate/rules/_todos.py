@@ -42,17 +42,22 @@ def open_todos(rule: Rule, inv: Inventory) -> list[Finding]:
 def pending_for(rule: Rule, inv: Inventory) -> list[Finding]:
     """The TODOs of this rule a `migrate generate` run would leave, as advice (info): nothing is
     wrong yet, but someone will have to decide."""
-    return [Finding(rule.id, rule.name, "info", path, line, column, f"`migrate generate` will leave "
-                    f"TODO(migrate:{rule.id}): {text}") for rid, path, line, column, text in pending(inv)
-            if rid == rule.id]
+    out = []
+    for rid, path, line, column, text, profile in pending(inv):
+        if rid == rule.id:
+            said = f"`migrate generate` will leave TODO(migrate:{rule.id}): {text}"
+            out.append(Finding(rule.id, rule.name, "info", path, line, column,
+                               f"{said} [judged as {profile}]" if profile else said, profile))
+    return out
 
 
-_CACHE: dict[int, tuple[Inventory, tuple[tuple[str, str, int, int, str], ...]]] = {}
+Pending = tuple[str, str, int, int, str, "str | None"]
+_CACHE: dict[int, tuple[Inventory, tuple[Pending, ...]]] = {}
 
 
-def pending(inv: Inventory) -> tuple[tuple[str, str, int, int, str], ...]:
-    """(rule, path, line, column, text) for each TODO a generate run would leave, computed once
-    per inventory."""
+def pending(inv: Inventory) -> tuple[Pending, ...]:
+    """(rule, path, line, column, text, the signer's profile) for each TODO a generate run would
+    leave, computed once per inventory."""
     hit = _CACHE.get(id(inv))
     if hit is not None and hit[0] is inv:
         return hit[1]
@@ -90,7 +95,7 @@ def _claims(inv: Inventory):
                 continue  # ZG207 (no sub) is the rule's own check
             expr = _claim_expr(v, t.text)
             line, column = (expr.line, expr.column) if expr is not None else (v.signer.line, v.signer.column)
-            yield t.rule, v.signer.path, line, column, t.text
+            yield t.rule, v.signer.path, line, column, t.text, v.profile
 
 
 def _claim_expr(v: SignerView, text: str):
@@ -122,7 +127,7 @@ def _wiring(inv: Inventory):
             if rule not in _CHECKED:
                 in_code.add(rule)
                 at = _place(views, change.path, None)
-                yield rule, at.signer.path, at.signer.line, at.signer.column, _said(text, change, at)
+                yield rule, at.signer.path, at.signer.line, at.signer.column, _said(text, change, at), at.profile
     # TODOs only the report names (a page left as it is, a dependency to install), once each.
     seen: set[tuple[str, str]] = set()
     for said in [*result.notes, *result.changes.summary, *(o.text for o in result.outcomes)]:
@@ -137,7 +142,7 @@ def _wiring(inv: Inventory):
             seen.add((rule, text))
             at = _place(views, where.group(1) if where else None,
                         int(where.group(2)) if where and where.group(2) else None)
-            yield rule, at.signer.path, at.signer.line, at.signer.column, text
+            yield rule, at.signer.path, at.signer.line, at.signer.column, text, at.profile
 
 
 def _said(text: str, change, at: SignerView) -> str:

@@ -136,7 +136,7 @@ def scan(
     else:
         text = report.render(result, fmt, color=color and fmt == "full", quiet=quiet)
     if output is None:
-        typer.echo(text, nl=False)
+        typer.echo(text, nl=False, color=color or None)  # click would strip the colour --color always asked for
     else:
         try:
             output.write_text(text, encoding="utf-8")

@@ -165,6 +165,7 @@ def test_the_hook_as_pre_commit_installs_it(tmp_path):
     run(["git", "init", "-q", "-b", "main"], site, tmp_path)
     (site / "src" / "token.js").write_text(SIGNER)
     config(site, ROOT, head, language=None)
+    run(["git", "add", "."], site, tmp_path)
     r = pre_commit(["run", "--all-files"], site, tmp_path)
     assert r.returncode == 1, r.stdout + r.stderr
     assert re.search(r"^src/token\.js:5:\d+: ZG201 ", r.stdout, re.M), r.stdout

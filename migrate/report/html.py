@@ -151,7 +151,8 @@ def _findings_list(found, heading: bool = True) -> list[str]:
 
 def _severity_counts(found) -> str:
     c = Counter(f.severity for f in found)
-    return ", ".join(f"{c[s]} {s}" for s in ("error", "warning", "info") if c[s]) or "none"
+    return ", ".join(f"{c[s]} {s}{'s' if c[s] != 1 and s != 'info' else ''}" for s in ("error", "warning", "info")
+                     if c[s]) or "none"
 
 
 def _hunk_pre(hunk, secret_lines: set[int]) -> str:

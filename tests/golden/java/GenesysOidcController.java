@@ -904,11 +904,18 @@ public class GenesysOidcController {
 
     /** The site's CacheManager's cache when it is shared between processes; null otherwise. */
     static Store sharedCache(CacheManager manager, Supplier<Instant> now) {
-        if (manager == null || manager instanceof ConcurrentMapCacheManager || manager instanceof NoOpCacheManager) {
+        if (manager == null || manager instanceof ConcurrentMapCacheManager || manager instanceof NoOpCacheManager
+                || manager.getClass().getName().endsWith(".CaffeineCacheManager")) {
             return null; // in this process only, or nothing at all
         }
         Cache cache = manager.getCache(CACHE_NAME);
-        return cache == null ? null : new CacheStore(cache, now);
+        if (cache == null) {
+            return null;
+        }
+        System.err.println("genesys oidc: codes and tokens are kept in the site's cache " + CACHE_NAME + " ("
+                + manager.getClass().getSimpleName() + "); its time to live must be " + REFRESH_TTL_VARIABLE
+                + " or more");
+        return new CacheStore(cache, now);
     }
 
     private final Claims claims;

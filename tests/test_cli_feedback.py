@@ -13,14 +13,13 @@ import sys
 import threading
 from pathlib import Path
 
+import fakegenesys as fg
 import pytest
+from conftest import ROOT
+from fakegenesys import sdk_home  # noqa: F401  (fixture)
 from typer.testing import CliRunner
 
 from migrate.cli import app
-
-import fakegenesys as fg
-from conftest import ROOT
-from fakegenesys import sdk_home  # noqa: F401  (fixture)
 
 runner = CliRunner()
 ISSUER = "https://shop.example.com/oidc"
@@ -61,10 +60,10 @@ def test_shell_completion():
     if not script.is_file():
         pytest.skip("the migrate entry point is not installed beside this python")
     env = {**os.environ, "_MIGRATE_COMPLETE": "complete_bash", "COMP_WORDS": "migrate ap", "COMP_CWORD": "1"}
-    words = subprocess.run([str(script)], env=env, capture_output=True, text=True, timeout=60)
+    words = subprocess.run([str(script)], env=env, capture_output=True, text=True, timeout=60, check=False)
     assert words.stdout.split() == ["apply"]
     env.update(COMP_WORDS="migrate generate . --patch", COMP_CWORD="3")
-    flags = subprocess.run([str(script)], env=env, capture_output=True, text=True, timeout=60)
+    flags = subprocess.run([str(script)], env=env, capture_output=True, text=True, timeout=60, check=False)
     assert "--patch-file" in flags.stdout.split()
 
 
@@ -114,7 +113,7 @@ def test_color_always_never_and_no_color(shop):
     plain = runner.invoke(app, ["generate", str(shop), *FLAGS], env=CLEAN_ENV)
     assert not ANSI.search(plain.stdout)  # not a terminal: no colour
     always = runner.invoke(app, ["generate", str(shop), *FLAGS, "--color", "always"], env=CLEAN_ENV)
-    assert re.search(r"^\x1b\[32m\+", always.stdout, re.M) and re.search(r"^\x1b\[31m-", always.stdout, re.M)
+    assert re.search(r"^\x1b\[32m\+", always.stdout, re.MULTILINE) and re.search(r"^\x1b\[31m-", always.stdout, re.MULTILINE)
     assert ANSI.sub("", always.stdout) == plain.stdout  # the same patch, coloured
     root = runner.invoke(app, ["--color", "always", "generate", str(shop), *FLAGS], env=CLEAN_ENV)
     assert root.stdout == always.stdout
@@ -199,6 +198,6 @@ def test_a_spinner_on_a_terminal_only(sdk_home, tmp_path):  # noqa: F811
         assert "\r" in err and "\x1b[2K" in err  # redrawn in place, and the line cleared afterwards
         assert "did not answer within 2 s" in err
         assert fg.SECRET not in out + err
-        out2, err2 = run_on_terminal(argv + ["--issuer", fake.issuer], "stdout", env)
+        _, err2 = run_on_terminal(argv + ["--issuer", fake.issuer], "stdout", env)
     assert "did not answer within 2 s" in err2
     assert "checking deployment" not in err2 and "\r" not in err2, "no spinner when stderr is not a terminal"

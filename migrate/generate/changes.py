@@ -124,7 +124,7 @@ class FileChange:
         at_old, at_new = block(n - 1, 0), block(n - 1, 1)
         if at_old is None or (at_old[0] == "equal" and at_new is not None and at_new[0] != "equal"):
             return n
-        tag, i1, _, j1, j2 = at_old
+        tag, i1, _, j1, _ = at_old
         if tag == "equal":
             return j1 + (n - 1 - i1) + 1
         return max(1, min(j1 + 1, len(new)))  # a changed line: the first line of what replaced it
@@ -221,17 +221,17 @@ def uncommitted(root: Path, paths: list[str]) -> list[str]:
         return []
     try:
         inside = subprocess.run(["git", "-C", str(root), "rev-parse", "--is-inside-work-tree"],
-                                capture_output=True, text=True, timeout=30)
+                                capture_output=True, text=True, timeout=30, check=False)
         if inside.returncode != 0 or inside.stdout.strip() != "true":
             return []
         status = subprocess.run(["git", "-C", str(root), "status", "--porcelain=v1", "-z", "--untracked-files=all",
-                                 "--", *paths], capture_output=True, timeout=60)
+                                 "--", *paths], capture_output=True, timeout=60, check=False)
     except (OSError, subprocess.SubprocessError):
         return []
     if status.returncode != 0:
         return []
     prefix = subprocess.run(["git", "-C", str(root), "rev-parse", "--show-prefix"], capture_output=True, text=True,
-                            timeout=30).stdout.strip()
+                            timeout=30, check=False).stdout.strip()
     entries = status.stdout.decode("utf-8", "surrogateescape").split("\0")
     dirty, skip = [], False
     for entry in entries:

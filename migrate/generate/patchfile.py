@@ -17,7 +17,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from migrate import __version__
-from migrate.generate.changes import ChangeSet, FileChange, SourceFile, StaleFile, _diff, safe_target
+from migrate.generate.changes import (
+    ChangeSet,
+    FileChange,
+    SourceFile,
+    StaleFile,
+    _diff,
+    safe_target,
+)
 
 MAGIC = "# migrate patch 1"
 _HUNK = re.compile(r"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
@@ -155,7 +162,7 @@ def _sections(diff: str) -> dict[str, _Section]:
                 text = lines[i]
                 if text.startswith("\\"):  # "\ No newline at end of file": the line before has none
                     if body_lines:
-                        body_lines[-1] = body_lines[-1][:-1] if body_lines[-1].endswith("\n") else body_lines[-1]
+                        body_lines[-1] = body_lines[-1].removesuffix("\n")
                     i += 1
                     continue
                 kind = text[:1]

@@ -115,8 +115,8 @@ def _page(title: str, subtitle: list[str], body: list[str]) -> str:
         '<meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         # Self-contained: nothing may be fetched, not even a favicon.
-        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; "
-        "script-src 'unsafe-inline'; img-src data:\">",
+        ("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; "
+         "script-src 'unsafe-inline'; img-src data:\">"),
         f"<title>{_e(title)}</title>",
         '<link rel="icon" href="data:,">',
         f"<style>{_CSS}</style>",
@@ -126,8 +126,8 @@ def _page(title: str, subtitle: list[str], body: list[str]) -> str:
         "<header>",
         f"<h1>{_e(title)}</h1>",
         *[f'<p class="meta">{line}</p>' for line in subtitle],
-        '<p class="keys">Keys: <kbd>j</kbd> / <kbd>k</kbd> next / previous section, <kbd>o</kbd> opens or closes '
-        "the collapsed parts, <kbd>Tab</kbd> moves between links and parts, <kbd>Enter</kbd> opens one.</p>",
+        ('<p class="keys">Keys: <kbd>j</kbd> / <kbd>k</kbd> next / previous section, <kbd>o</kbd> opens or closes '
+         "the collapsed parts, <kbd>Tab</kbd> moves between links and parts, <kbd>Enter</kbd> opens one.</p>"),
         "</header>",
         *body,
         f"<script>{_SCRIPT}</script>",
@@ -194,8 +194,8 @@ def render_scan(root: Path | str, result) -> str:
     body.append("</main>")
     n = len(result.findings)
     return _page(f"migrate scan: {Path(str(root)).name or root}",
-                 [f"migrate {_e(__version__)} · {n} finding{'s' if n != 1 else ''} in {len(by_file)} "
-                  f"file{'s' if len(by_file) != 1 else ''}"], body)
+                 [(f"migrate {_e(__version__)} · {n} finding{'s' if n != 1 else ''} in {len(by_file)} "
+                   f"file{'s' if len(by_file) != 1 else ''}")], body)
 
 
 def render_generate(root: Path, result, scanned, patch: str, steps: str | None = None) -> str:
@@ -215,8 +215,8 @@ def render_generate(root: Path, result, scanned, patch: str, steps: str | None =
     paths = sorted(set(changes) | set(found))
 
     body = ['<nav aria-label="Files">', "<h2>Files</h2>", "<table>",
-            '<thead><tr><th scope="col">file</th><th scope="col">change</th><th scope="col" class="n">added</th>'
-            '<th scope="col" class="n">removed</th><th scope="col">findings</th></tr></thead><tbody>']
+            ('<thead><tr><th scope="col">file</th><th scope="col">change</th><th scope="col" class="n">added</th>'
+             '<th scope="col" class="n">removed</th><th scope="col">findings</th></tr></thead><tbody>')]
     total_add = total_del = 0
     for path in paths:
         c = changes.get(path)
@@ -226,8 +226,9 @@ def render_generate(root: Path, result, scanned, patch: str, steps: str | None =
         body.append(f'<tr><td><a href="#{_anchor(path)}">{_e(path)}</a></td><td>{state}</td>'
                     f'<td class="n">+{added}</td><td class="n">-{removed}</td>'
                     f"<td>{_e(_severity_counts(found.get(path, [])))}</td></tr>")
-    body += [f'<tr><th scope="row">{len(changes)} file(s) changed</th><td></td><td class="n">+{total_add}</td>'
-             f'<td class="n">-{total_del}</td><td>{_e(_severity_counts(sum(found.values(), [])))}</td></tr>',
+    every = [f for fs in found.values() for f in fs]
+    body += [(f'<tr><th scope="row">{len(changes)} file(s) changed</th><td></td><td class="n">+{total_add}</td>'
+              f'<td class="n">-{total_del}</td><td>{_e(_severity_counts(every))}</td></tr>'),
              "</tbody></table>", '<p><a href="#genesys">The steps in Genesys Cloud</a></p>', "</nav>",
              '<main id="main">']
 

@@ -18,12 +18,11 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from conftest import ROOT
 from typer.testing import CliRunner
 
 from migrate import __version__
 from migrate.cli import app
-
-from conftest import ROOT
 
 HERE = ROOT / "tests" / "browser"
 NODE_MODULES = ROOT / "tests" / "node" / "node_modules"

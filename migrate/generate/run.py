@@ -15,7 +15,7 @@ from migrate.generate.genesys_side import GenesysSide, genesys_side, missing_iss
 from migrate.generate.page import page_changes
 from migrate.generate.plan import BackendPlan, Plan, make_plan
 from migrate.extract import language_for
-from migrate.inventory import collect
+from migrate.inventory import Inventory, collect
 from migrate.model import Signer
 
 
@@ -43,9 +43,11 @@ class Result:
     outcomes: tuple[Outcome, ...] = ()
 
 
-def generate(root: Path, config: Config, jobs: int | None = 1, cutover: bool = False) -> Result:
+def generate(root: Path, config: Config, jobs: int | None = 1, cutover: bool = False,
+             inventory: Inventory | None = None) -> Result:
+    """``inventory``: the tree as a scan just read it (scan asks what generate would leave)."""
     root = root.resolve()
-    inv = collect(str(root), jobs=jobs)
+    inv = inventory if inventory is not None else collect(str(root), jobs=jobs)
     profiles = mapping.load(config.mappings)
     sources: dict[str, SourceFile] = {}
 

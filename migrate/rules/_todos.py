@@ -114,7 +114,7 @@ def _wiring(inv: Inventory):
     if not views:
         return
     try:
-        result = _generate(Path(inv.root))
+        result = _generate(inv)
     except Exception:  # noqa: BLE001  generate reports its own errors; scan goes on without them
         return
     in_code: set[str] = set()
@@ -172,12 +172,13 @@ def _place(views: list[SignerView], path: str | None, line: int | None) -> Signe
     return v
 
 
-def _generate(root: Path):
+def _generate(inv: Inventory):
     from migrate.generate import config as cfg
     from migrate.generate.run import generate
 
+    root = Path(inv.root)
     settings = cfg._file_settings(root) if root.is_dir() else {}
     conf = cfg.load(root, region=settings.get("region") or "eu-west-1",
                     deployment_id=settings.get("deployment_id") or _DEPLOYMENT,
                     issuer=settings.get("issuer") or (None if settings.get("idp") else _ISSUER))
-    return generate(root, conf, jobs=1)
+    return generate(root, conf, jobs=1, inventory=inv)

@@ -4,6 +4,7 @@ progress, the next step)."""
 from __future__ import annotations
 
 import os
+import re
 import sys
 import threading
 import time
@@ -75,9 +76,87 @@ def set_color(mode: ColorMode) -> None:
         err._color_system = None
 
 
+# ---------------------------------------------------------------------------------------------
+# output that is safe whatever the input: valid text, no terminal control from file names or values
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+# Terminal control from data: OSC/DCS/SOS/PM/APC strings (to their terminator), CSI sequences other
+# than colour (SGR) and erase-line, any other escape, C0 controls but tab/newline/CR, DEL, C1 controls.
+_CONTROL = re.compile(
+    r"\x1b[\]PX^_][^\x07\x1b]*(?:\x07|\x1b\\)"
+    r"|\x1b\[(?![0-9;]*[mK])[0-?]*[ -/]*[@-~]?"
+    r"|\x1b(?!\[[0-9;]*[mK])[ -~]?"
+    r"|[\x00-\x08\x0b\x0c\x0e-\x1a\x1c-\x1f\x7f\x80-\x9f]")
+_SGR = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def safe_text(text: str, terminal: bool = False, styled: bool = True) -> str:
+    """``text`` as it may be written: lone surrogates (a file name's undecodable bytes, a JSON
+    escape like \\ud800) become U+FFFD so the output is valid UTF-8; for a terminal, control
+    sequences are removed as well, keeping erase-line, and colour only when ``styled``."""
+    text = _SURROGATE.sub("\ufffd", text)
+    if terminal:
+        text = _CONTROL.sub("", text)
+        if not styled:
+            text = _SGR.sub("", text)
+    return text
+
+
+class SafeStream:
+    """stdout/stderr as every command writes them: text through `safe_text`, and what the stream's
+    encoding cannot carry replaced rather than raising. A terminal is asked once."""
+
+    def __init__(self, stream):
+        self._stream = stream
+        self._terminal = _is_terminal(stream)
+
+    def write(self, text: str) -> int:
+        if not isinstance(text, str):  # as a text stream does (click tells text from binary this way)
+            raise TypeError(f"write() argument must be str, not {type(text).__name__}")
+        out = safe_text(text, self._terminal, use_color(self._stream) if self._terminal else True)
+        try:
+            self._stream.write(out)
+        except UnicodeEncodeError:
+            enc = getattr(self._stream, "encoding", None) or "utf-8"
+            self._stream.write(out.encode(enc, "replace").decode(enc))
+        return len(text)
+
+    def writelines(self, lines) -> None:
+        for line in lines:
+            self.write(line)
+
+    def isatty(self) -> bool:
+        return self._terminal
+
+    def __getattr__(self, name: str):
+        if name == "buffer":  # bytes would bypass the checks: writers see a text-only stream
+            raise AttributeError(name)
+        return getattr(self._stream, name)
+
+
+def guard_output() -> None:
+    """Route this run's stdout and stderr through `SafeStream` (once per stream)."""
+    for name in ("stdout", "stderr"):
+        stream = getattr(sys, name)
+        if stream is not None and not isinstance(stream, SafeStream):
+            setattr(sys, name, SafeStream(stream))
+
+
+def shorten(text: str, limit: int = 120) -> str:
+    """A message with every run of more than ``limit`` characters without a space cut to its start
+    and end, and the whole kept under 2,000 characters (a 100 KB value is named, not repeated)."""
+    def cut(m: re.Match) -> str:
+        s = m.group(0)
+        return f"{s[:limit - 40]}…[{len(s) - (limit - 20):,} more]…{s[-20:]}"
+
+    text = re.sub(rf"\S{{{limit + 1},}}", cut, text)
+    return text if len(text) <= 2000 else text[:1980] + f"…[{len(text) - 1980:,} more]"
+
+
 def fail(message: str, hint: str | None = None, code: int = USAGE) -> typer.Exit:
     """Say what went wrong in one line (and the next step), and return the Exit to raise."""
     # The message may quote user input ("[z-a].js"): only the prefix is markup.
+    message, hint = shorten(message), shorten(hint) if hint else None
     err.print(f"[bold red]error:[/] {escape(message)}" + (f" ({escape(hint)})" if hint else ""), markup=True)
     return typer.Exit(code)
 
@@ -141,4 +220,5 @@ def _root(
     color: Color = None,
 ) -> None:
     """Move a website's chat from Zendesk to Genesys Cloud."""
+    guard_output()
     set_color(color or ColorMode.auto)

@@ -35,7 +35,7 @@ def _secret(env: str | None, file: Path | None) -> tuple[bytes | None, str | Non
         value = os.environ.get(env)
         if not value:
             raise fail(f"the environment variable {env} is not set or empty", f"export {env}=... first")
-        return value.encode("utf-8"), f"${env}"
+        return os.fsencode(value), f"${env}"
     if file:
         try:
             secret = file.read_bytes().rstrip(b"\r\n")

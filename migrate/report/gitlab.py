@@ -16,7 +16,7 @@ _SEVERITY = {"error": "major", "warning": "minor", "info": "info"}
 
 
 def _fingerprint(*parts: object) -> str:
-    return hashlib.sha256(":".join(str(p) for p in parts).encode()).hexdigest()[:32]
+    return hashlib.sha256(":".join(str(p) for p in parts).encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
 def to_list(result: ScanResult) -> list[dict]:

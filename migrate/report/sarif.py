@@ -34,7 +34,7 @@ def to_dict(result: ScanResult) -> dict:
     index = {r.id: i for i, r in enumerate(catalog)}
     results = []
     for f in result.findings:
-        fingerprint = hashlib.sha256(f"{f.rule}:{f.path}:{f.message}".encode()).hexdigest()[:32]
+        fingerprint = hashlib.sha256(f"{f.rule}:{f.path}:{f.message}".encode("utf-8", "surrogatepass")).hexdigest()[:32]
         results.append({
             "ruleId": f.rule,
             "ruleIndex": index[f.rule],

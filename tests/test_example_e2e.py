@@ -165,7 +165,7 @@ def test_scan_of_the_migrated_site_then_of_the_cut_over_site(migrated):
     assert [f.rule for f in result.findings if f.rule == "ZG220"] == ["ZG220"]
     kinds = {w.kind for w in result.inventory.widgets}
     assert kinds == {"genesys-messenger"}, kinds
-    id_tokens = [v for v in result.inventory.signers if v.purpose == "genesys-id-token"]
+    id_tokens = [v for v in result.inventory.signers if v.purpose == "openid-provider"]  # the one generate wrote
     assert id_tokens and all(v.signer.algorithm == "RS256" for v in id_tokens)
 
     r = CliRunner().invoke(app, ["generate", str(site), "--region", "eu-west-1", "--issuer", issuer,

@@ -57,7 +57,7 @@ def test_several_files_one_report_with_paths_from_the_current_folder(site):
 
 
 def test_a_folder_and_a_file_inside_it_are_read_once(site):
-    code, data, _ = _json(["src", "src/token.js", "./src/token.js"])
+    _, data, _ = _json(["src", "src/token.js", "./src/token.js"])
     assert data["stats"]["files"] == 1
     rules = [f["rule"] for f in data["findings"]]
     assert rules.count("ZG201") == 1
@@ -73,13 +73,13 @@ def test_paths_outside_the_current_folder_are_relative_to_the_folder_they_share(
     elsewhere = tmp_path_factory.mktemp("cwd")
     import os
     os.chdir(elsewhere)
-    code, data, _ = _json([str(site / "src" / "token.js"), str(site / "public")])
+    _, data, _ = _json([str(site / "src" / "token.js"), str(site / "public")])
     assert data["root"] == str(site)
     assert _paths(data) == {"src/token.js", "public/chat.js"}
 
 
 def test_one_folder_is_still_the_root(site):
-    code, data, _ = _json(["src"])
+    _, data, _ = _json(["src"])
     assert data["root"] == str(site / "src")
     assert _paths(data) == {"token.js"}
 
@@ -122,7 +122,7 @@ def test_a_missing_path_among_several_is_a_usage_error(site):
 
 
 def test_a_file_of_a_type_migrate_does_not_read_is_said_with_the_others(site):
-    code, data, err = _json(["src/token.js", "README.md"])
+    _, data, err = _json(["src/token.js", "README.md"])
     assert [e["path"] for e in data["errors"]] == ["README.md"]
     assert "not a file type migrate reads" in data["errors"][0]["message"]
     assert "could not be read" in err  # the note goes to stderr, the report stays JSON

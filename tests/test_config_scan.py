@@ -6,11 +6,10 @@ import json
 from pathlib import Path
 
 import pytest
+from test_cli_scan_paths import SIGNER, WIDGET
 from typer.testing import CliRunner
 
 from migrate.cli import app
-
-from test_cli_scan_paths import SIGNER, WIDGET
 
 runner = CliRunner()
 
@@ -113,7 +112,7 @@ def test_config_and_no_config(repo, tmp_path_factory):
     (repo / "migrate.yaml").write_text("scan:\n  select: [ZG205]\n")
     other = tmp_path_factory.mktemp("settings") / "ci.yaml"
     other.write_text("scan:\n  select: [ZG201]\n")
-    rules = lambda r: {f["rule"] for f in json.loads(r.stdout)["findings"]}  # noqa: E731
+    rules = lambda r: {f["rule"] for f in json.loads(r.stdout)["findings"]}
     assert rules(scan(".", "-f", "json")) == {"ZG205"}
     assert rules(scan(".", "-f", "json", "--config", str(other))) == {"ZG201"}
     assert {"ZG201", "ZG205"} <= rules(scan(".", "-f", "json", "--no-config"))

@@ -13,14 +13,13 @@ from pathlib import Path
 
 import jsonschema
 import pytest
+from conftest import FIXTURES, GOLDEN, ROOT
 from junitparser import Failure, JUnitXml, Skipped
 from typer.testing import CliRunner
 
 from migrate import report
 from migrate.cli import app
 from migrate.scan import scan as run_scan
-
-from conftest import FIXTURES, GOLDEN, ROOT
 
 runner = CliRunner()
 SHOP = ROOT / "examples" / "shop"
@@ -153,7 +152,7 @@ def test_format_is_an_alias_of_output_format_and_text_of_full():
     assert a and invoke(str(SHOP), "--format", "concise", "-q").stdout == a == invoke(str(SHOP), "-f", "concise", "-q").stdout
     full = invoke(str(SHOP), "--output-format", "full").stdout
     text = invoke(str(SHOP), "--format", "text").stdout
-    strip = lambda s: re.sub(r"parsed, [0-9.]+ s\)", "", s)  # noqa: E731
+    strip = lambda s: re.sub(r"parsed, [0-9.]+ s\)", "", s)
     assert strip(full) == strip(text) and "Signers" in full
     bad = invoke(str(SHOP), "--output-format", "xml")
     assert bad.exit_code == 2 and bad.stdout == "" and "xml" in bad.stderr
@@ -166,7 +165,7 @@ def test_statistics_counts_per_rule():
     *rows, summary = r.stdout.splitlines()
     got = {}
     for row in rows:
-        count, rule, severity, name = row.split()
+        count, rule, _severity, _name = row.split()
         got[rule] = int(count)
     assert got == dict(expected)
     assert [int(row.split()[0]) for row in rows] == sorted(expected.values(), reverse=True)

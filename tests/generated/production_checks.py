@@ -95,6 +95,19 @@ def test_refresh_rotates_and_a_reused_refresh_token_revokes_the_family(http, hos
     assert refresh(http, host, other["refresh_token"], auth="post").status_code == 200
 
 
+def test_a_refresh_may_narrow_the_scope_never_widen_it(http, host):
+    tokens = signed_in_tokens(http, host)
+    wider = http.post(f"{host.issuer}/token", data={"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"],
+                                                     "scope": "openid admin"},
+                      headers={"Authorization": basic_auth(CLIENT_ID, CLIENT_SECRET)})
+    assert wider.status_code == 400 and wider.json()["error"] == "invalid_scope"
+    narrower = http.post(f"{host.issuer}/token", data={"grant_type": "refresh_token",
+                                                        "refresh_token": tokens["refresh_token"],
+                                                        "scope": "openid offline_access"},
+                         headers={"Authorization": basic_auth(CLIENT_ID, CLIENT_SECRET)})
+    assert narrower.status_code == 200, narrower.text  # the refused attempt did not use the token up
+
+
 def test_refresh_needs_the_client(http, host):
     tokens = signed_in_tokens(http, host)
     anonymous = http.post(f"{host.issuer}/token", data={"grant_type": "refresh_token",

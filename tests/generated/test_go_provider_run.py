@@ -43,6 +43,7 @@ from production_checks import (  # noqa: F401  (the imported tests run against t
     refresh,
     signed_in_tokens,
     test_a_certified_relying_party_signs_in_refreshes_and_is_refused,
+    test_a_refresh_may_narrow_the_scope_never_widen_it,
     test_a_replayed_code_revokes_the_tokens_issued_from_it,
     test_a_verifier_outside_rfc_7636_is_refused_even_when_it_hashes_to_the_challenge,
     test_access_tokens_last_fifteen_minutes_and_refresh_needs_offline_access,

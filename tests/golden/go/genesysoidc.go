@@ -362,6 +362,7 @@ type grant struct {
 	Challenge   string         `json:"challenge"`
 	Nonce       string         `json:"nonce,omitempty"`
 	Offline     bool           `json:"offline"`
+	Scope       string         `json:"scope"`
 	Claims      map[string]any `json:"claims"`
 	AuthTime    int64          `json:"auth_time"`
 	ExpiresAt   time.Time      `json:"expires_at"`
@@ -374,6 +375,7 @@ type family struct {
 	Claims    map[string]any `json:"claims"`
 	AuthTime  int64          `json:"auth_time"`
 	Offline   bool           `json:"offline"`
+	Scope     string         `json:"scope"`
 	ExpiresAt time.Time      `json:"expires_at"`
 }
 
@@ -667,7 +669,7 @@ func (p *Provider) authorize(w http.ResponseWriter, r *http.Request) {
 	}
 	code := randomToken()
 	record, err := json.Marshal(grant{ClientID: clientID, RedirectURI: redirectURI, Challenge: challenge,
-		Nonce: q.Get("nonce"), Offline: strings.Contains(scopes, " offline_access "), Claims: user,
+		Nonce: q.Get("nonce"), Offline: strings.Contains(scopes, " offline_access "), Scope: strings.TrimSpace(scopes), Claims: user,
 		AuthTime: authTime, ExpiresAt: now.Add(CodeLifetime)})
 	if err == nil {
 		err = p.store.Set(r.Context(), storeKey("code", code), record, CodeLifetime)
@@ -836,7 +838,7 @@ func (p *Provider) redeemCode(w http.ResponseWriter, r *http.Request, clientID s
 	if g.Offline {
 		lifetime = p.settings.RefreshLifetime
 	}
-	f := family{ClientID: g.ClientID, Claims: g.Claims, AuthTime: g.AuthTime, Offline: g.Offline,
+	f := family{ClientID: g.ClientID, Claims: g.Claims, AuthTime: g.AuthTime, Offline: g.Offline, Scope: g.Scope,
 		ExpiresAt: now.Add(lifetime)}
 	p.issue(w, r, id, f, g.Nonce, now)
 }
@@ -845,6 +847,11 @@ func (p *Provider) refresh(w http.ResponseWriter, r *http.Request, clientID stri
 	now := p.now()
 	presented := r.PostForm.Get("refresh_token")
 	ctx := r.Context()
+	if requested := strings.Fields(r.PostForm.Get("scope")); len(requested) > 0 && !p.withinScope(ctx, presented, requested) {
+		// A refresh may narrow the sign-in's scope, never widen it (RFC 6749 section 6); the token stays usable.
+		writeError(w, http.StatusBadRequest, "invalid_scope", "scope wider than the sign-in's")
+		return
+	}
 	data, err := p.store.Take(ctx, storeKey("refresh", presented)) // rotation: each refresh token works once
 	if err != nil {
 		p.storeFailed(w, err)
@@ -871,6 +878,27 @@ func (p *Provider) refresh(w http.ResponseWriter, r *http.Request, clientID stri
 		return
 	}
 	p.issue(w, r, rt.Family, f, "", now)
+}
+
+// withinScope: the refresh token's sign-in was granted every requested scope (true when the token is
+// unknown: the grant itself then fails).
+func (p *Provider) withinScope(ctx context.Context, presented string, requested []string) bool {
+	var rt refreshToken
+	var f family
+	data, err := p.store.Get(ctx, storeKey("refresh", presented))
+	if err != nil || data == nil || json.Unmarshal(data, &rt) != nil {
+		return true
+	}
+	if data, err = p.store.Get(ctx, familyKey(rt.Family)); err != nil || data == nil || json.Unmarshal(data, &f) != nil {
+		return true
+	}
+	granted := " " + f.Scope + " "
+	for _, scope := range requested {
+		if !strings.Contains(granted, " "+scope+" ") {
+			return false
+		}
+	}
+	return true
 }
 
 // issue stores the family and its new tokens and answers with them.

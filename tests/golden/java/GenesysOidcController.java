@@ -591,6 +591,7 @@ public class GenesysOidcController {
             grant.put("challenge", challenge);
             grant.put("nonce", nonce);
             grant.put("offline", scope.contains(" offline_access "));
+            grant.put("scope", scope.trim());
             grant.put("claims", userClaims);
             grant.put("auth_time", authTime == 0 ? at.getEpochSecond() : authTime);
             grant.put("expires_at", at.plus(CODE_LIFETIME).toEpochMilli());
@@ -758,6 +759,7 @@ public class GenesysOidcController {
             record.put("claims", claimsOf(grant));
             record.put("auth_time", number(grant, "auth_time"));
             record.put("offline", offline);
+            record.put("scope", String.valueOf(grant.getOrDefault("scope", "")));
             record.put("expires_at", at.plus(offline ? refreshLifetime : ACCESS_TOKEN_LIFETIME).toEpochMilli());
             return issue(family, record, String.valueOf(grant.getOrDefault("nonce", "")), at);
         }
@@ -765,6 +767,11 @@ public class GenesysOidcController {
         private Answer refresh(Map<String, List<String>> form) {
             Instant at = now.get();
             String presented = first(form, "refresh_token");
+            String requested = first(form, "scope");
+            if (requested != null && !requested.isBlank() && !withinScope(presented, requested)) {
+                // a refresh may narrow the sign-in's scope, never widen it (RFC 6749 section 6); the token stays usable
+                return error(400, "invalid_scope", "scope wider than the sign-in's");
+            }
             Map<String, Object> token = parsed(store.take(key("refresh", presented))); // rotation: each works once
             if (token == null) {
                 revoke(key("refresh-used", presented)); // reuse: the whole sign-in goes
@@ -778,6 +785,22 @@ public class GenesysOidcController {
                 return error(400, "invalid_grant", "unknown, expired or used refresh token");
             }
             return issue(family, record, "", at);
+        }
+
+        /** The refresh token's sign-in was granted every requested scope (true when unknown: the grant then fails). */
+        private boolean withinScope(String presented, String requested) {
+            Map<String, Object> token = parsed(store.get(key("refresh", presented)));
+            Map<String, Object> record = token == null ? null : parsed(store.get(familyKey(String.valueOf(token.get("family")))));
+            if (record == null) {
+                return true;
+            }
+            String granted = " " + record.getOrDefault("scope", "") + " ";
+            for (String scope : requested.trim().split("\\s+")) {
+                if (!granted.contains(" " + scope + " ")) {
+                    return false;
+                }
+            }
+            return true;
         }
 
         /** Stores the sign-in and its new tokens, and answers with them. */

@@ -41,12 +41,12 @@ def test_discovery_document(http, host):
     assert doc["jwks_uri"] == f"{host.issuer}/jwks.json"
     assert doc["userinfo_endpoint"] == f"{host.issuer}/userinfo"
     assert doc["response_types_supported"] == ["code"]
-    assert doc["grant_types_supported"] == ["authorization_code"]
+    assert doc["grant_types_supported"] == ["authorization_code", "refresh_token"]
     assert doc["subject_types_supported"] == ["public"]
     assert doc["id_token_signing_alg_values_supported"] == ["RS256"]
     assert doc["code_challenge_methods_supported"] == ["S256"]
     assert sorted(doc["token_endpoint_auth_methods_supported"]) == ["client_secret_basic", "client_secret_post"]
-    assert doc["scopes_supported"] == ["openid", "profile", "email"]
+    assert doc["scopes_supported"] == ["openid", "profile", "email", "offline_access"]
     assert {"sub", "name", "email", "nonce", "auth_time"} <= set(doc["claims_supported"])
 
 

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 
 from migrate.model import ExprKind
 
-PROFILES = ("zendesk-messaging", "zendesk-classic-chat", "zendesk-classic-hc", "genesys-oidc")
+# "api": a token for an API (Genesys Platform API, another service): only what every JWT must meet.
+PROFILES = ("zendesk-messaging", "zendesk-classic-chat", "zendesk-classic-hc", "genesys-oidc", "api")
 ZENDESK = PROFILES[:3]
 
 

@@ -21,6 +21,7 @@ class Profile(str, Enum):
     zendesk_classic_chat = "zendesk-classic-chat"
     zendesk_classic_hc = "zendesk-classic-hc"
     genesys_oidc = "genesys-oidc"
+    api = "api"
 
 
 class Format(str, Enum):
@@ -54,6 +55,8 @@ def check_token(
     secret_env: Annotated[str | None, typer.Option(help="Verify HS* with the secret in this environment variable.")] = None,
     secret_file: Annotated[Path | None, typer.Option(help="Verify HS* with the secret in this file.")] = None,
     jwks: Annotated[str | None, typer.Option(help="Verify RS/PS/ES with this JWKS (file or URL), by kid.")] = None,
+    public_key: Annotated[Path | None, typer.Option(
+        "--public-key", metavar="PEM", help="Verify RS/PS/ES with this PEM public key or certificate.")] = None,
     client_id: Annotated[str | None, typer.Option(help="genesys-oidc: the client id aud must contain.")] = None,
     issuer: Annotated[str | None, typer.Option(help="genesys-oidc: the issuer iss must equal.")] = None,
     nonce: Annotated[str | None, typer.Option(help="genesys-oidc: the nonce that was requested.")] = None,
@@ -69,6 +72,8 @@ def check_token(
         raise fail("--now must be a Unix time in seconds")
     if not math.isfinite(leeway):
         raise fail("--leeway must be a number of seconds")
+    if public_key is not None and (jwks or secret_env or secret_file):
+        raise fail("give one of --public-key, --jwks and --secret-env / --secret-file")
     raw = sys.stdin.read(1_000_000) if token == "-" else token
     secret, where = _secret(secret_env, secret_file)
     keys = None
@@ -77,12 +82,35 @@ def check_token(
             keys = load_jwks(jwks)
         except JwksError as exc:
             raise fail(str(exc)) from None
-    report = check(raw, Options(profile.value, secret, where, keys, jwks, client_id, issuer, nonce, leeway, now))
+    key = _public_key(public_key) if public_key is not None else None
+    report = check(raw, Options(profile.value, secret, where, keys, jwks, client_id, issuer, nonce, leeway, now,
+                                public_key=key, public_key_source=str(public_key) if key is not None else None))
     if format is Format.json:
         typer.echo(json.dumps(_finite(_json(report)), indent=2, ensure_ascii=False))
     else:
         typer.echo(_text(report), nl=False)
     raise typer.Exit(FINDINGS if report.failing else OK)
+
+
+def _public_key(path: Path):
+    """The public key in a PEM file, or a usage error naming the file (never the key)."""
+    import stat
+
+    from migrate.token.pem import MAX_PEM, PemError, load_public_key
+
+    try:
+        if not stat.S_ISREG(path.stat().st_mode):
+            raise fail(f"{path} is not a regular file", "pass the PEM file of the public key")
+        with path.open("rb") as fh:
+            data = fh.read(MAX_PEM + 1)
+    except OSError as exc:
+        raise fail(f"cannot read {path}: {exc.strerror}") from None
+    if len(data) > MAX_PEM:
+        raise fail(f"{path} is larger than a public key ({MAX_PEM // 1024} KB)", "pass the PEM file of the public key")
+    try:
+        return load_public_key(data, str(path))
+    except PemError as exc:
+        raise fail(str(exc)) from None
 
 
 def _finite(value):

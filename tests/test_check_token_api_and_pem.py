@@ -12,10 +12,10 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
+from token_factory import KID, NOW, SECRET, hs256, messaging_token, oidc_claims, rs256, rsa_key
 from typer.testing import CliRunner
 
 from migrate.cli import app
-from token_factory import KID, NOW, SECRET, hs256, messaging_token, oidc_claims, rs256, rsa_key
 
 runner = CliRunner()
 ZENDESK_RULES = {"ZG205", "ZG206", "ZG207", "ZG208", "ZG209", "ZG210", "ZG213"}
@@ -46,7 +46,7 @@ GENESYS_API = {"iss": "https://login.mypurecloud.ie", "sub": "7c5d2c61-oauth-cli
      "none of the Zendesk widget claims"),
 ])
 def test_a_guessed_api_token_is_judged_by_no_zendesk_rule(raw, why):
-    code, data, r = cli_json(raw)
+    _, data, _ = cli_json(raw)
     assert data["profile"] == "api" and data["profile_guessed"] is True
     assert why in data["profile_reason"]
     assert not rules(data) & ZENDESK_RULES
@@ -98,7 +98,7 @@ def rsa_pem(tmp_path):
 
 
 def test_rs256_verifies_with_the_pem_public_key(rsa_pem):
-    code, data, r = cli_json(rs256(oidc_claims(), "kid-a"), "--public-key", str(rsa_pem))
+    code, data, _ = cli_json(rs256(oidc_claims(), "kid-a"), "--public-key", str(rsa_pem))
     assert data["signature"] == "verified", data["signature_detail"]
     assert "RSA 2048-bit public key" in data["signature_detail"] and code == 0
 
@@ -126,7 +126,7 @@ def test_es256_verifies_with_an_ec_key_and_not_with_an_rsa_key(tmp_path, rsa_pem
 def test_a_certificate_is_taken_for_its_public_key(tmp_path):
     key = rsa_key("kid-a")
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "shop.example.com")])
-    start = datetime.datetime(2023, 1, 1, tzinfo=datetime.timezone.utc)
+    start = datetime.datetime(2023, 1, 1, tzinfo=datetime.UTC)
     cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
             .serial_number(1).not_valid_before(start).not_valid_after(start + datetime.timedelta(days=3650))
             .sign(key, hashes.SHA256()))

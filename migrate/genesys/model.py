@@ -11,8 +11,9 @@ from dataclasses import dataclass, field
 
 @dataclass(frozen=True)
 class Credentials:
-    client_id: str
+    client_id: str  # "" when only an access token is known: tokens/me names the client
     secret: str = field(repr=False)
+    access_token: str | None = field(default=None, repr=False)  # used as it is: no grant asked for
 
 
 @dataclass(frozen=True)

@@ -51,7 +51,7 @@ def _short(exc: Exception) -> str:
 
 
 def _kind(key) -> str:
-    from cryptography.hazmat.primitives.asymmetric import ec, ed25519, ed448, rsa
+    from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
 
     if isinstance(key, rsa.RSAPublicKey):
         return f"RSA {key.key_size}-bit"

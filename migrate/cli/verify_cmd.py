@@ -42,6 +42,10 @@ ApiHost = Annotated[str | None, typer.Option(
     "--api-host", envvar=HOST_ENV, show_envvar=True, metavar="URL",
     help="API base URL, instead of the region's (proxies, tests).")]
 FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Report format.")]
+GcProfile = Annotated[str | None, typer.Option(
+    "--gc-profile", metavar="NAME",
+    help="Take the credentials from this profile of the gc CLI (~/.gc/config.toml). Without --client-id, "
+         "GENESYSCLOUD_ACCESS_TOKEN or this, the [DEFAULT] profile is used when there is one.")]
 
 
 def fail(message: str, hint: str | None = None, code: int = USAGE) -> typer.Exit:
@@ -51,8 +55,12 @@ def fail(message: str, hint: str | None = None, code: int = USAGE) -> typer.Exit
     return _fail(escape(message), escape(hint) if hint else None, code)
 
 
-def _session_inputs(client_id: str | None, secret_env: str, region: str | None, api_host: str | None):
-    """Limits, deadline, credentials and host, or a usage error (exit 2) before any network."""
+def _session_inputs(client_id: str | None, secret_env: str, region: str | None, api_host: str | None,
+                    gc_profile: str | None = None):
+    """Limits, deadline, credentials and host, or a usage error (exit 2) before any network.
+    Credentials: the OAuth client, else GENESYSCLOUD_ACCESS_TOKEN, else a gc CLI profile
+    (migrate.genesys.auth); a profile's environment is the region when none is given."""
+    from migrate.genesys.auth import CredentialsError, resolve
     from migrate.genesys.client import (
         Deadline,
         GenesysError,
@@ -65,19 +73,17 @@ def _session_inputs(client_id: str | None, secret_env: str, region: str | None, 
     start = time.monotonic()
     try:
         limits = limits_from_env()
-        host = resolve_host(region, api_host)
+        found = resolve(client_id, secret_env, gc_profile)
+        host = resolve_host(region or (None if api_host else found.environment), api_host)
     except GenesysError as exc:
         raise fail(exc.message, exc.hint) from None
-    if not client_id:
-        raise fail("no OAuth client id", f"pass --client-id or set {ID_ENV}")
-    secret = os.environ.get(secret_env)
-    if not secret:
-        raise fail(f"the environment variable {secret_env} is not set",
-                   f"export {secret_env}=... (the client's secret) or name another variable with --client-secret-env")
+    except CredentialsError as exc:
+        raise fail(exc.message, exc.hint) from None
     if host.startswith("http://") and not is_loopback(host):
         err.print(f"warning: {host} is plain http: the client secret would cross the network unencrypted",
                   markup=False)
-    return Credentials(client_id.strip(), secret), host, Deadline(limits.budget, start), limits
+    return (Credentials(found.client_id, found.secret or "", found.access_token), host, Deadline(limits.budget, start),
+            limits)
 
 
 def _could_not_tell(exc) -> typer.Exit:
@@ -94,11 +100,12 @@ def verify_scopes(
     client_secret_env: SecretEnv = SECRET_ENV,
     region: Region = None,
     api_host: ApiHost = None,
+    gc_profile: GcProfile = None,
     purpose: Annotated[Purpose, typer.Option("--for", help="The step the client must be able to do.")] = Purpose.verify,
     format: FormatOpt = Format.text,
 ) -> None:
     """Check that an OAuth client has the permissions a step needs; list what is missing."""
-    creds, host, deadline, limits = _session_inputs(client_id, client_secret_env, region, api_host)
+    creds, host, deadline, limits = _session_inputs(client_id, client_secret_env, region, api_host, gc_profile)
     from migrate.genesys.client import GenesysError, connect
     from migrate.genesys.scopes import verify_scopes as run
 
@@ -210,10 +217,11 @@ def verify_deployment(
     client_secret_env: SecretEnv = SECRET_ENV,
     region: Region = None,
     api_host: ApiHost = None,
+    gc_profile: GcProfile = None,
     format: FormatOpt = Format.text,
 ) -> None:
     """Check that a Messenger deployment is ready for authenticated chat, one line per check."""
-    creds, host, deadline, limits = _session_inputs(client_id, client_secret_env, region, api_host)
+    creds, host, deadline, limits = _session_inputs(client_id, client_secret_env, region, api_host, gc_profile)
     if not deployment_id.strip():
         raise fail("--deployment-id is empty")
     for flag, value in (("--issuer", issuer), ("--site-origin", site_origin)):

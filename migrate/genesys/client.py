@@ -229,10 +229,10 @@ class Genesys:
         raise AssertionError("unreachable")
 
     def _scrub(self, text: str) -> str:
-        secret = self._credentials.secret
         text = " ".join(str(text).split())
-        if secret:
-            text = text.replace(secret, "***")
+        for secret in (self._credentials.secret, self._credentials.access_token):
+            if secret:
+                text = text.replace(secret, "***")
         return text[:200] + ("..." if len(text) > 200 else "")
 
     def _api_error(self, what: str, status: int, body: Any, reason: Any, token: bool) -> GenesysError:
@@ -275,6 +275,9 @@ class Genesys:
 
     def login(self) -> None:
         c = self._credentials
+        if c.access_token:  # GENESYSCLOUD_ACCESS_TOKEN or a gc profile's: used as it is
+            self._api.access_token = c.access_token
+            return
         self._call("getting a client-credentials token", self._api.get_client_credentials_token,
                    c.client_id, c.secret, token=True)
 

@@ -1,6 +1,6 @@
 """Stage 1: read a tree into an Inventory (widgets on pages, JWT signers, markers).
 
-Per-file work (read, prefilter, parse) runs in a process pool when there is enough of it;
+Per-file work (read, prefilter, parse) runs in contained worker processes (migrate/contain.py);
 everything that needs the whole site (what kind of widget the site uses, which Zendesk
 profile a signer must fit) is decided afterwards, in one place.
 """
@@ -14,21 +14,19 @@ import re
 import signal
 import threading
 import time
-from collections.abc import Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Iterable, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from itertools import repeat
-from multiprocessing import get_context
 
-from migrate import files, lang
+from migrate import contain, files, lang
 from migrate.extract import extract
 from migrate.extract.base import Source
 from migrate.extract.idp import detect as detect_idps
 from migrate.model import Expr, FileError, FileFacts, Marker, Signer, WidgetCall
 
-# A pool costs ~50 ms to start; smaller trees are faster in-process.
-POOL_MIN_FILES = 200
+# Candidates waiting before a second worker starts: each worker imports the parsers it needs
+# (~0.5 s for all of them), which a handful of files does not repay.
+POOL_MIN_FILES = 48
 # One pathological file (a huge minified bundle, deep nesting) must not stall the run.
 DEFAULT_FILE_TIMEOUT = 20.0
 
@@ -82,7 +80,7 @@ class _TooSlow(BaseException):
     """Raised by the per-file timer; a BaseException so extractors' own error handling lets it through."""
 
 
-def _alarm(signum, frame):  # noqa: ARG001
+def _alarm(signum, frame):
     raise _TooSlow
 
 
@@ -101,51 +99,93 @@ def _time_limit(seconds: float):
         signal.signal(signal.SIGALRM, previous)
 
 
+def _analyse(c: files.Candidate, max_bytes: int, file_timeout: float) -> tuple[FileFacts | None, list[FileError]] | None:
+    """One candidate: read, prefilter, parse (in a worker: see collect)."""
+    r = files.read(c, max_bytes)
+    notes = [r.error] if r.error else []
+    if r.text is None:
+        return (None, notes) if notes else None
+    try:
+        with _time_limit(file_timeout):
+            facts = extract(Source.of(c.rel, c.language, r.text))
+    except _TooSlow:
+        notes.append(FileError(c.rel, _too_slow(file_timeout)))
+        return None, notes
+    return facts, notes
+
+
+def _too_slow(file_timeout: float) -> str:
+    return f"took more than {file_timeout:g} s to analyse; skipped (raise the limit with --file-timeout)"
+
+
 def _process(batch: list[files.Candidate], max_bytes: int,
              file_timeout: float = DEFAULT_FILE_TIMEOUT) -> list[tuple[FileFacts | None, list[FileError]]]:
-    out = []
-    for c in batch:
-        r = files.read(c, max_bytes)
-        notes = [r.error] if r.error else []
-        if r.text is None:
-            out.append((None, notes) if notes else None)
-            continue
-        try:
-            with _time_limit(file_timeout):
-                facts = extract(Source.of(c.rel, c.language, r.text))
-        except _TooSlow:
-            notes.append(FileError(c.rel, f"took more than {file_timeout:g} s to analyse; skipped "
-                                          "(raise the limit with --file-timeout)"))
-            out.append((None, notes))
-            continue
-        out.append((facts, notes))
-    return [o for o in out if o is not None]
+    """In this process (where fork is not available): no containment beyond the time limit."""
+    return [o for c in batch if (o := _analyse(c, max_bytes, file_timeout)) is not None]
 
 
-def _batches(items: list, size: int) -> Iterator[list]:
-    for i in range(0, len(items), size):
-        yield items[i:i + size]
+class _Task:
+    """What a worker runs for one candidate (a picklable callable with the run's limits)."""
+
+    def __init__(self, max_bytes: int, file_timeout: float):
+        self.max_bytes, self.file_timeout = max_bytes, file_timeout
+
+    def __call__(self, c: files.Candidate):
+        return _analyse(c, self.max_bytes, self.file_timeout)
 
 
 def collect(root: str, jobs: int | None = None, max_bytes: int = files.DEFAULT_MAX_BYTES,
             file_timeout: float = DEFAULT_FILE_TIMEOUT, paths: Sequence[str] | None = None,
-            exclude: Sequence[str | files.Exclusion] = ()) -> Inventory:
-    """root, or only paths inside it (see files.walk), less what exclude names."""
+            exclude: Sequence[str | files.Exclusion] = (), file_memory: int = contain.DEFAULT_MEMORY_MB,
+            walk_deadline: float = files.WALK_DEADLINE) -> Inventory:
+    """root, or only paths inside it (see files.walk), less what exclude names.
+
+    ripgrep walks and prefilters; each candidate it finds goes at once to a worker process (the
+    parse starts while the walk goes on), where a parser crash, more than file_timeout seconds or
+    more than file_memory MB costs that file only: it is reported with the reason.  A second
+    worker starts only when enough candidates wait, never more workers than cores."""
     started = time.perf_counter()
     root = os.path.abspath(root)
-    candidates: list[files.Candidate] = []
     errors: list[FileError] = []
-    for item in files.walk(root, paths, exclude):
-        (errors if isinstance(item, FileError) else candidates).append(item)
-    jobs = jobs or os.cpu_count() or 1
     results: list[tuple[FileFacts | None, list[FileError]]] = []
-    if jobs > 1 and len(candidates) > POOL_MIN_FILES:
-        size = max(16, len(candidates) // (jobs * 8))
-        with ProcessPoolExecutor(jobs, mp_context=get_context("fork")) as pool:
-            for part in pool.map(_process, _batches(candidates, size), repeat(max_bytes), repeat(file_timeout)):
-                results.extend(part)
+    idp_files: list[tuple[str, str]] = []
+    stats = files.WalkStats()
+    jobs = min(jobs or contain.cores(), contain.cores())
+    walked = files.walk(root, paths, exclude, max_bytes=max_bytes, deadline=walk_deadline, stats=stats, ticks=True)
+
+    def take(done) -> None:
+        for rel, ok, result in done:
+            if ok:
+                if result is not None:
+                    results.append(result)
+            else:
+                hint = " (raise the limit with --file-timeout)" if result.kind == "timeout" else ""
+                errors.append(FileError(rel, f"{result.reason(file_timeout, file_memory)} to analyse; skipped{hint}"))
+
+    if contain.available():
+        with contain.Pool(_Task(max_bytes, file_timeout), jobs, file_timeout, file_memory,
+                          parallel_after=POOL_MIN_FILES) as pool:
+            for item in walked:
+                if isinstance(item, files.Candidate):
+                    if item.idp:
+                        idp_files.append((item.path, item.rel))
+                    if item.language:
+                        pool.submit(item.rel, item)
+                elif item is not None:
+                    errors.append(item)
+                take(pool.poll(0))
+            take(pool.drain())
     else:
-        results = _process(candidates, max_bytes, file_timeout)
+        batch = []
+        for item in walked:
+            if isinstance(item, files.Candidate):
+                if item.idp:
+                    idp_files.append((item.path, item.rel))
+                if item.language:
+                    batch.append(item)
+            elif item is not None:
+                errors.append(item)
+        results = _process(batch, max_bytes, file_timeout)
     facts = [f for f, _ in results if f is not None]
     for f, notes in results:
         errors.extend(notes)
@@ -153,44 +193,13 @@ def collect(root: str, jobs: int | None = None, max_bytes: int = files.DEFAULT_M
             errors.extend(f.errors)
     facts.sort(key=lambda f: f.path)
     errors.sort(key=lambda e: (e.path, e.line or 0))
-    inv = assemble(root, facts, errors, {"files": len(candidates), "parsed": len(facts)})
-    idps = _idps(root, paths, exclude)  # configuration files too, which the extractors do not read
+    inv = assemble(root, facts, errors, {"files": stats.files, "parsed": len(facts)})
+    idps = detect_idps(root, walked=sorted(idp_files, key=lambda p: p[1]))  # configuration files too
     inv.stats["seconds"] = round(time.perf_counter() - started, 3)
     return dataclasses.replace(inv, idps=idps)
 
 
 # --- site stage -------------------------------------------------------------------------
-
-def _idps(root: str, paths: Sequence[str] | None, exclude: Sequence[str | files.Exclusion]) -> tuple:
-    """The identity providers of root, or of the paths scanned (evidence paths relative to root),
-    leaving out evidence in excluded files."""
-    excluded = files.excluder(exclude)
-    found: dict[str, object] = {}
-    seen: set[tuple[str, int]] = set()
-    for path in [root] if paths is None else paths:
-        prefix = ""
-        if paths is not None:
-            folder = path if os.path.isdir(path) else os.path.dirname(os.path.abspath(path))
-            prefix = os.path.relpath(folder, root).replace(os.sep, "/") + "/"
-            prefix = "" if prefix == "./" else prefix
-        for f in detect_idps(path):
-            evidence = []
-            for e in f.evidence:
-                e = dataclasses.replace(e, path=prefix + e.path)
-                if (e.path, e.line) not in seen and not (excluded and excluded(e.path, False)):
-                    seen.add((e.path, e.line))
-                    evidence.append(e)
-            if not evidence:
-                continue
-            if f.kind in found:  # the same IdP seen from another path
-                first = found[f.kind]
-                f = dataclasses.replace(first, issuer=first.issuer or f.issuer,
-                                        evidence=first.evidence + tuple(evidence))
-            else:
-                f = dataclasses.replace(f, evidence=tuple(evidence))
-            found[f.kind] = f
-    return tuple(found.values())
-
 
 def kind_of(calls: Iterable[WidgetCall]) -> WidgetKind | None:
     """A page's widget generation, from the API calls it makes (the loader does not tell)."""

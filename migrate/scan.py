@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from migrate import files, rules
+from migrate.contain import DEFAULT_MEMORY_MB as DEFAULT_FILE_MEMORY
 from migrate.inventory import DEFAULT_FILE_TIMEOUT, Inventory, collect
 from migrate.model import Finding
 
@@ -23,11 +24,13 @@ class ScanResult:
 
 def scan(root: str, select: Sequence[str] = (), ignore: Sequence[str] = (), jobs: int | None = None,
          max_bytes: int = files.DEFAULT_MAX_BYTES, file_timeout: float = DEFAULT_FILE_TIMEOUT,
-         paths: Sequence[str] | None = None, exclude: Sequence[str | files.Exclusion] = ()) -> ScanResult:
+         paths: Sequence[str] | None = None, exclude: Sequence[str | files.Exclusion] = (),
+         file_memory: int = DEFAULT_FILE_MEMORY) -> ScanResult:
     """Scan a tree (or only paths inside it, less exclude: see files.walk).  Raises ValueError for
-    an unknown rule selector or exclude pattern (before reading anything)."""
+    an unknown rule selector or exclude pattern (before reading anything).  jobs is capped at the
+    number of cores; file_timeout (seconds) and file_memory (MB) bound each file's analysis."""
     chosen = rules.selection(select, ignore)
     files.excluder(exclude)
     inv = collect(root, jobs=jobs, max_bytes=max_bytes, file_timeout=file_timeout, paths=paths,
-                  exclude=exclude)
+                  exclude=exclude, file_memory=file_memory)
     return ScanResult(inv, tuple(rules.run(inv, chosen)))

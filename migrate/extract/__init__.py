@@ -82,7 +82,55 @@ def _extractor(module: str) -> Callable[[Source], Found]:
     return importlib.import_module(module).extract
 
 
+# Shapes no real source has that send parsers into deep recursion, exponential ambiguity or
+# gigabytes (1,500 nested brackets, `a<` 25,000 times, 60 KB of `<!--`, 10,000 unary minus
+# signs): the file is skipped, with the reason, before a parser sees it.
+MAX_NESTING = 256
+MAX_OPEN_ANGLES = 512
+MAX_PREFIX_RUN = 1000
+MAX_LINE = 256 * 1024  # back-end code (scripts and pages may be minified onto one line)
+_PREFIX_RUN = re.compile(rf"[-+~!](?:[ \t]*[-+~!]){{{MAX_PREFIX_RUN - 1}}}")
+_LONG_LINE = re.compile(rf"[^\n]{{{MAX_LINE}}}")
+
+
+def _depth(text: str) -> int:
+    """The deepest nesting of (), [] and {} (closers without an opener do not count)."""
+    kept = re.sub(r"[^()\[\]{}]+", "", text)
+    depth = deepest = 0
+    for ch in kept:
+        if ch in "([{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif depth:
+            depth -= 1
+    return deepest
+
+
+def pathological(text: str, language: str) -> str | None:
+    """Why a parser must not see this text, or None.  Cheap: a few passes at C speed."""
+    if text.count("(") + text.count("[") + text.count("{") > MAX_NESTING:
+        deepest = _depth(text)
+        if deepest > MAX_NESTING:
+            return f"brackets nested {deepest} deep (over {MAX_NESTING}): too deep to analyse; skipped"
+    if text.count("<") > MAX_OPEN_ANGLES:
+        for number, line in enumerate(text.split("\n"), 1):
+            opened = line.count("<") - line.count(">")
+            if opened > MAX_OPEN_ANGLES and opened * 20 > len(line):
+                return (f"line {number} opens {opened} angle brackets or tags it never closes: too deep to analyse; "
+                        "skipped")
+    if _PREFIX_RUN.search(text):
+        return f"a run of more than {MAX_PREFIX_RUN} operator signs: too deep to analyse; skipped"
+    browser = language.startswith("page:") or language in ("javascript", "typescript", "tsx", "php")
+    if not browser and len(text) >= MAX_LINE and (m := _LONG_LINE.search(text)):
+        number = text.count("\n", 0, m.start()) + 1
+        return f"line {number} is over {MAX_LINE // 1024} KB long: not source to analyse; skipped"
+    return None
+
+
 def extract(src: Source) -> FileFacts:
+    problem = pathological(src.text, src.language)
+    if problem is not None:
+        return Found(errors=[FileError(src.path, problem)]).freeze(src, parsed=False)
     plan = ("migrate.extract.pages",) if src.language.startswith("page:") else _plan(src.language)
     found = Found()
     for module in plan:

@@ -11,9 +11,8 @@ name says secret, password, key or token is never read. Files are walked like th
 
 from __future__ import annotations
 
-import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from migrate import files
@@ -168,34 +167,11 @@ def _wanted(name: str) -> bool:
 
 
 def walk(root: str) -> Iterator[tuple[str, str]]:
-    """(absolute path, relative path) of every file detection reads, as the scan walks."""
-    if not os.path.isdir(root):
-        if os.path.isfile(root) and _wanted(os.path.basename(root)):
-            yield root, os.path.basename(root)
-        return
-    stack: list[tuple[str, str, tuple]] = [(root, "", ())]
-    while stack:
-        directory, rel_dir, specs = stack.pop()
-        try:
-            entries = sorted(os.scandir(directory), key=lambda e: e.name)
-        except OSError:
-            continue
-        spec = files._gitignore(directory)
-        if spec is not None:
-            specs = specs + ((rel_dir, spec),)
-        for entry in entries:
-            rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
-            try:
-                if entry.is_dir(follow_symlinks=False):
-                    if entry.name not in files.SKIP_DIRS and not files._ignored(specs, rel, True):
-                        stack.append((entry.path, rel, specs))
-                    continue
-                if not entry.is_file(follow_symlinks=False):
-                    continue
-            except OSError:
-                continue
-            if _wanted(entry.name) and not files._ignored(specs, rel, False):
-                yield entry.path, rel
+    """(absolute path, relative path) of every file detection reads, as the scan walks (only
+    those holding one of the needles)."""
+    for item in files.walk(root):
+        if isinstance(item, files.Candidate) and item.idp:
+            yield item.path, item.rel
 
 
 def _line(text: str, at: int) -> int:
@@ -273,16 +249,16 @@ def _spring_yaml(rel: str, text: str) -> list[tuple[str, Evidence, str | None]]:
 _ORDER = {k: i for i, k in enumerate(("okta", "entra", "auth0", "keycloak", "cognito", "oidc", "google"))}
 
 
-def detect(root: str) -> tuple[IdpFound, ...]:
+def detect(root: str, walked: Iterable[tuple[str, str]] | None = None) -> tuple[IdpFound, ...]:
     """Every identity provider the site's code and configuration name, the likeliest first: one
     with an issuer written down, then the one with most evidence; Google (often one social login
-    among others) and a generic OpenID provider after the named enterprise IdPs."""
+    among others) and a generic OpenID provider after the named enterprise IdPs.  walked: the
+    files to read, (path, relative path), when the scan's walk already found them."""
     found: dict[str, list[Evidence]] = {}
     issuers: dict[str, str] = {}
-    for path, rel in walk(root):
+    for path, rel in walk(root) if walked is None else walked:
         try:
-            with open(path, "rb") as fh:
-                data = fh.read(MAX_BYTES + 1)
+            data = files.read_bytes(path, MAX_BYTES)
         except OSError:
             continue
         if len(data) > MAX_BYTES or b"\0" in data[:4096] or not any(n in data for n in NEEDLES):

@@ -15,6 +15,9 @@ import typer
 from migrate.cli.app import FINDINGS, OK, app, fail
 
 
+MAX_SECRET = 64 * 1024  # bytes: a signing secret is tens of bytes, a PEM key a few KB
+
+
 class Profile(str, Enum):
     auto = "auto"
     zendesk_messaging = "zendesk-messaging"
@@ -38,10 +41,12 @@ def _secret(env: str | None, file: Path | None) -> tuple[bytes | None, str | Non
             raise fail(f"the environment variable {env} is not set or empty", f"export {env}=... first")
         return os.fsencode(value), f"${env}"
     if file:
+        from migrate.token.local import NotReadable, read_small
+
         try:
-            secret = file.read_bytes().rstrip(b"\r\n")
-        except OSError as exc:
-            raise fail(f"cannot read {file}: {exc.strerror}") from None
+            secret = read_small(str(file), MAX_SECRET, "a signing secret").rstrip(b"\r\n")
+        except NotReadable as exc:
+            raise fail(str(exc)) from None
         if not secret:
             raise fail(f"{file} is empty", "put the signing secret in it")
         return secret, str(file)
@@ -57,6 +62,8 @@ def check_token(
     jwks: Annotated[str | None, typer.Option(help="Verify RS/PS/ES with this JWKS (file or URL), by kid.")] = None,
     public_key: Annotated[Path | None, typer.Option(
         "--public-key", metavar="PEM", help="Verify RS/PS/ES with this PEM public key or certificate.")] = None,
+    follow_redirects: Annotated[bool, typer.Option(
+        "--follow-redirects", help="Follow a redirect of the --jwks URL to another host.")] = False,
     client_id: Annotated[str | None, typer.Option(help="genesys-oidc: the client id aud must contain.")] = None,
     issuer: Annotated[str | None, typer.Option(help="genesys-oidc: the issuer iss must equal.")] = None,
     nonce: Annotated[str | None, typer.Option(help="genesys-oidc: the nonce that was requested.")] = None,
@@ -79,7 +86,7 @@ def check_token(
     keys = None
     if jwks:
         try:
-            keys = load_jwks(jwks)
+            keys = load_jwks(jwks, follow_redirects)
         except JwksError as exc:
             raise fail(str(exc)) from None
     key = _public_key(public_key) if public_key is not None else None

@@ -218,6 +218,8 @@ def verify_deployment(
     region: Region = None,
     api_host: ApiHost = None,
     gc_profile: GcProfile = None,
+    follow_redirects: Annotated[bool, typer.Option(
+        "--follow-redirects", help="Follow a redirect of the discovery document to another host.")] = False,
     format: FormatOpt = Format.text,
 ) -> None:
     """Check that a Messenger deployment is ready for authenticated chat, one line per check."""
@@ -233,6 +235,7 @@ def verify_deployment(
     try:
         with progress(f"checking deployment {deployment_id.strip()} at {host}"):
             session = connect(creds, host, deadline, limits)
+            session.follow_redirects = follow_redirects
             report = run(session, deployment_id.strip(), issuer, site_origin)
     except GenesysError as exc:
         if exc.kind == "grant":

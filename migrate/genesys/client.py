@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 from urllib.parse import urlsplit
 
+from migrate.genesys.http import MAX_BODY, BadAnswer, DeadlineExceeded, hard_deadline, json_object, read_body
 from migrate.genesys.model import (
     AuthSettings,
     ConfigVersion,
@@ -175,11 +176,14 @@ class Genesys:
     def __init__(self, host: str, credentials: Credentials, deadline: Deadline, limits: Limits):
         self.host = host
         self.notes: list[str] = []
+        self.follow_redirects = False  # a public document may redirect to another host (--follow-redirects)
         self._credentials = credentials
         self._deadline = deadline
         self._limits = limits
         self._api = _api_client(host, self.notes)
-        self._pool = self._api.get_http_client().rest_client.pool_manager
+        rest = self._api.get_http_client().rest_client
+        rest.pool_manager = _CappedPool(rest.pool_manager)
+        self._pool = rest.pool_manager
         self._retry = _retry_policy()
 
     def __repr__(self) -> str:
@@ -207,7 +211,14 @@ class Genesys:
         for attempt in range(RATE_LIMIT_RETRIES + 1):
             connect_s, read_s = self._arm(what)
             try:
-                return fn(*args, **kwargs)
+                with hard_deadline(self._deadline.remaining()):
+                    return fn(*args, **kwargs)
+            except DeadlineExceeded:
+                raise GenesysError("timeout", f"{what}: no complete answer from {self.host} within the "
+                                   f"{self._deadline.budget:g} s limit for the whole command", _NETWORK_HINT) from None
+            except BadAnswer as exc:
+                raise GenesysError("http", f"{what}: {self.host} cannot be read: {exc}",
+                                   "is --api-host a Genesys Cloud API host?") from None
             except ApiException as exc:
                 status = exc.status or 0
                 if status in (429, 503) and attempt < RATE_LIMIT_RETRIES:
@@ -223,7 +234,7 @@ class Genesys:
                 raise self._network_error(what, exc, connect_s, read_s) from None
             except OSError as exc:
                 raise GenesysError("network", f"{what}: {self._scrub(str(exc))}", _NETWORK_HINT) from None
-            except (ValueError, KeyError, TypeError) as exc:  # an answer the SDK could not read
+            except (ValueError, KeyError, TypeError, IndexError, AttributeError) as exc:  # an answer the SDK could not read
                 raise GenesysError("http", f"{what}: unexpected answer from {self.host} "
                                    f"({type(exc).__name__})", "is --api-host a Genesys Cloud API host?") from None
         raise AssertionError("unreachable")
@@ -348,7 +359,7 @@ class Genesys:
 
     def fetch_json(self, url: str, what: str) -> dict:
         """GET a public JSON document (an OpenID discovery document) under the same limits."""
-        return fetch_json(url, what, self._deadline, self._limits)
+        return fetch_json(url, what, self._deadline, self._limits, self.follow_redirects)
 
 
 _NETWORK_HINT = "check --region / --api-host, the network and any proxy, then try again"
@@ -375,6 +386,53 @@ def _api_client(host: str, notes: list[str]):
                      "pass --api-host to go through a gateway")
     api.gateway_configuration = None  # the host given to the command is the host used
     return api
+
+
+class _Answer:
+    """A response as the SDK's RESTResponse reads it (status, reason, data, headers), its body read
+    under the size cap."""
+
+    def __init__(self, status: int, reason: str | None, headers: Any, data: bytes):
+        self.status, self.reason, self.headers, self.data = status, reason, headers, data
+
+    def getheaders(self) -> Any:
+        return self.headers
+
+    def getheader(self, name: str, default: Any = None) -> Any:
+        return self.headers.get(name, default)
+
+
+class _CappedPool:
+    """The SDK's urllib3 pool with what the SDK does not do: bodies read up to MAX_BODY (after
+    decompression), redirects never followed, and a successful answer that is not a JSON object
+    (empty, `null`, HTML) refused with its reason before the SDK deserialises it."""
+
+    def __init__(self, pool: Any):
+        self._pool = pool
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._pool, name)
+
+    def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> _Answer:
+        kwargs.update(preload_content=False, redirect=False)
+        r = self._pool.request(method, url, *args, **kwargs)
+        try:
+            body = read_body(r, MAX_BODY)
+        finally:
+            r.release_conn()
+        if 300 <= r.status < 400:
+            moved = r.headers.get("Location")
+            raise BadAnswer(f"it answered {r.status}, a redirect" + (f" to {_short(moved)}" if moved else "")
+                            + ", which is not followed")
+        if 200 <= r.status < 300:
+            json_object(body)  # raises BadAnswer with the reason
+        return _Answer(r.status, r.reason, r.headers, body)
+
+
+def _short(text: str, limit: int = 100) -> str:
+    from migrate.genesys.http import short
+
+    return short(text, limit)
 
 
 def _retry_policy():
@@ -459,37 +517,36 @@ def _config_version(m: Any) -> ConfigVersion:
 # plain HTTPS (the OpenID discovery document), same limits
 
 
-def fetch_json(url: str, what: str, deadline: Deadline, limits: Limits) -> dict:
+def fetch_json(url: str, what: str, deadline: Deadline, limits: Limits, follow_redirects: bool = False) -> dict:
+    """GET a JSON object (a discovery document, a JWKS) within what is left of ``deadline``."""
     import urllib3
+
+    from migrate.genesys import http
 
     timeouts = request_timeouts(deadline.remaining(), limits.timeout)
     if timeouts is None:
         raise GenesysError("timeout", f"{what}: gave up, the {deadline.budget:g} s limit for the whole command "
                            "is used up")
     connect, read = timeouts
-    pool = urllib3.PoolManager(timeout=urllib3.Timeout(connect=connect, read=read), retries=_retry_policy())
+    shown = http.short(url)
     try:
-        r = pool.request("GET", url, headers={"Accept": "application/json"}, redirect=False,
-                         preload_content=False)
-        try:
-            body = r.read(1_000_000, decode_content=True)
-        finally:
-            r.release_conn()
+        got = http.get(url, seconds=min(deadline.remaining(), limits.timeout), connect=connect, read=read,
+                       follow_other_hosts=follow_redirects)
+    except http.DeadlineExceeded:
+        raise GenesysError("timeout", f"{what}: {shown} gave no complete answer within "
+                           f"{min(deadline.budget, limits.timeout):g} s", _NETWORK_HINT) from None
+    except http.BadAnswer as exc:
+        raise GenesysError("http", f"{what}: {shown}: {exc}") from None
     except urllib3.exceptions.HTTPError as exc:
         raise network_error(what, exc, urlsplit(url), connect, read) from None
-    finally:
-        pool.clear()
-    if r.status != 200:
-        moved = r.headers.get("Location")
-        raise GenesysError("http", f"{what}: {url} answered {r.status}" + (f" (redirect to {moved})" if moved else ""),
-                           status=r.status)
+    except (OSError, ValueError) as exc:  # a URL urllib3 cannot even try
+        raise GenesysError("network", f"{what}: cannot fetch {shown} ({type(exc).__name__})", _NETWORK_HINT) from None
+    if got.status != 200:
+        raise GenesysError("http", f"{what}: {shown} answered {got.status}", status=got.status)
     try:
-        data = json.loads(body)
-    except ValueError:
-        raise GenesysError("http", f"{what}: {url} did not answer with JSON") from None
-    if not isinstance(data, dict):
-        raise GenesysError("http", f"{what}: {url} did not answer with a JSON object")
-    return data
+        return http.json_object(got.body)
+    except http.BadAnswer as exc:
+        raise GenesysError("http", f"{what}: {shown}: {exc}") from None
 
 
 def network_error(what: str, exc: Exception, target, connect: float, read: float,
@@ -501,14 +558,14 @@ def network_error(what: str, exc: Exception, target, connect: float, read: float
     where = target.hostname if target.port is None else f"{target.hostname}:{target.port}"
     tries = f" ({attempts} attempts)" if attempts > 1 else ""
     if isinstance(reason, e.ReadTimeoutError):
-        return GenesysError("timeout", f"{what}: {where} did not answer within {read:g} s", _NETWORK_HINT)
+        return GenesysError("timeout", f"{what}: {where} did not answer within {round(read, 1):g} s", _NETWORK_HINT)
     if isinstance(reason, e.NameResolutionError):
         return GenesysError("network", f"{what}: cannot resolve {target.hostname}", "check the host name and DNS")
     if isinstance(reason, e.NewConnectionError):  # before ConnectTimeoutError, its parent
         why = "connection refused" if "refused" in str(reason).lower() else "cannot connect"
         return GenesysError("network", f"{what}: {why} by {where}{tries}", _NETWORK_HINT)
     if isinstance(reason, e.ConnectTimeoutError):
-        return GenesysError("timeout", f"{what}: could not connect to {where} within {connect:g} s{tries}",
+        return GenesysError("timeout", f"{what}: could not connect to {where} within {round(connect, 1):g} s{tries}",
                             _NETWORK_HINT)
     if isinstance(reason, e.SSLError):
         return GenesysError("tls", f"{what}: TLS failure talking to {where}",

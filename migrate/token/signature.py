@@ -9,14 +9,13 @@ import base64
 import binascii
 import hashlib
 import hmac
-import json
-from pathlib import Path
 
 from migrate.token.context import Signature
 from migrate.token.parse import Decoded
 
 _HMAC = {"HS256": hashlib.sha256, "HS384": hashlib.sha384, "HS512": hashlib.sha512}
-JWKS_TIMEOUT = 10  # seconds; a JWKS fetch is the only network this command makes
+JWKS_TIMEOUT = 10  # seconds for the whole JWKS fetch (redirects and every read); the only network here
+MAX_JWKS = 1_000_000  # bytes: a JWKS is a few KB
 
 
 class JwksError(Exception):
@@ -53,34 +52,73 @@ def verify_secret(token: Decoded, secret: bytes, where: str) -> Signature:
     return Signature("mismatch", f"{alg} with the secret from {where} (also tried base64-decoded)")
 
 
-def load_jwks(source: str) -> dict:
-    """A JWKS from a file or an http(s) URL."""
+def load_jwks(source: str, follow_redirects: bool = False) -> dict:
+    """A JWKS from a file or an http(s) URL (fetched within JWKS_TIMEOUT seconds in all)."""
+    shown = source if len(source) <= 120 else source[:80] + "…" + source[-30:]
     if source.startswith(("http://", "https://")):
-        import urllib.error  # only a JWKS URL needs the network stack
-        import urllib.request
+        raw = _fetch(source, shown, follow_redirects)
+    else:
+        from migrate.token.local import NotReadable, read_small
 
         try:
-            with urllib.request.urlopen(source, timeout=JWKS_TIMEOUT) as resp:  # noqa: S310
-                raw = resp.read(1_000_000)
-        except urllib.error.HTTPError as exc:
-            raise JwksError(f"GET {source} answered HTTP {exc.code}; check the jwks_uri") from None
-        except (urllib.error.URLError, TimeoutError, OSError) as exc:
-            reason = getattr(exc, "reason", exc)
-            raise JwksError(f"cannot fetch {source} ({reason}); check the URL and the network") from None
-    else:
-        try:
-            raw = Path(source).read_bytes()
-        except OSError as exc:
-            raise JwksError(f"cannot read {source} ({exc.strerror}); pass a JWKS file or URL") from None
+            raw = read_small(source, MAX_JWKS, "a JWKS")
+        except NotReadable as exc:
+            raise JwksError(f"{exc}; pass a JWKS file or URL") from None
+    from migrate.genesys.http import BadAnswer, json_object
+
     try:
-        data = json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        raise JwksError(f"{source} is not JSON; a JWKS looks like {{\"keys\": [...]}}") from None
-    if isinstance(data, dict) and "keys" not in data and "kty" in data:
+        data = json_object(raw)
+    except BadAnswer as exc:
+        why = str(exc).replace("it answered", "it holds").replace("its answer", "it")
+        raise JwksError(f"{shown}: {why}; a JWKS looks like {{\"keys\": [...]}}") from None
+    if "keys" not in data and "kty" in data:
         data = {"keys": [data]}  # a single JWK
-    if not isinstance(data, dict) or not isinstance(data.get("keys"), list):
-        raise JwksError(f"{source} has no \"keys\" list; a JWKS looks like {{\"keys\": [...]}}")
+    if not isinstance(data.get("keys"), list):
+        raise JwksError(f"{shown} has no \"keys\" list; a JWKS looks like {{\"keys\": [...]}}")
     return data
+
+
+def _fetch(url: str, shown: str, follow_redirects: bool) -> bytes:
+    import urllib3
+
+    from migrate.genesys import http
+    from migrate.genesys.client import GenesysError, limits_from_env
+
+    try:
+        limits = limits_from_env()  # MIGRATE_HTTP_TIMEOUT / MIGRATE_HTTP_BUDGET lower the limit
+    except GenesysError as exc:
+        raise JwksError(exc.message) from None
+    seconds = min(JWKS_TIMEOUT, limits.timeout, limits.budget)
+    try:
+        got = http.get(url, seconds=seconds, connect=min(5.0, seconds), read=seconds, limit=MAX_JWKS,
+                       follow_other_hosts=follow_redirects)
+    except http.DeadlineExceeded:
+        raise JwksError(f"GET {shown} gave no complete answer within {seconds:g} s; check the URL and the "
+                        "network") from None
+    except http.BadAnswer as exc:
+        raise JwksError(f"GET {shown}: {exc}") from None
+    except (urllib3.exceptions.HTTPError, OSError, ValueError) as exc:
+        reason = getattr(exc, "reason", None) or exc
+        raise JwksError(f"cannot fetch {shown} ({_network_reason(reason)}); check the URL and the network") from None
+    if got.status != 200:
+        raise JwksError(f"GET {shown} answered HTTP {got.status}; check the jwks_uri")
+    return got.body
+
+
+def _network_reason(reason: object) -> str:
+    import urllib3.exceptions as e
+
+    if isinstance(reason, e.NameResolutionError):
+        return "the host name does not resolve"
+    if isinstance(reason, e.NewConnectionError):
+        return "connection refused" if "refused" in str(reason).lower() else "cannot connect"
+    if isinstance(reason, (e.ConnectTimeoutError, e.ReadTimeoutError)):
+        return "timed out"
+    if isinstance(reason, e.SSLError):
+        return "TLS failure"
+    if isinstance(reason, (e.ProtocolError, ConnectionError)):
+        return "the connection was dropped"
+    return type(reason).__name__
 
 
 def verify_jwks(token: Decoded, jwks: dict, where: str) -> Signature:

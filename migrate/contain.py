@@ -103,6 +103,9 @@ def _cpu_limit(seconds: float) -> None:
 
 def _child_main(conn: Connection, handler: Callable, memory_mb: int, timeout: float) -> None:
     signal.signal(signal.SIGINT, signal.SIG_DFL)
+    import faulthandler
+
+    faulthandler.disable()  # a crash is reported by the parent, as this file's reason
     _limit_self(memory_mb)
     while True:
         try:

@@ -70,9 +70,9 @@ def registers_routes(rel: str) -> bool:
 DEFAULT_MAX_BYTES = 8 * 1024 * 1024
 # The whole walk (both ripgrep runs) ends by then: a .gitignore that is a fifo or /dev/zero, or a
 # file system that hangs, costs this much and is reported, never more.
-WALK_DEADLINE = 300.0
+WALK_DEADLINE = 120.0
 # ripgrep's own memory (address space): far above what any real tree needs.
-RG_MEMORY = 4 * 1024 ** 3
+RG_MEMORY = 1024 ** 3
 # Ignore files the fallback walk reads are capped at this size (git's own limit is 100 MB).
 IGNORE_FILE_MAX = 1024 * 1024
 
@@ -570,11 +570,11 @@ def _pump(root: str, search: subprocess.Popen, listing: subprocess.Popen, exclud
     m = _FILES_SEARCHED.search(bytes(tail))
     if m:
         stats.files += int(m.group(1))
-    for p, name in ((search, "search"), (listing, "listing")):
+    for p in (search, listing):
         if p.poll() is None:
             continue
         if p.returncode < 0 and p.returncode != -signal.SIGKILL:
-            yield FileError(".", f"the file walk stopped early (ripgrep's {name} ended with signal "
+            yield FileError(".", f"the file walk stopped early (ripgrep ended with signal "
                                  f"{signal.Signals(-p.returncode).name}: out of memory?); only the files found "
                                  "until then were read")
 

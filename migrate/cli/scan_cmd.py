@@ -78,7 +78,7 @@ def scan(
     html: Annotated[Path | None, typer.Option(
         "--html", dir_okay=False, help="Also write the findings as a self-contained review page (HTML).")] = None,
     color: Color = None,
-    jobs: Annotated[int | None, typer.Option("--jobs", "-j", min=1, help="Parallel workers (default: one per CPU).")] = None,
+    jobs: Annotated[int | None, typer.Option("--jobs", "-j", min=1, help="Parallel workers (default and most: one per CPU core; more is lowered to that, and said).")] = None,
     max_file_size: Annotated[int | None, typer.Option(min=1, max=4096, show_default=False,
                                                       help="Skip files larger than this many MB (default 8).")] = None,
     file_timeout: Annotated[float | None, typer.Option(min=0, max=86400, show_default=False,
@@ -120,9 +120,18 @@ def scan(
     size = max_file_size if max_file_size is not None else settings.max_file_size or 8
     timeout = file_timeout if file_timeout is not None else \
         settings.file_timeout if settings.file_timeout is not None else 20.0
+    workers = jobs or settings.jobs
+    if workers is not None:
+        from migrate.contain import cores
+
+        if workers > cores():
+            if not quiet:
+                err.print(f"--jobs {workers}: this machine has {cores()} CPU core(s); using {cores()} worker(s)",
+                          markup=False)
+            workers = cores()
     try:
         with progress("scanning"):
-            result = run_scan(root, chosen_select, chosen_ignore, jobs=jobs or settings.jobs,
+            result = run_scan(root, chosen_select, chosen_ignore, jobs=workers,
                               max_bytes=size * 1024 * 1024, file_timeout=timeout,
                               paths=scan_paths, exclude=excluded)
     except ValueError as exc:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
-from migrate import lang
+from migrate import contain, lang
 from migrate.generate import backends, mapping, reparse
 from migrate.generate import idp as idp_path
 from migrate.generate.changes import ChangeSet, Edit, FileChange, SourceFile, apply_edits
@@ -82,7 +83,8 @@ def generate(root: Path, config: Config, jobs: int | None = 1, cutover: bool = F
             # removes only a route kept by an earlier run).
             outcome = idp_path.keep_route(b, config, latest, rewritten, reasons)
         else:
-            outcome = _backend(b, root, config, latest, cutover, rewritten, new_files, deleted, reasons, others)
+            outcome = _contained_backend(b, root, config, latest, cutover, rewritten, new_files, deleted, reasons,
+                                         others)
         outcomes.append(outcome)
 
     # The page is switched to the AuthProvider only when every widget signer has a provider in
@@ -93,7 +95,10 @@ def generate(root: Path, config: Config, jobs: int | None = 1, cutover: bool = F
         notes.append("the pages are left on Zendesk (a half-moved page signs no one in): no provider could be "
                      "produced for " + ", ".join(f"{o.path}:{o.line}" for o in unmet))
     elif not cutover:
-        page = page_changes(plan, source, config)
+        ok, page = contain.call(page_changes, plan, source, config, timeout=EDIT_TIMEOUT)
+        if not ok:
+            raise GenerateError(f"reading the pages {page.reason(EDIT_TIMEOUT, contain.DEFAULT_MEMORY_MB)}; nothing "
+                                "was shown or written. Please report it with the shape of the pages")
         for path, found in page.edits.items():
             edits[path] += found
         for path, why in page.reasons.items():
@@ -126,9 +131,11 @@ def generate(root: Path, config: Config, jobs: int | None = 1, cutover: bool = F
             notes.append(f"{path} already exists: left as it is (delete it to have it generated again)")
             continue
         changes.append(FileChange(path, None, text, tuple(reasons.get(path, ()))))
-    for c in changes:  # what is shown is what parses
-        problem = None if c.after is None else reparse.problem(c.path, c.before.text if c.before else None,
-                                                                 c.after)
+    ok, problems = contain.call(_reparse, changes, timeout=EDIT_TIMEOUT)
+    if not ok:
+        raise GenerateError(f"parsing the migrated files again {problems.reason(EDIT_TIMEOUT, contain.DEFAULT_MEMORY_MB)}"
+                            "; nothing was shown or written. Please report it with the shape of that code")
+    for c, problem in zip(changes, problems, strict=True):  # what is shown is what parses
         if problem is not None:
             raise GenerateError(f"{c.path}: the migrated file would not parse ({problem}); nothing was shown or "
                                 "written. Please report it with the shape of that code")
@@ -138,6 +145,43 @@ def generate(root: Path, config: Config, jobs: int | None = 1, cutover: bool = F
     side = idp_path.genesys_side(config, idp_path.zendesk_claims(plan)) if config.idp else genesys_side(config, plan)
     return Result(plan, ChangeSet(root, tuple(changes), summary), side, tuple(notes),
                   tuple(sorted(outcomes, key=lambda o: (o.path, o.line))))
+
+
+# Each wiring, the page edits and the final parse run in a worker process (migrate/contain.py):
+# a parser that crashes, hangs or eats memory on one file costs that signer, not the run.
+EDIT_TIMEOUT = 120.0
+
+
+def _reparse(changes: list[FileChange]) -> list[str | None]:
+    return [None if c.after is None else reparse.problem(c.path, c.before.text if c.before else None, c.after)
+            for c in changes]
+
+
+def _contained_backend(b: BackendPlan, root: Path, config: Config, latest, cutover: bool, rewritten: dict[str, str],
+                       new_files: dict[str, str], deleted: set[str], reasons: dict[str, list[str]],
+                       others: list[Signer]) -> Outcome:
+    """_backend in a worker: what it adds to the change set comes back with its outcome."""
+    with contextlib.suppress(Exception):  # imported here once, not again in every worker
+        lang.wiring(b.framework) if b.framework in backends.FRAMEWORKS else lang.standalone(b.signer.language)
+
+    def run():
+        outcome = _backend(b, root, config, latest, cutover, rewritten, new_files, deleted, reasons, others)
+        return outcome, rewritten, new_files, deleted, dict(reasons)
+
+    ok, value = contain.call(run, timeout=EDIT_TIMEOUT)
+    s = b.signer
+    if not ok:
+        return Outcome(s.path, s.line, s.route, "manual",
+                       f"{s.path}:{s.line}: wiring the provider {value.reason(EDIT_TIMEOUT, contain.DEFAULT_MEMORY_MB)} "
+                       "on this code, so nothing was changed for this signer; migrate it by hand "
+                       "(templates/README.md describes the provider) and please report it with the shape of the code")
+    outcome, rw, nf, dl, rs = value
+    rewritten.update(rw)
+    new_files.update(nf)
+    deleted.update(dl)
+    for path, why in rs.items():
+        reasons[path] = why
+    return outcome
 
 
 def _as_edits(before: str, after: str) -> list[Edit]:

@@ -452,7 +452,9 @@ def assemble(root: str, facts: list[FileFacts], errors: list[FileError], stats: 
     for f in facts:
         provider = any(m.kind == "genesys-oidc-provider" for m in f.markers)
         for s in f.signers:
-            if provider:
+            # The provider's own ID tokens; a Zendesk token signed in a file that also mounts the
+            # provider (a kept route beside it) is still judged as what it is.
+            if provider and not _zendesk_claims(s):
                 purpose, why = "openid-provider", _PROVIDER
             else:
                 purpose, why = _purpose(s, site_calls, None if zendesk_pages else sdk)

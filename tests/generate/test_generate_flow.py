@@ -220,3 +220,16 @@ def test_a_claim_whose_name_is_not_plain_is_not_written_into_code(tmp_path, monk
     assert not [m for m in backend.claims if "require" in m.target]
     assert any(t.rule == "ZG228" and "not a plain claim name" in t.text for t in backend.todos)
     assert all('require("fs")' not in (c.after or "") for c in result.changes.changes if c.path != "server.js")
+
+
+def test_a_kept_zendesk_route_beside_the_provider_settings_is_still_a_zendesk_signer(tmp_path):
+    """A server file that mounts the provider (its GENESYS_OIDC_* settings and discovery path
+    appear in it) and keeps the Zendesk route: the route's token is not the provider's."""
+    from migrate.scan import scan
+
+    config = _config(tmp_path)
+    text = KEPT.format(note=backends.keep_note("GET /zendesk/jwt", config)) + (
+        "// GENESYS_OIDC_ISSUER is read by the provider; Genesys fetches /oidc/.well-known/openid-configuration\n")
+    (tmp_path / "server.js").write_text(text)
+    views = scan(str(tmp_path), jobs=1).inventory.signers
+    assert [(v.purpose, v.signer.route) for v in views] == [("zendesk", "GET /zendesk/jwt")]

@@ -11,7 +11,7 @@ import signal
 import pytest
 from typer.testing import CliRunner
 
-import migrate.inventory as inventory
+from migrate import inventory
 from migrate.cli import app
 from migrate.scan import scan
 

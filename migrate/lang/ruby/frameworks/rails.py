@@ -145,11 +145,60 @@ def _comment_above(lines: list[str], row: int) -> int:
 
 
 
+def _one_statement_a_line(text: str) -> str:
+    """routes.rb with statements that share a line (`draw do; get ...; end`) put on lines of their
+    own, so the edits below, which work line by line, never cut through the draw block."""
+    data = text.encode("utf-8", "surrogateescape")
+    semis: list[int] = []
+    stack = [Doc.parse("ruby", data).root]
+    while stack:
+        node = stack.pop()
+        if node.type == ";":
+            semis.append(node.start_byte)
+        stack.extend(node.children)
+    if not semis:
+        return text
+    out: list[bytes] = []
+    start = 0
+    for line in data.splitlines(keepends=True):
+        end = start + len(line)
+        cuts = sorted(b - start for b in semis if start <= b < end)
+        start = end
+        if not cuts:
+            out.append(line)
+            continue
+        indent = line[:len(line) - len(line.lstrip(b" \t"))]
+        pieces = [line[a + 1 if i else 0:b] for i, (a, b) in enumerate(zip([0, *cuts], [*cuts, len(line)]))]
+        inner = indent
+        for i, piece in enumerate(p.strip() for p in pieces):
+            if not piece:
+                continue
+            if i and re.match(rb"(end|\})\b", piece):
+                inner = indent
+            out.append((indent if i == 0 else inner) + piece + b"\n")
+            if i == 0 and re.search(rb"(\bdo(\s*\|[^|]*\|)?|\{)$", piece):
+                inner = indent + b"  "
+    return b"".join(out).decode("utf-8", "surrogateescape")
+
+
+def _routes_source(src: SourceFile) -> tuple[list[str], bytes]:
+    text = _one_statement_a_line(src.text)
+    return _lines(text), text.encode("utf-8", "surrogateescape")
+
+
+def _draw_end(lines: list[str], path: str) -> int:
+    ends = [i for i, line in enumerate(lines) if line.strip() == "end"]
+    if not ends:
+        raise WiringError(f"{path}: the routes' draw block has no `end` line of its own (a {{ }} block?); "
+                          "add the OpenID provider's routes by hand")
+    return max(ends)
+
+
 def _routes(src: SourceFile, route: str, snippet: Callable[[str], str]) -> tuple[str, str, routes.Registration | None]:
     """routes.rb with the old route's lines replaced by the scope (or the scope added at the end),
     the old path as written, and the registration replaced (the one routes.rb draws to `route`)."""
-    lines = _lines(src.text)
-    reg = routes.find(routes.registrations(Doc.parse("ruby", src.data)), route)
+    lines, data = _routes_source(src)
+    reg = routes.find(routes.registrations(Doc.parse("ruby", data)), route)
     replaced = ""
     if reg is not None:
         i, last = reg.call.start_point[0], reg.call.end_point[0]
@@ -166,7 +215,7 @@ def _routes(src: SourceFile, route: str, snippet: Callable[[str], str]) -> tuple
             lines[first:last + 1] = [line + "\n" for line in block]
             return with_newlines("".join(lines), src.newline), replaced, reg
         del lines[i:last + 1]  # inside a namespace or scope: the provider is routed at the top level instead
-    end = max(i for i, line in enumerate(lines) if line.strip() == "end")
+    end = _draw_end(lines, src.path)
     todo = ("  # TODO(migrate:ZG226): no single route to " + route + " was found here; remove the Zendesk "
             "token route by hand\n") if not replaced else ""
     block = [("  " + line if line else line) + "\n"
@@ -453,8 +502,8 @@ def _routes_beside(src: SourceFile, route: str, snippet: Callable[[str], str]) \
         -> tuple[str, routes.Registration | None]:
     """routes.rb with the provider's scope added right after the old route (at the top level) or at
     the end of the draw block; the old route stays as it was."""
-    lines = _lines(src.text)
-    reg = routes.find(routes.registrations(Doc.parse("ruby", src.data)), route)
+    lines, data = _routes_source(src)
+    reg = routes.find(routes.registrations(Doc.parse("ruby", data)), route)
     at = None
     written = f"'{route}'"
     if reg is not None:
@@ -464,7 +513,7 @@ def _routes_beside(src: SourceFile, route: str, snippet: Callable[[str], str]) \
         if re.match(r"[ \t]*", lines[i]).group(0) == "  ":
             at = last + 1
     if at is None:
-        at = max(i for i, line in enumerate(lines) if line.strip() == "end")
+        at = _draw_end(lines, src.path)
     block = [("  " + line if line else line) + "\n" for line in snippet(written).split("\n")]
     after = ["\n"] if at < len(lines) and lines[at].strip() not in ("", "end") else []
     lines[at:at] = ["\n", *block, *after]
@@ -475,14 +524,14 @@ def _routes_beside(src: SourceFile, route: str, snippet: Callable[[str], str]) \
 
 def _routes_without(src: SourceFile, route: str) -> tuple[str, routes.Registration | None]:
     """routes.rb without the old route (and the Zendesk comment lines right above it)."""
-    lines = _lines(src.text)
-    reg = routes.find(routes.registrations(Doc.parse("ruby", src.data)), route)
+    lines, data = _routes_source(src)
+    reg = routes.find(routes.registrations(Doc.parse("ruby", data)), route)
     if reg is None:
         return src.text, None
     first, last = reg.call.start_point[0], reg.call.end_point[0]
     while first > 0 and lines[first - 1].strip().startswith("#") and "zendesk" in lines[first - 1].lower():
         first -= 1
-    return _remove_lines(src.text, first, last), reg
+    return _remove_lines("".join(lines), first, last), reg
 
 
 def _mounted(path: str, text: str, issuer_path: str) -> str | None:

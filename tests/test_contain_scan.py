@@ -85,9 +85,9 @@ def test_a_parse_that_needs_too_much_memory_is_stopped_and_said(tmp_path, monkey
     assert not held  # it happened in the worker, not here
 
 
-NESTED_PY = "import jwt\n# jwt\nx = " + "[" * 1500 + "]" * 1500 + "\n"
+NESTED_JS = "// jwt\nconst x = " + "[" * 1500 + "]" * 1500 + ";\n"
 HOSTILE = {
-    "nested.py": NESTED_PY,
+    "nested.js": NESTED_JS,
     "Generic.cs": "using System.IdentityModel.Tokens.Jwt;\nclass A { void F() { var x = " + "a<" * 25000 + "; } }\n",
     "comments.html": "<script>zE('messenger', 'open');</script>\n" + "<!--" * 15000 + "\n",
     "minus.py": "import jwt\ntoken = jwt.encode({'external_id': " + "- " * 10000 + "1}, 's')\n",
@@ -100,7 +100,7 @@ def test_pathological_files_are_skipped_before_a_parser_sees_them(tmp_path):
     assert r.exit_code == 1, r.stderr  # findings on token.js, as usual
     data = json.loads(r.stdout)
     errors = {e["path"]: e["message"] for e in data["errors"]}
-    assert "nested 1500 deep" in errors["nested.py"]
+    assert "nested 1500 deep" in errors["nested.js"]
     assert "angle brackets" in errors["Generic.cs"]
     assert "angle brackets" in errors["comments.html"]
     assert "operator signs" in errors["minus.py"]

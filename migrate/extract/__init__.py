@@ -108,7 +108,8 @@ def _depth(text: str) -> int:
 
 def pathological(text: str, language: str) -> str | None:
     """Why a parser must not see this text, or None.  Cheap: a few passes at C speed."""
-    if text.count("(") + text.count("[") + text.count("{") > MAX_NESTING:
+    # Python's extractor reads nesting CPython refuses statement by statement (and reports it).
+    if language != "python" and text.count("(") + text.count("[") + text.count("{") > MAX_NESTING:
         deepest = _depth(text)
         if deepest > MAX_NESTING:
             return f"brackets nested {deepest} deep (over {MAX_NESTING}): too deep to analyse; skipped"

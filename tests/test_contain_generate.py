@@ -12,9 +12,9 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent / "generate"))
 
-from wiring_support import generate_site  # noqa: E402
+from wiring_support import generate_site
 
-from migrate.generate import backends  # noqa: E402
+from migrate.generate import backends
 
 SERVER = """
 const express = require('express');

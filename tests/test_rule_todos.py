@@ -129,7 +129,8 @@ def _apply(site: Path, result) -> None:
 def test_scan_counts_every_todo_generate_will_leave(site, bakery, tmp_path):
     root = {"bakery": bakery, "shop": ROOT / "examples" / "shop"}.get(site) or FIXTURES / "sites" / site
     left = Counter(rule for rule, *_ in _added_todos(_generate(root)))
-    assert left  # every site gets at least the kept route's TODO
+    assert left["ZG220"]  # every site gets at least the kept route's TODO...
+    del left["ZG220"]  # ...which scan reports once the route is kept, not before (no provider yet)
     _, report = _scan(root)
     said = Counter(f["rule"] for f in report["findings"] if f["rule"] in TODO_RULES)
     assert said == left

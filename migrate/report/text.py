@@ -39,6 +39,11 @@ def render(result: ScanResult, color: bool = False, quiet: bool = False) -> str:
         out.print()
 
     stats = inv.stats
+    if stats.get("decisions_not_predicted"):
+        out.print(f"{stats['decisions_not_predicted']} Zendesk token signers: the decisions `migrate generate` leaves "
+                  "for each (login checks, claims, where to mount the provider) are not predicted here; "
+                  "`migrate generate` lists them.", markup=False)
+        out.print()
     tail = f"({stats.get('files', 0)} files looked at, {stats.get('parsed', 0)} parsed, {stats.get('seconds', 0)} s)"
     out.print(summary(result, tail))
     return buf.getvalue()

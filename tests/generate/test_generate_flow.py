@@ -233,3 +233,23 @@ def test_a_kept_zendesk_route_beside_the_provider_settings_is_still_a_zendesk_si
     (tmp_path / "server.js").write_text(text)
     views = scan(str(tmp_path), jobs=1).inventory.signers
     assert [(v.purpose, v.signer.route) for v in views] == [("zendesk", "GET /zendesk/jwt")]
+
+
+def test_a_site_with_many_signers_is_scanned_without_predicting_generate(tmp_path):
+    """Predicting generate's decisions runs generate in memory: beyond a few signers the scan
+    stays fast and says where to see them instead."""
+    from migrate.rules import _todos
+
+    routes = "\n".join(
+        f"app.get('/zendesk/jwt{i}', (req, res) => res.json({{ token: jwt.sign({{ external_id: String(req.user.id), "
+        f"scope: 'user' }}, process.env.ZENDESK_SECRET, {{ keyid: 'app_1' }}) }}));"
+        for i in range(_todos.MAX_PREDICTED + 1))
+    (tmp_path / "server.js").write_text("const jwt = require('jsonwebtoken');\nconst app = require('express')();\n"
+                                        + routes + "\n")
+    r = CliRunner().invoke(app, ["scan", str(tmp_path), "--format", "json", "--exit-zero"])
+    report = json.loads(r.stdout)
+    assert len(report["signers"]) == _todos.MAX_PREDICTED + 1
+    assert report["stats"]["decisions_not_predicted"] == _todos.MAX_PREDICTED + 1
+    assert not [f for f in report["findings"] if f["message"].startswith("`migrate generate` will leave")]
+    text = CliRunner().invoke(app, ["scan", str(tmp_path), "--exit-zero"]).stdout
+    assert "are not predicted here; `migrate generate` lists them" in text

@@ -90,3 +90,19 @@ def test_statements_sharing_a_line_in_routes_rb(tmp_path, routes):
         assert text is not None
         ruby_ok(text, tmp_path)
         assert "scope '/oidc'" in text
+
+
+@pytest.mark.parametrize("command", ["scan", "generate"])
+def test_a_fifo_among_the_sources_is_not_waited_on(tmp_path, command):
+    import os
+
+    root = rails_site(tmp_path, (RAILS / "config" / "routes.rb").read_text())
+    os.mkfifo(root / "app" / "views" / "signout.js")  # nobody ever writes to it
+    args = [sys.executable, "-m", "migrate", command, str(root)]
+    if command == "generate":
+        args += ["--region", "eu-west-1", "--deployment-id", DEPLOYMENT, "--issuer", ISSUER]
+    r = subprocess.run(args, capture_output=True, text=True, timeout=90,
+                       env={"PATH": "/usr/bin:/bin", "MIGRATE_SECRETS_DIR": str(tmp_path / "secrets"),
+                            "HOME": str(tmp_path)})
+    assert r.returncode in (0, 1), r.stderr
+    assert "internal error" not in r.stderr

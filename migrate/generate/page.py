@@ -213,6 +213,7 @@ def signout_paths(root: str) -> dict[str, list[str]]:
     """The site's sign-out URL paths (routes, links, form actions, redirects naming /logout,
     /users/sign_out, /account/signout...) -> where each was seen (path:line)."""
     import os
+    import stat
     from pathlib import Path
 
     found: dict[str, list[str]] = {}
@@ -224,7 +225,8 @@ def signout_paths(root: str) -> dict[str, list[str]]:
                 continue
             path = Path(folder) / name
             try:
-                if path.stat().st_size > 512_000:
+                info = path.lstat()  # a fifo would block the read, a link may lead out of the site
+                if not stat.S_ISREG(info.st_mode) or info.st_size > 512_000:
                     continue
                 text = path.read_text(encoding="utf-8")
             except (OSError, UnicodeDecodeError):

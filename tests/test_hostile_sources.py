@@ -106,3 +106,24 @@ def test_a_fifo_among_the_sources_is_not_waited_on(tmp_path, command):
                             "HOME": str(tmp_path)})
     assert r.returncode in (0, 1), r.stderr
     assert "internal error" not in r.stderr
+
+
+SITES = Path(__file__).resolve().parent / "fixtures" / "sites"
+BROKEN_MANIFESTS = {
+    "not JSON": "{\n  \"name\": \"shop\",\n  <<<<<<< HEAD\n}\n",
+    "an array": "[]\n",
+    "nested too deep": "{\"x\": " + "[" * 100_000 + "]" * 100_000 + "}\n",
+    "dependencies a list": "{\"require\": [\"php\"], \"dependencies\": [\"express\"]}\n",
+}
+
+
+@pytest.mark.parametrize("broken", sorted(BROKEN_MANIFESTS))
+@pytest.mark.parametrize("site, manifest", [("laravel", "composer.json"), ("express-ts", "package.json")])
+def test_a_manifest_that_is_not_json_is_left_as_it_is(tmp_path, site, manifest, broken):
+    root = tmp_path / site
+    shutil.copytree(SITES / site, root)
+    (root / manifest).write_text(BROKEN_MANIFESTS[broken])
+    result = generate(root, cfg.load(root, region="eu-west-1", deployment_id=DEPLOYMENT, issuer=ISSUER))
+    changed = {c.path: c.after for c in result.changes.changes}
+    assert manifest not in changed  # left for the developer, not rewritten from a guess
+    assert any(p.startswith(("app/", "src/", "routes/")) or "oidc" in p for p in changed), sorted(changed)

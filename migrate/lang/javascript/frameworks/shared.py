@@ -350,9 +350,26 @@ def package_json(ctx: WireContext, rel_dir: str) -> str | None:
     return nearest(ctx.root, rel_dir, "package.json")
 
 
+def _manifest(text: str) -> dict | None:
+    """package.json as an object, or None when it is not one migrate can edit (broken JSON, too
+    deeply nested, or dependencies that are not objects): it is then left as it is."""
+    try:
+        data = json.loads(text)
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(data, dict):
+        return None
+    if any(not isinstance(data.get(k, {}), dict) for k in ("dependencies", "devDependencies")):
+        return None
+    return data
+
+
 def with_jose(root_text: str) -> str | None:
-    """package.json with jose added to dependencies (None when it is already there)."""
-    data = json.loads(root_text)
+    """package.json with jose added to dependencies (None when it is already there, or when the
+    file cannot be read as JSON)."""
+    data = _manifest(root_text)
+    if data is None:
+        return None
     deps = data.setdefault("dependencies", {})
     if "jose" in deps:
         return None
@@ -362,7 +379,9 @@ def with_jose(root_text: str) -> str | None:
 
 
 def without_dependency(root_text: str, name: str) -> str | None:
-    data = json.loads(root_text)
+    data = _manifest(root_text)
+    if data is None:
+        return None
     changed = False
     for section in ("dependencies", "devDependencies"):
         deps = data.get(section) or {}

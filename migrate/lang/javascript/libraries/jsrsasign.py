@@ -53,7 +53,7 @@ def _members(f: JsFile, node: Node, until: int) -> dict[str, Expr]:
     if text is not None:
         try:
             parsed = json.loads(text)
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or nested past what json reads
             parsed = None
         if isinstance(parsed, dict):
             return {k: f.make(json.dumps(v), source, _JSON_KINDS.get(type(v), "other"),

@@ -127,10 +127,14 @@ def reindent(text: str, indent: str) -> list[str]:
 
 
 def composer_with_extension(text: str) -> str | None:
-    """composer.json requiring ext-openssl (None when it already does), in the file's own style."""
-    data = json.loads(text)
-    require = data.get("require", {})
-    if EXTENSION in require:
+    """composer.json requiring ext-openssl (None when it already does, or when the file is not JSON
+    migrate can edit: it is then left as it is), in the file's own style."""
+    try:
+        data = json.loads(text)
+    except (ValueError, RecursionError):
+        return None
+    require = data.get("require", {}) if isinstance(data, dict) else None
+    if not isinstance(require, dict) or EXTENSION in require:
         return None
     platform = {k: v for k, v in require.items() if k == "php" or k.startswith("ext-")}
     platform[EXTENSION] = "*"

@@ -127,3 +127,17 @@ def test_a_manifest_that_is_not_json_is_left_as_it_is(tmp_path, site, manifest, 
     changed = {c.path: c.after for c in result.changes.changes}
     assert manifest not in changed  # left for the developer, not rewritten from a guess
     assert any(p.startswith(("app/", "src/", "routes/")) or "oidc" in p for p in changed), sorted(changed)
+
+
+def test_a_pom_xml_with_a_byte_that_is_not_utf8_is_migrated(tmp_path):
+    root = tmp_path / "spring"
+    shutil.copytree(SITES / "spring", root)
+    pom = root / "pom.xml"
+    data = pom.read_bytes()
+    at = data.index(b"<modelVersion>")
+    pom.write_bytes(data[:at] + b"<!-- caf\xe9 \x91build\x92 -->\n  " + data[at:])  # cp1252 quotes, Latin-1
+    result = generate(root, cfg.load(root, region="eu-west-1", deployment_id=DEPLOYMENT, issuer=ISSUER))
+    changed = {c.path: c.after for c in result.changes.changes}
+    assert changed, "nothing migrated"
+    if "pom.xml" in changed:  # the undecodable bytes go back as they were
+        assert changed["pom.xml"].encode("utf-8", "surrogateescape").count(b"caf\xe9 \x91build\x92") == 1

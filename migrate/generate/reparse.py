@@ -49,8 +49,8 @@ def _json(text: str) -> str | None:
 
 
 def _xml(text: str) -> str | None:
-    try:
-        ET.fromstring(text.lstrip("\ufeff"))
+    try:  # as bytes: a file that is not UTF-8 holds undecodable bytes the str form cannot carry
+        ET.fromstring(text.lstrip("\ufeff").encode("utf-8", "surrogateescape"))
     except ET.ParseError as exc:
         return f"line {exc.position[0]}: {exc.msg if hasattr(exc, 'msg') else exc}"
     return None

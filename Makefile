@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 NODE_STAMP := tests/node/node_modules/.installed
 
-.PHONY: demo test bench clean
+.PHONY: demo test fuzz bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -147,6 +147,15 @@ $(JAVA_STAMP): $(JAVA_HOST)/pom.xml tests/generated/java/servlethost/pom.xml mig
 
 test: $(STAMP) $(NODE_STAMP) $(CHROMIUM) $(RUBY_STAMP) $(PHP_STAMP) $(GO_STAMP) $(JAVA_STAMP) $(MONO_STAMP) $(REDIS_STAMP)
 	$(BIN)/python -m pytest
+
+# A longer, random run of the fuzz suites (tests/test_fuzz_*.py: scan, check-token, generate, verify
+# on generated hostile input), with how many cases each tried; `make test` runs a short, repeatable
+# one. FUZZ_FLAGS=-x stops at the first failure.
+FUZZ_FLAGS ?=
+fuzz: $(STAMP)
+	MIGRATE_FUZZ=long $(BIN)/python -m pytest tests/test_fuzz_support.py tests/test_fuzz_check_token.py \
+	  tests/test_fuzz_scan.py tests/test_fuzz_generate.py tests/test_fuzz_verify.py -p no:cacheprovider \
+	  --hypothesis-show-statistics $(FUZZ_FLAGS)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/scan_bench.py

@@ -148,3 +148,23 @@ def test_a_100kb_value_is_shortened_in_the_error_line():
     assert "--issuer" in out and "is not a URL" in out
     assert len(out) < 2000, len(out)
     assert "more]" in out  # said to be shortened, with how much
+
+
+@pytest.mark.parametrize("flag", ["--output", "--html"])
+def test_reports_written_to_files_are_valid_utf8(surrogate_site, tmp_path, flag):
+    target = tmp_path / ("report.html" if flag == "--html" else "report.txt")
+    r = migrate("scan", str(surrogate_site), flag, str(target))
+    text_of(r)
+    assert r.returncode in (0, 1)
+    text = target.read_bytes().decode("utf-8")  # raises on invalid UTF-8
+    assert "app.py" in text and "\ufffd" in text
+
+
+def test_the_generate_review_page_is_valid_utf8(surrogate_site, tmp_path):
+    page = tmp_path / "review.html"
+    r = migrate("generate", str(surrogate_site), "--region", "eu-west-1", "--deployment-id",
+                "5e0a7c43-8f8e-4d11-9a54-1b2c3d4e5f60", "--issuer", "https://shop.example.com/oidc",
+                "--html", str(page), env={"MIGRATE_SECRETS_DIR": str(tmp_path / "secrets")})
+    text_of(r)
+    assert r.returncode in (0, 1)
+    page.read_bytes().decode("utf-8")

@@ -134,6 +134,13 @@ class SafeStream:
         return getattr(self._stream, name)
 
 
+def write_text(path, text: str) -> None:
+    """A report or review page written to a file: UTF-8, lone surrogates as U+FFFD (never an error)."""
+    from pathlib import Path
+
+    Path(path).write_text(safe_text(text), encoding="utf-8")
+
+
 def guard_output() -> None:
     """Route this run's stdout and stderr through `SafeStream` (once per stream)."""
     for name in ("stdout", "stderr"):

@@ -10,7 +10,8 @@ from typing import Annotated
 
 import typer
 
-from migrate.cli.app import OK, Color, app, err, fail, next_step, progress, set_color, use_color
+from migrate.cli.app import (OK, Color, app, err, fail, next_step, progress, set_color, use_color,
+                             write_text)
 
 
 class Format(str, Enum):
@@ -304,7 +305,7 @@ def _write_html(target: Path, path: Path, result, patch: str, tf_changes) -> Non
         findings = run_scan(str(path), [], [], jobs=1)
     text = page.render_generate(path, result, findings, patch, _not_there_yet(result.genesys, False))
     try:
-        target.write_text(text, encoding="utf-8")
+        write_text(target, text)
     except OSError as exc:
         raise fail(f"cannot write {target}: {exc.strerror}") from None
     err.print(f"wrote the review page to {target}", markup=False)

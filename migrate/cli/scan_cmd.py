@@ -9,7 +9,8 @@ from typing import Annotated
 
 import typer
 
-from migrate.cli.app import FINDINGS, OK, Color, app, err, fail, next_step, progress, set_color, use_color
+from migrate.cli.app import (FINDINGS, OK, Color, app, err, fail, next_step, progress, set_color, use_color,
+                             write_text)
 
 
 class Format(str, Enum):
@@ -148,7 +149,7 @@ def scan(
         typer.echo(text, nl=False, color=color or None)  # click would strip the colour --color always asked for
     else:
         try:
-            output.write_text(text, encoding="utf-8")
+            write_text(output, text)
         except OSError as exc:
             raise fail(f"cannot write {output}: {exc.strerror}", "check the folder exists and is writable") from None
         if not quiet:
@@ -160,7 +161,7 @@ def scan(
         from migrate.report import html as page
 
         try:
-            html.write_text(page.render_scan(root, result), encoding="utf-8")
+            write_text(html, page.render_scan(root, result))
         except OSError as exc:
             raise fail(f"cannot write {html}: {exc.strerror}") from None
         if not quiet:

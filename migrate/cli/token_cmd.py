@@ -101,19 +101,13 @@ def check_token(
 
 def _public_key(path: Path):
     """The public key in a PEM file, or a usage error naming the file (never the key)."""
-    import stat
-
+    from migrate.token.local import NotReadable, read_small
     from migrate.token.pem import MAX_PEM, PemError, load_public_key
 
     try:
-        if not stat.S_ISREG(path.stat().st_mode):
-            raise fail(f"{path} is not a regular file", "pass the PEM file of the public key")
-        with path.open("rb") as fh:
-            data = fh.read(MAX_PEM + 1)
-    except OSError as exc:
-        raise fail(f"cannot read {path}: {exc.strerror}") from None
-    if len(data) > MAX_PEM:
-        raise fail(f"{path} is larger than a public key ({MAX_PEM // 1024} KB)", "pass the PEM file of the public key")
+        data = read_small(str(path), MAX_PEM, "a public key")
+    except NotReadable as exc:
+        raise fail(str(exc), "pass the PEM file of the public key") from None
     try:
         return load_public_key(data, str(path))
     except PemError as exc:

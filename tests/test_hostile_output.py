@@ -168,3 +168,28 @@ def test_the_generate_review_page_is_valid_utf8(surrogate_site, tmp_path):
     text_of(r)
     assert r.returncode in (0, 1)
     page.read_bytes().decode("utf-8")
+
+
+def test_long_claim_values_are_shortened_in_the_text_report_not_in_json():
+    claims = '{"external_id":"' + "x" * 5000 + '","scope":"' + "s" * 5000 + '","exp":1700000300}'
+    token = ".".join([b64url('{"alg":"HS256","kid":"app_1"}'), b64url(claims), b64url(b"x" * 32)])
+    r = migrate("check-token", token, "--now", "1700000000")
+    out = text_of(r)
+    assert r.returncode == 1
+    assert max(len(line) for line in out.splitlines()) < 400
+    assert "ZG206" in out and "more]" in out
+    r = migrate("check-token", token, "--now", "1700000000", "--format", "json")
+    assert "s" * 5000 in text_of(r)  # the data in full where a program reads it
+
+
+def test_long_server_values_are_shortened_in_verify_text(tmp_path):
+    import fakegenesys as fg
+
+    org = fg.Org(client_name="n" * 50_000)
+    with fg.FakeGenesys(org) as fake:
+        r = migrate("verify-scopes", env={"GENESYSCLOUD_OAUTHCLIENT_ID": fg.CLIENT_ID, "HOME": str(tmp_path),
+                                          "GENESYSCLOUD_OAUTHCLIENT_SECRET": fg.SECRET,
+                                          "GENESYSCLOUD_API_HOST": fake.url})
+    out = text_of(r)
+    assert r.returncode == 0, out
+    assert "n" * 100 in out and "n" * 1000 not in out

@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from migrate.cli.app import FINDINGS, OK, app, fail
+from migrate.cli.app import FINDINGS, OK, app, fail, shorten
 
 
 MAX_SECRET = 64 * 1024  # bytes: a signing secret is tens of bytes, a PEM key a few KB
@@ -144,16 +144,29 @@ def _text(report) -> str:
     if report.wrappers:
         lines.append(f"stripped   {', '.join(report.wrappers)}")
     if report.header is not None:
-        lines.append(f"header     {json.dumps(report.header, ensure_ascii=False)}")
-        lines.append("claims     " + json.dumps(report.claims, indent=2, ensure_ascii=False).replace("\n", "\n           "))
+        lines.append(f"header     {json.dumps(_short(report.header), ensure_ascii=False)}")
+        lines.append("claims     " + json.dumps(_short(report.claims), indent=2, ensure_ascii=False)
+                     .replace("\n", "\n           "))
     for name, text in report.times.items():
         lines.append(f"{name:<10} {text}")
-    lines.append(f"signature  {report.signature.status.replace('-', ' ')}: {report.signature.detail}")
+    lines.append(f"signature  {report.signature.status.replace('-', ' ')}: {shorten(report.signature.detail)}")
     lines.append("")
     for f in report.findings:
-        lines.append(f"{f.rule} {f.severity:<7} {f.message}")
-        lines.append(f"      fix: {f.fix}")
+        lines.append(f"{f.rule} {f.severity:<7} {shorten(f.message)}")
+        lines.append(f"      fix: {shorten(f.fix)}")
     counts = {s: sum(f.severity == s for f in report.findings) for s in ("error", "warning", "info")}
     summary = ", ".join(f"{n} {s}{'s' if n != 1 and s != 'info' else ''}" for s, n in counts.items() if n)
     lines.append(summary + "." if summary else "No problems found.")
     return "\n".join(lines) + "\n"
+
+
+def _short(value, limit: int = 200):
+    """Claims as the text report shows them: a string longer than ``limit`` cut to its start and
+    end (--format json has every value in full)."""
+    if isinstance(value, str) and len(value) > limit:
+        return f"{value[:limit - 40]}…[{len(value) - (limit - 20):,} more]…{value[-20:]}"
+    if isinstance(value, dict):
+        return {_short(k, limit): _short(v, limit) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_short(v, limit) for v in value]
+    return value

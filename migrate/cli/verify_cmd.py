@@ -14,7 +14,7 @@ from typing import Annotated
 
 import typer
 
-from migrate.cli.app import FINDINGS, OK, USAGE, app, err, progress
+from migrate.cli.app import FINDINGS, OK, USAGE, app, err, progress, shorten
 from migrate.cli.app import fail as _fail
 
 ID_ENV, SECRET_ENV = "GENESYSCLOUD_OAUTHCLIENT_ID", "GENESYSCLOUD_OAUTHCLIENT_SECRET"
@@ -198,7 +198,7 @@ def _scopes_text(report, host: str) -> str:
         out.append("This client cannot be used as it is.")
     else:
         out.append("Nothing missing.")
-    return "\n".join(out) + "\n"
+    return "\n".join(shorten(line, 200) for line in out) + "\n"  # values from the server, of any length
 
 
 # ---------------------------------------------------------------------------------------------
@@ -284,7 +284,7 @@ def _deployment_text(report, host: str) -> str:
     said = [f"{n} check{'s' if n != 1 else ''} {words[s]}" for s, n in counts.items() if n]
     passed = sum(c.status == "ok" for c in report.checks)
     out.append((", ".join(said) + "." if said else f"All {passed} checks passed."))
-    return "\n".join(out) + "\n"
+    return "\n".join(shorten(line, 200) for line in out) + "\n"  # values from the server, of any length
 
 
 def _url_ok(value: str) -> bool:

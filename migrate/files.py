@@ -273,9 +273,14 @@ def _type_globs() -> tuple[str, ...]:
     globs = [f"*{ext}" for ext in (*CODE_EXTENSIONS, *PAGE_EXTENSIONS)]
     globs += [f"*{ext}" for ext in (*idp._CODE, *idp._CONFIG)]
     globs += [*idp._NAMED, ".env*", "*.env", "appsettings*.json", "*.blade.php"]
-    # ripgrep globs are case-sensitive; file extensions are not, to migrate.
-    globs += [g.upper() for g in globs if g.startswith("*.")]
+    # ripgrep globs are case-sensitive; file extensions are not, to migrate (Site.Master, PAGE.ASPX).
+    globs = [_any_case(g) if g.startswith("*.") else g for g in globs]
     return tuple(dict.fromkeys(globs))
+
+
+def _any_case(glob: str) -> str:
+    """``*.master`` -> ``*.[mM][aA][sS][tT][eE][rR]``."""
+    return "*" + "".join(f"[{c.lower()}{c.upper()}]" if c.isalpha() else c for c in glob[1:])
 
 
 def _common_args() -> list[str]:

@@ -253,3 +253,15 @@ def test_a_site_with_many_signers_is_scanned_without_predicting_generate(tmp_pat
     assert not [f for f in report["findings"] if f["message"].startswith("`migrate generate` will leave")]
     text = CliRunner().invoke(app, ["scan", str(tmp_path), "--exit-zero"]).stdout
     assert "are not predicted here; `migrate generate` lists them" in text
+
+
+def test_file_extensions_are_matched_in_any_case(tmp_path):
+    """Site.Master, Default.Aspx: the walk finds pages whatever the case of their extension."""
+    from migrate.scan import scan
+
+    page = ('<script id="ze-snippet" src="https://static.zdassets.com/ekr/snippet.js?key=abc"></script>\n'
+            "<script>zE('messenger', 'open');</script>\n")
+    for name in ("Site.Master", "Default.Aspx", "index.HTML"):
+        (tmp_path / name).write_text(page)
+    widgets = sorted(w.path for w in scan(str(tmp_path), jobs=1).inventory.widgets)
+    assert widgets == ["Default.Aspx", "Site.Master", "index.HTML"]

@@ -110,6 +110,10 @@ def test_scan_of_lone_surrogates_in_source_and_names_is_valid_utf8(surrogate_sit
         import json
 
         json.loads(r.stdout.decode("utf-8"))
+    if fmt == "junit":  # well-formed XML: no control character from the file name
+        import xml.etree.ElementTree as ET
+
+        assert "owned" in ET.fromstring(r.stdout).findall(".//testsuite")[0].get("name") + r.stdout.decode()
 
 
 def test_generate_with_a_lone_surrogate_in_source_is_valid_utf8(surrogate_site):

@@ -4,10 +4,15 @@ file migrate could not read is a skipped case."""
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 from itertools import groupby
 
 from migrate.scan import ScanResult
+
+# What XML 1.0 cannot carry at all (ElementTree writes it as it is): control characters from file
+# names or source, lone surrogates, U+FFFE/U+FFFF.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def _suite(parent: ET.Element, name: str) -> ET.Element:
@@ -53,4 +58,5 @@ def render(result: ScanResult) -> str:
     top.set("errors", "0")
     top.set("skipped", str(sum(t[2] for t in totals)))
     ET.indent(top)
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(top, encoding="unicode") + "\n"
+    xml = ET.tostring(top, encoding="unicode")
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + _NOT_XML.sub("\ufffd", xml) + "\n"

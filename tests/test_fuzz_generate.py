@@ -13,7 +13,7 @@ from test_fuzz_support import CANARY, build_site, changed, check, fuzz_settings,
 DEPLOYMENT = "5e0a7c43-8f8e-4d11-9a54-1b2c3d4e5f60"
 
 
-@fuzz_settings(quick=25, long=250)
+@fuzz_settings(quick=25, long=150)
 @given(spec=sites(), apply=st.booleans(), cutover=st.sampled_from([False, False, True]),
        read_only=st.sampled_from([None, None, "dir", "file"]))
 def test_generate_keeps_its_promises(tmp_path_factory, spec, apply, cutover, read_only):

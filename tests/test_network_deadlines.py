@@ -355,3 +355,19 @@ def test_jwks_files_that_are_not_files_or_not_json():
                 if reason in ("a device", "a fifo", "a directory"):
                     r, elapsed = check_token(secret_case, path)
                     assert r.exit_code == 2 and elapsed < 5 and reason in r.stderr, (path, r.stderr)
+
+
+def test_the_sdk_import_sets_no_file_watch(tmp_path):
+    """The SDK watches ~/.genesyscloudpython (or its nearest existing parent: the home folder, or /
+    without one) recursively from its import on, which can take longer than the command's budget."""
+    import subprocess
+    import sys
+
+    probe = ("import time\nfrom migrate.genesys.client import _import_sdk\n_import_sdk()\n"
+             "import PureCloudPlatformClientV2 as sdk\ntime.sleep(0.3)\nobserver = sdk.configuration._observer\n"
+             "print(0 if observer is None else len(observer.emitters))\n")
+    for home in (tmp_path, tmp_path / "does-not-exist"):
+        r = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120,
+                           env={"HOME": str(home), "PATH": "/usr/bin:/bin"})
+        assert r.returncode == 0, r.stderr
+        assert r.stdout.strip() == "0", f"{r.stdout.strip()} folders watched with HOME={home}"

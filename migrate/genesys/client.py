@@ -372,7 +372,34 @@ def connect(credentials: Credentials, host: str, deadline: Deadline, limits: Lim
     return session
 
 
+def _import_sdk() -> None:
+    """Import the SDK without the file watch it starts at import: it watches the folder of
+    ~/.genesyscloudpython/config, or its nearest existing parent (the whole home folder, or / when
+    HOME does not exist) recursively, which alone can take longer than the command's budget. A
+    command that runs for seconds has nothing to reload."""
+    import sys
+
+    if "PureCloudPlatformClientV2" in sys.modules:
+        return
+    try:
+        from watchdog.observers.api import BaseObserver
+    except ImportError:  # a future SDK without watchdog
+        import PureCloudPlatformClientV2  # noqa: F401
+        return
+
+    def refuse(*args: Any, **kwargs: Any) -> Any:
+        raise OSError("migrate does not watch the SDK's configuration")  # the SDK then gives up watching
+
+    schedule = BaseObserver.schedule
+    BaseObserver.schedule = refuse
+    try:
+        import PureCloudPlatformClientV2  # noqa: F401
+    finally:
+        BaseObserver.schedule = schedule
+
+
 def _api_client(host: str, notes: list[str]):
+    _import_sdk()
     from PureCloudPlatformClientV2 import ApiClient, Configuration
     from PureCloudPlatformClientV2.logger import LogLevel
 

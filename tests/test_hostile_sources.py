@@ -141,3 +141,14 @@ def test_a_pom_xml_with_a_byte_that_is_not_utf8_is_migrated(tmp_path):
     assert changed, "nothing migrated"
     if "pom.xml" in changed:  # the undecodable bytes go back as they were
         assert changed["pom.xml"].encode("utf-8", "surrogateescape").count(b"caf\xe9 \x91build\x92") == 1
+
+
+def test_a_django_view_file_that_is_not_utf8_is_left_with_its_reason(tmp_path):
+    root = tmp_path / "django"
+    shutil.copytree(SITES / "django", root)
+    views = root / "shop" / "views.py"
+    views.write_bytes(b"# caf\xe9 (Latin-1)\n" + views.read_bytes())
+    result = generate(root, cfg.load(root, region="eu-west-1", deployment_id=DEPLOYMENT, issuer=ISSUER))
+    said = " ".join([*result.notes, *(str(o) for o in result.outcomes)])
+    assert "shop/views.py: not UTF-8 text, so it is not rewritten" in said, said[:2000]
+    assert "shop/views.py" not in {c.path for c in result.changes.changes}

@@ -557,7 +557,7 @@ def _view_name(ctx: WireContext) -> tuple[str, str]:
     s = ctx.plan.signer
     try:
         module = cst.MetadataWrapper(cst.parse_module(ctx.source(s.path).text))
-    except cst.ParserSyntaxError:
+    except (cst.ParserSyntaxError, UnicodeError):  # UnicodeError: bytes that are not UTF-8
         module = None
     if module is not None:
         positions = module.resolve(PositionProvider)

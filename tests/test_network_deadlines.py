@@ -371,3 +371,22 @@ def test_the_sdk_import_sets_no_file_watch(tmp_path):
                            env={"HOME": str(home), "PATH": "/usr/bin:/bin"})
         assert r.returncode == 0, r.stderr
         assert r.stdout.strip() == "0", f"{r.stdout.strip()} folders watched with HOME={home}"
+
+
+def test_hard_deadlines_nest_and_leave_no_alarm_behind():
+    import signal
+
+    from migrate.genesys.http import DeadlineExceeded, hard_deadline
+
+    t = time.monotonic()
+    with pytest.raises(DeadlineExceeded):
+        with hard_deadline(0.3):
+            with hard_deadline(5):  # the enclosing deadline comes first and stays in force
+                time.sleep(3)
+    assert time.monotonic() - t < 1.5
+    with hard_deadline(5):
+        with hard_deadline(0.1):
+            pass
+        assert 4 < signal.getitimer(signal.ITIMER_REAL)[0] <= 5  # the outer one is back
+    assert signal.getitimer(signal.ITIMER_REAL)[0] == 0
+    assert signal.getsignal(signal.SIGALRM) in (signal.SIG_DFL, signal.SIG_IGN, None)

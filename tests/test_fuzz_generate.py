@@ -37,7 +37,7 @@ def unlock(path: Path, mode: int) -> None:
     path.chmod(mode)
 
 
-@fuzz_settings(quick=25, long=150)
+@fuzz_settings(quick=25, long=250)
 @given(spec=sites(), apply=st.booleans(), cutover=st.sampled_from([False, False, True]),
        read_only=st.sampled_from([None, None, "dir", "file"]), victim=st.integers(0, 1000))
 def test_generate_keeps_its_promises(tmp_path_factory, spec, apply, cutover, read_only, victim):

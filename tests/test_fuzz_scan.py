@@ -14,7 +14,7 @@ from test_fuzz_support import CANARY, build_site, changed, check, fuzz_settings,
 FORMATS = ["full", "concise", "json", "sarif", "github", "gitlab", "junit"]
 
 
-@fuzz_settings(quick=30, long=200)
+@fuzz_settings(quick=30, long=400)
 @given(spec=sites(), fmt=st.sampled_from(FORMATS), jobs=st.sampled_from(["1", "2"]))
 def test_scan_keeps_its_promises(tmp_path_factory, spec, fmt, jobs):
     tmp = tmp_path_factory.mktemp("scan")

@@ -115,7 +115,7 @@ class FaultyGenesys(fg.FakeGenesys):
             pass
 
 
-@fuzz_settings(quick=10, long=80)
+@fuzz_settings(quick=10, long=100)
 @given(command=st.sampled_from(["verify-scopes", "verify-deployment"]),
        chosen=st.lists(st.tuples(st.sampled_from(PATHS), faults), min_size=1, max_size=3),
        fmt=st.sampled_from(["text", "json"]))

@@ -152,3 +152,28 @@ def test_a_django_view_file_that_is_not_utf8_is_left_with_its_reason(tmp_path):
     said = " ".join([*result.notes, *(str(o) for o in result.outcomes)])
     assert "shop/views.py: not UTF-8 text, so it is not rewritten" in said, said[:2000]
     assert "shop/views.py" not in {c.path for c in result.changes.changes}
+
+
+@pytest.mark.parametrize("cutover", [False, True])
+def test_a_dangling_link_named_like_a_module_is_not_read(tmp_path, cutover):
+    root = tmp_path / "flask"
+    shutil.copytree(SITES / "flask", root)
+    (root / "gone.py").symlink_to(root / "missing.py")
+    result = generate(root, cfg.load(root, region="eu-west-1", deployment_id=DEPLOYMENT, issuer=ISSUER),
+                      cutover=cutover)
+    assert "gone.py" not in {c.path for c in result.changes.changes}
+
+
+def test_a_fifo_named_like_a_java_class_is_not_waited_on(tmp_path):
+    import os
+
+    root = tmp_path / "spring"
+    shutil.copytree(SITES / "spring", root)
+    java = next(p for p in sorted(root.rglob("*.java")))
+    os.mkfifo(java.parent / "Pipe.java")
+    r = subprocess.run([sys.executable, "-m", "migrate", "generate", str(root), "--region", "eu-west-1",
+                        "--deployment-id", DEPLOYMENT, "--issuer", ISSUER], capture_output=True, text=True,
+                       timeout=90, env={"PATH": "/usr/bin:/bin", "MIGRATE_SECRETS_DIR": str(tmp_path / "secrets"),
+                                        "HOME": str(tmp_path)})
+    assert r.returncode in (0, 1), r.stderr
+    assert "internal error" not in r.stderr and "Pipe.java" not in r.stdout

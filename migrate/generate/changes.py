@@ -11,6 +11,7 @@ import codecs
 import difflib
 import os
 import re
+import stat
 import subprocess
 import tempfile
 from dataclasses import dataclass, field
@@ -59,9 +60,20 @@ class SourceFile:
 
     @classmethod
     def read(cls, root: Path, rel: str) -> SourceFile:
-        raw = (root / rel).read_bytes()
+        raw = _regular_bytes(root / rel)
         bom = raw.startswith(codecs.BOM_UTF8)
         return cls(rel, raw[3 if bom else 0:].decode("utf-8", "surrogateescape"), bom)
+
+
+def _regular_bytes(path: Path) -> bytes:
+    """A file's bytes; nothing for a link that leads nowhere or what is not a regular file (a fifo
+    named like a source file would block the read for ever)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except FileNotFoundError:
+        return b""
+    with os.fdopen(fd, "rb") as fh:
+        return fh.read() if stat.S_ISREG(os.fstat(fd).st_mode) else b""
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import posixpath
 import re
+import stat
 import textwrap
 import tomllib
 from collections.abc import Callable, Iterator, Sequence
@@ -828,10 +829,17 @@ def dotted_package(root: Path, rel_dir: str) -> str:
 
 
 def python_files(root: Path, name: str) -> list[str]:
+    """The site's regular files matching ``name``: not a link (it may dangle or lead out of the
+    site), a fifo or a folder named like one."""
     out = []
     for p in sorted(root.rglob(name)):
         rel = p.relative_to(root)
         if any(part.startswith(".") or part in _SKIP_DIRS for part in rel.parts[:-1]):
+            continue
+        try:
+            if not stat.S_ISREG(p.lstat().st_mode):
+                continue
+        except OSError:
             continue
         out.append(rel.as_posix())
     return out

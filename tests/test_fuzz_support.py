@@ -32,8 +32,15 @@ sys.argv = ["migrate"] + sys.argv[1:]
 try:
     runpy.run_module("migrate", run_name="__main__", alter_sys=True)
 finally:
+    # VmHWM: this program's own peak. ru_maxrss would also count the test process it was forked
+    # from (Linux keeps the parent's high-water mark across fork and exec).
+    try:
+        with open("/proc/self/status") as status:
+            peak = next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
+    except (OSError, StopIteration, ValueError):
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     with open(os.environ["FUZZ_PEAK_FILE"], "w") as fh:
-        fh.write(str(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss))
+        fh.write(str(peak))
 """
 
 

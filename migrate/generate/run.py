@@ -259,11 +259,11 @@ def _backend(b: BackendPlan, root: Path, config: Config, latest, cutover: bool, 
     route = wiring.route or s.route
     mounted = wiring.mounted or (s.path if b.framework in backends.FRAMEWORKS and not wiring.todo else None)
     if cutover:
-        return Outcome(s.path, s.line, route, "cut", f"{at}: Zendesk route {route or ''} removed".replace("  ", " ")
+        return Outcome(s.path, s.line, route, "cut", f"{at}: Zendesk route{' ' + route if route else ''} removed"
                        + (f"; provider mounted at {mounted}" if mounted and not kept else ""))
     if mounted:
         return Outcome(s.path, s.line, route, "wired",
                        f"{at}: provider mounted at {mounted} ({b.framework}); the Zendesk route "
-                       f"{route or ''} stays until cut-over (TODO(migrate:ZG220))".replace("  ", " "))
+                       f"{route + ' ' if route else ''}stays until cut-over (TODO(migrate:ZG220))")
     return Outcome(s.path, s.line, route, "standalone",
                    f"{at}: provider module written, not mounted: {wiring.todo or why_not} (TODO(migrate:ZG221))")

@@ -291,7 +291,9 @@ def _lines(text: str) -> list[str]:
     return out
 
 
-def _diff(c: FileChange) -> str:
+def _diff(c: FileChange, hide_secrets: bool = True) -> str:
+    """The file's unified diff, as printed and written: the old lines that hold a literal secret
+    (context or removed) are shown masked (migrate.generate.redact)."""
     before = _lines(c.before.text) if c.before else []
     after = _lines(c.after) if c.after is not None else []
     if before == after and not c.deleted:
@@ -302,9 +304,14 @@ def _diff(c: FileChange) -> str:
     elif c.deleted:
         head.append("deleted file mode 100644\n")
     body = []
-    for line in difflib.unified_diff(before, after, "/dev/null" if c.new else f"a/{c.path}",
-                                     "/dev/null" if c.deleted else f"b/{c.path}", n=3):
-        if line.startswith(("---", "+++")):
+    lines = list(difflib.unified_diff(before, after, "/dev/null" if c.new else f"a/{c.path}",
+                                      "/dev/null" if c.deleted else f"b/{c.path}", n=3))
+    if hide_secrets and c.before is not None and lines:  # the file's own lines a patch quotes: no literal secret shown
+        from migrate.generate.redact import masked
+
+        lines[2:], _ = masked(lines[2:], c.before.text, c.path)
+    for line in lines:
+        if line.startswith(("---", "+++")) and len(body) < 2:
             body.append(line.rstrip("\r\n") + "\n")
         elif line.endswith("\n"):
             body.append(line)

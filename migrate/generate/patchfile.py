@@ -25,6 +25,7 @@ from migrate.generate.changes import (
     _diff,
     safe_target,
 )
+from migrate.generate.redact import matches
 
 MAGIC = "# migrate patch 1"
 _HUNK = re.compile(r"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
@@ -117,6 +118,9 @@ def render(changes: ChangeSet, inputs: str, keys_issuer: str | None = None) -> s
                 why = [f"part of the change at line {m.group(1)}" if m else "part of the change to this file"]
             rules += [f"#   {line}" for line in why]
     head.append(f"# files: {len(files)}, +{total_add} -{total_del} lines")
+    if any(_diff(c) != _diff(c, hide_secrets=False) for c in files):
+        head.append(f"# masked: lines holding a literal secret are shown with *** in place of the value; "
+                    "`migrate apply FILE` takes them (git apply does not)")
     head += rows
     head.append("# the rule behind each hunk:")
     head += rules
@@ -229,7 +233,7 @@ class Patch:
                 before = SourceFile.read(root, entry.path)
                 old_text = before.text
             try:
-                after = None if entry.state == "deleted" else _apply_hunks(old_text, section.hunks)
+                after = None if entry.state == "deleted" else _apply_hunks(old_text, section.hunks, entry.path)
             except PatchError as exc:
                 raise PatchError(f"{entry.path}: {exc}; the patch was edited since migrate wrote it") from None
             if after is not None and digest(_bytes(after, bool(before and before.bom))) != entry.after:
@@ -246,8 +250,9 @@ def _split(text: str) -> list[str]:
     return [p + "\n" for p in parts[:-1]] + ([parts[-1]] if parts[-1] else [])
 
 
-def _apply_hunks(text: str, found: list[Hunk]) -> str:
-    """Apply hunks exactly where they say, every context and removed line checked: no fuzz."""
+def _apply_hunks(text: str, found: list[Hunk], path: str = "") -> str:
+    """Apply hunks exactly where they say, every context and removed line checked: no fuzz. A line
+    shown masked (it holds a literal secret) matches the file's line that masks to it."""
     old = _split(text)
     out: list[str] = []
     at = 0  # index into old
@@ -262,10 +267,10 @@ def _apply_hunks(text: str, found: list[Hunk]) -> str:
             if kind == "+":
                 out.append(body)
                 continue
-            if at >= len(old) or old[at] != body:
+            if at >= len(old) or not (old[at] == body or matches(body, old[at], path)):
                 raise PatchError(f"hunk {h.header} does not match the file at line {at + 1}")
             if kind == " ":
-                out.append(body)
+                out.append(old[at])  # the file's own line (the patch may show it masked)
             at += 1
     out += old[at:]
     return "".join(out)

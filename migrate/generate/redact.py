@@ -1,0 +1,118 @@
+"""Literal secrets in the lines a patch quotes: shown with *** in place of the value.
+
+A patch quotes the site's own lines as context and as removed lines, and a Zendesk signer's
+file often holds its signing secret as a literal (``const ZENDESK_SECRET = "..."``).  A line
+that holds a string literal next to a secret-like name or inside a signing call is shown
+masked (every literal on it, by the language's own literal forms: migrate.extract.traits.mask),
+and the lines of a literal that starts there and runs on are shown as ``***``.  `migrate apply`
+takes such a line as matching the file's line when masking the file's line gives the same text;
+the digests in the patch header pin the rest.
+"""
+
+from __future__ import annotations
+
+import re
+
+from migrate.extract.traits import _literal_at, mask
+
+# A value written next to one of these names is a secret: keep it out of what is printed.
+_SECRET_NAME = re.compile(
+    r"(?i)secret|passw(?:or)?d|passphrase|private[_-]?key|signing[_-]?key|api[_-]?key|shared[_-]?key|"
+    r"hmac[_-]?key|jwt[_-]?key|(?<![?&./\w-])\$?key\b['\"]?\s*(?:=>|:=|=|:)")
+# Calls that take a signing key: a literal on the same line may be it.
+_SIGNING_CALL = re.compile(
+    r"(?:\bsign|\bencode|\bEncode|SignedString|HMAC\d*|Hmac\w*|hmacShaKeyFor|SymmetricSecurityKey|MACSigner|"
+    r"signWith|createHmac|hash_hmac|SignJWT)\s*\(")
+CONTINUED = "***"  # a line inside a masked literal that runs over several lines
+
+
+def language_of(path: str) -> str | None:
+    from migrate import lang
+
+    dot = path.rfind(".")
+    return lang.extensions().get(path[dot:].lower()) if dot >= 0 else None
+
+
+def _split(text: str) -> list[str]:
+    parts = text.split("\n")
+    return [p + "\n" for p in parts[:-1]] + ([parts[-1]] if parts[-1] else [])
+
+
+def _body(line: str) -> tuple[str, str]:
+    body = line.rstrip("\r\n")
+    return body, line[len(body):]
+
+
+def shown_line(line: str, language: str | None) -> str:
+    """One line as a patch shows it (its line ending kept): masked when it holds a secret."""
+    body, end = _body(line)
+    if not (_SECRET_NAME.search(body) or _SIGNING_CALL.search(body)):
+        return line
+    masked = mask(body, language)
+    return line if masked == body else masked + end
+
+
+def shown_lines(text: str, path: str) -> dict[int, str]:
+    """The lines of ``text`` (0-based) that a patch shows otherwise than they are, as shown."""
+    language = language_of(path)
+    lines = _split(text)
+    out: dict[int, str] = {}
+    start = 0
+    starts = []
+    for line in lines:
+        starts.append(start)
+        start += len(line)
+    for n, line in enumerate(lines):
+        if n in out:
+            continue
+        shown = shown_line(line, language)
+        if shown == line:
+            continue
+        out[n] = shown
+        # a literal that opens here and runs on: its next lines are masked whole
+        end_of_line = starts[n] + len(_body(line)[0])
+        i = starts[n]
+        while i < end_of_line:
+            end = _literal_at(text, i, language) if text[i] in "\"'`%<" else None
+            if end is None:
+                i += 1
+                continue
+            if end > end_of_line:
+                m = n + 1
+                while m < len(lines) and starts[m] < end:
+                    out[m] = CONTINUED + _body(lines[m])[1]
+                    m += 1
+                break
+            i = end
+    return out
+
+
+def matches(shown: str, line: str, path: str) -> bool:
+    """Whether a line of a patch (context or removed) stands for the file's ``line``."""
+    if shown == line:
+        return True
+    if _body(shown)[0] == CONTINUED and _body(shown)[1] == _body(line)[1]:
+        return True
+    return shown_line(line, language_of(path)) == shown
+
+
+def masked(diff_lines: list[str], before: str, path: str) -> tuple[list[str], int]:
+    """A file's unified diff lines with the old lines that hold a secret shown masked, and how many."""
+    hidden = shown_lines(before, path)
+    if not hidden:
+        return diff_lines, 0
+    out, count, old = [], 0, None
+    hunk = re.compile(r"^@@ -(\d+)(?:,(\d+))? ")
+    for line in diff_lines:
+        m = hunk.match(line)
+        if m:
+            old = int(m.group(1)) - 1  # 0-based (a hunk with no old lines has no line to mask)
+            out.append(line)
+            continue
+        if old is not None and line[:1] in (" ", "-"):
+            if old in hidden:
+                line = line[0] + hidden[old]
+                count += 1
+            old += 1
+        out.append(line)
+    return out, count

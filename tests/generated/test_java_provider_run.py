@@ -15,14 +15,13 @@ Without mvn and java, or Maven Central, these tests are skipped, with the reason
 from __future__ import annotations
 
 import concurrent.futures
-import contextlib
-import itertools
+from collections.abc import Callable
 from pathlib import Path
 
-import httpx
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from java_sites import JVM, LOGS, jar_env, running_jar
 from oidc_contract import (  # noqa: F401  (the imported tests run against the Spring Boot site)
     test_bad_authorization_requests_get_an_error_not_a_code,
     test_code_expires_after_sixty_seconds,
@@ -64,75 +63,35 @@ from production_checks import (  # noqa: F401  (the imported tests run against t
 from provider_fixtures import clock, signing_key  # noqa: F401 (fixtures used by name)
 from relying_party import (
     CLIENT_SECRET,
-    Host,
-    provider_env,
     redeem,
     rfc7638_thumbprint,
     rsa_pem,
     signed_in_code,
     verify_id_token,
 )
-from toolchains import (
-    BuildFailed,
-    Unavailable,
-    build_java_host,
-    failed_start,
-    free_port,
-    java_tools,
-    running,
-)
+from site_runs import built, http  # noqa: F401 (fixture used by name)
+from toolchains import build_java_host, failed_start, free_port, java_tools
 
 START_TIMEOUT = 120  # seconds for Spring Boot to start on a busy 2-core machine
 HOST_SECONDS = "600"  # the module's site never outlives this
-JVM = ["-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xss512k", "-Xmx256m"]  # quick start, small heap
-_logs = itertools.count()
-LOGS: dict[str, Path] = {}  # a running site's origin -> its output
 
 
 @pytest.fixture(scope="module")
 def jar(tmp_path_factory) -> Path:
-    try:
-        return build_java_host(tmp_path_factory.mktemp("java-provider") / "hostapp")
-    except Unavailable as e:
-        pytest.skip(str(e))
-    except BuildFailed as e:
-        pytest.fail(str(e), pytrace=False)
+    return built(build_java_host, tmp_path_factory.mktemp("java-provider") / "hostapp")
 
 
-def command(jar: Path, port: int) -> list[str]:
-    return [java_tools()[1], *JVM, "-jar", str(jar), f"--server.port={port}"]
+def command(jar: Path) -> Callable[[int], list[str]]:
+    return lambda port: [java_tools()[1], *JVM, "-jar", str(jar), f"--server.port={port}"]
 
 
-def java_env(key_file: Path | None, port: int, **overrides: str | None) -> dict[str, str]:
-    """The settings are read from the environment once, in the controller's constructor, so the port
-    is chosen first and written into GENESYS_OIDC_ISSUER."""
-    env = provider_env(key_file, **{"HOST_APP_MAX_SECONDS": HOST_SECONDS, **overrides})
-    env["GENESYS_OIDC_ISSUER"] = env.get("GENESYS_OIDC_ISSUER", "").replace("{port}", str(port))
-    return env
-
-
-@contextlib.contextmanager
 def running_host(jar: Path, key_file: Path, key: rsa.RSAPrivateKey, **overrides: str | None):
-    """The port is picked before the JVM binds it; should another process take it meanwhile, another one."""
-    with contextlib.ExitStack() as stack:
-        for attempt in range(3):
-            port = free_port()
-            log = jar.parent / f"host-{next(_logs)}.log"
-            try:
-                listening = stack.enter_context(
-                    running(command(jar, port), java_env(key_file, port, **overrides), log, START_TIMEOUT))
-                break
-            except AssertionError as e:
-                if attempt == 2 or "already in use" not in str(e):
-                    raise
-        origin = f"http://127.0.0.1:{listening}"
-        LOGS[origin] = log
-        yield Host(origin=origin, issuer=f"{origin}/oidc", key=key)
+    return running_jar(command(jar), jar.parent, key_file, key, START_TIMEOUT, HOST_SECONDS, **overrides)
 
 
 def start_refused(jar: Path, key_file: Path | None, **overrides: str | None) -> str:
     port = free_port()
-    return failed_start(command(jar, port), java_env(key_file, port, **overrides), START_TIMEOUT)[1]
+    return failed_start(command(jar)(port), jar_env(key_file, port, HOST_SECONDS, **overrides), START_TIMEOUT)[1]
 
 
 # --- fixtures (the names the imported contract tests use) -----------------------------------------
@@ -143,12 +102,6 @@ def host(jar, signing_key):
     key, key_file = signing_key
     with running_host(jar, key_file, key) as site:
         yield site
-
-
-@pytest.fixture(scope="module")
-def http():
-    with httpx.Client(timeout=20, follow_redirects=False) as client:
-        yield client
 
 
 # --- where the Spring Boot provider answers in its own words ---------------------------------------

@@ -11,13 +11,12 @@ refresh tokens. Without mvn and java, or Maven Central, the tests skip with the 
 
 from __future__ import annotations
 
-import contextlib
-import itertools
+from collections.abc import Callable
 from pathlib import Path
 
-import httpx
 import jwt
 import pytest
+from java_sites import LOGS, jar_env, running_jar
 from oidc_contract import (  # noqa: F401  (the imported tests run against the servlet site)
     test_bad_authorization_requests_get_an_error_not_a_code,
     test_code_expires_after_sixty_seconds,
@@ -36,6 +35,7 @@ from oidc_contract import (  # noqa: F401  (the imported tests run against the s
     test_wrong_verifier_is_refused_and_kills_the_code,
 )
 from production_checks import (  # noqa: F401  (the imported tests run against the servlet site)
+    refresh,
     test_a_certified_relying_party_signs_in_refreshes_and_is_refused,
     test_a_refresh_may_narrow_the_scope_never_widen_it,
     test_a_replayed_code_revokes_the_tokens_issued_from_it,
@@ -52,53 +52,30 @@ from production_checks import (  # noqa: F401  (the imported tests run against t
     test_the_challenge_must_be_an_s256_digest,
     test_token_body_is_bounded_before_client_authentication,
     test_token_refuses_codes_and_secrets_in_the_url,
+    userinfo,
 )
 from provider_fixtures import clock, signing_key  # noqa: F401 (fixtures used by name)
 from redis_server import redis_url  # noqa: F401 (fixture used by name)
-from relying_party import (
-    CLIENT_ID,
-    CLIENT_SECRET,
-    Host,
-    basic_auth,
-    provider_env,
-    redeem,
-    signed_in_code,
-)
-from toolchains import BuildFailed, Unavailable, build_servlet_host, failed_start, free_port, java_tools, running
+from relying_party import CLIENT_ID, redeem, signed_in_code
+from site_runs import ISSUER, OFFLINE, built, http  # noqa: F401 (fixture used by name)
+from toolchains import build_servlet_host, failed_start, free_port, java_tools
 
 START_TIMEOUT = 60
 HOST_SECONDS = "300"
 JVM = ["-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xss512k", "-Xmx192m"]
-ISSUER = "https://shop.example.com/oidc"  # one issuer for the two processes on one store
-_logs = itertools.count()
-LOGS: dict[str, Path] = {}
 
 
 @pytest.fixture(scope="module")
 def jar(tmp_path_factory) -> Path:
-    try:
-        return build_servlet_host(tmp_path_factory.mktemp("java-servlet") / "servlethost")
-    except Unavailable as e:
-        pytest.skip(str(e))
-    except BuildFailed as e:
-        pytest.fail(str(e), pytrace=False)
+    return built(build_servlet_host, tmp_path_factory.mktemp("java-servlet") / "servlethost")
 
 
-def _env(key_file: Path | None, port: int, **overrides: str | None) -> dict[str, str]:
-    env = provider_env(key_file, **{"HOST_APP_MAX_SECONDS": HOST_SECONDS, **overrides})
-    env["GENESYS_OIDC_ISSUER"] = env.get("GENESYS_OIDC_ISSUER", "").replace("{port}", str(port))
-    return env
+def command(jar: Path) -> Callable[[int], list[str]]:
+    return lambda port: [java_tools()[1], *JVM, "-jar", str(jar), str(port)]
 
 
-@contextlib.contextmanager
 def running_host(jar: Path, key_file: Path, key, **overrides: str | None):
-    port = free_port()
-    log = jar.parent / f"servlet-{next(_logs)}.log"
-    command = [java_tools()[1], *JVM, "-jar", str(jar), str(port)]
-    with running(command, _env(key_file, port, **overrides), log, START_TIMEOUT) as listening:
-        origin = f"http://127.0.0.1:{listening}"
-        LOGS[origin] = log
-        yield Host(origin=origin, issuer=f"{origin}/oidc", key=key)
+    return running_jar(command(jar), jar.parent, key_file, key, START_TIMEOUT, HOST_SECONDS, **overrides)
 
 
 @pytest.fixture(scope="module")
@@ -106,12 +83,6 @@ def host(jar, signing_key):
     key, key_file = signing_key
     with running_host(jar, key_file, key) as site:
         yield site
-
-
-@pytest.fixture(scope="module")
-def http():
-    with httpx.Client(timeout=20, follow_redirects=False) as client:
-        yield client
 
 
 def test_the_login_filter_guards_authorize_only(http, host):
@@ -133,8 +104,8 @@ def test_the_in_process_store_says_so_at_start_up(host):
 ])
 def test_bad_settings_stop_start_up_naming_them(jar, signing_key, overrides, says):
     port = free_port()
-    command = [java_tools()[1], *JVM, "-jar", str(jar), str(port)]
-    output = failed_start(command, _env(signing_key[1], port, **overrides), START_TIMEOUT)[1]
+    output = failed_start(command(jar)(port), jar_env(signing_key[1], port, HOST_SECONDS, **overrides),
+                          START_TIMEOUT)[1]
     assert says in output
 
 
@@ -149,27 +120,18 @@ def pair(jar, signing_key, redis_url):  # noqa: F811
         yield a, b
 
 
-def _refresh(http, host: Host, token: str) -> httpx.Response:
-    return http.post(f"{host.issuer}/token", data={"grant_type": "refresh_token", "refresh_token": token},
-                     headers={"Authorization": basic_auth(CLIENT_ID, CLIENT_SECRET)})
-
-
-def _userinfo(http, host: Host, token: str) -> httpx.Response:
-    return http.get(f"{host.issuer}/userinfo", headers={"Authorization": f"Bearer {token}"})
-
-
 def test_two_processes_share_codes_and_refresh_tokens(http, pair):
     a, b = pair
-    auth = signed_in_code(http, a, scope="openid profile email offline_access")
+    auth = signed_in_code(http, a, scope=OFFLINE)
     response = redeem(http, b, auth.code, auth.verifier)
     assert response.status_code == 200, response.text
     tokens = response.json()
     claims = jwt.decode(tokens["id_token"], a.key.public_key(), algorithms=["RS256"], audience=CLIENT_ID, issuer=ISSUER)
     assert claims["sub"] == "42" and claims["nonce"] == auth.nonce
-    rotated = _refresh(http, a, tokens["refresh_token"])
+    rotated = refresh(http, a, tokens["refresh_token"])
     assert rotated.status_code == 200, rotated.text
-    assert _refresh(http, b, tokens["refresh_token"]).json()["error"] == "invalid_grant"  # reuse at the other
-    assert _userinfo(http, a, rotated.json()["access_token"]).status_code == 401  # ...revoked the sign-in
+    assert refresh(http, b, tokens["refresh_token"]).json()["error"] == "invalid_grant"  # reuse at the other
+    assert userinfo(http, a, rotated.json()["access_token"]).status_code == 401  # ...revoked the sign-in
     for host in (a, b):
         assert redeem(http, host, auth.code, auth.verifier).json()["error"] == "invalid_grant"
     assert "GENESYS_OIDC_STORE_URL" not in LOGS[a.origin].read_text()

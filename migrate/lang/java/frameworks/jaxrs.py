@@ -17,8 +17,8 @@ import re
 import tree_sitter as ts
 
 from migrate.extract.treesitter import string_value, walk
-from migrate.generate.backends import KEEP_RULE, REBIND_RULE, WireContext, Wiring, WiringError, keep_note, nearest
-from migrate.generate.changes import Edit, SourceFile, apply_edits, with_newlines
+from migrate.generate.backends import KEEP_RULE, WireContext, Wiring, WiringError, nearest
+from migrate.generate.changes import SourceFile, apply_edits, with_newlines
 from migrate.generate.plan import BackendPlan
 from migrate.generate.positions import Parsed
 from migrate.generate.render import render
@@ -28,12 +28,9 @@ from migrate.lang.java.frameworks.spring import (
     NIMBUS,
     _annotations,
     _cut,
-    _declared,
     _fix_imports,
-    _guard_ifs,
-    _java_value,
-    _locals,
-    _names_in,
+    carried,
+    claims_edits,
     drop_unused_libraries,
     gradle,
     pom,
@@ -211,42 +208,12 @@ def _rewrite(src: SourceFile, j: Parsed, endpoint: routes.Endpoint, plan: Backen
     allowed = roles(method) if roles(method) is not None or permit else roles(cls)
     foreign = [j.text(a) for a in _annotations(j, method)
                if j.text(a.child_by_field_name("name")).rsplit(".", 1)[-1] not in _ROUTING]
-    checks = _guard_ifs(j, method, at)
-    used = "\n".join([*(m.expression.text for m in plan.claims),
-                      *(j.text(c.child_by_field_name("condition")) for c in checks)])
-    local_nodes = _locals(j, method, at, used)
-    pieces = sorted(local_nodes + checks, key=lambda n: n.start_byte)
-    own = _declared(j, method)
-    bound = {security, headers} | {b.split(" = ")[0].split()[-1] for b in binds} | \
-        {n for st in local_nodes for n in _declared(j, st)}
-    unbound = []
-    for m in plan.claims:
-        free = sorted(_names_in(m.expression.text) & own - bound)
-        if free:
-            unbound.append(f"// TODO(migrate:{REBIND_RULE}): `{' '.join(m.expression.text.split())}` ({m.source}) "
-                           f"reads `{'`, `'.join(free)}`, unknown to the provider's request: write the claim from "
-                           f"{security} or {headers}")
-    for st in pieces:
-        read = j.text(st if st.type != "if_statement" else st.child_by_field_name("condition"))
-        free = sorted(_names_in(read) & own - bound - _declared(j, st))
-        if free:
-            unbound.append(f"// TODO(migrate:{REBIND_RULE}): `{' '.join(read.split())[:80]}` reads "
-                           f"`{'`, `'.join(free)}`, unknown to the provider's request")
+    checks, carried_code, claims, unbound = carried(j, method, at, plan, step, binds, (security, headers))
     code = []
     if allowed:
         test = " || ".join(f'{security}.isUserInRole("{r}")' for r in allowed)
         code.append(f"if (!({test})) {{ // the endpoint's @RolesAllowed\n{step}return null;\n}}")
-    for st in pieces:
-        if st.type == "if_statement":
-            code.append(f"if {j.text(st.child_by_field_name('condition'))} {{\n{step}return null;\n}}")
-        else:
-            code.append(" ".join(j.text(st).split()))
-    puts = [(f'claims.put("{m.target}", {_java_value(m)});', f"// {m.source} -> {m.target} ({m.origin})")
-            for m in plan.claims]
-    width = max((len(a) for a, _ in puts), default=0)
-    claims = [*binds, *code, "Map<String, Object> claims = new LinkedHashMap<>();",
-              *(f"{a.ljust(width)} {b}" for a, b in puts),
-              *(f"// TODO(migrate:{t.rule}): {t.text}" for t in plan.todos), "return claims;"]
+    claims = [*binds, *code, *carried_code, *claims]
     if unbound:
         body = [*unbound, "return null; // nobody is signed in until the claims are written"]
     elif not (allowed or checks):
@@ -264,26 +231,7 @@ def _rewrite(src: SourceFile, j: Parsed, endpoint: routes.Endpoint, plan: Backen
              "@Override",
              f"public Map<String, Object> claims(SecurityContext {security}, HttpHeaders {headers}) {{",
              *(step + b.replace("\n", "\n" + step) for b in body), "}"]
-    new = "\n".join(lines).replace("\n", "\n" + indent)
-    if replace:
-        from migrate.generate.positions import comment_start
-
-        m_start = comment_start(j.data, method.start_byte)
-        edits = [Edit(j.char(m_start), j.char(method.end_byte), new)]
-    else:
-        span = s.span or (method.start_point[0] + 1, 0)
-        note_at = j.byte_at(span[0], 1)
-        first = j.text_.split("\n")[span[0] - 1]
-        edits = [Edit(j.char(method.end_byte), j.char(method.end_byte), "\n\n" + indent + new),
-                 Edit(j.char(note_at), j.char(note_at),
-                      first[:len(first) - len(first.lstrip())] + "// " + keep_note(wired, config) + "\n")]
-    interfaces = next((c for c in cls.children if c.type == "super_interfaces"), None)
-    if interfaces is not None:
-        edits.append(Edit(j.char(interfaces.end_byte), j.char(interfaces.end_byte), f", {PROVIDER}.Claims"))
-    else:
-        anchor = cls.child_by_field_name("superclass") or cls.child_by_field_name("type_parameters") \
-            or cls.child_by_field_name("name")
-        edits.append(Edit(j.char(anchor.end_byte), j.char(anchor.end_byte), f" implements {PROVIDER}.Claims"))
+    edits = claims_edits(j, method, cls, plan, config, wired, indent, "\n".join(lines), replace, PROVIDER)
     text = apply_edits(src.text, edits)
     rs = "javax" if "javax.ws.rs" in src.text else "jakarta"
     wanted = ["java.util.LinkedHashMap", "java.util.Map", f"{rs}.ws.rs.core.SecurityContext",

@@ -349,37 +349,7 @@ def _rewrite(src: SourceFile, plan: BackendPlan, config, security: bool, jakarta
     if principal != "principal":
         binds = [b.replace("principal", principal) if "(Authentication) principal" in b or b.endswith(" principal;")
                  else b for b in binds]
-    checks = _guard_ifs(j, method, at)
-    used = "\n".join([*(m.expression.text for m in plan.claims),
-                      *(j.text(c.child_by_field_name("condition")) for c in checks)])
-    local_nodes = _locals(j, method, at, used)
-    pieces = sorted(local_nodes + checks, key=lambda n: n.start_byte)
-    own = _declared(j, method)
-    bound = {request, principal} | {b.split(" = ")[0].split()[-1] for b in binds} | \
-        {n for st in local_nodes for n in _declared(j, st)}
-    unbound = []
-    for m in plan.claims:
-        free = sorted(_names_in(m.expression.text) & own - bound)
-        if free:
-            unbound.append(f"// TODO(migrate:{REBIND_RULE}): `{' '.join(m.expression.text.split())}` ({m.source}) "
-                           f"reads `{'`, `'.join(free)}`, unknown to the provider's request: write the claim from "
-                           f"{request} or {principal}")
-    for st in pieces:
-        read = j.text(st if st.type != "if_statement" else st.child_by_field_name("condition"))
-        free = sorted(_names_in(read) & own - bound - _declared(j, st))
-        if free:
-            unbound.append(f"// TODO(migrate:{REBIND_RULE}): `{' '.join(read.split())[:80]}` reads "
-                           f"`{'`, `'.join(free)}`, unknown to the provider's request")
-    code = []
-    for st in pieces:
-        if st.type == "if_statement":
-            cond = j.text(st.child_by_field_name("condition"))
-            code.append(f"if {cond} {{\n{step}return null;\n}}")
-        else:
-            code.append(" ".join(j.text(st).split()))
-    puts = [(f'claims.put("{m.target}", {_java_value(m)});', f"// {m.source} -> {m.target} ({m.origin})")
-            for m in plan.claims]
-    width = max((len(a) for a, _ in puts), default=0)
+    checks, code, claims, unbound = carried(j, method, at, plan, step, binds, (request, principal))
     checked = bool(annotated & _LOGIN_ANNOTATIONS) or bool(checks) or _url_guarded(list(rules), old_path)
     if unbound:
         body = [*unbound, "return null; // nobody is signed in until the claims are written"]
@@ -390,13 +360,9 @@ def _rewrite(src: SourceFile, plan: BackendPlan, config, security: bool, jakarta
                 "// no check in the method): these claims say nobody is signed in until one guards them "
                 '(@PreAuthorize("isAuthenticated()")', "// or a rule); then set loginChecked to true.",
                 "boolean loginChecked = false;", f"if (!loginChecked) {{\n{step}return null;\n}}",
-                *binds, *code, "Map<String, Object> claims = new LinkedHashMap<>();",
-                *(f"{a.ljust(width)} {b}" for a, b in puts),
-                *(f"// TODO(migrate:{t.rule}): {t.text}" for t in plan.todos), "return claims;"]
+                *binds, *code, *claims]
     else:
-        body = [*binds, *code, "Map<String, Object> claims = new LinkedHashMap<>();",
-                *(f"{a.ljust(width)} {b}" for a, b in puts),
-                *(f"// TODO(migrate:{t.rule}): {t.text}" for t in plan.todos), "return claims;"]
+        body = [*binds, *code, *claims]
     if security:
         body[0:0] = [f"// TODO(migrate:ZG225): Spring Security: Genesys calls {issuer_path}/token, /jwks.json, "
                      f"/userinfo and /.well-known/** server-side:",
@@ -408,25 +374,7 @@ def _rewrite(src: SourceFile, plan: BackendPlan, config, security: bool, jakarta
              "@Override", *guards,
              f"public Map<String, Object> claims(HttpServletRequest {request}, Principal {principal}) {{",
              *(step + b.replace("\n", "\n" + step) for b in body), "}"]
-    new = "\n".join(lines).replace("\n", "\n" + indent)
-    if replace:
-        m_start = comment_start(j.data, method.start_byte)
-        edits = [Edit(j.char(m_start), j.char(method.end_byte), new)]
-    else:
-        span = s.span or (method.start_point[0] + 1, 0)
-        note_at = j.byte_at(span[0], 1)
-        first = j.text_.split("\n")[span[0] - 1]
-        edits = [Edit(j.char(method.end_byte), j.char(method.end_byte), "\n\n" + indent + new),
-                 Edit(j.char(note_at), j.char(note_at),
-                      first[:len(first) - len(first.lstrip())] + "// " + keep_note(wired, config) + "\n")]
-    # implements GenesysOidcController.Claims
-    interfaces = next((c for c in cls.children if c.type == "super_interfaces"), None)
-    if interfaces is not None:
-        edits.append(Edit(j.char(interfaces.end_byte), j.char(interfaces.end_byte), f", {PROVIDER}.Claims"))
-    else:
-        anchor = cls.child_by_field_name("superclass") or cls.child_by_field_name("type_parameters") \
-            or cls.child_by_field_name("name")
-        edits.append(Edit(j.char(anchor.end_byte), j.char(anchor.end_byte), f" implements {PROVIDER}.Claims"))
+    edits = claims_edits(j, method, cls, plan, config, wired, indent, "\n".join(lines), replace)
     text = apply_edits(src.text, edits)
     servlet = "jakarta" if jakarta else "javax"
     wanted = ["java.util.LinkedHashMap", "java.util.Map", "java.security.Principal",
@@ -438,6 +386,73 @@ def _rewrite(src: SourceFile, plan: BackendPlan, config, security: bool, jakarta
     text = _fix_imports(src.text if replace else text, text.replace("\r\n", "\n"), wanted)
     line = next(n for n, ln in enumerate(text.split("\n"), 1) if "public Map<String, Object> claims(" in ln)
     return with_newlines(text, src.newline), package, wired, line
+
+
+def carried(j: Parsed, method: ts.Node, at: int, plan: BackendPlan, step: str, binds: list[str],
+            receives: tuple[str, str]) -> tuple[list[ts.Node], list[str], list[str], list[str]]:
+    """What the endpoint's own code gives the Claims method: its login checks (the ifs that end the
+    request before `at`), the checks and the locals they or the claims read, in order, as Java
+    lines; the lines that build and return the claims; and a REBIND_RULE TODO for each that reads a
+    name of the old method the provider's request does not carry (`receives`: the Claims method's
+    parameters, `binds`: what is bound from them)."""
+    checks = _guard_ifs(j, method, at)
+    used = "\n".join([*(m.expression.text for m in plan.claims),
+                      *(j.text(c.child_by_field_name("condition")) for c in checks)])
+    local_nodes = _locals(j, method, at, used)
+    pieces = sorted(local_nodes + checks, key=lambda n: n.start_byte)
+    own = _declared(j, method)
+    bound = set(receives) | {b.split(" = ")[0].split()[-1] for b in binds} | \
+        {n for st in local_nodes for n in _declared(j, st)}
+    unbound = []
+    for m in plan.claims:
+        free = sorted(_names_in(m.expression.text) & own - bound)
+        if free:
+            unbound.append(f"// TODO(migrate:{REBIND_RULE}): `{' '.join(m.expression.text.split())}` ({m.source}) "
+                           f"reads `{'`, `'.join(free)}`, unknown to the provider's request: write the claim from "
+                           f"{receives[0]} or {receives[1]}")
+    for st in pieces:
+        read = j.text(st if st.type != "if_statement" else st.child_by_field_name("condition"))
+        free = sorted(_names_in(read) & own - bound - _declared(j, st))
+        if free:
+            unbound.append(f"// TODO(migrate:{REBIND_RULE}): `{' '.join(read.split())[:80]}` reads "
+                           f"`{'`, `'.join(free)}`, unknown to the provider's request")
+    code = []
+    for st in pieces:
+        if st.type == "if_statement":
+            code.append(f"if {j.text(st.child_by_field_name('condition'))} {{\n{step}return null;\n}}")
+        else:
+            code.append(" ".join(j.text(st).split()))
+    puts = [(f'claims.put("{m.target}", {_java_value(m)});', f"// {m.source} -> {m.target} ({m.origin})")
+            for m in plan.claims]
+    width = max((len(a) for a, _ in puts), default=0)
+    claims = ["Map<String, Object> claims = new LinkedHashMap<>();", *(f"{a.ljust(width)} {b}" for a, b in puts),
+              *(f"// TODO(migrate:{t.rule}): {t.text}" for t in plan.todos), "return claims;"]
+    return checks, code, claims, unbound
+
+
+def claims_edits(j: Parsed, method: ts.Node, cls: ts.Node, plan: BackendPlan, config, wired: str, indent: str,
+                 new: str, replace: bool, provider: str = PROVIDER) -> list[Edit]:
+    """The Claims method `new` in place of the endpoint (replace), or after it with the keep note above
+    it; and the class implementing `provider`.Claims."""
+    new = new.replace("\n", "\n" + indent)
+    if replace:
+        edits = [Edit(j.char(comment_start(j.data, method.start_byte)), j.char(method.end_byte), new)]
+    else:
+        s = plan.signer
+        span = s.span or (method.start_point[0] + 1, 0)
+        note_at = j.byte_at(span[0], 1)
+        first = j.text_.split("\n")[span[0] - 1]
+        edits = [Edit(j.char(method.end_byte), j.char(method.end_byte), "\n\n" + indent + new),
+                 Edit(j.char(note_at), j.char(note_at),
+                      first[:len(first) - len(first.lstrip())] + "// " + keep_note(wired, config) + "\n")]
+    interfaces = next((c for c in cls.children if c.type == "super_interfaces"), None)
+    if interfaces is not None:
+        edits.append(Edit(j.char(interfaces.end_byte), j.char(interfaces.end_byte), f", {provider}.Claims"))
+    else:
+        anchor = cls.child_by_field_name("superclass") or cls.child_by_field_name("type_parameters") \
+            or cls.child_by_field_name("name")
+        edits.append(Edit(j.char(anchor.end_byte), j.char(anchor.end_byte), f" implements {provider}.Claims"))
+    return edits
 
 
 def _cut(src: SourceFile, plan: BackendPlan) -> tuple[str, str]:

@@ -101,5 +101,5 @@ def apply(
                   "the provider needs; then review `git diff`, resolve the TODO(migrate:...) lines, commit")
     else:
         next_step(f"review `git diff`, resolve the TODO(migrate:...) lines (`migrate scan {path}` lists what is "
-                  f"left), install the new dependencies and commit; `git apply -R {patch}` takes it back")
+                  f"left), install the new dependencies and commit; {reviewed.take_back(str(patch))}")
     raise typer.Exit(OK)

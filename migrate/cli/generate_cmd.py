@@ -265,7 +265,7 @@ def _apply_reviewed(reviewed, patch_file: Path, patch_now: str, path: Path, resu
         err.print(f"created {p} (mode 0600; its value is not shown)", markup=False)
     _summary(result, applied=True)
     next_step(f"review `git diff`, resolve the TODO(migrate:...) lines (`migrate scan {path}` lists what is left), "
-              f"install the new dependencies and commit; `git apply -R {patch_file}` takes it back")
+              f"install the new dependencies and commit; {reviewed.take_back(str(patch_file))}")
     raise typer.Exit(OK)
 
 

@@ -28,6 +28,7 @@ from migrate.generate.changes import (
 from migrate.generate.redact import matches
 
 MAGIC = "# migrate patch 1"
+MASKED = "# masked:"
 _HUNK = re.compile(r"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
 _LINE = re.compile(r"^line (\d+):")
 
@@ -119,7 +120,7 @@ def render(changes: ChangeSet, inputs: str, keys_issuer: str | None = None) -> s
             rules += [f"#   {line}" for line in why]
     head.append(f"# files: {len(files)}, +{total_add} -{total_del} lines")
     if any(_diff(c) != _diff(c, hide_secrets=False) for c in files):
-        head.append(f"# masked: lines holding a literal secret are shown with *** in place of the value; "
+        head.append(f"{MASKED} lines holding a literal secret are shown with *** in place of the value; "
                     "`migrate apply FILE` takes them (git apply does not)")
     head += rows
     head.append("# the rule behind each hunk:")
@@ -199,6 +200,14 @@ class Patch:
     keys_issuer: str | None
     files: tuple[FileEntry, ...]
     sections: dict[str, _Section]
+    masked: bool = False  # some quoted lines hold a secret shown as ***: git apply cannot take it
+
+    def take_back(self, patch: str) -> str:
+        """How to undo the patch once applied."""
+        if not self.masked:
+            return f"`git apply -R {patch}` takes it back"
+        return ("`git checkout` of the changed files and removing the new ones takes it back (not `git apply -R`: "
+                "the patch shows a secret masked)")
 
     @property
     def paths(self) -> list[str]:
@@ -285,8 +294,10 @@ def parse(text: str) -> Patch:
         raise PatchError("the patch holds no diff")
     version = inputs = ""
     keys_issuer = None
+    masked = False
     files = []
     for line in head.splitlines():
+        masked = masked or line.startswith(MASKED)
         if line.startswith("# tool: migrate "):
             version = line[len("# tool: migrate "):].strip()
         elif line.startswith("# inputs: "):
@@ -305,4 +316,4 @@ def parse(text: str) -> Patch:
     extra = sorted(set(sections) - {f.path for f in files})
     if extra:
         raise PatchError(f"{extra[0]}: in the diff but not in the header; the patch was edited since migrate wrote it")
-    return Patch(version, inputs, keys_issuer, tuple(files), sections)
+    return Patch(version, inputs, keys_issuer, tuple(files), sections, masked)

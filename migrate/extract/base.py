@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import re
 from dataclasses import dataclass, field
 
@@ -149,26 +151,87 @@ def _defined(lhs: str) -> str | None:
 
 
 class FileText:
-    """A file's lines with what every signer in it is judged against, indexed once: the
-    definitions it makes (name -> lines) and the lines that open a type.  A generated bundle
-    can hold hundreds of signers; each then costs its own lines only."""
+    """A file's lines with what every signer in it is judged against: the definitions it makes
+    of the names a signer uses (name -> lines) and the lines that open a type.  Both are read
+    only when a signer asks, and only on the lines that can hold them (a name's definitions
+    are on lines where the name is written), so a signer costs its own lines only, whatever the
+    size of the file or the number of signers in it."""
 
     def __init__(self, text: str):
+        self.text = text
         self.lines = text.split("\n")
-        self.indents = [len(line) - len(line.lstrip()) for line in self.lines]
-        self.definitions: dict[str, list[int]] = {}  # name -> 1-based lines
-        self.types: list[int] = []
-        for number, line in enumerate(self.lines, 1):
+        self._plain: tuple[str, list[int]] | None = None  # the text without `$`, and its line starts
+        self._starts: list[int] | None = None
+        self._definitions: dict[str, dict[str, list[int]]] = {}
+        self._types: list[int] | None = None
+
+    def _indent(self, number: int) -> int:
+        line = self.lines[number - 1]
+        return len(line) - len(line.lstrip())
+
+    @staticmethod
+    def _line_starts(text: str) -> list[int]:
+        return list(itertools.accumulate((len(line) + 1 for line in text.split("\n")[:-1]), initial=0))
+
+    @staticmethod
+    def _numbers(text: str, starts: list[int], word: str) -> list[int]:
+        """The 1-based lines of ``text`` (lines beginning at ``starts``) where ``word`` is written."""
+        out: list[int] = []
+        at = text.find(word)
+        while at >= 0:
+            number = bisect.bisect_right(starts, at)
+            if not out or out[-1] != number:
+                out.append(number)
+            at = text.find(word, starts[number] if number < len(starts) else len(text))
+        return out
+
+    def _candidates(self, name: str) -> list[int]:
+        """Lines that can define ``name``: a definition's name is read with `$` taken out
+        (`$secret =`), a `define(` line's words as written."""
+        if "$" in name:
+            if self._starts is None:
+                self._starts = self._line_starts(self.text)
+            return self._numbers(self.text, self._starts, name)
+        if self._plain is None:
+            plain = self.text.replace("$", "")
+            self._plain = (plain, self._line_starts(plain))
+        return self._numbers(self._plain[0], self._plain[1], name)
+
+    def definitions(self, name: str) -> dict[str, list[int]]:
+        """The lines defining ``name`` (`const X =`, `X := `, `define('X', ...)`), by their text:
+        [first line, last line, indent] of each distinct line."""
+        found = self._definitions.get(name)
+        if found is not None:
+            return found
+        found = {}
+        for number in self._candidates(name):
+            line = self.lines[number - 1]
             m = _ASSIGN.match(line) if "=" in line else None
-            name = _defined(m.group(1)) if m else None
-            if name:
-                self.definitions.setdefault(name, []).append(number)
-            elif "define(" in line:  # PHP define('ZENDESK_SECRET', ...)
-                for word in _WORD.findall(line):
-                    self.definitions.setdefault(word, []).append(number)
-            if ("class" in line or "module" in line or "struct" in line or "object" in line
-                    or "trait" in line) and _TYPE_LINE.match(line):
-                self.types.append(number)
+            defined = _defined(m.group(1)) if m else None
+            if defined:
+                hit = defined == name
+            else:
+                hit = "define(" in line and name in _WORD.findall(line)
+            if hit:
+                span = found.get(line)
+                if span is None:
+                    found[line] = [number, number, self._indent(number)]
+                else:
+                    span[1] = number
+        self._definitions[name] = found
+        return found
+
+    @property
+    def types(self) -> list[int]:
+        """The lines that open a type (`class ZendeskController`), in order."""
+        if self._types is None:
+            if self._starts is None:
+                self._starts = self._line_starts(self.text)
+            numbers: set[int] = set()
+            for word in ("class", "module", "struct", "object", "trait"):
+                numbers.update(self._numbers(self.text, self._starts, word))
+            self._types = [n for n in sorted(numbers) if _TYPE_LINE.match(self.lines[n - 1])]
+        return self._types
 
     def hints(self, first: int, last: int) -> frozenset[str]:
         """Hints for the signer in lines ``first..last`` (its function, route or method): that
@@ -178,14 +241,19 @@ class FileText:
         lines = self.lines
         own = "\n".join(lines[first - 1:last])
         used = {w for w in _WORD.findall(own) if len(w) > 2} - _NOT_NAMES
-        indent = self.indents[first - 1] if 0 < first <= len(lines) else 0
+        indent = self._indent(first) if 0 < first <= len(lines) else 0
         extra = []
+        taken: set[str] = set()
         for name in used:
-            for number in self.definitions.get(name, ()):
-                # At the piece's own level or outside it; not locals of other functions.
-                if not first <= number <= last and self.indents[number - 1] <= indent:
-                    extra.append(lines[number - 1])
-        header = next((n for n in reversed(self.types) if n < first and self.indents[n - 1] < indent), None)
+            # At the piece's own level or outside it; not locals of other functions.  A line
+            # written many times (a bundle of copies) is read once.
+            for line, (low, high, depth) in self.definitions(name).items():
+                if depth <= indent and (low < first or high > last) and line not in taken:
+                    taken.add(line)
+                    extra.append(line)
+        types = self.types
+        header = next((n for n in reversed(types[:bisect.bisect_left(types, first)])
+                       if self._indent(n) < indent), None)
         if header is not None:
             extra.append(lines[header - 1])
         above, depth = first - 1, 0  # the comment block right above the piece describes it

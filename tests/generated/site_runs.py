@@ -25,6 +25,7 @@ from relying_party import (
     CLIENT_SECRET,
     REDIRECT_URI,
     Host,
+    provider_env,
     redeem,
     signed_in_code,
     verify_id_token,
@@ -154,6 +155,19 @@ def serve(command: list[str], cwd: Path, env: dict[str, str], port: int, log: Pa
         yield f"http://127.0.0.1:{port}"
     finally:
         stop(proc)
+
+
+@contextlib.contextmanager
+def started(command: Callable[[int], list[str]], cwd: Path, signing_key, log: Path, **settings: str | None
+            ) -> Iterator[Host]:
+    """The migrated site in `cwd` served by `command(port)` on a free port (see serve), with the
+    provider's settings, a Zendesk secret and `settings` (None unsets one); yields its provider."""
+    key, key_file = signing_key
+    port = free_port()
+    env = provider_env(key_file, **{"ZENDESK_SECRET": "zendesk-shared-secret", **settings})
+    env["GENESYS_OIDC_ISSUER"] = env["GENESYS_OIDC_ISSUER"].replace("{port}", str(port))
+    with serve(command(port), cwd, env, port, log) as origin:
+        yield host_at(origin, key)
 
 
 def host_at(origin: str, key) -> Host:

@@ -14,31 +14,24 @@ API (tests/generated/csharp/stubs). One build and one server per migration.
 from __future__ import annotations
 
 import re
-import shutil
 import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-import httpx
 import jwt
 import pytest
-from relying_party import (
-    CLIENT_ID,
-    Host,
-    authorize,
-    provider_env,
-    redeem,
-    rsa_pem,
-    signed_in_code,
-    verify_id_token,
-)
+from provider_fixtures import signing_key  # noqa: F401 (fixture used by name)
+from relying_party import authorize
+from site_runs import http  # noqa: F401 (fixture used by name)
 
-from migrate.generate import config as cfg
-from migrate.generate.run import generate
 from migrate.scan import scan
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "csharp"))
 import aspnet_site as aspnet
+from aspnet_site import (  # noqa: F401  (the shared tests run against the migrated site)
+    test_a_second_run_changes_nothing,
+    test_code_pkce_nonce_and_the_verified_id_token,
+)
 
 SITE = aspnet.HERE / "handlers"
 HANDLER = "Handlers/ZendeskJwt.ashx"
@@ -47,63 +40,12 @@ pytestmark = pytest.mark.skipif(
     not aspnet.available(),
     reason="Mono with System.Web is not installed (mono-mcs, libmono-system-web4.0-cil)")
 
-
-def _load(site: Path):
-    return cfg.load(site, region="eu-west-1", deployment_id=aspnet.DEPLOYMENT, issuer="http://127.0.0.1/oidc")
+migrated, cut, host, cut_host = aspnet.fixtures(SITE)
 
 
-@pytest.fixture(scope="module")
-def migrated(tmp_path_factory):
-    work = tmp_path_factory.mktemp("ashx")
-    site = work / "site"
-    shutil.copytree(SITE, site)
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("MIGRATE_SECRETS_DIR", str(work / "secrets"))
-        result = generate(site, _load(site))
-    result.changes.apply()
-    return site, result
-
-
-@pytest.fixture(scope="module")
-def key(tmp_path_factory):
-    key, pem = rsa_pem()
-    key_file = tmp_path_factory.mktemp("keys") / "oidc-key.pem"
-    key_file.write_bytes(pem)
-    return key, key_file
-
-
-def _serve(site: Path, key, tmp_path_factory):
-    private, key_file = key
-    port = aspnet.free_port()
-    env = provider_env(key_file)
-    env["GENESYS_OIDC_ISSUER"] = env["GENESYS_OIDC_ISSUER"].replace("{port}", str(port))
-    env["ZENDESK_MESSAGING_SECRET"] = aspnet.ZENDESK_SECRET
-    log = tmp_path_factory.mktemp("log") / "host.log"
-    with aspnet.serve(site, env, port, log) as origin:
-        yield Host(origin=origin, issuer=f"{origin}/oidc", key=private)
-
-
-@pytest.fixture(scope="module")
-def host(migrated, key, tmp_path_factory):
-    site, _ = migrated
-    aspnet.build(site)
-    yield from _serve(site, key, tmp_path_factory)
-
-
-@pytest.fixture(scope="module")
-def http():
-    with httpx.Client(timeout=30, follow_redirects=False) as client:
-        yield client
-
-
-def _login(host: Host, email: str) -> dict[str, str]:
+def _login(host, email: str) -> dict[str, str]:
     """The site's login handler: the visitor's ASP.NET session cookie, signed in."""
-    with httpx.Client(timeout=30) as own:
-        response = own.post(f"{host.origin}/Account/Login.ashx", data={"email": email, "password": "correct horse"})
-    assert response.status_code == 302, response.text[-3000:]
-    session = re.search(r"ASP\.NET_SessionId=(\w+)", response.headers.get("set-cookie", ""))
-    assert session, response.headers
-    return {"Cookie": f"ASP.NET_SessionId={session.group(1)}"}
+    return aspnet.login(host, "Account/Login.ashx", email, r"ASP\.NET_SessionId")
 
 
 @pytest.fixture(scope="module")
@@ -146,24 +88,7 @@ def test_claims_are_the_handlers_own_on_its_request(migrated):
     assert "JWT" not in claims and "TODO" not in claims
 
 
-def test_a_second_run_changes_nothing(migrated, tmp_path, monkeypatch):
-    site, _ = migrated
-    monkeypatch.setenv("MIGRATE_SECRETS_DIR", str(tmp_path))
-    again = generate(site, _load(site))
-    assert again.changes.empty and [o.status for o in again.outcomes] == ["kept"]
-
-
 # --- the migrated site runs --------------------------------------------------------------------
-
-def test_code_pkce_nonce_and_the_verified_id_token(http, host, alice):
-    auth = signed_in_code(http, host, session=None, headers=alice)
-    response = redeem(http, host, auth.code, auth.verifier, auth="basic")
-    assert response.status_code == 200, response.text
-    claims = verify_id_token(http, host, response.json()["id_token"])
-    assert claims["nonce"] == auth.nonce and claims["aud"] == CLIENT_ID
-    assert {k: claims[k] for k in ("sub", "name", "email")} == {
-        "sub": "42", "name": "Alice Example", "email": "alice@example.com"}
-
 
 def test_nobody_signed_in_is_login_required(http, host):
     auth = authorize(http, host, session=None, as_json=True)
@@ -181,26 +106,6 @@ def test_the_old_handler_still_answers_until_cutover(http, host, alice):
 
 
 # --- after --cutover ---------------------------------------------------------------------------
-
-@pytest.fixture(scope="module")
-def cut(migrated, tmp_path_factory):
-    site, _ = migrated
-    work = tmp_path_factory.mktemp("ashx-cut")
-    copy = work / "site"
-    shutil.copytree(site, copy, ignore=shutil.ignore_patterns("bin"))
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("MIGRATE_SECRETS_DIR", str(work / "secrets"))
-        result = generate(copy, _load(copy), cutover=True)
-    result.changes.apply()
-    return copy, result
-
-
-@pytest.fixture(scope="module")
-def cut_host(cut, key, tmp_path_factory):
-    site, _ = cut
-    aspnet.build(site)
-    yield from _serve(site, key, tmp_path_factory)
-
 
 def test_cutover_deletes_the_handler_and_its_code_behind(cut, migrated):
     site, result = cut
@@ -220,9 +125,4 @@ def test_cutover_deletes_the_handler_and_its_code_behind(cut, migrated):
 
 
 def test_after_cutover_the_handler_is_gone_and_sign_in_works(http, cut_host):
-    alice = _login(cut_host, "alice@example.com")
-    assert http.get(f"{cut_host.origin}/{HANDLER}", headers=alice).status_code == 404
-    auth = signed_in_code(http, cut_host, session=None, headers=alice)
-    response = redeem(http, cut_host, auth.code, auth.verifier)
-    assert response.status_code == 200, response.text
-    assert verify_id_token(http, cut_host, response.json()["id_token"])["sub"] == "42"
+    aspnet.signs_in_where_the_old_route_is_gone(http, cut_host, _login(cut_host, "alice@example.com"), HANDLER)

@@ -21,6 +21,7 @@ from pathlib import Path
 import httpx
 import jwt
 import pytest
+from production_checks import OFFLINE, signed_in_tokens, userinfo
 from redis_server import redis_url  # noqa: F401  (fixture)
 from relying_party import (
     CLIENT_ID,
@@ -29,13 +30,13 @@ from relying_party import (
     Host,
     authorize,
     basic_auth,
-    provider_env,
     redeem,
     rfc7638_thumbprint,
     rsa_pem,
     signed_in_code,
     verify_id_token,
 )
+from site_runs import http  # noqa: F401 (fixture used by name)
 
 from migrate.generate.render import render
 
@@ -43,7 +44,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent / "csharp"))
 import aspnet_site as aspnet
 
 SITE = aspnet.HERE / "provider"
-OFFLINE = "openid profile email offline_access"
 
 pytestmark = pytest.mark.skipif(
     not aspnet.available(),
@@ -70,13 +70,6 @@ def keys(tmp_path_factory):
     return out
 
 
-def _start(stack, site: Path, key_file: Path, log: Path, **settings: str | None) -> str:
-    port = aspnet.free_port()
-    env = provider_env(key_file, **settings)
-    env["GENESYS_OIDC_ISSUER"] = env["GENESYS_OIDC_ISSUER"].replace("{port}", str(port))
-    return stack.enter_context(aspnet.serve(site, env, port, log))
-
-
 @pytest.fixture(scope="module")
 def memory(site, keys, tmp_path_factory):
     """One process, no shared store; the shortest refresh lifetime; a next key in the JWKS."""
@@ -84,9 +77,9 @@ def memory(site, keys, tmp_path_factory):
 
     log = tmp_path_factory.mktemp("log") / "memory.log"
     with contextlib.ExitStack() as stack:
-        origin = _start(stack, site, keys["current"][1], log, GENESYS_OIDC_REFRESH_TTL="900",
-                        GENESYS_OIDC_NEXT_PRIVATE_KEY_FILE=str(keys["next"][1]))
-        yield Host(origin=origin, issuer=f"{origin}/oidc", key=keys["current"][0]), log
+        host = stack.enter_context(aspnet.started(site, *keys["current"], log, GENESYS_OIDC_REFRESH_TTL="900",
+                                                  GENESYS_OIDC_NEXT_PRIVATE_KEY_FILE=str(keys["next"][1])))
+        yield host, log
 
 
 @pytest.fixture(scope="module")
@@ -96,18 +89,9 @@ def pair(site, keys, redis_url, tmp_path_factory):  # noqa: F811
 
     folder = tmp_path_factory.mktemp("log")
     with contextlib.ExitStack() as stack:
-        hosts = []
-        for name in ("a", "b"):
-            origin = _start(stack, site, keys["current"][1], folder / f"{name}.log",
-                            GENESYS_OIDC_STORE_URL=redis_url)
-            hosts.append(Host(origin=origin, issuer=f"{origin}/oidc", key=keys["current"][0]))
+        hosts = [stack.enter_context(aspnet.started(site, *keys["current"], folder / f"{name}.log",
+                                                    GENESYS_OIDC_STORE_URL=redis_url)) for name in ("a", "b")]
         yield hosts, folder
-
-
-@pytest.fixture(scope="module")
-def http():
-    with httpx.Client(timeout=30, follow_redirects=False) as client:
-        yield client
 
 
 def _refresh(http: httpx.Client, host: Host, token: str, **extra: str) -> httpx.Response:
@@ -115,19 +99,8 @@ def _refresh(http: httpx.Client, host: Host, token: str, **extra: str) -> httpx.
                      headers={"Authorization": basic_auth(CLIENT_ID, CLIENT_SECRET)})
 
 
-def _userinfo(http: httpx.Client, host: Host, token: str) -> httpx.Response:
-    return http.get(f"{host.issuer}/userinfo", headers={"Authorization": f"Bearer {token}"})
-
-
 def _clock(http: httpx.Client, host: Host, offset: int) -> None:
     http.post(f"{host.origin}/test/clock", params={"offset": offset}).raise_for_status()
-
-
-def _signed_in_tokens(http, host, scope=OFFLINE, session="alice") -> dict:
-    auth = signed_in_code(http, host, scope=scope, session=session)
-    response = redeem(http, host, auth.code, auth.verifier)
-    assert response.status_code == 200, response.text
-    return response.json()
 
 
 # --- shared state: two processes, one Redis ---------------------------------------------------------
@@ -142,7 +115,7 @@ def test_a_code_from_one_process_is_redeemed_at_the_other_and_dies_at_both(http,
     claims = jwt.decode(response.json()["id_token"], options={"verify_signature": False})
     assert claims["sub"] == "42" and claims["nonce"] == auth.nonce
     # Userinfo answers at either process for an access token issued by one.
-    assert _userinfo(http, a, response.json()["access_token"]).json()["sub"] == "42"
+    assert userinfo(http, a, response.json()["access_token"]).json()["sub"] == "42"
     for host in (a, b):
         replay = redeem(http, host, auth.code, auth.verifier)
         assert replay.status_code == 400 and replay.json()["error"] == "invalid_grant"
@@ -162,7 +135,7 @@ def test_concurrent_redemptions_at_two_processes_give_one_token(http, pair):
 
 def test_refresh_tokens_rotate_across_processes_and_a_reused_one_revokes_the_family(http, pair):
     (a, b), _ = pair
-    first = _signed_in_tokens(http, a)
+    first = signed_in_tokens(http, a)
     assert first["expires_in"] == 900 and "offline_access" in first["scope"].split()
     renewed = _refresh(http, b, first["refresh_token"])
     assert renewed.status_code == 200, renewed.text
@@ -171,13 +144,13 @@ def test_refresh_tokens_rotate_across_processes_and_a_reused_one_revokes_the_fam
     claims = jwt.decode(second["id_token"], options={"verify_signature": False})
     first_claims = jwt.decode(first["id_token"], options={"verify_signature": False})
     assert claims["sub"] == "42" and "nonce" not in claims and claims["auth_time"] == first_claims["auth_time"]
-    assert _userinfo(http, a, second["access_token"]).status_code == 200
+    assert userinfo(http, a, second["access_token"]).status_code == 200
 
     reused = _refresh(http, a, first["refresh_token"])
     assert reused.status_code == 400 and reused.json()["error"] == "invalid_grant"
     # The family is gone: the rotated token and its access token too, at both processes.
     for host in (a, b):
-        assert _userinfo(http, host, second["access_token"]).status_code == 401
+        assert userinfo(http, host, second["access_token"]).status_code == 401
     after = _refresh(http, b, second["refresh_token"])
     assert after.status_code == 400 and after.json()["error"] == "invalid_grant"
 
@@ -186,9 +159,9 @@ def test_a_replayed_code_revokes_the_tokens_issued_from_it(http, pair):
     (a, b), _ = pair
     auth = signed_in_code(http, a, scope=OFFLINE)
     tokens = redeem(http, a, auth.code, auth.verifier).json()
-    assert _userinfo(http, b, tokens["access_token"]).status_code == 200
+    assert userinfo(http, b, tokens["access_token"]).status_code == 200
     assert redeem(http, b, auth.code, auth.verifier).json()["error"] == "invalid_grant"
-    assert _userinfo(http, a, tokens["access_token"]).status_code == 401
+    assert userinfo(http, a, tokens["access_token"]).status_code == 401
     assert _refresh(http, a, tokens["refresh_token"]).json()["error"] == "invalid_grant"
 
 
@@ -243,14 +216,14 @@ def test_discovery_advertises_refresh_and_offline_access(http, memory):
 
 def test_no_refresh_token_without_offline_access(http, memory):
     host, _ = memory
-    tokens = _signed_in_tokens(http, host, scope="openid profile email")
+    tokens = signed_in_tokens(http, host, scope="openid profile email")
     assert "refresh_token" not in tokens and tokens["expires_in"] == 900
     assert verify_id_token(http, host, tokens["id_token"])["sub"] == "42"
 
 
 def test_a_sign_in_is_renewed_until_the_refresh_lifetime_and_no_longer(http, memory):
     host, _ = memory  # GENESYS_OIDC_REFRESH_TTL=900
-    tokens = _signed_in_tokens(http, host)
+    tokens = signed_in_tokens(http, host)
     try:
         _clock(http, host, 899)
         renewed = _refresh(http, host, tokens["refresh_token"])
@@ -264,7 +237,7 @@ def test_a_sign_in_is_renewed_until_the_refresh_lifetime_and_no_longer(http, mem
 
 def test_refresh_cannot_widen_the_scope(http, memory):
     host, _ = memory
-    tokens = _signed_in_tokens(http, host, scope="openid email offline_access")
+    tokens = signed_in_tokens(http, host, scope="openid email offline_access")
     wider = _refresh(http, host, tokens["refresh_token"], scope="openid email profile offline_access")
     assert wider.status_code == 400 and wider.json()["error"] == "invalid_scope"
 
@@ -273,7 +246,7 @@ def test_the_jwks_carries_the_next_key_and_tokens_are_signed_with_the_current(ht
     host, _ = memory
     kids = [k["kid"] for k in http.get(f"{host.issuer}/jwks.json").json()["keys"]]
     assert kids == [rfc7638_thumbprint(keys["current"][0]), rfc7638_thumbprint(keys["next"][0])]
-    token = _signed_in_tokens(http, host)["id_token"]
+    token = signed_in_tokens(http, host)["id_token"]
     assert jwt.get_unverified_header(token)["kid"] == kids[0]
 
 
@@ -338,7 +311,7 @@ def test_every_endpoint_answer_is_no_store(http, memory):
     assert "no-store" in auth.response.headers["cache-control"]
     token = redeem(http, host, auth.code, auth.verifier)
     assert "no-store" in token.headers["cache-control"]
-    assert "no-store" in _userinfo(http, host, token.json()["access_token"]).headers["cache-control"]
+    assert "no-store" in userinfo(http, host, token.json()["access_token"]).headers["cache-control"]
 
 
 @pytest.mark.parametrize("name", ["client_secret", "code", "code_verifier", "refresh_token"])
@@ -365,13 +338,10 @@ def test_an_oversized_token_body_is_refused_before_client_authentication(http, m
 
 
 def test_settings_refuse_plain_http_redirects_bad_lifetimes_and_stores(site, keys, http, tmp_path):
-    import contextlib
-
-    with contextlib.ExitStack() as stack:
-        origin = _start(stack, site, keys["current"][1], tmp_path / "bad.log",
+    with aspnet.started(site, *keys["current"], tmp_path / "bad.log",
                         GENESYS_OIDC_REDIRECT_URIS="http://shop.example.com/, http://127.0.0.1:3000/cb",
-                        GENESYS_OIDC_REFRESH_TTL="60", GENESYS_OIDC_STORE_URL="http://cache.example:6379")
-        response = http.get(f"{origin}/oidc/.well-known/openid-configuration")
+                        GENESYS_OIDC_REFRESH_TTL="60", GENESYS_OIDC_STORE_URL="http://cache.example:6379") as bad:
+        response = http.get(f"{bad.issuer}/.well-known/openid-configuration")
     assert response.status_code == 500
     text = response.text
     assert "http://shop.example.com/ must use https" in text and "127.0.0.1:3000" not in text

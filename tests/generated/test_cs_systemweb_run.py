@@ -13,141 +13,43 @@ page until cut-over. JWT.Net itself is replaced by a small stand-in with its API
 from __future__ import annotations
 
 import re
-import shutil
-import socket
-import subprocess
-import time
+import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-import httpx
 import jwt
 import pytest
+from provider_fixtures import signing_key  # noqa: F401 (fixture used by name)
 from relying_party import (
     CLIENT_ID,
     CLIENT_SECRET,
-    Host,
     authorize,
     pkce_pair,
-    provider_env,
     redeem,
     rfc7638_thumbprint,
-    rsa_pem,
     signed_in_code,
     verify_id_token,
 )
+from site_runs import http  # noqa: F401 (fixture used by name)
 
-from migrate.generate import config as cfg
 from migrate.generate.run import generate
 
-HERE = Path(__file__).resolve().parent / "csharp"
-SITE = HERE / "webforms"
-MONO, MCS = shutil.which("mono"), shutil.which("mcs")
-DEPLOYMENT = "5e0a7c43-8f8e-4d11-9a54-1b2c3d4e5f60"
-ZENDESK_SECRET = "zendesk-messaging-shared-secret-0123456789"
-START_TIMEOUT = 30
-SERVE_SECONDS = 120
+sys.path.insert(0, str(Path(__file__).resolve().parent / "csharp"))
+import aspnet_site as aspnet
+from aspnet_site import test_a_second_run_changes_nothing  # noqa: F401 (runs against the migrated site)
+
+SITE = aspnet.HERE / "webforms"
 
 pytestmark = pytest.mark.skipif(
-    MONO is None or MCS is None or not Path("/usr/lib/mono/4.5/System.Web.dll").is_file(),
+    not aspnet.available(),
     reason="Mono with System.Web is not installed (make test installs mono-mcs, libmono-system-web4.0-cil)")
 
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+migrated, _cut, host, _cut_host = aspnet.fixtures(SITE)
 
 
-def _load(site: Path, issuer: str):
-    return cfg.load(site, region="eu-west-1", deployment_id=DEPLOYMENT, issuer=issuer)
-
-
-def _compile_items(site: Path) -> list[str]:
-    project = ET.parse(site / "Shop.csproj").getroot()
-    ns = {"m": "http://schemas.microsoft.com/developer/msbuild/2003"}
-    return [c.get("Include").replace("\\", "/") for c in project.iterfind(".//m:Compile", ns)]
-
-
-@pytest.fixture(scope="module")
-def migrated(tmp_path_factory):
-    """The fixture site after `migrate generate --apply`, and the run's result."""
-    work = tmp_path_factory.mktemp("webforms")
-    site = work / "site"
-    shutil.copytree(SITE, site)
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("MIGRATE_SECRETS_DIR", str(work / "secrets"))
-        result = generate(site, _load(site, "http://127.0.0.1/oidc"))
-    result.changes.apply()
-    return site, result
-
-
-@pytest.fixture(scope="module")
-def built(migrated):
-    """bin/Shop.dll from the project's Compile items, and the test host beside it."""
-    site, _ = migrated
-    (site / "bin").mkdir()
-    sources = [str(site / item) for item in _compile_items(site)] + [str(HERE / "stubs" / "JwtNet.cs")]
-    done = subprocess.run([MCS, "-target:library", "-nowarn:414", "-r:System.Web.dll", "-r:System.Configuration.dll",
-                           f"-out:{site / 'bin' / 'Shop.dll'}", *sources], check=False, capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stdout + done.stderr
-    done = subprocess.run([MCS, "-r:System.Web.dll", f"-out:{site / 'bin' / 'AspNetHost.exe'}",
-                           str(HERE / "AspNetHost.cs")], check=False, capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stdout + done.stderr
-    return site
-
-
-@pytest.fixture(scope="module")
-def host(built, tmp_path_factory):
-    key, pem = rsa_pem()
-    key_file = tmp_path_factory.mktemp("keys") / "oidc-key.pem"
-    key_file.write_bytes(pem)
-    port = _free_port()
-    env = provider_env(key_file)
-    env["GENESYS_OIDC_ISSUER"] = env["GENESYS_OIDC_ISSUER"].replace("{port}", str(port))
-    env["ZENDESK_MESSAGING_SECRET"] = ZENDESK_SECRET
-    log = tmp_path_factory.mktemp("log") / "host.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen([MONO, str(built / "bin" / "AspNetHost.exe"), str(port), str(built),
-                                 str(SERVE_SECONDS)], cwd=str(built), env=env, stdout=out, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + START_TIMEOUT
-        while True:
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                    break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise AssertionError(f"the site did not start: {log.read_text(errors='replace')}")
-                time.sleep(0.1)
-        origin = f"http://127.0.0.1:{port}"
-        yield Host(origin=origin, issuer=f"{origin}/oidc", key=key)
-    finally:
-        if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=5)
-
-
-@pytest.fixture(scope="module")
-def http():
-    with httpx.Client(timeout=30, follow_redirects=False) as client:
-        yield client
-
-
-def _login(http: httpx.Client, host: Host, email: str) -> str:
+def _login(http, host, email: str) -> str:
     """The site's own login page: the visitor's ASP.NET session cookie, signed in."""
-    # A client of its own: the shared one must not keep the cookie for requests meant to be anonymous.
-    with httpx.Client(timeout=30) as own:
-        response = own.post(f"{host.origin}/Account/Login.aspx", data={"email": email, "password": "correct horse"})
-    assert response.status_code == 302 and response.headers["location"].endswith("/Default.aspx"), \
-        response.text[-3000:]
-    session = re.search(r"ASP\.NET_SessionId=(\w+)", response.headers.get("set-cookie", ""))
-    assert session, response.headers
-    return f"ASP.NET_SessionId={session.group(1)}"
+    return aspnet.login(host, "Account/Login.aspx", email, r"ASP\.NET_SessionId", then="/Default.aspx")["Cookie"]
 
 
 @pytest.fixture(scope="module")
@@ -198,18 +100,10 @@ def test_claims_are_the_old_expressions_on_the_session_visitor(migrated):
     assert "using Shop;" in claims and "JWT" not in claims and "TODO" not in claims
 
 
-def test_a_second_run_changes_nothing(migrated, tmp_path, monkeypatch):
-    site, _ = migrated
-    monkeypatch.setenv("MIGRATE_SECRETS_DIR", str(tmp_path))
-    again = generate(site, _load(site, "http://127.0.0.1/oidc"))
-    assert again.changes.empty
-    assert [o.status for o in again.outcomes] == ["kept"]
-
-
 def test_cutover_leaves_a_service_method_the_pages_still_call(migrated, tmp_path, monkeypatch):
     site, _ = migrated
     monkeypatch.setenv("MIGRATE_SECRETS_DIR", str(tmp_path))
-    result = generate(site, _load(site, "http://127.0.0.1/oidc"), cutover=True)
+    result = generate(site, aspnet.load(site, aspnet.ISSUER), cutover=True)
     assert result.changes.empty, "nothing is removed that other code still calls"
     (outcome,) = result.outcomes
     assert outcome.status == "manual"
@@ -291,7 +185,7 @@ def test_the_old_zendesk_token_still_renders_until_cutover(http, host, alice):
     page = http.get(f"{host.origin}/Default.aspx", headers=alice)
     assert page.status_code == 200, page.text[:3000]
     (token,) = re.findall(r'var jwt = "([\w-]+\.[\w-]+\.[\w-]+)"', page.text)
-    claims = jwt.decode(token, ZENDESK_SECRET, algorithms=["HS256"])
+    claims = jwt.decode(token, aspnet.ZENDESK_SECRET, algorithms=["HS256"])
     assert claims["external_id"] == "42" and claims["scope"] == "user"
     assert "Genesys('registerPlugin', 'AuthProvider'" in page.text
 

@@ -20,28 +20,17 @@ from pathlib import Path
 import httpx
 import pytest
 from provider_fixtures import signing_key  # noqa: F401 (fixture used by name)
-from certified_rp import drive
 from redis_server import redis_url  # noqa: F401 (fixture used by name)
-from relying_party import (
-    ALICE,
-    CLIENT_ID,
-    CLIENT_SECRET,
-    REDIRECT_URI,
-    Host,
-    authorize,
-    provider_env,
-    redeem,
-    signed_in_code,
-    verify_id_token,
+from relying_party import ALICE, authorize, redeem, signed_in_code, verify_id_token
+from site_runs import (
+    certified_through,
+    migrated_copies,
+    one_code_across_two_servers,
+    signs_in,
+    started,
 )
-from test_rb_sinatra_run import free_port, serve
-
-from migrate.extract.treesitter import Doc
-from migrate.generate import config as cfg
-from migrate.generate.run import generate
 
 SITE = Path(__file__).resolve().parent / "php" / "sites" / "symfony"
-DEPLOYMENT = "5e0a7c43-8f8e-4d11-9a54-1b2c3d4e5f60"
 PHP = shutil.which("php")
 DEBIAN_SYMFONY = Path("/usr/share/php/Symfony/Bundle")
 AUTOLOAD = """<?php
@@ -79,51 +68,27 @@ pytestmark = pytest.mark.skipif(not _has_symfony(), reason="Debian's php-symfony
                                                              "(make's PHP_INSTALL)")
 
 
-def _migrate(site: Path, cutover: bool):
-    config = cfg.load(site, region="eu-west-1", deployment_id=DEPLOYMENT, issuer="https://shop.example.com/oidc")
-    result = generate(site, config, cutover=cutover)
-    for change in result.changes.changes:
-        if change.after is not None and change.path.endswith(".php"):
-            doc = Doc.parse("php", change.after.encode())
-            assert doc.first_error() is None, change.path
-            lint = subprocess.run([PHP, "-l"], input=change.after, capture_output=True, text=True, timeout=30)
-            assert lint.returncode == 0, (change.path, lint.stdout)
-    result.changes.apply()
-    return result
+def _lint(path: str, text: str) -> None:
+    lint = subprocess.run([PHP, "-l"], input=text, capture_output=True, text=True, timeout=30)
+    assert lint.returncode == 0, (path, lint.stdout)
 
 
 @pytest.fixture(scope="module")
 def migrated(tmp_path_factory):
-    work = tmp_path_factory.mktemp("symfony-site")
-    site, cut = work / "site", work / "cut"
-    shutil.copytree(SITE, site)
-    mp = pytest.MonkeyPatch()
-    mp.setenv("MIGRATE_SECRETS_DIR", str(work / "secrets"))
-    try:
-        default = _migrate(site, cutover=False)
-        again = generate(site, cfg.load(site, region="eu-west-1", deployment_id=DEPLOYMENT,
-                                         issuer="https://shop.example.com/oidc"))
-        shutil.copytree(site, cut)
-        cutover = _migrate(cut, cutover=True)
-    finally:
-        mp.undo()
-    for root in (site, cut):
+    found = migrated_copies(SITE, tmp_path_factory.mktemp("symfony-site"), "php", check=_lint)
+    for root in (found["site"], found["cut"]):
         (root / "vendor").mkdir()
         (root / "vendor" / "autoload.php").write_text(AUTOLOAD)
-    (work / "router.php").write_text(ROUTER)
-    return {"site": site, "cut": cut, "default": default, "again": again, "cutover": cutover, "work": work}
+    (found["work"] / "router.php").write_text(ROUTER)
+    return found
 
 
 def _started(migrated, which: str, signing_key, log: str | None = None, **overrides):  # noqa: F811
-    key, key_file = signing_key
-    port = free_port()
-    settings = {"GENESYS_OIDC_STORE_DIR": str(migrated["work"] / f"store-{which}"), **overrides}
-    env = provider_env(key_file, ZENDESK_SECRET="zendesk-shared-secret", APP_SECRET="test-app-secret",
-                       APP_ENV="prod", **settings)
-    env["GENESYS_OIDC_ISSUER"] = env["GENESYS_OIDC_ISSUER"].replace("{port}", str(port))
-    root = migrated[which]
-    command = [PHP, "-S", f"127.0.0.1:{port}", "-t", "public", str(migrated["work"] / "router.php")]
-    return serve(command, root, env, port, root.parent / f"{log or which}.log"), key
+    root, work = migrated[which], migrated["work"]
+    settings = {"GENESYS_OIDC_STORE_DIR": str(work / f"store-{which}"), **overrides}
+    return started(lambda port: [PHP, "-S", f"127.0.0.1:{port}", "-t", "public", str(work / "router.php")], root,
+                   signing_key, root.parent / f"{log or which}.log", APP_SECRET="test-app-secret", APP_ENV="prod",
+                   **settings)
 
 
 def test_generate_keeps_the_action_and_adds_the_controller_beside_it(migrated):
@@ -142,33 +107,23 @@ def test_generate_keeps_the_action_and_adds_the_controller_beside_it(migrated):
 
 
 def test_migrated_symfony_app_signs_alice_in_and_the_old_route_still_answers(migrated, signing_key):  # noqa: F811
-    started, key = _started(migrated, "site", signing_key)
-    with started as origin, httpx.Client(timeout=20, follow_redirects=False) as http:
-        host = Host(origin=origin, issuer=f"{origin}/oidc", key=key)
-        discovery = http.get(f"{host.issuer}/.well-known/openid-configuration")
-        assert discovery.status_code == 200 and discovery.json()["issuer"] == host.issuer
-        auth = signed_in_code(http, host)
-        response = redeem(http, host, auth.code, auth.verifier)  # server to server: no session cookie
-        assert response.status_code == 200, response.text
-        claims = verify_id_token(http, host, response.json()["id_token"])
-        assert claims["nonce"] == auth.nonce
+    with _started(migrated, "site", signing_key) as host, httpx.Client(timeout=20, follow_redirects=False) as http:
+        claims, _ = signs_in(http, host, discovery=True)
         assert {k: claims[k] for k in ("sub", "name", "email")} == {k: ALICE[k] for k in ("sub", "name", "email")}
         assert "scope" not in claims
         # nobody signed in: denyAccessUnlessGranted, carried from the old action, refuses
         assert authorize(http, host, session=None).response.status_code == 401
-        old = http.get(f"{origin}/zendesk/jwt", headers={"Cookie": "session=alice"})
+        old = http.get(f"{host.origin}/zendesk/jwt", headers={"Cookie": "session=alice"})
         assert old.status_code == 200 and old.json()["jwt"].startswith("zendesk."), old.text
 
 
 def test_after_cutover_the_provider_serves_and_the_zendesk_route_is_gone(migrated, signing_key):  # noqa: F811
-    started, key = _started(migrated, "cut", signing_key)
-    with started as origin, httpx.Client(timeout=20, follow_redirects=False) as http:
-        host = Host(origin=origin, issuer=f"{origin}/oidc", key=key)
+    with _started(migrated, "cut", signing_key) as host, httpx.Client(timeout=20, follow_redirects=False) as http:
         auth = signed_in_code(http, host)
         response = redeem(http, host, auth.code, auth.verifier)
         assert verify_id_token(http, host, response.json()["id_token"])["sub"] == ALICE["sub"]
-        assert http.get(f"{origin}/zendesk/jwt", headers={"Cookie": "session=alice"}).status_code == 404
-        assert http.get(f"{origin}/").json() == {"shop": "open"}
+        assert http.get(f"{host.origin}/zendesk/jwt", headers={"Cookie": "session=alice"}).status_code == 404
+        assert http.get(f"{host.origin}/").json() == {"shop": "open"}
 
 
 def _has_phpredis() -> bool:
@@ -181,18 +136,8 @@ def test_two_servers_of_the_migrated_app_share_one_redis(migrated, signing_key, 
     """Two `php -S` servers of the Symfony app, one Redis (GENESYS_OIDC_STORE_URL): a code from one is
     redeemed at the other once; the certified relying party signs in and refreshes across them."""
     shared = {"GENESYS_OIDC_STORE_URL": redis_url, "GENESYS_OIDC_STORE_DIR": None}
-    one, key = _started(migrated, "site", signing_key, log="one", **shared)
-    two, _ = _started(migrated, "site", signing_key, log="two", **shared)
-    with one as first, two as second, httpx.Client(timeout=20, follow_redirects=False) as http:
-        a, b = Host(origin=first, issuer=f"{first}/oidc", key=key), Host(origin=second, issuer=f"{second}/oidc", key=key)
-        auth = signed_in_code(http, a, scope="openid profile email offline_access")
-        response = redeem(http, b, auth.code, auth.verifier)
-        assert response.status_code == 200, response.text
-        assert verify_id_token(http, b, response.json()["id_token"])["sub"] == ALICE["sub"]
-        for host in (a, b):
-            assert redeem(http, host, auth.code, auth.verifier).json()["error"] == "invalid_grant"
-        seen = drive(a.issuer, client_id=CLIENT_ID, client_secret=CLIENT_SECRET, redirect_uri=REDIRECT_URI,
-                     headers={"Cookie": "session=alice"}, scope="openid profile email offline_access", refresh=True)
-        assert seen["claims"]["sub"] == ALICE["sub"] and seen["userinfo"]["sub"] == ALICE["sub"]
-        assert seen["code_reused"] == "invalid_grant" and seen["wrong_verifier"] == "invalid_grant"
-        assert seen["wrong_nonce"] and seen["refreshed"]["rotated"] and seen["refresh_reused"] == "invalid_grant"
+    one = _started(migrated, "site", signing_key, log="one", **shared)
+    two = _started(migrated, "site", signing_key, log="two", **shared)
+    with one as a, two as b, httpx.Client(timeout=20, follow_redirects=False) as http:
+        one_code_across_two_servers(http, a, b, ALICE["sub"])
+        certified_through(a, ALICE["sub"])

@@ -11,33 +11,23 @@ and the provider still serves.
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 from pathlib import Path
 
 import httpx
 import pytest
 from provider_fixtures import signing_key  # noqa: F401 (fixture used by name)
-from certified_rp import drive
-from relying_party import (
-    ALICE,
-    CLIENT_ID,
-    CLIENT_SECRET,
-    REDIRECT_URI,
-    Host,
-    authorize,
-    provider_env,
-    redeem,
-    signed_in_code,
-    verify_id_token,
+from relying_party import ALICE, authorize, redeem, signed_in_code, verify_id_token
+from site_runs import (
+    certified_through,
+    migrated_copies,
+    one_code_across_two_servers,
+    signs_in,
+    started,
 )
-from test_rb_sinatra_run import RACKUP, RUBY, free_port, migrate_site, serve
-
-from migrate.generate import config as cfg
-from migrate.generate.run import generate
+from test_rb_sinatra_run import RACKUP, RUBY, rackup
 
 SITE = Path(__file__).resolve().parent / "ruby" / "sites" / "rails"
-DEPLOYMENT = "5e0a7c43-8f8e-4d11-9a54-1b2c3d4e5f60"
 
 
 def _has_rails() -> bool:
@@ -55,31 +45,13 @@ pytestmark = pytest.mark.skipif(not _has_rails(), reason="Debian's ruby-railties
 
 @pytest.fixture(scope="module")
 def migrated(tmp_path_factory):
-    work = tmp_path_factory.mktemp("rails-site")
-    site, cut = work / "site", work / "cut"
-    shutil.copytree(SITE, site)
-    mp = pytest.MonkeyPatch()
-    mp.setenv("MIGRATE_SECRETS_DIR", str(work / "secrets"))
-    try:
-        default = migrate_site(site, cutover=False)
-        again = generate(site, cfg.load(site, region="eu-west-1", deployment_id=DEPLOYMENT,
-                                         issuer="https://shop.example.com/oidc"))
-        shutil.copytree(site, cut)
-        cutover = migrate_site(cut, cutover=True)
-    finally:
-        mp.undo()
-    return {"site": site, "cut": cut, "default": default, "again": again, "cutover": cutover}
+    return migrated_copies(SITE, tmp_path_factory.mktemp("rails-site"), "ruby")
 
 
 def _started(migrated, which: str, signing_key, log: str | None = None, **overrides):  # noqa: F811
-    key, key_file = signing_key
-    port = free_port()
-    env = provider_env(key_file, ZENDESK_SECRET="zendesk-shared-secret", ZENDESK_KEY_ID="app_123",
-                       RAILS_ENV="production", SECRET_KEY_BASE="test-secret-key-base-" + "0" * 40, **overrides)
-    env["GENESYS_OIDC_ISSUER"] = env["GENESYS_OIDC_ISSUER"].replace("{port}", str(port))
     root = migrated[which]
-    command = [RACKUP, "-s", "webrick", "-o", "127.0.0.1", "-p", str(port), "config.ru"]
-    return serve(command, root, env, port, root.parent / f"{log or which}.log"), key
+    return started(rackup, root, signing_key, root.parent / f"{log or which}.log", ZENDESK_KEY_ID="app_123",
+                   RAILS_ENV="production", SECRET_KEY_BASE="test-secret-key-base-" + "0" * 40, **overrides)
 
 
 def test_generate_keeps_the_action_and_routes_the_provider_beside_it(migrated):
@@ -98,37 +70,27 @@ def test_generate_keeps_the_action_and_routes_the_provider_beside_it(migrated):
 
 
 def test_migrated_rails_app_signs_alice_in_and_the_old_route_still_answers(migrated, signing_key):  # noqa: F811
-    started, key = _started(migrated, "site", signing_key)
-    with started as origin, httpx.Client(timeout=20, follow_redirects=False) as http:
-        host = Host(origin=origin, issuer=f"{origin}/oidc", key=key)
-        discovery = http.get(f"{host.issuer}/.well-known/openid-configuration")
-        assert discovery.status_code == 200 and discovery.json()["issuer"] == host.issuer
-        auth = signed_in_code(http, host)
-        response = redeem(http, host, auth.code, auth.verifier)  # server to server: no session, no CSRF token
-        assert response.status_code == 200, response.text
-        claims = verify_id_token(http, host, response.json()["id_token"])
-        assert claims["nonce"] == auth.nonce
+    with _started(migrated, "site", signing_key) as host, httpx.Client(timeout=20, follow_redirects=False) as http:
+        claims, _ = signs_in(http, host, discovery=True)
         assert {k: claims[k] for k in ALICE} == ALICE
         # nobody signed in: authenticate_user!, the old action's before_action, refuses
         assert authorize(http, host, session=None).response.status_code == 401
-        old = http.get(f"{origin}/zendesk/jwt", headers={"Cookie": "session=alice"})
+        old = http.get(f"{host.origin}/zendesk/jwt", headers={"Cookie": "session=alice"})
         assert old.status_code == 200 and old.json()["token"].count(".") == 2, old.text
 
 
 def test_after_cutover_the_provider_serves_and_the_zendesk_route_is_gone(migrated, signing_key):  # noqa: F811
-    started, key = _started(migrated, "cut", signing_key)
-    with started as origin, httpx.Client(timeout=20, follow_redirects=False) as http:
-        host = Host(origin=origin, issuer=f"{origin}/oidc", key=key)
+    with _started(migrated, "cut", signing_key) as host, httpx.Client(timeout=20, follow_redirects=False) as http:
         auth = signed_in_code(http, host)
         response = redeem(http, host, auth.code, auth.verifier)
         assert verify_id_token(http, host, response.json()["id_token"])["sub"] == ALICE["sub"]
-        assert http.get(f"{origin}/zendesk/jwt", headers={"Cookie": "session=alice"}).status_code == 404
+        assert http.get(f"{host.origin}/zendesk/jwt", headers={"Cookie": "session=alice"}).status_code == 404
 
 
 def test_with_a_per_process_cache_the_provider_says_so(migrated, signing_key):  # noqa: F811
-    started, key = _started(migrated, "site", signing_key, log="memory")
-    with started as origin, httpx.Client(timeout=20, follow_redirects=False) as http:
-        assert http.get(f"{origin}/oidc/jwks.json").status_code == 200  # the controller is loaded
+    with _started(migrated, "site", signing_key, log="memory") as host, \
+            httpx.Client(timeout=20, follow_redirects=False) as http:
+        assert http.get(f"{host.issuer}/jwks.json").status_code == 200  # the controller is loaded
     said = (migrated["site"].parent / "memory.log").read_text()
     assert "GENESYS_OIDC_STORE_URL" in said and "memory" in said
 
@@ -137,21 +99,10 @@ def test_two_servers_sharing_rails_cache_redeem_a_code_once(migrated, signing_ke
     """Two servers of the app whose Rails.cache is one host's file store: a code issued by one is
     redeemed at the other, once; the certified relying party signs in and refreshes through them."""
     shared = {"SHOP_CACHE_DIR": str(tmp_path / "cache")}
-    one, key = _started(migrated, "site", signing_key, log="one", **shared)
-    two, _ = _started(migrated, "site", signing_key, log="two", **shared)
-    with one as first, two as second, httpx.Client(timeout=20, follow_redirects=False) as http:
-        a, b = Host(origin=first, issuer=f"{first}/oidc", key=key), Host(origin=second, issuer=f"{second}/oidc", key=key)
-        auth = signed_in_code(http, a, scope="openid profile email offline_access")
-        response = redeem(http, b, auth.code, auth.verifier)
-        assert response.status_code == 200, response.text
-        tokens = response.json()
-        assert verify_id_token(http, b, tokens["id_token"])["sub"] == ALICE["sub"]
-        for host in (a, b):
-            assert redeem(http, host, auth.code, auth.verifier).json()["error"] == "invalid_grant"
-        seen = drive(b.issuer, client_id=CLIENT_ID, client_secret=CLIENT_SECRET, redirect_uri=REDIRECT_URI,
-                     headers={"Cookie": "session=alice"}, scope="openid profile email offline_access", refresh=True)
-        assert seen["claims"]["sub"] == ALICE["sub"] and seen["userinfo"]["sub"] == ALICE["sub"]
-        assert seen["code_reused"] == "invalid_grant" and seen["wrong_verifier"] == "invalid_grant"
-        assert seen["wrong_nonce"] and seen["refreshed"]["rotated"] and seen["refresh_reused"] == "invalid_grant"
+    one = _started(migrated, "site", signing_key, log="one", **shared)
+    two = _started(migrated, "site", signing_key, log="two", **shared)
+    with one as a, two as b, httpx.Client(timeout=20, follow_redirects=False) as http:
+        one_code_across_two_servers(http, a, b, ALICE["sub"])
+        certified_through(b, ALICE["sub"])
     assert list((tmp_path / "cache").rglob("*")), "the codes went through Rails.cache"
     assert "GENESYS_OIDC_STORE_URL" not in (migrated["site"].parent / "one.log").read_text()

@@ -439,7 +439,7 @@ def _special(root: str, rel: str, symlink: bool) -> Candidate | FileError | None
     if stat.S_ISDIR(st.st_mode):
         return None
     if stat.S_ISREG(st.st_mode):
-        return Candidate(path, rel, language)  # read_bytes refuses /proc, /sys and /dev
+        return Candidate(path, rel, language, _idp()._wanted(name))  # read_bytes refuses /proc, /sys and /dev
     return FileError(rel, "not a regular file (fifo, socket or device); skipped")
 
 
@@ -595,9 +595,9 @@ def _lines(root: str, role: str, kind: str, data: bytes, stats: WalkStats) -> It
                 if item is not None:
                     yield item
             elif _ROUTE_NAMES.search(rel) and registers_routes(rel):
-                lang_ = language_for(rel.rsplit("/", 1)[-1])
-                if lang_:
-                    yield Candidate(os.path.join(root, rel), rel, lang_)
+                item = _candidate(root, rel)
+                if item is not None and item.language:
+                    yield item
         return
     for line in data.decode("utf-8", "replace").split("\n"):
         if role == "listing":
@@ -607,10 +607,9 @@ def _lines(root: str, role: str, kind: str, data: bytes, stats: WalkStats) -> It
                 continue
             m = _OVERSIZE.search(line)
             if m:
-                rel = _rel(m.group(1))
-                language = language_for(rel.rsplit("/", 1)[-1])
-                if language:
-                    yield Candidate(os.path.join(root, rel), rel, language)
+                item = _candidate(root, _rel(m.group(1)))
+                if item is not None and item.language:
+                    yield item
                 continue
             if not line.startswith("rg: DEBUG"):
                 yield _rg_error(root, line)

@@ -19,14 +19,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from migrate import contain, files, lang
-from migrate.extract import extract
+from migrate.extract import extract, warm
 from migrate.extract.base import Source
-from migrate.extract.idp import detect as detect_idps
+from migrate.extract import idp
 from migrate.model import Expr, FileError, FileFacts, Marker, Signer, WidgetCall
 
-# Candidates waiting before a second worker starts: each worker imports the parsers it needs
-# (~0.5 s for all of them), which a handful of files does not repay.
-POOL_MIN_FILES = 48
+# Candidates waiting before a second worker starts.  Workers are forked with the parsers the
+# files seen so far need already loaded (see extract.warm), so a second one costs a fork.
+POOL_MIN_FILES = 8
 # One pathological file (a huge minified bundle, deep nesting) must not stall the run.
 DEFAULT_FILE_TIMEOUT = 20.0
 
@@ -99,19 +99,28 @@ def _time_limit(seconds: float):
         signal.signal(signal.SIGALRM, previous)
 
 
-def _analyse(c: files.Candidate, max_bytes: int, file_timeout: float) -> tuple[FileFacts | None, list[FileError]] | None:
-    """One candidate: read, prefilter, parse (in a worker: see collect)."""
+# What one candidate gives: its facts (None when it holds nothing or could not be read), what
+# went wrong with it, and what it says about identity providers.
+Analysed = tuple[FileFacts | None, list[FileError], idp.Said]
+
+
+def _analyse(c: files.Candidate, max_bytes: int, file_timeout: float) -> Analysed | None:
+    """One candidate: read, prefilter, parse, and what it says about identity providers (in a
+    worker: see collect)."""
+    said = idp.evidence(c.path, c.rel) if c.idp else []
+    if not c.language:
+        return (None, [], said) if said else None
     r = files.read(c, max_bytes)
     notes = [r.error] if r.error else []
     if r.text is None:
-        return (None, notes) if notes else None
+        return (None, notes, said) if notes or said else None
     try:
         with _time_limit(file_timeout):
             facts = extract(Source.of(c.rel, c.language, r.text))
     except _TooSlow:
         notes.append(FileError(c.rel, _too_slow(file_timeout)))
-        return None, notes
-    return facts, notes
+        return None, notes, said
+    return facts, notes, said
 
 
 def _too_slow(file_timeout: float) -> str:
@@ -119,7 +128,7 @@ def _too_slow(file_timeout: float) -> str:
 
 
 def _process(batch: list[files.Candidate], max_bytes: int,
-             file_timeout: float = DEFAULT_FILE_TIMEOUT) -> list[tuple[FileFacts | None, list[FileError]]]:
+             file_timeout: float = DEFAULT_FILE_TIMEOUT) -> list[Analysed]:
     """In this process (where fork is not available): no containment beyond the time limit."""
     return [o for c in batch if (o := _analyse(c, max_bytes, file_timeout)) is not None]
 
@@ -147,8 +156,7 @@ def collect(root: str, jobs: int | None = None, max_bytes: int = files.DEFAULT_M
     started = time.perf_counter()
     root = os.path.abspath(root)
     errors: list[FileError] = []
-    results: list[tuple[FileFacts | None, list[FileError]]] = []
-    idp_files: list[tuple[str, str]] = []
+    results: list[Analysed] = []
     stats = files.WalkStats()
     jobs = min(jobs or contain.cores(), contain.cores())
     walked = files.walk(root, paths, exclude, max_bytes=max_bytes, deadline=walk_deadline, stats=stats, ticks=True)
@@ -165,12 +173,14 @@ def collect(root: str, jobs: int | None = None, max_bytes: int = files.DEFAULT_M
     if contain.available():
         with contain.Pool(_Task(max_bytes, file_timeout), jobs, file_timeout, file_memory,
                           parallel_after=POOL_MIN_FILES) as pool:
+            warmed: set[str] = set()
             for item in walked:
                 if isinstance(item, files.Candidate):
-                    if item.idp:
-                        idp_files.append((item.path, item.rel))
-                    if item.language:
-                        pool.submit(item.rel, item)
+                    if item.language not in warmed and len(pool.workers) < pool.jobs:
+                        warmed.add(item.language)
+                        if item.language:
+                            warm(item.language)  # here, once, before the workers that need it fork
+                    pool.submit(item.rel, item)
                 elif item is not None:
                     errors.append(item)
                 take(pool.poll(0))
@@ -179,22 +189,22 @@ def collect(root: str, jobs: int | None = None, max_bytes: int = files.DEFAULT_M
         batch = []
         for item in walked:
             if isinstance(item, files.Candidate):
-                if item.idp:
-                    idp_files.append((item.path, item.rel))
-                if item.language:
-                    batch.append(item)
+                batch.append(item)
             elif item is not None:
                 errors.append(item)
         results = _process(batch, max_bytes, file_timeout)
-    facts = [f for f, _ in results if f is not None]
-    for f, notes in results:
+    facts = [f for f, _, _ in results if f is not None]
+    said: list[tuple[str, idp.Said]] = []
+    for f, notes, says in results:
         errors.extend(notes)
         if f is not None:
             errors.extend(f.errors)
+        if says:
+            said.append((says[0][1].path, says))
     facts.sort(key=lambda f: f.path)
     errors.sort(key=lambda e: (e.path, e.line or 0))
     inv = assemble(root, facts, errors, {"files": stats.files, "parsed": len(facts)})
-    idps = detect_idps(root, walked=sorted(idp_files, key=lambda p: p[1]))  # configuration files too
+    idps = idp.combine(says for _, says in sorted(said, key=lambda p: p[0]))  # configuration files too
     inv.stats["seconds"] = round(time.perf_counter() - started, 3)
     return dataclasses.replace(inv, idps=idps)
 

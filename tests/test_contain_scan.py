@@ -85,9 +85,10 @@ def test_a_parse_that_needs_too_much_memory_is_stopped_and_said(tmp_path, monkey
     assert not held  # it happened in the worker, not here
 
 
-NESTED_JS = "// jwt\nconst x = " + "[" * 1500 + "]" * 1500 + ";\n"
+NESTED_JS = "// jwt.sign\nconst x = " + "[" * 1500 + "]" * 1500 + ";\n"
 HOSTILE = {
     "nested.js": NESTED_JS,
+    "verify.js": NESTED_JS.replace("jwt.sign", "jwt.verify"),
     "Generic.cs": "using System.IdentityModel.Tokens.Jwt;\nclass A { void F() { var x = " + "a<" * 25000 + "; } }\n",
     "comments.html": "<script>zE('messenger', 'open');</script>\n" + "<!--" * 15000 + "\n",
     "minus.py": "import jwt\ntoken = jwt.encode({'external_id': " + "- " * 10000 + "1}, 's')\n",
@@ -104,6 +105,7 @@ def test_pathological_files_are_skipped_before_a_parser_sees_them(tmp_path):
     assert "angle brackets" in errors["Generic.cs"]
     assert "angle brackets" in errors["comments.html"]
     assert "operator signs" in errors["minus.py"]
+    assert "verify.js" not in errors  # no parser reads it: nothing to skip, nothing to say
     assert [s["path"] for s in data["signers"]] == ["token.js"]
     assert {w["path"] for w in data["widgets"]} == {"chat.js"}
 

@@ -128,16 +128,28 @@ def pathological(text: str, language: str) -> str | None:
     return None
 
 
+def _wanted(module: str, text: str) -> bool:
+    gate = _GATES.get(module)
+    return gate is None or any(word in text for word in gate)
+
+
+def warm(language: str) -> None:
+    """Load what analysing a file of this language takes (modules, grammars, compiled queries)
+    by analysing the words that open its extractors' gates: worker processes forked afterwards
+    start with it all loaded, paid for once."""
+    plan = ("migrate.extract.pages",) if language.startswith("page:") else _plan(language)
+    extract(Source.of("warm", language, "\n".join(word for module in plan for word in _GATES.get(module, ()))))
+
+
 def extract(src: Source) -> FileFacts:
-    problem = pathological(src.text, src.language)
+    plan = ("migrate.extract.pages",) if src.language.startswith("page:") else _plan(src.language)
+    plan = tuple(module for module in plan if _wanted(module, src.text))
+    # Only what a parser will see needs the check (most candidates mention a JWT to verify one).
+    problem = pathological(src.text, src.language) if plan else None
     if problem is not None:
         return Found(errors=[FileError(src.path, problem)]).freeze(src, parsed=False)
-    plan = ("migrate.extract.pages",) if src.language.startswith("page:") else _plan(src.language)
     found = Found()
     for module in plan:
-        gate = _GATES.get(module)
-        if gate is not None and not any(word in src.text for word in gate):
-            continue
         try:
             found.merge(_extractor(module)(src))
         except RecursionError:

@@ -249,25 +249,39 @@ def _spring_yaml(rel: str, text: str) -> list[tuple[str, Evidence, str | None]]:
 _ORDER = {k: i for i, k in enumerate(("okta", "entra", "auth0", "keycloak", "cognito", "oidc", "google"))}
 
 
+# What one file says: (kind, evidence, the issuer it names).
+Said = list[tuple[str, Evidence, "str | None"]]
+
+
 def detect(root: str, walked: Iterable[tuple[str, str]] | None = None) -> tuple[IdpFound, ...]:
     """Every identity provider the site's code and configuration name, the likeliest first: one
     with an issuer written down, then the one with most evidence; Google (often one social login
     among others) and a generic OpenID provider after the named enterprise IdPs.  walked: the
     files to read, (path, relative path), when the scan's walk already found them."""
+    return combine(evidence(path, rel) for path, rel in (walk(root) if walked is None else walked))
+
+
+def evidence(path: str, rel: str) -> Said:
+    """What one file says about identity providers (the scan's workers call this for each file
+    they analyse; combine joins the files' answers, in the order of their relative paths)."""
+    try:
+        data = files.read_bytes(path, MAX_BYTES)
+    except OSError:
+        return []
+    if len(data) > MAX_BYTES or b"\0" in data[:4096] or not any(n in data for n in NEEDLES):
+        return []
+    return scan_text(rel, data.decode("utf-8", "replace"))
+
+
+def combine(per_file: Iterable[Said]) -> tuple[IdpFound, ...]:
+    """The identity providers, likeliest first (see detect), from each file's evidence."""
     found: dict[str, list[Evidence]] = {}
     issuers: dict[str, str] = {}
-    for path, rel in walk(root) if walked is None else walked:
-        try:
-            data = files.read_bytes(path, MAX_BYTES)
-        except OSError:
-            continue
-        if len(data) > MAX_BYTES or b"\0" in data[:4096] or not any(n in data for n in NEEDLES):
-            continue
-        text = data.decode("utf-8", "replace")
-        for kind, evidence, issuer in scan_text(rel, text):
+    for answer in per_file:
+        for kind, said, issuer in answer:
             seen = found.setdefault(kind, [])
-            if all((e.path, e.line) != (evidence.path, evidence.line) for e in seen):
-                seen.append(evidence)
+            if all((e.path, e.line) != (said.path, said.line) for e in seen):
+                seen.append(said)
             if issuer and kind not in issuers:
                 issuers[kind] = issuer
     # A generic OpenID library or setting whose issuer is a known IdP's belongs to that IdP.

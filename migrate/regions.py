@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 
-from migrate.data import data_dir
+from migrate.data import shipped_yaml
 
 
 @dataclass(frozen=True)
@@ -31,10 +31,7 @@ class Region:
 
 @cache
 def regions() -> tuple[Region, ...]:
-    import yaml
-
-    with open(data_dir("mappings") / "regions.yaml", encoding="utf-8") as fh:
-        return tuple(Region(**r) for r in yaml.safe_load(fh)["regions"])
+    return tuple(Region(**r) for r in shipped_yaml("regions.yaml")["regions"])
 
 
 def find(value: str) -> Region:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 
-from migrate.data import data_dir
+from migrate.data import shipped_yaml
 
 
 @dataclass(frozen=True)
@@ -18,10 +18,7 @@ class ApiEntry:
 
 @cache
 def _table() -> dict:
-    import yaml  # only the commands that need the table pay for PyYAML
-
-    with open(data_dir("mappings") / "widget-api.yaml", encoding="utf-8") as fh:
-        return yaml.safe_load(fh)
+    return shipped_yaml("widget-api.yaml")  # only the commands that need the table pay for PyYAML
 
 
 def lookup(api: str, command: str) -> ApiEntry | None:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Callable
 
-from migrate.data import data_dir
+from migrate.data import shipped_yaml
 from migrate.genesys.client import Genesys, GenesysError
 from migrate.genesys.model import OAuthClientInfo, Policy, Role
 
@@ -47,10 +47,7 @@ class Required:
 
 @cache
 def _data() -> dict:
-    import yaml
-
-    with open(data_dir("mappings") / "permissions.yaml", encoding="utf-8") as fh:
-        return yaml.safe_load(fh)
+    return shipped_yaml("permissions.yaml")
 
 
 def purposes() -> tuple[str, ...]:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import bisect
-import itertools
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from migrate.model import FileError, FileFacts, Loader, Marker, Signer, WidgetCall
@@ -151,87 +151,47 @@ def _defined(lhs: str) -> str | None:
 
 
 class FileText:
-    """A file's lines with what every signer in it is judged against: the definitions it makes
-    of the names a signer uses (name -> lines) and the lines that open a type.  Both are read
-    only when a signer asks, and only on the lines that can hold them (a name's definitions
-    are on lines where the name is written), so a signer costs its own lines only, whatever the
-    size of the file or the number of signers in it."""
+    """A file's lines with what every signer in it is judged against, indexed once, when the
+    first signer asks: the definitions it makes (name -> the distinct lines that define it) and
+    the lines that open a type.  A generated bundle can hold hundreds of signers, and hundreds
+    of copies of the same definition; each signer then costs its own lines only."""
 
     def __init__(self, text: str):
-        self.text = text
         self.lines = text.split("\n")
-        self._plain: tuple[str, list[int]] | None = None  # the text without `$`, and its line starts
-        self._starts: list[int] | None = None
-        self._definitions: dict[str, dict[str, list[int]]] = {}
-        self._types: list[int] | None = None
+        self._definitions: dict[str, dict[str, list[int]]] | None = None
+        self._types: list[int] = []
 
     def _indent(self, number: int) -> int:
         line = self.lines[number - 1]
         return len(line) - len(line.lstrip())
 
-    @staticmethod
-    def _line_starts(text: str) -> list[int]:
-        return list(itertools.accumulate((len(line) + 1 for line in text.split("\n")[:-1]), initial=0))
-
-    @staticmethod
-    def _numbers(text: str, starts: list[int], word: str) -> list[int]:
-        """The 1-based lines of ``text`` (lines beginning at ``starts``) where ``word`` is written."""
-        out: list[int] = []
-        at = text.find(word)
-        while at >= 0:
-            number = bisect.bisect_right(starts, at)
-            if not out or out[-1] != number:
-                out.append(number)
-            at = text.find(word, starts[number] if number < len(starts) else len(text))
-        return out
-
-    def _candidates(self, name: str) -> list[int]:
-        """Lines that can define ``name``: a definition's name is read with `$` taken out
-        (`$secret =`), a `define(` line's words as written."""
-        if "$" in name:
-            if self._starts is None:
-                self._starts = self._line_starts(self.text)
-            return self._numbers(self.text, self._starts, name)
-        if self._plain is None:
-            plain = self.text.replace("$", "")
-            self._plain = (plain, self._line_starts(plain))
-        return self._numbers(self._plain[0], self._plain[1], name)
-
-    def definitions(self, name: str) -> dict[str, list[int]]:
-        """The lines defining ``name`` (`const X =`, `X := `, `define('X', ...)`), by their text:
-        [first line, last line, indent] of each distinct line."""
-        found = self._definitions.get(name)
-        if found is not None:
-            return found
-        found = {}
-        for number in self._candidates(name):
-            line = self.lines[number - 1]
+    def _index(self) -> dict[str, dict[str, list[int]]]:
+        """name -> {defining line: [first number, last number, indent]}; and the type lines."""
+        if self._definitions is not None:
+            return self._definitions
+        definitions: dict[str, dict[str, list[int]]] = {}
+        types = self._types
+        for number, line in enumerate(self.lines, 1):
             m = _ASSIGN.match(line) if "=" in line else None
-            defined = _defined(m.group(1)) if m else None
-            if defined:
-                hit = defined == name
+            name = _defined(m.group(1)) if m else None
+            if name:
+                names: Iterable[str] = (name,)
+            elif "define(" in line:  # PHP define('ZENDESK_SECRET', ...)
+                names = _WORD.findall(line)
             else:
-                hit = "define(" in line and name in _WORD.findall(line)
-            if hit:
-                span = found.get(line)
+                names = ()
+            for name in names:
+                lines = definitions.setdefault(name, {})
+                span = lines.get(line)
                 if span is None:
-                    found[line] = [number, number, self._indent(number)]
+                    lines[line] = [number, number, len(line) - len(line.lstrip())]
                 else:
                     span[1] = number
-        self._definitions[name] = found
-        return found
-
-    @property
-    def types(self) -> list[int]:
-        """The lines that open a type (`class ZendeskController`), in order."""
-        if self._types is None:
-            if self._starts is None:
-                self._starts = self._line_starts(self.text)
-            numbers: set[int] = set()
-            for word in ("class", "module", "struct", "object", "trait"):
-                numbers.update(self._numbers(self.text, self._starts, word))
-            self._types = [n for n in sorted(numbers) if _TYPE_LINE.match(self.lines[n - 1])]
-        return self._types
+            if ("class" in line or "module" in line or "struct" in line or "object" in line
+                    or "trait" in line) and _TYPE_LINE.match(line):
+                types.append(number)
+        self._definitions = definitions
+        return definitions
 
     def hints(self, first: int, last: int) -> frozenset[str]:
         """Hints for the signer in lines ``first..last`` (its function, route or method): that
@@ -244,14 +204,15 @@ class FileText:
         indent = self._indent(first) if 0 < first <= len(lines) else 0
         extra = []
         taken: set[str] = set()
+        definitions = self._index()
         for name in used:
             # At the piece's own level or outside it; not locals of other functions.  A line
             # written many times (a bundle of copies) is read once.
-            for line, (low, high, depth) in self.definitions(name).items():
+            for line, (low, high, depth) in definitions.get(name, {}).items():
                 if depth <= indent and (low < first or high > last) and line not in taken:
                     taken.add(line)
                     extra.append(line)
-        types = self.types
+        types = self._types
         header = next((n for n in reversed(types[:bisect.bisect_left(types, first)])
                        if self._indent(n) < indent), None)
         if header is not None:

@@ -35,6 +35,8 @@ NodeKey = tuple[int, int, str]
 # How many names deep a value is followed (x = y; y = clock + 300).
 DEPTH = 3
 _MAX_CALLERS = 8  # call sites looked at when a key parameter is followed into its callers
+_MOST_WRITTEN = 256  # places a name is written beyond which every assignment of the file is read
+_LAST_WORD = re.compile(r"\w+$")
 _LITERALS = frozenset({"int", "float", "string", "bool", "null"})
 Value = int | float | str | bool | None
 
@@ -281,10 +283,12 @@ class Values:
         self.root = doc.root
         self._nodes = nodes
         self._node_types = indexed
-        self._names: dict[tuple[Node, str], list[Assign]] | None = None
+        self._names: dict[tuple[Node, str], list[Assign]] = {}
         self._members: dict[tuple[Node, str], list[Assign]] = {}
         self._globals: dict[str, list[Assign]] = defaultdict(list)
         self._targets: dict[NodeKey, Assign] | None = None
+        self._every = False  # every assignment of the file is in _names/_members/_globals
+        self._read: set[str] = set()  # names (no leading ".") whose assignments are all in them
 
     def find(self, types: Iterable[str]) -> list[Node]:
         types = frozenset(types)
@@ -351,11 +355,51 @@ class Values:
 
     @property
     def names(self) -> dict[tuple[Node, str], list[Assign]]:
-        if self._names is None:  # only files that sign something pay for it
-            self._names = {}
+        """Every assignment of the file, by scope and name."""
+        if not self._every:
+            self._names, self._members, self._globals = {}, {}, defaultdict(list)
             for node in self.find(self.g.assignment_types):
                 for a in self.g.assignments(self.doc, node):
                     self._add(a)
+            self._every = True
+        return self._names
+
+    def _named(self, name: str) -> dict[tuple[Node, str], list[Assign]]:
+        """``_names`` (and ``_members``, ``_globals``) holding at least every assignment of
+        ``name`` and of the member of that name, in the order the whole file's would list them.
+
+        A signer asks about a handful of names, and a file can hold hundreds of functions: the
+        assignments of a name are read only from the nodes around the places where the name
+        (its last word: `x` of `this.x`, `$this->x`) is written, since every assignment's name
+        is written in its own text."""
+        key = name.lstrip(".")
+        if self._every or key in self._read:
+            return self._names
+        word = _LAST_WORD.search(key)
+        if word is None or "\ufffd" in key:
+            return self.names
+        needle = word.group(0).encode("utf-8")
+        data, types = self.doc.data, self.g.assignment_types
+        found: dict[NodeKey, Node] = {}
+        at, seen = data.find(needle), 0
+        while at >= 0:
+            seen += 1
+            if seen > _MOST_WRITTEN:  # written all over the file: read every assignment once
+                return self.names
+            n: Node | None = self.root.descendant_for_byte_range(at, at + len(needle))
+            while n is not None:
+                if n.is_named and n.type in types:
+                    found.setdefault(key_of(n), n)
+                n = n.parent
+            at = data.find(needle, at + 1)
+        nodes = sorted(found.values(), key=lambda n: (n.start_byte, -n.end_byte))
+        if any(a.start_byte == b.start_byte and a.end_byte == b.end_byte for a, b in zip(nodes, nodes[1:])):
+            nodes = [n for n in self.find(types) if key_of(n) in found]  # the file's own order of ties
+        for node in nodes:
+            for a in self.g.assignments(self.doc, node):
+                if a.name.lstrip(".") == key:
+                    self._add(a)
+        self._read.add(key)
         return self._names
 
     def _add(self, a: Assign) -> None:
@@ -366,7 +410,6 @@ class Values:
             if cls is not None:
                 self._members.setdefault((cls, a.name.lstrip(".")), []).append(a)
             return
-        assert self._names is not None
         if a.scope is None:
             a = Assign(a.name, a.target, a.value, a.end, a.assigned, owner, a.hidden_until, a.origin, a.parameter)
         self._names.setdefault((owner, a.name), []).append(a)
@@ -390,7 +433,7 @@ class Values:
         same scope, else in the scopes around it the language lets it see; then the members of
         the classes around it; then the names visible everywhere in the file.  A name without
         a value (a parameter) is an answer too: it hides the names around it."""
-        names = self.names
+        names = self._named(name)
         here = at.start_byte
         if not name.startswith("."):
             if self.g.latest_wins:
@@ -426,7 +469,7 @@ class Values:
     def _latest(self, name: str, at: Node) -> Assign | None:
         """``latest_wins``: the preceding assignment in effect last among the scopes in reach,
         else (inside a function) the first one further down in the innermost scope around."""
-        names = self.names
+        names = self._named(name)
         here = at.start_byte
         best: Assign | None = None
         rank = (-1, -1)

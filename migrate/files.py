@@ -311,6 +311,9 @@ _SPECIAL = re.compile(r"ignoring (.*): failed to pass haystack filter: file type
 _OVERSIZE = re.compile(r"ignoring (.*): (\d+) bytes$")
 _ERROR = re.compile(r"^rg: (.*): ([^:]+) \(os error (\d+)\)$")
 _FILES_SEARCHED = re.compile(rb"(\d+) files searched")
+# The listing names every file of the tree: a C-speed suffix test first, the regex on the few left.
+_ROUTE_SUFFIXES = (b"urls.py", b"Program.cs", b"Startup.cs", b"main.go", b"routes.go", b"router.go", b"server.go",
+                   b"routes.rb", b".php")
 _ROUTE_NAMES = re.compile(r"(?:^|/)(?:urls\.py|Program\.cs|Startup\.cs|main\.go|routes\.go|router\.go|server\.go|"
                           r"routes\.rb|[^/]*\.php)$")
 
@@ -587,7 +590,7 @@ def _pump(root: str, search: subprocess.Popen, listing: subprocess.Popen, exclud
 def _lines(root: str, role: str, kind: str, data: bytes, stats: WalkStats) -> Iterator[Candidate | FileError | None]:
     if kind == "out":
         for raw in data.split(b"\0"):
-            if not raw:
+            if not raw or (role == "listing" and not raw.endswith(_ROUTE_SUFFIXES)):
                 continue
             rel = _rel(os.fsdecode(raw))
             if role == "search":

@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import pickle
 import signal
+import sys
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -25,11 +26,19 @@ DEFAULT_MEMORY_MB = 2048
 # A worker gets this long past the file's time limit to end the file by itself (the limit raises
 # in Python code) before it is killed.
 _GRACE = 0.5
+# With no time limit (timeout 0), a worker that has used no CPU for this long is blocked (a read
+# from a fifo or a hung file system never returns) and is killed: "no limit" is for slow parses.
+STALL_SECONDS = 60.0
+# How long a killed worker is waited for: one stuck in the kernel (a hung network file system)
+# dies only when its read returns, and the run does not wait for that.
+_REAP_SECONDS = 2.0
+_unreaped: list[int] = []
 
 
 @dataclass(frozen=True)
 class Failed:
-    """Why a task gave no result: "crashed", "timeout" or "memory", with details."""
+    """Why a task gave no result: "crashed", "timeout", "blocked" (no CPU used for a while, with
+    no time limit: detail says how long) or "memory", with details."""
 
     kind: str
     detail: str = ""
@@ -37,6 +46,8 @@ class Failed:
     def reason(self, timeout: float, memory_mb: int) -> str:
         if self.kind == "timeout":
             return f"took more than {timeout:g} s"
+        if self.kind == "blocked":
+            return f"stalled for more than {self.detail} s (blocked on a read)"
         if self.kind == "memory":
             return f"needed more than {memory_mb} MB"
         return f"parser crashed ({self.detail})" if self.detail else "parser crashed"
@@ -128,12 +139,34 @@ def _child_main(conn: Connection, handler: Callable, memory_mb: int, timeout: fl
             conn.send((key, False, Failed("memory")))
 
 
+def _die_with_parent(parent_pid: int) -> None:
+    """In the child: killed when the parent dies, even while blocked in a read or a parse in C
+    (the pipe's EOF reaches only a worker waiting for its next file).  Linux only; elsewhere the
+    EOF is all there is."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent_pid:  # the parent died before the request: nobody will send it
+        os._exit(0)
+
+
+_PR_SET_PDEATHSIG = 1
+
+
 def _fork(handler: Callable, memory_mb: int, timeout: float) -> tuple[int, Connection]:
     parent, child = Pipe()
+    parent_pid = os.getpid()
     pid = os.fork()
     if pid == 0:  # the worker
         code = 0
         try:
+            _die_with_parent(parent_pid)
             parent.close()
             _child_main(child, handler, memory_mb, timeout)
         except BaseException:  # noqa: BLE001
@@ -144,14 +177,47 @@ def _fork(handler: Callable, memory_mb: int, timeout: float) -> tuple[int, Conne
     return pid, parent
 
 
-def _died(pid: int, baseline_kb: int, memory_mb: int, killed: bool) -> Failed:
-    """How a worker that stopped answering ended."""
+def _reap(pid: int, seconds: float):
+    """wait4 for at most ``seconds``: (status, usage), or None when the process is still there."""
+    deadline = time.monotonic() + seconds
+    pause = 0.001
+    while True:
+        done, status, usage = os.wait4(pid, os.WNOHANG)
+        if done:
+            return status, usage
+        if time.monotonic() >= deadline:
+            return None
+        time.sleep(pause)
+        pause = min(pause * 2, 0.05)
+
+
+def _reap_late() -> None:
+    """Reap killed workers that were still dying when they were left."""
+    for pid in list(_unreaped):
+        try:
+            if os.waitpid(pid, os.WNOHANG)[0]:
+                _unreaped.remove(pid)
+        except ChildProcessError:
+            _unreaped.remove(pid)
+
+
+def _died(pid: int, baseline_kb: int, memory_mb: int, killed: bool | Failed) -> Failed:
+    """How a worker that stopped answering ended (``killed``: by the watchdog, for that reason)."""
+    _reap_late()
     try:
-        _, status, usage = os.wait4(pid, 0)
+        ended = _reap(pid, _REAP_SECONDS)
+        if ended is None and not killed:  # it closed its pipe yet lives on: it is done for
+            os.kill(pid, signal.SIGKILL)
+            ended = _reap(pid, _REAP_SECONDS)
     except ChildProcessError:
-        return Failed("crashed")
+        return killed if isinstance(killed, Failed) else Failed("timeout") if killed else Failed("crashed")
+    if ended is None:  # stuck in the kernel: reaped later, the run goes on
+        _unreaped.append(pid)
     if killed:
-        return Failed("timeout")
+        return killed if isinstance(killed, Failed) else Failed("timeout")
+    if ended is None:
+        return Failed("crashed")
+    status, usage = ended
     if os.WIFSIGNALED(status):
         sig = os.WTERMSIG(status)
         if sig == signal.SIGXCPU:
@@ -173,12 +239,24 @@ def _rss_kb() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
+def _cpu_ticks(pid: int) -> int | None:
+    """CPU time a process has used, in clock ticks (None where /proc does not tell)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            fields = fh.read().rsplit(b")", 1)[1].split()
+        return int(fields[11]) + int(fields[12])  # utime, stime
+    except (OSError, IndexError, ValueError):
+        return None
+
+
 @dataclass
 class _Worker:
     pid: int
     conn: Connection
     key: object = None
     started: float = 0.0
+    ticks: int | None = None  # CPU used when last seen to use some
+    progressed: float = 0.0  # ... and when that was
 
 
 class Pool:
@@ -186,8 +264,9 @@ class Pool:
     ``parallel_after`` tasks are waiting.  ``poll`` hands back (key, ok, result or Failed)."""
 
     def __init__(self, handler: Callable, jobs: int = 1, timeout: float = 0.0, memory_mb: int = DEFAULT_MEMORY_MB,
-                 parallel_after: int = 0):
+                 parallel_after: int = 0, stall: float | None = None):
         self.handler, self.jobs, self.timeout, self.memory_mb = handler, max(1, jobs), timeout, memory_mb
+        self.stall = STALL_SECONDS if stall is None else stall
         self.parallel_after = parallel_after
         self.queue: deque = deque()
         self.workers: list[_Worker] = []
@@ -225,9 +304,33 @@ class Pool:
                 self._retire(idle, kill=True)
                 continue
             idle.key, idle.started = key, time.monotonic()
+            idle.ticks, idle.progressed = _cpu_ticks(idle.pid), idle.started
         return out
 
-    def _retire(self, w: _Worker, kill: bool) -> Failed:
+    def _overdue(self, w: _Worker, now: float) -> Failed | None:
+        """Why a busy worker is to be killed now, if it is: past the time limit, or (with none)
+        blocked, its CPU time unchanged for ``stall`` seconds."""
+        if self.timeout > 0:
+            return Failed("timeout") if now - w.started > self.timeout + _GRACE else None
+        if self.stall <= 0:
+            return None
+        ticks = _cpu_ticks(w.pid)
+        if ticks is None:  # no /proc: a generous wall-clock bound instead
+            return Failed("blocked", f"{self.stall * 10:g}") if now - w.started > self.stall * 10 else None
+        if ticks != w.ticks:
+            w.ticks, w.progressed = ticks, now
+            return None
+        return Failed("blocked", f"{self.stall:g}") if now - w.progressed > self.stall else None
+
+    def _next_check(self, busy: list[_Worker], now: float) -> float:
+        """Seconds until the watchdog must look again."""
+        if self.timeout > 0:
+            return min(w.started + self.timeout + _GRACE for w in busy) - now
+        if self.stall > 0:
+            return min(self.stall / 4, 1.0)
+        return float("inf")
+
+    def _retire(self, w: _Worker, kill: bool | Failed) -> Failed:
         if kill:
             try:
                 os.kill(w.pid, signal.SIGKILL)
@@ -242,11 +345,9 @@ class Pool:
         busy = [w for w in self.workers if w.key is not None]
         if not busy:
             return out
-        if self.timeout > 0:
-            now = time.monotonic()
-            nearest = min(w.started + self.timeout + _GRACE for w in busy) - now
-            timeout = max(0.0, min(timeout, nearest))
+        timeout = max(0.0, min(timeout, self._next_check(busy, time.monotonic())))
         ready = wait([w.conn for w in busy], timeout)
+        now = time.monotonic()
         for w in busy:
             if w.conn in ready:
                 try:
@@ -257,9 +358,9 @@ class Pool:
                     continue
                 w.key = None
                 out.append((key, ok, result))
-            elif self.timeout > 0 and time.monotonic() - w.started > self.timeout + _GRACE:
+            elif (why := self._overdue(w, now)) is not None:
                 key = w.key
-                out.append((key, False, self._retire(w, kill=True)))
+                out.append((key, False, self._retire(w, kill=why)))
         out += self._dispatch()
         return out
 
@@ -276,18 +377,15 @@ class Pool:
             w.conn.close()
         deadline = time.monotonic() + 2
         for w in self.workers:
-            while True:
-                pid, _ = os.waitpid(w.pid, os.WNOHANG)
-                if pid or time.monotonic() > deadline:
-                    break
-                time.sleep(0.005)
-            if not pid:
-                try:
+            try:
+                if _reap(w.pid, max(0.0, deadline - time.monotonic())) is None:
                     os.kill(w.pid, signal.SIGKILL)
-                    os.waitpid(w.pid, 0)
-                except (ProcessLookupError, ChildProcessError):
-                    pass
+                    if _reap(w.pid, _REAP_SECONDS) is None:
+                        _unreaped.append(w.pid)
+            except (ProcessLookupError, ChildProcessError):
+                pass
         self.workers.clear()
+        _reap_late()
 
     def __enter__(self) -> Self:
         return self

@@ -216,3 +216,34 @@ def test_no_worker_outlives_a_scan_that_is_sigkilled(tmp_path):
             scan.wait(10)
         for pid in _marked(marker.encode()):  # never leave one behind, even when the test fails
             os.kill(pid, signal.SIGKILL)
+
+
+SERVER_JS = """
+const express = require('express');
+const jwt = require('jsonwebtoken');
+const app = express();
+app.get('/zendesk/jwt', requireLogin, (req, res) => {
+  res.json({ token: jwt.sign({ external_id: String(req.user.id) }, process.env.ZD_SECRET) });
+});
+app.listen(3000);
+"""
+
+
+def test_generate_reports_a_wiring_whose_read_never_returns_and_goes_on(tmp_path, monkeypatch, never_written):
+    from migrate.generate import backends, run
+    from migrate.generate import config as cfg
+
+    monkeypatch.setenv("MIGRATE_SECRETS_DIR", str(tmp_path / "secrets"))
+    root = tmp_path / "site"
+    root.mkdir()
+    (root / "package.json").write_text('{"name": "shop", "dependencies": {"express": "^4.21.2"}}\n')
+    (root / "server.js").write_text(textwrap.dedent(SERVER_JS).lstrip("\n"))
+    monkeypatch.setattr(run, "EDIT_TIMEOUT", 1.0)
+    monkeypatch.setattr(backends, "wire", lambda framework, ctx: os.read(never_written, 1))
+    config = cfg.load(root, region="eu-west-1", deployment_id="5e0a7c43-8f8e-4d11-9a54-1b2c3d4e5f60",
+                      issuer="https://shop.example.com/oidc")
+    with bounded(60):
+        result = run.generate(root, config, cutover=False)
+    (outcome,) = result.outcomes
+    assert outcome.status == "manual" and "wiring the provider took more than 1 s" in outcome.text
+    assert "server.js" not in {c.path for c in result.changes.changes}

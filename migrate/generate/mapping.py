@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 from migrate.data import data_dir
@@ -96,7 +97,9 @@ def _rules(path: Path, section, where: str) -> dict[str, ClaimRule]:
     return out
 
 
-def load_file(path: Path) -> tuple[str, dict[str, ClaimRule], dict[str, ClaimRule]]:
+def load_file(path: Path, shipped: bool = False) -> tuple[str, dict[str, ClaimRule], dict[str, ClaimRule]]:
+    """One rules file.  shipped: one of ours, read with libyaml when PyYAML has it; a user's
+    goes through the pure-Python reader (its recursion limit makes hostile nesting an error)."""
     import yaml
 
     try:
@@ -104,7 +107,7 @@ def load_file(path: Path) -> tuple[str, dict[str, ClaimRule], dict[str, ClaimRul
     except (OSError, UnicodeDecodeError) as exc:
         raise MappingError(f"{path}: cannot read ({getattr(exc, 'strerror', None) or exc})") from None
     try:
-        root = yaml.compose(text)
+        root = yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader) if shipped else yaml.SafeLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark else 1
@@ -134,9 +137,14 @@ def load_file(path: Path) -> tuple[str, dict[str, ClaimRule], dict[str, ClaimRul
 def load(extra: tuple[Path, ...] = ()) -> dict[str, Profile]:
     """The shipped rules, overridden or extended by each --mapping file in order."""
     merged: dict[str, tuple[dict[str, ClaimRule], dict[str, ClaimRule]]] = {}
-    for path in [*sorted((data_dir("mappings") / "claims").glob("*.yaml")), *extra]:
-        profile, claims, header = load_file(path)
+    for profile, claims, header in [*_shipped(), *(load_file(path) for path in extra)]:
         base_claims, base_header = merged.setdefault(profile, ({}, {}))
         base_claims.update(claims)
         base_header.update(header)
     return {name: Profile(name, tuple(c.values()), tuple(h.values())) for name, (c, h) in merged.items()}
+
+
+@cache
+def _shipped() -> tuple[tuple[str, dict[str, ClaimRule], dict[str, ClaimRule]], ...]:
+    """The shipped rules files, read once per run (scan and generate both ask)."""
+    return tuple(load_file(path, shipped=True) for path in sorted((data_dir("mappings") / "claims").glob("*.yaml")))

@@ -160,13 +160,43 @@ def _named_function(doc: Doc, at: int) -> tuple[str, Node] | None:
     return None
 
 
+def _registered(doc: Doc, call: Node) -> tuple[Node, Node, str, Node] | None:
+    """``call`` as ``registrations`` reads it (the shape of routes.scm, then the same checks):
+    (call, object, method, path), or None."""
+    fn = call.child_by_field_name("function")
+    if fn is None or fn.type != "member_expression":
+        return None
+    obj, prop = fn.child_by_field_name("object"), fn.child_by_field_name("property")
+    args = call.child_by_field_name("arguments")
+    if obj is None or not obj.is_named or prop is None or prop.type != "property_identifier" \
+            or args is None or args.type != "arguments":
+        return None
+    first = args.named_children[:1]  # a comment before the path is the first named child too
+    if not first or first[0].type not in ("string", "template_string"):
+        return None
+    name = doc.text(prop)
+    if name in ROUTE_METHODS and len(_args(call)) >= 2 and string_value(doc, first[0]) is not None:
+        return call, obj, name, first[0]
+    return None
+
+
+def _around(doc: Doc, at: int) -> list[tuple[Node, Node, str, Node]]:
+    """The registrations whose call holds byte ``at`` (the calls around it), in the order of
+    ``registrations``."""
+    out = []
+    n: Node | None = doc.root.descendant_for_byte_range(at, at + 1)
+    while n is not None:
+        if n.type == "call_expression" and _inside(n, at) and (found := _registered(doc, n)) is not None:
+            out.append(found)
+        n = n.parent
+    out.sort(key=lambda r: r[0].start_byte)  # the file's order; chained calls: the inner first
+    return out
+
+
 def express(doc: Doc, at: int) -> Registration | None:
     """The registration whose handler holds byte ``at``: the outermost one around it, else the
     first one of the file naming the function that holds it."""
-    regs = registrations(doc)
-    for call, obj, method, path in regs:  # source order: the outermost comes first
-        if not _inside(call, at):
-            continue
+    for call, obj, method, path in _around(doc, at):  # only the calls around it can hold it
         handler = _handler_function(_args(call)[-1])
         if handler is not None and _inside(handler, at):
             return _registration(doc, call, obj, method, path, handler)
@@ -174,7 +204,7 @@ def express(doc: Doc, at: int) -> Registration | None:
     if named is None:
         return None
     name, fn = named
-    for call, obj, method, path in regs:
+    for call, obj, method, path in registrations(doc):
         if _handler_name(doc, _args(call)[-1]) == name:
             return _registration(doc, call, obj, method, path, fn)
     return None

@@ -135,13 +135,7 @@ def _without(script: Script, node: ts.Node, route_imports: bool = False) -> str:
     above it; with `route_imports`, `use` lines of classes nothing else names any more."""
     text = script.src.text
     start, end = script.line_range(node)
-    while start > 0:
-        prev = text.rfind("\n", 0, start - 1) + 1
-        line = text[prev:start].strip()
-        if not (line.startswith(("/**", "*", "*/", "#[")) or (line.startswith("//") and (
-                "zendesk" in line.lower() or "TODO(migrate:ZG220)" in line))):
-            break
-        start = prev
+    start = notes.removal_start(text, start)
     text = text[:start] + text[end:]
     if route_imports:
         for m in list(re.finditer(r"^use\s+[\w\\]*\\(\w+)\s*;[ \t]*\r?\n", text, re.M)):

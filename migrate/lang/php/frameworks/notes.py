@@ -27,6 +27,19 @@ def piece_start(lines: list[str], row: int) -> int:
     return row
 
 
+def removal_start(text: str, start: int) -> int:
+    """Where removing the piece whose first line starts at offset ``start`` of ``text`` begins: its doc
+    comment, attributes, Zendesk comments and keep note right above it go with it."""
+    while start > 0:
+        prev = text.rfind("\n", 0, start - 1) + 1
+        line = text[prev:start].strip()
+        if not (line.startswith(("/**", "*", "*/", "#[")) or (line.startswith("//") and (
+                "zendesk" in line.lower() or "TODO(migrate:ZG220)" in line))):
+            break
+        start = prev
+    return start
+
+
 def insert_note(text: str, row: int, note: str) -> tuple[str, int]:
     """``text`` with ``// note`` right above the piece at 0-based ``row`` (and its attributes), and
     the 0-based line the note is on."""

@@ -182,13 +182,7 @@ def _without(script: Script, method: ts.Node) -> str:
     go with it, and the imports nothing else names any more."""
     text = script.src.text
     start, end = script.line_range(method)
-    while start > 0:
-        prev = text.rfind("\n", 0, start - 1) + 1
-        line = text[prev:start].strip()
-        if not (line.startswith(("/**", "*", "*/", "#[")) or (line.startswith("//") and (
-                "zendesk" in line.lower() or "TODO(migrate:ZG220)" in line))):
-            break
-        start = prev
+    start = notes.removal_start(text, start)
     removed = text[start:end]
     text = text[:start] + text[end:]
     for name, line in _imports(script).items():

@@ -111,11 +111,11 @@ def fixtures(name: str, controller: str, start_timeout: int, listen: Callable[[i
 
 def test_alice_signs_in_through_the_provider(default_site):
     http, host = default_site
-    claims, response = signs_in(http, host)
+    claims, _, tokens = signs_in(http, host)
     assert {k: claims[k] for k in ("sub", "name", "email")} == {k: ALICE[k] for k in ("sub", "name", "email")}
     assert "scope" not in claims
     userinfo = http.get(f"{host.issuer}/userinfo",
-                        headers={"Authorization": f"Bearer {response.json()['access_token']}"})
+                        headers={"Authorization": f"Bearer {tokens['access_token']}"})
     assert userinfo.status_code == 200 and userinfo.json()["sub"] == "42"
 
 

@@ -24,13 +24,14 @@ from relying_party import (
     CLIENT_ID,
     CLIENT_SECRET,
     REDIRECT_URI,
+    Authorization,
     Host,
     provider_env,
     redeem,
     signed_in_code,
     verify_id_token,
 )
-from toolchains import BuildFailed, Unavailable
+from toolchains import BuildFailed, Unavailable, running
 
 from migrate.extract.treesitter import Doc
 from migrate.generate import config as cfg
@@ -170,6 +171,18 @@ def started(command: Callable[[int], list[str]], cwd: Path, signing_key, log: Pa
         yield host_at(origin, key)
 
 
+@contextlib.contextmanager
+def listening(command: list[str], signing_key, log: Path, start_timeout: float = 20, **settings: str | None
+              ) -> Iterator[Host]:
+    """A built site that picks its own port and prints "listening PORT" (toolchains.running), with the
+    provider's settings, a Zendesk secret and `settings`; yields its provider."""
+    key, key_file = signing_key
+    env = provider_env(key_file, **{"ZENDESK_SECRET": "zendesk-shared-secret", "ZENDESK_KEY_ID": "app_123",
+                                    **settings})
+    with running(command, env, log, start_timeout) as port:
+        yield host_at(f"http://127.0.0.1:{port}", key)
+
+
 def host_at(origin: str, key) -> Host:
     """The provider of the site at `origin`, under its /oidc issuer path."""
     return Host(origin=origin, issuer=f"{origin}/oidc", key=key)
@@ -184,10 +197,11 @@ def http():
 # --- driving --------------------------------------------------------------------------------------------
 
 
-def signs_in(http: httpx.Client, host: Host, discovery: bool = False, **params) -> tuple[dict, httpx.Response]:
+def signs_in(http: httpx.Client, host: Host, discovery: bool = False, **params) -> tuple[dict, Authorization, dict]:
     """Code + PKCE + nonce through the provider (after its discovery document, when asked), the code
     redeemed server to server (no session, no CSRF token), the ID token verified by the served JWKS.
-    `params` go to the relying party's /authorize. Returns the claims and the /token answer."""
+    `params` go to the relying party's /authorize. Returns the claims, the authorization (its
+    /authorize answer) and the tokens."""
     if discovery:
         found = http.get(f"{host.issuer}/.well-known/openid-configuration")
         assert found.status_code == 200 and found.json()["issuer"] == host.issuer
@@ -196,7 +210,7 @@ def signs_in(http: httpx.Client, host: Host, discovery: bool = False, **params) 
     assert response.status_code == 200, response.text
     claims = verify_id_token(http, host, response.json()["id_token"])
     assert claims["nonce"] == auth.nonce
-    return claims, response
+    return claims, auth, response.json()
 
 
 def id_token_claims(host: Host, token: str, issuer: str = ISSUER) -> dict:

@@ -15,7 +15,6 @@ Without Go or the module proxy the tests skip.
 from __future__ import annotations
 
 import difflib
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -23,39 +22,17 @@ import httpx
 import jwt
 import pytest
 from provider_fixtures import signing_key  # noqa: F401 (fixture used by name)
-from relying_party import (
-    ALICE,
-    Host,
-    authorize,
-    provider_env,
-    redeem,
-    signed_in_code,
-    verify_id_token,
-)
-from toolchains import BUILD_TIMEOUT, DOWNLOAD_TIMEOUT, go_binary, go_env, running
-
-from migrate.extract.treesitter import Doc
-from migrate.generate import config as cfg
-from migrate.generate.run import generate
+from relying_party import ALICE, authorize, redeem, signed_in_code, verify_id_token
+from site_runs import listening, migrated_and_built, signs_in
+from toolchains import BUILD_TIMEOUT, DOWNLOAD_TIMEOUT, go_binary, go_env
 
 SITES = Path(__file__).resolve().parent / "go" / "sites"
-DEPLOYMENT = "5e0a7c43-8f8e-4d11-9a54-1b2c3d4e5f60"
 ZENDESK_SECRET = "zendesk-shared-secret-of-32-bytes+"
 # site -> (the route scan and generate read, the line the provider is mounted with)
 EXPECTED = {
     "gorilla": ("GET /zendesk/jwt", 'r.PathPrefix("/oidc/").Handler(genesysoidc.Handler('),
     "echo": ("GET /zendesk/jwt", "oidc := genesysoidc.Handler("),
 }
-
-
-def _generate(site: Path, cutover: bool):
-    config = cfg.load(site, region="eu-west-1", deployment_id=DEPLOYMENT, issuer="https://shop.example.com/oidc")
-    result = generate(site, config, cutover=cutover)
-    for change in result.changes.changes:  # what is written parses
-        if change.path.endswith(".go") and change.after is not None:
-            assert Doc.parse("go", change.after.encode()).first_error() is None, change.path
-    result.changes.apply()
-    return result
 
 
 def _build(site: Path, name: str) -> Path:
@@ -78,53 +55,34 @@ def _build(site: Path, name: str) -> Path:
 def migrated(request, tmp_path_factory):
     """One site after the default generate, built; and after --cutover, built."""
     name = request.param
-    work = tmp_path_factory.mktemp(f"go-{name}")
-    site = work / "site"
-    shutil.copytree(SITES / name, site)
-    original = (site / "main.go").read_text()
-    mp = pytest.MonkeyPatch()
-    mp.setenv("MIGRATE_SECRETS_DIR", str(work / "secrets"))
-    try:
-        default = _generate(site, cutover=False)
-        kept = (site / "main.go").read_text()
-        again = generate(site, cfg.load(site, region="eu-west-1", deployment_id=DEPLOYMENT,
-                                        issuer="https://shop.example.com/oidc"))
-        binary = _build(site, "shop-default")
-        cut_result = _generate(site, cutover=True)
-        cut = _build(site, "shop-cutover")
-    finally:
-        mp.undo()
-    return {"name": name, "default": default, "again": again, "original": original, "kept_main": kept,
-            "cut_main": (site / "main.go").read_text(), "cut": cut_result, "site": site,
-            "bin": {"default": binary, "cut": cut}}
+    return {"name": name, **migrated_and_built(SITES / name, tmp_path_factory.mktemp(f"go-{name}"), "go", _build,
+                                               ("main.go",))}
 
 
 def _serve(migrated, which: str, signing_key):  # noqa: F811
-    key, key_file = signing_key
-    env = provider_env(key_file, HOST_APP_MAX_SECONDS="60", ZENDESK_SECRET=ZENDESK_SECRET, ZENDESK_KEY_ID="app_123")
-    log = migrated["site"].parent / f"{which}.log"
-    return running([str(migrated["bin"][which])], env, log, 20), key
+    return listening([str(migrated["bin"][which])], signing_key, migrated["site"].parent / f"{which}.log",
+                     ZENDESK_SECRET=ZENDESK_SECRET)
 
 
 def test_default_mounts_beside_the_kept_route_and_a_second_run_changes_nothing(migrated):
     route, mount = EXPECTED[migrated["name"]]
     (outcome,) = migrated["default"].outcomes
     assert (outcome.status, outcome.route) == ("wired", route)
-    kept = migrated["kept_main"]
+    kept = migrated["kept"]["main.go"]
     line = next(n for n, text in enumerate(kept.split("\n"), 1) if mount in text)
     assert f"provider mounted at main.go:{line} (" in outcome.text
     # the old code, line for line, with the keep note right above the handler
     lines = kept.split("\n")
     note = lines.index(next(x for x in lines if "TODO(migrate:ZG220)" in x))
     assert lines[note + 1].startswith("func zendeskJWT(")
-    ops = difflib.SequenceMatcher(None, migrated["original"].split("\n"), lines, autojunk=False).get_opcodes()
+    ops = difflib.SequenceMatcher(None, migrated["original"]["main.go"].split("\n"), lines, autojunk=False).get_opcodes()
     assert {tag for tag, *_ in ops} == {"equal", "insert"}  # nothing of the old code removed or changed
     again = migrated["again"]
     assert again.changes.empty and [o.status for o in again.outcomes] == ["kept"]
 
 
 def test_the_group_middleware_guards_authorize_on_the_top_router(migrated):
-    kept = migrated["kept_main"]
+    kept = migrated["kept"]["main.go"]
     if migrated["name"] == "gorilla":
         assert 'support.PathPrefix("/oidc' not in kept and 'r.Handle("/oidc/"' not in kept
         assert "}, requireLogin))\n" in kept  # the subrouter's Use(requireLogin)
@@ -136,47 +94,35 @@ def test_the_group_middleware_guards_authorize_on_the_top_router(migrated):
 
 
 def test_migrated_site_signs_alice_in_and_the_old_route_still_answers(migrated, signing_key):  # noqa: F811
-    started, key = _serve(migrated, "default", signing_key)
-    with started as port, httpx.Client(timeout=10, follow_redirects=False) as http:
-        origin = f"http://127.0.0.1:{port}"
-        host = Host(origin=origin, issuer=f"{origin}/oidc", key=key)
-        discovery = http.get(f"{host.issuer}/.well-known/openid-configuration")
-        assert discovery.status_code == 200 and discovery.json()["issuer"] == host.issuer
-        auth = signed_in_code(http, host)
+    with _serve(migrated, "default", signing_key) as host, httpx.Client(timeout=10, follow_redirects=False) as http:
+        claims, auth, tokens = signs_in(http, host, discovery=True)
         assert auth.response.headers["x-guard"] == "ran"  # the group's middleware guards /authorize
-        response = redeem(http, host, auth.code, auth.verifier)
-        assert response.status_code == 200, response.text
-        claims = verify_id_token(http, host, response.json()["id_token"])
-        assert claims["nonce"] == auth.nonce
         assert {k: claims[k] for k in ("sub", "name", "email")} == {k: ALICE[k] for k in ("sub", "name", "email")}
         userinfo = http.get(f"{host.issuer}/userinfo",
-                            headers={"Authorization": f"Bearer {response.json()['access_token']}"})
+                            headers={"Authorization": f"Bearer {tokens['access_token']}"})
         assert userinfo.status_code == 200 and userinfo.json()["sub"] == "42"
         # nobody signed in: the site's middleware refuses before the provider hands out a code
         refused = authorize(http, host, session=None)
         assert refused.response.status_code == 401 and "location" not in refused.response.headers
-        old = http.get(f"{origin}/zendesk/jwt", headers={"Cookie": "session=alice"})
+        old = http.get(f"{host.origin}/zendesk/jwt", headers={"Cookie": "session=alice"})
         assert old.status_code == 200
         token = jwt.decode(old.json()["token"], ZENDESK_SECRET, algorithms=["HS256"])
         assert token["external_id"] == "42" and token["scope"] == "user"
-        assert http.get(f"{origin}/zendesk/jwt").status_code == 401
+        assert http.get(f"{host.origin}/zendesk/jwt").status_code == 401
 
 
 def test_after_cutover_the_provider_serves_and_the_zendesk_route_is_gone(migrated, signing_key):  # noqa: F811
     (cut,) = migrated["cut"].outcomes
     assert cut.status == "cut"
-    main = migrated["cut_main"]
+    main = migrated["cut_files"]["main.go"]
     for gone in ("func zendeskJWT", "TODO(migrate:ZG220)", "golang-jwt", "support.GET(", "HandleFunc(\"/jwt\""):
         assert gone not in main
     if migrated["name"] == "echo":  # the group served only the Zendesk route: a Go variable nothing reads
         assert "support :=" not in main  # would not compile
-    started, key = _serve(migrated, "cut", signing_key)
-    with started as port, httpx.Client(timeout=10, follow_redirects=False) as http:
-        origin = f"http://127.0.0.1:{port}"
-        host = Host(origin=origin, issuer=f"{origin}/oidc", key=key)
+    with _serve(migrated, "cut", signing_key) as host, httpx.Client(timeout=10, follow_redirects=False) as http:
         auth = signed_in_code(http, host)
         assert auth.response.headers["x-guard"] == "ran"
         response = redeem(http, host, auth.code, auth.verifier)
         assert verify_id_token(http, host, response.json()["id_token"])["sub"] == "42"
-        old = http.get(f"{origin}/zendesk/jwt", headers={"Cookie": "session=alice"})
+        old = http.get(f"{host.origin}/zendesk/jwt", headers={"Cookie": "session=alice"})
         assert old.status_code == 404

@@ -16,7 +16,6 @@ import contextlib
 import itertools
 from pathlib import Path
 
-import httpx
 import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
@@ -62,7 +61,6 @@ from production_checks import (  # noqa: F401  (the imported tests run against t
 from provider_fixtures import clock, signing_key  # noqa: F401 (fixtures used by name)
 from relying_party import (
     CLIENT_SECRET,
-    Host,
     authorize,
     provider_env,
     redeem,
@@ -71,9 +69,8 @@ from relying_party import (
     signed_in_code,
     verify_id_token,
 )
+from site_runs import built, host_at, http  # noqa: F401 (fixture used by name)
 from toolchains import (
-    BuildFailed,
-    Unavailable,
     build_go_host,
     build_go_provider_alone,
     failed_start,
@@ -90,12 +87,7 @@ _logs = itertools.count()
 
 @pytest.fixture(scope="module")
 def hostapp(tmp_path_factory) -> Path:
-    try:
-        return build_go_host(tmp_path_factory.mktemp("go-provider") / "hostapp")
-    except Unavailable as e:
-        pytest.skip(str(e))
-    except BuildFailed as e:
-        pytest.fail(str(e), pytrace=False)
+    return built(build_go_host, tmp_path_factory.mktemp("go-provider") / "hostapp")
 
 
 def command(hostapp: Path, router: str = "nethttp", entry: str = "new") -> list[str]:
@@ -108,8 +100,7 @@ def running_host(hostapp: Path, key_file: Path, key: rsa.RSAPrivateKey, router: 
     env = provider_env(key_file, **{"HOST_APP_MAX_SECONDS": HOST_SECONDS, **overrides})
     log = hostapp.parent / f"host-{router}-{entry}-{next(_logs)}.log"
     with running(command(hostapp, router, entry), env, log, START_TIMEOUT) as port:
-        origin = f"http://127.0.0.1:{port}"
-        yield Host(origin=origin, issuer=f"{origin}/oidc", key=key)
+        yield host_at(f"http://127.0.0.1:{port}", key)
 
 
 def start_refused(hostapp: Path, key_file: Path | None, entry: str = "new", **overrides: str | None) -> str:
@@ -126,12 +117,6 @@ def host(request, hostapp, signing_key):
     key, key_file = signing_key
     with running_host(hostapp, key_file, key, router=request.param) as site:
         yield site
-
-
-@pytest.fixture(scope="module")
-def http():
-    with httpx.Client(timeout=10, follow_redirects=False) as client:
-        yield client
 
 
 # --- where the Go provider answers in its own words ----------------------------------------------
@@ -182,12 +167,7 @@ def test_handler_as_the_wiring_calls_it_serves_the_flow(hostapp, signing_key, ht
 
 def test_the_provider_builds_with_the_module_versions_the_wiring_requires(tmp_path):
     """The host app requires newer versions; a migrated site's go.mod gets the wiring's."""
-    try:
-        build_go_provider_alone(tmp_path, wiring_modules())
-    except Unavailable as e:
-        pytest.skip(str(e))
-    except BuildFailed as e:
-        pytest.fail(str(e), pytrace=False)
+    built(build_go_provider_alone, tmp_path, wiring_modules())
 
 
 # --- start-up refusals ------------------------------------------------------------------------------

@@ -14,26 +14,24 @@ import itertools
 from pathlib import Path
 
 import httpx
-import jwt
 import pytest
 from provider_fixtures import signing_key  # noqa: F401 (fixture used by name)
 from redis_server import redis_url  # noqa: F401 (fixture used by name)
-from relying_party import CLIENT_ID, CLIENT_SECRET, Host, basic_auth, provider_env, redeem, signed_in_code
-from toolchains import BuildFailed, Unavailable, build_go_host, running
+from relying_party import Host, provider_env, redeem, signed_in_code
+from shared_store import (  # noqa: F401  (the imported tests run against the two processes)
+    test_a_code_from_one_process_is_redeemed_at_the_other_once,
+    test_refresh_rotates_across_processes_and_reuse_at_either_revokes,
+)
+from site_runs import ISSUER, built, host_at, http  # noqa: F401 (fixture used by name)
+from toolchains import build_go_host, running
 
-ISSUER = "https://shop.example.com/oidc"  # one issuer for both processes, as behind a load balancer
 START_TIMEOUT = 20
 _logs = itertools.count()
 
 
 @pytest.fixture(scope="module")
 def hostapp(tmp_path_factory) -> Path:
-    try:
-        return build_go_host(tmp_path_factory.mktemp("go-shared") / "hostapp")
-    except Unavailable as e:
-        pytest.skip(str(e))
-    except BuildFailed as e:
-        pytest.fail(str(e), pytrace=False)
+    return built(build_go_host, tmp_path_factory.mktemp("go-shared") / "hostapp")
 
 
 @contextlib.contextmanager
@@ -41,8 +39,7 @@ def instance(hostapp: Path, key_file: Path, key, router: str, **overrides: str):
     env = provider_env(key_file, GENESYS_OIDC_ISSUER=ISSUER, HOST_APP_MAX_SECONDS="120", **overrides)
     log = hostapp.parent / f"instance-{router}-{next(_logs)}.log"
     with running([str(hostapp), "-router", router], env, log, START_TIMEOUT) as port:
-        origin = f"http://127.0.0.1:{port}"
-        yield Host(origin=origin, issuer=f"{origin}/oidc", key=key), log
+        yield host_at(f"http://127.0.0.1:{port}", key), log
 
 
 @pytest.fixture(scope="module")
@@ -52,56 +49,6 @@ def pair(hostapp, signing_key, redis_url):  # noqa: F811
     with instance(hostapp, key_file, key, "nethttp", GENESYS_OIDC_STORE_URL=redis_url) as (a, log_a), \
             instance(hostapp, key_file, key, "chi", GENESYS_OIDC_STORE_URL=redis_url) as (b, log_b):
         yield a, b, (log_a, log_b)
-
-
-@pytest.fixture(scope="module")
-def http():
-    with httpx.Client(timeout=10, follow_redirects=False) as client:
-        yield client
-
-
-def id_token_claims(host: Host, token: str) -> dict:
-    return jwt.decode(token, host.key.public_key(), algorithms=["RS256"], audience=CLIENT_ID, issuer=ISSUER)
-
-
-def refresh(http, host: Host, token: str) -> httpx.Response:
-    return http.post(f"{host.issuer}/token", data={"grant_type": "refresh_token", "refresh_token": token},
-                     headers={"Authorization": basic_auth(CLIENT_ID, CLIENT_SECRET)})
-
-
-def userinfo(http, host: Host, token: str) -> httpx.Response:
-    return http.get(f"{host.issuer}/userinfo", headers={"Authorization": f"Bearer {token}"})
-
-
-def test_a_code_from_one_process_is_redeemed_at_the_other_once(http, pair):
-    a, b, _ = pair
-    auth = signed_in_code(http, a, scope="openid profile email offline_access")
-    response = redeem(http, b, auth.code, auth.verifier)
-    assert response.status_code == 200, response.text
-    tokens = response.json()
-    claims = id_token_claims(b, tokens["id_token"])
-    assert claims["sub"] == "42" and claims["nonce"] == auth.nonce
-    assert userinfo(http, a, tokens["access_token"]).json()["sub"] == "42"
-    for host in (a, b):  # the replay is refused at either...
-        replay = redeem(http, host, auth.code, auth.verifier)
-        assert replay.status_code == 400 and replay.json()["error"] == "invalid_grant"
-    # ...and revokes what the code issued, at both
-    assert userinfo(http, a, tokens["access_token"]).status_code == 401
-    assert userinfo(http, b, tokens["access_token"]).status_code == 401
-
-
-def test_refresh_rotates_across_processes_and_reuse_at_either_revokes(http, pair):
-    a, b, _ = pair
-    auth = signed_in_code(http, b, scope="openid profile email offline_access")
-    first = redeem(http, a, auth.code, auth.verifier).json()
-    second = refresh(http, b, first["refresh_token"])
-    assert second.status_code == 200, second.text
-    rotated = second.json()
-    assert id_token_claims(a, rotated["id_token"])["sub"] == "42"
-    reused = refresh(http, a, first["refresh_token"])
-    assert reused.status_code == 400 and reused.json()["error"] == "invalid_grant"
-    assert refresh(http, b, rotated["refresh_token"]).json()["error"] == "invalid_grant"
-    assert userinfo(http, a, rotated["access_token"]).status_code == 401
 
 
 def test_concurrent_redemptions_of_one_code_give_one_token(http, pair):

@@ -12,28 +12,17 @@ Without Go or the module proxy the tests skip.
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 from pathlib import Path
 
 import httpx
 import pytest
 from provider_fixtures import signing_key  # noqa: F401 (fixture used by name)
-from relying_party import ALICE, Host, authorize, provider_env, redeem, signed_in_code, verify_id_token
-from toolchains import BUILD_TIMEOUT, DOWNLOAD_TIMEOUT, go_binary, go_env, running, vet_clean
-
-from migrate.generate import config as cfg
-from migrate.generate.run import generate
+from relying_party import ALICE, authorize, redeem, signed_in_code, verify_id_token
+from site_runs import listening, migrated_and_built, signs_in
+from toolchains import BUILD_TIMEOUT, DOWNLOAD_TIMEOUT, go_binary, go_env, vet_clean
 
 SITE = Path(__file__).resolve().parent / "go" / "sites" / "nethttp"
-DEPLOYMENT = "5e0a7c43-8f8e-4d11-9a54-1b2c3d4e5f60"
-
-
-def _generate(site: Path, cutover: bool):
-    config = cfg.load(site, region="eu-west-1", deployment_id=DEPLOYMENT, issuer="https://shop.example.com/oidc")
-    result = generate(site, config, cutover=cutover)
-    result.changes.apply()
-    return result
 
 
 def _build(site: Path, name: str) -> Path:
@@ -57,67 +46,40 @@ def _build(site: Path, name: str) -> Path:
 
 
 @pytest.fixture(scope="module")
-def migrated(tmp_path_factory, signing_key):  # noqa: F811
+def migrated(tmp_path_factory):
     """The site after the default generate, built; and after --cutover, built."""
-    work = tmp_path_factory.mktemp("go-site")
-    site = work / "site"
-    shutil.copytree(SITE, site)
-    mp = pytest.MonkeyPatch()
-    mp.setenv("MIGRATE_SECRETS_DIR", str(work / "secrets"))
-    try:
-        default = _generate(site, cutover=False)
-        before_cut = (site / "main.go").read_text()
-        kept = _build(site, "shop-default")
-        cut_result = _generate(site, cutover=True)
-        cut = _build(site, "shop-cutover")
-    finally:
-        mp.undo()
-    return {"default": default, "cut": cut_result, "kept_main": before_cut, "site": site,
-            "bin": {"default": kept, "cut": cut}}
+    return migrated_and_built(SITE, tmp_path_factory.mktemp("go-site"), "go", _build, ("main.go",))
 
 
 def _serve(migrated, which: str, signing_key):  # noqa: F811
-    key, key_file = signing_key
-    env = provider_env(key_file, HOST_APP_MAX_SECONDS="60", ZENDESK_SECRET="zendesk-shared-secret",
-                       ZENDESK_KEY_ID="app_123")
-    log = migrated["site"].parent / f"{which}.log"
-    return running([str(migrated["bin"][which])], env, log, 20), key
+    return listening([str(migrated["bin"][which])], signing_key, migrated["site"].parent / f"{which}.log")
 
 
 def test_default_outcome_and_the_kept_route_note(migrated):
     (outcome,) = migrated["default"].outcomes
     assert outcome.status == "wired" and outcome.route == "* /zendesk/jwt"
-    assert "TODO(migrate:ZG220)" in migrated["kept_main"] and "func zendeskJWT(" in migrated["kept_main"]
+    kept = migrated["kept"]["main.go"]
+    assert "TODO(migrate:ZG220)" in kept and "func zendeskJWT(" in kept
     (cut,) = migrated["cut"].outcomes
     assert cut.status == "cut"
 
 
 def test_migrated_site_signs_alice_in_and_the_old_route_still_answers(migrated, signing_key):  # noqa: F811
-    started, key = _serve(migrated, "default", signing_key)
-    with started as port, httpx.Client(timeout=10, follow_redirects=False) as http:
-        origin = f"http://127.0.0.1:{port}"
-        host = Host(origin=origin, issuer=f"{origin}/oidc", key=key)
-        auth = signed_in_code(http, host)
+    with _serve(migrated, "default", signing_key) as host, httpx.Client(timeout=10, follow_redirects=False) as http:
+        claims, auth, _ = signs_in(http, host)
         assert auth.response.headers["x-guard"] == "ran"  # the route's own middleware guards /authorize
-        response = redeem(http, host, auth.code, auth.verifier)
-        assert response.status_code == 200, response.text
-        claims = verify_id_token(http, host, response.json()["id_token"])
-        assert claims["nonce"] == auth.nonce
         assert {k: claims[k] for k in ("sub", "name", "email")} == {k: ALICE[k] for k in ("sub", "name", "email")}
         assert "scope" not in claims
         # nobody signed in: the site's middleware refuses before the provider hands out a code
         assert authorize(http, host, session=None).response.status_code == 401
-        old = http.get(f"{origin}/zendesk/jwt", headers={"Cookie": "session=alice"})
+        old = http.get(f"{host.origin}/zendesk/jwt", headers={"Cookie": "session=alice"})
         assert old.status_code == 200 and old.json()["token"].count(".") == 2
 
 
 def test_after_cutover_the_provider_serves_and_the_zendesk_route_is_gone(migrated, signing_key):  # noqa: F811
-    started, key = _serve(migrated, "cut", signing_key)
-    with started as port, httpx.Client(timeout=10, follow_redirects=False) as http:
-        origin = f"http://127.0.0.1:{port}"
-        host = Host(origin=origin, issuer=f"{origin}/oidc", key=key)
+    with _serve(migrated, "cut", signing_key) as host, httpx.Client(timeout=10, follow_redirects=False) as http:
         auth = signed_in_code(http, host)
         response = redeem(http, host, auth.code, auth.verifier)
         assert verify_id_token(http, host, response.json()["id_token"])["sub"] == "42"
-        old = http.get(f"{origin}/zendesk/jwt", headers={"Cookie": "session=alice"})
+        old = http.get(f"{host.origin}/zendesk/jwt", headers={"Cookie": "session=alice"})
         assert old.status_code == 404  # the file server answers: the route is gone

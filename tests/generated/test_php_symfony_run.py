@@ -108,7 +108,7 @@ def test_generate_keeps_the_action_and_adds_the_controller_beside_it(migrated):
 
 def test_migrated_symfony_app_signs_alice_in_and_the_old_route_still_answers(migrated, signing_key):  # noqa: F811
     with _started(migrated, "site", signing_key) as host, httpx.Client(timeout=20, follow_redirects=False) as http:
-        claims, _ = signs_in(http, host, discovery=True)
+        claims, _, _ = signs_in(http, host, discovery=True)
         assert {k: claims[k] for k in ("sub", "name", "email")} == {k: ALICE[k] for k in ("sub", "name", "email")}
         assert "scope" not in claims
         # nobody signed in: denyAccessUnlessGranted, carried from the old action, refuses

@@ -71,7 +71,7 @@ def test_generate_keeps_the_action_and_routes_the_provider_beside_it(migrated):
 
 def test_migrated_rails_app_signs_alice_in_and_the_old_route_still_answers(migrated, signing_key):  # noqa: F811
     with _started(migrated, "site", signing_key) as host, httpx.Client(timeout=20, follow_redirects=False) as http:
-        claims, _ = signs_in(http, host, discovery=True)
+        claims, _, _ = signs_in(http, host, discovery=True)
         assert {k: claims[k] for k in ALICE} == ALICE
         # nobody signed in: authenticate_user!, the old action's before_action, refuses
         assert authorize(http, host, session=None).response.status_code == 401

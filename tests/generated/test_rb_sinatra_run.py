@@ -84,7 +84,7 @@ def test_generate_wires_beside_the_kept_route_and_a_second_run_changes_nothing(m
 
 def test_migrated_app_signs_alice_in_and_the_old_route_still_answers(migrated, signing_key):  # noqa: F811
     with _started(migrated, "site", signing_key) as host, httpx.Client(timeout=10, follow_redirects=False) as http:
-        claims, _ = signs_in(http, host, discovery=True)
+        claims, _, _ = signs_in(http, host, discovery=True)
         assert {k: claims[k] for k in ("sub", "name", "email")} == {k: ALICE[k] for k in ("sub", "name", "email")}
         assert "scope" not in claims
         # nobody signed in: the Zendesk route's login check refuses before a code is handed out

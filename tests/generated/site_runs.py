@@ -31,7 +31,7 @@ from relying_party import (
     signed_in_code,
     verify_id_token,
 )
-from toolchains import BuildFailed, Unavailable, running
+from toolchains import BuildFailed, Unavailable, free_port, running, stop
 
 from migrate.extract.treesitter import Doc
 from migrate.generate import config as cfg
@@ -115,22 +115,6 @@ def built(build: Callable[..., Path], *args) -> Path:
 
 
 # --- running --------------------------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def stop(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
 
 
 @contextlib.contextmanager

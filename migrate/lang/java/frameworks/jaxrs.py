@@ -31,6 +31,7 @@ from migrate.lang.java.frameworks.spring import (
     _fix_imports,
     carried,
     claims_edits,
+    claims_indent,
     drop_unused_libraries,
     gradle,
     pom,
@@ -166,15 +167,8 @@ def _rewrite(src: SourceFile, j: Parsed, endpoint: routes.Endpoint, plan: Backen
     s = plan.signer
     method, cls = endpoint.method, endpoint.cls
     at = j.byte_at(s.line, s.column)
-    if not replace and any(j.text(c) == "claims" for c in walk(cls) if c.type == "identifier"
-                           and c.parent is not None and c.parent.type == "method_declaration"):
-        raise WiringError(f"{s.path}:{s.line}: {j.text(cls.child_by_field_name('name'))} has a claims method "
-                          f"already; implement {PROVIDER}.Claims by hand")
     wired = endpoint.route
-    start = j.line_start(method.start_byte)
-    indent = j.text_[j.char(start):j.char(method.start_byte)]
-    indent = indent if not indent.strip() else "    "
-    step = "    " if indent.startswith(" ") or not indent else "\t"
+    indent, step = claims_indent(j, method, cls, plan, replace, PROVIDER)
 
     security, headers, binds, unbindable = "security", "headers", [], set()
     params = method.child_by_field_name("parameters")

@@ -311,18 +311,11 @@ def _rewrite(src: SourceFile, plan: BackendPlan, config, security: bool, jakarta
     if not routes.is_controller(j.doc, cls):
         raise WiringError(f"{s.path}:{s.line}: {j.text(cls.child_by_field_name('name'))} is not a @Controller; "
                           f"implement {PROVIDER}.Claims by hand")
-    if not replace and any(j.text(c) == "claims" for c in walk(cls) if c.type == "identifier"
-                           and c.parent is not None and c.parent.type == "method_declaration"):
-        raise WiringError(f"{s.path}:{s.line}: {j.text(cls.child_by_field_name('name'))} has a claims method "
-                          f"already; implement {PROVIDER}.Claims by hand")
     wired = routes.mapping_route(j.doc, method, cls, mapping)
     old_path = wired.split(" ", 1)[1]
     guards = [j.text(a) for a in anns if j.text(a.child_by_field_name("name")) not in _MAPPINGS]
     annotated = {j.text(a.child_by_field_name("name")).rsplit(".", 1)[-1] for a in anns + _annotations(j, cls)}
-    start = j.line_start(method.start_byte)
-    indent = j.text_[j.char(start):j.char(method.start_byte)]
-    indent = indent if not indent.strip() else "    "
-    step = "    " if indent.startswith(" ") or not indent else "\t"
+    indent, step = claims_indent(j, method, cls, plan, replace)
 
     # The old parameters, bound from what Claims receives.
     request, principal, binds, unbindable = "request", "principal", [], set()
@@ -386,6 +379,21 @@ def _rewrite(src: SourceFile, plan: BackendPlan, config, security: bool, jakarta
     text = _fix_imports(src.text if replace else text, text.replace("\r\n", "\n"), wanted)
     line = next(n for n, ln in enumerate(text.split("\n"), 1) if "public Map<String, Object> claims(" in ln)
     return with_newlines(text, src.newline), package, wired, line
+
+
+def claims_indent(j: Parsed, method: ts.Node, cls: ts.Node, plan: BackendPlan, replace: bool,
+                  provider: str = PROVIDER) -> tuple[str, str]:
+    """The indent of the endpoint's method, where the Claims method goes, and one step of it; beside
+    the endpoint, a class with a claims method already is left to wire by hand."""
+    s = plan.signer
+    if not replace and any(j.text(c) == "claims" for c in walk(cls) if c.type == "identifier"
+                           and c.parent is not None and c.parent.type == "method_declaration"):
+        raise WiringError(f"{s.path}:{s.line}: {j.text(cls.child_by_field_name('name'))} has a claims method "
+                          f"already; implement {provider}.Claims by hand")
+    start = j.line_start(method.start_byte)
+    indent = j.text_[j.char(start):j.char(method.start_byte)]
+    indent = indent if not indent.strip() else "    "
+    return indent, "    " if indent.startswith(" ") or not indent else "\t"
 
 
 def carried(j: Parsed, method: ts.Node, at: int, plan: BackendPlan, step: str, binds: list[str],

@@ -27,6 +27,30 @@ _INPUT = (
 # The lookahead names the first character of every alternative: the engine then skips the
 # positions where none can start, about six times faster on a whole file.
 _INPUT_RX = re.compile(r"(?=[rRespPFgc$])" + _INPUT)
+_INPUT_AT = re.compile(_INPUT)
+# A literal every alternative of _INPUT starts with (at the match, or after `Post`): the
+# places where an input can start are found at memchr speed, and the regex runs only there.
+_INPUT_LITERALS = ("req", "event.body", "searchParams", "$_", "params", "$request->", "FormValue",
+                   "getParameter", "ctx.", "c.PostForm", "c.Query", "c.Param", "Request.", "credentials.")
+
+
+def _inputs(text: str) -> list[re.Match[str]]:
+    """``_INPUT_RX.finditer(text)``, without trying the regex at every position."""
+    starts: set[int] = set()
+    for literal in _INPUT_LITERALS:
+        at = text.find(literal)
+        while at >= 0:
+            starts.add(at)
+            if literal == "FormValue" and at >= 4:
+                starts.add(at - 4)  # PostFormValue
+            at = text.find(literal, at + 1)
+    out: list[re.Match[str]] = []
+    end = 0
+    for at in sorted(starts):
+        if at >= end and (m := _INPUT_AT.match(text, at)) is not None:
+            out.append(m)
+            end = m.end()
+    return out
 # `const json = await request.json()`, `const { email } = req.body`, `data = request.get_json()`
 _BOUND_BEFORE = re.compile(r"(\{[^{}=]*\}|\$?[A-Za-z_]\w*)\s*:?=\s*(?:await\s+)?(?:JSON\.parse\s*\(\s*)?$")
 # Parameters the framework fills from the request (`[FromBody] TokenRequest body`,
@@ -69,7 +93,7 @@ _NOT_PARAMETER = frozenset({"final", "const", "ref", "out", "in", "params", "thi
 
 def _bound_names(text: str) -> frozenset[str]:
     names: set[str] = set()
-    for found in _INPUT_RX.finditer(text):  # what precedes an input: `const { email } = `
+    for found in _inputs(text):  # what precedes an input: `const { email } = `
         line_start = text.rfind("\n", 0, found.start()) + 1
         m = _BOUND_BEFORE.search(text, max(line_start, found.start() - 200), found.start())
         if m is None:

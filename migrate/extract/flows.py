@@ -34,23 +34,33 @@ _INPUT_LITERALS = ("req", "event.body", "searchParams", "$_", "params", "$reques
                    "getParameter", "ctx.", "c.PostForm", "c.Query", "c.Param", "Request.", "credentials.")
 
 
-def _inputs(text: str) -> list[re.Match[str]]:
-    """``_INPUT_RX.finditer(text)``, without trying the regex at every position."""
+def _starts(text: str, literals: tuple[tuple[str, int], ...]) -> list[int]:
+    """Where a match can start: each place a literal is written, less its offset in the match."""
     starts: set[int] = set()
-    for literal in _INPUT_LITERALS:
+    for literal, back in literals:
         at = text.find(literal)
         while at >= 0:
-            starts.add(at)
-            if literal == "FormValue" and at >= 4:
-                starts.add(at - 4)  # PostFormValue
+            if at >= back:
+                starts.add(at - back)
             at = text.find(literal, at + 1)
+    return sorted(starts)
+
+
+def _inputs(text: str, first: bool = False) -> list[re.Match[str]]:
+    """``_INPUT_RX.finditer(text)`` (its first match only, when ``first``), without trying the
+    regex at every position."""
     out: list[re.Match[str]] = []
     end = 0
-    for at in sorted(starts):
+    for at in _starts(text, _INPUT_STARTS):
         if at >= end and (m := _INPUT_AT.match(text, at)) is not None:
             out.append(m)
+            if first:
+                break
             end = m.end()
     return out
+
+
+_INPUT_STARTS = tuple((literal, 0) for literal in _INPUT_LITERALS) + (("FormValue", 4),)  # PostFormValue
 # `const json = await request.json()`, `const { email } = req.body`, `data = request.get_json()`
 _BOUND_BEFORE = re.compile(r"(\{[^{}=]*\}|\$?[A-Za-z_]\w*)\s*:?=\s*(?:await\s+)?(?:JSON\.parse\s*\(\s*)?$")
 # Parameters the framework fills from the request (`[FromBody] TokenRequest body`,
@@ -61,6 +71,15 @@ _BOUND_PARAMETER = re.compile(
     r"(?:\s*\([^)]*\))?)"
     r"\s*(?:@\w+(?:\s*\([^)]*\))?\s+|final\s+)*[\w.?\[\]]+(?:<[^<>()]*>)?\??\s+(\w+)")
 _DECODED = re.compile(r"(?:\.Body\s*\)\s*\.Decode|\.(?:ShouldBind|Bind)\w*)\s*\(\s*&\s*(\w+)")
+# One of these is written in every match of _BOUND_PARAMETER.
+_BOUND_PARAMETER_WORDS = ("[From", "@RequestBody", "@RequestParam", "@PathVariable", "@ModelAttribute",
+                          "@QueryParam", "@FormParam", "@PathParam")
+
+
+def _bound_parameters(text: str) -> list[re.Match[str]]:
+    if not any(word in text for word in _BOUND_PARAMETER_WORDS):
+        return []
+    return list(_BOUND_PARAMETER.finditer(text))
 _NAME = re.compile(r"[A-Za-z_]\w*")
 _RECEIVER = re.compile(r"\$?([A-Za-z_]\w*)\s*(?:\.|->)\s*\w+\s*\(")
 _DEFINITION = re.compile(r"^\s*(?:(?:export|public|private|protected|static|async|final|abstract|default)\s+)*"
@@ -75,6 +94,15 @@ _LOG = re.compile(
     r"\bRails\.logger\.\w+|\bprint(?:ln|f)?|\bputs|\bpp|\berror_log|\bvar_dump|\bprint_r|\bfmt\.(?:Print|Fprint)\w*|"
     r"\bSystem\.(?:out|err)\.print\w*|\b(?:Console|Debug|Trace)\.Write\w*)\b\s*\(?(?P<args>.*)$")
 _LOGS = re.compile(r"(?=[clL_sRpevfSDT])" + _LOG.pattern, re.M)  # a log call anywhere in a file
+# What every alternative of _LOG writes, with its offset from where the match starts.
+_LOG_STARTS = (("console.", 0), ("log", 0), ("log", 1), ("Log", 0), ("LOG", 0), ("Rails.", 0), ("print", 0),
+               ("puts", 0), ("pp", 0), ("error_log", 0), ("var_dump", 0), ("fmt.", 0), ("System.", 0),
+               ("Console.", 0), ("Debug.", 0), ("Trace.", 0))
+
+
+def _logs(text: str) -> bool:
+    """``_LOGS.search(text) is not None``, the regex tried only where a log call can start."""
+    return any(_LOGS.match(text, at) is not None for at in _starts(text, _LOG_STARTS))
 # What the signed token is stored in: `const token = `, `token := `, `$jwt = `, `String jwt = `.
 _STORED = re.compile(r"(\$?[A-Za-z_]\w*)\s*:?=\s*(?:await\s+)?(?:new\s+)?[\w.$:\\>-]*$")
 _OPEN_ASSIGNMENT = re.compile(r"(?:[^=!<>]=|\bawait)\s*$")
@@ -103,7 +131,7 @@ def _bound_names(text: str) -> frozenset[str]:
             names.update(n for n in _NAME.findall(target.split(":")[-1] if ":" in target else target))
         else:
             names.add(target.lstrip("$"))
-    names.update(m.group(1) for m in _BOUND_PARAMETER.finditer(text))
+    names.update(m.group(1) for m in _bound_parameters(text))
     names.update(m.group(1) for m in _DECODED.finditer(text))
     return frozenset(names)
 
@@ -503,8 +531,8 @@ def callers(text: str) -> list[Marker]:
     if not calls:
         return []
     # Files that read no request input and log nothing have nothing more to tell.
-    takes_input = _INPUT_RX.search(text) is not None or _BOUND_PARAMETER.search(text) is not None
-    logs = _LOGS.search(text) is not None
+    takes_input = bool(_inputs(text, first=True)) or bool(_bound_parameters(text))
+    logs = _logs(text)
     if not (takes_input or logs):
         return []
     lines = text.split("\n")

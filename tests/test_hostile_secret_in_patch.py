@@ -42,6 +42,23 @@ def _js(root: Path) -> None:
     (root / "index.html").write_text(PAGE)
 
 
+def _js_inline(root: Path) -> None:
+    """The literal on a line of its own inside the signing call: no name tells it is a secret."""
+    _js(root)
+    server = root / "server.js"
+    server.write_text(server.read_text().replace(f'const ZENDESK_SECRET = "{CANARY}";\n', "").replace(
+        "jwt.sign({ external_id: String(req.user.id), scope: 'user' }, ZENDESK_SECRET, { keyid: 'app_1' })",
+        f"jwt.sign(\n    {{ external_id: String(req.user.id), scope: 'user' }},\n    '{CANARY}',\n"
+        "    { keyid: 'app_1' },\n  )"))
+
+
+def _js_plain_name(root: Path) -> None:
+    """A constant whose name does not say secret: the scan knows it is the key."""
+    _js(root)
+    server = root / "server.js"
+    server.write_text(server.read_text().replace("ZENDESK_SECRET", "zd"))
+
+
 def _python(root: Path) -> None:
     shutil.copytree(FIXTURES / "flask", root)
     app_py = root / "app.py"
@@ -61,7 +78,8 @@ def _php(root: Path) -> None:
     route.write_text(text.replace("getenv('ZENDESK_MESSAGING_SECRET')", "$zendeskSecret"))
 
 
-SITES = {"javascript": _js, "python": _python, "php": _php}
+SITES = {"javascript": _js, "javascript-inline": _js_inline, "javascript-plain-name": _js_plain_name,
+         "python": _python, "php": _php}
 
 
 @pytest.fixture(autouse=True)
@@ -151,7 +169,7 @@ def test_no_scan_report_holds_the_secret(tmp_path, language):
 def test_a_masked_patch_is_refused_when_the_secret_changed_since(tmp_path):
     """The masked line stands for the file's line only while the file is as the patch expects."""
     site = tmp_path / "site"
-    _js(site)
+    _js_plain_name(site)
     r = runner.invoke(app, ["generate", str(site), *FLAGS, "--apply"])
     assert r.exit_code == 0, r.stderr
     patch = tmp_path / "cutover.patch"

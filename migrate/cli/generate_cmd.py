@@ -91,6 +91,10 @@ def generate(
                         environment=environment)
         with progress("reading the site and planning the change"):
             result = run(path, conf, cutover=cutover)
+        from dataclasses import replace as _replace
+
+        # what is printed or written quotes the site's lines: a literal secret the scan found is masked there
+        result = _replace(result, changes=result.changes.with_secrets_of(result.plan.inventory))
     except (cfg.ConfigError, MappingError, GenerateError) as exc:
         raise fail(str(exc)) from None
     tf_changes = None  # Terraform outside the site: a change set of its own

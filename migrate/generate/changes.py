@@ -107,6 +107,7 @@ class FileChange:
     before: SourceFile | None  # None: a new file
     after: str | None  # None: the file is deleted (a cut-over removing a file only Zendesk used)
     reasons: tuple[str, ...] = ()
+    secret_lines: frozenset[int] = frozenset()  # lines of `before` the scan found a literal secret on
 
     @property
     def new(self) -> bool:
@@ -182,6 +183,17 @@ class ChangeSet:
 
     def diff(self) -> str:
         return "".join(_diff(c) for c in sorted(self.changes, key=lambda c: c.path))
+
+    def with_secrets_of(self, inventory) -> ChangeSet:
+        """The same changes, each knowing the lines the scan found a literal secret on (a patch
+        shows them masked)."""
+        from dataclasses import replace
+
+        from migrate.generate.redact import known_lines
+
+        return replace(self, changes=tuple(
+            replace(c, secret_lines=known_lines(inventory, c.path, c.before.text)) if c.before is not None else c
+            for c in self.changes))
 
     def apply(self) -> list[str]:
         """Write every change, or nothing: nothing when any file changed since it was read or a
@@ -309,7 +321,7 @@ def _diff(c: FileChange, hide_secrets: bool = True) -> str:
     if hide_secrets and c.before is not None and lines:  # the file's own lines a patch quotes: no literal secret shown
         from migrate.generate.redact import masked
 
-        lines[2:], _ = masked(lines[2:], c.before.text, c.path)
+        lines[2:], _ = masked(lines[2:], c.before.text, c.path, c.secret_lines)
     for line in lines:
         if line.startswith(("---", "+++")) and len(body) < 2:
             body.append(line.rstrip("\r\n") + "\n")

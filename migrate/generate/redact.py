@@ -43,17 +43,47 @@ def _body(line: str) -> tuple[str, str]:
     return body, line[len(body):]
 
 
-def shown_line(line: str, language: str | None) -> str:
-    """One line as a patch shows it (its line ending kept): masked when it holds a secret."""
+def _masked(line: str, language: str | None) -> str:
     body, end = _body(line)
-    if not (_SECRET_NAME.search(body) or _SIGNING_CALL.search(body)):
-        return line
     masked = mask(body, language)
     return line if masked == body else masked + end
 
 
-def shown_lines(text: str, path: str) -> dict[int, str]:
-    """The lines of ``text`` (0-based) that a patch shows otherwise than they are, as shown."""
+def shown_line(line: str, language: str | None, known: bool = False) -> str:
+    """One line as a patch shows it (its line ending kept): masked when it holds a secret (``known``:
+    the scan found a literal secret on it)."""
+    body = _body(line)[0]
+    if not (known or _SECRET_NAME.search(body) or _SIGNING_CALL.search(body)):
+        return line
+    return _masked(line, language)
+
+
+def known_lines(inventory, path: str, text: str) -> frozenset[int]:
+    """The lines (1-based) of ``path`` where the scan found a literal signing secret: where it is
+    used when written in place, and where a name it is read through is given it."""
+    found: set[int] = set()
+    names: set[str] = set()
+    for view in inventory.signers:
+        s = view.signer
+        if s.path != path or s.secret is None:
+            continue
+        if s.secret.source != "literal" and "literal-fallback" not in s.secret.traits:
+            continue
+        found.add(s.secret.line)
+        names.update(n for n in (p.strip() for p in s.secret.expression.split(" = ")[:-1])
+                     if re.fullmatch(r"[$@]{0,2}[A-Za-z_][\w.]*", n))
+    if names:
+        given = re.compile(r"(?:^|[^\w$@.])(?:" + "|".join(re.escape(n) for n in sorted(names)) +
+                           r")\b['\"]?\s*(?::[^=\n]*)?(?:=>|:=|=(?!=)|:)")
+        for n, line in enumerate(text.split("\n"), start=1):
+            if given.search(line):
+                found.add(n)
+    return frozenset(found)
+
+
+def shown_lines(text: str, path: str, known: frozenset[int] = frozenset()) -> dict[int, str]:
+    """The lines of ``text`` (0-based) that a patch shows otherwise than they are, as shown
+    (``known``: 1-based lines the scan found a literal secret on)."""
     language = language_of(path)
     lines = _split(text)
     out: dict[int, str] = {}
@@ -65,7 +95,7 @@ def shown_lines(text: str, path: str) -> dict[int, str]:
     for n, line in enumerate(lines):
         if n in out:
             continue
-        shown = shown_line(line, language)
+        shown = shown_line(line, language, known=n + 1 in known)
         if shown == line:
             continue
         out[n] = shown
@@ -93,12 +123,13 @@ def matches(shown: str, line: str, path: str) -> bool:
         return True
     if _body(shown)[0] == CONTINUED and _body(shown)[1] == _body(line)[1]:
         return True
-    return shown_line(line, language_of(path)) == shown
+    return _masked(line, language_of(path)) == shown
 
 
-def masked(diff_lines: list[str], before: str, path: str) -> tuple[list[str], int]:
+def masked(diff_lines: list[str], before: str, path: str,
+           known: frozenset[int] = frozenset()) -> tuple[list[str], int]:
     """A file's unified diff lines with the old lines that hold a secret shown masked, and how many."""
-    hidden = shown_lines(before, path)
+    hidden = shown_lines(before, path, known)
     if not hidden:
         return diff_lines, 0
     out, count, old = [], 0, None

@@ -41,7 +41,8 @@ _BINDINGS = """
 (nonlocal_statement (identifier) @global)
 (import_statement) @import
 (import_from_statement) @import
-"""
+(call) @call
+"""  # and the calls, which the signer extractor reads: one pass over the tree for both
 LOCAL = ""  # a binding that is not an import
 
 
@@ -74,8 +75,12 @@ class Imports:
         self.doc = doc
         self._bound: dict[tuple[int, str], list[str]] = defaultdict(list)  # (scope, name) -> imports or LOCAL
         self._global: set[tuple[int, str]] = set()
+        self._names: set[str] | None = None  # every name bound somewhere in the module
         captures = _captures(doc)
+        self.calls: list[Node] = captures.get("call", [])  # every call of the module
         for kind, nodes in captures.items():
+            if kind == "call":
+                continue
             for node in nodes:
                 if kind == "import":
                     self._imports(node)
@@ -109,6 +114,10 @@ class Imports:
     def bindings(self, name: str, at: Node) -> list[str]:
         """What ``name`` read at ``at`` is bound to in the nearest scope that binds it: the
         qualified names of imports, LOCAL for anything else; [] when nothing binds it."""
+        if self._names is None:
+            self._names = {bound for _, bound in self._bound}
+        if name not in self._names:  # `len(...)`, `ValueError(...)`: no scope to walk
+            return []
         for scope in self._scopes(at):
             if scope != self.doc.root and (scope.id, name) in self._global:
                 continue

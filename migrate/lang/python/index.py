@@ -31,7 +31,7 @@ class Index:
     @cached_property
     def calls(self) -> list[Node]:
         """Every call of the module, in source order."""
-        return find("python", self.root, ("call",))
+        return sorted(self.imports.calls, key=lambda n: (n.start_byte, -n.end_byte))
 
     @cached_property
     def _functions(self) -> dict[str, list[Node]]:

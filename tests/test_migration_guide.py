@@ -501,3 +501,69 @@ def test_unconfirmed_behaviour_is_marked():
     for myth in re.finditer(r"genesys-cloud-api", TEXT):
         near = TEXT[max(0, myth.start() - 300):myth.end() + 300]
         assert "no official source" in near or "ZG304" in near, "aud genesys-cloud-api stated without the warning"
+
+
+# --- claims of the guide's prose, checked against the tool ------------------------------------------
+
+def _shop_copy(tmp_path: Path) -> Path:
+    site = tmp_path / "shop"
+    shutil.copytree(ROOT / "examples" / "shop", site)
+    return site
+
+
+def _invoke(site: Path, *args: str, secrets: Path):
+    here = os.getcwd()
+    os.chdir(site)
+    try:
+        return CliRunner().invoke(app, list(args), env={"MIGRATE_SECRETS_DIR": str(secrets)})
+    finally:
+        os.chdir(here)
+
+
+def test_one_migrate_yaml_holds_generates_settings_and_a_scan_section(tmp_path):
+    """Step 6: the settings in migrate.yaml spare later runs the flags; README: scan options live in
+    the same file's `scan:` section. Each command reads its part and leaves the other's alone."""
+    settings = next("\n".join(lines) for lang, _, lines in fenced_blocks(TEXT)
+                    if lang == "yaml" and any(line.startswith("deployment_id:") for line in lines))
+    site = _shop_copy(tmp_path)
+    (site / "migrate.yaml").write_text(settings + "\nscan:\n  ignore: [ZG208]\n", encoding="utf-8")
+    secrets = tmp_path / "secrets"
+
+    scan = _invoke(site, "scan", ".", "--format", "json", secrets=secrets)
+    assert scan.exit_code == 1, scan.output
+    rules = {f["rule"] for f in json.loads(scan.stdout)["findings"]}
+    assert "ZG201" in rules and "ZG208" not in rules  # the file's scan section is applied
+
+    gen = _invoke(site, "generate", ".", secrets=secrets)  # no flags: region, deployment and issuer from the file
+    assert gen.exit_code == 0, gen.output
+    assert "https://shop.example.com/oidc/.well-known/openid-configuration" in gen.stderr
+
+    # A misspelt setting is still named, by both commands.
+    (site / "migrate.yaml").write_text(settings.replace("region:", "regoin:"), encoding="utf-8")
+    for args in (("scan", "."), ("generate", ".")):
+        r = _invoke(site, *args, secrets=secrets)
+        assert r.exit_code == 2 and "regoin" in r.stderr, (args, r.output)
+    assert not secrets.exists(), "a dry run wrote secrets"
+
+
+def test_generate_json_counts_lines_in_the_new_files_as_the_summary_does(tmp_path):
+    """Step 6 and the `invalid_grant` entry read `generate --format json`; its reasons' "line N" is the
+    line the text summary (and the patch header) give: in the file as it will be."""
+    site, secrets = _shop_copy(tmp_path), tmp_path / "secrets"
+    flags = ["--region", "eu-west-1", "--deployment-id", fg.DEPLOYMENT_ID, "--issuer", "https://shop.example.com/oidc"]
+    text = _invoke(site, "generate", ".", *flags, secrets=secrets)
+    data = json.loads(_invoke(site, "generate", ".", *flags, "--format", "json", secrets=secrets).stdout)
+    summary = set(re.findall(r"^  ([^:\n]+): (line \d+: .*)$", text.stderr, re.M))
+    from_json = {(c["path"], r) for c in data["changes"] for r in c["reasons"] if r.startswith("line ")}
+    assert from_json and from_json <= summary, sorted(from_json - summary)
+    assert _invoke(site, "generate", ".", *flags, "--apply", secrets=secrets).exit_code == 0
+    checked = 0
+    for c in data["changes"]:
+        for reason in c["reasons"]:
+            m = re.match(r"line (\d+): (\S+ \S+) -> TODO\(migrate:(ZG\d{3})\)", reason)
+            if m:  # the line named holds the TODO the reason announces, or the call it comments out
+                lines = (site / c["path"]).read_text(encoding="utf-8").splitlines()
+                near = "\n".join(lines[int(m.group(1)) - 1:int(m.group(1)) + 1])
+                assert f"TODO(migrate:{m.group(3)})" in near, (reason, near)
+                checked += 1
+    assert checked == 2  # the example's two ZG107 decisions

@@ -4,6 +4,7 @@ writes the reviewed patch; --apply writes what it computes now)."""
 from __future__ import annotations
 
 import json
+import re
 from enum import Enum
 from pathlib import Path
 from typing import Annotated
@@ -149,7 +150,7 @@ def generate(
             raise fail(str(exc), "nothing was written") from None
     if format is Format.json:
         typer.echo(json.dumps({
-            "changes": [{"path": c.path, "new": c.new, "deleted": c.deleted, "reasons": list(c.reasons)}
+            "changes": [{"path": c.path, "new": c.new, "deleted": c.deleted, "reasons": _reasons_in_new_file(c)}
                         for c in result.changes.changes],
             "signers": [{"path": o.path, "line": o.line, "route": o.route, "status": o.status, "text": o.text}
                         for o in result.outcomes],
@@ -337,6 +338,16 @@ def _state(result) -> str:
         return (f"the site is migrated; {kept} Zendesk token route(s) stay beside the provider until cut-over "
                 "(`migrate generate --cutover` removes them)")
     return "no Zendesk widget or token signer left to migrate"
+
+
+def _reasons_in_new_file(change) -> list[str]:
+    """A change's reasons with their "line N" counted in the new file, as the text summary and the
+    patch header count them (a reader of either finds the same line)."""
+    def renumber(reason: str) -> str:
+        m = re.match(r"line (\d+):", reason)
+        return f"line {change.new_line(int(m.group(1)))}:{reason[m.end():]}" if m else reason
+
+    return [renumber(r) for r in change.reasons]
 
 
 def _summary(result, applied: bool = False) -> None:

@@ -91,17 +91,30 @@ def load(path: Path) -> ScanSettings:
         where = "the file"
     if not isinstance(top, dict):
         raise ConfigError(f"{path}: {where} must be a table of sections (scan: ...)")
+    if name != "pyproject.toml":
+        top = {k: v for k, v in top.items() if not _generate_setting(k)}  # migrate.yaml is generate's too
     unknown = sorted(str(k) for k in top if k != "scan")
     if unknown:
         hint = " (scan options go under [tool.migrate.scan])" if name == "pyproject.toml" and \
             unknown[0].replace("_", "-") in _KEYS else ""
-        raise ConfigError(f"{path}: unknown section {unknown[0]!r} in {where}; the known one is 'scan'{hint}")
+        known = "the known one is 'scan'" if name == "pyproject.toml" else \
+            "scan's options go under 'scan:', generate's settings (region, deployment_id, issuer...) at the top"
+        raise ConfigError(f"{path}: unknown section {unknown[0]!r} in {where}; {known}{hint}")
     section = top.get("scan", {})
     if section is None:
         section = {}
     if not isinstance(section, dict):
         raise ConfigError(f"{path}: scan must be a table of options")
     return _settings(path, section)
+
+
+def _generate_setting(key: object) -> bool:
+    """A top-level migrate.yaml key that `migrate generate` reads (region, issuer...): not scan's."""
+    if not isinstance(key, str):
+        return False
+    from migrate.generate.config import SETTINGS
+
+    return key.replace("-", "_") in SETTINGS
 
 
 _KEYS = ("select", "ignore", "exclude", "output-format", "exit-zero", "jobs", "max-file-size",

@@ -10,6 +10,11 @@ from urllib.parse import urlsplit
 from migrate.regions import Region, find
 
 CONFIG_FILE = "migrate.yaml"
+# The settings generate (and keys, rotate-key) read at the top of migrate.yaml. The file's `scan:`
+# section belongs to `migrate scan`, so one file serves both commands.
+SETTINGS = frozenset({"idp", "idp_issuer", "region", "deployment_id", "issuer", "client_id", "redirect_uri", "mapping",
+                      "login_url", "configuration_id", "allow_session_upgrade", "refresh_lifetime", "environment"})
+SCAN_SECTION = "scan"
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
 _LOCAL = ("localhost", "127.0.0.1", "::1")
 # Values that reach generated code in every language are plain: a host name, a URL path of plain
@@ -71,12 +76,11 @@ def _file_settings(root: Path) -> dict:
         raise ConfigError(f"{where}: not valid YAML ({getattr(exc, 'problem', None) or exc})") from None
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: must be a mapping like `region: eu-west-1`")
-    known = {"idp", "idp_issuer", "region", "deployment_id", "issuer", "client_id", "redirect_uri", "mapping", "login_url",
-             "configuration_id", "allow_session_upgrade", "refresh_lifetime", "environment"}
+    known = SETTINGS
     bad = next((k for k in data if not isinstance(k, str)), None)
     if bad is not None:
         raise ConfigError(f"{path}: {bad!r} is not a setting name (known: {', '.join(sorted(known))})")
-    data = {k.replace("-", "_"): v for k, v in data.items()}
+    data = {k.replace("-", "_"): v for k, v in data.items() if k != SCAN_SECTION}  # scan's own section
     for name in ("idp", "idp_issuer", "region", "deployment_id", "issuer", "client_id", "redirect_uri", "login_url", "configuration_id",
                  "allow_session_upgrade", "refresh_lifetime", "environment"):
         if isinstance(data.get(name), (dict, list)):

@@ -116,6 +116,8 @@ def test_no_patch_migrate_prints_or_writes_holds_the_secret_and_it_applies_as_ap
         sources = {p for p in site.rglob("*") if p.is_file() and CANARY.encode() in p.read_bytes()}
     shutil.copytree(site, reviewed)
     shutil.copytree(site, direct)
+    through_generate = tmp_path / "through-generate"
+    shutil.copytree(site, through_generate)
 
     shown = runner.invoke(app, ["generate", str(site), *FLAGS, *extra])
     assert shown.exit_code == 0, shown.stderr
@@ -144,8 +146,14 @@ def test_no_patch_migrate_prints_or_writes_holds_the_secret_and_it_applies_as_ap
     direct_run = runner.invoke(app, ["generate", str(direct), *FLAGS, *extra, "--apply"])
     assert direct_run.exit_code == 0, direct_run.stderr
     assert _tree(reviewed) == _tree(direct) != _tree(site)
+    # --apply --patch-file: the reviewed (masked) patch, when it is what generate makes now
+    again = runner.invoke(app, ["generate", str(through_generate), *FLAGS, *extra, "--apply", "--patch-file",
+                                str(patch)])
+    assert again.exit_code == 0, again.stderr
+    assert _tree(through_generate) == _tree(direct)
     _written_files_hold_no_canary(tmp_path, sources | {reviewed / p.relative_to(site) for p in sources}
-                                  | {direct / p.relative_to(site) for p in sources})
+                                  | {direct / p.relative_to(site) for p in sources}
+                                  | {through_generate / p.relative_to(site) for p in sources})
 
 
 @pytest.mark.parametrize("language", sorted(SITES))

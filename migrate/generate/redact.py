@@ -24,6 +24,7 @@ _SIGNING_CALL = re.compile(
     r"(?:\bsign|\bencode|\bEncode|SignedString|HMAC\d*|Hmac\w*|hmacShaKeyFor|SymmetricSecurityKey|MACSigner|"
     r"signWith|createHmac|hash_hmac|SignJWT)\s*\(")
 CONTINUED = "***"  # a line inside a masked literal that runs over several lines
+_WINDOW = 64 * 1024  # how far a literal that opens on a secret line is followed
 
 
 def language_of(path: str) -> str | None:
@@ -99,17 +100,19 @@ def shown_lines(text: str, path: str, known: frozenset[int] = frozenset()) -> di
         if shown == line:
             continue
         out[n] = shown
-        # a literal that opens here and runs on: its next lines are masked whole
-        end_of_line = starts[n] + len(_body(line)[0])
-        i = starts[n]
+        # a literal that opens here and runs on: its next lines are masked whole (looked for in a
+        # bounded window, so that a file of such lines costs what its length costs)
+        window = text[starts[n]:starts[n] + _WINDOW]
+        end_of_line = len(_body(line)[0])
+        i = 0
         while i < end_of_line:
-            end = _literal_at(text, i, language) if text[i] in "\"'`%<" else None
+            end = _literal_at(window, i, language) if window[i] in "\"'`%<" else None
             if end is None:
                 i += 1
                 continue
             if end > end_of_line:
                 m = n + 1
-                while m < len(lines) and starts[m] < end:
+                while m < len(lines) and starts[m] < starts[n] + end:
                     out[m] = CONTINUED + _body(lines[m])[1]
                     m += 1
                 break

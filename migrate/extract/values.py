@@ -289,6 +289,7 @@ class Values:
         self._targets: dict[NodeKey, Assign] | None = None
         self._every = False  # every assignment of the file is in _names/_members/_globals
         self._read: set[str] = set()  # names (no leading ".") whose assignments are all in them
+        self._made: dict[int, tuple[Assign, ...]] = {}  # node id -> what the node assigns
 
     def find(self, types: Iterable[str]) -> list[Node]:
         types = frozenset(types)
@@ -381,13 +382,15 @@ class Values:
         needle = word.group(0).encode("utf-8")
         data, types = self.doc.data, self.g.assignment_types
         found: dict[NodeKey, Node] = {}
+        walked: set[int] = set()  # nodes whose ancestors were looked at already
         at, seen = data.find(needle), 0
         while at >= 0:
             seen += 1
             if seen > _MOST_WRITTEN:  # written all over the file: read every assignment once
                 return self.names
             n: Node | None = self.root.descendant_for_byte_range(at, at + len(needle))
-            while n is not None:
+            while n is not None and n.id not in walked:
+                walked.add(n.id)
                 if n.is_named and n.type in types:
                     found.setdefault(key_of(n), n)
                 n = n.parent
@@ -395,8 +398,12 @@ class Values:
         nodes = sorted(found.values(), key=lambda n: (n.start_byte, -n.end_byte))
         if any(a.start_byte == b.start_byte and a.end_byte == b.end_byte for a, b in zip(nodes, nodes[1:])):
             nodes = [n for n in self.find(types) if key_of(n) in found]  # the file's own order of ties
+        made = self._made
         for node in nodes:
-            for a in self.g.assignments(self.doc, node):
+            assigns = made.get(node.id)
+            if assigns is None:  # a function's parameters are read once for all their names
+                assigns = made[node.id] = tuple(self.g.assignments(self.doc, node))
+            for a in assigns:
                 if a.name.lstrip(".") == key:
                     self._add(a)
         self._read.add(key)

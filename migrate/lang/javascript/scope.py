@@ -73,15 +73,13 @@ _CONFIG_MODULE = re.compile(r"config|setting|secret|env|^@nestjs/config$", re.IG
 def unwrap(node: Node, awaits: bool = False) -> Node:
     """Strip TypeScript assertions and parentheses (and ``await`` when asked)."""
     while True:
+        t = node.type
+        if not (t in _WRAPPERS or t == "type_assertion" or (awaits and t == "await_expression")):
+            return node  # most nodes: their children are not read
         kids = node.named_children
-        if node.type in _WRAPPERS and kids:
-            node = kids[0]
-        elif node.type == "type_assertion" and kids:
-            node = kids[-1]
-        elif awaits and node.type == "await_expression" and kids:
-            node = kids[0]
-        else:
+        if not kids:
             return node
+        node = kids[-1] if t == "type_assertion" else kids[0]
 
 
 def args_of(call: Node) -> list[Node]:

@@ -142,7 +142,8 @@ def _child_main(conn: Connection, handler: Callable, memory_mb: int, timeout: fl
 def _die_with_parent(parent_pid: int) -> None:
     """In the child: killed when the parent dies, even while blocked in a read or a parse in C
     (the pipe's EOF reaches only a worker waiting for its next file).  Linux only; elsewhere the
-    EOF is all there is."""
+    EOF is all there is.  (Linux means the thread that forked: a pool is used and closed within
+    the thread that made it.)"""
     if not sys.platform.startswith("linux"):
         return
     try:

@@ -2,8 +2,8 @@
 
 A patch quotes the site's own lines as context and as removed lines, and a Zendesk signer's
 file often holds its signing secret as a literal (``const ZENDESK_SECRET = "..."``).  A line
-that holds a string literal next to a secret-like name or inside a signing call is shown
-masked (every literal on it, by the language's own literal forms: migrate.extract.traits.mask),
+where the scan found a literal signing secret, or that gives a literal to a secret-like name, is
+shown masked (every literal on it, by the language's own literal forms: migrate.extract.traits.mask),
 and the lines of a literal that starts there and runs on are shown as ``***``.  `migrate apply`
 takes such a line as matching the file's line when masking the file's line gives the same text;
 the digests in the patch header pin the rest.
@@ -15,14 +15,12 @@ import re
 
 from migrate.extract.traits import _literal_at, mask
 
-# A value written next to one of these names is a secret: keep it out of what is printed.
-_SECRET_NAME = re.compile(
-    r"(?i)secret|passw(?:or)?d|passphrase|private[_-]?key|signing[_-]?key|api[_-]?key|shared[_-]?key|"
-    r"hmac[_-]?key|jwt[_-]?key|(?<![?&./\w-])\$?key\b['\"]?\s*(?:=>|:=|=|:)")
-# Calls that take a signing key: a literal on the same line may be it.
-_SIGNING_CALL = re.compile(
-    r"(?:\bsign|\bencode|\bEncode|SignedString|HMAC\d*|Hmac\w*|hmacShaKeyFor|SymmetricSecurityKey|MACSigner|"
-    r"signWith|createHmac|hash_hmac|SignJWT)\s*\(")
+# A literal given to one of these names is a secret: keep it out of what is printed.  (Where
+# the scan found the secret, FileChange.secret_lines says so; this is for what it did not judge.)
+_SECRET_GIVEN = re.compile(
+    r"(?i)(?:(?:secret|passw(?:or)?d|passphrase|private[_-]?key|signing[_-]?key|api[_-]?key|shared[_-]?key|"
+    r"hmac[_-]?key|jwt[_-]?key)\w*|(?<![?&./\w-])\$?key\b)['\"]?\]?\s*(?:=>|:=|=(?!=)|:)\s*"
+    r"(?:[A-Za-z]{0,2}[\"'`]|@[\"']|%[qQ]?[^\w\s]|<<[<~-]?)")
 CONTINUED = "***"  # a line inside a masked literal that runs over several lines
 _WINDOW = 64 * 1024  # how far a literal that opens on a secret line is followed
 
@@ -54,7 +52,7 @@ def shown_line(line: str, language: str | None, known: bool = False) -> str:
     """One line as a patch shows it (its line ending kept): masked when it holds a secret (``known``:
     the scan found a literal secret on it)."""
     body = _body(line)[0]
-    if not (known or _SECRET_NAME.search(body) or _SIGNING_CALL.search(body)):
+    if not (known or _SECRET_GIVEN.search(body)):
         return line
     return _masked(line, language)
 

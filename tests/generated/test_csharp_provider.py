@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 import tree_sitter as ts
+from template_checks import contract_tests
 
 from migrate.extract.treesitter import Doc, ancestors, string_value, walk
 from migrate.generate.render import render
@@ -938,13 +939,6 @@ def parsed(source: str) -> CSharp:
     return CSharp(source)
 
 
-def run_check(name: str, source: str) -> list[str]:
-    try:
-        return CHECKS[name](parsed(source))
-    except AssertionError as e:  # a route or method the check follows is gone
-        return [str(e)]
-
-
 # --- tests ----------------------------------------------------------------------------------------
 
 def test_renders_valid_csharp(rendered, tmp_path):
@@ -952,13 +946,6 @@ def test_renders_valid_csharp(rendered, tmp_path):
     path.write_text(rendered, encoding="utf-8")
     doc = Doc.parse("csharp", path.read_bytes())
     assert doc.first_error() is None, f"syntax error at {doc.first_error()}"
-
-
-def test_matches_golden_file(rendered, update_golden):
-    if update_golden:
-        GOLDEN.parent.mkdir(parents=True, exist_ok=True)
-        GOLDEN.write_text(rendered, encoding="utf-8")
-    assert rendered == GOLDEN.read_text(encoding="utf-8")
 
 
 def test_issuer_path_appears_only_in_the_wiring_example():
@@ -971,11 +958,6 @@ def test_issuer_path_appears_only_in_the_wiring_example():
 def test_no_placeholders_left(rendered):
     assert "{{" not in rendered and "{%" not in rendered
     assert re.findall(r"TODO(?!\(migrate:ZG\d{3}\))", rendered) == []
-
-
-@pytest.mark.parametrize("name", list(CHECKS))
-def test_contract(rendered, name):
-    assert run_check(name, rendered) == []
 
 
 # Each mutation breaks one rule and must be caught by the named check. The mutated code still
@@ -1132,9 +1114,5 @@ MUTATIONS = [
 ]
 
 
-@pytest.mark.parametrize("check,old,new", [m[1:] for m in MUTATIONS], ids=[m[0] for m in MUTATIONS])
-def test_check_catches_mutation(rendered, check, old, new):
-    assert rendered.count(old) == 1, f"mutation target not found once: {old!r}"
-    mutated = rendered.replace(old, new)
-    assert Doc.parse("csharp", mutated.encode()).first_error() is None, "the mutant must still parse"
-    assert run_check(check, mutated), f"the {check} check missed the mutation"
+run_check, test_matches_golden_file, test_contract, test_check_catches_mutation = contract_tests(
+    "csharp", GOLDEN, CHECKS, parsed, MUTATIONS, gone=(AssertionError,))

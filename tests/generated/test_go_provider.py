@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 import tree_sitter as ts
+from template_checks import contract_tests
 
 from migrate.extract.treesitter import Doc, string_value, walk
 from migrate.generate.render import render
@@ -315,24 +316,10 @@ def parsed(source: str) -> Go:
     return Go(source)
 
 
-def run_check(name: str, source: str) -> list[str]:
-    try:
-        return CHECKS[name](parsed(source))
-    except (AssertionError, KeyError) as e:  # a function the check follows is gone
-        return [str(e)]
-
-
 def test_renders_valid_go(rendered):
     doc = Doc.parse("go", rendered.encode())
     assert doc.first_error() is None, f"syntax error at {doc.first_error()}"
     assert rendered.startswith("// Package genesysoidc") and "\npackage genesysoidc\n" in rendered
-
-
-def test_matches_golden_file(rendered, update_golden):
-    if update_golden:
-        GOLDEN.parent.mkdir(parents=True, exist_ok=True)
-        GOLDEN.write_text(rendered, encoding="utf-8")
-    assert rendered == GOLDEN.read_text(encoding="utf-8")
 
 
 def test_uses_golang_jwt_v5_and_go_jose_v4(rendered):
@@ -348,11 +335,6 @@ def test_issuer_path_appears_only_in_the_mounting_examples():
 
 def test_no_placeholders_left(rendered):
     assert "{{" not in rendered and "{%" not in rendered and "TODO" not in rendered
-
-
-@pytest.mark.parametrize("name", list(CHECKS))
-def test_contract(rendered, name):
-    assert run_check(name, rendered) == []
 
 
 MUTATIONS = [
@@ -412,9 +394,5 @@ MUTATIONS = [
 ]
 
 
-@pytest.mark.parametrize("check,old,new", [m[1:] for m in MUTATIONS], ids=[m[0] for m in MUTATIONS])
-def test_check_catches_mutation(rendered, check, old, new):
-    assert rendered.count(old) == 1, f"mutation target not found once: {old!r}"
-    mutated = rendered.replace(old, new)
-    assert Doc.parse("go", mutated.encode()).first_error() is None, "the mutant must still parse"
-    assert run_check(check, mutated), f"the {check} check missed the mutation"
+run_check, test_matches_golden_file, test_contract, test_check_catches_mutation = contract_tests(
+    "go", GOLDEN, CHECKS, parsed, MUTATIONS, gone=(AssertionError, KeyError))

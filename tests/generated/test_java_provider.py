@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pytest
 import tree_sitter as ts
+from template_checks import contract_tests
 
 from migrate.extract.treesitter import Doc, string_value, walk
 from migrate.generate.render import render
@@ -355,25 +356,11 @@ def parsed(source: str) -> Java:
     return Java(source)
 
 
-def run_check(name: str, source: str) -> list[str]:
-    try:
-        return CHECKS[name](parsed(source))
-    except (AssertionError, KeyError) as e:
-        return [str(e)]
-
-
 def test_renders_valid_java(rendered):
     doc = Doc.parse("java", rendered.encode())
     assert doc.first_error() is None, f"syntax error at {doc.first_error()}"
     # The wiring writes the site's `package` line above the imports.
     assert rendered.startswith("import ") and "package " not in rendered.split("\n@RestController")[0]
-
-
-def test_matches_golden_file(rendered, update_golden):
-    if update_golden:
-        GOLDEN.parent.mkdir(parents=True, exist_ok=True)
-        GOLDEN.write_text(rendered, encoding="utf-8")
-    assert rendered == GOLDEN.read_text(encoding="utf-8")
 
 
 def test_uses_nimbus_jose_jwt(rendered):
@@ -390,11 +377,6 @@ def test_issuer_path_appears_only_in_the_mapping():
 
 def test_no_placeholders_left(rendered):
     assert "{{" not in rendered and "{%" not in rendered and "TODO" not in rendered
-
-
-@pytest.mark.parametrize("name", list(CHECKS))
-def test_contract(rendered, name):
-    assert run_check(name, rendered) == []
 
 
 MUTATIONS = [
@@ -446,12 +428,8 @@ MUTATIONS = [
 ]
 
 
-@pytest.mark.parametrize("check,old,new", [m[1:] for m in MUTATIONS], ids=[m[0] for m in MUTATIONS])
-def test_check_catches_mutation(rendered, check, old, new):
-    assert rendered.count(old) == 1, f"mutation target not found once: {old!r}"
-    mutated = rendered.replace(old, new)
-    assert Doc.parse("java", mutated.encode()).first_error() is None, "the mutant must still parse"
-    assert run_check(check, mutated), f"the {check} check missed the mutation"
+run_check, test_matches_golden_file, test_contract, test_check_catches_mutation = contract_tests(
+    "java", GOLDEN, CHECKS, parsed, MUTATIONS, gone=(AssertionError, KeyError))
 
 
 # --- javac -Werror over the real libraries -----------------------------------------------------------

@@ -12,9 +12,9 @@ import re
 import subprocess
 from pathlib import Path
 
-import httpx
 import pytest
 from relying_party import ALICE, CLIENT_ID, REDIRECT_URI, redeem, rsa_pem, verify_id_token
+from site_runs import http  # noqa: F401 (fixture used by name)
 from test_node_provider import HARNESS, NODE, render_provider, running_host
 
 from migrate.generate.render import render
@@ -34,12 +34,6 @@ def host(tmp_path_factory):
     key_file.write_bytes(pem)
     with running_host(render_provider(directory), key_file, key) as running:
         yield running
-
-
-@pytest.fixture(scope="module")
-def http():
-    with httpx.Client(timeout=5, follow_redirects=False) as client:
-        yield client
 
 
 def render_plugin(directory: Path, host, login_url: str | None = LOGIN_URL) -> Path:

@@ -49,6 +49,7 @@ from relying_party import (
     rsa_pem,
     verify_id_token,
 )
+from site_runs import http  # noqa: F401 (fixture used by name)
 from test_node_provider import NODE, NODE_MODULES, failed_start, provider_env
 
 from migrate.generate.render import render
@@ -156,12 +157,6 @@ def running(provider, signing_key):  # noqa: F811
 @pytest.fixture(scope="module")
 def host(running) -> Host:
     return running.host
-
-
-@pytest.fixture(scope="module")
-def http():
-    with httpx.Client(timeout=10, follow_redirects=False) as client:
-        yield client
 
 
 # --- start-up -----------------------------------------------------------------------------------

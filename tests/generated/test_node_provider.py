@@ -15,7 +15,6 @@ import shutil
 import subprocess
 from pathlib import Path
 
-import httpx
 import pytest
 from conftest import ROOT
 from cryptography.hazmat.primitives import serialization
@@ -42,6 +41,7 @@ from oidc_contract import (  # noqa: F401  (the contract tests, collected here a
 from provider_fixtures import clock, signing_key  # noqa: F401 (fixtures used by name)
 from relying_party import Host, rfc7638_thumbprint, rsa_pem
 from relying_party import provider_env as settings_env
+from site_runs import http  # noqa: F401 (fixture used by name)
 
 from migrate.generate.render import render
 
@@ -122,12 +122,6 @@ def host(provider_js, signing_key):
     key, key_file = signing_key
     with running_host(provider_js, key_file, key) as running:
         yield running
-
-
-@pytest.fixture(scope="module")
-def http():
-    with httpx.Client(timeout=5, follow_redirects=False) as client:
-        yield client
 
 
 # --- discovery (the contract's document, with refresh tokens) ---------------------------------------

@@ -19,6 +19,7 @@ import httpx
 import jwt
 import pytest
 from certified_rp import drive
+from provider_fixtures import clock  # noqa: F401 (fixture used by name)
 from redis_server import redis_url  # noqa: F401 (fixture used by name)
 from relying_party import (
     CLIENT_ID,
@@ -32,6 +33,7 @@ from relying_party import (
     signed_in_code,
     verify_id_token,
 )
+from site_runs import http  # noqa: F401 (fixture used by name)
 from test_php_provider import PHP, render_provider, running_php
 
 OFFLINE = "openid profile email offline_access"
@@ -71,23 +73,6 @@ def launch(workdir, signing_key):
 def host(launch):
     with launch() as running:
         yield running
-
-
-@pytest.fixture(scope="module")
-def http():
-    with httpx.Client(timeout=15, follow_redirects=False) as client:
-        yield client
-
-
-@pytest.fixture
-def clock(http, host):
-    def shift(seconds: int) -> None:
-        http.post(f"{host.origin}/test/clock", params={"offset": seconds}).raise_for_status()
-
-    try:
-        yield shift
-    finally:
-        shift(0)
 
 
 def refresh(http: httpx.Client, host, token: str, secret: str = CLIENT_SECRET) -> httpx.Response:

@@ -16,11 +16,11 @@ import subprocess
 import time
 from pathlib import Path
 
-import httpx
 import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from provider_fixtures import clock  # noqa: F401 (fixture used by name)
 from relying_party import (
     ALICE,
     CLIENT_ID,
@@ -38,6 +38,7 @@ from relying_party import (
     signed_in_code,
     verify_id_token,
 )
+from site_runs import http  # noqa: F401 (fixture used by name)
 
 from migrate.generate.render import render
 
@@ -146,23 +147,6 @@ def host(provider_php, signing_key, workdir):
     key, key_file = signing_key
     with running_php(provider_php, key_file, key, workdir) as running:
         yield running
-
-
-@pytest.fixture(scope="module")
-def http():
-    with httpx.Client(timeout=10, follow_redirects=False) as client:
-        yield client
-
-
-@pytest.fixture
-def clock(http, host):
-    def shift(seconds: int) -> None:
-        http.post(f"{host.origin}/test/clock", params={"offset": seconds}).raise_for_status()
-
-    try:
-        yield shift
-    finally:
-        shift(0)
 
 
 # --- the provider runs --------------------------------------------------------------------------

@@ -15,7 +15,6 @@ import os
 import time
 from pathlib import Path
 
-import httpx
 import pytest
 from relying_party import (
     CLIENT_ID,
@@ -25,17 +24,12 @@ from relying_party import (
     rsa_pem,
     signed_in_code,
 )
+from site_runs import http  # noqa: F401 (fixture used by name)
 from test_php_provider import PHP, render_provider, running_php, settings_check
 
 pytestmark = pytest.mark.skipif(PHP is None, reason="php is not installed (apt-get install php-cli)")
 
 NOBODY = 65534
-
-
-@pytest.fixture(scope="module")
-def http():
-    with httpx.Client(timeout=10, follow_redirects=False) as client:
-        yield client
 
 
 @pytest.fixture(scope="module")

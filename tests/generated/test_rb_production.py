@@ -12,10 +12,11 @@ from __future__ import annotations
 import contextlib
 import subprocess
 
-import httpx
 import pytest
+from provider_fixtures import clock, signing_key  # noqa: F401 (fixtures used by name)
 from redis_server import redis_url  # noqa: F401 (fixture used by name)
-from relying_party import redeem, rsa_pem, signed_in_code
+from relying_party import redeem, signed_in_code
+from site_runs import http  # noqa: F401 (fixture used by name)
 from test_php_production import (  # noqa: F401 (the imported tests run against the Ruby host)
     test_a_large_token_body_is_refused_before_client_authentication,
     test_a_refresh_needs_the_client_secret,
@@ -57,14 +58,6 @@ def provider_rb(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def signing_key(tmp_path_factory):
-    key, pem = rsa_pem()
-    path = tmp_path_factory.mktemp("key") / "oidc-key.pem"
-    path.write_bytes(pem)
-    return key, path
-
-
-@pytest.fixture(scope="module")
 def launch(provider_rb, signing_key, request):
     key, key_file = signing_key
 
@@ -82,23 +75,6 @@ def launch(provider_rb, signing_key, request):
 def host(launch):
     with launch() as running:
         yield running
-
-
-@pytest.fixture(scope="module")
-def http():
-    with httpx.Client(timeout=15, follow_redirects=False) as client:
-        yield client
-
-
-@pytest.fixture
-def clock(http, host):
-    def shift(seconds: int) -> None:
-        http.post(f"{host.origin}/test/clock", params={"offset": seconds}).raise_for_status()
-
-    try:
-        yield shift
-    finally:
-        shift(0)
 
 
 # --- Ruby only ------------------------------------------------------------------------------------

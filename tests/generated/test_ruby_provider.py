@@ -37,6 +37,7 @@ from oidc_contract import (  # noqa: F401  (the imported tests run against the R
     test_wrong_secret_is_invalid_client,
     test_wrong_verifier_is_refused_and_kills_the_code,
 )
+from provider_fixtures import clock, signing_key  # noqa: F401 (fixtures used by name)
 from relying_party import (
     Host,
     provider_env,
@@ -46,6 +47,7 @@ from relying_party import (
     signed_in_code,
     verify_id_token,
 )
+from site_runs import http  # noqa: F401 (fixture used by name)
 
 from migrate.generate.render import render
 
@@ -112,38 +114,10 @@ def provider_rb(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def signing_key(tmp_path_factory) -> tuple[rsa.RSAPrivateKey, Path]:
-    key, pem = rsa_pem()
-    path = tmp_path_factory.mktemp("key") / "oidc-key.pem"
-    path.write_bytes(pem)
-    return key, path
-
-
-@pytest.fixture(scope="module")
 def host(provider_rb, signing_key):
     key, key_file = signing_key
     with running_host(provider_rb, key_file, key) as running:
         yield running
-
-
-@pytest.fixture(scope="module")
-def http():
-    import httpx
-
-    with httpx.Client(timeout=5, follow_redirects=False) as client:
-        yield client
-
-
-@pytest.fixture
-def clock(http, host):
-    """Shifts the provider's clock (seconds); always put back."""
-    def shift(seconds: int) -> None:
-        http.post(f"{host.origin}/test/clock", params={"offset": seconds}).raise_for_status()
-
-    try:
-        yield shift
-    finally:
-        shift(0)
 
 
 def test_discovery_document(http, host):

@@ -567,3 +567,54 @@ def test_generate_json_counts_lines_in_the_new_files_as_the_summary_does(tmp_pat
                 assert f"TODO(migrate:{m.group(3)})" in near, (reason, near)
                 checked += 1
     assert checked == 2  # the example's two ZG107 decisions
+
+
+def _text_block_after(marker: str) -> list[str]:
+    """The lines of the first ```text block after `marker` in the guide."""
+    at = TEXT.index(marker)
+    return next(lines for lang, start, lines in fenced_blocks(TEXT)
+                if lang == "text" and sum(len(x) + 1 for x in TEXT.splitlines()[:start - 1]) > at)
+
+
+def test_the_scan_output_shown_in_step_3_is_what_scan_prints(guide_run):
+    shown = _text_block_after("## 3. Scan the site")
+    printed = guide_run.results[next(c.line for c in COMMANDS if c.text == "migrate scan .")].stdout.splitlines()
+    for line in shown:
+        if line.startswith("Found "):  # the time it took varies
+            assert any(p.startswith(line.split(" (")[0]) for p in printed), line
+        else:
+            assert line in printed, f"step 3 shows a line scan does not print:\n{line}"
+    assert len(shown) >= len([p for p in printed if p.strip()]) - 1, "step 3 leaves out lines scan prints"
+
+
+def test_the_generate_and_genesys_steps_shown_are_what_generate_prints(tmp_path):
+    """Steps 6 and 10 quote generate's report on the example with the guide's own values; every line
+    they show (but the ones they abridge with ...) is printed."""
+    values = dict(re.findall(r"^(ISSUER|DEPLOYMENT_ID)=(\S+)", TEXT, re.M))
+    site, secrets = _shop_copy(tmp_path), tmp_path / "home" / ".config" / "migrate" / "shop.example.com"
+    flags = ["--region", "eu-west-1", "--deployment-id", values["DEPLOYMENT_ID"], "--issuer", values["ISSUER"]]
+    before = _invoke(site, "generate", ".", *flags, secrets=secrets)
+    assert before.exit_code == 0, before.output
+    assert _invoke(site, "keys", ".", "--issuer", values["ISSUER"], secrets=secrets).exit_code == 0
+    after = _invoke(site, "generate", ".", *flags, secrets=secrets)  # the keys exist now: "never shown here"
+    short = values["DEPLOYMENT_ID"].split("-")[0] + "-..."
+    for marker, printed in (("## 6. Generate the Genesys side", before.stderr),
+                            ("## 10. Configure Genesys Cloud", after.stderr)):
+        printed = printed.replace(str(secrets), "/home/you/.config/migrate/shop.example.com")
+        lines = printed.replace(values["DEPLOYMENT_ID"], short).splitlines()
+        for line in _text_block_after(marker):
+            if line.strip() == "...":
+                continue
+            if line.rstrip().endswith("..."):  # abridged: its start is printed
+                head = line.rstrip()[:-3].rstrip()
+                assert any(p.startswith(head) for p in lines), f"{marker}: no line starts with\n{head}"
+            else:
+                assert line in lines, f"{marker} shows a line generate does not print:\n{line}"
+
+
+def test_the_exit_code_table_has_a_row_for_every_command():
+    table = TEXT.split("## Exit codes", 1)[1].split("\n## ", 1)[0]
+    named = {c for row in re.findall(r"^\| ((?:`[a-z-]+`(?:, )?)+) \|", table, re.M)
+             for c in re.findall(r"`([a-z-]+)`", row)}
+    listed = CliRunner().invoke(app, ["--help"], terminal_width=200).stdout.split("Commands:", 1)[1]
+    assert named == set(re.findall(r"^\s{2}([a-z][a-z-]+)\s", listed, re.M))

@@ -166,6 +166,9 @@ def collect(root: str, jobs: int | None = None, max_bytes: int = files.DEFAULT_M
             if ok:
                 if result is not None:
                     results.append(result)
+            elif result.kind == "blocked":  # a read that never returns: a fifo, a hung file system
+                errors.append(FileError(rel, f"reading it {result.reason(file_timeout, file_memory)}; skipped "
+                                             "(is it a fifo, or on a file system that hangs?)"))
             else:
                 hint = " (raise the limit with --file-timeout)" if result.kind == "timeout" else ""
                 errors.append(FileError(rel, f"{result.reason(file_timeout, file_memory)} to analyse; skipped{hint}"))

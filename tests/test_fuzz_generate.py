@@ -61,7 +61,7 @@ def test_generate_keeps_its_promises(tmp_path_factory, spec, apply, cutover, rea
     finally:
         if locked is not None:
             unlock(locked, mode)
-    check(r, secrets=(CANARY,), patch=True)
+    check(r, secrets=(CANARY,))
     assert changed(before_outside, snapshot(outside)) == [], "generate changed a file outside the site"
     after = snapshot(root)
     if not apply or r.code != 0:

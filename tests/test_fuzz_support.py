@@ -86,11 +86,10 @@ def migrate(*args: str, env: dict[str, str] | None = None, cwd: Path | None = No
     return Ran(tuple(args), p.returncode, p.stdout, p.stderr, seconds, peak)
 
 
-def check(r: Ran, *, secrets: tuple[str, ...] = (), max_seconds: float = MAX_SECONDS, patch: bool = False) -> None:
+def check(r: Ran, *, secrets: tuple[str, ...] = (), max_seconds: float = MAX_SECONDS) -> None:
     """The promises of every run: exit 0, 1 or 2; no internal error and no traceback; valid UTF-8;
-    no secret in any output; time and memory under their bounds. ``patch``: stdout is a unified
-    diff, whose context and removed lines quote the site's own files (a patch must, to apply): a
-    secret may be there, never in an added line, a header or a message."""
+    no secret in any output (a patch's context and removed lines show a literal secret masked);
+    time and memory under their bounds."""
     what = f"migrate {' '.join(r.args)[:300]}"
     tail = r.text[-1500:]
     assert r.code in (0, 1, 2), f"{what}: exit {r.code}\n{tail}"
@@ -98,12 +97,7 @@ def check(r: Ran, *, secrets: tuple[str, ...] = (), max_seconds: float = MAX_SEC
     assert "Traceback (most recent call last)" not in r.text, f"{what}: {tail}"
     r.stdout.decode("utf-8")
     r.stderr.decode("utf-8")
-    shown = r.stderr.decode("utf-8")
-    if patch:
-        shown += "\n".join(line for line in r.stdout.decode("utf-8").splitlines()
-                           if not line.startswith((" ", "-")) or line.startswith("---"))
-    else:
-        shown += r.stdout.decode("utf-8")
+    shown = r.stderr.decode("utf-8") + r.stdout.decode("utf-8")
     for secret in secrets:
         assert secret not in shown, f"{what}: a secret was printed"
     assert r.seconds < max_seconds, f"{what}: took {r.seconds:.1f} s"

@@ -10,17 +10,24 @@ relying_party.py signs a visitor in through it.
 
 from __future__ import annotations
 
-import contextlib
 import shutil
-import socket
 import subprocess
-import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
-from relying_party import CLIENT_ID, CLIENT_SECRET, REDIRECT_URI, Host, provider_env, redeem, signed_in_code, verify_id_token
+import site_runs
+from relying_party import (
+    CLIENT_ID,
+    CLIENT_SECRET,
+    REDIRECT_URI,
+    Host,
+    provider_env,
+    redeem,
+    signed_in_code,
+    verify_id_token,
+)
+from site_runs import free_port  # noqa: F401 (the modules take it from here)
 
 from migrate.generate import config as cfg
 from migrate.generate import reparse
@@ -76,12 +83,6 @@ def migrate(name: str, work: Path, monkeypatch) -> Migrated:
     return Migrated(default, cut, first, cutover)
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def site_env(key_file: Path, port: int, **extra: str | None) -> dict[str, str]:
     """The provider's settings for a server on `port`, and the site's own (None = unset)."""
     env = provider_env(key_file, GENESYS_OIDC_ISSUER=f"http://127.0.0.1:{port}/oidc")
@@ -93,33 +94,10 @@ def site_env(key_file: Path, port: int, **extra: str | None) -> dict[str, str]:
     return env
 
 
-@contextlib.contextmanager
-def serve(command: list[str], cwd: Path, env: dict[str, str], port: int) -> Iterator[str]:
+def serve(command: list[str], cwd: Path, env: dict[str, str], port: int):
     """`command` started in `cwd` (bounded by `timeout`); yields its origin once 127.0.0.1:port
     accepts, and stops it on exit."""
-    log = cwd.parent / f"{cwd.name}-{port}.log"
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(["timeout", str(MAX_SECONDS), *command], cwd=cwd, env=env, stdout=out,
-                                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + START_TIMEOUT
-        while True:
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                    break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise AssertionError(f"the site did not start:\n{log.read_text(errors='replace')[-4000:]}")
-                time.sleep(0.1)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=5)
+    return site_runs.serve(command, cwd, env, port, cwd.parent / f"{cwd.name}-{port}.log", START_TIMEOUT, MAX_SECONDS)
 
 
 def signs_in(http: httpx.Client, origin: str, key, **params) -> tuple[dict, httpx.Response]:

@@ -15,6 +15,7 @@ the same-file callers of its function.  Builder chains (C#, Java) are read on to
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import re
 from collections import defaultdict
@@ -140,6 +141,11 @@ class Grammar:
     def global_name(self, name: str) -> bool:
         """Names visible everywhere in the file whatever their order (constants, properties)."""
         return False
+
+    def binding_span(self, node: Node) -> tuple[int, int] | None:
+        """The bytes of ``node`` (one of ``assignment_types``) where every name it assigns is
+        written (a function's parameters, not its body); None: anywhere in it."""
+        return None
 
     def sees_outer(self, scope: Node) -> bool:
         """Whether a scope reads the locals of the scope around it (closures, blocks)."""
@@ -383,11 +389,12 @@ class Values:
         data, types = self.doc.data, self.g.assignment_types
         found: dict[NodeKey, Node] = {}
         walked: set[int] = set()  # nodes whose ancestors were looked at already
-        at, seen = data.find(needle), 0
+        spots: list[int] = []
+        at = data.find(needle)
         while at >= 0:
-            seen += 1
-            if seen > _MOST_WRITTEN:  # written all over the file: read every assignment once
+            if len(spots) == _MOST_WRITTEN:  # written all over the file: read every assignment once
                 return self.names
+            spots.append(at)
             n: Node | None = self.root.descendant_for_byte_range(at, at + len(needle))
             while n is not None and n.id not in walked:
                 walked.add(n.id)
@@ -395,7 +402,8 @@ class Values:
                     found.setdefault(key_of(n), n)
                 n = n.parent
             at = data.find(needle, at + 1)
-        nodes = sorted(found.values(), key=lambda n: (n.start_byte, -n.end_byte))
+        nodes = sorted((n for n in found.values() if self._binds_at(n, spots, len(needle))),
+                       key=lambda n: (n.start_byte, -n.end_byte))
         if any(a.start_byte == b.start_byte and a.end_byte == b.end_byte for a, b in zip(nodes, nodes[1:])):
             nodes = [n for n in self.find(types) if key_of(n) in found]  # the file's own order of ties
         made = self._made
@@ -427,6 +435,14 @@ class Values:
             cls = self._class_of(a.target)
             if cls is not None:
                 self._members.setdefault((cls, a.name), []).append(a)
+
+    def _binds_at(self, node: Node, spots: list[int], width: int) -> bool:
+        """Whether a name written at one of ``spots`` can be one ``node`` assigns."""
+        span = self.g.binding_span(node)
+        if span is None:
+            return True
+        i = bisect.bisect_left(spots, span[0])
+        return i < len(spots) and spots[i] + width <= span[1]
 
     @staticmethod
     def _sees(a: Assign, at: Node, here: int) -> bool:

@@ -324,6 +324,23 @@ class JsGrammar(Grammar):
                     for n in walk(node) if n.type == "identifier"]
         return ()
 
+    def binding_span(self, node: Node) -> tuple[int, int] | None:
+        """Where ``assignments`` reads names: a declarator's name, an assignment's left side,
+        a function's name and parameters (before its body), a field's key."""
+        t = node.type
+        if t in FUNCTIONS:
+            part = node.child_by_field_name("body")
+            return (node.start_byte, part.start_byte) if part is not None else None
+        if t == "variable_declarator":
+            part = node.child_by_field_name("name")
+        elif t == "assignment_expression":
+            part = node.child_by_field_name("left")
+        elif t in _FIELDS:
+            part = node.child_by_field_name("property") or node.child_by_field_name("name")
+        else:
+            return None
+        return (part.start_byte, part.end_byte) if part is not None else None
+
     def field_read(self, found: list[Assign]) -> Assign:
         """The field's initialiser, else the first ``this.x =`` in the class."""
         return next((a for a in found if not a.assigned), found[0])

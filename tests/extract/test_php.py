@@ -332,3 +332,29 @@ def test_every_php_library_has_one_module_and_no_class_twice() -> None:
     mods = libraries.all_libraries()
     assert sorted(m.NAME for m in mods) == sorted(LANGUAGE.libraries)
     assert len({m.CLASS for m in mods}) == len(mods)
+
+
+@pytest.mark.parametrize("literal,value", [
+    ("<<<'KEY'\ns3cr3t-nowdoc\nKEY", "s3cr3t-nowdoc"),
+    ("<<<KEY\n    first-line\n      second-line\n    KEY", "first-line\n  second-line"),  # closing indent stripped
+    ('<<<"KEY"\nplain-heredoc\nKEY', "plain-heredoc"),
+])
+def test_a_heredoc_or_nowdoc_secret_is_a_literal_with_its_value(literal: str, value: str) -> None:
+    code = ("<?php\nuse Firebase\\JWT\\JWT;\nfunction zendesk_token($u) {\n    $key = " + literal + ";\n"
+            "    return JWT::encode(['external_id' => (string) $u->id, 'scope' => 'user'], $key, 'HS256', 'app_1');\n}\n")
+    secret = extract(Source.of("zd.php", "php", code)).signers[0].secret
+    assert secret.source == "literal" and "empty" not in secret.traits, secret
+    claim = code.replace("'scope' => 'user'", "'scope' => 'user', 'name' => " + literal)
+    assert one(claim).claims["name"].value == value
+
+
+def test_a_nowdoc_signing_secret_is_reported_by_the_cli(tmp_path) -> None:
+    from typer.testing import CliRunner
+
+    from migrate.cli import app
+
+    (tmp_path / "zd.php").write_text(
+        "<?php\nuse Firebase\\JWT\\JWT;\nfunction zendesk_token($u) {\n    $key = <<<'KEY'\ncanary-nowdoc-7Qp\nKEY;\n"
+        "    return JWT::encode(['external_id' => (string) $u->id, 'scope' => 'user'], $key, 'HS256', 'app_1');\n}\n")
+    r = CliRunner().invoke(app, ["scan", str(tmp_path), "--format", "concise"])
+    assert "ZG212" in r.stdout and "canary-nowdoc-7Qp" not in r.stdout, r.stdout

@@ -77,7 +77,7 @@ class PhpDialect(Dialect):
             return text.lower() == "true"
         if kind == "string":
             if node.type in ("heredoc", "nowdoc"):
-                return "".join(doc.text(c) for c in walk(node) if c.type == "string_content")
+                return _doc_body(doc, node)
             return string_value(doc, node)
         return None
 
@@ -278,3 +278,20 @@ def _controller(doc: Doc, scope: Node) -> bool:
         if a.type == "class_declaration":
             return doc.text(child(a, "name")).endswith("Controller")
     return False
+
+
+def _doc_body(doc: Doc, node: Node) -> str:
+    """A heredoc's or nowdoc's value: the lines between its markers, less the closing marker's
+    indentation (PHP 7.3)."""
+    body = next((c for c in node.children if c.type in ("heredoc_body", "nowdoc_body")), None)
+    end = next((c for c in node.children if c.type == "heredoc_end"), None)
+    if body is None:
+        return ""
+    text = doc.text(body).removeprefix("\r\n").removeprefix("\n")
+    indent = ""
+    if end is not None:
+        line = doc.text(node)[:end.start_byte - node.start_byte].rsplit("\n", 1)[-1]
+        indent = line if not line.strip() else ""
+    if indent:
+        text = "\n".join(part.removeprefix(indent) for part in text.split("\n"))
+    return text

@@ -138,13 +138,14 @@ _NOT_NAMES = frozenset({
 _TYPE_LINE = re.compile(r"^(\s*)(?:[\w@\[\]()\"':,.<> ]*\s)?(?:class|module|struct|object|trait)\s+[A-Z_]", re.M)
 
 
+_NOT_PLAIN = re.compile(r"[\"'`(){};]")  # a call, a string, a block: not a plain definition
 _COMMENT_STARTS = ("//", "#", "/*", "*", "'''", '"""', "--", "<!--")
 
 
 def _defined(lhs: str) -> str | None:
     """The name a definition's left-hand side defines: its last word before a type
     annotation (`const X: string`), or None when it is not a plain definition."""
-    if any(c in lhs for c in "\"'`(){};"):
+    if _NOT_PLAIN.search(lhs):
         return None
     words = _WORD.findall(lhs.split(":", 1)[0].replace("$", ""))
     return words[-1] if words else None

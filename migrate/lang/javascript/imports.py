@@ -27,6 +27,20 @@ class Imports:
     exports: dict[str, dict[str | None, str]]
     globals: dict[str, str]  # names a page or snippet uses without binding them
     names: dict[str, str] = field(default_factory=dict)
+    _written: dict[tuple[str, int], tuple[bytes, ...]] = field(default_factory=dict)
+
+    def written(self, role: str, method: str) -> tuple[bytes, ...]:
+        """What a call of ``role`` (``jsonwebtoken.sign``) writes at least one of: the method's
+        name, or a local name (or global) bound to it; () when that cannot be told."""
+        key = (role, len(self.names))
+        found = self._written.get(key)
+        if found is None:
+            names = [method, *(name for table in (self.names, self.globals)
+                               for name, bound in table.items() if bound == role)]
+            # a name read from bytes that are not UTF-8 is not written as its text encodes
+            found = () if any("\ufffd" in n for n in names) else tuple(n.encode("utf-8") for n in names)
+            self._written[key] = found
+        return found
 
     def table(self, module: str) -> dict[str | None, str] | None:
         # `jose/jwt/sign` is part of `jose`
@@ -108,6 +122,9 @@ def _import_statement(f: JsFile, stmt: Node, imports: Imports) -> None:
 def _required(f: JsFile, decl: Node, imports: Imports) -> None:
     """``const jwt = require(..)``, ``const { sign: s } = require(..)``,
     ``const sign = require('jsonwebtoken').sign``."""
+    data, start, end = f.doc.data, decl.start_byte, decl.end_byte
+    if data.find(b"require", start, end) < 0 and data.find(b"import", start, end) < 0:
+        return  # no module is named in it
     name, value = decl.child_by_field_name("name"), decl.child_by_field_name("value")
     if name is None or value is None:
         return
@@ -149,6 +166,10 @@ def library_object(f: JsFile, node: Node | None, imports: Imports) -> str | None
 
 def calls(f: JsFile, call: Node, imports: Imports, library: str, method: str) -> bool:
     """``<library>.<method>(...)``, or ``<method>(...)`` imported by name from the library."""
+    data, start, end = f.doc.data, call.start_byte, call.end_byte
+    words = imports.written(f"{library}.{method}", method)
+    if words and not any(data.find(word, start, end) >= 0 for word in words):
+        return False  # most calls of a file write neither the method nor a name bound to it
     callee = call.child_by_field_name("function") if call.type == "call_expression" else \
         call.child_by_field_name("constructor")
     if callee is None:

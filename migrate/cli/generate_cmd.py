@@ -292,10 +292,10 @@ def _next(path: Path, result, apply: bool, patch_file: Path | None, keys_issuer:
         return
     if patch_file:
         next_step(f"review {patch_file}, then `migrate apply {patch_file}` writes exactly it"
-                  + (" and makes the provider's keys" if keys_issuer else ""))
+                  + (" and makes the provider's keys when there are none yet" if keys_issuer else ""))
     else:
         next_step("save the patch with `--patch-file genesys.patch`, review it, then `migrate apply genesys.patch` "
-                  "writes exactly it" + (" and makes the provider's keys" if keys_issuer else ""))
+                  "writes exactly it" + (" and makes the provider's keys when there are none yet" if keys_issuer else ""))
 
 
 def _kept(result) -> int:

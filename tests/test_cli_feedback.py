@@ -77,7 +77,7 @@ def test_generate_says_what_to_do_next(shop, tmp_path):
     patch = tmp_path / "g.patch"
     saved = runner.invoke(app, ["generate", str(shop), *FLAGS, "--patch-file", str(patch)])
     assert last_line(saved.stderr) == (f"next: review {patch}, then `migrate apply {patch}` writes exactly it and "
-                                       "makes the provider's keys")
+                                       "makes the provider's keys when there are none yet")
     applied = runner.invoke(app, ["apply", str(patch), str(shop)])
     assert applied.exit_code == 0 and last_line(applied.stderr).startswith("next: review `git diff`")
     again = runner.invoke(app, ["generate", str(shop), *FLAGS])

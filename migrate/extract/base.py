@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from migrate.model import FileError, FileFacts, Loader, Marker, Signer, WidgetCall
@@ -129,6 +128,7 @@ def hints_for(text: str) -> frozenset[str]:
 # Left-hand sides of definitions in any of the languages: `const X =`, `X := `, `$x =`,
 # `private static final String X =`, `X = ENV[...]`.  Comparisons and arrows are not.
 _ASSIGN = re.compile(r"^([^=\n]*?)(?::=|(?<![=!<>+\-*/%&|^.?])=(?![=>~]))")
+_ASSIGN_LINE = re.compile(_ASSIGN.pattern, re.M)  # the same, at the start of every line of a text
 _WORD = re.compile(r"[A-Za-z_$][\w$]*")
 _NOT_NAMES = frozenset({
     "const", "let", "var", "val", "final", "static", "private", "public", "protected", "readonly",
@@ -167,32 +167,58 @@ class FileText:
         return len(line) - len(line.lstrip())
 
     def _index(self) -> dict[str, dict[str, list[int]]]:
-        """name -> {defining line: [first number, last number, indent]}; and the type lines."""
+        """name -> {defining line: [first number, last number, indent]}; and the type lines.
+
+        The regexes run over the whole text (each line's match is the same as on the line alone:
+        no pattern reads past a line break), and Python sees only the lines they find."""
         if self._definitions is not None:
             return self._definitions
-        definitions: dict[str, dict[str, list[int]]] = {}
-        types = self._types
-        for number, line in enumerate(self.lines, 1):
-            m = _ASSIGN.match(line) if "=" in line else None
-            name = _defined(m.group(1)) if m else None
+        text = "\n".join(self.lines)
+        found: list[tuple[int, str]] = []  # (line number, name), in line order
+        defined: set[int] = set()
+        number, last = 1, 0
+        for m in _ASSIGN_LINE.finditer(text):
+            number += text.count("\n", last, m.start())
+            last = m.start()
+            name = _defined(m.group(1))
             if name:
-                names: Iterable[str] = (name,)
-            elif "define(" in line:  # PHP define('ZENDESK_SECRET', ...)
-                names = _WORD.findall(line)
+                found.append((number, name))
+                defined.add(number)
+        for number in self._lines_with(text, ("define(",)):  # PHP define('ZENDESK_SECRET', ...)
+            if number not in defined:
+                found += [(number, word) for word in _WORD.findall(self.lines[number - 1])]
+        found.sort(key=lambda f: f[0])  # stable: a define( line's words stay in order
+        definitions: dict[str, dict[str, list[int]]] = {}
+        for number, name in found:
+            line = self.lines[number - 1]
+            lines = definitions.setdefault(name, {})
+            span = lines.get(line)
+            if span is None:
+                lines[line] = [number, number, len(line) - len(line.lstrip())]
             else:
-                names = ()
-            for name in names:
-                lines = definitions.setdefault(name, {})
-                span = lines.get(line)
-                if span is None:
-                    lines[line] = [number, number, len(line) - len(line.lstrip())]
-                else:
-                    span[1] = number
-            if ("class" in line or "module" in line or "struct" in line or "object" in line
-                    or "trait" in line) and _TYPE_LINE.match(line):
-                types.append(number)
+                span[1] = number
+        self._types = [n for n in self._lines_with(text, ("class", "module", "struct", "object", "trait"))
+                       if _TYPE_LINE.match(self.lines[n - 1])]
         self._definitions = definitions
         return definitions
+
+    @staticmethod
+    def _lines_with(text: str, words: tuple[str, ...]) -> list[int]:
+        """The 1-based numbers of the lines holding one of ``words``, in order."""
+        starts: set[int] = set()
+        for word in words:
+            at = text.find(word)
+            while at >= 0:
+                begin = text.rfind("\n", 0, at) + 1
+                starts.add(begin)
+                end = text.find("\n", at)
+                at = text.find(word, end) if end >= 0 else -1
+        numbers, number, last = [], 1, 0
+        for begin in sorted(starts):
+            number += text.count("\n", last, begin)
+            last = begin
+            numbers.append(number)
+        return numbers
 
     def hints(self, first: int, last: int) -> frozenset[str]:
         """Hints for the signer in lines ``first..last`` (its function, route or method): that

@@ -10,15 +10,16 @@ in through it."""
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+import pytest
 from relying_party import Host, provider_env, redeem, signed_in_code, verify_id_token
-from toolchains import running
+from toolchains import free_port, running
 
 from migrate.extract.treesitter import Doc
 from migrate.generate import config as cfg
@@ -78,10 +79,10 @@ def migrate(name: str, work: Path, monkeypatch) -> Migrated:
     return Migrated(default, cut, first, cutover)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def migrated(name: str, tmp_path_factory) -> Iterator[Migrated]:
+    """A module fixture's `migrate`: generate keeps its secrets under the test's folder meanwhile."""
+    with pytest.MonkeyPatch.context() as mp:
+        yield migrate(name, tmp_path_factory.mktemp(name), mp)
 
 
 @contextmanager

@@ -11,18 +11,14 @@ import json
 
 import httpx
 import pytest
-from js_sites import migrate, serve, signs_alice_in
+from js_sites import migrated, serve, signs_alice_in
 from provider_fixtures import signing_key  # noqa: F401 (fixture used by name)
 from relying_party import ALICE, Host, authorize
 
 
 @pytest.fixture(scope="module")
 def fastify(tmp_path_factory):
-    mp = pytest.MonkeyPatch()
-    try:
-        yield migrate("fastify", tmp_path_factory.mktemp("fastify"), mp)
-    finally:
-        mp.undo()
+    yield from migrated("fastify", tmp_path_factory)
 
 
 def test_fastify_gets_a_plugin_beside_the_kept_route(fastify):

@@ -13,18 +13,14 @@ import json
 
 import httpx
 import pytest
-from js_sites import migrate, serve, signs_alice_in
+from js_sites import migrated, serve, signs_alice_in
 from provider_fixtures import signing_key  # noqa: F401 (fixture used by name)
 from relying_party import ALICE, Host, authorize
 
 
 @pytest.fixture(scope="module")
 def hapi(tmp_path_factory):
-    mp = pytest.MonkeyPatch()
-    try:
-        yield migrate("hapi", tmp_path_factory.mktemp("hapi"), mp)
-    finally:
-        mp.undo()
+    yield from migrated("hapi", tmp_path_factory)
 
 
 def test_hapi_gets_a_plugin_beside_the_kept_route(hapi):
@@ -74,11 +70,7 @@ def test_hapi_cutover_removes_the_route_and_the_provider_still_signs_in(hapi, si
 
 @pytest.fixture(scope="module")
 def checks(tmp_path_factory):
-    mp = pytest.MonkeyPatch()
-    try:
-        yield migrate("hapi-checks", tmp_path_factory.mktemp("hapi-checks"), mp)
-    finally:
-        mp.undo()
+    yield from migrated("hapi-checks", tmp_path_factory)
 
 
 def test_the_handlers_login_check_guards_authorize(checks, signing_key):  # noqa: F811

@@ -12,18 +12,14 @@ import json
 import httpx
 import pytest
 from certified_rp import drive
-from js_sites import migrate, serve, signs_alice_in
+from js_sites import migrated, serve, signs_alice_in
 from provider_fixtures import signing_key  # noqa: F401 (fixture used by name)
 from relying_party import ALICE, CLIENT_ID, CLIENT_SECRET, REDIRECT_URI, Host, authorize
 
 
 @pytest.fixture(scope="module")
 def koa(tmp_path_factory):
-    mp = pytest.MonkeyPatch()
-    try:
-        yield migrate("koa", tmp_path_factory.mktemp("koa"), mp)
-    finally:
-        mp.undo()
+    yield from migrated("koa", tmp_path_factory)
 
 
 def test_koa_gets_koa_middleware_beside_the_kept_route(koa):

@@ -13,7 +13,7 @@ import json
 
 import httpx
 import pytest
-from js_sites import TSX, migrate, serve, signs_alice_in
+from js_sites import TSX, migrated, serve, signs_alice_in
 from provider_fixtures import signing_key  # noqa: F401 (fixture used by name)
 from relying_party import ALICE, Host, authorize
 
@@ -22,11 +22,7 @@ CONTROLLER = "src/zendesk/zendesk.controller.ts"
 
 @pytest.fixture(scope="module")
 def nest(tmp_path_factory):
-    mp = pytest.MonkeyPatch()
-    try:
-        yield migrate("nestjs", tmp_path_factory.mktemp("nest"), mp)
-    finally:
-        mp.undo()
+    yield from migrated("nestjs", tmp_path_factory)
 
 
 def _serve(site, key_file):

@@ -13,7 +13,7 @@ import json
 
 import httpx
 import pytest
-from js_sites import HERE, TSX, migrate, serve, signs_alice_in
+from js_sites import HERE, TSX, migrated, serve, signs_alice_in
 from provider_fixtures import signing_key  # noqa: F401 (fixture used by name)
 from relying_party import ALICE, Host, authorize
 
@@ -23,11 +23,7 @@ ROUTE = "pages/api/oidc/[...oidc].js"
 
 @pytest.fixture(scope="module")
 def pages(tmp_path_factory):
-    mp = pytest.MonkeyPatch()
-    try:
-        yield migrate("nextjs-pages", tmp_path_factory.mktemp("nextjs-pages"), mp)
-    finally:
-        mp.undo()
+    yield from migrated("nextjs-pages", tmp_path_factory)
 
 
 def test_the_provider_is_a_catch_all_api_route_beside_the_kept_route(pages):

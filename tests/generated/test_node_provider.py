@@ -17,8 +17,7 @@ from pathlib import Path
 
 import pytest
 from conftest import ROOT
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.asymmetric import rsa
 from oidc_contract import (  # noqa: F401  (the contract tests, collected here against the Node host)
     test_bad_authorization_requests_get_an_error_not_a_code,
     test_code_expires_after_sixty_seconds,
@@ -39,9 +38,15 @@ from oidc_contract import (  # noqa: F401  (the contract tests, collected here a
     test_wrong_verifier_is_refused_and_kills_the_code,
 )
 from provider_fixtures import clock, signing_key  # noqa: F401 (fixtures used by name)
-from relying_party import Host, rfc7638_thumbprint, rsa_pem
+from relying_party import Host
 from relying_party import provider_env as settings_env
 from site_runs import http  # noqa: F401 (fixture used by name)
+from startup_checks import (  # noqa: F401  (the start-up refusals, against this provider)
+    test_http_issuer_is_refused_off_localhost,
+    test_missing_settings_stop_start_up_naming_them_all,
+    test_pkcs1_key_is_accepted,
+    test_weak_or_non_rsa_key_is_refused,
+)
 
 from migrate.generate.render import render
 
@@ -146,39 +151,12 @@ def test_discovery_document(http, host):
 # --- start-up refusals ------------------------------------------------------------------------------
 
 
-def test_missing_settings_stop_start_up_naming_them_all(provider_js, signing_key):
-    message = failed_start(provider_js, signing_key[1], GENESYS_OIDC_CLIENT_SECRET="  ",
-                           GENESYS_OIDC_PRIVATE_KEY_FILE=None, GENESYS_OIDC_REDIRECT_URIS=None)
-    assert len(message.strip().splitlines()) == 1
-    for name in ("GENESYS_OIDC_CLIENT_SECRET", "GENESYS_OIDC_PRIVATE_KEY_FILE", "GENESYS_OIDC_REDIRECT_URIS"):
-        assert name in message
-    assert "GENESYS_OIDC_ISSUER" not in message and "GENESYS_OIDC_CLIENT_ID" not in message
+@pytest.fixture
+def refused(provider_js):
+    return lambda key_file, **settings: failed_start(provider_js, key_file, **settings)
 
 
-@pytest.mark.parametrize("issuer", ["http://shop.example.com/oidc", "http://localhost.example.com/oidc"])
-def test_http_issuer_is_refused_off_localhost(provider_js, signing_key, issuer):
-    message = failed_start(provider_js, signing_key[1], GENESYS_OIDC_ISSUER=issuer)
-    assert "GENESYS_OIDC_ISSUER" in message and "https" in message
+@pytest.fixture
+def started(provider_js):
+    return lambda key_file, key: running_host(provider_js, key_file, key)
 
-
-@pytest.mark.parametrize("kind", ["rsa-1024", "ec-p256"])
-def test_weak_or_non_rsa_key_is_refused(provider_js, tmp_path, kind):
-    if kind == "rsa-1024":
-        pem = rsa_pem(1024)[1]
-    else:
-        pem = ec.generate_private_key(ec.SECP256R1()).private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    key_file = tmp_path / "weak.pem"
-    key_file.write_bytes(pem)
-    message = failed_start(provider_js, key_file)
-    assert "GENESYS_OIDC_PRIVATE_KEY_FILE" in message and "2048" in message
-
-
-def test_pkcs1_key_is_accepted(provider_js, tmp_path, http):
-    key, pem = rsa_pem(pkcs1=True)
-    assert pem.startswith(b"-----BEGIN RSA PRIVATE KEY-----")
-    key_file = tmp_path / "pkcs1.pem"
-    key_file.write_bytes(pem)
-    with running_host(provider_js, key_file, key) as running:
-        (jwk,) = http.get(f"{running.issuer}/jwks.json").json()["keys"]
-        assert jwk["kid"] == rfc7638_thumbprint(key)

@@ -16,8 +16,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.asymmetric import rsa
 from oidc_contract import (  # noqa: F401  (the imported tests run against the Ruby host)
     test_bad_authorization_requests_get_an_error_not_a_code,
     test_code_expires_after_sixty_seconds,
@@ -42,12 +41,16 @@ from relying_party import (
     Host,
     provider_env,
     redeem,
-    rfc7638_thumbprint,
-    rsa_pem,
     signed_in_code,
     verify_id_token,
 )
 from site_runs import http  # noqa: F401 (fixture used by name)
+from startup_checks import (  # noqa: F401  (the start-up refusals, against this provider)
+    test_http_issuer_is_refused_off_localhost,
+    test_missing_settings_stop_start_up_naming_them_all,
+    test_pkcs1_key_is_accepted,
+    test_weak_or_non_rsa_key_is_refused,
+)
 
 from migrate.generate.render import render
 
@@ -143,42 +146,14 @@ def test_the_template_names_its_issuer_path():
     assert "map('/chat/oidc')" in text and "{{" not in text
 
 
-def test_missing_settings_stop_start_up_naming_them_all(provider_rb, signing_key):
-    message = failed_start(provider_rb, signing_key[1], GENESYS_OIDC_CLIENT_SECRET="  ",
-                           GENESYS_OIDC_PRIVATE_KEY_FILE=None, GENESYS_OIDC_REDIRECT_URIS=None)
-    assert len(message.strip().splitlines()) == 1
-    for name in ("GENESYS_OIDC_CLIENT_SECRET", "GENESYS_OIDC_PRIVATE_KEY_FILE", "GENESYS_OIDC_REDIRECT_URIS"):
-        assert name in message
-    assert "GENESYS_OIDC_ISSUER" not in message and "GENESYS_OIDC_CLIENT_ID" not in message
+@pytest.fixture
+def refused(provider_rb):
+    return lambda key_file, **settings: failed_start(provider_rb, key_file, **settings)
 
 
-@pytest.mark.parametrize("issuer", ["http://shop.example.com/oidc", "http://localhost.example.com/oidc"])
-def test_http_issuer_is_refused_off_localhost(provider_rb, signing_key, issuer):
-    message = failed_start(provider_rb, signing_key[1], GENESYS_OIDC_ISSUER=issuer)
-    assert "GENESYS_OIDC_ISSUER" in message and "https" in message
-
-
-@pytest.mark.parametrize("kind", ["rsa-1024", "ec-p256"])
-def test_weak_or_non_rsa_key_is_refused(provider_rb, tmp_path, kind):
-    if kind == "rsa-1024":
-        pem = rsa_pem(1024)[1]
-    else:
-        pem = ec.generate_private_key(ec.SECP256R1()).private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    key_file = tmp_path / "weak.pem"
-    key_file.write_bytes(pem)
-    message = failed_start(provider_rb, key_file)
-    assert "GENESYS_OIDC_PRIVATE_KEY_FILE" in message and "2048" in message
-
-
-def test_pkcs1_key_is_accepted(provider_rb, tmp_path, http):
-    key, pem = rsa_pem(pkcs1=True)
-    assert pem.startswith(b"-----BEGIN RSA PRIVATE KEY-----")
-    key_file = tmp_path / "pkcs1.pem"
-    key_file.write_bytes(pem)
-    with running_host(provider_rb, key_file, key) as running:
-        (jwk,) = http.get(f"{running.issuer}/jwks.json").json()["keys"]
-        assert jwk["kid"] == rfc7638_thumbprint(key)
+@pytest.fixture
+def started(provider_rb):
+    return lambda key_file, key: running_host(provider_rb, key_file, key)
 
 
 def _active_support() -> bool:

@@ -17,7 +17,7 @@ import re
 import tree_sitter as ts
 
 from migrate.extract.treesitter import string_value, walk
-from migrate.generate.backends import KEEP_RULE, WireContext, Wiring, WiringError, nearest
+from migrate.generate.backends import KEEP_RULE, WireContext, Wiring, WiringError
 from migrate.generate.changes import SourceFile, apply_edits, with_newlines
 from migrate.generate.plan import BackendPlan
 from migrate.generate.positions import Parsed
@@ -27,12 +27,12 @@ from migrate.lang.java.frameworks.spring import (
     JEDIS,
     NIMBUS,
     _annotations,
-    _cut,
     _fix_imports,
+    build_file,
     carried,
     claims_edits,
     claims_indent,
-    drop_unused_libraries,
+    cut,
     gradle,
     pom,
 )
@@ -49,20 +49,9 @@ def wire(ctx: WireContext) -> Wiring:
     s = plan.signer
     src = ctx.source(s.path)
     here = posixpath.dirname(s.path)
-    build = next((b for b in (nearest(ctx.root, here, n) for n in ("pom.xml", "build.gradle.kts", "build.gradle"))
-                  if b), None)
-    build_text = ctx.source(build).text if build else ""
+    build, build_text = build_file(ctx, s.path)
     if ctx.cutover and ctx.kept:
-        text, wired = _cut(src, plan)
-        out = Wiring(route=wired, files={s.path: text})
-        out.why(s.path, f"the Zendesk token endpoint {wired} removed (cut-over: the OpenID provider at "
-                        f"{config.issuer_path} signs visitors in)")
-        if build:
-            updated = drop_unused_libraries(ctx, build, build_text, out.files)
-            if updated is not None:
-                out.files[build] = updated
-                out.why(build, "the Zendesk endpoint's JWT library removed: no Java file imports it any more")
-        return out
+        return cut(ctx, src, build, build_text)
     j = Parsed(src.text, "java")
     endpoint = routes.endpoint(j.doc, j.byte_at(s.line, s.column))
     if endpoint is None:

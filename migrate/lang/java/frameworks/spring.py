@@ -36,24 +36,13 @@ def wire(ctx: WireContext) -> Wiring:
     plan, config = ctx.plan, ctx.config
     s = plan.signer
     src = ctx.source(s.path)
-    build = next((b for b in (nearest(ctx.root, posixpath.dirname(s.path), n)
-                              for n in ("pom.xml", "build.gradle.kts", "build.gradle")) if b), None)
-    build_text = ctx.source(build).text if build else ""
+    build, build_text = build_file(ctx, s.path)
     security = "spring-boot-starter-security" in build_text or "spring-security" in build_text \
         or "org.springframework.security" in src.text
     jakarta = not ("javax.servlet" in src.text or re.search(r"spring-boot[\w-]*</artifactId>\s*<version>2\.", build_text)
                    or re.search(r"org\.springframework\.boot['\"]?\)?\s*version\s*['\"]2\.", build_text))
     if ctx.cutover and ctx.kept:
-        text, wired = _cut(src, plan)
-        out = Wiring(route=wired, files={s.path: text})
-        out.why(s.path, f"the Zendesk token endpoint {wired} removed (cut-over: the OpenID provider at "
-                        f"{config.issuer_path} signs visitors in)")
-        if build:
-            updated = drop_unused_libraries(ctx, build, build_text, out.files)
-            if updated is not None:
-                out.files[build] = updated
-                out.why(build, "the Zendesk endpoint's JWT library removed: no Java file imports it any more")
-        return out
+        return cut(ctx, src, build, build_text)
     base = ctx.root / posixpath.dirname(build or s.path)
     code = [ctx.source(p.relative_to(ctx.root).as_posix()).text for p in sorted(base.rglob("*.java"))
             if p.name not in (f"{PROVIDER}.java", f"{SECURITY}.java")]
@@ -102,6 +91,28 @@ def wire(ctx: WireContext) -> Wiring:
 # The Zendesk endpoints' JWT libraries: Java package -> the build's artifact ids (nimbus signs for the provider).
 _LIBRARIES = {"io.jsonwebtoken": ("jjwt", "jjwt-api", "jjwt-impl", "jjwt-jackson", "jjwt-gson", "jjwt-orgjson"),
               "com.auth0.jwt": ("java-jwt",)}
+
+
+def build_file(ctx: WireContext, path: str) -> tuple[str | None, str]:
+    """The Maven or Gradle build nearest to `path`, and its text ("" when there is none)."""
+    build = next((b for b in (nearest(ctx.root, posixpath.dirname(path), n)
+                              for n in ("pom.xml", "build.gradle.kts", "build.gradle")) if b), None)
+    return build, ctx.source(build).text if build else ""
+
+
+def cut(ctx: WireContext, src: SourceFile, build: str | None, build_text: str) -> Wiring:
+    """Cut-over of a kept endpoint: it goes, and the JWT library when no Java file imports it any more."""
+    plan = ctx.plan
+    text, wired = _cut(src, plan)
+    out = Wiring(route=wired, files={plan.signer.path: text})
+    out.why(plan.signer.path, f"the Zendesk token endpoint {wired} removed (cut-over: the OpenID provider at "
+                              f"{ctx.config.issuer_path} signs visitors in)")
+    if build:
+        updated = drop_unused_libraries(ctx, build, build_text, out.files)
+        if updated is not None:
+            out.files[build] = updated
+            out.why(build, "the Zendesk endpoint's JWT library removed: no Java file imports it any more")
+    return out
 
 
 def drop_unused_libraries(ctx: WireContext, build: str, text: str, changed: dict[str, str]) -> str | None:

@@ -145,16 +145,21 @@ def _without(script: Script, node: ts.Node, route_imports: bool = False) -> str:
     return re.sub(r"(\r?\n)(?:[ \t]*\r?\n){2,}", r"\1\1", text)
 
 
+def _closure_authorize(script: Script, plan: BackendPlan, reg: routes.Registration) -> tuple[str, bool]:
+    """A closure route's claims as the /authorize closure that hands them to GenesysOidcController,
+    and whether the route checked a login."""
+    assert reg.statement is not None and reg.closure is not None
+    request_type = _request_type(script.src.text)
+    request, closure, checked = _claims_closure(script, plan, reg.closure, request_type)
+    return _authorize_closure(request_type, request, closure), checked
+
+
 def _beside_closure_route(ctx: WireContext, script: Script, reg: routes.Registration) -> Wiring:
     """A closure route kept: the provider's group goes after it, /authorize a closure handing the old
     claims to GenesysOidcController."""
     plan, config = ctx.plan, ctx.config
-    stmt, fn = reg.statement, reg.closure
-    assert stmt is not None and fn is not None
     s = plan.signer
-    request_type = _request_type(script.src.text)
-    request, closure, checked = _claims_closure(script, plan, fn, request_type)
-    authorize = _authorize_closure(request_type, request, closure)
+    authorize, checked = _closure_authorize(script, plan, reg)
     namespace = "App\\Http\\Controllers"
     out = Wiring(route=reg.route)
     noted = Script.parse(SourceFile(s.path, _with_note(ctx, script), script.src.bom))
@@ -208,12 +213,8 @@ def _wire_closure_route(ctx: WireContext, script: Script, reg: routes.Registrati
     """A closure route in routes/*.php: the provider's group replaces it there, /authorize being a
     closure that hands the old claims to GenesysOidcController (in app/Http/Controllers)."""
     plan, config = ctx.plan, ctx.config
-    stmt, fn = reg.statement, reg.closure
-    assert stmt is not None and fn is not None
-    s = plan.signer
-    request_type = _request_type(script.src.text)
-    request, closure, checked = _claims_closure(script, plan, fn, request_type)
-    authorize = _authorize_closure(request_type, request, closure)
+    stmt, s = reg.statement, plan.signer
+    authorize, checked = _closure_authorize(script, plan, reg)
     namespace = "App\\Http\\Controllers"
     out = Wiring(route=reg.route)
     out.files[s.path] = _drop_unused_imports(

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import bisect
 import dataclasses
+import itertools
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
@@ -404,7 +405,7 @@ class Values:
             at = data.find(needle, at + 1)
         nodes = sorted((n for n in found.values() if self._binds_at(n, spots, len(needle))),
                        key=lambda n: (n.start_byte, -n.end_byte))
-        if any(a.start_byte == b.start_byte and a.end_byte == b.end_byte for a, b in zip(nodes, nodes[1:])):
+        if any(a.start_byte == b.start_byte and a.end_byte == b.end_byte for a, b in itertools.pairwise(nodes)):
             nodes = [n for n in self.find(types) if key_of(n) in found]  # the file's own order of ties
         made = self._made
         for node in nodes:

@@ -71,9 +71,9 @@ def collect(f: JsFile, libraries: Iterable[ModuleType]) -> Imports:
         exports.update(getattr(lib, "EXPORTS", {}))
         names.update(getattr(lib, "GLOBALS", {}))
     imports = Imports(exports, names)
-    for n in f.nodes("import_statement"):
+    for n in f.nodes_writing("import_statement", (b"import",)):
         _import_statement(f, n, imports)
-    for n in f.nodes("variable_declarator"):
+    for n in f.nodes_writing("variable_declarator", (b"require", b"import")):  # what names a module
         _required(f, n, imports)
     return imports
 

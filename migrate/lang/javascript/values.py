@@ -8,6 +8,8 @@ spreads, or the object a function's single caller passes.
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from tree_sitter import Node
@@ -36,12 +38,48 @@ class JsFile(Values):
     def __init__(self, src: Source, grammar: str, doc: Doc):
         self.src = src
         self.language = "javascript" if src.language == "javascript" else "typescript"
-        super().__init__(doc, JsGrammar(grammar, self.language), index(grammar, doc), INDEXED)
+        # The index of the file's nodes is one pass over the whole tree: made when first needed.
+        super().__init__(doc, JsGrammar(grammar, self.language), None, INDEXED)
         self._writes_cache: list[Node] | None = None
+
+    def find(self, types: Iterable[str]) -> list[Node]:
+        if self._nodes is None:
+            self._nodes = index(self.g.grammar, self.doc)
+        return super().find(types)
 
     def nodes(self, *types: str) -> list[Node]:
         """The file's nodes of the given (indexed) types, in source order."""
         return self.find(types)
+
+    def nodes_writing(self, node_type: str, words: tuple[bytes, ...]) -> list[Node]:
+        """``nodes(node_type)`` whose text holds one of ``words`` (all of them when there is no
+        word).  Without the file's index, found from the places the words are written: the
+        nodes around a word are the ones that hold it."""
+        data = self.doc.data
+
+        def writes(n: Node) -> bool:
+            return any(data.find(word, n.start_byte, n.end_byte) >= 0 for word in words)
+
+        if not words:
+            return self.nodes(node_type)
+        if self._nodes is not None:
+            return [n for n in self.nodes(node_type) if writes(n)]
+        found: dict[int, Node] = {}
+        walked: set[int] = set()
+        for word in words:
+            at = data.find(word)
+            while at >= 0:
+                n: Node | None = self.root.descendant_for_byte_range(at, at + len(word))
+                while n is not None and n.id not in walked:
+                    walked.add(n.id)
+                    if n.type == node_type and n.is_named:
+                        found[n.id] = n
+                    n = n.parent
+                at = data.find(word, at + 1)
+        out = sorted(found.values(), key=lambda n: n.start_byte)
+        if any(a.start_byte == b.start_byte for a, b in itertools.pairwise(out)):
+            return [n for n in self.nodes(node_type) if writes(n)]  # chained calls: the index's order
+        return out
 
     def text(self, node: Node | None) -> str:
         return self.doc.text(node)

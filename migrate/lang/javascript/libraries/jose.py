@@ -143,4 +143,5 @@ WORDS = ("SignJWT",)
 
 def find(f: JsFile, imports: Imports) -> list[Parts]:
     """``new SignJWT(payload)...sign(key)`` and ``new jose.SignJWT(...)``."""
-    return [read_sign_jwt(f, n) for n in f.nodes("new_expression") if calls(f, n, imports, "jose", "SignJWT")]
+    return [read_sign_jwt(f, n) for n in f.nodes_writing("new_expression", imports.written("jose.SignJWT", "SignJWT"))
+            if calls(f, n, imports, "jose", "SignJWT")]

@@ -127,4 +127,5 @@ WORDS = ("jsonwebtoken", "jwt", "JWT", "Jwt")
 
 def find(f: JsFile, imports: Imports) -> list[Parts]:
     """``jwt.sign(payload, key, options)`` and ``sign(...)`` imported by name."""
-    return [read_sign(f, n) for n in f.nodes("call_expression") if calls(f, n, imports, "jsonwebtoken", "sign")]
+    return [read_sign(f, n) for n in f.nodes_writing("call_expression", imports.written("jsonwebtoken.sign", "sign"))
+            if calls(f, n, imports, "jsonwebtoken", "sign")]

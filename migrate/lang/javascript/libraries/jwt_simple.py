@@ -48,4 +48,5 @@ WORDS = ("jwt-simple",)
 
 def find(f: JsFile, imports: Imports) -> list[Parts]:
     """``jwt.encode(payload, secret[, algorithm])``."""
-    return [read_encode(f, n) for n in f.nodes("call_expression") if calls(f, n, imports, "jwt-simple", "encode")]
+    return [read_encode(f, n) for n in f.nodes_writing("call_expression", imports.written("jwt-simple.encode", "encode"))
+            if calls(f, n, imports, "jwt-simple", "encode")]

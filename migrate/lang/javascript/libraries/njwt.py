@@ -166,4 +166,5 @@ WORDS = ("njwt",)
 
 def find(f: JsFile, imports: Imports) -> list[Parts]:
     """``nJwt.create(claims, secret[, alg])`` and what is done to the token after."""
-    return [read_create(f, n) for n in f.nodes("call_expression") if calls(f, n, imports, "njwt", "create")]
+    return [read_create(f, n) for n in f.nodes_writing("call_expression", imports.written("njwt.create", "create"))
+            if calls(f, n, imports, "njwt", "create")]

@@ -128,7 +128,6 @@ def hints_for(text: str) -> frozenset[str]:
 # Left-hand sides of definitions in any of the languages: `const X =`, `X := `, `$x =`,
 # `private static final String X =`, `X = ENV[...]`.  Comparisons and arrows are not.
 _ASSIGN = re.compile(r"^([^=\n]*?)(?::=|(?<![=!<>+\-*/%&|^.?])=(?![=>~]))")
-_ASSIGN_LINE = re.compile(_ASSIGN.pattern, re.M)  # the same, at the start of every line of a text
 _WORD = re.compile(r"[A-Za-z_$][\w$]*")
 _NOT_NAMES = frozenset({
     "const", "let", "var", "val", "final", "static", "private", "public", "protected", "readonly",
@@ -168,19 +167,20 @@ class FileText:
 
     def _index(self) -> dict[str, dict[str, list[int]]]:
         """name -> {defining line: [first number, last number, indent]}; and the type lines.
-
-        The regexes run over the whole text (each line's match is the same as on the line alone:
-        no pattern reads past a line break), and Python sees only the lines they find."""
+        Only the lines holding a word a definition or a type line needs are read."""
         if self._definitions is not None:
             return self._definitions
         text = "\n".join(self.lines)
         found: list[tuple[int, str]] = []  # (line number, name), in line order
         defined: set[int] = set()
-        number, last = 1, 0
-        for m in _ASSIGN_LINE.finditer(text):
-            number += text.count("\n", last, m.start())
-            last = m.start()
-            name = _defined(m.group(1))
+        read: dict[str, str | None] = {}  # a line written many times is read once
+        for number in self._lines_with(text, ("=",)):
+            line = self.lines[number - 1]
+            if line in read:
+                name = read[line]
+            else:
+                m = _ASSIGN.match(line)
+                name = read[line] = _defined(m.group(1)) if m else None
             if name:
                 found.append((number, name))
                 defined.add(number)

@@ -434,13 +434,18 @@ def _logged(args: str, word: re.Pattern[str]) -> bool:
     return bool(word.search(plain))
 
 
+def _line_starts(lines: list[str]) -> list[int]:
+    """Where each line begins (the sum of the lengths before it, line breaks included)."""
+    return list(itertools.accumulate(map((1).__add__, map(len, lines[:-1])), initial=0))
+
+
 def judge(text: str, signers: tuple[Signer, ...]) -> tuple[tuple[Signer, ...], list[Marker]]:
     """Signers with their hints and request-borne claims filled in, and `token-logged` markers
     (``text`` is the signing call's line, so a rule can tell which signer they belong to)."""
     if not any(s.span for s in signers):
         return signers, []
     lines = text.split("\n")
-    starts = list(itertools.accumulate((len(line) + 1 for line in lines[:-1]), initial=0))
+    starts = _line_starts(lines)
     file_inputs = _bound_names(text)
     indexed = FileText(text)
     out, markers = [], []
@@ -536,7 +541,7 @@ def callers(text: str) -> list[Marker]:
     if not (takes_input or logs):
         return []
     lines = text.split("\n")
-    starts = list(itertools.accumulate((len(line) + 1 for line in lines[:-1]), initial=0))
+    starts = _line_starts(lines)
     inputs = _bound_names(text) if takes_input else frozenset()
     out: list[Marker] = []
     for at, name, paren in calls:

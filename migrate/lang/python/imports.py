@@ -91,6 +91,10 @@ class Imports:
                 else:
                     self._bind(_scope(node), doc.text(node), LOCAL)
 
+    def imported_names(self) -> set[str]:
+        """The names some import of the module binds (in any scope)."""
+        return {name for (_, name), bound in self._bound.items() if any(bound)}
+
     def _bind(self, scope: Node, name: str, what: str) -> None:
         self._bound[(scope.id, name)].append(what)
 

@@ -57,7 +57,14 @@ class _Extractor:
         self.framework = LANGUAGE.recognise(src.text)
 
     def run(self, found: Found) -> None:
+        # A library call writes its method's name or a name an import binds: most calls of a
+        # module (`len(...)`, `round(...)`) write neither and are not looked up.
+        names = [*_METHODS, *self.idx.imports.imported_names()]
+        words = [] if any("\ufffd" in n for n in names) else [n.encode("utf-8") for n in names]
+        data = self.doc.data
         for call in self.idx.calls:
+            if words and not any(data.find(w, call.start_byte, call.end_byte) >= 0 for w in words):
+                continue
             api = self._api(call)
             if api is not None:
                 signer, markers = self._signer(call, *api)

@@ -148,6 +148,11 @@ class Grammar:
         written (a function's parameters, not its body); None: anywhere in it."""
         return None
 
+    def own_span(self, node: Node) -> tuple[int, int] | None:
+        """The bytes of ``node`` where a name written is assigned with ``node`` itself as its
+        scope, as a plain local (a function's parameters); None when there are none."""
+        return None
+
     def sees_outer(self, scope: Node) -> bool:
         """Whether a scope reads the locals of the scope around it (closures, blocks)."""
         return True
@@ -297,6 +302,7 @@ class Values:
         self._every = False  # every assignment of the file is in _names/_members/_globals
         self._read: set[str] = set()  # names (no leading ".") whose assignments are all in them
         self._made: dict[int, tuple[Assign, ...]] = {}  # node id -> what the node assigns
+        self._pending: dict[tuple[int, str], Node] = {}  # (function id, name) -> the function
 
     def find(self, types: Iterable[str]) -> list[Node]:
         types = frozenset(types)
@@ -366,6 +372,7 @@ class Values:
         """Every assignment of the file, by scope and name."""
         if not self._every:
             self._names, self._members, self._globals = {}, {}, defaultdict(list)
+            self._pending = {}
             for node in self.find(self.g.assignment_types):
                 for a in self.g.assignments(self.doc, node):
                     self._add(a)
@@ -407,16 +414,42 @@ class Values:
                        key=lambda n: (n.start_byte, -n.end_byte))
         if any(a.start_byte == b.start_byte and a.end_byte == b.end_byte for a, b in itertools.pairwise(nodes)):
             nodes = [n for n in self.find(types) if key_of(n) in found]  # the file's own order of ties
-        made = self._made
         for node in nodes:
-            assigns = made.get(node.id)
-            if assigns is None:  # a function's parameters are read once for all their names
-                assigns = made[node.id] = tuple(self.g.assignments(self.doc, node))
-            for a in assigns:
+            if self._owns(node, spots, len(needle)):
+                # The parameters of a function: read when a lookup reaches that function.
+                self._pending[(node.id, key)] = node
+                continue
+            for a in self._assigns(node):
                 if a.name.lstrip(".") == key:
                     self._add(a)
         self._read.add(key)
         return self._names
+
+    def _assigns(self, node: Node) -> tuple[Assign, ...]:
+        found = self._made.get(node.id)
+        if found is None:  # a function's parameters are read once for all their names
+            found = self._made[node.id] = tuple(self.g.assignments(self.doc, node))
+        return found
+
+    def _owns(self, node: Node, spots: list[int], width: int) -> bool:
+        """Whether every place in ``node``'s binding span where the name is written is in its
+        own span: all it assigns of the name is local to it."""
+        own = self.g.own_span(node)
+        if own is None:
+            return False
+        span = self.g.binding_span(node) or (node.start_byte, node.end_byte)
+        inside = spots[bisect.bisect_left(spots, span[0]):bisect.bisect_right(spots, span[1] - width)]
+        return all(own[0] <= at and at + width <= own[1] for at in inside)
+
+    def _scoped(self, names: dict[tuple[Node, str], list[Assign]], scope: Node, name: str) -> list[Assign]:
+        """``names[(scope, name)]``, with the function's own parameters of that name read now
+        when they were left for later (they come first: the function starts before its body)."""
+        if self._pending:
+            node = self._pending.pop((scope.id, name), None)
+            if node is not None:
+                own = [a for a in self._assigns(node) if a.name == name]
+                names[(scope, name)] = own + names.get((scope, name), [])
+        return names.get((scope, name), [])
 
     def _add(self, a: Assign) -> None:
         owner = a.scope if a.scope is not None else self._owner(a.target)
@@ -469,7 +502,7 @@ class Values:
                 while scope.type not in self.g.classes:
                     unordered = scope == self.root and (self.g.unordered_root or self.g.global_name(name))
                     best: Assign | None = None
-                    for a in names.get((scope, name), ()):
+                    for a in self._scoped(names, scope, name):
                         if (unordered or a.end <= here) and self._sees(a, at, here):
                             best = a
                     if best is not None:
@@ -499,7 +532,7 @@ class Values:
         rank = (-1, -1)
         later: list[Assign] = []
         for scope in self._chain(at):
-            found = names.get((scope, name))
+            found = self._scoped(names, scope, name)
             if not found:
                 continue
             for a in found:

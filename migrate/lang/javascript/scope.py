@@ -341,6 +341,14 @@ class JsGrammar(Grammar):
             return None
         return (part.start_byte, part.end_byte) if part is not None else None
 
+    def own_span(self, node: Node) -> tuple[int, int] | None:
+        """A function's parameters: they are its own locals (its name belongs to the block
+        around it)."""
+        if node.type not in FUNCTIONS:
+            return None
+        params = node.child_by_field_name("parameters") or node.child_by_field_name("parameter")
+        return (params.start_byte, params.end_byte) if params is not None else None
+
     def field_read(self, found: list[Assign]) -> Assign:
         """The field's initialiser, else the first ``this.x =`` in the class."""
         return next((a for a in found if not a.assigned), found[0])

@@ -69,13 +69,15 @@ def dotted(doc: Doc, node: Node | None) -> list[str] | None:
 
 
 class Imports:
-    """The bindings of one module, by scope, read once with a query."""
+    """The bindings of one module, by scope, gathered with one query and placed in their scopes
+    name by name, when a name is first asked about."""
 
     def __init__(self, doc: Doc):
         self.doc = doc
         self._bound: dict[tuple[int, str], list[str]] = defaultdict(list)  # (scope, name) -> imports or LOCAL
         self._global: set[tuple[int, str]] = set()
-        self._names: set[str] | None = None  # every name bound somewhere in the module
+        # name -> what binds it, in the order the query found them: (kind, node, qualified name)
+        self._found: dict[str, list[tuple[str, Node, str]]] = defaultdict(list)
         captures = _captures(doc)
         self.calls: list[Node] = captures.get("call", [])  # every call of the module
         for kind, nodes in captures.items():
@@ -83,25 +85,33 @@ class Imports:
                 continue
             for node in nodes:
                 if kind == "import":
-                    self._imports(node)
-                elif kind == "def":
-                    self._bind(_scope(node.parent), doc.text(node), LOCAL)
-                elif kind == "global":
-                    self._global.add((_scope(node).id, doc.text(node)))
+                    for name, qualified in import_bindings(doc, node):
+                        self._found[doc.text(name)].append((kind, node, qualified))
                 else:
-                    self._bind(_scope(node), doc.text(node), LOCAL)
+                    self._found[doc.text(node)].append((kind, node, LOCAL))
+        # every name bound somewhere in the module (a `global` statement binds nothing)
+        self._names = {name for name, found in self._found.items() if any(k != "global" for k, _, _ in found)}
+        self._placed: set[str] = set()
 
     def imported_names(self) -> set[str]:
         """The names some import of the module binds (in any scope)."""
-        return {name for (_, name), bound in self._bound.items() if any(bound)}
+        return {name for name, found in self._found.items() if any(k == "import" and q for k, _, q in found)}
+
+    def _place(self, name: str) -> None:
+        """Put the bindings of ``name`` in their scopes."""
+        self._placed.add(name)
+        for kind, node, qualified in self._found.get(name, ()):
+            if kind == "import":
+                self._bind(_scope(node), name, qualified)
+            elif kind == "def":
+                self._bind(_scope(node.parent), name, LOCAL)
+            elif kind == "global":
+                self._global.add((_scope(node).id, name))
+            else:
+                self._bind(_scope(node), name, LOCAL)
 
     def _bind(self, scope: Node, name: str, what: str) -> None:
         self._bound[(scope.id, name)].append(what)
-
-    def _imports(self, stmt: Node) -> None:
-        scope = _scope(stmt)
-        for name, qualified in import_bindings(self.doc, stmt):
-            self._bind(scope, self.doc.text(name), qualified)
 
     def _scopes(self, node: Node) -> list[Node]:
         """The scopes a name read at ``node`` is looked up in, innermost first."""
@@ -118,10 +128,10 @@ class Imports:
     def bindings(self, name: str, at: Node) -> list[str]:
         """What ``name`` read at ``at`` is bound to in the nearest scope that binds it: the
         qualified names of imports, LOCAL for anything else; [] when nothing binds it."""
-        if self._names is None:
-            self._names = {bound for _, bound in self._bound}
         if name not in self._names:  # `len(...)`, `ValueError(...)`: no scope to walk
             return []
+        if name not in self._placed:
+            self._place(name)
         for scope in self._scopes(at):
             if scope != self.doc.root and (scope.id, name) in self._global:
                 continue

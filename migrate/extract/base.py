@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import itertools
 import re
 from dataclasses import dataclass, field
 
@@ -160,6 +161,7 @@ class FileText:
         self.lines = text.split("\n")
         self._definitions: dict[str, dict[str, list[int]]] | None = None
         self._types: list[int] = []
+        self._starts: list[int] | None = None  # where each line begins
 
     def _indent(self, number: int) -> int:
         line = self.lines[number - 1]
@@ -202,23 +204,18 @@ class FileText:
         self._definitions = definitions
         return definitions
 
-    @staticmethod
-    def _lines_with(text: str, words: tuple[str, ...]) -> list[int]:
+    def _lines_with(self, text: str, words: tuple[str, ...]) -> list[int]:
         """The 1-based numbers of the lines holding one of ``words``, in order."""
-        starts: set[int] = set()
+        if self._starts is None:
+            self._starts = list(itertools.accumulate(map((1).__add__, map(len, self.lines[:-1])), initial=0))
+        starts, numbers = self._starts, set()
         for word in words:
             at = text.find(word)
             while at >= 0:
-                begin = text.rfind("\n", 0, at) + 1
-                starts.add(begin)
-                end = text.find("\n", at)
-                at = text.find(word, end) if end >= 0 else -1
-        numbers, number, last = [], 1, 0
-        for begin in sorted(starts):
-            number += text.count("\n", last, begin)
-            last = begin
-            numbers.append(number)
-        return numbers
+                number = bisect.bisect_right(starts, at)
+                numbers.add(number)
+                at = text.find(word, starts[number]) if number < len(starts) else -1
+        return sorted(numbers)
 
     def hints(self, first: int, last: int) -> frozenset[str]:
         """Hints for the signer in lines ``first..last`` (its function, route or method): that

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+import tree_sitter as ts
+
 from migrate.extract.treesitter import Doc, query
 from migrate.extract.values import Node, child, children
 
@@ -41,8 +43,8 @@ _BINDINGS = """
 (nonlocal_statement (identifier) @global)
 (import_statement) @import
 (import_from_statement) @import
-(call) @call
-"""  # and the calls, which the signer extractor reads: one pass over the tree for both
+"""
+_MOST_WRITTEN = 64  # places a name is written beyond which the whole module's bindings are read
 LOCAL = ""  # a binding that is not an import
 
 
@@ -69,46 +71,96 @@ def dotted(doc: Doc, node: Node | None) -> list[str] | None:
 
 
 class Imports:
-    """The bindings of one module, by scope, gathered with one query and placed in their scopes
-    name by name, when a name is first asked about."""
+    """The bindings of one module, by scope.  A name's bindings are read when the name is first
+    asked about, by the query run only where the name is written (every node a binding pattern
+    matches holds the bound name); a name written all over the module, or whose text cannot be
+    searched for, is read with the whole module's bindings."""
 
     def __init__(self, doc: Doc):
         self.doc = doc
         self._bound: dict[tuple[int, str], list[str]] = defaultdict(list)  # (scope, name) -> imports or LOCAL
         self._global: set[tuple[int, str]] = set()
-        # name -> what binds it, in the order the query found them: (kind, node, qualified name)
-        self._found: dict[str, list[tuple[str, Node, str]]] = defaultdict(list)
-        captures = _captures(doc)
-        self.calls: list[Node] = captures.get("call", [])  # every call of the module
-        for kind, nodes in captures.items():
-            if kind == "call":
-                continue
-            for node in nodes:
-                if kind == "import":
-                    for name, qualified in import_bindings(doc, node):
-                        self._found[doc.text(name)].append((kind, node, qualified))
-                else:
-                    self._found[doc.text(node)].append((kind, node, LOCAL))
-        # every name bound somewhere in the module (a `global` statement binds nothing)
-        self._names = {name for name, found in self._found.items() if any(k != "global" for k, _, _ in found)}
         self._placed: set[str] = set()
+        self._every = False  # every binding of the module is placed
+        self._imported: set[str] | None = None
 
-    def imported_names(self) -> set[str]:
-        """The names some import of the module binds (in any scope)."""
-        return {name for name, found in self._found.items() if any(k == "import" and q for k, _, q in found)}
+    def _captures_at(self, word: bytes) -> dict[str, list[Node]] | None:
+        """The binding query's captures around every place ``word`` is written (None: too many
+        places), each kind in source order."""
+        data, spots = self.doc.data, []
+        at = data.find(word)
+        while at >= 0:
+            if len(spots) == _MOST_WRITTEN:
+                return None
+            spots.append(at)
+            at = data.find(word, at + 1)
+        out: dict[str, dict[int, Node]] = defaultdict(dict)
+        q = query("python", _BINDINGS)
+        for at in spots:
+            cursor = ts.QueryCursor(q)
+            cursor.set_byte_range(at, at + len(word))
+            for kind, nodes in cursor.captures(self.doc.root).items():
+                for node in nodes:
+                    out[kind].setdefault(node.id, node)
+        return {kind: sorted(found.values(), key=lambda n: n.start_byte) for kind, found in out.items()}
+
+    def _place_all(self) -> None:
+        self._bound.clear()
+        self._global.clear()
+        for kind, nodes in _captures(self.doc).items():
+            for node in nodes:
+                self._place_one(kind, node, None)
+        self._every = True
+
+    def _place_one(self, kind: str, node: Node, name: str | None) -> None:
+        """Put what ``node`` (captured as ``kind``) binds in its scope: only ``name`` unless None."""
+        if kind == "call":
+            return
+        if kind == "import":
+            scope = _scope(node)
+            for bound, qualified in import_bindings(self.doc, node):
+                text = self.doc.text(bound)
+                if name is None or text == name:
+                    self._bind(scope, text, qualified)
+            return
+        text = self.doc.text(node)
+        if name is not None and text != name:
+            return
+        if kind == "def":
+            self._bind(_scope(node.parent), text, LOCAL)
+        elif kind == "global":
+            self._global.add((_scope(node).id, text))
+        else:
+            self._bind(_scope(node), text, LOCAL)
 
     def _place(self, name: str) -> None:
         """Put the bindings of ``name`` in their scopes."""
+        if self._every or name in self._placed:
+            return
+        captures = None if not name or "\ufffd" in name else self._captures_at(name.encode("utf-8"))
+        # Two imports of one name: which comes first is the whole query's order, not the text's.
+        if captures is None or sum(any(self.doc.text(bound) == name for bound, _ in import_bindings(self.doc, stmt))
+                                   for stmt in captures.get("import", ())) > 1:
+            self._place_all()
+            return
+        for kind, nodes in captures.items():
+            for node in nodes:
+                self._place_one(kind, node, name)
         self._placed.add(name)
-        for kind, node, qualified in self._found.get(name, ()):
-            if kind == "import":
-                self._bind(_scope(node), name, qualified)
-            elif kind == "def":
-                self._bind(_scope(node.parent), name, LOCAL)
-            elif kind == "global":
-                self._global.add((_scope(node).id, name))
+
+    def imported_names(self) -> set[str]:
+        """The names some import of the module binds (in any scope)."""
+        if self._imported is None:
+            # every import statement writes `import` (a broken one may miss it: read them all)
+            captures = None if self._every or self.doc.root.has_error else self._captures_at(b"import")
+            if captures is None:
+                if not self._every:
+                    self._place_all()
+                self._imported = {name for (_, name), bound in self._bound.items() if any(bound)}
             else:
-                self._bind(_scope(node), name, LOCAL)
+                self._imported = {self.doc.text(bound) for stmt in captures.get("import", ())
+                                  for bound, qualified in import_bindings(self.doc, stmt) if qualified}
+        return self._imported
 
     def _bind(self, scope: Node, name: str, what: str) -> None:
         self._bound[(scope.id, name)].append(what)
@@ -128,10 +180,7 @@ class Imports:
     def bindings(self, name: str, at: Node) -> list[str]:
         """What ``name`` read at ``at`` is bound to in the nearest scope that binds it: the
         qualified names of imports, LOCAL for anything else; [] when nothing binds it."""
-        if name not in self._names:  # `len(...)`, `ValueError(...)`: no scope to walk
-            return []
-        if name not in self._placed:
-            self._place(name)
+        self._place(name)
         for scope in self._scopes(at):
             if scope != self.doc.root and (scope.id, name) in self._global:
                 continue
@@ -189,8 +238,6 @@ def import_bindings(doc: Doc, stmt: Node) -> list[tuple[Node, str]]:
 
 
 def _captures(doc: Doc) -> dict[str, list[Node]]:
-    import tree_sitter as ts
-
     return ts.QueryCursor(query("python", _BINDINGS)).captures(doc.root)
 
 

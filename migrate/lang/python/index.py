@@ -31,7 +31,25 @@ class Index:
     @cached_property
     def calls(self) -> list[Node]:
         """Every call of the module, in source order."""
-        return sorted(self.imports.calls, key=lambda n: (n.start_byte, -n.end_byte))
+        return find("python", self.root, ("call",))
+
+    def calls_writing(self, words: list[str]) -> list[Node]:
+        """``calls`` whose text holds one of ``words``: the calls around each place a word is
+        written (all of them when a word cannot be searched for)."""
+        if any(not word or "\ufffd" in word for word in words):
+            return self.calls
+        data, found, walked = self.doc.data, {}, set()
+        for word in (w.encode("utf-8") for w in words):
+            at = data.find(word)
+            while at >= 0:
+                n: Node | None = self.root.descendant_for_byte_range(at, at + len(word))
+                while n is not None and n.id not in walked:
+                    walked.add(n.id)
+                    if n.type == "call":
+                        found[n.id] = n
+                    n = n.parent
+                at = data.find(word, at + 1)
+        return sorted(found.values(), key=lambda n: (n.start_byte, -n.end_byte))
 
     @cached_property
     def _functions(self) -> dict[str, list[Node]]:

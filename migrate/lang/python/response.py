@@ -175,7 +175,7 @@ class Tracer:
             return "json-string" if self.fastapi and route_path(self.doc, fn) and not plain else "text"
         if flow.hops < _MAX_HOPS:  # a helper: follow the token to where it is called
             name = self.doc.text(child(fn, "name"))
-            for call in self.idx.calls:
+            for call in self.idx.calls_writing([name]):  # a call of `name` writes it
                 if callee(self.doc, call) == name and self.idx.function(call) != fn:
                     work.append(replace(flow, node=call, hops=flow.hops + 1))
         return None

@@ -59,31 +59,12 @@ class _Extractor:
     def run(self, found: Found) -> None:
         # A library call writes its method's name or a name an import binds: most calls of a
         # module (`len(...)`, `round(...)`) write neither and are not looked up.
-        names = [*_METHODS, *self.idx.imports.imported_names()]
-        calls = self.idx.calls if any("\ufffd" in n for n in names) else \
-            self._calls_writing([n.encode("utf-8") for n in names])
-        for call in calls:
+        for call in self.idx.calls_writing([*_METHODS, *self.idx.imports.imported_names()]):
             api = self._api(call)
             if api is not None:
                 signer, markers = self._signer(call, *api)
                 found.signers.append(self._route(call, signer, found))
                 found.markers.extend(markers)
-
-    def _calls_writing(self, words: list[bytes]) -> list[Node]:
-        """The module's calls whose text holds one of ``words``, in source order: the calls
-        around each place a word is written."""
-        data, found, walked = self.doc.data, {}, set()
-        for word in words:
-            at = data.find(word)
-            while at >= 0:
-                n: Node | None = self.doc.root.descendant_for_byte_range(at, at + len(word))
-                while n is not None and n.id not in walked:
-                    walked.add(n.id)
-                    if n.type == "call":
-                        found[n.id] = n
-                    n = n.parent
-                at = data.find(word, at + 1)
-        return sorted(found.values(), key=lambda n: (n.start_byte, -n.end_byte))
 
     def _route(self, call: Node, signer: Signer, found: Found) -> Signer:
         """The route of the view holding the call: its decorator (Flask, FastAPI), or a marker the

@@ -532,8 +532,10 @@ def _pump(root: str, search: subprocess.Popen, listing: subprocess.Popen, exclud
         rel = item.rel if isinstance(item, Candidate) else item.path
         return None if _excluded(excluded, rel, False) else item
 
+    first = True
     while open_streams:
-        timeout = 0.05
+        # The first look does not wait: the caller gets control back as soon as ripgrep runs.
+        timeout, first = (0.0 if first else 0.05), False
         if stop_at is not None:
             left = stop_at - time.monotonic()
             if left <= 0:

@@ -14,15 +14,17 @@ import re
 import signal
 import threading
 import time
+import itertools
 from collections.abc import Iterable, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from migrate import contain, files, lang
-from migrate.extract import extract, warm
-from migrate.extract.base import Source
-from migrate.extract import idp
 from migrate.model import Expr, FileError, FileFacts, Marker, Signer, WidgetCall
+
+if TYPE_CHECKING:
+    from migrate.extract.idp import Said
 
 # Candidates waiting before a second worker starts.  Workers are forked with the parsers the
 # files seen so far need already loaded (see extract.warm), so a second one costs a fork.
@@ -101,12 +103,23 @@ def _time_limit(seconds: float):
 
 # What one candidate gives: its facts (None when it holds nothing or could not be read), what
 # went wrong with it, and what it says about identity providers.
-Analysed = tuple[FileFacts | None, list[FileError], idp.Said]
+Analysed = "tuple[FileFacts | None, list[FileError], Said]"
+
+
+def extract(src):
+    """One file's analysis (migrate/extract/dispatch.py).  The parsers load when the first file
+    needs them, while the walk already runs."""
+    from migrate.extract.dispatch import extract as analyse
+
+    return analyse(src)
 
 
 def _analyse(c: files.Candidate, max_bytes: int, file_timeout: float) -> Analysed | None:
     """One candidate: read, prefilter, parse, and what it says about identity providers (in a
     worker: see collect)."""
+    from migrate.extract import idp
+    from migrate.extract.base import Source
+
     said = idp.evidence(c.path, c.rel) if c.idp else []
     if not c.language:
         return (None, [], said) if said else None
@@ -160,6 +173,11 @@ def collect(root: str, jobs: int | None = None, max_bytes: int = files.DEFAULT_M
     stats = files.WalkStats()
     jobs = min(jobs or contain.cores(), contain.cores())
     walked = files.walk(root, paths, exclude, max_bytes=max_bytes, deadline=walk_deadline, stats=stats, ticks=True)
+    # Start the walk, then load the analysis while ripgrep searches.
+    walked = itertools.chain((next(walked, None),), walked)
+    from migrate.extract import dispatch, idp
+
+    dispatch.prepare()
 
     def take(done) -> None:
         for rel, ok, result in done:
@@ -182,7 +200,7 @@ def collect(root: str, jobs: int | None = None, max_bytes: int = files.DEFAULT_M
                     if item.language not in warmed and len(pool.workers) < pool.jobs:
                         warmed.add(item.language)
                         if item.language:
-                            warm(item.language)  # here, once, before the workers that need it fork
+                            dispatch.warm(item.language)  # here, once, before the workers that need it fork
                     pool.submit(item.rel, item)
                 elif item is not None:
                     errors.append(item)
@@ -197,7 +215,7 @@ def collect(root: str, jobs: int | None = None, max_bytes: int = files.DEFAULT_M
                 errors.append(item)
         results = _process(batch, max_bytes, file_timeout)
     facts = [f for f, _, _ in results if f is not None]
-    said: list[tuple[str, idp.Said]] = []
+    said: list[tuple[str, Said]] = []
     for f, notes, says in results:
         errors.extend(notes)
         if f is not None:

@@ -196,4 +196,4 @@ class Finding:
     profile: str | None = None
 
     def sort_key(self) -> tuple:
-        return (self.path, self.line, self.column, self.rule)
+        return (self.path, self.line, self.column, self.rule, self.message)  # the message: one order, every run

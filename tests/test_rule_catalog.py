@@ -70,3 +70,19 @@ def test_docs_have_every_section_and_a_reference():
         refs = r.doc.split("## References", 1)[1]
         assert refs.strip().startswith("- "), r.id
         assert r.summary and r.severity in ("error", "warning", "info")
+
+
+def test_findings_come_in_one_order_whatever_order_the_rules_give_them():
+    """Two findings of one rule at one place (two TODOs on one line) are ordered by what they say,
+    not by hashing: the report is the same on every run."""
+    from types import SimpleNamespace
+
+    from migrate import rules
+    from migrate.model import Finding
+
+    a = Finding("ZG222", "claims-not-in-request", "info", "src/auth.ts", 109, 10, "`name` of the old code ...")
+    b = Finding("ZG222", "claims-not-in-request", "info", "src/auth.ts", 109, 10, "the claims below read `email`")
+    inv = SimpleNamespace(files=())
+    orders = [rules.run(inv, [SimpleNamespace(run=lambda _inv, found=found: iter(found))])
+              for found in ([a, b, a], [b, a])]
+    assert orders[0] == orders[1] == [a, b]

@@ -129,4 +129,4 @@ def run(inv: Inventory, rules: Iterable[Rule]) -> list[Finding]:
             if ids is not None and (not ids or f.rule in ids):
                 continue
             out.append(f)
-    return sorted(set(out), key=Finding.sort_key)
+    return sorted(dict.fromkeys(out), key=Finding.sort_key)

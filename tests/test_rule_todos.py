@@ -254,3 +254,21 @@ def test_sarif_lists_the_rules_of_decisions(bakery):
     results = sarif["runs"][0]["results"]
     assert {"ZG223", "ZG227", "ZG228"} <= {x["ruleId"] for x in results}
     assert all(rules[x["ruleIndex"]] == x["ruleId"] for x in results)
+
+
+@pytest.mark.parametrize("comment,said", [
+    ("  // TODO(migrate:ZG222): the claims below read `email` of the old route;\n"
+     "  // write them from the request, then return them.\n  //   sub: String(email),\n  return null;\n",
+     "the claims below read `email` of the old route; write them from the request, then return them."),
+    ("    # TODO(migrate:ZG221): mount the provider\n    # behind the login check\n    app.run()\n",
+     "mount the provider behind the login check"),
+    ("/* TODO(migrate:ZG223): the old route had no login check */\n/* another comment */\n",
+     "the old route had no login check"),
+    ("// TODO(migrate:ZG107): no runtime locale\n// TODO(migrate:ZG107): no unread count\n",
+     "no runtime locale"),
+])
+def test_an_open_todo_is_reported_with_all_it_says_over_its_comment_lines(tmp_path, comment, said):
+    (tmp_path / "app.js").write_text("const jwt = require('jsonwebtoken');\nfunction f() {\n" + comment + "}\n")
+    _, report = _scan(tmp_path)
+    messages = [f["message"] for f in report["findings"] if f["message"].startswith("open TODO left by")]
+    assert messages[0] == f"open TODO left by `migrate generate`: {said}", messages

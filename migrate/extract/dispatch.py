@@ -160,16 +160,42 @@ _TODO = re.compile(r"TODO\(migrate:(ZG\d{3})\)[:\s]*(.*)")
 _CLOSER = re.compile(r"\s*(?:\*/|-->|%>|#\}|\*\}\})\s*$")
 
 
+# Comment openers whose comment may go on, under the TODO, as lines of the same kind.
+_GOES_ON = {"//": "//", "#": "#", "--": "--", "'": "'", "/*": "*", "*": "*"}
+
+
+def todos(text: str) -> list[tuple[int, int, str, str]]:
+    """Each `TODO(migrate:ZGxxx)` in a text: (line, column, rule, what it says).  What it says
+    goes on over the comment lines right under it, at its indentation, that are prose (a line
+    indented further inside the comment quotes code, and ends it)."""
+    lines = text.split("\n")
+    out = []
+    for index, line in enumerate(lines):
+        m = _TODO.search(line)
+        if not m:
+            continue
+        said = m.group(2)
+        head = line[:m.start()]
+        indent, opener = head[:len(head) - len(head.lstrip())], head.strip()
+        marker = _GOES_ON.get(opener)
+        closed = _CLOSER.search(said) is not None
+        for after in lines[index + 1:index + 6]:
+            if marker is None or closed or not after.startswith(indent + marker + " "):
+                break
+            rest = after[len(indent) + len(marker) + 1:]
+            if not rest or rest[0].isspace() or "TODO(" in rest:
+                break
+            said += " " + rest
+            closed = _CLOSER.search(rest) is not None
+        out.append((index + 1, m.start() + 1, m.group(1), _CLOSER.sub("", said).strip()))
+    return out
+
+
 def generated_markers(text: str) -> tuple[Marker, ...]:
     """What `migrate generate` left in a file: each open `TODO(migrate:ZGxxx)` (kind ``todo``,
     text "ZGxxx<TAB>what it says"), and ``genesys-oidc-provider`` on the provider it wrote (its
     settings are GENESYS_OIDC_* variables and it serves a discovery document)."""
-    out = []
-    for number, line in enumerate(text.split("\n"), 1):
-        m = _TODO.search(line)
-        if m:
-            said = _CLOSER.sub("", m.group(2)).strip()
-            out.append(Marker("todo", number, m.start() + 1, f"{m.group(1)}\t{said[:200]}"))
+    out = [Marker("todo", line, column, f"{rule}\t{said[:300]}") for line, column, rule, said in todos(text)]
     if "GENESYS_OIDC_" in text and "openid-configuration" in text:
         out.append(Marker("genesys-oidc-provider", 1, 1))
     return tuple(out)

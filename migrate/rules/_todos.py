@@ -18,7 +18,6 @@ if TYPE_CHECKING:
     from migrate.inventory import Inventory, SignerView
     from migrate.rules import Rule
 
-_TODO = re.compile(r"TODO\(migrate:(ZG\d{3})\)[:\s]*([^\n]*)")
 _CLOSER = re.compile(r"\s*(?:\*/|-->|%>|#\}|\*\}\})\s*$")
 # An issuer for a run that only looks: the TODOs do not depend on the host.
 _ISSUER = "https://www.example.com/oidc"
@@ -164,7 +163,9 @@ def _said(text: str, change, at: SignerView) -> str:
 
 
 def _todos(text: str) -> list[tuple[str, str]]:
-    return [(m.group(1), _CLOSER.sub("", m.group(2)).strip()) for m in _TODO.finditer(text)]
+    from migrate.extract.dispatch import todos
+
+    return [(rule, said) for _, _, rule, said in todos(text)]
 
 
 def _place(views: list[SignerView], path: str | None, line: int | None) -> SignerView:

@@ -22,7 +22,7 @@ from migrate.generate.render import render
 NODE = shutil.which("node") or "node"
 NODE_MODULES = ROOT / "tests" / "node" / "node_modules"
 
-globals().update({name: getattr(node_contract, name) for name in dir(node_contract) if name.startswith("test_")})
+globals().update(node_contract.reused())
 
 
 def render_web_provider(directory: Path) -> Path:

@@ -160,3 +160,8 @@ def refused(provider_js):
 def started(provider_js):
     return lambda key_file, key: running_host(provider_js, key_file, key)
 
+
+def reused() -> dict:
+    """What a module testing another Node-family provider collects again: every test here and the
+    fixtures the start-up checks take (`provider_js` is that module's own provider)."""
+    return {name: value for name, value in globals().items() if name.startswith("test_") or name in ("refused", "started")}

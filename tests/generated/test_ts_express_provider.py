@@ -24,7 +24,7 @@ TSC = NODE_MODULES / ".bin" / "tsc"
 
 # Every contract test of the Node provider, collected again in this module, where `provider_js`
 # is the TypeScript provider.
-globals().update({name: getattr(node_contract, name) for name in dir(node_contract) if name.startswith("test_")})
+globals().update(node_contract.reused())
 
 
 def render_ts_provider(directory: Path) -> Path:

@@ -17,7 +17,7 @@ from test_ts_express_provider import typecheck
 
 from migrate.generate.render import render
 
-globals().update({name: getattr(node_contract, name) for name in dir(node_contract) if name.startswith("test_")})
+globals().update(node_contract.reused())
 
 
 def render_core(directory: Path) -> Path:

@@ -15,7 +15,7 @@ import signal
 import threading
 import time
 import itertools
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -159,13 +159,14 @@ class _Task:
 def collect(root: str, jobs: int | None = None, max_bytes: int = files.DEFAULT_MAX_BYTES,
             file_timeout: float = DEFAULT_FILE_TIMEOUT, paths: Sequence[str] | None = None,
             exclude: Sequence[str | files.Exclusion] = (), file_memory: int = contain.DEFAULT_MEMORY_MB,
-            walk_deadline: float = files.WALK_DEADLINE) -> Inventory:
+            walk_deadline: float = files.WALK_DEADLINE, meanwhile: Callable[[], object] | None = None) -> Inventory:
     """root, or only paths inside it (see files.walk), less what exclude names.
 
     ripgrep walks and prefilters; each candidate it finds goes at once to a worker process (the
     parse starts while the walk goes on), where a parser crash, more than file_timeout seconds or
     more than file_memory MB costs that file only: it is reported with the reason.  A second
-    worker starts only when enough candidates wait, never more workers than cores."""
+    worker starts only when enough candidates wait, never more workers than cores.  meanwhile
+    runs here once the walk is done, while the workers finish."""
     started = time.perf_counter()
     root = os.path.abspath(root)
     errors: list[FileError] = []
@@ -205,6 +206,8 @@ def collect(root: str, jobs: int | None = None, max_bytes: int = files.DEFAULT_M
                 elif item is not None:
                     errors.append(item)
                 take(pool.poll(0))
+            if meanwhile is not None:
+                meanwhile()
             take(pool.drain())
     else:
         batch = []

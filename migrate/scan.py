@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from migrate import files, rules
@@ -25,12 +25,22 @@ class ScanResult:
 def scan(root: str, select: Sequence[str] = (), ignore: Sequence[str] = (), jobs: int | None = None,
          max_bytes: int = files.DEFAULT_MAX_BYTES, file_timeout: float = DEFAULT_FILE_TIMEOUT,
          paths: Sequence[str] | None = None, exclude: Sequence[str | files.Exclusion] = (),
-         file_memory: int = DEFAULT_FILE_MEMORY) -> ScanResult:
+         file_memory: int = DEFAULT_FILE_MEMORY, meanwhile: Callable[[], object] | None = None) -> ScanResult:
     """Scan a tree (or only paths inside it, less exclude: see files.walk).  Raises ValueError for
     an unknown rule selector or exclude pattern (before reading anything).  jobs is capped at the
-    number of cores; file_timeout (seconds) and file_memory (MB) bound each file's analysis."""
-    chosen = rules.selection(select, ignore)
+    number of cores; file_timeout (seconds) and file_memory (MB) bound each file's analysis.
+    meanwhile: what the caller wants loaded while the last files are analysed (its report)."""
+    rules.check(select, ignore)
     files.excluder(exclude)
+    chosen: list[tuple[rules.Rule, ...]] = []
+
+    def load() -> None:  # the rules, then what the caller needs, while the workers finish
+        chosen.append(rules.selection(select, ignore))
+        if meanwhile is not None:
+            meanwhile()
+
     inv = collect(root, jobs=jobs, max_bytes=max_bytes, file_timeout=file_timeout, paths=paths,
-                  exclude=exclude, file_memory=file_memory)
-    return ScanResult(inv, tuple(rules.run(inv, chosen)))
+                  exclude=exclude, file_memory=file_memory, meanwhile=load)
+    if not chosen:
+        load()
+    return ScanResult(inv, tuple(rules.run(inv, chosen[0])))

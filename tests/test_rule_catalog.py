@@ -3,6 +3,8 @@
 import re
 from pathlib import Path
 
+import pytest
+
 import migrate.rules as rules_pkg
 from migrate.rules import all_rules
 
@@ -86,3 +88,12 @@ def test_findings_come_in_one_order_whatever_order_the_rules_give_them():
     orders = [rules.run(inv, [SimpleNamespace(run=lambda _inv, found=found: iter(found))])
               for found in ([a, b, a], [b, a])]
     assert orders[0] == orders[1] == [a, b]
+
+
+def test_selectors_are_checked_against_the_catalog_before_any_rule_loads():
+    from migrate import rules
+
+    assert sorted(rules._catalog()) == sorted((r.id, r.name) for r in rules.all_rules())
+    rules.check(["ZG2", "hardcoded-secret"], ["ZG212"])
+    with pytest.raises(ValueError, match="unknown rule 'ZG9'"):
+        rules.check(["ZG9"])

@@ -134,7 +134,8 @@ def scan(
         with progress("scanning"):
             result = run_scan(root, chosen_select, chosen_ignore, jobs=workers,
                               max_bytes=size * 1024 * 1024, file_timeout=timeout,
-                              paths=scan_paths, exclude=excluded)
+                              paths=scan_paths, exclude=excluded,
+                              meanwhile=lambda: report.renderer(fmt))  # loaded while the last files are analysed
     except ValueError as exc:
         from_file = settings.path and ((select is None and settings.select) or (ignore is None and settings.ignore))
         raise fail(f"{exc} (from {settings.path})" if from_file else str(exc)) from None

@@ -13,8 +13,6 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
 YAML_NAMES = ("migrate.yaml", "migrate.yml", ".migrate.yaml")
 FORMATS = ("concise", "full", "text", "json", "sarif", "github", "gitlab", "junit")
 
@@ -81,6 +79,8 @@ def load(path: Path) -> ScanSettings:
         top = data.get("tool", {}).get("migrate", {})
         where = "[tool.migrate]"
     else:
+        import yaml  # only when there is a YAML settings file to read
+
         try:
             top = yaml.safe_load(text)
         except yaml.YAMLError as exc:

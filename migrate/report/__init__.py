@@ -21,13 +21,18 @@ _MODULES = {"full": "text", "json": "json_report"}
 def render(result: ScanResult, fmt: str, color: bool = False, quiet: bool = False) -> str:
     """The report in fmt.  quiet: the findings only (full and concise leave out the inventory and
     the summary line)."""
+    fmt = ALIASES.get(fmt, fmt)
+    render_as = renderer(fmt)
+    if fmt == "full":
+        return render_as(result, color=color, quiet=quiet)
+    if fmt == "concise":
+        return render_as(result, quiet=quiet)
+    return render_as(result)
+
+
+def renderer(fmt: str) -> Callable[..., str]:
+    """The render function of a format, its module loaded on first use."""
     import importlib
 
     fmt = ALIASES.get(fmt, fmt)
-    module = _MODULES.get(fmt, fmt)
-    renderer: Callable[..., str] = importlib.import_module(f"migrate.report.{module}").render
-    if fmt == "full":
-        return renderer(result, color=color, quiet=quiet)
-    if fmt == "concise":
-        return renderer(result, quiet=quiet)
-    return renderer(result)
+    return importlib.import_module(f"migrate.report.{_MODULES.get(fmt, fmt)}").render

@@ -105,6 +105,20 @@ def get(key: str) -> Rule | None:
     return next((r for r in all_rules() if key.upper() == r.id or key.lower() == r.name), None)
 
 
+def _catalog() -> list[tuple[str, str]]:
+    """(ID, name) of every rule, from its module's name (zg212_hardcoded_secret), none imported."""
+    return [(m.name[:5].upper(), m.name[6:].replace("_", "-")) for m in pkgutil.iter_modules(__path__)
+            if re.fullmatch(r"zg\d{3}_\w+", m.name)]
+
+
+def check(select: Sequence[str] = (), ignore: Sequence[str] = ()) -> None:
+    """ValueError naming the first selector no rule answers to, before any rule is loaded."""
+    catalog = _catalog()
+    for sel in (*select, *ignore):
+        if not any(rid.startswith(sel.upper()) or name == sel.lower() for rid, name in catalog):
+            raise ValueError(f"unknown rule {sel!r}; `migrate rules` lists them")
+
+
 def selection(select: Sequence[str] = (), ignore: Sequence[str] = ()) -> tuple[Rule, ...]:
     """Rules chosen by IDs, names or ID prefixes (ZG2 = the whole ZG2xx family).
     Raises ValueError naming an unknown selector."""

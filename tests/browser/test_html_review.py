@@ -91,7 +91,8 @@ def test_the_generate_review_page_in_chromium(site, tmp_path):
     r = runner.invoke(app, ["generate", str(site), *FLAGS, "--patch-file", str(patch), "--html", str(page)])
     assert r.exit_code == 0, r.stderr
     assert r.stdout == "" and f"wrote the review page to {page}" in r.stderr
-    assert PASTED_SECRET in patch.read_text(), "the patch shows the pasted secret's line"
+    assert 'var widgetSecret = "***";' in patch.read_text(), "the patch shows the pasted secret's line, masked"
+    assert PASTED_SECRET not in patch.read_text()
 
     ARTIFACTS.mkdir(exist_ok=True)
     shot = ARTIFACTS / "html-review-generate.png"
@@ -104,7 +105,7 @@ def test_the_generate_review_page_in_chromium(site, tmp_path):
 
     # no secret value: not the pasted one (masked), not the client secret
     assert PASTED_SECRET not in source and client_secret not in source
-    assert "var widgetSecret = '***';" in text
+    assert 'var widgetSecret = "***";' in text
     assert "(never shown here)" in text
 
     # per file: counts, findings, each change with its reason and rule

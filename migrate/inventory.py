@@ -166,7 +166,7 @@ def collect(root: str, jobs: int | None = None, max_bytes: int = files.DEFAULT_M
     parse starts while the walk goes on), where a parser crash, more than file_timeout seconds or
     more than file_memory MB costs that file only: it is reported with the reason.  A second
     worker starts only when enough candidates wait, never more workers than cores.  meanwhile
-    runs here once the walk is done, while the workers finish."""
+    runs here once the walk is done when workers still have files to finish."""
     started = time.perf_counter()
     root = os.path.abspath(root)
     errors: list[FileError] = []
@@ -206,7 +206,7 @@ def collect(root: str, jobs: int | None = None, max_bytes: int = files.DEFAULT_M
                 elif item is not None:
                     errors.append(item)
                 take(pool.poll(0))
-            if meanwhile is not None:
+            if meanwhile is not None and pool.busy:  # only while there is time to spare
                 meanwhile()
             take(pool.drain())
     else:

@@ -34,13 +34,16 @@ def scan(root: str, select: Sequence[str] = (), ignore: Sequence[str] = (), jobs
     files.excluder(exclude)
     chosen: list[tuple[rules.Rule, ...]] = []
 
-    def load() -> None:  # the rules, then what the caller needs, while the workers finish
+    def load() -> None:  # the rules, what predicting generate's decisions takes, the caller's report
         chosen.append(rules.selection(select, ignore))
+        from migrate.rules import _todos
+
+        _todos.prepare()
         if meanwhile is not None:
             meanwhile()
 
     inv = collect(root, jobs=jobs, max_bytes=max_bytes, file_timeout=file_timeout, paths=paths,
                   exclude=exclude, file_memory=file_memory, meanwhile=load)
     if not chosen:
-        load()
+        chosen.append(rules.selection(select, ignore))
     return ScanResult(inv, tuple(rules.run(inv, chosen[0])))

@@ -75,6 +75,17 @@ def _to_migrate(inv: Inventory) -> list[SignerView]:
             if v.purpose == "zendesk" and not v.signer.browser and "kept" not in v.signer.hints]
 
 
+def prepare() -> None:
+    """Load what the claims plan takes (the scan calls this while its workers finish)."""
+    from migrate.generate import mapping
+    from migrate.generate.plan import map_claims  # noqa: F401
+
+    try:
+        mapping.load()
+    except Exception:  # noqa: BLE001  a broken mapping file is generate's to report
+        pass
+
+
 def _claims(inv: Inventory):
     """The claims plan: each claim with no Genesys use, each spread or computed key."""
     views = _to_migrate(inv)

@@ -206,8 +206,11 @@ def collect(root: str, jobs: int | None = None, max_bytes: int = files.DEFAULT_M
                 elif item is not None:
                     errors.append(item)
                 take(pool.poll(0))
-            if meanwhile is not None and pool.busy:  # only while there is time to spare
-                meanwhile()
+            if meanwhile is not None:
+                while pool.queue:  # every file handed out first: no worker waits on this process
+                    take(pool.poll(0.05))
+                if pool.busy:  # only while there is time to spare
+                    meanwhile()
             take(pool.drain())
     else:
         batch = []

@@ -164,3 +164,22 @@ def test_a_linked_server_file_stays_a_link_and_nothing_is_written(tmp_path, env)
     assert (site / "server.js").is_symlink() and os.readlink(site / "server.js") == "src/server.js"
     if r.returncode != 0:
         assert tree(site) == before and "nothing was written" in r.stderr
+
+
+def test_a_routes_file_no_parser_should_see_costs_the_wiring_not_minutes(tmp_path, env):
+    """A routes.rb holding `<!--` 5,000 times: scan skips it, and generate (and scan's prediction of
+    it) no longer hands it to the Ruby parser for minutes: the signer gets the standalone provider,
+    with the reason."""
+    site = tmp_path / "rails"
+    shutil.copytree(Path(__file__).parent / "fixtures" / "sites" / "rails", site)
+    routes = site / "config" / "routes.rb"
+    lines = routes.read_text().split("\n")
+    lines.insert(len(lines) * 2 // 3, "<!--" * 5000)
+    routes.write_text("\n".join(lines))
+    scanned = migrate("scan", str(site), "--format", "json", env=env)
+    assert scanned.returncode in (0, 1), scanned.stderr
+    assert "angle brackets" in {e["path"]: e["message"] for e in json.loads(scanned.stdout)["errors"]}["config/routes.rb"]
+    made = migrate("generate", str(site), *FLAGS, "--format", "json", env=env)
+    assert made.returncode == 0, made.stderr
+    (signer,) = json.loads(made.stdout)["signers"]
+    assert signer["status"] == "standalone" and "a file the rails wiring reads" in signer["text"]

@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable
 
 from migrate import lang
-from migrate.extract import flows
+from migrate.extract import flows, treesitter
 from migrate.extract.base import Found, Source, runs_in_browser
 from migrate.model import FileError, FileFacts, Marker
 
@@ -128,12 +128,15 @@ def extract(src: Source) -> FileFacts:
     problem = pathological(src.text, src.language) if plan else None
     if problem is not None:
         return Found(errors=[FileError(src.path, problem)]).freeze(src, parsed=False)
+    treesitter.vetted(src.data)  # checked: its parses need not check again
     found = Found()
     for module in plan:
         try:
             found.merge(_extractor(module)(src))
         except RecursionError:
             found.errors.append(FileError(src.path, "too deeply nested to analyse; skipped"))
+        except treesitter.TooDeep as exc:  # a script inside a page, say
+            found.errors.append(FileError(src.path, f"{exc}"))
         except Exception as exc:  # one extractor's bug must not stop the scan
             found.errors.append(FileError(
                 src.path, f"internal error in the {_label(module)} extractor ({type(exc).__name__}: {exc}); "

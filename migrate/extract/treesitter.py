@@ -49,6 +49,32 @@ def matches(grammar: str, source: str, node: ts.Node) -> list[tuple[int, dict[st
 _LAST: dict[str, Doc] = {}
 
 
+class TooDeep(ValueError):
+    """Text no parser should see (extract.dispatch.pathological says why): a parse of it can run
+    for minutes in native code."""
+
+
+# The last text checked, with the verdict: the scan checks each file before its extractors parse
+# it (vetted), and every other parse (generate's edits, a page's scripts) is checked here.
+_CHECKED: list[tuple[bytes, str | None]] = []
+_PAGE_GRAMMARS = frozenset({"html", "embedded_template"})
+
+
+def vetted(data: bytes) -> None:
+    _CHECKED[:] = [(data, None)]
+
+
+def _problem(grammar: str, data: bytes) -> str | None:
+    if _CHECKED and _CHECKED[0][0] is data:
+        return _CHECKED[0][1]
+    from migrate.extract.dispatch import pathological
+
+    language = "page:html" if grammar in _PAGE_GRAMMARS else grammar
+    problem = pathological(data.decode("utf-8", "replace"), language)
+    _CHECKED[:] = [(data, problem)]
+    return problem
+
+
 class Doc:
     """A parsed document: bytes, tree and helpers to turn nodes into text and positions."""
 
@@ -59,6 +85,9 @@ class Doc:
 
     @classmethod
     def parse(cls, grammar: str, data: bytes, ranges: list[ts.Range] | None = None) -> Doc:
+        problem = _problem(grammar, data)
+        if problem is not None:
+            raise TooDeep(problem)
         if not ranges:
             # The widget and signer extractors read the same JS file: parse it once.
             last = _LAST.get(grammar)

@@ -16,6 +16,7 @@ from migrate.generate.genesys_side import GenesysSide, genesys_side, missing_iss
 from migrate.generate.page import page_changes
 from migrate.generate.plan import BackendPlan, Plan, make_plan
 from migrate.extract import language_for
+from migrate.extract.treesitter import TooDeep
 from migrate.inventory import Inventory, collect
 from migrate.model import Signer
 
@@ -230,6 +231,8 @@ def _backend(b: BackendPlan, root: Path, config: Config, latest, cutover: bool, 
             wiring = backends.wire(b.framework, ctx)  # type: ignore[arg-type]
         except backends.WiringError as exc:
             why_not = str(exc).removeprefix(f"{at}: ")
+        except TooDeep as exc:  # a file the wiring reads (routes.rb, urls.py...) no parser should see
+            why_not = f"a file the {b.framework} wiring reads: {exc}"
     if wiring is None:
         if kept:  # cut-over of a route whose provider was mounted by hand
             return Outcome(s.path, s.line, s.route, "manual",
@@ -243,6 +246,8 @@ def _backend(b: BackendPlan, root: Path, config: Config, latest, cutover: bool, 
             wiring = module.wire(ctx, why_not)
         except backends.WiringError as exc:
             return Outcome(s.path, s.line, s.route, "manual", f"{at}: {str(exc).removeprefix(at + ': ')}")
+        except TooDeep as exc:
+            return Outcome(s.path, s.line, s.route, "manual", f"{at}: {why_not}; and {exc}")
     rewritten.update(wiring.files)
     new_files.update(wiring.new_files)
     deleted.update(wiring.deleted)

@@ -111,26 +111,24 @@ def _catalog() -> list[tuple[str, str]]:
             if re.fullmatch(r"zg\d{3}_\w+", m.name)]
 
 
+def _answers(rid: str, name: str, sel: str) -> bool:
+    """A rule answers to its ID, an ID prefix (ZG2 = the whole ZG2xx family) or its name."""
+    return rid.startswith(sel.upper()) or name == sel.lower()
+
+
 def check(select: Sequence[str] = (), ignore: Sequence[str] = ()) -> None:
     """ValueError naming the first selector no rule answers to, before any rule is loaded."""
     catalog = _catalog()
     for sel in (*select, *ignore):
-        if not any(rid.startswith(sel.upper()) or name == sel.lower() for rid, name in catalog):
+        if not any(_answers(rid, name, sel) for rid, name in catalog):
             raise ValueError(f"unknown rule {sel!r}; `migrate rules` lists them")
 
 
 def selection(select: Sequence[str] = (), ignore: Sequence[str] = ()) -> tuple[Rule, ...]:
-    """Rules chosen by IDs, names or ID prefixes (ZG2 = the whole ZG2xx family).
-    Raises ValueError naming an unknown selector."""
-
-    def matches(rule: Rule, sel: str) -> bool:
-        return rule.id.startswith(sel.upper()) or rule.name == sel.lower()
-
-    for sel in (*select, *ignore):
-        if not any(matches(r, sel) for r in all_rules()):
-            raise ValueError(f"unknown rule {sel!r}; `migrate rules` lists them")
-    chosen = [r for r in all_rules() if not select or any(matches(r, s) for s in select)]
-    return tuple(r for r in chosen if not any(matches(r, s) for s in ignore))
+    """Rules chosen by IDs, names or ID prefixes.  Raises ValueError naming an unknown selector."""
+    check(select, ignore)
+    chosen = [r for r in all_rules() if not select or any(_answers(r.id, r.name, s) for s in select)]
+    return tuple(r for r in chosen if not any(_answers(r.id, r.name, s) for s in ignore))
 
 
 def run(inv: Inventory, rules: Iterable[Rule]) -> list[Finding]:

@@ -26,8 +26,8 @@ def test_http_issuer_is_refused_off_localhost(refused, signing_key, issuer):
     assert "GENESYS_OIDC_ISSUER" in message and "https" in message
 
 
-@pytest.mark.parametrize("kind", ["rsa-1024", "ec-p256"])
-def test_weak_or_non_rsa_key_is_refused(refused, tmp_path, kind):
+def weak_key(tmp_path, kind: str):
+    """A key file every provider must refuse: RSA under 2048 bits ("rsa-1024"), or not RSA ("ec-p256")."""
     if kind == "rsa-1024":
         pem = rsa_pem(1024)[1]
     else:
@@ -35,7 +35,12 @@ def test_weak_or_non_rsa_key_is_refused(refused, tmp_path, kind):
             serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
     key_file = tmp_path / "weak.pem"
     key_file.write_bytes(pem)
-    message = refused(key_file)
+    return key_file
+
+
+@pytest.mark.parametrize("kind", ["rsa-1024", "ec-p256"])
+def test_weak_or_non_rsa_key_is_refused(refused, tmp_path, kind):
+    message = refused(weak_key(tmp_path, kind))
     assert "GENESYS_OIDC_PRIVATE_KEY_FILE" in message and "2048" in message
 
 

@@ -17,8 +17,8 @@ import time
 from pathlib import Path
 
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.asymmetric import rsa
+from startup_checks import weak_key
 from oidc_contract import (  # noqa: F401  (the contract's tests run against the PHP provider)
     test_bad_authorization_requests_get_an_error_not_a_code,
     test_code_expires_after_sixty_seconds,
@@ -221,14 +221,7 @@ def test_http_issuer_is_refused_off_localhost(provider_php, signing_key, workdir
 
 @pytest.mark.parametrize("kind", ["rsa-1024", "ec-p256"])
 def test_weak_or_non_rsa_key_is_refused(provider_php, workdir, tmp_path, kind):
-    if kind == "rsa-1024":
-        pem = rsa_pem(1024)[1]
-    else:
-        pem = ec.generate_private_key(ec.SECP256R1()).private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    key_file = tmp_path / "weak.pem"
-    key_file.write_bytes(pem)
-    done = settings_check(provider_php, key_file, workdir)
+    done = settings_check(provider_php, weak_key(tmp_path, kind), workdir)
     assert done.returncode != 0
     assert "GENESYS_OIDC_PRIVATE_KEY_FILE" in done.stderr and "2048" in done.stderr
 

@@ -779,8 +779,8 @@ def read(c: Candidate, max_bytes: int = DEFAULT_MAX_BYTES) -> Read:
     read = decode(c.rel, data)
     if utf16 and read.text is not None and not any(n in read.text.encode() for n in needles) and \
             not registers_routes(c.rel):
-        return Read(None, candidate=False)  # UTF-16 hides the needles from the byte search
-    return read
+        return Read(None, candidate=False, data=data)  # UTF-16 hides the needles from the byte search
+    return Read(read.text, read.error, data=data)
 
 
 def decode(rel: str, data: bytes) -> Read:

@@ -120,10 +120,13 @@ def _analyse(c: files.Candidate, max_bytes: int, file_timeout: float) -> Analyse
     from migrate.extract import idp
     from migrate.extract.base import Source
 
-    said = idp.evidence(c.path, c.rel) if c.idp else []
-    if not c.language:
+    r = files.read(c, max_bytes) if c.language else None
+    said = []
+    if c.idp:  # from the bytes just read when they are the whole file, else read for it
+        whole = r is not None and r.data and len(r.data) <= max_bytes
+        said = idp.said(c.rel, r.data) if whole else idp.evidence(c.path, c.rel)
+    if r is None:
         return (None, [], said) if said else None
-    r = files.read(c, max_bytes)
     notes = [r.error] if r.error else []
     if r.text is None:
         return (None, notes, said) if notes or said else None

@@ -268,6 +268,11 @@ def evidence(path: str, rel: str) -> Said:
         data = files.read_bytes(path, MAX_BYTES)
     except OSError:
         return []
+    return said(rel, data)
+
+
+def said(rel: str, data: bytes) -> Said:
+    """What a file's bytes (all of them, or more than MAX_BYTES) say about identity providers."""
     if len(data) > MAX_BYTES or b"\0" in data[:4096] or not any(n in data for n in NEEDLES):
         return []
     return scan_text(rel, data.decode("utf-8", "replace"))
